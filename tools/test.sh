@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs every lanparty test: the unit tests (-Werror build), the same tests
+# under ASan+UBSan and under valgrind, and each libFuzzer target for a bounded
+# time. Installs the Debian packages it needs first (as root).
+#
+# Usage: tools/test.sh [--quick]
+#   --quick   skip the sanitizer, valgrind and fuzzing passes
+# Environment:
+#   FUZZ_SECONDS   seconds per fuzz target (default 60)
+#   BUILD_ROOT     where build directories go (default ./build-test)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+quick=0
+for a in "$@"; do
+        case "$a" in
+                --quick) quick=1 ;;
+                -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
+        esac
+done
+
+fuzz_seconds=${FUZZ_SECONDS:-60}
+build_root=${BUILD_ROOT:-$top/build-test}
+passed=0
+failed=0
+failures=()
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# Adds up meson's per-test results from a build directory's testlog.json.
+count_meson() { # build dir, label, [log name]
+        local log="$1/meson-logs/${3:-testlog}.json" ok bad
+        [ -f "$log" ] || { failed=$((failed + 1)); failures+=("$2: no test log"); return; }
+        ok=$(grep -c '"result": "OK"' "$log" || true)
+        bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+        passed=$((passed + ok))
+        failed=$((failed + bad))
+        [ "$bad" -gt 0 ] && failures+=("$2: $bad failed (see $log)")
+        return 0
+}
+
+# Records a single pass/fail for a step that is not a meson test run.
+record() {
+        if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$2"); fi
+}
+
+setup_build() { # dir, extra meson args...
+        local dir=$1; shift
+        if [ -f "$dir/meson-private/coredata.dat" ]; then
+                meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+        else
+                rm -rf "$dir"
+                meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+        fi || { cat "$dir.setup.log"; return 1; }
+        ninja -C "$dir" || return 1
+}
+
+step "dependencies"
+tools/install-deps.sh all || { echo "test.sh: cannot install dependencies" >&2; exit 1; }
+mkdir -p "$build_root"
+
+step "build with -Wall -Wextra -Werror and run all tests"
+if setup_build "$build_root/release" -Dwerror=true; then
+        meson test -C "$build_root/release" --print-errorlogs
+        count_meson "$build_root/release" "tests (release)"
+else
+        record 1 "build (release)"
+fi
+
+if [ "$quick" -eq 0 ]; then
+        step "unit tests under ASan+UBSan"
+        if setup_build "$build_root/asan" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
+                ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                        meson test -C "$build_root/asan" --suite unit --print-errorlogs
+                count_meson "$build_root/asan" "unit tests (asan)"
+        else
+                record 1 "build (asan)"
+        fi
+
+        step "unit tests under valgrind"
+        meson test -C "$build_root/release" --suite unit --setup valgrind --print-errorlogs
+        count_meson "$build_root/release" "unit tests (valgrind)" testlog-valgrind
+
+        step "fuzz targets, ${fuzz_seconds}s each"
+        if CC=clang setup_build "$build_root/fuzz" -Dfuzz=true; then
+                mapfile -t fuzzers < <(find "$build_root/fuzz/tests/fuzz" -maxdepth 1 -type f -name 'fuzz-*' -perm -u+x | sort)
+                [ ${#fuzzers[@]} -gt 0 ] || record 1 "fuzz: no targets built"
+                for f in "${fuzzers[@]}"; do
+                        name=$(basename "$f")
+                        corpus="$build_root/fuzz/corpus-$name"
+                        mkdir -p "$corpus"
+                        echo "--- $name"
+                        (cd "$build_root/fuzz" && "$f" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+                                -print_final_stats=1 "$corpus" >"$name.log" 2>&1)
+                        rc=$?
+                        grep -E 'stat::number_of_executed_units|stat::new_units_added' "$build_root/fuzz/$name.log" | tr '\n' ' '
+                        echo
+                        [ $rc -eq 0 ] || tail -40 "$build_root/fuzz/$name.log"
+                        record $rc "fuzz: $name (see $build_root/fuzz/$name.log)"
+                done
+        else
+                record 1 "build (fuzz)"
+        fi
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
