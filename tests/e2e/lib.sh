@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the end-to-end tests: a LAN party built from network
+# namespaces and veth pairs that the test creates itself. Every address lives
+# only inside these namespaces (RFC 5737 documentation ranges):
+#   192.0.2.0/24     the party LAN (bridge in $NS_LAN, dnsmasq hands out .100-.150)
+#   198.51.100.0/24  the "internet" between relay, gateway and clients
+#
+#   $NS_LANHOST ──┐                                  ┌── $NS_C1 (client 1)
+#                 ├─ br0 ($NS_LAN, dnsmasq) ── $NS_GW ── br-inet ($NS_RELAY) ──┤
+#                 │   (gatewayd's wired NIC)   (relayd)                     └── $NS_C2 (client 2)
+#
+# Source this file, call topo_up, and `trap topo_down EXIT`.
+
+set -u
+
+E2E_ID=${E2E_ID:-lp$$}
+NS_LAN=$E2E_ID-lan
+NS_LANHOST=$E2E_ID-host
+NS_GW=$E2E_ID-gw
+NS_RELAY=$E2E_ID-relay
+NS_C1=$E2E_ID-c1
+NS_C2=$E2E_ID-c2
+ALL_NS=("$NS_LAN" "$NS_LANHOST" "$NS_GW" "$NS_RELAY" "$NS_C1" "$NS_C2")
+
+LAN_PREFIX=192.0.2
+LAN_ROUTER=$LAN_PREFIX.1
+LAN_HOST=$LAN_PREFIX.10
+INET_PREFIX=198.51.100
+RELAY_IP=$INET_PREFIX.1
+GW_WAN_IP=$INET_PREFIX.2
+C1_WAN_IP=$INET_PREFIX.11
+C2_WAN_IP=$INET_PREFIX.12
+
+E2E_TMP=${E2E_TMP:-$(mktemp -d /tmp/lanparty-e2e.XXXXXX)}
+E2E_PIDS=()
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+die() { log "FAIL: $*"; exit 1; }
+
+nsx() { # namespace, command...
+        local ns=$1; shift
+        ip netns exec "$ns" "$@"
+}
+
+# Starts a background process in a namespace and remembers it for cleanup.
+# Output goes to $E2E_TMP/<name>.log. Sets BG_PID.
+bg() { # name, namespace, command...
+        local name=$1 ns=$2; shift 2
+        ip netns exec "$ns" "$@" >"$E2E_TMP/$name.log" 2>&1 &
+        BG_PID=$!
+        E2E_PIDS+=("$BG_PID")
+        log "started $name (pid $BG_PID) in $ns"
+}
+
+# Polls a command until it succeeds; bounded by a timeout in seconds.
+wait_for() { # timeout, description, command...
+        local timeout=$1 what=$2; shift 2
+        local deadline=$((SECONDS + timeout))
+        while ! "$@" >/dev/null 2>&1; do
+                [ $SECONDS -lt $deadline ] || { log "timed out after ${timeout}s waiting for $what"; return 1; }
+                sleep 0.2
+        done
+}
+
+veth_pair() { # ns_a, if_a, ns_b, if_b
+        ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+        nsx "$1" ip link set "$2" up
+        nsx "$3" ip link set "$4" up
+}
+
+topo_up() {
+        local ns
+        for ns in "${ALL_NS[@]}"; do
+                ip netns add "$ns"
+                nsx "$ns" ip link set lo up
+        done
+
+        # The party LAN: a bridge with the "router" address and dnsmasq.
+        nsx "$NS_LAN" ip link add br0 type bridge
+        nsx "$NS_LAN" ip link set br0 up
+        nsx "$NS_LAN" ip addr add "$LAN_ROUTER/24" dev br0
+        veth_pair "$NS_LAN" lan-host "$NS_LANHOST" eth0
+        nsx "$NS_LAN" ip link set lan-host master br0
+        nsx "$NS_LANHOST" ip addr add "$LAN_HOST/24" dev eth0
+        nsx "$NS_LANHOST" ip route add default via "$LAN_ROUTER"
+        veth_pair "$NS_LAN" lan-gw "$NS_GW" eth0
+        nsx "$NS_LAN" ip link set lan-gw master br0
+
+        # The "internet": a bridge in the relay namespace.
+        nsx "$NS_RELAY" ip link add br-inet type bridge
+        nsx "$NS_RELAY" ip link set br-inet up
+        nsx "$NS_RELAY" ip addr add "$RELAY_IP/24" dev br-inet
+        veth_pair "$NS_RELAY" inet-gw "$NS_GW" wan0
+        nsx "$NS_RELAY" ip link set inet-gw master br-inet
+        nsx "$NS_GW" ip addr add "$GW_WAN_IP/24" dev wan0
+        veth_pair "$NS_RELAY" inet-c1 "$NS_C1" wan0
+        nsx "$NS_RELAY" ip link set inet-c1 master br-inet
+        nsx "$NS_C1" ip addr add "$C1_WAN_IP/24" dev wan0
+        nsx "$NS_C1" ip route add default via "$RELAY_IP"
+        veth_pair "$NS_RELAY" inet-c2 "$NS_C2" wan0
+        nsx "$NS_RELAY" ip link set inet-c2 master br-inet
+        nsx "$NS_C2" ip addr add "$C2_WAN_IP/24" dev wan0
+        nsx "$NS_C2" ip route add default via "$RELAY_IP"
+
+        # No IPv6 autoconf noise on the LAN bridge ports; keeps captures readable.
+        for ns in "${ALL_NS[@]}"; do
+                nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 || true
+        done
+}
+
+start_dnsmasq() {
+        bg dnsmasq "$NS_LAN" dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 \
+                --conf-file=/dev/null --user=root --interface=br0 --bind-interfaces \
+                --dhcp-range="$LAN_PREFIX.100,$LAN_PREFIX.150,255.255.255.0,1h" \
+                --dhcp-option=option:router,"$LAN_ROUTER" --dhcp-authoritative \
+                --dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" --log-dhcp
+        DNSMASQ_PID=$BG_PID
+}
+
+# Gets a DHCP lease on an interface with dhclient, using our own hook script
+# so the host's /etc/resolv.conf is never touched. Prints the leased address.
+dhcp_lease() { # namespace, interface, timeout
+        local ns=$1 ifname=$2 timeout=${3:-20} addr
+        nsx "$ns" timeout "$timeout" dhclient -1 -4 -v -sf "$E2E_DIR/dhclient-hook.sh" \
+                -lf "$E2E_TMP/dhclient-$ns-$ifname.leases" -pf "$E2E_TMP/dhclient-$ns-$ifname.pid" \
+                "$ifname" >"$E2E_TMP/dhclient-$ns-$ifname.log" 2>&1 || {
+                cat "$E2E_TMP/dhclient-$ns-$ifname.log" >&2
+                return 1
+        }
+        # dhclient -1 forks a daemon after the lease; we only wanted the lease.
+        [ -f "$E2E_TMP/dhclient-$ns-$ifname.pid" ] && kill "$(cat "$E2E_TMP/dhclient-$ns-$ifname.pid")" 2>/dev/null
+        addr=$(nsx "$ns" ip -4 -o addr show dev "$ifname" | awk '{print $4}' | cut -d/ -f1 | head -1)
+        [ -n "$addr" ] || return 1
+        echo "$addr"
+}
+
+topo_down() {
+        local pid ns
+        set +e # cleanup must run to the end even when processes are already gone
+        for pid in "${E2E_PIDS[@]}"; do
+                kill "$pid" 2>/dev/null
+        done
+        for pid in "${E2E_PIDS[@]}"; do
+                for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+                kill -9 "$pid" 2>/dev/null
+        done
+        for ns in "${ALL_NS[@]}"; do
+                # Anything still running inside (dhclient daemons, captures) goes too.
+                ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+                ip netns del "$ns" 2>/dev/null
+        done
+        [ "${E2E_KEEP_TMP:-0}" = 1 ] || rm -rf "$E2E_TMP"
+}
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
