@@ -12,14 +12,25 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
+/* mingw's "printf" archetype is Microsoft's, which lacks %m and %zu; our
+ * log formatter handles both itself, so check against GNU rules there. */
+#if defined(__MINGW32__)
+#define _printf_(a, b) __attribute__((format(gnu_printf, a, b)))
+#else
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#endif
 #define _warn_unused_result_ __attribute__((warn_unused_result))
 #define _likely_(x) (__builtin_expect(!!(x), 1))
 #define _unlikely_(x) (__builtin_expect(!!(x), 0))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* glib defines the same two; whichever header comes first wins. */
+#ifndef MIN
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
 
 /* Hand ownership of a pointer out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                                 \

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ether.h"
+#include "identity.h"
+#include "log.h"
+
+#define IDENTITY_FILE_NAME "client-mac"
+#define IDENTITY_PATH_MAX 4096
+/* Read a little more than a valid file holds, to tell "too long" from
+ * "exactly right". */
+#define IDENTITY_READ_MAX 64
+
+#ifndef _cleanup_close_
+static void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+#endif
+
+/* Unset, empty and relative values count as unset: the XDG spec says to
+ * ignore relative paths, and "" is what a careless `export X=` leaves. */
+static const char *getenv_absolute(const char *name) {
+        const char *e = getenv(name);
+
+        return e && e[0] == '/' ? e : NULL;
+}
+
+static int path_join(char *buf, size_t size, const char *dir, size_t dir_len, const char *tail) {
+        int n;
+
+        /* A trailing slash on the directory would double up harmlessly, but
+         * the path goes into messages; keep it tidy. */
+        while (dir_len > 0 && dir[dir_len - 1] == '/')
+                dir_len--;
+        if (dir_len > INT32_MAX)
+                return -ENAMETOOLONG;
+        n = snprintf(buf, size, "%.*s/%s", (int) dir_len, dir, tail);
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int identity_mac_path(char *buf, size_t size) {
+        const char *e;
+
+        if (!buf || size == 0)
+                return -EINVAL;
+
+        /* systemd passes a colon-separated list when a unit names several;
+         * the first one is ours. */
+        e = getenv_absolute("STATE_DIRECTORY");
+        if (e)
+                return path_join(buf, size, e, strcspn(e, ":"), IDENTITY_FILE_NAME);
+        e = getenv_absolute("XDG_STATE_HOME");
+        if (e)
+                return path_join(buf, size, e, strlen(e), "lanparty/" IDENTITY_FILE_NAME);
+        e = getenv_absolute("HOME");
+        if (e)
+                return path_join(buf, size, e, strlen(e), ".local/state/lanparty/" IDENTITY_FILE_NAME);
+        if (geteuid() == 0)
+                return path_join(buf, size, "/var/lib/lanparty", strlen("/var/lib/lanparty"),
+                                 IDENTITY_FILE_NAME);
+        return -ENOENT;
+}
+
+/* mkdir -p for the directory part of `path`. Directories we create are
+ * 0700: nobody else needs to look inside, as for XDG base directories. */
+static int mkdir_parents(const char *path) {
+        char buf[IDENTITY_PATH_MAX];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, len + 1);
+
+        for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
+                *p = '\0';
+                if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return 0;
+}
+
+/* Returns the number of bytes read (at most `size`), or negative errno.
+ * A file that is not a regular file is -EBADFD, so a directory in the way
+ * is not mistaken for a corrupt identity. */
+static int read_small_file(const char *path, char *buf, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t have = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+
+        while (have < size) {
+                ssize_t n = read(fd, buf + have, size - have);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                have += (size_t) n;
+        }
+        return (int) have;
+}
+
+static void unlinkp(char **path) {
+        if (*path)
+                (void) unlink(*path);
+}
+
+/* Temporary file, fsync, rename: a crash leaves the old file or the new
+ * one, never half of it. */
+static int write_identity_file(const char *path, const MacAddr *mac) {
+        char tmp[IDENTITY_PATH_MAX], text[IDENTITY_FILE_LEN + 1];
+        _cleanup_(unlinkp) char *remove_tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t done = 0;
+        int r, n;
+
+        n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+        if (n < 0 || (size_t) n >= sizeof(tmp))
+                return -ENAMETOOLONG;
+        r = mkdir_parents(path);
+        if (r < 0)
+                return r;
+
+        /* mkostemp() creates the file 0600. */
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        remove_tmp = tmp;
+
+        identity_mac_format(mac, text);
+        while (done < IDENTITY_FILE_LEN) {
+                ssize_t w = write(fd, text + done, IDENTITY_FILE_LEN - done);
+
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                done += (size_t) w;
+        }
+        if (fsync(fd) < 0 || rename(tmp, path) < 0)
+                return -errno;
+        remove_tmp = NULL;
+        return 0;
+}
+
+static int generate_and_store(const char *path, MacAddr *ret) {
+        char mac_str[LP_MAC_STR_MAX];
+        MacAddr mac;
+        int r;
+
+        r = mac_generate_virtual(&mac);
+        if (r < 0)
+                return log_error_errno(r, "Failed to generate a virtual MAC: %m");
+        r = write_identity_file(path, &mac);
+        if (r < 0)
+                return log_error_errno(r, "Failed to store the virtual MAC in %s: %m", path);
+
+        log_fields_errno(LOG_INFO, 0, LOG_FIELDS({ "MAC", mac_to_string(&mac, mac_str) }),
+                         "Generated virtual MAC %s, stored in %s.", mac_str, path);
+        *ret = mac;
+        return 1;
+}
+
+int identity_mac_load(const char *path, MacAddr *ret) {
+        char default_path[IDENTITY_PATH_MAX], corrupt[IDENTITY_PATH_MAX], buf[IDENTITY_READ_MAX];
+        MacAddr mac;
+        int r, n;
+
+        if (!ret)
+                return -EINVAL;
+        if (!path) {
+                r = identity_mac_path(default_path, sizeof(default_path));
+                if (r == -ENOENT)
+                        return log_error_errno(r, "Cannot place the virtual MAC file: neither $XDG_STATE_HOME "
+                                                  "nor $HOME is set.");
+                if (r < 0)
+                        return log_error_errno(r, "Cannot place the virtual MAC file: %m");
+                path = default_path;
+        }
+
+        n = read_small_file(path, buf, sizeof(buf));
+        if (n == -ENOENT)
+                return generate_and_store(path, ret);
+        if (n == -EBADFD)
+                return log_error_errno(EEXIST, "Virtual MAC file %s is not a regular file; move it away.", path);
+        if (n < 0)
+                return log_error_errno(n, "Failed to read virtual MAC file %s: %m", path);
+
+        if (identity_mac_parse(buf, (size_t) n, &mac) >= 0) {
+                *ret = mac;
+                return 0;
+        }
+
+        /* Regenerating changes how the party's LAN sees this machine, but
+         * refusing to start over a damaged one-line file helps nobody; the
+         * old bytes stay next to it. */
+        r = snprintf(corrupt, sizeof(corrupt), "%s.corrupt", path);
+        if (r < 0 || (size_t) r >= sizeof(corrupt))
+                return log_error_errno(ENAMETOOLONG, "Virtual MAC file %s is corrupt: %m", path);
+        if (rename(path, corrupt) < 0)
+                return log_error_errno(errno, "Virtual MAC file %s is corrupt and cannot be moved aside: %m",
+                                       path);
+        log_warning("Virtual MAC file %s is corrupt (expected one line \"xx:xx:xx:xx:xx:xx\" with a locally "
+                    "administered unicast MAC); moved it to %s and generating a new MAC.",
+                    path, corrupt);
+        return generate_and_store(path, ret);
+}

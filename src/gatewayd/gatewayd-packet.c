@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+#include "gatewayd-packet.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+_Static_assert(PACKET_IFNAME_SIZE == IF_NAMESIZE, "interface name size");
+
+#define log_packet_errno(p, level, error, ...) \
+        log_fields_errno(level, error, LOG_FIELDS({"INTERFACE", (p)->ifname}), __VA_ARGS__)
+
+static void fd_closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+
+static int setsockopt_int(int fd, int level, int name, int value) {
+        if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
+                return -errno;
+        return 0;
+}
+
+int packet_socket_open(PacketSocket *ret, const char *ifname) {
+        _cleanup_(fd_closep) int fd = -EBADF;
+        PacketSocket p = PACKET_SOCKET_NULL;
+        struct packet_mreq mreq;
+        struct sockaddr_ll sll;
+        int r;
+
+        if (!ret || !ifname || ifname[0] == '\0' || strlen(ifname) >= sizeof(p.ifname))
+                return log_error_errno(EINVAL, "Invalid interface name.");
+        memcpy(p.ifname, ifname, strlen(ifname) + 1);
+
+        p.ifindex = (int) if_nametoindex(ifname);
+        if (p.ifindex == 0)
+                return log_packet_errno(&p, LOG_ERR, errno == ENXIO ? ENODEV : errno,
+                                        "Interface %s not found: %m", ifname);
+
+        /* Protocol 0 receives nothing until bind() below names the
+         * interface, so no frame from another NIC slips in meanwhile. */
+        fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return log_packet_errno(&p, LOG_ERR, errno, "Failed to open packet socket for %s: %m", ifname);
+
+        /* Linux 4.20+. Without it the PACKET_OUTGOING check in recv does the
+         * same job, one wasted copy per sent frame later. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+        if (r < 0)
+                log_packet_errno(&p, LOG_DEBUG, r, "PACKET_IGNORE_OUTGOING unavailable on %s, ignoring: %m",
+                                 ifname);
+
+        /* The kernel moves VLAN tags out of the frame into metadata before
+         * we see it; without auxdata a tagged frame looks untagged. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1);
+        if (r < 0)
+                return log_packet_errno(&p, LOG_ERR, r, "Failed to enable PACKET_AUXDATA on %s: %m", ifname);
+
+        /* FORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN. */
+        r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, PACKET_RCVBUF_SIZE);
+        if (r < 0) {
+                r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, PACKET_RCVBUF_SIZE);
+                if (r < 0)
+                        log_packet_errno(&p, LOG_WARNING, r, "Failed to enlarge receive buffer on %s, ignoring: %m",
+                                         ifname);
+        }
+
+        mreq = (struct packet_mreq) {
+                .mr_ifindex = p.ifindex,
+                .mr_type = PACKET_MR_PROMISC,
+        };
+        if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+                return log_packet_errno(&p, LOG_ERR, errno, "Failed to make %s promiscuous: %m", ifname);
+
+        sll = (struct sockaddr_ll) {
+                .sll_family = AF_PACKET,
+                .sll_protocol = htons(ETH_P_ALL),
+                .sll_ifindex = p.ifindex,
+        };
+        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
+                return log_packet_errno(&p, LOG_ERR, errno, "Failed to bind packet socket to %s: %m", ifname);
+
+        p.fd = TAKE_FD(fd);
+        *ret = p;
+        log_packet_errno(&p, LOG_DEBUG, 0, "Opened packet socket on %s (ifindex %d).", ifname, p.ifindex);
+        return 0;
+}
+
+static int ethtool_get(int fd, const char *ifname, uint32_t cmd, uint32_t *ret) {
+        struct ethtool_value ev = {.cmd = cmd};
+        struct ifreq ifr = {};
+
+        memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+        ifr.ifr_data = (void *) &ev;
+        if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+                return -errno;
+        *ret = ev.data;
+        return 0;
+}
+
+static int ethtool_set(int fd, const char *ifname, uint32_t cmd, uint32_t value) {
+        struct ethtool_value ev = {.cmd = cmd, .data = value};
+        struct ifreq ifr = {};
+
+        memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+        ifr.ifr_data = (void *) &ev;
+        if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+                return -errno;
+        return 0;
+}
+
+static bool errno_is_not_supported(int r) {
+        return r == -EOPNOTSUPP || r == -EINVAL;
+}
+
+int packet_socket_disable_offloads(PacketSocket *p) {
+        uint32_t v;
+        int r;
+
+        if (!p || p->fd < 0)
+                return -EBADF;
+
+        r = ethtool_get(p->fd, p->ifname, ETHTOOL_GGRO, &v);
+        if (r < 0 && !errno_is_not_supported(r))
+                return log_packet_errno(p, LOG_ERR, r, "Failed to query GRO on %s: %m", p->ifname);
+        if (r >= 0 && v) {
+                r = ethtool_set(p->fd, p->ifname, ETHTOOL_SGRO, 0);
+                if (r < 0)
+                        return log_packet_errno(p, LOG_ERR, r, "Failed to turn off GRO on %s: %m", p->ifname);
+                p->restore_gro = true;
+                log_packet_errno(p, LOG_INFO, 0, "Turned off generic receive offload on %s.", p->ifname);
+        }
+
+        r = ethtool_get(p->fd, p->ifname, ETHTOOL_GFLAGS, &v);
+        if (r < 0 && !errno_is_not_supported(r))
+                return log_packet_errno(p, LOG_ERR, r, "Failed to query LRO on %s: %m", p->ifname);
+        if (r >= 0 && (v & ETH_FLAG_LRO)) {
+                r = ethtool_set(p->fd, p->ifname, ETHTOOL_SFLAGS, v & ~(uint32_t) ETH_FLAG_LRO);
+                if (r < 0)
+                        return log_packet_errno(p, LOG_ERR, r, "Failed to turn off LRO on %s: %m", p->ifname);
+                p->restore_lro = true;
+                log_packet_errno(p, LOG_INFO, 0, "Turned off large receive offload on %s.", p->ifname);
+        }
+
+        return 0;
+}
+
+static void offloads_restore(PacketSocket *p) {
+        uint32_t v;
+        int r;
+
+        if (p->restore_gro) {
+                r = ethtool_set(p->fd, p->ifname, ETHTOOL_SGRO, 1);
+                if (r < 0)
+                        log_packet_errno(p, LOG_WARNING, r, "Failed to turn GRO back on on %s, ignoring: %m",
+                                         p->ifname);
+        }
+        if (p->restore_lro) {
+                r = ethtool_get(p->fd, p->ifname, ETHTOOL_GFLAGS, &v);
+                if (r >= 0)
+                        r = ethtool_set(p->fd, p->ifname, ETHTOOL_SFLAGS, v | ETH_FLAG_LRO);
+                if (r < 0)
+                        log_packet_errno(p, LOG_WARNING, r, "Failed to turn LRO back on on %s, ignoring: %m",
+                                         p->ifname);
+        }
+        p->restore_gro = p->restore_lro = false;
+}
+
+void packet_socket_close(PacketSocket *p) {
+        if (!p || p->fd < 0)
+                return;
+        offloads_restore(p);
+        close(p->fd);
+        p->fd = -EBADF;
+}
+
+static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+                struct tpacket_auxdata aux;
+
+                if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+                    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+                        continue;
+                memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+                /* Kernels before VLAN_VALID existed only set a nonzero TCI;
+                 * VLAN_VALID is what catches a priority tag with TCI 0. */
+                if ((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci != 0) {
+                        info->vlan_tagged = true;
+                        info->vlan_tci = aux.tp_vlan_tci;
+                        if (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
+                                info->vlan_tpid = aux.tp_vlan_tpid;
+                }
+        }
+}
+
+int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *ret) {
+        union {
+                struct cmsghdr align;
+                uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        } control;
+
+        if (!p || p->fd < 0 || !ret || (!buf && size > 0))
+                return -EINVAL;
+
+        for (;;) {
+                struct sockaddr_ll sll = {};
+                struct iovec iov = {.iov_base = buf, .iov_len = size};
+                struct msghdr mh = {
+                        .msg_name = &sll,
+                        .msg_namelen = sizeof(sll),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = &control,
+                        .msg_controllen = sizeof(control),
+                };
+                PacketInfo info = {};
+                ssize_t n;
+
+                /* With MSG_TRUNC, packet sockets return the frame's real
+                 * length even when the buffer took less. */
+                n = recvmsg(p->fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                return 0;
+                        if (errno == EINTR)
+                                continue;
+                        /* ENETDOWN (link down) and ENODEV (interface gone)
+                         * are reported once; the link monitor says more. */
+                        return log_packet_errno(p, errno == ENETDOWN ? LOG_DEBUG : LOG_WARNING, errno,
+                                                "Failed to receive frame on %s: %m", p->ifname);
+                }
+
+                /* Frames leaving through this NIC: ours (if the kernel lacks
+                 * PACKET_IGNORE_OUTGOING) and the host's own traffic, which
+                 * is not LAN traffic to bridge. */
+                if (sll.sll_pkttype == PACKET_OUTGOING)
+                        continue;
+
+                info.wire_len = (size_t) n;
+                info.len = MIN((size_t) n, size);
+                info.truncated = (mh.msg_flags & MSG_TRUNC) || (size_t) n > size;
+                auxdata_parse(&mh, &info);
+                *ret = info;
+                return 1;
+        }
+}
+
+int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {
+        struct sockaddr_ll sll;
+        uint16_t type;
+
+        if (!p || p->fd < 0 || !frame)
+                return -EINVAL;
+        if (len < ETH_HLEN)
+                return log_packet_errno(p, LOG_DEBUG, EINVAL, "Refusing to send %zu byte frame on %s.", len,
+                                        p->ifname);
+
+        /* Naming the protocol keeps skb->protocol right on kernels that do
+         * not parse it out of a raw frame themselves. */
+        type = (uint16_t) (frame[12] << 8 | frame[13]);
+        sll = (struct sockaddr_ll) {
+                .sll_family = AF_PACKET,
+                .sll_protocol = htons(type >= ETH_P_802_3_MIN ? type : ETH_P_802_3),
+                .sll_ifindex = p->ifindex,
+                .sll_halen = ETH_ALEN,
+        };
+        memcpy(sll.sll_addr, frame, ETH_ALEN);
+
+        for (;;) {
+                ssize_t n = sendto(p->fd, frame, len, MSG_DONTWAIT, (const struct sockaddr *) &sll, sizeof(sll));
+                if (n >= 0)
+                        return 1;
+                if (errno == EINTR)
+                        continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+                        return 0;
+                return log_packet_errno(p, LOG_DEBUG, errno, "Failed to send %zu byte frame on %s: %m", len,
+                                        p->ifname);
+        }
+}

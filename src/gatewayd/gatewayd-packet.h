@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The gateway's wire side: one AF_PACKET socket on the LAN NIC that sees
+ * every frame on the segment (promiscuous) and injects frames from remote
+ * peers. Non-blocking; the caller polls `fd` from its event loop. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define PACKET_IFNAME_SIZE 16 /* IFNAMSIZ; <net/if.h> clashes with <linux/if.h> */
+
+/* Asked of the kernel; root gets it even above net.core.rmem_max. A burst
+ * of broadcast at a LAN party start easily outruns the default 208 KiB. */
+#define PACKET_RCVBUF_SIZE (4 * 1024 * 1024)
+
+typedef struct PacketSocket {
+        int fd;
+        int ifindex;
+        char ifname[PACKET_IFNAME_SIZE];
+        bool restore_gro; /* we turned these off; close turns them back on */
+        bool restore_lro;
+} PacketSocket;
+
+#define PACKET_SOCKET_NULL ((PacketSocket) {.fd = -EBADF})
+
+typedef struct PacketInfo {
+        size_t len;       /* bytes stored in the caller's buffer */
+        size_t wire_len;  /* the frame's real length; > len when truncated */
+        bool truncated;   /* did not fit: the caller counts it as oversize */
+        /* The kernel took a VLAN tag off this frame before we saw it, so the
+         * buffer holds it untagged. The caller must treat it as tagged
+         * (drop it) rather than forward it stripped onto another VLAN. */
+        bool vlan_tagged;
+        uint16_t vlan_tci;
+        uint16_t vlan_tpid; /* 0 when the kernel did not say */
+} PacketInfo;
+
+/* Opens the socket on `ifname`, promiscuous, with outgoing copies of our
+ * own frames suppressed. Returns 0 or negative errno (logged): -ENODEV when
+ * the interface does not exist, -EPERM without CAP_NET_RAW. */
+int packet_socket_open(PacketSocket *ret, const char *ifname);
+/* Closes the fd, which also ends promiscuous mode, after restoring the
+ * offloads packet_socket_disable_offloads() turned off. Safe on a closed
+ * or PACKET_SOCKET_NULL socket. */
+void packet_socket_close(PacketSocket *p);
+
+/* GRO and LRO merge consecutive TCP segments into one large frame before
+ * AF_PACKET sees it, a frame no Ethernet link and no tunnel can carry: a
+ * bridge turns them off on its ports for the same reason. Turns both off
+ * on the interface and remembers which were on. Returns 0, or negative
+ * errno (logged) when they cannot be turned off; a NIC without them
+ * counts as success. */
+int packet_socket_disable_offloads(PacketSocket *p);
+
+/* Reads one frame into `buf`. Returns 1 with *ret filled, 0 when nothing is
+ * pending, or negative errno (logged) when the socket failed. The kernel
+ * reports -ENETDOWN once when the link goes down or the interface goes
+ * away; the socket works again after the former, never after the latter,
+ * so the caller learns which from the link monitor and reopens. A
+ * truncated frame is still returned (1) with ret->truncated set. Our own
+ * and the host's outgoing frames are skipped. */
+int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *ret);
+
+/* Injects one whole Ethernet frame (14 bytes or more, no FCS). Returns 1
+ * when sent; 0 when the kernel's queue is full (EAGAIN/ENOBUFS: the frame
+ * is dropped, the caller counts it); -EMSGSIZE when it exceeds the NIC's
+ * MTU; -EINVAL for frames shorter than an Ethernet header; other negative
+ * errno when the interface is gone or down (-ENXIO, -ENETDOWN). Per-frame
+ * failures are logged at debug level only: the caller counts them. */
+int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len);

@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: MIT
+# Shared by test-tap-linux.sh and test-client-route.sh: a private network
+# namespace and client-netns-helper driven over two FIFOs (fd 3 commands,
+# fd 4 answers). Sourced, not run.
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: needs iproute2"; exit 77; }
+
+tmp=$(mktemp -d)
+ns=
+all_ns=()
+helper_pid=
+
+cleanup() {
+        local rc=$?
+        [ -n "$helper_pid" ] && kill -9 "$helper_pid" 2>/dev/null
+        for n in "${all_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
+        if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$tmp/helper.log" ]; then
+                echo "--- helper log (last 40 lines)"
+                tail -n 40 "$tmp/helper.log"
+        fi
+        rm -rf "$tmp"
+        exit $rc
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+step() {
+        echo "== $*"
+}
+
+# new_netns PREFIX: creates the namespace the helper and nsx run in.
+new_netns() {
+        ns=$(add_netns "$1") || { echo "SKIP: cannot create a network namespace"; exit 77; }
+        all_ns+=("$ns")
+}
+
+# add_netns PREFIX: another namespace (a router, say); prints its name.
+# Callers add it to all_ns so cleanup removes it.
+add_netns() {
+        local n=$1-$$
+        ip netns add "$n" || return 1
+        ip netns exec "$n" ip link set lo up
+        echo "$n"
+}
+
+nsx() {
+        ip netns exec "$ns" "$@"
+}
+
+# start_helper [ENV=VALUE...]: the driver inside the namespace.
+start_helper() {
+        rm -f "$tmp/in" "$tmp/out"
+        mkfifo "$tmp/in" "$tmp/out"
+        ip netns exec "$ns" env "$@" "$helper" <"$tmp/in" >"$tmp/out" 2>>"$tmp/helper.log" &
+        exec 3>"$tmp/in" 4<"$tmp/out"
+        call pid
+        [[ $ans == ok* ]] || fail "helper did not start"
+        helper_pid=${ans#ok }
+}
+
+# Orderly stop: EOF makes the helper undo everything and close the TAP.
+# Its exit status counts: sanitizer reports end in a nonzero one.
+stop_helper() {
+        local rc
+        exec 3>&- 4<&-
+        wait "$helper_pid" 2>/dev/null
+        rc=$?
+        helper_pid=
+        [ $rc -eq 0 ] || fail "helper exited with status $rc"
+}
+
+crash_helper() {
+        kill -9 "$helper_pid"
+        exec 3>&- 4<&-
+        wait "$helper_pid" 2>/dev/null
+        helper_pid=
+}
+
+# call CMD...: sets $ans to the helper's one-line answer.
+call() {
+        echo "$*" >&3
+        IFS= read -r -t 15 ans <&4 || fail "no answer to '$*'"
+}
+
+# ok CMD...: as call, and the answer must start with "ok".
+ok() {
+        call "$@"
+        [[ $ans == ok* ]] || fail "'$*' answered '$ans'"
+}
+
+# expect ANSWER CMD...: the answer must be exactly ANSWER.
+expect() {
+        local want=$1
+        shift
+        call "$@"
+        [ "$ans" = "$want" ] || fail "'$*' answered '$ans', expected '$want'"
+}
+
+# once ENV... -- CMD: a one-shot helper in the namespace; prints its answer.
+once() {
+        local envs=()
+        while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+        shift
+        local out rc
+        out=$(echo "$*" | ip netns exec "$ns" env "${envs[@]}" "$helper" 2>>"$tmp/once.log")
+        rc=$?
+        [ $rc -eq 0 ] || fail "one-shot helper for '$*' exited with status $rc"
+        echo "$out"
+}
+
+# `ip -j` prints compact JSON; these look for one exact "key":value pair.
+json_has() { # JSON, "key":value
+        grep -qF -- "$2" <<<"$1"
+}
+
+link_json() {
+        nsx ip -j link show dev "$1"
+}
+
+link_flags() {
+        grep -o '"flags":\[[^]]*\]' <<<"$1" | head -n 1
+}

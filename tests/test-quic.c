@@ -1,0 +1,1421 @@
+/* SPDX-License-Identifier: MIT */
+/* Real handshakes between QuicConn clients and a QuicServer, shuttled through
+ * an in-memory network with a virtual clock (5 ms one way), plus one run
+ * over real UDP sockets on 127.0.0.1. Nothing of ngtcp2 or GnuTLS is mocked. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "log.h"
+#include "quic-server.h"
+#include "quic.h"
+#include "test-util.h"
+
+#define SEC QUIC_NS_PER_SEC
+#define MSEC (QUIC_NS_PER_SEC / 1000)
+#define LATENCY (5 * MSEC)
+#define NET_QUEUE_MAX 8192
+#define MAX_CLIENTS 8
+#define MAX_SPEERS 32
+#define PKT_MAX 2048
+#define NET_MAGIC UINT32_C(0x4e455421)
+#define SPEER_MAGIC UINT32_C(0x53504552)
+
+static char state_dir[] = "/tmp/test-quic-XXXXXX";
+static char state_dir2[64];
+static uint8_t pin[CERT_PIN_SIZE], pin2[CERT_PIN_SIZE];
+static char cert_path[128], key_path[128], cert2_path[128], key2_path[128];
+
+typedef struct Pkt {
+        QuicAddr from, to;
+        uint64_t at;
+        size_t len;
+        uint8_t data[PKT_MAX];
+} Pkt;
+
+typedef struct Net Net;
+
+typedef struct Client {
+        Net *net;
+        QuicConn *conn;
+        QuicAddr addr;
+        bool handshake;
+        bool closed;
+        bool free_on_close;
+        QuicCloseInfo info;
+        uint8_t *ctrl;
+        size_t ctrl_len;
+        bool ctrl_before_close; /* control bytes were all there when closed fired */
+        size_t expect_ctrl;
+        uint8_t dgram[PKT_MAX];
+        size_t dgram_len;
+        unsigned n_dgrams;
+} Client;
+
+/* Server-side view of one connection, attached in handshake_completed. */
+typedef struct SPeer {
+        uint32_t magic;
+        Net *net;
+        QuicConn *conn;
+        bool closed;
+        QuicCloseInfo info;
+        uint8_t *ctrl;
+        size_t ctrl_len;
+        unsigned n_dgrams;
+        uint8_t dgram[PKT_MAX];
+        size_t dgram_len;
+} SPeer;
+
+struct Net {
+        uint32_t magic;
+        uint64_t now;
+        Pkt *q;
+        size_t head, count;
+        bool blackhole;
+        size_t max_udp_sent;
+        uint64_t n_sent;
+
+        QuicServer *server;
+        QuicAddr server_addr;
+        bool server_echo_control; /* echo control bytes back */
+        bool server_echo_dgram;
+
+        Client *clients[MAX_CLIENTS];
+        size_t n_clients;
+        SPeer *speers[MAX_SPEERS];
+        size_t n_speers;
+        unsigned server_closed_unattached;
+        QuicCloseInfo server_last_unattached;
+};
+
+static void addr4(QuicAddr *a, const char *ip, uint16_t port) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
+
+        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
+}
+
+static void net_push(Net *n, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
+                     const uint8_t *data, size_t len) {
+        Pkt *p;
+
+        CHECK(len <= QUIC_MAX_UDP_PAYLOAD);
+        n->max_udp_sent = MAX(n->max_udp_sent, len);
+        n->n_sent++;
+        if (n->blackhole)
+                return;
+        CHECK(n->count < NET_QUEUE_MAX);
+        p = &n->q[(n->head + n->count) % NET_QUEUE_MAX];
+        p->from = *from;
+        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
+        p->at = n->now + LATENCY;
+        p->len = len;
+        memcpy(p->data, data, len);
+        n->count++;
+}
+
+static int client_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
+                       const uint8_t *data, size_t len) {
+        Client *c = userdata;
+        net_push(c->net, &c->addr, remote, remote_len, data, len);
+        return 0;
+}
+
+static int server_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
+                       const uint8_t *data, size_t len) {
+        Net *n = userdata;
+        net_push(n, &n->server_addr, remote, remote_len, data, len);
+        return 0;
+}
+
+static void append(uint8_t **buf, size_t *len, const uint8_t *data, size_t n) {
+        *buf = realloc(*buf, *len + n + 1);
+        CHECK(*buf);
+        memcpy(*buf + *len, data, n);
+        *len += n;
+}
+
+/* ---- client callbacks ---- */
+
+static void client_handshake(QuicConn *conn, void *userdata) {
+        Client *c = userdata;
+        c->handshake = true;
+}
+
+static void client_control(QuicConn *conn, const uint8_t *data, size_t len, void *userdata) {
+        Client *c = userdata;
+        append(&c->ctrl, &c->ctrl_len, data, len);
+        quic_conn_consume_control(conn, len);
+}
+
+static void client_dgram(QuicConn *conn, const uint8_t *data, size_t len, void *userdata) {
+        Client *c = userdata;
+        CHECK(len <= sizeof c->dgram);
+        memcpy(c->dgram, data, len);
+        c->dgram_len = len;
+        c->n_dgrams++;
+}
+
+static void client_closed(QuicConn *conn, const QuicCloseInfo *info, void *userdata) {
+        Client *c = userdata;
+        CHECK(!c->closed); /* exactly once */
+        c->closed = true;
+        c->info = *info;
+        c->ctrl_before_close = c->ctrl_len >= c->expect_ctrl;
+        if (c->free_on_close) {
+                quic_conn_free(conn);
+                c->conn = NULL;
+        }
+}
+
+/* ---- server callbacks ---- */
+
+static void server_handshake(QuicConn *conn, void *userdata) {
+        Net *n = quic_conn_get_userdata(conn);
+        SPeer *p;
+
+        CHECK(userdata == n);
+        CHECK(n->n_speers < MAX_SPEERS);
+        p = calloc(1, sizeof *p);
+        CHECK(p);
+        p->magic = SPEER_MAGIC;
+        p->net = n;
+        p->conn = conn;
+        n->speers[n->n_speers++] = p;
+        quic_conn_set_userdata(conn, p);
+}
+
+static SPeer *speer_of(QuicConn *conn, void *userdata) {
+        SPeer *p = userdata;
+        CHECK(p && p->magic == SPEER_MAGIC && p->conn == conn);
+        return p;
+}
+
+static void server_control(QuicConn *conn, const uint8_t *data, size_t len, void *userdata) {
+        SPeer *p = speer_of(conn, userdata);
+
+        append(&p->ctrl, &p->ctrl_len, data, len);
+        quic_conn_consume_control(conn, len);
+        if (p->net->server_echo_control)
+                CHECK(quic_conn_send_control(conn, data, len) == 0);
+}
+
+static void server_dgram(QuicConn *conn, const uint8_t *data, size_t len, void *userdata) {
+        SPeer *p = speer_of(conn, userdata);
+
+        memcpy(p->dgram, data, len);
+        p->dgram_len = len;
+        p->n_dgrams++;
+        if (p->net->server_echo_dgram)
+                /* From inside our own callback: queued, sent on unwind. */
+                CHECK(quic_conn_send_datagram(conn, data, len, p->net->now) == 0);
+}
+
+/* Connections that never finished the handshake still carry the server
+ * config's userdata (the Net); attached ones carry an SPeer. Both begin with
+ * a magic number so the callback can tell. */
+static void server_closed_dispatch(QuicConn *conn, const QuicCloseInfo *info, void *userdata) {
+        CHECK(userdata);
+        if (*(const uint32_t *) userdata == NET_MAGIC) {
+                Net *n = userdata;
+                n->server_closed_unattached++;
+                n->server_last_unattached = *info;
+                return;
+        }
+        SPeer *p = speer_of(conn, userdata);
+        CHECK(!p->closed); /* exactly once */
+        p->closed = true;
+        p->info = *info;
+        p->conn = NULL; /* the server frees it after the closing period */
+}
+
+/* ---- network ---- */
+
+static QuicSettings test_settings(void) {
+        return (QuicSettings){.trace = getenv("QUIC_TRACE") != NULL};
+}
+
+static const uint8_t test_reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+static void net_init(Net *n, size_t max_connections, const QuicSettings *settings) {
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+
+        *n = (Net){.magic = NET_MAGIC, .now = SEC};
+        n->q = calloc(NET_QUEUE_MAX, sizeof *n->q);
+        CHECK(n->q);
+        addr4(&n->server_addr, "10.0.0.1", 443);
+
+        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        QuicServerConfig cfg = {
+                .settings = settings ? *settings : test_settings(),
+                .credentials = cred,
+                .local = n->server_addr,
+                .max_connections = max_connections,
+                .callbacks = {
+                        .send = server_send,
+                        .handshake_completed = server_handshake,
+                        .control_received = server_control,
+                        .datagram_received = server_dgram,
+                        .closed = server_closed_dispatch,
+                },
+                .userdata = n,
+                .send_userdata = n,
+                .reset_secret = test_reset_secret,
+        };
+        CHECK(quic_server_new(&n->server, &cfg) == 0);
+}
+
+static void client_free(Client *c) {
+        if (!c)
+                return;
+        quic_conn_free(c->conn);
+        free(c->ctrl);
+        free(c);
+}
+
+static void net_done(Net *n) {
+        for (size_t i = 0; i < n->n_clients; i++)
+                client_free(n->clients[i]);
+        quic_server_free(n->server);
+        for (size_t i = 0; i < n->n_speers; i++) {
+                free(n->speers[i]->ctrl);
+                free(n->speers[i]);
+        }
+        free(n->q);
+}
+
+typedef struct ClientOpts {
+        const uint8_t *pin;
+        const char *hostname;
+        const char *ca_file;
+        const QuicSettings *settings;
+} ClientOpts;
+
+static Client *net_add_client(Net *n, const ClientOpts *o) {
+        Client *c = calloc(1, sizeof *c);
+        char ip[32];
+
+        CHECK(c && n->n_clients < MAX_CLIENTS);
+        c->net = n;
+        snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
+        addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
+
+        QuicClientConfig cfg = {
+                .settings = o->settings ? *o->settings : test_settings(),
+                .tls = {.hostname = o->hostname ? o->hostname : "10.0.0.1", .pin = o->pin, .ca_file = o->ca_file},
+                .callbacks = {
+                        .send = client_send,
+                        .handshake_completed = client_handshake,
+                        .control_received = client_control,
+                        .datagram_received = client_dgram,
+                        .closed = client_closed,
+                },
+                .userdata = c,
+                .send_userdata = c,
+        };
+        CHECK(quic_conn_new_client(&c->conn, &cfg, &c->addr, &n->server_addr, n->now) == 0);
+        CHECK(quic_conn_get_state(c->conn) == QUIC_STATE_HANDSHAKE);
+        CHECK(quic_conn_write(c->conn, n->now) > 0);
+        n->clients[n->n_clients++] = c;
+        return c;
+}
+
+static Client *net_client_by_addr(Net *n, const QuicAddr *a) {
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (quic_addr_equal(&n->clients[i]->addr, a))
+                        return n->clients[i];
+        return NULL;
+}
+
+static void net_deliver(Net *n, Pkt *p) {
+        if (quic_addr_equal(&p->to, &n->server_addr)) {
+                CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
+                return;
+        }
+        Client *c = net_client_by_addr(n, &p->to);
+        if (!c || !c->conn)
+                return;
+        CHECK(quic_conn_read_packet(c->conn, &p->from, p->data, p->len, n->now) == 0);
+        if (c->conn)
+                CHECK(quic_conn_write(c->conn, n->now) >= 0);
+}
+
+typedef bool (*NetCond)(Net *n, void *userdata);
+
+/* Runs the network for at most `duration` virtual ns or until cond holds.
+ * Returns whether cond held. */
+static bool net_run(Net *n, uint64_t duration, NetCond cond, void *userdata) {
+        uint64_t end = n->now + duration;
+
+        for (;;) {
+                uint64_t next = UINT64_MAX;
+
+                if (cond && cond(n, userdata))
+                        return true;
+
+                if (n->count > 0)
+                        next = n->q[n->head].at;
+                next = MIN(next, quic_server_get_expiry(n->server));
+                for (size_t i = 0; i < n->n_clients; i++)
+                        if (n->clients[i]->conn)
+                                next = MIN(next, quic_conn_get_expiry(n->clients[i]->conn));
+                if (next > end) {
+                        n->now = end;
+                        return cond ? cond(n, userdata) : true;
+                }
+                if (next > n->now)
+                        n->now = next;
+
+                while (n->count > 0 && n->q[n->head].at <= n->now) {
+                        Pkt p = n->q[n->head]; /* copy: delivery may enqueue */
+                        n->head = (n->head + 1) % NET_QUEUE_MAX;
+                        n->count--;
+                        net_deliver(n, &p);
+                }
+                if (quic_server_get_expiry(n->server) <= n->now)
+                        CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
+                for (size_t i = 0; i < n->n_clients; i++) {
+                        Client *c = n->clients[i];
+                        if (c->conn && quic_conn_get_expiry(c->conn) <= n->now)
+                                CHECK(quic_conn_handle_expiry(c->conn, n->now) >= 0);
+                }
+        }
+}
+
+static SPeer *speer_for(Net *n, Client *c);
+
+static bool cond_client_handshake(Net *n, void *userdata) {
+        Client *c = userdata;
+        return c->handshake && speer_for(n, c);
+}
+
+static bool cond_client_closed(Net *n, void *userdata) {
+        Client *c = userdata;
+        return c->closed;
+}
+
+static bool cond_all_handshakes(Net *n, void *userdata) {
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (!n->clients[i]->handshake)
+                        return false;
+        return n->n_speers == n->n_clients;
+}
+
+static bool cond_ctrl_len(Net *n, void *userdata) {
+        Client *c = userdata;
+        return c->ctrl_len >= c->expect_ctrl;
+}
+
+static SPeer *speer_for(Net *n, Client *c) {
+        /* The exporter is the one thing both ends share and no other pair does. */
+        uint8_t a[32], b[32];
+
+        CHECK(quic_conn_get_tls_exporter(c->conn, "EXPORTER-lanparty-join", a, sizeof a) == 0);
+        for (size_t i = 0; i < n->n_speers; i++) {
+                SPeer *p = n->speers[i];
+                if (!p->conn)
+                        continue;
+                CHECK(quic_conn_get_tls_exporter(p->conn, "EXPORTER-lanparty-join", b, sizeof b) == 0);
+                if (memcmp(a, b, sizeof a) == 0)
+                        return p;
+        }
+        return NULL;
+}
+
+static Client *connect_one(Net *n) {
+        Client *c = net_add_client(n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(n, 5 * SEC, cond_client_handshake, c));
+        return c;
+}
+
+/* ---- tests ---- */
+
+static void test_handshake(void) {
+        Net n;
+        uint64_t srtt, min_rtt;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+
+        CHECK(quic_conn_get_state(c->conn) == QUIC_STATE_ESTABLISHED);
+        CHECK(quic_conn_get_tls_verify(c->conn) == QUIC_TLS_VERIFY_OK);
+        CHECK(!quic_conn_is_server(c->conn));
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 1);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        CHECK(quic_conn_is_server(p->conn));
+        CHECK(quic_conn_get_state(p->conn) == QUIC_STATE_ESTABLISHED);
+
+        /* Fresh path: U = 1200, 20-byte DCID, so D = U - 44. */
+        CHECK_EQ_INT(quic_conn_get_path_udp_payload(c->conn), 1200);
+        CHECK_EQ_INT(quic_conn_max_datagram_payload(c->conn), 1200 - 44);
+
+        CHECK(net_run(&n, 100 * MSEC, NULL, NULL));
+        quic_conn_get_rtt(c->conn, &srtt, &min_rtt);
+        CHECK(min_rtt >= 2 * LATENCY && min_rtt < 2 * LATENCY + 30 * MSEC);
+        CHECK(srtt >= min_rtt);
+
+        /* Not before the handshake: a brand-new connection has no budget. */
+        Client *c2 = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK_EQ_INT(quic_conn_max_datagram_payload(c2->conn), 0);
+        CHECK_EQ_INT(quic_conn_send_datagram(c2->conn, "x", 1, n.now), -ENOTCONN);
+        uint8_t out[32];
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c2->conn, "x", out, sizeof out), -ENOTCONN);
+
+        net_done(&n);
+}
+
+static void test_control(void) {
+        Net n;
+        size_t big = 50 * 1024;
+        uint8_t *msg = malloc(big);
+        QuicConnCounters cc;
+
+        CHECK(msg);
+        for (size_t i = 0; i < big; i++)
+                msg[i] = (uint8_t) (i * 7 + 3);
+
+        net_init(&n, 0, NULL);
+        n.server_echo_control = true;
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+
+        /* Hostile sizes first: over the send buffer, all or nothing. */
+        CHECK_EQ_INT(quic_conn_control_send_space(c->conn), QUIC_CONTROL_SEND_BUFFER_DEFAULT);
+        uint8_t *huge = calloc(1, QUIC_CONTROL_SEND_BUFFER_DEFAULT + 1);
+        CHECK(huge);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, huge, QUIC_CONTROL_SEND_BUFFER_DEFAULT + 1), -ENOBUFS);
+        free(huge);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, NULL, 5), -EINVAL);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, "", 0), 0);
+
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, "hello", 5), 0);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, ", world", 7), 0);
+        /* Larger than a packet and than the receive window (16 KiB): needs
+         * consume_control() credit to get through. */
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, msg, big), 0);
+        CHECK(quic_conn_control_send_space(c->conn) == QUIC_CONTROL_SEND_BUFFER_DEFAULT - 12 - big);
+        CHECK(quic_conn_write(c->conn, n.now) > 0);
+
+        c->expect_ctrl = 12 + big;
+        CHECK(net_run(&n, 10 * SEC, cond_ctrl_len, c));
+        CHECK_EQ_INT(p->ctrl_len, 12 + big);
+        CHECK_MEM(p->ctrl, "hello, world", 12);
+        CHECK_MEM(p->ctrl + 12, msg, big);
+        CHECK_EQ_INT(c->ctrl_len, 12 + big);
+        CHECK_MEM(c->ctrl, p->ctrl, c->ctrl_len);
+
+        /* Everything acked: the whole buffer is free again, and a ring
+         * that wrapped still delivers in order. */
+        CHECK(net_run(&n, 1 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_conn_control_send_space(c->conn), QUIC_CONTROL_SEND_BUFFER_DEFAULT);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, msg, big), 0);
+        quic_conn_write(c->conn, n.now);
+        c->expect_ctrl += big;
+        CHECK(net_run(&n, 10 * SEC, cond_ctrl_len, c));
+        CHECK_MEM(c->ctrl + 12 + big, msg, big);
+
+        quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(cc.control_bytes_tx, 12 + 2 * big);
+        CHECK_EQ_INT(cc.control_bytes_rx, 12 + 2 * big);
+
+        free(msg);
+        net_done(&n);
+}
+
+static bool cond_speer_dgrams(Net *n, void *userdata) {
+        SPeer *p = userdata;
+        return p->n_dgrams > 0;
+}
+
+static bool cond_client_dgrams(Net *n, void *userdata) {
+        Client *c = userdata;
+        return c->n_dgrams > 0;
+}
+
+static void test_datagram(void) {
+        Net n;
+        uint8_t buf[QUIC_MAX_UDP_PAYLOAD];
+        QuicConnCounters cc;
+        size_t max;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+
+        max = quic_conn_max_datagram_payload(c->conn);
+        CHECK_EQ_INT(max, 1156);
+        for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (uint8_t) (i ^ 0x5a);
+
+        /* Hostile first: one byte over the budget, far over, NULL. */
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max + 1, n.now), -EMSGSIZE);
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, sizeof buf, n.now), -EMSGSIZE);
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, NULL, 3, n.now), -EINVAL);
+        quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(cc.datagrams_dropped_size, 2);
+
+        /* Exactly the budget fits one packet. */
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
+        CHECK_EQ_INT(p->dgram_len, max);
+        CHECK_MEM(p->dgram, buf, max);
+
+        /* And back. */
+        CHECK_EQ_INT(quic_conn_max_datagram_payload(p->conn), max);
+        CHECK_EQ_INT(quic_conn_send_datagram(p->conn, buf + 1, 100, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_dgrams, c));
+        CHECK_EQ_INT(c->dgram_len, 100);
+        CHECK_MEM(c->dgram, buf + 1, 100);
+
+        /* PMTUD (probes 1406, then 1444) raises the budget after a while;
+         * the doc's numbers: U = 1444 gives D = 1400. */
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_conn_get_path_udp_payload(c->conn), 1444);
+        max = quic_conn_max_datagram_payload(c->conn);
+        CHECK_EQ_INT(max, 1400);
+        p->n_dgrams = 0;
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
+        CHECK_EQ_INT(p->dgram_len, 1400);
+        CHECK_MEM(p->dgram, buf, 1400);
+        CHECK(n.max_udp_sent <= 1444);
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max + 1, n.now), -EMSGSIZE);
+
+        /* A burst: what the window does not take is queued, what the queue
+         * does not take is dropped and counted; nothing is lost silently. */
+        unsigned sent = 0, dropped = 0;
+        p->n_dgrams = 0;
+        for (unsigned i = 0; i < 200; i++) {
+                int r = quic_conn_send_datagram(c->conn, buf, 1000, n.now);
+                CHECK(r == 0 || r == -ENOBUFS);
+                if (r == 0)
+                        sent++;
+                else
+                        dropped++;
+        }
+        CHECK(dropped > 0);
+        CHECK(net_run(&n, 2 * SEC, NULL, NULL));
+        CHECK_EQ_INT(p->n_dgrams, sent);
+        quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(cc.datagrams_dropped_full, dropped);
+
+        /* Echo from inside the server's own receive callback (queued there,
+         * flushed as the call unwinds). */
+        n.server_echo_dgram = true;
+        c->n_dgrams = 0;
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "ping", 4, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_dgrams, c));
+        CHECK_EQ_INT(c->dgram_len, 4);
+        CHECK_MEM(c->dgram, "ping", 4);
+
+        net_done(&n);
+}
+
+static void test_exporter(void) {
+        Net n;
+        uint8_t a1[32], s1[32], a2[32], s2[32], other[32];
+
+        net_init(&n, 0, NULL);
+        Client *c1 = connect_one(&n);
+        Client *c2 = connect_one(&n);
+        SPeer *p1 = speer_for(&n, c1), *p2 = speer_for(&n, c2);
+        CHECK(p1 && p2 && p1 != p2);
+
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c1->conn, "EXPORTER-lanparty-join", a1, 32), 0);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(p1->conn, "EXPORTER-lanparty-join", s1, 32), 0);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c2->conn, "EXPORTER-lanparty-join", a2, 32), 0);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(p2->conn, "EXPORTER-lanparty-join", s2, 32), 0);
+        CHECK_MEM(a1, s1, 32);
+        CHECK_MEM(a2, s2, 32);
+        CHECK(memcmp(a1, a2, 32) != 0);
+        /* Another label, another value. */
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c1->conn, "EXPORTER-other", other, 32), 0);
+        CHECK(memcmp(a1, other, 32) != 0);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c1->conn, "x", NULL, 32), -EINVAL);
+
+        net_done(&n);
+}
+
+static void test_pin_mismatch(void) {
+        Net n;
+        uint8_t wrong[CERT_PIN_SIZE];
+
+        memcpy(wrong, pin, sizeof wrong);
+        wrong[7] ^= 0x01;
+
+        net_init(&n, 0, NULL);
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = wrong});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, c));
+        CHECK(!c->handshake);
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_PIN_MISMATCH);
+        CHECK(!c->info.remote);
+        CHECK_EQ_STR(c->info.reason, "relay certificate does not match the pin in the invite link");
+        CHECK_EQ_INT(quic_conn_get_tls_verify(c->conn), QUIC_TLS_VERIFY_PIN_MISMATCH);
+        CHECK_EQ_STR(quic_close_kind_to_string(c->info.kind), "pin-mismatch");
+
+        /* The server hears a TLS alert and, once its draining ends, forgets
+         * the connection and every CID of it. */
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK_EQ_INT(n.server_closed_unattached, 1);
+        CHECK_EQ_INT(n.server_last_unattached.kind, QUIC_CLOSE_HANDSHAKE_FAILED);
+        CHECK(n.server_last_unattached.remote);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+        CHECK_EQ_INT(quic_server_get_n_cids(n.server), 0);
+        CHECK(quic_conn_is_dead(c->conn));
+
+        net_done(&n);
+}
+
+static void test_trust_store(void) {
+        Net n;
+
+        net_init(&n, 0, NULL);
+        /* No pin, system store: our self-signed relay is not trusted. */
+        Client *c = net_add_client(&n, &(ClientOpts){.hostname = "10.0.0.1"});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, c));
+        CHECK(!c->handshake);
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_CERT_UNTRUSTED);
+        CHECK(strstr(c->info.reason, "not trusted"));
+
+        /* The same certificate as a private trust anchor, right name: ok. */
+        Client *c2 = net_add_client(&n, &(ClientOpts){.hostname = "127.0.0.1", .ca_file = cert_path});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c2));
+        CHECK(!c2->closed);
+
+        /* Trusted anchor, wrong name. */
+        Client *c3 = net_add_client(&n, &(ClientOpts){.hostname = "relay.example.org", .ca_file = cert_path});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, c3));
+        CHECK_EQ_INT(c3->info.kind, QUIC_CLOSE_CERT_UNTRUSTED);
+        CHECK(strstr(c3->info.reason, "different host name"));
+
+        net_done(&n);
+}
+
+static bool cond_all_ctrl(Net *n, void *userdata) {
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (n->clients[i]->ctrl_len < n->clients[i]->expect_ctrl ||
+                    n->clients[i]->n_dgrams == 0)
+                        return false;
+        return true;
+}
+
+static void test_many_clients(void) {
+        Net n;
+        size_t n_cids;
+
+        net_init(&n, 0, NULL);
+        n.server_echo_control = true;
+        n.server_echo_dgram = true;
+        for (unsigned i = 0; i < 6; i++)
+                net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_all_handshakes, NULL));
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 6);
+        /* Every connection: the client's initial DCID, our first SCID and
+         * the extra CIDs ngtcp2 issued (active_connection_id_limit - 1). */
+        CHECK(net_run(&n, 1 * SEC, NULL, NULL));
+        n_cids = quic_server_get_n_cids(n.server);
+        /* 1 + 1 + 3 with active_connection_id_limit 4. */
+        CHECK_EQ_INT(n_cids, 6 * 5);
+
+        for (unsigned i = 0; i < 6; i++) {
+                Client *c = n.clients[i];
+                char msg[32], dg[16];
+                int len = snprintf(msg, sizeof msg, "i am client %u", i);
+                int dlen = snprintf(dg, sizeof dg, "dgram %u", i);
+                CHECK_EQ_INT(quic_conn_send_control(c->conn, msg, (size_t) len), 0);
+                CHECK_EQ_INT(quic_conn_send_datagram(c->conn, dg, (size_t) dlen, n.now), 0);
+                quic_conn_write(c->conn, n.now);
+                c->expect_ctrl = (size_t) len;
+        }
+        CHECK(net_run(&n, 5 * SEC, cond_all_ctrl, NULL));
+        for (unsigned i = 0; i < 6; i++) {
+                Client *c = n.clients[i];
+                char msg[32], dg[16];
+                int len = snprintf(msg, sizeof msg, "i am client %u", i);
+                int dlen = snprintf(dg, sizeof dg, "dgram %u", i);
+                CHECK_EQ_INT(c->ctrl_len, len);
+                CHECK_MEM(c->ctrl, msg, (size_t) len);
+                CHECK_EQ_INT(c->dgram_len, dlen);
+                CHECK_MEM(c->dgram, dg, (size_t) dlen);
+                SPeer *p = speer_for(&n, c);
+                CHECK(p && p->ctrl_len == (size_t) len && memcmp(p->ctrl, msg, (size_t) len) == 0);
+        }
+
+        /* Half close from their side, the server shuts the rest down; after
+         * the closing periods nothing is left. */
+        for (unsigned i = 0; i < 3; i++)
+                CHECK_EQ_INT(quic_conn_close(n.clients[i]->conn, 0, "bye", n.now), 0);
+        CHECK(net_run(&n, 100 * MSEC, NULL, NULL));
+        quic_server_close_all(n.server, 0, "relay shutting down", n.now);
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+        CHECK_EQ_INT(quic_server_get_n_cids(n.server), 0);
+        for (size_t i = 0; i < n.n_speers; i++)
+                CHECK(n.speers[i]->closed);
+        for (unsigned i = 0; i < 6; i++) {
+                Client *c = n.clients[i];
+                CHECK(c->closed);
+                CHECK_EQ_INT(c->info.remote, i >= 3);
+                if (i >= 3)
+                        CHECK_EQ_STR(c->info.reason, "relay shutting down");
+        }
+
+        net_done(&n);
+}
+
+static bool cond_speer_closed(Net *n, void *userdata) {
+        SPeer *p = userdata;
+        return p->closed;
+}
+
+static void test_close(void) {
+        Net n;
+
+        net_init(&n, 0, NULL);
+        /* Client closes: the server learns code and reason. */
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK_EQ_INT(quic_conn_close(c->conn, 42, "bye \x01 now", n.now), 0);
+        CHECK(c->closed);
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_APPLICATION);
+        CHECK(!c->info.remote && c->info.app_error);
+        CHECK_EQ_INT(c->info.error_code, 42);
+        CHECK_EQ_INT(quic_conn_get_state(c->conn), QUIC_STATE_CLOSING);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, "x", 1), -ENOTCONN);
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "x", 1, n.now), -ENOTCONN);
+        CHECK_EQ_INT(quic_conn_close(c->conn, 43, "again", n.now), 0); /* no-op */
+        CHECK(net_run(&n, 1 * SEC, cond_speer_closed, p));
+        CHECK_EQ_INT(p->info.kind, QUIC_CLOSE_APPLICATION);
+        CHECK(p->info.remote && p->info.app_error);
+        CHECK_EQ_INT(p->info.error_code, 42);
+        CHECK_EQ_STR(p->info.reason, "bye ? now"); /* control char scrubbed */
+
+        /* Server says REJECT then closes: the control bytes arrive before the
+         * close, as PROTOCOL.md's order needs. */
+        Client *c2 = connect_one(&n);
+        SPeer *p2 = speer_for(&n, c2);
+        uint8_t reject[300];
+        memset(reject, 'R', sizeof reject);
+        CHECK_EQ_INT(quic_conn_send_control(c2->conn, "x", 1), 0); /* opens stream 0 at the server */
+        quic_conn_write(c2->conn, n.now);
+        CHECK(net_run(&n, 1 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_conn_send_control(p2->conn, reject, sizeof reject), 0);
+        c2->expect_ctrl = sizeof reject;
+        CHECK_EQ_INT(quic_conn_close(p2->conn, QUIC_APP_ERROR_REJECTED, "rejected: room_full", n.now), 0);
+        CHECK(!p2->closed); /* lingering for the ack */
+        CHECK(net_run(&n, 2 * SEC, cond_client_closed, c2));
+        CHECK(c2->ctrl_before_close);
+        CHECK_MEM(c2->ctrl, reject, sizeof reject);
+        CHECK_EQ_INT(c2->info.kind, QUIC_CLOSE_APPLICATION);
+        CHECK(c2->info.remote);
+        CHECK_EQ_INT(c2->info.error_code, QUIC_APP_ERROR_REJECTED);
+        CHECK_EQ_STR(c2->info.reason, "rejected: room_full");
+        CHECK(p2->closed && !p2->info.remote);
+
+        /* The closing period ends and the server forgets both. */
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+        CHECK_EQ_INT(quic_server_get_n_cids(n.server), 0);
+        CHECK(quic_conn_is_dead(c->conn));
+
+        /* A close reason longer than we carry is cut, not overrun. */
+        Client *c3 = connect_one(&n);
+        char longreason[600];
+        memset(longreason, 'x', sizeof longreason - 1);
+        longreason[sizeof longreason - 1] = 0;
+        CHECK_EQ_INT(quic_conn_close(c3->conn, 7, longreason, n.now), 0);
+        CHECK_EQ_INT(strlen(c3->info.reason), QUIC_CLOSE_REASON_MAX);
+
+        net_done(&n);
+}
+
+static void test_idle_timeout(void) {
+        Net n;
+        QuicSettings st = test_settings();
+        uint64_t t0;
+
+        st.keepalive = UINT64_MAX;
+        st.idle_timeout = 30 * SEC;
+        net_init(&n, 0, &st);
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin, .settings = &st});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        SPeer *p = speer_for(&n, c);
+        t0 = n.now;
+
+        CHECK(net_run(&n, 60 * SEC, cond_client_closed, c));
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_IDLE_TIMEOUT);
+        CHECK(!c->info.remote);
+        CHECK(n.now - t0 >= 29 * SEC && n.now - t0 <= 32 * SEC);
+        CHECK(quic_conn_is_dead(c->conn));
+        CHECK(net_run(&n, 5 * SEC, cond_speer_closed, p));
+        CHECK_EQ_INT(p->info.kind, QUIC_CLOSE_IDLE_TIMEOUT);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+
+        net_done(&n);
+}
+
+static void test_keepalive(void) {
+        Net n;
+        QuicSettings server_st = test_settings(), client_st = test_settings();
+        QuicConnCounters before, after;
+
+        server_st.keepalive = UINT64_MAX; /* only the client pings */
+        server_st.idle_timeout = client_st.idle_timeout = 30 * SEC;
+        client_st.keepalive = 10 * SEC;
+        net_init(&n, 0, &server_st);
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin, .settings = &client_st});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        SPeer *p = speer_for(&n, c);
+        quic_conn_get_counters(c->conn, &before);
+
+        CHECK(!net_run(&n, 120 * SEC, cond_client_closed, c));
+        CHECK(!p->closed);
+        CHECK_EQ_INT(quic_conn_get_state(c->conn), QUIC_STATE_ESTABLISHED);
+        quic_conn_get_counters(c->conn, &after);
+        /* About one PING every 10 s. */
+        CHECK(after.packets_tx - before.packets_tx >= 10);
+
+        /* And it is still usable. */
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "late", 4, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
+
+        net_done(&n);
+}
+
+static Pkt *net_find_to(Net *n, const QuicAddr *to) {
+        for (size_t i = 0; i < n->count; i++) {
+                Pkt *p = &n->q[(n->head + i) % NET_QUEUE_MAX];
+                if (quic_addr_equal(&p->to, to))
+                        return p;
+        }
+        return NULL;
+}
+
+static void net_flush(Net *n) {
+        n->head = n->count = 0;
+}
+
+static void test_garbage(void) {
+        Net n;
+        QuicAddr evil;
+        uint8_t buf[1500];
+        QuicServerCounters sc;
+
+        addr4(&evil, "10.6.6.6", 666);
+        net_init(&n, 0, NULL);
+
+        /* Misuse. */
+        CHECK_EQ_INT(quic_server_read_packet(NULL, &evil, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, NULL, 1, n.now), -EINVAL);
+
+        /* Empty and tiny. */
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 0, n.now), 0);
+        for (size_t len = 1; len < 64; len++) {
+                memset(buf, 0xff, len); /* long header, version 0xffffffff */
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                memset(buf, 0x40, len); /* short header */
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+        }
+
+        /* Random junk of every size up to a full packet, both header forms. */
+        srand(1);
+        for (size_t len = 1; len <= 1500; len += 7) {
+                for (size_t i = 0; i < len; i++)
+                        buf[i] = (uint8_t) rand();
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                buf[0] |= 0xc0;
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+        }
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+        net_flush(&n);
+        n.now += 10 * SEC; /* refill the stateless budget */
+
+        /* Long header, unknown version, full size: Version Negotiation. */
+        memset(buf, 0, sizeof buf);
+        buf[0] = 0xc0;
+        be32_store(buf + 1, 0x1a2a3a4a);
+        buf[5] = 8;
+        memset(buf + 6, 0x11, 8); /* DCID */
+        buf[14] = 4;
+        memset(buf + 15, 0x22, 4); /* SCID */
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.version_negotiations, 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1200, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.version_negotiations, 1);
+        Pkt *vn = net_find_to(&n, &evil);
+        CHECK(vn);
+        CHECK(vn->data[0] & 0x80);
+        CHECK_EQ_INT(be32_load(vn->data + 1), 0); /* version 0 = VN */
+        CHECK_EQ_INT(vn->data[5], 4);             /* DCID = their SCID */
+        CHECK_MEM(vn->data + 6, "\x22\x22\x22\x22", 4);
+        CHECK_EQ_INT(vn->data[10], 8);
+        bool has_v1 = false;
+        for (size_t off = 19; off + 4 <= vn->len; off += 4)
+                if (be32_load(vn->data + off) == NGTCP2_PROTO_VER_V1)
+                        has_v1 = true;
+        CHECK(has_v1);
+        /* Below the minimum Initial size: not worth an answer. */
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1199, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.version_negotiations, 1);
+        net_flush(&n);
+
+        /* Short header for a CID we do not know: a stateless reset, smaller
+         * than the trigger; too-short triggers get nothing. */
+        uint64_t resets0, limited0;
+        n.now += 10 * SEC;
+        quic_server_get_counters(n.server, &sc);
+        resets0 = sc.stateless_resets;
+        memset(buf, 0x33, sizeof buf);
+        buf[0] = 0x40;
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
+        Pkt *sr = net_find_to(&n, &evil);
+        CHECK(sr && sr->len < 100 && sr->len >= 21 && (sr->data[0] & 0xc0) == 0x40);
+        net_flush(&n);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 30, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
+        limited0 = sc.stateless_limited;
+
+        /* A flood is rate limited. */
+        for (unsigned i = 0; i < 200; i++)
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK(sc.stateless_resets - resets0 <= QUIC_SERVER_STATELESS_BURST);
+        CHECK(sc.stateless_limited - limited0 >= 200 - QUIC_SERVER_STATELESS_BURST);
+        net_flush(&n);
+
+        /* Every truncation of a real client Initial: no connection, no crash. */
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Pkt *init = net_find_to(&n, &n.server_addr);
+        CHECK(init && init->len >= 1200);
+        Pkt initial = *init;
+        net_flush(&n);
+        for (size_t len = 0; len < initial.len; len++)
+                CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, len, n.now), 0);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+        /* Bit flips in the protected part: accepted as a new connection
+         * (the header is fine), then dropped by packet protection. */
+        initial.data[initial.len - 5] ^= 0x01;
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, initial.len, n.now), 0);
+        net_flush(&n);
+
+        /* Garbage into an established client does not hurt it. */
+        Net n2;
+        net_init(&n2, 0, NULL);
+        Client *c2 = connect_one(&n2);
+        for (size_t len = 1; len <= 1500; len += 13) {
+                for (size_t i = 0; i < len; i++)
+                        buf[i] = (uint8_t) rand();
+                CHECK_EQ_INT(quic_conn_read_packet(c2->conn, &n2.server_addr, buf, len, n2.now), 0);
+        }
+        CHECK_EQ_INT(quic_conn_get_state(c2->conn), QUIC_STATE_ESTABLISHED);
+        CHECK_EQ_INT(quic_conn_read_packet(c2->conn, NULL, buf, 1, n2.now), -EINVAL);
+        net_done(&n2);
+
+        net_done(&n);
+}
+
+static void test_handshake_timeout(void) {
+        Net n;
+        uint64_t t0;
+
+        net_init(&n, 0, NULL);
+        n.blackhole = true;
+        t0 = n.now;
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 60 * SEC, cond_client_closed, c));
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_HANDSHAKE_FAILED);
+        CHECK_EQ_STR(c->info.reason, "handshake timed out");
+        CHECK(n.now - t0 >= QUIC_HANDSHAKE_TIMEOUT_DEFAULT && n.now - t0 < QUIC_HANDSHAKE_TIMEOUT_DEFAULT + SEC);
+        CHECK(net_run(&n, 10 * SEC, NULL, NULL));
+        CHECK(quic_conn_is_dead(c->conn));
+        CHECK_EQ_INT(quic_conn_get_expiry(c->conn), UINT64_MAX);
+
+        /* The ALPN check refuses a session that negotiated nothing. */
+        QuicTls tls;
+        CHECK_EQ_INT(quic_tls_client_init(&tls, &(QuicTlsClientConfig){.hostname = "x", .pin = pin}), 0);
+        CHECK_EQ_INT(quic_tls_check_alpn(&tls), -EPROTO);
+        CHECK_EQ_INT(quic_tls_export(&tls, "x", (uint8_t[4]){0}, 4), -ENOTCONN);
+        quic_tls_done(&tls);
+        quic_tls_done(&tls); /* idempotent */
+        CHECK_EQ_INT(quic_tls_client_init(&tls, &(QuicTlsClientConfig){.hostname = NULL, .pin = NULL}), -EINVAL);
+
+        net_done(&n);
+}
+
+static void test_stateless_reset(void) {
+        Net n;
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        CHECK(net_run(&n, 1 * SEC, NULL, NULL));
+
+        /* The relay restarts: all state gone, same reset secret. */
+        QuicServerConfig cfg = {
+                .settings = test_settings(),
+                .local = n.server_addr,
+                .callbacks = {.send = server_send, .closed = server_closed_dispatch},
+                .userdata = &n,
+                .send_userdata = &n,
+                .reset_secret = test_reset_secret,
+        };
+        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        cfg.credentials = cred;
+        quic_server_free(n.server);
+        for (size_t i = 0; i < n.n_speers; i++)
+                n.speers[i]->conn = NULL;
+        CHECK(quic_server_new(&n.server, &cfg) == 0);
+
+        /* The client's next packet earns it a reset it recognises. */
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "are you there", 13, n.now), 0);
+        CHECK(net_run(&n, 2 * SEC, cond_client_closed, c));
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_STATELESS_RESET);
+        CHECK(c->info.remote);
+        CHECK_EQ_INT(quic_conn_get_state(c->conn), QUIC_STATE_DRAINING);
+        net_done(&n);
+}
+
+static void test_max_connections(void) {
+        Net n;
+        QuicServerCounters sc;
+
+        net_init(&n, 2, NULL);
+        connect_one(&n);
+        connect_one(&n);
+        Client *c3 = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, c3));
+        CHECK(!c3->handshake);
+        CHECK(c3->info.remote);
+        CHECK(!c3->info.app_error);
+        CHECK_EQ_INT(c3->info.error_code, NGTCP2_CONNECTION_REFUSED);
+        CHECK_EQ_STR(c3->info.reason, "relay is full");
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.connections_refused, 1);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 2);
+        net_done(&n);
+}
+
+static void test_reload(void) {
+        Net n;
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred2 = NULL;
+
+        net_init(&n, 0, NULL);
+        n.server_echo_dgram = true;
+        Client *old = connect_one(&n);
+
+        CHECK(quic_tls_credentials_load(&cred2, cert2_path, key2_path) == 0);
+        CHECK_EQ_INT(quic_server_set_credentials(n.server, cred2), 0);
+
+        /* New connections see the new certificate... */
+        Client *stale = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, stale));
+        CHECK_EQ_INT(stale->info.kind, QUIC_CLOSE_PIN_MISMATCH);
+        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = pin2});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, fresh));
+
+        /* ...the running one keeps working on the old. */
+        CHECK_EQ_INT(quic_conn_send_datagram(old->conn, "still", 5, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_dgrams, old));
+
+        /* Missing files are reported, not crashed on. */
+        QuicTlsCredentials *bad = NULL;
+        CHECK(quic_tls_credentials_load(&bad, "/nonexistent/cert.pem", key_path) < 0);
+        CHECK(quic_tls_credentials_load(&bad, cert_path, key2_path) < 0); /* key of another cert */
+        CHECK(!bad);
+
+        net_done(&n);
+}
+
+static void test_free_in_callback(void) {
+        Net n;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        c->free_on_close = true;
+        CHECK_EQ_INT(quic_conn_close(c->conn, 5, "leaving", n.now), 0);
+        CHECK(c->closed && !c->conn);
+
+        /* Also when the close comes from the peer, inside read_packet. */
+        Client *c2 = connect_one(&n);
+        c2->free_on_close = true;
+        SPeer *p2 = speer_for(&n, c2);
+        CHECK_EQ_INT(quic_conn_close(p2->conn, 9, "go away", n.now), 0);
+        CHECK(net_run(&n, 2 * SEC, cond_client_closed, c2));
+        CHECK(!c2->conn);
+        CHECK_EQ_INT(c2->info.error_code, 9);
+        net_done(&n);
+}
+
+static void test_cert(void) {
+        uint8_t again[CERT_PIN_SIZE], from_file[CERT_PIN_SIZE];
+        struct stat st;
+        char path[128];
+
+        /* Hostile first. */
+        CHECK_EQ_INT(cert_ensure_self_signed(NULL, "x", again), -EINVAL);
+        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "", again), -EINVAL);
+        CHECK(cert_pin_from_pem_file("/nonexistent", again) == -ENOENT);
+        snprintf(path, sizeof path, "%s/garbage.pem", state_dir);
+        FILE *f = fopen(path, "w");
+        CHECK(f);
+        fputs("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", f);
+        fclose(f);
+        CHECK(cert_pin_from_pem_file(path, again) < 0);
+
+        /* Generated once (in main), then reused with the same pin. */
+        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", again), 0);
+        CHECK_MEM(again, pin, CERT_PIN_SIZE);
+        CHECK_EQ_INT(cert_pin_from_pem_file(cert_path, from_file), 0);
+        CHECK_MEM(from_file, pin, CERT_PIN_SIZE);
+        CHECK(stat(key_path, &st) == 0);
+        CHECK_EQ_INT(st.st_mode & 0777, 0600);
+        CHECK(memcmp(pin, pin2, CERT_PIN_SIZE) != 0);
+
+        /* A lost certificate is re-issued from the kept key: same pin. */
+        CHECK(unlink(cert_path) == 0);
+        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", again), 1);
+        CHECK_MEM(again, pin, CERT_PIN_SIZE);
+}
+
+/* ---- real UDP on 127.0.0.1 ---- */
+
+typedef struct Udp {
+        int fd;
+} Udp;
+
+static uint64_t mono_now(void) {
+        struct timespec ts;
+        CHECK(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+        return (uint64_t) ts.tv_sec * SEC + (uint64_t) ts.tv_nsec;
+}
+
+static int udp_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                    size_t len) {
+        Udp *u = userdata;
+        ssize_t n = sendto(u->fd, data, len, 0, remote, remote_len);
+        return n < 0 ? -errno : 0;
+}
+
+static void udp_bind(Udp *u, QuicAddr *ret) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof sin;
+
+        u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        CHECK(u->fd >= 0);
+        CHECK(bind(u->fd, (struct sockaddr *) &sin, sizeof sin) == 0);
+        CHECK(getsockname(u->fd, (struct sockaddr *) &sin, &len) == 0);
+        CHECK(quic_addr_set(ret, (const ngtcp2_sockaddr *) &sin, len) == 0);
+}
+
+static void test_udp(void) {
+        Udp su, cu;
+        QuicAddr saddr, caddr;
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+        QuicServer *server = NULL;
+        Net fake = {.magic = NET_MAGIC}; /* server callbacks want a Net for SPeer bookkeeping */
+        Client *c = calloc(1, sizeof *c);
+        uint64_t deadline;
+
+        CHECK(c);
+        udp_bind(&su, &saddr);
+        udp_bind(&cu, &caddr);
+        fake.server_echo_control = true;
+        fake.server_echo_dgram = true;
+        fake.now = mono_now();
+
+        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        QuicServerConfig scfg = {
+                .settings = test_settings(),
+                .credentials = cred,
+                .local = saddr,
+                .callbacks = {.send = udp_send, .handshake_completed = server_handshake,
+                              .control_received = server_control, .datagram_received = server_dgram,
+                              .closed = server_closed_dispatch},
+                .userdata = &fake,
+                .send_userdata = &su,
+        };
+        CHECK(quic_server_new(&server, &scfg) == 0);
+
+        c->addr = caddr;
+        QuicClientConfig ccfg = {
+                .settings = test_settings(),
+                .tls = {.hostname = "127.0.0.1", .pin = pin},
+                .callbacks = {.send = udp_send, .handshake_completed = client_handshake,
+                              .control_received = client_control, .datagram_received = client_dgram,
+                              .closed = client_closed},
+                .userdata = c,
+                .send_userdata = &cu,
+        };
+        CHECK(quic_conn_new_client(&c->conn, &ccfg, &caddr, &saddr, mono_now()) == 0);
+        CHECK(quic_conn_write(c->conn, mono_now()) > 0);
+
+        enum { PHASE_HANDSHAKE, PHASE_ECHO, PHASE_CLOSE, PHASE_DONE } phase = PHASE_HANDSHAKE;
+        deadline = mono_now() + 10 * SEC;
+        while (phase != PHASE_DONE) {
+                struct pollfd pfd[2] = {{.fd = su.fd, .events = POLLIN}, {.fd = cu.fd, .events = POLLIN}};
+                uint64_t now = mono_now(), next;
+                int timeout_ms;
+
+                CHECK(now < deadline);
+                next = MIN(quic_server_get_expiry(server), c->conn ? quic_conn_get_expiry(c->conn) : UINT64_MAX);
+                timeout_ms = next <= now ? 0 : (int) MIN((next - now + MSEC - 1) / MSEC, (uint64_t) 100);
+                CHECK(poll(pfd, 2, timeout_ms) >= 0);
+                now = mono_now();
+                fake.now = now;
+
+                for (int i = 0; i < 2; i++) {
+                        /* Drain to EAGAIN, as a daemon does. */
+                        for (;;) {
+                                uint8_t buf[65536];
+                                struct sockaddr_storage from;
+                                socklen_t flen = sizeof from;
+                                QuicAddr fa;
+                                ssize_t nr = recvfrom(pfd[i].fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &flen);
+                                if (nr < 0) {
+                                        CHECK(errno == EAGAIN || errno == EWOULDBLOCK);
+                                        break;
+                                }
+                                CHECK(quic_addr_set(&fa, (const ngtcp2_sockaddr *) &from, flen) == 0);
+                                if (i == 0)
+                                        CHECK(quic_server_read_packet(server, &fa, buf, (size_t) nr, now) == 0);
+                                else
+                                        CHECK(quic_conn_read_packet(c->conn, &fa, buf, (size_t) nr, now) == 0);
+                        }
+                }
+                CHECK(quic_conn_write(c->conn, now) >= 0);
+                if (quic_server_get_expiry(server) <= now)
+                        CHECK(quic_server_handle_expiry(server, now) >= 0);
+                if (quic_conn_get_expiry(c->conn) <= now)
+                        CHECK(quic_conn_handle_expiry(c->conn, now) >= 0);
+
+                switch (phase) {
+                case PHASE_HANDSHAKE:
+                        if (c->handshake && fake.n_speers == 1) {
+                                CHECK_EQ_INT(quic_conn_send_control(c->conn, "over udp", 8), 0);
+                                CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "dgram", 5, now), 0);
+                                c->expect_ctrl = 8;
+                                phase = PHASE_ECHO;
+                        }
+                        break;
+                case PHASE_ECHO:
+                        if (c->ctrl_len == 8 && c->n_dgrams == 1) {
+                                CHECK_MEM(c->ctrl, "over udp", 8);
+                                CHECK_MEM(c->dgram, "dgram", 5);
+                                CHECK_EQ_INT(quic_conn_close(c->conn, 77, "udp done", now), 0);
+                                phase = PHASE_CLOSE;
+                        }
+                        break;
+                case PHASE_CLOSE:
+                        if (fake.speers[0]->closed) {
+                                CHECK_EQ_INT(fake.speers[0]->info.error_code, 77);
+                                CHECK_EQ_STR(fake.speers[0]->info.reason, "udp done");
+                                phase = PHASE_DONE;
+                        }
+                        break;
+                default:
+                        break;
+                }
+        }
+
+        quic_server_free(server);
+        close(su.fd);
+        close(cu.fd);
+        client_free(c);
+        for (size_t i = 0; i < fake.n_speers; i++) {
+                free(fake.speers[i]->ctrl);
+                free(fake.speers[i]);
+        }
+}
+
+static void test_to_string(void) {
+        CHECK_EQ_STR(quic_state_to_string(QUIC_STATE_DRAINING), "draining");
+        CHECK(!quic_state_to_string(_QUIC_STATE_MAX));
+        CHECK(!quic_state_to_string(_QUIC_STATE_INVALID));
+        CHECK_EQ_STR(quic_close_kind_to_string(QUIC_CLOSE_IDLE_TIMEOUT), "idle-timeout");
+        CHECK(!quic_close_kind_to_string(_QUIC_CLOSE_KIND_MAX));
+        CHECK_EQ_STR(quic_tls_verify_to_string(QUIC_TLS_VERIFY_PIN_MISMATCH), "pin-mismatch");
+        CHECK(!quic_tls_verify_to_string(_QUIC_TLS_VERIFY_INVALID));
+
+        /* Address copies refuse what they cannot hold. */
+        QuicAddr a;
+        struct sockaddr_in sin = {.sin_family = AF_INET};
+        struct sockaddr sa = {.sa_family = AF_UNIX};
+        CHECK_EQ_INT(quic_addr_set(&a, (const ngtcp2_sockaddr *) &sin, sizeof sin - 1), -EINVAL);
+        CHECK_EQ_INT(quic_addr_set(&a, &sa, sizeof sa), -EAFNOSUPPORT);
+        CHECK_EQ_INT(quic_addr_set(&a, NULL, 0), -EINVAL);
+
+        CHECK(quic_tls_hostname_is_ip("10.0.0.1"));
+        CHECK(quic_tls_hostname_is_ip("::1"));
+        CHECK(!quic_tls_hostname_is_ip("relay.example.org"));
+        CHECK(!quic_tls_hostname_is_ip(""));
+}
+
+static void rm_rf_state(const char *dir) {
+        const char *files[] = {CERT_FILE_NAME, KEY_FILE_NAME, "garbage.pem"};
+        char p[128];
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+                (void) unlink(p);
+        }
+        (void) rmdir(dir);
+}
+
+int main(void) {
+        const char *lvl = getenv("LANPARTY_LOG_LEVEL");
+        int r;
+
+        if (lvl && (r = log_level_from_string(lvl)) >= 0)
+                log_set_max_level(r);
+
+        CHECK(mkdtemp(state_dir));
+        snprintf(state_dir2, sizeof state_dir2, "%s/second", state_dir);
+        snprintf(cert_path, sizeof cert_path, "%s/" CERT_FILE_NAME, state_dir);
+        snprintf(key_path, sizeof key_path, "%s/" KEY_FILE_NAME, state_dir);
+        snprintf(cert2_path, sizeof cert2_path, "%s/" CERT_FILE_NAME, state_dir2);
+        snprintf(key2_path, sizeof key2_path, "%s/" KEY_FILE_NAME, state_dir2);
+        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", pin), 1);
+        CHECK_EQ_INT(cert_ensure_self_signed(state_dir2, "relay.example.org", pin2), 1);
+
+        RUN(test_to_string);
+        RUN(test_cert);
+        RUN(test_handshake);
+        RUN(test_control);
+        RUN(test_datagram);
+        RUN(test_exporter);
+        RUN(test_pin_mismatch);
+        RUN(test_trust_store);
+        RUN(test_many_clients);
+        RUN(test_close);
+        RUN(test_idle_timeout);
+        RUN(test_keepalive);
+        RUN(test_garbage);
+        RUN(test_handshake_timeout);
+        RUN(test_stateless_reset);
+        RUN(test_max_connections);
+        RUN(test_reload);
+        RUN(test_free_in_callback);
+        RUN(test_udp);
+
+        rm_rf_state(state_dir2);
+        rm_rf_state(state_dir);
+        return 0;
+}
