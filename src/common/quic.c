@@ -361,6 +361,8 @@ static bool conn_close_ready(QuicConn *c, uint64_t now) {
                now >= c->close_linger_deadline;
 }
 
+static void conn_flush_handshake_notice(QuicConn *c);
+
 /* Leaves a public entry point. The outermost one runs what callbacks
  * deferred, then frees if asked to; callers must not touch c afterwards. */
 static void conn_leave(QuicConn *c) {
@@ -371,9 +373,7 @@ static void conn_leave(QuicConn *c) {
 
         for (;;) {
                 if (c->notify_handshake) {
-                        c->notify_handshake = false;
-                        if (c->cb.handshake_completed && c->state == QUIC_STATE_ESTABLISHED)
-                                c->cb.handshake_completed(c, c->userdata);
+                        conn_flush_handshake_notice(c);
                         continue;
                 }
                 if (c->close_requested && c->state <= QUIC_STATE_ESTABLISHED &&
@@ -508,6 +508,18 @@ static int cb_handshake_completed(ngtcp2_conn *conn, void *user_data) {
         return 0;
 }
 
+/* The owner must hear of the handshake before any data of the connection:
+ * a client's first 1-RTT packet (its HELLO) can share a UDP datagram with
+ * its Finished, and then ngtcp2 hands us the stream data within the same
+ * read, before conn_leave() would have delivered the deferred notice. */
+static void conn_flush_handshake_notice(QuicConn *c) {
+        if (!c->notify_handshake)
+                return;
+        c->notify_handshake = false;
+        if (c->cb.handshake_completed && c->state == QUIC_STATE_ESTABLISHED)
+                c->cb.handshake_completed(c, c->userdata);
+}
+
 static int cb_extend_max_local_streams_bidi(ngtcp2_conn *conn, uint64_t max_streams, void *user_data) {
         QuicConn *c = user_data;
         int64_t id;
@@ -540,6 +552,7 @@ static int cb_recv_stream_data(ngtcp2_conn *conn, uint32_t flags, int64_t stream
                 return 0;
 
         if (len > 0) {
+                conn_flush_handshake_notice(c);
                 c->counters.control_bytes_rx += len;
                 if (c->cb.control_received)
                         c->cb.control_received(c, data, len, c->userdata);
@@ -589,6 +602,7 @@ static int cb_recv_datagram(ngtcp2_conn *conn, uint32_t flags, const uint8_t *da
         QuicConn *c = user_data;
 
         c->counters.datagrams_rx++;
+        conn_flush_handshake_notice(c);
         if (c->cb.datagram_received)
                 c->cb.datagram_received(c, data, len, c->userdata);
         return 0;

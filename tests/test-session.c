@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: MIT */
+/* Sessions (gateway and client role) against a small in-process relay built
+ * from the real QuicServer and control codec, over an in-memory network with
+ * a virtual clock. Checks what a session promises its owner: the HELLO it
+ * sends (auth_key, channel-bound proof, PMTU-raised budget), WELCOME, peer
+ * events, frames both ways, REJECT and DISCONNECT turned into clear ends,
+ * and connection loss. The relay here is deliberately minimal; the real one
+ * is tested with its own test peers. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "cert.h"
+#include "control.h"
+#include "datagram.h"
+#include "log.h"
+#include "quic-server.h"
+#include "session.h"
+#include "test-util.h"
+
+#define SEC QUIC_NS_PER_SEC
+#define MSEC (QUIC_NS_PER_SEC / 1000)
+#define LATENCY (5 * MSEC)
+#define QUEUE_MAX 4096
+#define PKT_MAX 1500
+#define MAX_PEERS 4
+
+static char state_dir[] = "/tmp/test-session-XXXXXX";
+static char cert_path[128], key_path[128];
+static uint8_t relay_pin[CERT_PIN_SIZE];
+static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
+static const char gateway_token[] = "test-gateway-token-0123456789";
+
+typedef struct Pkt {
+        QuicAddr from, to;
+        uint64_t at;
+        size_t len;
+        uint8_t data[PKT_MAX];
+} Pkt;
+
+typedef struct Net Net;
+
+/* The relay's view of one connection. */
+typedef struct RPeer {
+        Net *net;
+        QuicConn *conn;
+        ControlReader reader;
+        bool joined;
+        uint16_t id;
+        ControlHello hello;
+        bool got_disconnect;
+        LeaveReason disconnect_reason;
+} RPeer;
+
+/* One session under test and what its callbacks saw. */
+typedef struct Side {
+        Net *net;
+        Session *s;
+        QuicAddr addr;
+        bool joined;
+        ControlWelcome welcome;
+        unsigned n_peer_joined, n_peer_left;
+        SessionPeer last_joined, last_left;
+        LeaveReason last_left_reason;
+        unsigned n_frames;
+        uint16_t last_frame_from;
+        uint8_t last_frame[PKT_MAX];
+        size_t last_frame_len;
+        bool ended;
+        SessionEnd end;
+} Side;
+
+struct Net {
+        uint64_t now;
+        Pkt *q;
+        size_t head, count;
+        bool blackhole;
+        QuicServer *server;
+        QuicAddr server_addr;
+        uint8_t auth_key[LP_AUTH_KEY_SIZE];
+        bool have_room;
+        uint16_t next_id;
+        RPeer *rpeers[MAX_PEERS * 4];
+        size_t n_rpeers;
+        Side *sides[MAX_PEERS];
+        size_t n_sides;
+        /* What the relay saw in HELLOs. */
+        uint16_t last_hello_budget;
+        RejectReason force_reject; /* 0: none */
+};
+
+static void addr4(QuicAddr *a, const char *ip, uint16_t port) {
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
+}
+
+static void net_push(Net *n, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
+                     const uint8_t *data, size_t len) {
+        CHECK(len <= PKT_MAX);
+        if (n->blackhole)
+                return;
+        CHECK(n->count < QUEUE_MAX);
+        Pkt *p = &n->q[(n->head + n->count) % QUEUE_MAX];
+        p->from = *from;
+        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
+        p->at = n->now + LATENCY;
+        p->len = len;
+        memcpy(p->data, data, len);
+        n->count++;
+}
+
+static int side_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                     size_t len) {
+        Side *sd = userdata;
+        net_push(sd->net, &sd->addr, remote, remote_len, data, len);
+        return 0;
+}
+
+static int relay_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
+                      const uint8_t *data, size_t len) {
+        Net *n = userdata;
+        net_push(n, &n->server_addr, remote, remote_len, data, len);
+        return 0;
+}
+
+/* ---- the minimal relay ---------------------------------------------------- */
+
+static void relay_send_msg(RPeer *p, const ControlMessage *m) {
+        uint8_t buf[LP_CONTROL_MESSAGE_MAX];
+        int n = control_encode(m, buf, sizeof buf);
+        CHECK(n > 0);
+        CHECK(quic_conn_send_control(p->conn, buf, (size_t) n) == 0);
+}
+
+static void relay_reject(RPeer *p, RejectReason reason, const char *text) {
+        ControlMessage m = { .type = CONTROL_TYPE_REJECT };
+        m.reject.reason = reason;
+        m.reject.text_len = strlen(text);
+        memcpy(m.reject.text, text, m.reject.text_len + 1);
+        relay_send_msg(p, &m);
+        CHECK(quic_conn_close(p->conn, QUIC_APP_ERROR_REJECTED, "rejected", p->net->now) == 0);
+}
+
+static ControlMessage peer_joined_msg(const RPeer *p) {
+        ControlMessage m = { .type = CONTROL_TYPE_PEER_JOINED };
+        m.peer_joined.peer_id = p->id;
+        m.peer_joined.role = p->hello.role;
+        m.peer_joined.mac = p->hello.mac;
+        m.peer_joined.name_len = p->hello.name_len;
+        memcpy(m.peer_joined.name, p->hello.name, p->hello.name_len + 1);
+        return m;
+}
+
+static void relay_hello(RPeer *p, const ControlHello *h) {
+        Net *n = p->net;
+
+        n->last_hello_budget = h->max_datagram_size;
+        if (n->force_reject)
+                return relay_reject(p, n->force_reject, "forced by the test");
+        if (h->role == PEER_ROLE_GATEWAY) {
+                CHECK(h->gateway_token_len == strlen(gateway_token));
+                CHECK_MEM(h->gateway_token, gateway_token, h->gateway_token_len);
+                memcpy(n->auth_key, h->auth, LP_AUTH_KEY_SIZE);
+                n->have_room = true;
+        } else {
+                uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
+                if (!n->have_room)
+                        return relay_reject(p, REJECT_REASON_NO_SUCH_ROOM, "");
+                CHECK(quic_conn_get_tls_exporter(p->conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof exporter) == 0);
+                if (!auth_join_proof_verify(n->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
+                        return relay_reject(p, REJECT_REASON_AUTH_FAILED, "wrong room key");
+        }
+        p->hello = *h;
+        p->id = ++n->next_id;
+
+        /* PROTOCOL.md order: others hear of the newcomer, then WELCOME, then catch-up. */
+        ControlMessage joined = peer_joined_msg(p);
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i] != p && n->rpeers[i]->joined)
+                        relay_send_msg(n->rpeers[i], &joined);
+        ControlMessage w = { .type = CONTROL_TYPE_WELCOME };
+        w.welcome.peer_id = p->id;
+        w.welcome.room_mtu = 1344;
+        w.welcome.gateway_present = true;
+        relay_send_msg(p, &w);
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i] != p && n->rpeers[i]->joined) {
+                        ControlMessage m = peer_joined_msg(n->rpeers[i]);
+                        relay_send_msg(p, &m);
+                }
+        p->joined = true;
+}
+
+static void relay_peer_left(RPeer *p, LeaveReason reason) {
+        Net *n = p->net;
+        if (!p->joined)
+                return;
+        p->joined = false;
+        ControlMessage m = { .type = CONTROL_TYPE_PEER_LEFT };
+        m.peer_left.peer_id = p->id;
+        m.peer_left.role = p->hello.role;
+        m.peer_left.mac = p->hello.mac;
+        m.peer_left.reason = reason;
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i] != p && n->rpeers[i]->joined)
+                        relay_send_msg(n->rpeers[i], &m);
+}
+
+static void relay_handshake(QuicConn *c, void *userdata) {
+        Net *n = userdata;
+        RPeer *p = calloc(1, sizeof *p);
+        CHECK(p && n->n_rpeers < ELEMENTSOF(n->rpeers));
+        p->net = n;
+        p->conn = c;
+        control_reader_init(&p->reader);
+        n->rpeers[n->n_rpeers++] = p;
+        quic_conn_set_userdata(c, p);
+}
+
+static void relay_control(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        RPeer *p = userdata;
+        ControlMessage m;
+        int k;
+
+        quic_conn_consume_control(c, len);
+        if (getenv("TRACE_CONTROL")) {
+                fprintf(stderr, "relay got %zu control bytes:", len);
+                for (size_t i = 0; i < len && i < 16; i++)
+                        fprintf(stderr, " %02x", data[i]);
+                fprintf(stderr, "\n");
+        }
+        while (len > 0) {
+                size_t used = control_reader_feed(&p->reader, data, len);
+                data += used;
+                len -= used;
+                while ((k = control_reader_next(&p->reader, &m)) > 0) {
+                        if (m.type == CONTROL_TYPE_HELLO)
+                                relay_hello(p, &m.hello);
+                        else if (m.type == CONTROL_TYPE_DISCONNECT) {
+                                p->got_disconnect = true;
+                                p->disconnect_reason = m.disconnect.reason;
+                                relay_peer_left(p, m.disconnect.reason);
+                        }
+                }
+                if (k < 0)
+                        fprintf(stderr, "relay: control stream error %s\n", control_error_to_string(p->reader.error));
+                CHECK(k == 0);
+        }
+}
+
+static void relay_datagram(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        RPeer *p = userdata;
+        Net *n = p->net;
+        uint8_t buf[PKT_MAX];
+
+        (void) c;
+        CHECK(p->joined && len <= sizeof buf);
+        memcpy(buf, data, len);
+        CHECK(datagram_mark_forwarded(buf, len, p->id) == 0);
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i] != p && n->rpeers[i]->joined)
+                        (void) quic_conn_send_datagram(n->rpeers[i]->conn, buf, len, n->now);
+}
+
+/* The Net of the running test: before handshake_completed a connection's
+ * userdata is still the Net, not an RPeer, and this tells them apart. */
+static Net *current_net;
+
+static void relay_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
+        Net *n = current_net;
+
+        (void) info;
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i] == userdata && n->rpeers[i]->conn == c) {
+                        RPeer *p = n->rpeers[i];
+                        relay_peer_left(p, p->got_disconnect ? p->disconnect_reason : LEAVE_REASON_TIMEOUT);
+                        p->conn = NULL;
+                        return;
+                }
+}
+
+/* ---- sessions ------------------------------------------------------------- */
+
+static void on_joined(Session *s, const ControlWelcome *w, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        sd->joined = true;
+        sd->welcome = *w;
+}
+
+static void on_peer_joined(Session *s, const SessionPeer *p, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        sd->n_peer_joined++;
+        sd->last_joined = *p;
+}
+
+static void on_peer_left(Session *s, const SessionPeer *p, LeaveReason reason, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        sd->n_peer_left++;
+        sd->last_left = *p;
+        sd->last_left_reason = reason;
+}
+
+static void on_frame(Session *s, uint16_t from, const uint8_t *frame, size_t len, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        CHECK(len <= sizeof sd->last_frame);
+        sd->n_frames++;
+        sd->last_frame_from = from;
+        memcpy(sd->last_frame, frame, len);
+        sd->last_frame_len = len;
+}
+
+static void on_ended(Session *s, const SessionEnd *end, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        CHECK(!sd->ended); /* exactly once */
+        sd->ended = true;
+        sd->end = *end;
+}
+
+static void net_init(Net *n) {
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+
+        *n = (Net) { .now = SEC };
+        current_net = n;
+        n->q = calloc(QUEUE_MAX, sizeof *n->q);
+        CHECK(n->q);
+        addr4(&n->server_addr, "192.0.2.1", 443);
+        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        QuicServerConfig cfg = {
+                .credentials = cred,
+                .local = n->server_addr,
+                .callbacks = {
+                        .send = relay_send,
+                        .handshake_completed = relay_handshake,
+                        .control_received = relay_control,
+                        .datagram_received = relay_datagram,
+                        .closed = relay_closed,
+                },
+                .userdata = n,
+                .send_userdata = n,
+        };
+        CHECK(quic_server_new(&n->server, &cfg) == 0);
+}
+
+static void net_done(Net *n) {
+        for (size_t i = 0; i < n->n_sides; i++) {
+                session_free(n->sides[i]->s);
+                free(n->sides[i]);
+        }
+        quic_server_free(n->server);
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                free(n->rpeers[i]);
+        free(n->q);
+}
+
+typedef struct SideOpts {
+        PeerRole role;
+        const uint8_t *room_key;
+        const uint8_t *pin;
+        uint8_t mac_last;
+        uint64_t pmtu_wait;
+} SideOpts;
+
+static Side *net_add_side(Net *n, const SideOpts *o) {
+        Side *sd = calloc(1, sizeof *sd);
+        char ip[32];
+
+        CHECK(sd && n->n_sides < MAX_PEERS);
+        sd->net = n;
+        snprintf(ip, sizeof ip, "198.51.100.%zu", n->n_sides + 10);
+        addr4(&sd->addr, ip, (uint16_t) (50000 + n->n_sides));
+
+        SessionConfig cfg = {
+                .role = o->role,
+                .mac = { { o->role == PEER_ROLE_GATEWAY ? 0x00 : 0x02, 0, 0, 0, 0, o->mac_last } },
+                .tls = { .pin = o->pin ? o->pin : relay_pin },
+                .pmtu_wait = o->pmtu_wait,
+                .callbacks = {
+                        .send = side_send,
+                        .joined = on_joined,
+                        .peer_joined = on_peer_joined,
+                        .peer_left = on_peer_left,
+                        .frame_received = on_frame,
+                        .ended = on_ended,
+                },
+                .userdata = sd,
+                .send_userdata = sd,
+        };
+        strcpy(cfg.room, "party");
+        snprintf(cfg.name, sizeof cfg.name, "%s %u", peer_role_to_string(o->role), o->mac_last);
+        memcpy(cfg.room_key, o->room_key ? o->room_key : room_key, LP_ROOM_KEY_SIZE);
+        if (o->role == PEER_ROLE_GATEWAY) {
+                cfg.gateway_token_len = strlen(gateway_token);
+                memcpy(cfg.gateway_token, gateway_token, cfg.gateway_token_len);
+        }
+        CHECK(session_new(&sd->s, &cfg, &sd->addr, &n->server_addr, n->now) == 0);
+        CHECK(session_get_state(sd->s) == SESSION_STATE_CONNECTING);
+        CHECK(session_write(sd->s, n->now) > 0);
+        n->sides[n->n_sides++] = sd;
+        return sd;
+}
+
+static Side *net_side_by_addr(Net *n, const QuicAddr *a) {
+        for (size_t i = 0; i < n->n_sides; i++)
+                if (quic_addr_equal(&n->sides[i]->addr, a))
+                        return n->sides[i];
+        return NULL;
+}
+
+typedef bool (*Cond)(void *userdata);
+
+static bool net_run(Net *n, uint64_t duration, Cond cond, void *userdata) {
+        uint64_t end = n->now + duration;
+
+        for (;;) {
+                uint64_t next = UINT64_MAX;
+
+                if (cond && cond(userdata))
+                        return true;
+                if (n->count > 0)
+                        next = n->q[n->head].at;
+                next = MIN(next, quic_server_get_expiry(n->server));
+                for (size_t i = 0; i < n->n_sides; i++)
+                        if (!n->sides[i]->ended)
+                                next = MIN(next, session_get_expiry(n->sides[i]->s));
+                if (next > end) {
+                        n->now = end;
+                        return cond ? cond(userdata) : true;
+                }
+                n->now = MAX(n->now, next);
+
+                while (n->count > 0 && n->q[n->head].at <= n->now) {
+                        Pkt p = n->q[n->head];
+                        n->head = (n->head + 1) % QUEUE_MAX;
+                        n->count--;
+                        if (quic_addr_equal(&p.to, &n->server_addr)) {
+                                CHECK(quic_server_read_packet(n->server, &p.from, p.data, p.len, n->now) == 0);
+                                continue;
+                        }
+                        Side *sd = net_side_by_addr(n, &p.to);
+                        if (!sd || sd->ended)
+                                continue;
+                        CHECK(session_read_packet(sd->s, &p.from, p.data, p.len, n->now) == 0);
+                        if (!sd->ended)
+                                CHECK(session_write(sd->s, n->now) >= 0);
+                }
+                /* The relay's answers to one peer also queue messages and
+                 * datagrams on others; a real relay flushes them the same way. */
+                for (size_t i = 0; i < n->n_rpeers; i++)
+                        if (n->rpeers[i]->conn)
+                                CHECK(quic_conn_write(n->rpeers[i]->conn, n->now) >= 0);
+                if (quic_server_get_expiry(n->server) <= n->now)
+                        CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
+                for (size_t i = 0; i < n->n_sides; i++) {
+                        Side *sd = n->sides[i];
+                        if (!sd->ended && session_get_expiry(sd->s) <= n->now)
+                                CHECK(session_handle_expiry(sd->s, n->now) >= 0);
+                }
+        }
+}
+
+static bool cond_joined(void *userdata) {
+        return ((Side *) userdata)->joined;
+}
+
+static bool cond_ended(void *userdata) {
+        return ((Side *) userdata)->ended;
+}
+
+static bool cond_frames(void *userdata) {
+        return ((Side *) userdata)->n_frames > 0;
+}
+
+static bool cond_peer_left(void *userdata) {
+        return ((Side *) userdata)->n_peer_left > 0;
+}
+
+static void make_frame(uint8_t *f, size_t len, const MacAddr *src, bool broadcast) {
+        memset(f, 0xab, len);
+        memset(f, broadcast ? 0xff : 0x02, 6);
+        memcpy(f + 6, src->bytes, 6);
+        f[12] = 0x08;
+        f[13] = 0x00;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_config_refused(void) {
+        Session *s = NULL;
+        QuicAddr a;
+        addr4(&a, "192.0.2.1", 443);
+        SessionConfig cfg = { .role = PEER_ROLE_CLIENT, .callbacks.send = side_send, .tls.pin = relay_pin };
+        strcpy(cfg.room, "party");
+        /* A client MAC must be locally administered. */
+        cfg.mac = (MacAddr) { { 0x00, 1, 2, 3, 4, 5 } };
+        CHECK(session_new(&s, &cfg, NULL, &a, SEC) == -EINVAL);
+        cfg.mac = (MacAddr) { { 0x02, 1, 2, 3, 4, 5 } };
+        strcpy(cfg.room, "bad room");
+        CHECK(session_new(&s, &cfg, NULL, &a, SEC) == -EINVAL);
+        strcpy(cfg.room, "party");
+        cfg.role = PEER_ROLE_GATEWAY; /* without a token */
+        CHECK(session_new(&s, &cfg, NULL, &a, SEC) == -EINVAL);
+        cfg.role = 9;
+        CHECK(session_new(&s, &cfg, NULL, &a, SEC) == -EINVAL);
+        CHECK(!s);
+}
+
+static void test_join_and_frames(void) {
+        Net n;
+        net_init(&n);
+
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        CHECK_EQ_INT(gw->welcome.peer_id, 1);
+        CHECK_EQ_INT(session_get_room_mtu(gw->s), 1344);
+        CHECK(session_get_state(gw->s) == SESSION_STATE_JOINED);
+        /* The relay got auth_key, not the room key. */
+        uint8_t auth_key[LP_AUTH_KEY_SIZE], e2e[LP_E2E_KEY_SIZE];
+        CHECK(auth_derive_keys(room_key, auth_key, e2e) == 0);
+        CHECK_MEM(n.auth_key, auth_key, LP_AUTH_KEY_SIZE);
+        /* The session waited for PMTUD's first probe before HELLO. */
+        CHECK(n.last_hello_budget >= LP_SESSION_PMTU_TARGET);
+
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .mac_last = 2 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, cl));
+        CHECK_EQ_INT(cl->welcome.peer_id, 2);
+        CHECK(session_get_gateway_present(cl->s));
+        /* Catch-up: the client heard of the gateway; the gateway of the client. */
+        CHECK_EQ_INT(cl->n_peer_joined, 1);
+        CHECK_EQ_INT(cl->last_joined.role, PEER_ROLE_GATEWAY);
+        CHECK(net_run(&n, SEC, NULL, NULL));
+        CHECK_EQ_INT(gw->n_peer_joined, 1);
+        CHECK_EQ_INT(gw->last_joined.id, 2);
+        CHECK_EQ_STR(gw->last_joined.name, "client 2");
+        const SessionPeer *p = session_get_peer(gw->s, 2);
+        CHECK(p && p->mac.bytes[0] == 0x02 && p->mac.bytes[5] == 2);
+        CHECK_EQ_INT(session_get_n_peers(gw->s), 1);
+
+        /* Frames both ways, with the sender's id. */
+        uint8_t f[1400];
+        MacAddr cl_mac = { { 0x02, 0, 0, 0, 0, 2 } };
+        make_frame(f, 300, &cl_mac, true);
+        CHECK(session_send_frame(cl->s, f, 300, n.now) == 0);
+        CHECK(session_write(cl->s, n.now) >= 0);
+        CHECK(net_run(&n, SEC, cond_frames, gw));
+        CHECK_EQ_INT(gw->last_frame_from, 2);
+        CHECK_EQ_INT(gw->last_frame_len, 300);
+        CHECK_MEM(gw->last_frame, f, 300);
+
+        /* The largest frame that fits; one byte more is refused and counted. */
+        size_t budget = session_get_frame_budget(gw->s);
+        CHECK(budget >= LP_SESSION_PMTU_TARGET - LP_DATAGRAM_HEADER_SIZE);
+        MacAddr gw_mac = { { 0x00, 0, 0, 0, 0, 1 } };
+        make_frame(f, budget, &gw_mac, false);
+        CHECK(session_send_frame(gw->s, f, budget, n.now) == 0);
+        CHECK(session_write(gw->s, n.now) >= 0);
+        CHECK(net_run(&n, SEC, cond_frames, cl));
+        CHECK_EQ_INT(cl->last_frame_from, 1);
+        CHECK_EQ_INT(cl->last_frame_len, budget);
+        CHECK(session_send_frame(gw->s, f, budget + 1, n.now) == -EMSGSIZE);
+        SessionCounters c;
+        session_get_counters(gw->s, &c);
+        CHECK_EQ_INT(c.dropped_too_big, 1);
+        CHECK_EQ_INT(c.tx_frames, 1);
+        CHECK_EQ_INT(c.rx_frames, 1);
+        CHECK_EQ_INT(c.broadcast_rx, 1);
+
+        /* The client leaves: the gateway hears why, the client ends locally. */
+        CHECK(session_disconnect(cl->s, LEAVE_REASON_QUIT, "bye", n.now) >= 0);
+        CHECK(session_send_frame(cl->s, f, 100, n.now) == -ENOTCONN);
+        CHECK(net_run(&n, 5 * SEC, cond_peer_left, gw));
+        CHECK_EQ_INT(gw->last_left.id, 2);
+        CHECK_EQ_INT(gw->last_left_reason, LEAVE_REASON_QUIT);
+        CHECK_EQ_INT(session_get_n_peers(gw->s), 0);
+        CHECK(session_get_peer(gw->s, 2) == NULL);
+        CHECK(net_run(&n, 5 * SEC, cond_ended, cl));
+        CHECK(cl->end.kind == SESSION_END_LOCAL);
+        CHECK(!cl->end.retry);
+        CHECK(cl->end.was_joined);
+
+        /* The relay vanishes: the gateway ends with a retryable loss. */
+        n.blackhole = true;
+        CHECK(net_run(&n, 120 * SEC, cond_ended, gw));
+        CHECK(gw->end.kind == SESSION_END_CONNECTION_LOST);
+        CHECK(gw->end.retry);
+        fprintf(stderr, "end message: %s\n", gw->end.message);
+        net_done(&n);
+}
+
+static void test_wrong_room_key(void) {
+        Net n;
+        net_init(&n);
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+
+        uint8_t wrong[LP_ROOM_KEY_SIZE] = { 9 };
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .room_key = wrong, .mac_last = 3 });
+        CHECK(net_run(&n, 10 * SEC, cond_ended, cl));
+        CHECK(!cl->joined);
+        CHECK(cl->end.kind == SESSION_END_REJECTED);
+        CHECK(cl->end.reject == REJECT_REASON_AUTH_FAILED);
+        CHECK(!cl->end.retry);
+        CHECK(strstr(cl->end.message, "auth_failed"));
+        CHECK(strstr(cl->end.message, "wrong room key"));
+        CHECK(strstr(cl->end.message, "ask for a new link"));
+        CHECK_EQ_INT(gw->n_peer_joined, 0);
+        net_done(&n);
+}
+
+static void test_no_room_is_retryable(void) {
+        Net n;
+        net_init(&n);
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .mac_last = 4 });
+        CHECK(net_run(&n, 10 * SEC, cond_ended, cl));
+        CHECK(cl->end.kind == SESSION_END_REJECTED);
+        CHECK(cl->end.reject == REJECT_REASON_NO_SUCH_ROOM);
+        CHECK(cl->end.retry);
+        CHECK(strstr(cl->end.message, "gateway is not connected yet"));
+        net_done(&n);
+}
+
+static void test_pin_mismatch(void) {
+        Net n;
+        uint8_t bad_pin[CERT_PIN_SIZE];
+        memcpy(bad_pin, relay_pin, sizeof bad_pin);
+        bad_pin[0] ^= 1;
+        net_init(&n);
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .pin = bad_pin, .mac_last = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_ended, gw));
+        CHECK(gw->end.kind == SESSION_END_PIN_MISMATCH);
+        CHECK(!gw->end.retry);
+        CHECK(strstr(gw->end.message, "does not match the pin"));
+        net_done(&n);
+}
+
+static void test_pmtu_wait_times_out(void) {
+        Net n;
+        net_init(&n);
+        /* A HELLO must still go out when PMTUD cannot help: here the wait is
+         * shorter than one round trip, so the budget is QUIC's minimum. */
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1, .pmtu_wait = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        CHECK_EQ_INT(n.last_hello_budget, 1200 - 44);
+        net_done(&n);
+}
+
+static void test_forced_rejects(void) {
+        static const struct {
+                RejectReason reason;
+                bool retry;
+        } cases[] = {
+                { REJECT_REASON_BAD_VERSION, false },     { REJECT_REASON_ROOM_FULL, true },
+                { REJECT_REASON_DUPLICATE_MAC, true },    { REJECT_REASON_GATEWAY_PRESENT, true },
+                { REJECT_REASON_BAD_GATEWAY_TOKEN, false }, { REJECT_REASON_SERVER_ERROR, true },
+                { REJECT_REASON_DATAGRAM_TOO_SMALL, false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Net n;
+                net_init(&n);
+                n.force_reject = cases[i].reason;
+                Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+                CHECK(net_run(&n, 10 * SEC, cond_ended, gw));
+                CHECK(gw->end.kind == SESSION_END_REJECTED);
+                CHECK(gw->end.reject == cases[i].reason);
+                CHECK_EQ_INT(gw->end.retry, cases[i].retry);
+                CHECK(strstr(gw->end.message, reject_reason_to_string(cases[i].reason)));
+                net_done(&n);
+        }
+}
+
+static void test_backoff(void) {
+        CHECK_EQ_INT(session_backoff_delay(0, 0), 500 * MSEC);
+        CHECK_EQ_INT(session_backoff_delay(1, 0), 1 * SEC);
+        CHECK_EQ_INT(session_backoff_delay(4, 0), 8 * SEC);
+        CHECK_EQ_INT(session_backoff_delay(5, 0), 15 * SEC);
+        CHECK_EQ_INT(session_backoff_delay(1000, 0), 15 * SEC);
+        /* Jitter adds at most a quarter. */
+        CHECK(session_backoff_delay(5, 65535) < 15 * SEC + 15 * SEC / 4);
+        CHECK(session_backoff_delay(5, 65535) > 15 * SEC + 15 * SEC / 5);
+}
+
+static void test_names(void) {
+        for (int i = 0; i < _SESSION_STATE_MAX; i++)
+                CHECK(session_state_to_string(i));
+        for (int i = 0; i < _SESSION_END_KIND_MAX; i++)
+                CHECK(session_end_kind_to_string(i));
+        CHECK(!session_state_to_string(_SESSION_STATE_MAX));
+        CHECK(!session_end_kind_to_string(-1));
+}
+
+int main(void) {
+        char *s;
+
+        CHECK(mkdtemp(state_dir));
+        CHECK(cert_ensure_self_signed(state_dir, "relay.test", relay_pin) >= 0);
+        snprintf(cert_path, sizeof cert_path, "%s/cert.pem", state_dir);
+        snprintf(key_path, sizeof key_path, "%s/key.pem", state_dir);
+        s = getenv("LANPARTY_LOG_LEVEL");
+        if (s && log_level_from_string(s) >= 0)
+                log_set_max_level(log_level_from_string(s));
+
+        RUN(test_names);
+        RUN(test_backoff);
+        RUN(test_config_refused);
+        RUN(test_join_and_frames);
+        RUN(test_wrong_room_key);
+        RUN(test_no_room_is_retryable);
+        RUN(test_pin_mismatch);
+        RUN(test_pmtu_wait_times_out);
+        RUN(test_forced_rejects);
+
+        unlink(cert_path);
+        unlink(key_path);
+        rmdir(state_dir);
+        return 0;
+}
