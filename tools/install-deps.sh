@@ -11,7 +11,7 @@ build_pkgs=(
 )
 test_pkgs=(
         valgrind dbus libxml2-utils systemd iproute2 dnsmasq-base isc-dhcp-client
-        iputils-ping socat tcpdump procps util-linux
+        iputils-ping socat tcpdump procps util-linux openssl python3 polkitd ethtool
 )
 
 case "${1:-all}" in

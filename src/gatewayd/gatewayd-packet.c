@@ -192,6 +192,8 @@ static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
                     c->cmsg_len < CMSG_LEN(sizeof(aux)))
                         continue;
                 memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+                if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+                        info->csum_not_ready = true;
                 /* Kernels before VLAN_VALID existed only set a nonzero TCI;
                  * VLAN_VALID is what catches a priority tag with TCI 0. */
                 if ((aux.tp_status & TP_STATUS_VLAN_VALID) || aux.tp_vlan_tci != 0) {

@@ -37,6 +37,9 @@ typedef struct PacketInfo {
         bool vlan_tagged;
         uint16_t vlan_tci;
         uint16_t vlan_tpid; /* 0 when the kernel did not say */
+        /* The TCP/UDP checksum is still the offload placeholder (the frame
+         * came through a veth from the same host): see gatewayd-csum.h. */
+        bool csum_not_ready;
 } PacketInfo;
 
 /* Opens the socket on `ifname`, promiscuous, with outgoing copies of our

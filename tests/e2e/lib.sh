@@ -9,7 +9,8 @@
 #                 ├─ br0 ($NS_LAN, dnsmasq) ── $NS_GW ── br-inet ($NS_RELAY) ──┤
 #                 │   (gatewayd's wired NIC)   (relayd)                     └── $NS_C2 (client 2)
 #
-# Source this file, call topo_up, and `trap topo_down EXIT`.
+# Source this file, call topo_up, and `trap topo_down EXIT`. A TERM or INT
+# (a test runner's timeout, ^C) becomes an ordinary exit so the trap runs.
 
 set -u
 
@@ -85,6 +86,12 @@ topo_up() {
         nsx "$NS_LANHOST" ip route add default via "$LAN_ROUTER"
         veth_pair "$NS_LAN" lan-gw "$NS_GW" eth0
         nsx "$NS_LAN" ip link set lan-gw master br0
+        # The gateway's "cable": a real NIC delivers wire-sized frames, but a
+        # veth passes the LAN host's 64 KiB TSO/GSO segments through whole.
+        # Without segmentation offload on this port the bridge cuts them to
+        # MTU size, as a switch port would. Checksum offload stays on, so the
+        # gateway still meets (and must complete) partial checksums.
+        nsx "$NS_LAN" ethtool -K lan-gw tso off gso off >/dev/null
 
         # The "internet": a bridge in the relay namespace.
         nsx "$NS_RELAY" ip link add br-inet type bridge
@@ -113,7 +120,7 @@ start_dnsmasq() {
                 --conf-file=/dev/null --user=root --interface=br0 --bind-interfaces \
                 --dhcp-range="$LAN_PREFIX.100,$LAN_PREFIX.150,255.255.255.0,1h" \
                 --dhcp-option=option:router,"$LAN_ROUTER" --dhcp-authoritative \
-                --dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" --log-dhcp
+                --dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" --log-dhcp --log-facility=-
         DNSMASQ_PID=$BG_PID
 }
 
@@ -151,5 +158,8 @@ topo_down() {
         done
         [ "${E2E_KEEP_TMP:-0}" = 1 ] || rm -rf "$E2E_TMP"
 }
+
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

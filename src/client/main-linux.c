@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/* lanparty-client for Linux: the platform half around client-core.c. It
+ * resolves the relay, pins the route to it before the TAP exists (so a
+ * default route the party's DHCP hands out cannot swallow the tunnel),
+ * opens the TAP with the persistent virtual MAC, and runs one poll() loop
+ * over the UDP socket, the TAP, a signalfd and the core's timer.
+ *
+ * poll() rather than sd-event: four file descriptors and one timer do not
+ * need an event library, the client then needs no libsystemd at all, and
+ * the loop has the same shape as client.exe's WaitForMultipleObjects one.
+ *
+ * Status lines for people go to stdout (line-buffered, so a script can
+ * follow them); logs go to stderr. Nothing reads stdin: the program runs
+ * happily in the background. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client-core.h"
+#include "client-status.h"
+#include "control.h"
+#include "ether.h"
+#include "frame-device.h"
+#include "identity.h"
+#include "invite.h"
+#include "log.h"
+#include "route.h"
+
+#define PROGRAM_NAME "lanparty-client"
+#define TAP_NAME_DEFAULT "lanparty%d"
+#define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
+#define TICK_INTERVAL QUIC_NS_PER_SEC
+#define STATUS_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
+#define ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
+/* How long a quit waits for the relay to confirm the goodbye. */
+#define QUIT_GRACE (3 * QUIC_NS_PER_SEC)
+#define UDP_BATCH 256
+#define UDP_BUFFER_SIZE 65536
+#define CAP_NET_ADMIN_BIT 12
+
+#define EXIT_USAGE 2
+
+typedef struct Args {
+        const char *tap_name;
+        const char *name;
+        const char *state_dir;
+        FrameDeviceType device_type;
+        bool verbose;
+        const char *link;
+} Args;
+
+typedef struct Client {
+        Args args;
+        Invite invite;
+        MacAddr mac;
+        char name[LP_CONTROL_NAME_MAX + 1];
+        RouteManager *routes;
+        FrameDevice *device;
+        ClientCore *core;
+        int udp_fd;
+        int signal_fd;
+
+        /* The address resolved at start-up, used by the first attempt. */
+        bool have_fresh;
+        QuicAddr fresh;
+        bool have_last;
+        QuicAddr last;
+
+        ClientStatusTracker tracker;
+        bool status_dirty;
+        uint64_t next_tick;
+        uint64_t next_route_check;
+        RouteCheck last_check;
+        bool stopping;
+        uint64_t stop_deadline;
+
+        uint8_t udp_buffer[UDP_BUFFER_SIZE];
+} Client;
+
+#ifndef _cleanup_close_
+static void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+#endif
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+static void status(const char *format, ...) _printf_(1, 2);
+static void status(const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        vprintf(format, ap);
+        va_end(ap);
+        putchar('\n');
+        fflush(stdout);
+}
+
+/* ---- addresses ------------------------------------------------------------------ */
+
+static const char *addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]) {
+        char ip[INET6_ADDRSTRLEN];
+
+        if (a->sa.sa.sa_family == AF_INET6) {
+                inet_ntop(AF_INET6, &a->sa.in6.sin6_addr, ip, sizeof(ip));
+                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "[%s]:%u", ip, (unsigned) ntohs(a->sa.in6.sin6_port));
+        } else {
+                inet_ntop(AF_INET, &a->sa.in.sin_addr, ip, sizeof(ip));
+                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "%s:%u", ip, (unsigned) ntohs(a->sa.in.sin_port));
+        }
+        return buf;
+}
+
+static int addr_to_route(const QuicAddr *a, RouteAddress *ret) {
+        if (a->sa.sa.sa_family == AF_INET6)
+                return route_address_from_bytes(&a->sa.in6.sin6_addr, 16, ret);
+        return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
+}
+
+static int relay_resolve(Client *c, QuicAddr *ret) {
+        struct addrinfo hints = {
+                .ai_family = AF_UNSPEC,
+                .ai_socktype = SOCK_DGRAM,
+                .ai_protocol = IPPROTO_UDP,
+                .ai_flags = AI_NUMERICSERV | (c->invite.host_type == INVITE_HOST_DNS ? 0 : AI_NUMERICHOST),
+        };
+        struct addrinfo *res = NULL;
+        char port[8];
+        int r;
+
+        snprintf(port, sizeof(port), "%u", (unsigned) c->invite.port);
+        r = getaddrinfo(c->invite.host, port, &hints, &res);
+        if (r != 0) {
+                int e = r == EAI_SYSTEM ? errno : r == EAI_MEMORY ? ENOMEM : EHOSTUNREACH;
+                log_warning("Cannot resolve relay %s: %s", c->invite.host,
+                            r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+                return -e;
+        }
+        /* glibc sorts by RFC 6724, so the first answer is the one to use. */
+        r = -EAFNOSUPPORT;
+        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+                if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
+                    quic_addr_set(ret, (const ngtcp2_sockaddr *) ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen) == 0) {
+                        r = 0;
+                        break;
+                }
+        freeaddrinfo(res);
+        if (r < 0)
+                log_warning("Relay %s has no IPv4 or IPv6 address.", c->invite.host);
+        return r;
+}
+
+static int relay_pin(Client *c, const QuicAddr *a) {
+        RouteAddress ra;
+        int r;
+
+        if (!c->routes)
+                return 0;
+        r = addr_to_route(a, &ra);
+        if (r < 0)
+                return r;
+        r = route_manager_pin_relay(c->routes, &ra);
+        return r < 0 ? r : 0;
+}
+
+/* ---- callbacks from the core ---------------------------------------------------- */
+
+static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                   size_t len) {
+        Client *c = userdata;
+
+        /* The socket is connected to the relay; QUIC never migrates here. */
+        if (c->udp_fd < 0)
+                return -EBADF;
+        if (send(c->udp_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
+        Client *c = userdata;
+        _cleanup_close_ int fd = -EBADF;
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        QuicAddr remote, local;
+        int r;
+
+        if (c->have_fresh) {
+                remote = c->fresh; /* resolved and pinned just before the TAP was made */
+                c->have_fresh = false;
+        } else {
+                /* The relay may have moved (dynamic DNS), or we did (another
+                 * network): look it up and pin it again. */
+                r = relay_resolve(c, &remote);
+                if (r < 0) {
+                        if (!c->have_last)
+                                return r;
+                        /* DNS may sit behind the tunnel we are rebuilding. */
+                        log_notice("Using the previous address of relay %s, %s.", c->invite.host,
+                                   addr_to_text(&c->last, text));
+                        remote = c->last;
+                }
+                r = relay_pin(c, &remote);
+                if (r < 0)
+                        return r;
+        }
+
+        fd = socket(remote.sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0)
+                return log_warning_errno(errno, "Failed to create a UDP socket: %m");
+        /* Connected: the kernel picks the source address of the current
+         * path for us, and ICMP errors come back to this socket. */
+        if (connect(fd, &remote.sa.sa, remote.len) < 0)
+                return log_warning_errno(errno, "Cannot reach relay %s: %m", addr_to_text(&remote, text));
+        if (getsockname(fd, (struct sockaddr *) &ss, &sl) < 0)
+                return log_warning_errno(errno, "Failed to read the local address: %m");
+        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl);
+        if (r < 0)
+                return r;
+
+        if (c->udp_fd >= 0)
+                close(c->udp_fd);
+        c->udp_fd = TAKE_FD(fd);
+        c->last = remote;
+        c->have_last = true;
+        *ret_local = local;
+        *ret_remote = remote;
+        client_core_set_relay_address(core, addr_to_text(&remote, text));
+        return 0;
+}
+
+static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
+        Client *c = userdata;
+        char line[CLIENT_STATUS_LINE_MAX + 64];
+
+        if (client_status_event(e, line, sizeof(line)) > 0)
+                status("%s", line);
+        c->status_dirty = true;
+}
+
+/* ---- periodic work -------------------------------------------------------------- */
+
+/* The first IPv4 address of the TAP, as DHCP (or the user) put it there. */
+static void device_address_update(Client *c) {
+        struct ifaddrs *ifa = NULL;
+        char text[INET_ADDRSTRLEN] = "";
+
+        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP)
+                return;
+        if (getifaddrs(&ifa) < 0) {
+                log_debug_errno(errno, "getifaddrs() failed, ignoring: %m");
+                return;
+        }
+        for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
+                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+                    strcmp(i->ifa_name, frame_device_get_name(c->device)) == 0) {
+                        inet_ntop(AF_INET, &((struct sockaddr_in *) i->ifa_addr)->sin_addr, text, sizeof(text));
+                        break;
+                }
+        freeifaddrs(ifa);
+        client_core_set_device_ipv4(c->core, text);
+}
+
+static void status_update(Client *c, uint64_t now) {
+        ClientStatusLine lines[_CLIENT_STATUS_KIND_MAX];
+        bool show[_CLIENT_STATUS_KIND_MAX];
+        ClientDiagnostics d;
+        size_t n;
+
+        c->status_dirty = false;
+        if (client_core_is_done(c->core))
+                return; /* the STOPPED event said it all */
+        client_core_get_diagnostics(c->core, now, &d);
+        n = client_status_describe(&d, lines, ELEMENTSOF(lines));
+        if (client_status_tracker_update(&c->tracker, lines, n, now, show) == 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                /* Entering WAITING always comes with an event line that
+                 * says the same (DISCONNECTED, CONNECT_FAILED). */
+                if (lines[i].kind == CLIENT_STATUS_CONNECTION && d.phase == CLIENT_PHASE_WAITING)
+                        continue;
+                if (show[i])
+                        status("%s", lines[i].text);
+        }
+}
+
+static void route_check(Client *c) {
+        char relay[CLIENT_ADDRESS_TEXT_MAX];
+        RouteAddress ra;
+        RouteCheck check;
+        int r;
+
+        if (!c->routes || !c->have_last)
+                return;
+        r = route_manager_check_relay(c->routes, &check);
+        if (r < 0 || check == c->last_check)
+                return;
+        addr_to_text(&c->last, relay);
+
+        switch (check) {
+        case ROUTE_CHECK_OK:
+                status("The route to relay %s is back to normal.", relay);
+                break;
+        case ROUTE_CHECK_PIN_MISSING:
+                status("Warning: the route to relay %s disappeared; putting it back.", relay);
+                if (addr_to_route(&c->last, &ra) >= 0 && route_manager_pin_relay(c->routes, &ra) >= 0)
+                        check = ROUTE_CHECK_OK;
+                break;
+        case ROUTE_CHECK_CHANGED:
+                status("Warning: relay %s is now reached through another route than when we connected.", relay);
+                break;
+        case ROUTE_CHECK_VIA_TAP:
+                status("Warning: relay %s is now routed into %s; the tunnel would carry itself.", relay,
+                       frame_device_get_name(c->device));
+                break;
+        case ROUTE_CHECK_UNREACHABLE:
+                status("Warning: there is no route to relay %s right now.", relay);
+                break;
+        default:
+                break;
+        }
+        c->last_check = check;
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static void process_udp(Client *c, uint64_t now) {
+        for (size_t i = 0; i < UDP_BATCH && c->udp_fd >= 0; i++) {
+                struct sockaddr_storage ss;
+                socklen_t sl = sizeof(ss);
+                QuicAddr remote;
+                ssize_t n;
+
+                n = recvfrom(c->udp_fd, c->udp_buffer, sizeof(c->udp_buffer), MSG_DONTWAIT, (struct sockaddr *) &ss,
+                             &sl);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                break;
+                        /* ICMP errors (ECONNREFUSED, ...) surface here; QUIC
+                         * notices a dead relay by itself. */
+                        log_debug_errno(errno, "recvfrom() failed, ignoring: %m");
+                        continue;
+                }
+                if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl) < 0)
+                        continue;
+                (void) client_core_read_packet(c->core, &remote, c->udp_buffer, (size_t) n, now);
+        }
+        (void) client_core_write(c->core, now);
+}
+
+static void process_signals(Client *c, uint64_t now) {
+        struct signalfd_siginfo si;
+
+        while (read(c->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                if (!c->stopping) {
+                        log_info("Received %s, leaving the room.", strsignal((int) si.ssi_signo));
+                        c->stopping = true;
+                        c->stop_deadline = now + QUIT_GRACE;
+                        (void) client_core_stop(c->core, now);
+                } else {
+                        /* Twice: do not wait for the relay's goodbye. */
+                        (void) client_core_stop(c->core, now);
+                }
+        }
+}
+
+static int run_loop(Client *c) {
+        uint64_t now = now_ns();
+
+        c->next_tick = now;
+        c->next_route_check = now + ROUTE_CHECK_INTERVAL;
+
+        while (!client_core_is_done(c->core)) {
+                struct pollfd fds[3];
+                uint64_t next;
+                int timeout, r;
+
+                next = MIN(client_core_get_expiry(c->core), c->next_tick);
+                if (c->stopping)
+                        next = MIN(next, c->stop_deadline);
+                now = now_ns();
+                timeout = next <= now ? 0 : (int) MIN((next - now + NS_PER_MS - 1) / NS_PER_MS, (uint64_t) 60000);
+
+                fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
+                fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
+                fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->device).fd, .events = POLLIN };
+                r = poll(fds, ELEMENTSOF(fds), timeout);
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(errno, "poll() failed: %m");
+                }
+                now = now_ns();
+
+                if (fds[0].revents)
+                        process_signals(c, now);
+                if (fds[1].fd >= 0 && fds[1].revents)
+                        process_udp(c, now);
+                if (fds[2].fd >= 0 && (fds[2].revents & POLLIN))
+                        (void) client_core_process_device(c->core, now);
+                if (client_core_get_expiry(c->core) <= now)
+                        (void) client_core_handle_expiry(c->core, now);
+                if (c->stopping && now >= c->stop_deadline && !client_core_is_done(c->core)) {
+                        log_notice("The relay did not confirm our goodbye in time; leaving anyway.");
+                        (void) client_core_stop(c->core, now);
+                }
+
+                if (now >= c->next_tick) {
+                        c->next_tick = now + TICK_INTERVAL;
+                        device_address_update(c);
+                        if (now >= c->next_route_check) {
+                                c->next_route_check = now + ROUTE_CHECK_INTERVAL;
+                                route_check(c);
+                        }
+                        c->status_dirty = true;
+                }
+                if (c->status_dirty)
+                        status_update(c, now);
+        }
+        return 0;
+}
+
+/* ---- start-up ------------------------------------------------------------------- */
+
+static bool have_cap_net_admin(void) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        char line[256];
+
+        if (geteuid() == 0)
+                return true;
+        f = fopen("/proc/self/status", "re");
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long long caps;
+
+                if (sscanf(line, "CapEff: %llx", &caps) == 1)
+                        return caps & (1ULL << CAP_NET_ADMIN_BIT);
+        }
+        return false;
+}
+
+static void help(void) {
+        printf("%s [OPTIONS...] INVITE-LINK\n\n"
+               "Joins a LAN party through its relay: a TAP interface on this machine becomes\n"
+               "a port of the party's LAN. Needs root or CAP_NET_ADMIN for the TAP and routes.\n\n"
+               "  -h --help               Show this help\n"
+               "     --version            Show the version\n"
+               "  -t --tap NAME           Name of the TAP interface (default: %s)\n"
+               "  -n --name TEXT          Name the other players see (default: the host name)\n"
+               "  -s --state-dir DIR      Keep the virtual MAC and the route state in DIR\n"
+               "     --frame-device TYPE  tap (default) or null (no interface, for tests)\n"
+               "  -v --verbose            Log debug messages to stderr\n\n"
+               "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
+               "Once connected, get an address on the TAP from the party, e.g. `dhclient lp0`.\n",
+               PROGRAM_NAME, TAP_NAME_DEFAULT);
+}
+
+static int usage_error(const char *format, ...) _printf_(1, 2);
+static int usage_error(const char *format, ...) {
+        va_list ap;
+
+        fprintf(stderr, "%s: ", PROGRAM_NAME);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return -EINVAL;
+}
+
+/* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
+static int parse_argv(int argc, char *argv[], Args *args) {
+        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "tap", required_argument, NULL, 't' },
+                { "name", required_argument, NULL, 'n' },
+                { "state-dir", required_argument, NULL, 's' },
+                { "frame-device", required_argument, NULL, ARG_FRAME_DEVICE },
+                { "verbose", no_argument, NULL, 'v' },
+                {}
+        };
+        int c;
+
+        *args = (Args) { .device_type = FRAME_DEVICE_TAP };
+        while ((c = getopt_long(argc, argv, "ht:n:s:v", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("%s %s\n", PROGRAM_NAME, LANPARTY_VERSION);
+                        return 0;
+                case 't':
+                        if (optarg[0] == '\0' || strlen(optarg) >= 16)
+                                return usage_error("--tap: an interface name has 1 to 15 characters.");
+                        args->tap_name = optarg;
+                        break;
+                case 'n':
+                        if (strlen(optarg) > LP_CONTROL_NAME_MAX || !control_text_is_valid(optarg, strlen(optarg)))
+                                return usage_error("--name: at most %d bytes of printable UTF-8.", LP_CONTROL_NAME_MAX);
+                        args->name = optarg;
+                        break;
+                case 's':
+                        if (optarg[0] != '/')
+                                return usage_error("--state-dir: needs an absolute path.");
+                        args->state_dir = optarg;
+                        break;
+                case ARG_FRAME_DEVICE:
+                        args->device_type = frame_device_type_from_string(optarg);
+                        if (args->device_type < 0)
+                                return usage_error("--frame-device: expected \"tap\" or \"null\", got \"%s\".", optarg);
+                        break;
+                case 'v':
+                        args->verbose = true;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        return usage_error("Unhandled option.");
+                }
+
+        if (optind + 1 != argc)
+                return usage_error(optind >= argc ? "Missing the invite link (see --help)."
+                                                  : "Too many arguments; expected one invite link.");
+        args->link = argv[optind];
+        return 1;
+}
+
+/* "%d" and other characters the kernel allows in interface names but the
+ * route state file name does not are replaced. */
+static void route_instance(const char *tap, char *buf, size_t size) {
+        size_t n = 0;
+
+        for (const char *p = tap; *p && n + 1 < size; p++) {
+                char ch = *p;
+                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                          ch == '_' || ch == '.' || ch == '-' || ch == '%';
+                buf[n++] = ok ? ch : '_';
+        }
+        buf[n] = '\0';
+}
+
+static void default_name(char *buf, size_t size) {
+        char host[HOST_NAME_MAX + 1] = "";
+
+        if (gethostname(host, sizeof(host)) < 0)
+                host[0] = '\0';
+        host[MIN(strlen(host), (size_t) LP_CONTROL_NAME_MAX)] = '\0';
+        if (!control_text_is_valid(host, strlen(host)))
+                host[0] = '\0';
+        snprintf(buf, size, "%s", host);
+}
+
+static Client *client_free(Client *c) {
+        if (!c)
+                return NULL;
+        client_core_free(c->core);
+        if (c->udp_fd >= 0)
+                close(c->udp_fd);
+        if (c->signal_fd >= 0)
+                close(c->signal_fd);
+        /* Routes first: the pin must not outlive us; the broadcast route
+         * goes with the TAP anyway. */
+        route_manager_free(c->routes);
+        frame_device_close(c->device);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Client *, client_free);
+
+static int client_setup(Client *c) {
+        char path[PATH_MAX], text[CLIENT_ADDRESS_TEXT_MAX], instance[65];
+        const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
+        RouteAddress ra;
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        c->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (c->signal_fd < 0)
+                return log_error_errno(errno, "Failed to create signalfd: %m");
+
+        /* The persistent MAC: the party's DHCP server and games know us by it. */
+        if (c->args.state_dir && snprintf(path, sizeof(path), "%s/client-mac", c->args.state_dir) >= (int) sizeof(path))
+                return log_error_errno(ENAMETOOLONG, "State directory %s: %m", c->args.state_dir);
+        r = identity_mac_load(c->args.state_dir ? path : NULL, &c->mac);
+        if (r < 0)
+                return log_error_errno(r, "Cannot load or create the virtual MAC: %m");
+
+        /* Resolve and pin before the TAP exists: once it does, a default
+         * route from the party's DHCP could already point into it. */
+        r = relay_resolve(c, &c->fresh);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find relay %s.", c->invite.host);
+        c->have_fresh = true;
+        if (c->args.device_type == FRAME_DEVICE_TAP) {
+                route_instance(tap_hint, instance, sizeof(instance));
+                r = route_manager_new(instance, c->args.state_dir, &c->routes);
+                if (r < 0)
+                        return r;
+                r = addr_to_route(&c->fresh, &ra);
+                if (r < 0)
+                        return log_error_errno(r, "Unusable relay address %s.", addr_to_text(&c->fresh, text));
+                r = route_manager_pin_relay(c->routes, &ra);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot pin the route to relay %s: %m", addr_to_text(&c->fresh, text));
+        }
+
+        r = frame_device_open(c->args.device_type, c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
+                              &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device);
+        if (r < 0)
+                return r;
+        /* The device comes up with the carrier on; scripts take LOWER_UP to
+         * mean "joined", so drop it until the core says so. */
+        r = frame_device_set_link(c->device, false);
+        if (r < 0)
+                log_warning_errno(r, "Failed to turn the carrier of %s off, ignoring: %m", frame_device_get_name(c->device));
+        if (c->routes) {
+                r = route_manager_add_broadcast(c->routes, frame_device_get_index(c->device));
+                if (r < 0)
+                        log_warning_errno(r, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
+                                             "broadcast without choosing an interface may not find the party.",
+                                          frame_device_get_name(c->device));
+        }
+
+        ClientCoreConfig cc = {
+                .invite = c->invite,
+                .mac = c->mac,
+                .device = c->device,
+                .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
+                .userdata = c,
+                .send_userdata = c,
+        };
+        if (c->args.name)
+                snprintf(c->name, sizeof(c->name), "%s", c->args.name);
+        else
+                default_name(c->name, sizeof(c->name));
+        memcpy(cc.name, c->name, sizeof(cc.name));
+        r = client_core_new(&c->core, &cc);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the client: %m");
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        _cleanup_(client_freep) Client *c = NULL;
+        InviteError ie;
+        const char *e;
+        int r;
+
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        log_set_max_level(LOG_NOTICE);
+        e = getenv("LANPARTY_LOG_LEVEL");
+        if (e && log_level_from_string(e) >= 0)
+                log_set_max_level(log_level_from_string(e));
+
+        c = calloc(1, sizeof(Client));
+        if (!c)
+                return log_oom();
+        c->udp_fd = c->signal_fd = -EBADF;
+        c->last_check = ROUTE_CHECK_OK;
+        client_status_tracker_init(&c->tracker, STATUS_REPEAT_INTERVAL);
+
+        r = parse_argv(argc, argv, &c->args);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (c->args.verbose)
+                log_set_max_level(LOG_DEBUG);
+
+        if (invite_parse(c->args.link, &c->invite, &ie) < 0) {
+                fprintf(stderr, "%s: This is not a valid invite link: %s.\n", PROGRAM_NAME, invite_error_to_string(ie));
+                return EXIT_USAGE;
+        }
+        if (c->args.device_type == FRAME_DEVICE_TAP && !have_cap_net_admin()) {
+                fprintf(stderr,
+                        "%s: Creating the TAP interface and pinning the relay route need root or CAP_NET_ADMIN.\n"
+                        "Run it with sudo, or try --frame-device null to test the link without an interface.\n",
+                        PROGRAM_NAME);
+                return EXIT_FAILURE;
+        }
+
+        r = client_setup(c);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        status("Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host, c->name,
+               mac_to_string(&c->mac, (char[LP_MAC_STR_MAX]) {}), frame_device_get_name(c->device));
+        r = client_core_start(c->core, now_ns());
+        if (r < 0)
+                log_debug_errno(r, "First write failed, ignoring: %m");
+        r = run_loop(c);
+        if (r < 0)
+                return EXIT_FAILURE;
+        return client_core_get_phase(c->core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(int argc, char *argv[]) {
+        return run(argc, argv);
+}

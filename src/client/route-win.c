@@ -1,0 +1,813 @@
+/* SPDX-License-Identifier: MIT */
+/* route.h on Windows, with the IP Helper API. Same decisions as Linux
+ * (route.c) for the relay's host route. Limited broadcasts need no route
+ * of ours: every Windows interface has its own 255.255.255.255/32 and the
+ * lowest interface metric wins, so route_manager_add_broadcast() gives the
+ * TAP a fixed low metric instead, and switches off default routes learned
+ * over it, which that metric would otherwise make everyone's way out.
+ *
+ * Routes are recorded in route.c's state file; interface settings, which
+ * Windows keeps across reboots, in route-win-plan.c's, by LUID. Both are
+ * written before the change is made. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winsock2.h>
+#include <ws2ipdef.h>
+#include <windows.h>
+#include <iphlpapi.h>
+#include <netioapi.h>
+
+#include "log.h"
+#include "platform-win.h"
+#include "route-win-plan.h"
+#include "route.h"
+
+#define ROUTE_TABLE 0
+#define ROUTE_METRIC 0
+#define ROUTE_INSTANCE_MAX 64
+#define ROUTE_DUMP_MAX 16
+#define ROUTE_STATE_DIR_NAME "lanparty"
+
+struct RouteManager {
+        char instance[ROUTE_INSTANCE_MAX + 1];
+        wchar_t state_path[WIN_PATH_MAX];
+        wchar_t iface_path[WIN_PATH_MAX];
+        char state_path_utf8[WIN_PATH_MAX];
+        HANDLE lock;
+        RouteState state;          /* routes we added */
+        RouteWinIfaceState ifaces; /* interface settings before we changed them */
+
+        bool have_relay;
+        RouteAddress relay;
+        RoutePlan relay_plan;
+        Route relay_lookup;
+        Route relay_pin;
+
+        uint32_t tap_ifindex;
+        bool have_broadcast;
+        RoutePlan broadcast_plan;
+};
+
+#define ROUTE_DESCRIPTION_MAX (2 * ROUTE_ADDRESS_STR_MAX + 64)
+
+static const char *route_describe(const Route *r, char buf[static ROUTE_DESCRIPTION_MAX]) {
+        char dst[ROUTE_ADDRESS_STR_MAX], gw[ROUTE_ADDRESS_STR_MAX];
+
+        route_address_to_string(&r->dst, dst);
+        snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u%s%s if %" PRIu32 " metric %" PRIu32, dst, r->prefixlen,
+                 r->has_gateway ? " via " : "", r->has_gateway ? route_address_to_string(&r->gateway, gw) : "",
+                 r->ifindex, r->metric);
+        return buf;
+}
+
+#define log_route_errno(level, error, r, ...)                                                           \
+        ({                                                                                              \
+                char _if[16];                                                                           \
+                snprintf(_if, sizeof(_if), "%" PRIu32, (r)->ifindex);                                   \
+                log_fields_errno(level, error, LOG_FIELDS({ "IFINDEX", _if }), __VA_ARGS__);            \
+        })
+
+static ADDRESS_FAMILY family_to_af(RouteFamily f) {
+        return f == ROUTE_FAMILY_IPV4 ? AF_INET : AF_INET6;
+}
+
+static void sockaddr_from_address(const RouteAddress *a, SOCKADDR_INET *ret) {
+        *ret = (SOCKADDR_INET) {};
+        if (a->family == ROUTE_FAMILY_IPV4) {
+                ret->Ipv4.sin_family = AF_INET;
+                memcpy(&ret->Ipv4.sin_addr, a->bytes, 4);
+        } else {
+                ret->Ipv6.sin6_family = AF_INET6;
+                memcpy(&ret->Ipv6.sin6_addr, a->bytes, 16);
+        }
+}
+
+static int sockaddr_bytes(const SOCKADDR_INET *sa, RouteFamily *ret_family, const uint8_t **ret) {
+        if (sa->si_family == AF_INET) {
+                *ret_family = ROUTE_FAMILY_IPV4;
+                *ret = (const uint8_t *) &sa->Ipv4.sin_addr;
+                return 0;
+        }
+        if (sa->si_family == AF_INET6) {
+                *ret_family = ROUTE_FAMILY_IPV6;
+                *ret = (const uint8_t *) &sa->Ipv6.sin6_addr;
+                return 0;
+        }
+        return -EAFNOSUPPORT;
+}
+
+static int route_from_row(const MIB_IPFORWARD_ROW2 *row, bool local, Route *ret) {
+        static const uint8_t zero[16];
+        const uint8_t *dst, *gw = zero;
+        RouteFamily f, gf;
+
+        if (sockaddr_bytes(&row->DestinationPrefix.Prefix, &f, &dst) < 0)
+                return -EAFNOSUPPORT;
+        if (row->NextHop.si_family != AF_UNSPEC) {
+                if (sockaddr_bytes(&row->NextHop, &gf, &gw) < 0 || gf != f)
+                        return -EAFNOSUPPORT;
+        }
+        return route_win_route_from_row(f, dst, row->DestinationPrefix.PrefixLength, gw, row->InterfaceIndex,
+                                        row->Metric, local, ret);
+}
+
+/* The key GetIpForwardEntry2() and DeleteIpForwardEntry2() look for:
+ * interface, prefix and next hop, the rest zero. */
+static void row_key_from_route(const Route *r, MIB_IPFORWARD_ROW2 *row) {
+        *row = (MIB_IPFORWARD_ROW2) {};
+        row->InterfaceIndex = r->ifindex;
+        sockaddr_from_address(&r->dst, &row->DestinationPrefix.Prefix);
+        row->DestinationPrefix.PrefixLength = r->prefixlen;
+        if (r->has_gateway)
+                sockaddr_from_address(&r->gateway, &row->NextHop);
+        else
+                row->NextHop.si_family = family_to_af(r->dst.family);
+}
+
+/* A full row for CreateIpForwardEntry2(), from Windows' own defaults
+ * (infinite lifetimes and so on). */
+static void row_from_route(const Route *r, MIB_IPFORWARD_ROW2 *row) {
+        InitializeIpForwardEntry(row);
+        row->InterfaceIndex = r->ifindex;
+        sockaddr_from_address(&r->dst, &row->DestinationPrefix.Prefix);
+        row->DestinationPrefix.PrefixLength = r->prefixlen;
+        if (r->has_gateway)
+                sockaddr_from_address(&r->gateway, &row->NextHop);
+        else {
+                row->NextHop = (SOCKADDR_INET) {};
+                row->NextHop.si_family = family_to_af(r->dst.family);
+        }
+        row->Metric = r->metric;
+        row->Protocol = MIB_IPPROTO_NETMGMT;
+        row->Origin = NlroManual;
+}
+
+/* GetBestRoute2: the route Windows picks for `dst` right now. */
+static int route_lookup(const RouteAddress *dst, Route *ret) {
+        MIB_IPFORWARD_ROW2 row;
+        SOCKADDR_INET d, src;
+        RouteFamily sf;
+        const uint8_t *sb;
+        bool local;
+        DWORD e;
+
+        sockaddr_from_address(dst, &d);
+        e = GetBestRoute2(NULL, 0, NULL, &d, 0, &row, &src);
+        if (e != NO_ERROR)
+                return errno_from_win32(e);
+        local = sockaddr_bytes(&src, &sf, &sb) >= 0 && sf == dst->family &&
+                memcmp(sb, dst->bytes, route_address_size(sf)) == 0;
+        return route_from_row(&row, local, ret);
+}
+
+/* Every route for exactly dst/prefixlen. */
+static int route_dump(const RouteAddress *dst, uint8_t prefixlen, Route *routes, size_t max, size_t *ret_n) {
+        PMIB_IPFORWARD_TABLE2 table = NULL;
+        size_t n = 0;
+        DWORD e;
+
+        e = GetIpForwardTable2(family_to_af(dst->family), &table);
+        if (e != NO_ERROR)
+                return errno_from_win32(e);
+        for (ULONG i = 0; i < table->NumEntries; i++) {
+                Route r;
+
+                if (route_from_row(&table->Table[i], false, &r) < 0)
+                        continue;
+                if (r.prefixlen != prefixlen || !route_address_equal(&r.dst, dst))
+                        continue;
+                if (n < max)
+                        routes[n++] = r;
+        }
+        FreeMibTable(table);
+        *ret_n = n;
+        return 0;
+}
+
+static int route_exists(const Route *route) {
+        MIB_IPFORWARD_ROW2 row;
+        DWORD e;
+
+        row_key_from_route(route, &row);
+        e = GetIpForwardEntry2(&row);
+        if (e == ERROR_NOT_FOUND || e == ERROR_FILE_NOT_FOUND)
+                return 0;
+        if (e != NO_ERROR)
+                return errno_from_win32(e);
+        return row.Metric == route->metric;
+}
+
+static int file_save(const wchar_t *path, const char *text, int n) {
+        if (n < 0)
+                return n;
+        /* An empty record set is no file: a clean exit leaves nothing. */
+        if (n == 0) {
+                if (!DeleteFileW(path) && GetLastError() != ERROR_FILE_NOT_FOUND)
+                        return errno_from_win32(GetLastError());
+                return 0;
+        }
+        return win_write_file_atomic(path, text, (size_t) n);
+}
+
+static int state_save(RouteManager *m) {
+        char text[ROUTE_STATE_TEXT_MAX];
+
+        return file_save(m->state_path, text,
+                         m->state.n_routes == 0 ? 0 : route_state_format(&m->state, text, sizeof(text)));
+}
+
+static int ifaces_save(RouteManager *m) {
+        char text[ROUTE_WIN_IFACE_STATE_TEXT_MAX];
+
+        return file_save(m->iface_path, text,
+                         m->ifaces.n_ifaces == 0 ? 0
+                                                 : route_win_iface_state_format(&m->ifaces, text, sizeof(text)));
+}
+
+static int route_add_recorded(RouteManager *m, const Route *route) {
+        char desc[ROUTE_DESCRIPTION_MAX];
+        MIB_IPFORWARD_ROW2 row;
+        int r;
+
+        r = route_state_add(&m->state, route);
+        if (r < 0)
+                return log_error_errno(r, "Too many routes to track in %s: %m", m->state_path_utf8);
+        r = state_save(m);
+        if (r < 0) {
+                route_state_remove(&m->state, route);
+                return log_error_errno(r, "Failed to record route in %s, not adding it: %m", m->state_path_utf8);
+        }
+
+        row_from_route(route, &row);
+        r = errno_from_win32(CreateIpForwardEntry2(&row));
+        if (r < 0) {
+                route_state_remove(&m->state, route);
+                (void) state_save(m);
+                return log_route_errno(LOG_ERR, r, route, "Failed to add route %s: %m", route_describe(route, desc));
+        }
+        log_route_errno(LOG_INFO, 0, route, "Added route %s.", route_describe(route, desc));
+        return 0;
+}
+
+static int route_remove_recorded(RouteManager *m, const Route *route) {
+        char desc[ROUTE_DESCRIPTION_MAX];
+        MIB_IPFORWARD_ROW2 row;
+        int r;
+
+        row_key_from_route(route, &row);
+        r = errno_from_win32(DeleteIpForwardEntry2(&row));
+        /* Gone already counts as removed: the interface went, or someone
+         * cleaned up by hand. */
+        if (r < 0 && r != -ENOENT)
+                return log_route_errno(LOG_WARNING, r, route, "Failed to remove route %s, keeping it in %s: %m",
+                                       route_describe(route, desc), m->state_path_utf8);
+        log_route_errno(LOG_INFO, 0, route, "%s route %s.", r < 0 ? "Already gone:" : "Removed",
+                        route_describe(route, desc));
+        route_state_remove(&m->state, route);
+        r = state_save(m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to update %s: %m", m->state_path_utf8);
+        return 0;
+}
+
+static int iface_get(RouteFamily family, uint64_t luid, MIB_IPINTERFACE_ROW *ret) {
+        /* GetIpInterfaceEntry() fills in everything but the key. */
+        *ret = (MIB_IPINTERFACE_ROW) {};
+        ret->Family = family_to_af(family);
+        ret->InterfaceLuid.Value = luid;
+        return errno_from_win32(GetIpInterfaceEntry(ret));
+}
+
+static int iface_set(MIB_IPINTERFACE_ROW *row, const RouteWinInterface *want) {
+        DWORD e;
+
+        row->UseAutomaticMetric = want->automatic_metric;
+        row->Metric = want->metric;
+        row->DisableDefaultRoutes = want->disable_default_routes;
+        /* SetIpInterfaceEntry() refuses an IPv4 row carrying the
+         * SitePrefixLength that GetIpInterfaceEntry() filled in. */
+        if (row->Family == AF_INET)
+                row->SitePrefixLength = 0;
+        e = SetIpInterfaceEntry(row);
+        return errno_from_win32(e);
+}
+
+static int iface_restore(RouteManager *m, const RouteWinInterface *orig) {
+        MIB_IPINTERFACE_ROW row;
+        int r;
+
+        r = iface_get(orig->family, orig->luid, &row);
+        if (r == -ENOENT)
+                log_info("Interface %016" PRIx64 " (%s) is gone; nothing to restore.", orig->luid,
+                         route_family_to_string(orig->family));
+        else if (r >= 0)
+                r = iface_set(&row, orig);
+        if (r < 0 && r != -ENOENT)
+                return log_warning_errno(r, "Failed to restore %s settings of interface %016" PRIx64
+                                            ", keeping them in the state file: %m",
+                                         route_family_to_string(orig->family), orig->luid);
+        if (r >= 0)
+                log_info("Restored %s metric (%s%" PRIu32 ") of interface %016" PRIx64 ".",
+                         route_family_to_string(orig->family), orig->automatic_metric ? "automatic, " : "",
+                         orig->metric, orig->luid);
+        route_win_iface_state_remove(&m->ifaces, orig->family, orig->luid);
+        r = ifaces_save(m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to update the interface state file: %m");
+        return 0;
+}
+
+int route_manager_undo(RouteManager *m) {
+        int ret = 0;
+
+        if (!m)
+                return 0;
+
+        for (size_t i = m->state.n_routes; i > 0; i--) {
+                Route route = m->state.routes[i - 1];
+                int r = route_remove_recorded(m, &route);
+
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        for (size_t i = m->ifaces.n_ifaces; i > 0; i--) {
+                RouteWinInterface orig = m->ifaces.ifaces[i - 1];
+                int r = iface_restore(m, &orig);
+
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        m->have_relay = false;
+        m->have_broadcast = false;
+        return ret;
+}
+
+static bool instance_is_valid(const char *s) {
+        size_t n = strlen(s);
+
+        if (n == 0 || n > ROUTE_INSTANCE_MAX || s[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '-' || c == '.' || c == '%'))
+                        return false;
+        }
+        return true;
+}
+
+/* Reads a state file; a damaged one is removed with a warning, since
+ * nothing in it can be trusted to undo. Returns 1 when `parse` accepted
+ * it, 0 when there was none (or it was dropped). */
+static int state_file_load(const wchar_t *path, const char *what, size_t max,
+                           int (*parse)(const char *text, size_t len, void *ret), void *ret) {
+        char text[ROUTE_STATE_TEXT_MAX + 1];
+        int n, r;
+
+        n = win_read_small_file(path, text, MIN(max + 1, sizeof(text)));
+        if (n == -ENOENT)
+                return 0;
+        if (n < 0)
+                return log_error_errno(n, "Failed to read the %s state file: %m", what);
+        r = parse(text, (size_t) n, ret);
+        if (r < 0) {
+                log_warning_errno(r, "The %s state file is unreadable (%m), removing it; check the TAP's %s by hand.",
+                                  what, what);
+                (void) DeleteFileW(path);
+                return 0;
+        }
+        return 1;
+}
+
+static int parse_routes(const char *text, size_t len, void *ret) {
+        return route_state_parse(text, len, ret);
+}
+
+static int parse_ifaces(const char *text, size_t len, void *ret) {
+        return route_win_iface_state_parse(text, len, ret);
+}
+
+static int state_dir_pick(const char *state_dir, wchar_t *buf, size_t size) {
+        char dir[WIN_PATH_MAX];
+        const char *base;
+        int n;
+
+        if (state_dir) {
+                if (!win_path_is_absolute(state_dir))
+                        return -EINVAL;
+                return utf8_to_wide(state_dir, buf, size);
+        }
+        /* Routes and interface settings belong to the machine, not to
+         * whoever ran the client: any later run must find them. */
+        base = getenv("ProgramData");
+        if (!base || !win_path_is_absolute(base))
+                base = "C:\\ProgramData";
+        n = snprintf(dir, sizeof(dir), "%s\\" ROUTE_STATE_DIR_NAME, base);
+        if (n < 0 || (size_t) n >= sizeof(dir))
+                return -ENAMETOOLONG;
+        return utf8_to_wide(dir, buf, size);
+}
+
+static void manager_free_bare(RouteManager *m) {
+        if (m->lock && m->lock != INVALID_HANDLE_VALUE)
+                CloseHandle(m->lock);
+        free(m);
+}
+
+int route_manager_new(const char *instance, const char *state_dir, RouteManager **ret) {
+        RouteManager *m;
+        wchar_t dir[WIN_PATH_MAX], lock_path[WIN_PATH_MAX], probe[WIN_PATH_MAX + 2];
+        int r;
+
+        if (!instance || !ret)
+                return -EINVAL;
+        if (!instance_is_valid(instance))
+                return log_error_errno(EINVAL, "Invalid route state name \"%.64s\".", instance);
+
+        r = state_dir_pick(state_dir, dir, ELEMENTSOF(dir));
+        if (r < 0)
+                return log_error_errno(r, "Invalid route state directory: %m");
+        /* win_mkdir_parents() makes the parents of a path; give it one below dir. */
+        if (_snwprintf(probe, ELEMENTSOF(probe), L"%ls\\x", dir) < 0)
+                return log_error_errno(ENAMETOOLONG, "Route state directory too long.");
+        probe[ELEMENTSOF(probe) - 1] = L'\0';
+        r = win_mkdir_parents(probe);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the route state directory: %m");
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return log_oom();
+        m->lock = INVALID_HANDLE_VALUE;
+        snprintf(m->instance, sizeof(m->instance), "%s", instance);
+        if (_snwprintf(m->state_path, WIN_PATH_MAX, L"%ls\\routes-%hs.state", dir, instance) < 0 ||
+            _snwprintf(m->iface_path, WIN_PATH_MAX, L"%ls\\routes-%hs.interfaces", dir, instance) < 0 ||
+            _snwprintf(lock_path, WIN_PATH_MAX, L"%ls\\routes-%hs.lock", dir, instance) < 0) {
+                manager_free_bare(m);
+                return log_error_errno(ENAMETOOLONG, "Route state directory too long.");
+        }
+        m->state_path[WIN_PATH_MAX - 1] = m->iface_path[WIN_PATH_MAX - 1] = lock_path[WIN_PATH_MAX - 1] = L'\0';
+        if (wide_to_utf8(m->state_path, m->state_path_utf8, sizeof(m->state_path_utf8)) < 0)
+                snprintf(m->state_path_utf8, sizeof(m->state_path_utf8), "routes-%s.state", instance);
+
+        /* Opened without sharing: Windows closes it when we die, so a
+         * crashed run never blocks the next one, while a live one does. */
+        m->lock = CreateFileW(lock_path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+                              NULL);
+        if (m->lock == INVALID_HANDLE_VALUE) {
+                DWORD e = GetLastError();
+
+                manager_free_bare(m);
+                if (e == ERROR_SHARING_VIOLATION)
+                        return log_error_errno(EBUSY, "Another lanparty client is running for %s.", instance);
+                return log_error_errno(errno_from_win32(e), "Failed to open the route lock file: %m");
+        }
+
+        r = state_file_load(m->state_path, "routes", ROUTE_STATE_TEXT_MAX, parse_routes, &m->state);
+        if (r >= 0)
+                r = state_file_load(m->iface_path, "interface settings", ROUTE_WIN_IFACE_STATE_TEXT_MAX,
+                                    parse_ifaces, &m->ifaces);
+        if (r < 0) {
+                manager_free_bare(m);
+                return r;
+        }
+        if (m->state.n_routes > 0 || m->ifaces.n_ifaces > 0) {
+                log_notice("Undoing %zu route(s) and %zu interface setting(s) a previous run of %s left behind.",
+                           m->state.n_routes, m->ifaces.n_ifaces, instance);
+                r = route_manager_undo(m);
+                if (r < 0)
+                        log_warning_errno(r, "Some leftovers could not be undone, continuing: %m");
+        }
+
+        *ret = m;
+        return 0;
+}
+
+RouteManager *route_manager_free(RouteManager *m) {
+        if (!m)
+                return NULL;
+        (void) route_manager_undo(m);
+        /* The lock file stays, as on Linux. */
+        manager_free_bare(m);
+        return NULL;
+}
+
+static void relay_forget(RouteManager *m) {
+        if (m->have_relay && m->relay_plan == ROUTE_PLAN_ADD)
+                (void) route_remove_recorded(m, &m->relay_pin);
+        m->have_relay = false;
+}
+
+static int relay_readd(RouteManager *m) {
+        char desc[ROUTE_DESCRIPTION_MAX];
+        MIB_IPFORWARD_ROW2 row;
+        int r;
+
+        r = route_exists(&m->relay_pin);
+        if (r != 0)
+                return r;
+
+        row_from_route(&m->relay_pin, &row);
+        r = errno_from_win32(CreateIpForwardEntry2(&row));
+        if (r < 0) {
+                log_route_errno(LOG_INFO, r, &m->relay_pin, "Cannot restore route %s (%m), looking the relay up again.",
+                                route_describe(&m->relay_pin, desc));
+                route_state_remove(&m->state, &m->relay_pin);
+                (void) state_save(m);
+                m->have_relay = false;
+                return r;
+        }
+        log_route_errno(LOG_NOTICE, 0, &m->relay_pin, "Restored route %s.", route_describe(&m->relay_pin, desc));
+        return 1;
+}
+
+int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
+        Route lookup, pin, existing[ROUTE_DUMP_MAX];
+        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX], desc2[ROUTE_DESCRIPTION_MAX];
+        RouteAddress a;
+        size_t n = 0;
+        bool same;
+        int r, plan;
+
+        if (!m || !relay)
+                return -EINVAL;
+        if (route_address_from_bytes(relay->bytes, route_address_size(relay->family), &a) < 0)
+                return -EINVAL;
+        route_address_to_string(&a, addr);
+
+        same = m->have_relay && route_address_equal(&m->relay, &a);
+        if (same && m->relay_plan == ROUTE_PLAN_ADD) {
+                r = relay_readd(m);
+                if (r > 0)
+                        return ROUTE_PLAN_ADD;
+        }
+
+        r = route_lookup(&a, &lookup);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0) {
+                log_error_errno(r, "No usable route to relay %s: %m", addr);
+                return -ENETUNREACH;
+        }
+        r = route_dump(&a, (uint8_t) (route_address_size(a.family) * 8), existing, ELEMENTSOF(existing), &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
+
+        plan = route_plan_relay_pin(&a, &lookup, existing, n, m->tap_ifindex, ROUTE_TABLE, ROUTE_METRIC, &pin);
+        switch (plan) {
+        case -ELOOP:
+                return log_route_errno(LOG_ERR, ELOOP, &lookup,
+                                       "The route to relay %s leads into the TAP (interface %" PRIu32
+                                       "), the tunnel would carry itself. Remove the TAP's default route and "
+                                       "reconnect.",
+                                       addr, m->tap_ifindex);
+        case -ENETUNREACH:
+                return log_error_errno(ENETUNREACH, "No usable route to relay %s (%s).", addr,
+                                       route_type_to_string(lookup.type));
+        case -EAFNOSUPPORT:
+                return log_error_errno(EAFNOSUPPORT, "Relay %s is reached via a next hop of another family, which "
+                                                     "cannot be pinned.",
+                                       addr);
+        case ROUTE_PLAN_ADD:
+                r = route_add_recorded(m, &pin);
+                if (r == -EEXIST) {
+                        log_warning("A route to relay %s appeared meanwhile; leaving it alone.", addr);
+                        plan = ROUTE_PLAN_CONFLICT;
+                } else if (r < 0)
+                        return r;
+                break;
+        case ROUTE_PLAN_REUSE:
+                log_route_errno(LOG_INFO, 0, &pin, "Route %s exists already; using it and leaving it in place.",
+                                route_describe(&pin, desc));
+                break;
+        case ROUTE_PLAN_NONE:
+                log_info("Relay %s is this host; no route to pin.", addr);
+                break;
+        case ROUTE_PLAN_CONFLICT:
+                log_route_errno(LOG_WARNING, 0, &pin,
+                                "Route %s exists and differs from the path Windows picks (%s); leaving it alone.",
+                                route_describe(&pin, desc), route_describe(&lookup, desc2));
+                break;
+        default:
+                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot pin route to relay %s: %m", addr);
+        }
+
+        if (m->have_relay && !same)
+                relay_forget(m);
+
+        m->have_relay = true;
+        m->relay = a;
+        m->relay_plan = plan;
+        m->relay_lookup = lookup;
+        m->relay_pin = pin;
+        return plan;
+}
+
+/* Default routes the party's DHCP or router advertisements put on the
+ * TAP, for when DisableDefaultRoutes did not keep them away. They belong
+ * to Windows (its DHCP client adds them again on renewal), so they are
+ * deleted, not recorded: nothing of ours to put back. */
+static void tap_default_routes_sweep(RouteManager *m) {
+        static const RouteFamily families[] = { ROUTE_FAMILY_IPV4, ROUTE_FAMILY_IPV6 };
+        char desc[ROUTE_DESCRIPTION_MAX];
+
+        if (m->tap_ifindex == 0)
+                return;
+        for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+                PMIB_IPFORWARD_TABLE2 table = NULL;
+
+                if (GetIpForwardTable2(family_to_af(families[f]), &table) != NO_ERROR)
+                        continue;
+                for (ULONG i = 0; i < table->NumEntries; i++) {
+                        Route r;
+                        int k;
+
+                        if (route_from_row(&table->Table[i], false, &r) < 0 ||
+                            !route_win_is_tap_default(&r, m->tap_ifindex))
+                                continue;
+                        k = errno_from_win32(DeleteIpForwardEntry2(&table->Table[i]));
+                        log_route_errno(k < 0 ? LOG_WARNING : LOG_NOTICE, k, &r,
+                                        k < 0 ? "Failed to remove default route %s on the TAP: %m"
+                                              : "Removed default route %s on the TAP: the party's network is not "
+                                                "the way to the internet.",
+                                        route_describe(&r, desc));
+                }
+                FreeMibTable(table);
+        }
+}
+
+/* The metrics of the other interfaces that are up, for one family. */
+static int other_metrics_get(RouteFamily family, uint64_t tap_luid, uint32_t *metrics, size_t max, size_t *ret_n) {
+        PMIB_IPINTERFACE_TABLE table = NULL;
+        size_t n = 0;
+        DWORD e;
+
+        e = GetIpInterfaceTable(family_to_af(family), &table);
+        if (e != NO_ERROR)
+                return errno_from_win32(e);
+        for (ULONG i = 0; i < table->NumEntries && n < max; i++) {
+                const MIB_IPINTERFACE_ROW *row = &table->Table[i];
+
+                if (row->InterfaceLuid.Value == tap_luid || !row->Connected ||
+                    row->InterfaceLuid.Info.IfType == IF_TYPE_SOFTWARE_LOOPBACK)
+                        continue;
+                metrics[n++] = row->Metric;
+        }
+        FreeMibTable(table);
+        *ret_n = n;
+        return 0;
+}
+
+/* Returns 1 when changed, 0 when already right, -EADDRINUSE when another
+ * interface keeps as low a metric, or an error. */
+static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t luid) {
+        MIB_IPINTERFACE_ROW row;
+        RouteWinInterface now, want;
+        uint32_t others[64];
+        size_t n_others = 0;
+        bool contested = false;
+        int r, changed;
+
+        r = iface_get(family, luid, &row);
+        if (r < 0)
+                return r;
+        now = (RouteWinInterface) {
+                .family = family,
+                .luid = luid,
+                .automatic_metric = row.UseAutomaticMetric,
+                .metric = row.Metric,
+                .disable_default_routes = row.DisableDefaultRoutes,
+        };
+        r = other_metrics_get(family, luid, others, ELEMENTSOF(others), &n_others);
+        if (r < 0)
+                return r;
+
+        changed = route_win_plan_tap_interface(&now, others, n_others, &want, &contested);
+        if (changed < 0)
+                return changed;
+        if (changed > 0) {
+                r = route_win_iface_state_add(&m->ifaces, &now);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        r = ifaces_save(m);
+                        if (r < 0) {
+                                route_win_iface_state_remove(&m->ifaces, family, luid);
+                                return log_error_errno(r, "Failed to record the TAP's settings, not changing them: %m");
+                        }
+                }
+                r = iface_set(&row, &want);
+                if (r == -EINVAL && want.disable_default_routes) {
+                        /* Should a Windows build refuse the flag, the metric
+                         * still matters most; the sweep handles defaults. */
+                        log_debug("Windows refused DisableDefaultRoutes on the TAP, relying on removing them.");
+                        want.disable_default_routes = now.disable_default_routes;
+                        r = iface_get(family, luid, &row);
+                        if (r >= 0)
+                                r = iface_set(&row, &want);
+                }
+                if (r < 0)
+                        return r;
+                log_info("TAP %s metric set to %" PRIu32 "%s.", route_family_to_string(family), want.metric,
+                         want.disable_default_routes ? ", default routes off" : "");
+        }
+        return contested ? -EADDRINUSE : changed;
+}
+
+int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
+        static const RouteFamily families[] = { ROUTE_FAMILY_IPV4, ROUTE_FAMILY_IPV6 };
+        NET_LUID luid;
+        bool changed = false, contested = false;
+        int r;
+
+        if (!m || tap_ifindex == 0)
+                return -EINVAL;
+        if (m->have_broadcast && m->tap_ifindex == tap_ifindex)
+                return m->broadcast_plan;
+        m->tap_ifindex = tap_ifindex;
+
+        r = errno_from_win32(ConvertInterfaceIndexToLuid(tap_ifindex, &luid));
+        if (r < 0)
+                return log_error_errno(r, "Cannot find interface %" PRIu32 ": %m", tap_ifindex);
+
+        for (size_t f = 0; f < ELEMENTSOF(families); f++) {
+                r = tap_interface_apply(m, families[f], luid.Value);
+                /* IPv6 may be unbound from the TAP. */
+                if (r == -ENOENT && families[f] == ROUTE_FAMILY_IPV6)
+                        continue;
+                if (r == -EADDRINUSE) {
+                        contested = true;
+                        continue;
+                }
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set the %s metric of the TAP (interface %" PRIu32 "): %m",
+                                               route_family_to_string(families[f]), tap_ifindex);
+                changed = changed || r > 0;
+        }
+        if (contested)
+                log_warning("Another interface has metric 1 like the TAP; games' broadcasts may leave through it "
+                            "instead of reaching the party. Raise its metric in its IPv4 settings.");
+
+        tap_default_routes_sweep(m);
+
+        m->have_broadcast = true;
+        m->broadcast_plan = contested ? ROUTE_PLAN_CONFLICT : changed ? ROUTE_PLAN_ADD : ROUTE_PLAN_REUSE;
+        return m->broadcast_plan;
+}
+
+int route_manager_check_relay(RouteManager *m, RouteCheck *ret) {
+        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX];
+        bool pin_present = true;
+        RouteCheck c;
+        Route now;
+        int r;
+
+        if (!m || !ret)
+                return -EINVAL;
+        if (!m->have_relay)
+                return -ENOENT;
+        route_address_to_string(&m->relay, addr);
+
+        /* A renewed DHCP lease may have brought the TAP's default back. */
+        tap_default_routes_sweep(m);
+
+        if (m->relay_plan == ROUTE_PLAN_ADD || m->relay_plan == ROUTE_PLAN_REUSE) {
+                r = route_exists(&m->relay_pin);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to look up the route to relay %s: %m", addr);
+                pin_present = r > 0;
+        }
+
+        r = route_lookup(&m->relay, &now);
+        if (r < 0)
+                log_debug_errno(r, "Looking up relay %s failed: %m", addr);
+        c = route_check_decide(&m->relay_lookup, pin_present, r < 0 ? NULL : &now, m->tap_ifindex);
+
+        switch (c) {
+        case ROUTE_CHECK_OK:
+                log_debug("Route to relay %s unchanged.", addr);
+                break;
+        case ROUTE_CHECK_VIA_TAP:
+                log_route_errno(LOG_ERR, 0, &now, "Relay %s is now routed into the TAP (%s).", addr,
+                                route_describe(&now, desc));
+                break;
+        case ROUTE_CHECK_UNREACHABLE:
+                log_warning("Relay %s is unreachable now.", addr);
+                break;
+        case ROUTE_CHECK_PIN_MISSING:
+                log_route_errno(LOG_WARNING, 0, &m->relay_pin, "Route %s to the relay has disappeared.",
+                                route_describe(&m->relay_pin, desc));
+                break;
+        case ROUTE_CHECK_CHANGED:
+                log_route_errno(LOG_WARNING, 0, &now, "Relay %s is now reached differently: %s.", addr,
+                                route_describe(&now, desc));
+                break;
+        default:
+                return -EINVAL;
+        }
+        *ret = c;
+        return 0;
+}

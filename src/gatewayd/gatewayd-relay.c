@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "gatewayd-relay.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Packets read per wakeup before the loop gets a turn for the LAN side;
+ * level-triggered epoll brings us back for the rest. */
+#define RELAY_READ_BUDGET 64
+/* Larger than any QUIC packet we accept (ngtcp2 drops what exceeds its
+ * max_udp_payload_size anyway); a datagram that still does not fit is cut
+ * and dropped. */
+#define RELAY_RECV_BUFFER 4096
+/* Backoff step used after an end that retrying will not fix by itself
+ * (refused token, wrong pin): the longest one. The operator may fix the
+ * relay side meanwhile, so we keep trying, slowly. */
+#define RELAY_BACKOFF_STEP_MAX 5
+
+#define log_relay_errno(l, level, error, ...) \
+        log_fields_errno(level, error, LOG_FIELDS({"ROOM", (l)->config.room}), __VA_ARGS__)
+
+/* getaddrinfo() in a thread of its own: a DNS lookup may take seconds,
+ * during which the LAN side, D-Bus and the watchdog must keep running.
+ * The job is shared by the thread and the link; whoever drops the last
+ * reference frees it, so freeing the link mid-lookup is safe. */
+typedef struct ResolveJob {
+        atomic_int refs;
+        int efd;
+        char host[LP_INVITE_HOST_MAX + 1];
+        char port[6];
+        int error; /* EAI_* */
+        struct addrinfo *ai;
+} ResolveJob;
+
+struct RelayLink {
+        sd_event *event;
+        RelayLinkConfig config;
+        RelayCallbacks callbacks;
+        void *userdata;
+        RelayState state;
+
+        ResolveJob *job;
+        sd_event_source *resolve_event_source;
+
+        int fd;
+        sd_event_source *io_event_source;
+        /* One timer: the session's expiry, or the next attempt in backoff. */
+        sd_event_source *timer_event_source;
+        QuicAddr remote;
+
+        Session *session;
+        bool session_ended;
+        SessionEnd end;
+
+        unsigned attempt;   /* consecutive failures, for the backoff */
+        unsigned rotation;  /* which of several resolved addresses to try */
+        bool stopping;
+        uint64_t stop_deadline_usec;
+        uint64_t retry_usec;
+
+        char address[SOCKET_ADDRESS_STR_MAX];
+        char last_error[sizeof(((SessionEnd *) NULL)->message)];
+        uint8_t buf[RELAY_RECV_BUFFER];
+};
+
+static const char *const relay_state_table[_RELAY_STATE_MAX] = {
+        [RELAY_STATE_IDLE] = "idle",
+        [RELAY_STATE_RESOLVING] = "resolving",
+        [RELAY_STATE_CONNECTING] = "connecting",
+        [RELAY_STATE_JOINED] = "joined",
+        [RELAY_STATE_BACKOFF] = "backoff",
+        [RELAY_STATE_DISCONNECTING] = "disconnecting",
+        [RELAY_STATE_STOPPED] = "stopped",
+};
+
+const char *relay_state_to_string(RelayState s) {
+        return s >= 0 && s < _RELAY_STATE_MAX ? relay_state_table[s] : NULL;
+}
+
+static uint64_t now_nsec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+static uint16_t random_u16(void) {
+        uint16_t v = 0;
+
+        /* Jitter only: a failed read just means no jitter. */
+        if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t) sizeof(v))
+                v = 0;
+        return v;
+}
+
+static void resolve_job_unref(ResolveJob *j) {
+        if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
+                return;
+        if (j->ai)
+                freeaddrinfo(j->ai);
+        if (j->efd >= 0)
+                close(j->efd);
+        free(j);
+}
+
+static void *resolve_thread(void *p) {
+        ResolveJob *j = p;
+        struct addrinfo hints = {
+                .ai_family = AF_UNSPEC,
+                .ai_socktype = SOCK_DGRAM,
+                .ai_protocol = IPPROTO_UDP,
+                .ai_flags = AI_NUMERICSERV,
+        };
+        uint64_t one = 1;
+
+        j->error = getaddrinfo(j->host, j->port, &hints, &j->ai);
+        (void) !write(j->efd, &one, sizeof(one));
+        resolve_job_unref(j);
+        return NULL;
+}
+
+static void relay_link_set_state(RelayLink *l, RelayState state) {
+        if (l->state == state)
+                return;
+        l->state = state;
+        if (l->callbacks.state_changed)
+                l->callbacks.state_changed(l, state, l->userdata);
+}
+
+static void relay_link_close_socket(RelayLink *l) {
+        l->io_event_source = sd_event_source_disable_unref(l->io_event_source);
+        if (l->fd >= 0)
+                close(l->fd);
+        l->fd = -EBADF;
+}
+
+static void relay_link_arm_timer(RelayLink *l, uint64_t usec) {
+        if (usec == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(l->timer_event_source, usec);
+        (void) sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_ONESHOT);
+}
+
+static int relay_link_begin_attempt(RelayLink *l);
+
+static void relay_link_schedule_retry(RelayLink *l, bool retry) {
+        uint64_t delay = session_backoff_delay(retry ? l->attempt : RELAY_BACKOFF_STEP_MAX, random_u16());
+
+        if (l->attempt < RELAY_BACKOFF_STEP_MAX)
+                l->attempt++;
+        l->retry_usec = now_nsec() / 1000 + delay / 1000;
+        relay_link_arm_timer(l, l->retry_usec);
+        log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay again in %.1f s.", (double) delay / 1e9);
+        relay_link_set_state(l, RELAY_STATE_BACKOFF);
+}
+
+static void relay_link_finish_stop(RelayLink *l) {
+        l->session = session_free(l->session);
+        l->session_ended = false;
+        relay_link_close_socket(l);
+        relay_link_arm_timer(l, UINT64_MAX);
+        relay_link_set_state(l, RELAY_STATE_STOPPED);
+        if (l->callbacks.stopped)
+                l->callbacks.stopped(l, l->userdata);
+}
+
+/* Runs after every call into the session, outside its callbacks: frees an
+ * ended session, moves the state along and re-arms the timer. */
+static void relay_link_settle(RelayLink *l) {
+        uint64_t expiry;
+        SessionState ss;
+
+        if (l->session && l->session_ended) {
+                SessionEnd end = l->end;
+
+                l->session = session_free(l->session);
+                l->session_ended = false;
+                relay_link_close_socket(l);
+                snprintf(l->last_error, sizeof(l->last_error), "%s", end.message);
+                if (l->callbacks.ended)
+                        l->callbacks.ended(l, &end, l->userdata);
+                if (l->stopping) {
+                        relay_link_finish_stop(l);
+                        return;
+                }
+                relay_link_schedule_retry(l, end.retry);
+                return;
+        }
+        if (!l->session)
+                return;
+
+        ss = session_get_state(l->session);
+        relay_link_set_state(l, ss == SESSION_STATE_JOINED    ? RELAY_STATE_JOINED
+                                : ss >= SESSION_STATE_CLOSING ? RELAY_STATE_DISCONNECTING
+                                                              : RELAY_STATE_CONNECTING);
+
+        expiry = session_get_expiry(l->session);
+        /* µs for sd-event, rounded up so we never wake before ngtcp2's
+         * deadline and spin. */
+        expiry = expiry == UINT64_MAX ? UINT64_MAX : expiry / 1000 + 1;
+        if (l->stopping)
+                expiry = MIN(expiry, l->stop_deadline_usec);
+        relay_link_arm_timer(l, expiry);
+}
+
+/* ---- session callbacks: only pass through and record; no freeing ---- */
+
+static int on_session_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
+                           const uint8_t *data, size_t len) {
+        RelayLink *l = userdata;
+
+        for (;;) {
+                /* Connected socket: the remote is the one address we use. */
+                if (send(l->fd, data, len, MSG_DONTWAIT) >= 0)
+                        return 0;
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
+
+static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {
+        RelayLink *l = userdata;
+
+        l->attempt = 0;
+        l->last_error[0] = '\0';
+        if (l->callbacks.joined)
+                l->callbacks.joined(l, welcome, l->userdata);
+}
+
+static void on_session_peer_joined(Session *s, const SessionPeer *peer, void *userdata) {
+        RelayLink *l = userdata;
+
+        if (l->callbacks.peer_joined)
+                l->callbacks.peer_joined(l, peer, l->userdata);
+}
+
+static void on_session_peer_left(Session *s, const SessionPeer *peer, LeaveReason reason, void *userdata) {
+        RelayLink *l = userdata;
+
+        if (l->callbacks.peer_left)
+                l->callbacks.peer_left(l, peer, reason, l->userdata);
+}
+
+static void on_session_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len,
+                             void *userdata) {
+        RelayLink *l = userdata;
+
+        if (l->callbacks.frame_received)
+                l->callbacks.frame_received(l, source_peer_id, frame, len, l->userdata);
+}
+
+static void on_session_ended(Session *s, const SessionEnd *end, void *userdata) {
+        RelayLink *l = userdata;
+
+        l->end = *end;
+        l->session_ended = true;
+}
+
+/* ---- event sources ---- */
+
+static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        RelayLink *l = userdata;
+
+        for (unsigned i = 0; i < RELAY_READ_BUDGET && l->session && !l->session_ended; i++) {
+                ssize_t n = recv(fd, l->buf, sizeof(l->buf), MSG_DONTWAIT | MSG_TRUNC);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                                break;
+                        /* ICMP errors of a connected socket (ECONNREFUSED:
+                         * nobody listens there yet). QUIC's timers decide
+                         * when to give up; the error itself is only news. */
+                        log_relay_errno(l, LOG_DEBUG, errno, "Relay socket reports an error, ignoring: %m");
+                        continue;
+                }
+                if ((size_t) n > sizeof(l->buf))
+                        continue;
+                (void) session_read_packet(l->session, &l->remote, l->buf, (size_t) n, now_nsec());
+        }
+
+        if (l->callbacks.batch_done)
+                l->callbacks.batch_done(l, l->userdata);
+        if (l->session && !l->session_ended)
+                (void) session_write(l->session, now_nsec());
+        relay_link_settle(l);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        RelayLink *l = userdata;
+
+        if (l->state == RELAY_STATE_BACKOFF) {
+                l->retry_usec = 0;
+                (void) relay_link_begin_attempt(l);
+                return 0;
+        }
+        if (!l->session)
+                return 0;
+        if (l->stopping && usec >= l->stop_deadline_usec) {
+                log_relay_errno(l, LOG_WARNING, 0, "The relay did not confirm our goodbye in time, closing anyway.");
+                relay_link_finish_stop(l);
+                return 0;
+        }
+        (void) session_handle_expiry(l->session, now_nsec());
+        relay_link_settle(l);
+        return 0;
+}
+
+static void relay_link_attempt_failed(RelayLink *l, int error, const char *format, ...) _printf_(3, 4);
+
+static void relay_link_attempt_failed(RelayLink *l, int error, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(l->last_error, sizeof(l->last_error), format, ap);
+        va_end(ap);
+        log_relay_errno(l, LOG_WARNING, error, "%s", l->last_error);
+        relay_link_close_socket(l);
+        l->rotation++;
+        if (l->stopping) {
+                relay_link_finish_stop(l);
+                return;
+        }
+        relay_link_schedule_retry(l, true);
+}
+
+static int socket_set_int(int fd, int level, int name, int value) {
+        if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
+                return -errno;
+        return 0;
+}
+
+static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
+        QuicAddr local = {};
+        struct sockaddr_storage ss;
+        socklen_t sslen = sizeof(ss);
+        SessionConfig sc;
+        int r;
+
+        r = quic_addr_set(&l->remote, ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen);
+        if (r < 0) {
+                relay_link_attempt_failed(l, r, "Relay address of an unsupported family.");
+                return r;
+        }
+        socket_address_format(ai->ai_addr, ai->ai_addrlen, l->address);
+
+        l->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (l->fd < 0) {
+                r = -errno;
+                relay_link_attempt_failed(l, r, "Cannot create a UDP socket for the relay %s: %s", l->address,
+                                          strerror(-r));
+                return r;
+        }
+        /* QUIC must not be fragmented (RFC 9000, 14): path MTU discovery
+         * only works when too large probes are dropped, not split. */
+        if (ai->ai_family == AF_INET6)
+                r = socket_set_int(l->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+        else
+                r = socket_set_int(l->fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+        if (r < 0)
+                log_relay_errno(l, LOG_DEBUG, r, "Cannot forbid fragmentation, ignoring: %m");
+
+        /* Connected: ICMP errors reach us and only the relay can talk to us. */
+        if (connect(l->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+                r = -errno;
+                relay_link_attempt_failed(l, r, "Relay unreachable at %s: %s", l->address, strerror(-r));
+                return r;
+        }
+        if (getsockname(l->fd, (struct sockaddr *) &ss, &sslen) < 0 ||
+            quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sslen) < 0) {
+                r = -errno;
+                relay_link_attempt_failed(l, r, "Cannot read the local address of the relay socket: %s",
+                                          strerror(errno));
+                return r;
+        }
+
+        r = sd_event_add_io(l->event, &l->io_event_source, l->fd, EPOLLIN, on_udp, l);
+        if (r < 0) {
+                relay_link_attempt_failed(l, r, "Cannot watch the relay socket: %s", strerror(-r));
+                return r;
+        }
+
+        sc = (SessionConfig) {
+                .role = PEER_ROLE_GATEWAY,
+                .mac = l->config.mac,
+                .tls = {
+                        .hostname = l->config.endpoint.host,
+                        .pin = l->config.has_pin ? l->config.pin : NULL,
+                },
+                .callbacks = {
+                        .send = on_session_send,
+                        .joined = on_session_joined,
+                        .peer_joined = on_session_peer_joined,
+                        .peer_left = on_session_peer_left,
+                        .frame_received = on_session_frame,
+                        .ended = on_session_ended,
+                },
+                .userdata = l,
+                .send_userdata = l,
+        };
+        memcpy(sc.room, l->config.room, sizeof(sc.room));
+        memcpy(sc.name, l->config.name, sizeof(sc.name));
+        memcpy(sc.room_key, l->config.room_key, sizeof(sc.room_key));
+        memcpy(sc.gateway_token, l->config.gateway_token, sizeof(sc.gateway_token));
+        sc.gateway_token_len = l->config.gateway_token_len;
+
+        r = session_new(&l->session, &sc, &local, &l->remote, now_nsec());
+        explicit_bzero(&sc, sizeof(sc));
+        if (r < 0) {
+                relay_link_attempt_failed(l, r, "Cannot start a session with the relay: %s", strerror(-r));
+                return r;
+        }
+        l->session_ended = false;
+
+        log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay at %s.", l->address);
+        relay_link_set_state(l, RELAY_STATE_CONNECTING);
+        (void) session_write(l->session, now_nsec());
+        relay_link_settle(l);
+        return 0;
+}
+
+static void relay_link_resolved(RelayLink *l, int error, const struct addrinfo *list) {
+        const struct addrinfo *pick = NULL;
+        size_t n = 0, k;
+
+        if (error != 0) {
+                relay_link_attempt_failed(l, 0, "Cannot resolve the relay host %s: %s", l->config.endpoint.host,
+                                          error == EAI_SYSTEM ? strerror(errno) : gai_strerror(error));
+                return;
+        }
+        for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
+                if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+                        n++;
+        if (n == 0) {
+                relay_link_attempt_failed(l, 0, "The relay host %s has no IPv4 or IPv6 address.",
+                                          l->config.endpoint.host);
+                return;
+        }
+        /* A host with several addresses: take the next one after every
+         * failed attempt, so one dead address does not block the rest. */
+        k = l->rotation % n;
+        for (const struct addrinfo *ai = list; ai; ai = ai->ai_next)
+                if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) {
+                        if (k == 0) {
+                                pick = ai;
+                                break;
+                        }
+                        k--;
+                }
+        (void) relay_link_connect(l, pick);
+}
+
+static int on_resolve_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        RelayLink *l = userdata;
+        ResolveJob *j = l->job;
+
+        l->job = NULL;
+        l->resolve_event_source = sd_event_source_disable_unref(l->resolve_event_source);
+        relay_link_resolved(l, j->error, j->ai);
+        resolve_job_unref(j);
+        return 0;
+}
+
+static int relay_link_begin_attempt(RelayLink *l) {
+        struct addrinfo hints = {
+                .ai_socktype = SOCK_DGRAM,
+                .ai_protocol = IPPROTO_UDP,
+                .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+        };
+        struct addrinfo *ai = NULL;
+        _cleanup_free_ ResolveJob *j = NULL;
+        pthread_attr_t attr;
+        pthread_t thread;
+        char port[6];
+        int r;
+
+        snprintf(port, sizeof(port), "%u", l->config.endpoint.port);
+
+        /* Literals need no lookup, and no thread. */
+        if (l->config.endpoint.host_type != INVITE_HOST_DNS) {
+                hints.ai_family = l->config.endpoint.host_type == INVITE_HOST_IPV6 ? AF_INET6 : AF_INET;
+                r = getaddrinfo(l->config.endpoint.host, port, &hints, &ai);
+                relay_link_resolved(l, r, ai);
+                if (ai)
+                        freeaddrinfo(ai);
+                return 0;
+        }
+
+        j = calloc(1, sizeof(ResolveJob));
+        if (!j)
+                return log_oom();
+        j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (j->efd < 0) {
+                r = -errno;
+                relay_link_attempt_failed(l, r, "Cannot create an eventfd: %s", strerror(-r));
+                return r;
+        }
+        memcpy(j->host, l->config.endpoint.host, sizeof(j->host));
+        memcpy(j->port, port, sizeof(j->port));
+        atomic_init(&j->refs, 2);
+
+        r = sd_event_add_io(l->event, &l->resolve_event_source, j->efd, EPOLLIN, on_resolve_done, l);
+        if (r < 0) {
+                close(j->efd);
+                relay_link_attempt_failed(l, r, "Cannot watch the resolver: %s", strerror(-r));
+                return r;
+        }
+
+        r = pthread_attr_init(&attr);
+        if (r == 0) {
+                (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+                r = pthread_create(&thread, &attr, resolve_thread, j);
+                pthread_attr_destroy(&attr);
+        }
+        if (r != 0) {
+                l->resolve_event_source = sd_event_source_disable_unref(l->resolve_event_source);
+                close(j->efd);
+                relay_link_attempt_failed(l, r, "Cannot start the resolver thread: %s", strerror(r));
+                return -r;
+        }
+        l->job = TAKE_PTR(j);
+        log_relay_errno(l, LOG_DEBUG, 0, "Resolving %s.", l->config.endpoint.host);
+        relay_link_set_state(l, RELAY_STATE_RESOLVING);
+        return 0;
+}
+
+/* ---- public API ---- */
+
+int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *config, const RelayCallbacks *callbacks,
+                   void *userdata) {
+        _cleanup_(relay_link_freep) RelayLink *l = NULL;
+        int r;
+
+        if (!ret || !event || !config || config->gateway_token_len == 0 ||
+            config->gateway_token_len > LP_CONTROL_GATEWAY_TOKEN_MAX)
+                return -EINVAL;
+
+        l = calloc(1, sizeof(RelayLink));
+        if (!l)
+                return -ENOMEM;
+        l->fd = -EBADF;
+        l->event = sd_event_ref(event);
+        l->config = *config;
+        if (callbacks)
+                l->callbacks = *callbacks;
+        l->userdata = userdata;
+
+        /* 1 ms accuracy: QUIC's timers are tight (ACK delay, pacing); the
+         * default 250 ms slack would stall a connection. */
+        r = sd_event_add_time(event, &l->timer_event_source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_timer, l);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+RelayLink *relay_link_free(RelayLink *l) {
+        if (!l)
+                return NULL;
+        session_free(l->session);
+        relay_link_close_socket(l);
+        sd_event_source_disable_unref(l->timer_event_source);
+        sd_event_source_disable_unref(l->resolve_event_source);
+        /* The thread still holds its reference and frees the job. */
+        resolve_job_unref(l->job);
+        sd_event_unref(l->event);
+        explicit_bzero(&l->config, sizeof(l->config));
+        free(l);
+        return NULL;
+}
+
+int relay_link_start(RelayLink *l) {
+        if (!l || l->state != RELAY_STATE_IDLE)
+                return -EINVAL;
+        return relay_link_begin_attempt(l);
+}
+
+int relay_link_stop(RelayLink *l, uint64_t timeout_usec) {
+        if (!l)
+                return -EINVAL;
+        if (l->stopping || l->state == RELAY_STATE_STOPPED)
+                return 0;
+        l->stopping = true;
+        l->stop_deadline_usec = now_nsec() / 1000 + timeout_usec;
+
+        if (l->job) {
+                /* A lookup may hang for the resolver's whole timeout:
+                 * abandon it, the thread frees the job when it returns. */
+                l->resolve_event_source = sd_event_source_disable_unref(l->resolve_event_source);
+                resolve_job_unref(TAKE_PTR(l->job));
+                relay_link_finish_stop(l);
+                return 0;
+        }
+        if (!l->session) {
+                relay_link_finish_stop(l);
+                return 0;
+        }
+        log_relay_errno(l, LOG_INFO, 0, "Leaving the room.");
+        (void) session_disconnect(l->session, LEAVE_REASON_SHUTDOWN, "gateway shutting down", now_nsec());
+        relay_link_settle(l);
+        return 0;
+}
+
+void relay_link_set_mac(RelayLink *l, const MacAddr *mac) {
+        if (l && mac)
+                l->config.mac = *mac;
+}
+
+int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len) {
+        if (!l || !l->session || l->session_ended)
+                return -ENOTCONN;
+        return session_send_frame(l->session, frame, len, now_nsec());
+}
+
+void relay_link_flush(RelayLink *l) {
+        if (!l || !l->session)
+                return;
+        if (!l->session_ended)
+                (void) session_write(l->session, now_nsec());
+        relay_link_settle(l);
+}
+
+RelayState relay_link_get_state(RelayLink *l) {
+        return l ? l->state : _RELAY_STATE_INVALID;
+}
+
+Session *relay_link_get_session(RelayLink *l) {
+        return l && !l->session_ended ? l->session : NULL;
+}
+
+const char *relay_link_get_address(RelayLink *l) {
+        return l->address;
+}
+
+const char *relay_link_get_last_error(RelayLink *l) {
+        return l->last_error;
+}
+
+uint64_t relay_link_get_retry_usec(RelayLink *l) {
+        return l->state == RELAY_STATE_BACKOFF ? l->retry_usec : 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The gateway's side of the relay: resolves HOST[:PORT], owns the UDP
+ * socket and drives one Session at a time on sd-event (read to EAGAIN,
+ * write, one timer re-armed from the session's expiry, as quic.h
+ * describes). When a session ends it is freed and, unless we are stopping,
+ * a new one starts after session_backoff_delay(): the LAN side never
+ * notices beyond the frames it cannot send meanwhile. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "gatewayd-config.h"
+#include "session.h"
+#include "socket-address.h"
+
+typedef struct RelayLink RelayLink;
+
+typedef enum RelayState {
+        RELAY_STATE_IDLE,          /* not started */
+        RELAY_STATE_RESOLVING,     /* looking up the relay's address */
+        RELAY_STATE_CONNECTING,    /* QUIC handshake, path MTU wait, HELLO */
+        RELAY_STATE_JOINED,        /* WELCOME received: bridging */
+        RELAY_STATE_BACKOFF,       /* waiting before the next attempt */
+        RELAY_STATE_DISCONNECTING, /* DISCONNECT sent, closing */
+        RELAY_STATE_STOPPED,       /* relay_link_stop() finished */
+        _RELAY_STATE_MAX,
+        _RELAY_STATE_INVALID = -EINVAL,
+} RelayState;
+
+/* "idle", "resolving", "connecting", "joined", "backoff", "disconnecting",
+ * "stopped": also the values of the D-Bus property RelayState. */
+const char *relay_state_to_string(RelayState s);
+
+typedef struct RelayCallbacks {
+        void (*state_changed)(RelayLink *l, RelayState state, void *userdata);
+        /* Passed straight through from the session; see session.h. */
+        void (*joined)(RelayLink *l, const ControlWelcome *welcome, void *userdata);
+        void (*peer_joined)(RelayLink *l, const SessionPeer *peer, void *userdata);
+        void (*peer_left)(RelayLink *l, const SessionPeer *peer, LeaveReason reason, void *userdata);
+        void (*frame_received)(RelayLink *l, uint16_t source_peer_id, const uint8_t *frame, size_t len,
+                               void *userdata);
+        /* Every packet of one wakeup has been fed to the session. */
+        void (*batch_done)(RelayLink *l, void *userdata);
+        /* The session is gone (freed already); the peer table with it. */
+        void (*ended)(RelayLink *l, const SessionEnd *end, void *userdata);
+        /* relay_link_stop() is complete. */
+        void (*stopped)(RelayLink *l, void *userdata);
+} RelayCallbacks;
+
+typedef struct RelayLinkConfig {
+        RelayEndpoint endpoint;
+        bool has_pin;
+        uint8_t pin[LP_SPKI_PIN_SIZE];
+        char room[LP_ROOM_NAME_MAX + 1];
+        char name[LP_CONTROL_NAME_MAX + 1];
+        MacAddr mac; /* the LAN NIC's, announced in HELLO */
+        uint8_t room_key[LP_ROOM_KEY_SIZE];
+        uint8_t gateway_token[LP_CONTROL_GATEWAY_TOKEN_MAX];
+        size_t gateway_token_len;
+} RelayLinkConfig;
+
+int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *config, const RelayCallbacks *callbacks,
+                   void *userdata);
+RelayLink *relay_link_free(RelayLink *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RelayLink *, relay_link_free);
+
+/* Starts the first attempt. */
+int relay_link_start(RelayLink *l);
+/* DISCONNECT (shutdown) and a graceful close, waiting at most
+ * `timeout_usec` for it; then `stopped` is called (possibly before this
+ * returns, when there is no session). */
+int relay_link_stop(RelayLink *l, uint64_t timeout_usec);
+/* The MAC the next HELLO announces (the NIC may be replaced at run time). */
+void relay_link_set_mac(RelayLink *l, const MacAddr *mac);
+
+/* Sends one frame into the room. Returns like session_send_frame(), and
+ * -ENOTCONN without a session. */
+int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len);
+/* Writes what the session has queued and re-arms its timer; for after a
+ * batch of relay_link_send_frame() calls. */
+void relay_link_flush(RelayLink *l);
+
+RelayState relay_link_get_state(RelayLink *l);
+/* NULL between sessions. */
+Session *relay_link_get_session(RelayLink *l);
+/* The address of the current or last attempt ("" before the first). */
+const char *relay_link_get_address(RelayLink *l);
+/* Why the last session ended or the last attempt failed ("" if none). */
+const char *relay_link_get_last_error(RelayLink *l);
+/* CLOCK_MONOTONIC µs of the next attempt while in backoff, else 0. */
+uint64_t relay_link_get_retry_usec(RelayLink *l);

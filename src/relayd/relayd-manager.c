@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "relayd-manager.h"
+
+/* Only after macro.h: it defines MIN/MAX unconditionally, glib #undefs first. */
+#include <glib.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "relayd-bus.h"
+#include "relayd-room.h"
+
+#define UDP_DRAIN_BUDGET 64
+#define MANAGER_SHUTDOWN_LINGER_USEC (300U * 1000U)
+
+static int manager_on_flush(sd_event_source *s, void *userdata);
+
+int manager_new(Manager **ret, RelayConfig *config, GatewayTokens *tokens) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        if (!ret || !config)
+                return -EINVAL;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return -ENOMEM;
+        *m = (Manager) {
+                .udp_fd = -EBADF,
+        };
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        /* Keys point into each Room, which removes itself before it goes. */
+        m->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+
+        r = sd_event_add_defer(m->event, &m->flush_event_source, manager_on_flush, m);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(m->flush_event_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+
+        socket_address_format(&config->listen.sa, config->listen.size, m->listen_str);
+
+        m->config = config;
+        m->gateway_tokens = tokens;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        if (m->rooms) {
+                GHashTableIter i;
+                gpointer value;
+
+                g_hash_table_iter_init(&i, m->rooms);
+                while (g_hash_table_iter_next(&i, NULL, &value)) {
+                        room_free(value);
+                        /* room_free() removed the entry: start over. */
+                        g_hash_table_iter_init(&i, m->rooms);
+                }
+                g_hash_table_destroy(m->rooms);
+        }
+
+        sd_event_source_disable_unref(m->flush_event_source);
+        sd_event_source_disable_unref(m->udp_event_source);
+        if (m->udp_fd >= 0)
+                close(m->udp_fd);
+
+        polkit_registry_free(m->polkit_registry);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+
+        relay_config_free(m->config);
+        gateway_tokens_free(m->gateway_tokens);
+        free(m);
+        return NULL;
+}
+
+void manager_set_hooks(Manager *m, const ManagerHooks *hooks) {
+        m->hooks = hooks ? *hooks : (ManagerHooks) {};
+}
+
+static void manager_update_status(Manager *m) {
+        if (!m->event)
+                return;
+        (void) sd_notifyf(false, "STATUS=Relaying for %u room%s, %u peer%s.", m->n_rooms,
+                          m->n_rooms == 1 ? "" : "s", m->n_peers, m->n_peers == 1 ? "" : "s");
+}
+
+static int manager_on_flush(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        GHashTableIter i;
+        gpointer value;
+
+        /* A room lives as long as somebody is in it. Checked here rather
+         * than in peer_free() so that admission code can create a room and
+         * then its first peer without the room vanishing in between. */
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                Room *room = value;
+
+                if (room->n_peers == 0) {
+                        log_room_debug(room, "Room is empty.");
+                        room_free(room);
+                        g_hash_table_iter_init(&i, m->rooms);
+                }
+        }
+
+        manager_bus_emit_changes(m);
+        manager_update_status(m);
+        m->dirty = false;
+        return 0;
+}
+
+void manager_mark_dirty(Manager *m) {
+        if (!m)
+                return;
+        m->dirty = true;
+        if (m->flush_event_source)
+                (void) sd_event_source_set_enabled(m->flush_event_source, SD_EVENT_ONESHOT);
+}
+
+static int manager_on_linger_done(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        return sd_event_exit(m->event, 0);
+}
+
+static int manager_on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->stopping)
+                return sd_event_exit(m->event, 0); /* asked twice: no more waiting */
+
+        log_info("Received %s, shutting down.", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down...");
+        m->stopping = true;
+        manager_close_rooms(m, LEAVE_REASON_SHUTDOWN, "relay shutting down");
+
+        /* Let DISCONNECT and CONNECTION_CLOSE reach the peers, so they
+         * leave at once instead of after their idle timeout. */
+        if (sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, MANAGER_SHUTDOWN_LINGER_USEC, 0,
+                                       manager_on_linger_done, m) < 0)
+                return sd_event_exit(m->event, 0);
+        return 0;
+}
+
+static int manager_on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received SIGHUP, reloading.");
+        (void) manager_reload(m);
+        return 0;
+}
+
+int manager_reload(Manager *m) {
+        int r = 0;
+
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading...");
+
+        if (m->config->gateway_token_file) {
+                _cleanup_(gateway_tokens_freep) GatewayTokens *tokens = NULL;
+                _cleanup_free_ char *error = NULL;
+
+                r = gateway_tokens_load(m->config->gateway_token_file, &tokens, &error);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to reload gateway tokens, keeping the previous ones: %s",
+                                          error ? error : "out of memory");
+                else {
+                        log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens,
+                                 tokens->n_tokens == 1 ? "" : "s", m->config->gateway_token_file);
+                        gateway_tokens_free(m->gateway_tokens);
+                        m->gateway_tokens = TAKE_PTR(tokens);
+                }
+        }
+
+        if (m->hooks.reload) {
+                int k = m->hooks.reload(m, m->hooks.userdata);
+                if (k < 0) {
+                        log_warning_errno(k, "Reload hook failed, ignoring: %m");
+                        if (r >= 0)
+                                r = k;
+                }
+        }
+
+        (void) sd_notify(false, "READY=1");
+        manager_update_status(m);
+        return r;
+}
+
+static void manager_drain_udp(int fd) {
+        uint8_t buf[2048];
+
+        for (unsigned i = 0; i < UDP_DRAIN_BUDGET; i++) {
+                ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                log_debug_errno(errno, "Failed to read UDP socket, ignoring: %m");
+                        return;
+                }
+        }
+}
+
+static int manager_on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->hooks.udp_readable)
+                return m->hooks.udp_readable(m, fd, m->hooks.userdata);
+        manager_drain_udp(fd);
+        return 0;
+}
+
+static int socket_set_int(int fd, int level, int name, int value) {
+        if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
+                return -errno;
+        return 0;
+}
+
+int manager_listen(Manager *m) {
+        const SocketAddress *a = &m->config->listen;
+        int fd, r;
+
+        if (m->udp_fd >= 0)
+                return 0;
+
+        fd = socket(a->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create UDP socket for %s: %m", m->listen_str);
+        m->udp_fd = fd;
+
+        if (a->sa.sa_family == AF_INET6) {
+                /* [::] serves IPv4 too (as v4-mapped addresses). */
+                r = socket_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to make %s dual-stack: %m", m->listen_str);
+                /* QUIC must not be fragmented (RFC 9000, 14); PKTINFO lets
+                 * replies leave from the address a packet came to on
+                 * multi-homed hosts. */
+                r = socket_set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to set IPV6_MTU_DISCOVER, ignoring: %m");
+                r = socket_set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to set IPV6_RECVPKTINFO, ignoring: %m");
+        }
+        if (a->sa.sa_family == AF_INET || a->sa.sa_family == AF_INET6) {
+                /* Also for AF_INET6 sockets: they carry IPv4 traffic too. */
+                r = socket_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to set IP_MTU_DISCOVER, ignoring: %m");
+                r = socket_set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to set IP_PKTINFO, ignoring: %m");
+        }
+
+        if (bind(fd, &a->sa, a->size) < 0)
+                return log_error_errno(errno, "Failed to bind UDP socket to %s: %m", m->listen_str);
+
+        r = sd_event_add_io(m->event, &m->udp_event_source, fd, EPOLLIN, manager_on_udp, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch UDP socket: %m");
+
+        log_info("Listening on %s/udp.", m->listen_str);
+        return 0;
+}
+
+int manager_connect_bus(Manager *m) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *address = m->config->bus_address;
+        /* Only a bus asked for with --bus-address is a reason to fail. */
+        int level = address ? LOG_ERR : LOG_WARNING;
+        int r;
+
+        if (m->bus)
+                return 0;
+
+        if (address) {
+                r = sd_bus_new(&bus);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to allocate bus: %m");
+                r = sd_bus_set_address(bus, address);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus address '%s': %m", address);
+                r = sd_bus_set_bus_client(bus, true);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus client: %m");
+                r = sd_bus_set_description(bus, "relay-api");
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus description: %m");
+                r = sd_bus_start(bus);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to connect to bus at %s: %m", address);
+        } else {
+                r = sd_bus_open_system_with_description(&bus, "relay-api");
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to connect to the system bus: %m");
+        }
+
+        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_full_errno(level, r, "Failed to attach bus to event loop: %m");
+
+        /* Objects registered on the bus hold no references to us: on
+         * failure, dropping the connection drops them too. */
+        m->bus = TAKE_PTR(bus);
+        r = manager_bus_register(m);
+        if (r < 0) {
+                m->bus = sd_bus_flush_close_unref(m->bus);
+                return r;
+        }
+
+        r = sd_bus_request_name(m->bus, RELAY_BUS_NAME, 0);
+        if (r < 0) {
+                m->bus = sd_bus_flush_close_unref(m->bus);
+                return log_full_errno(level, r, "Failed to acquire bus name %s: %m", RELAY_BUS_NAME);
+        }
+        log_debug("Acquired bus name %s.", RELAY_BUS_NAME);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGTERM: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGINT: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, manager_on_reload_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch SIGHUP: %m");
+
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enable watchdog: %m");
+
+        r = manager_listen(m);
+        if (r < 0)
+                return r;
+
+        r = manager_connect_bus(m);
+        if (r < 0) {
+                /* The bus is only for management; relaying works without
+                 * it, which matters for test runs as an ordinary user. An
+                 * explicitly requested bus must work, though. */
+                if (m->config->bus_address)
+                        return r;
+                log_warning("Continuing without the D-Bus management interface.");
+        }
+
+        if (m->config->insecure_open_gateways)
+                log_warning("--insecure-open-gateways: any gateway may open rooms on this relay.");
+
+        (void) sd_notify(false, "READY=1");
+        manager_update_status(m);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+void manager_close_rooms(Manager *m, LeaveReason reason, const char *text) {
+        GHashTableIter i;
+        gpointer value;
+
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                room_close(value, reason, text);
+                g_hash_table_iter_init(&i, m->rooms);
+        }
+}
+
+bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size) {
+        if (m->config->insecure_open_gateways)
+                return true;
+        return gateway_tokens_check(m->gateway_tokens, token, size);
+}
+
+void manager_get_counters(Manager *m, RelayCounters *ret) {
+        GHashTableIter i;
+        gpointer value;
+
+        *ret = m->closed;
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                RelayCounters c;
+
+                room_get_counters(value, &c);
+                relay_counters_add(ret, &c);
+        }
+}
+
+void manager_foreach_room(Manager *m, int (*f)(Room *room, void *userdata), void *userdata) {
+        GHashTableIter i;
+        gpointer value;
+
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value))
+                if (f(value, userdata) > 0)
+                        g_hash_table_iter_init(&i, m->rooms);
+}

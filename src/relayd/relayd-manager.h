@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The relay's state: event loop, bus connection, listening socket, rooms.
+ * One per process. */
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "bus-polkit.h"
+#include "control.h"
+#include "relayd-config.h"
+#include "relayd-gateway-tokens.h"
+#include "relayd-peer.h"
+#include "socket-address.h"
+
+typedef struct Manager Manager;
+typedef struct _GHashTable GHashTable; /* <glib.h> clashes with macro.h's MIN/MAX */
+typedef struct Room Room;
+typedef struct Peer Peer;
+
+/* Where the QUIC side plugs in. All optional; userdata is passed back. */
+typedef struct ManagerHooks {
+        /* The relay is about to remove `peer` (kick, room closed, shutdown):
+         * send DISCONNECT with reason/text and close the connection. The
+         * Peer is freed as soon as this returns; do not free it here. */
+        void (*peer_disconnect)(Peer *peer, LeaveReason reason, const char *text, void *userdata);
+        /* SIGHUP, after the gateway tokens were re-read (e.g. reload the
+         * certificate). A negative return is logged. */
+        int (*reload)(Manager *m, void *userdata);
+        /* The UDP socket is readable. Without this hook datagrams are read
+         * and discarded so the event loop does not spin. */
+        int (*udp_readable)(Manager *m, int fd, void *userdata);
+        void *userdata;
+} ManagerHooks;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus; /* NULL when running without the management interface */
+        RelayConfig *config;
+        GatewayTokens *gateway_tokens; /* NULL with --insecure-open-gateways */
+        ManagerHooks hooks;
+
+        int udp_fd;
+        sd_event_source *udp_event_source;
+        char listen_str[SOCKET_ADDRESS_STR_MAX];
+
+        GHashTable *rooms; /* name → Room */
+        unsigned n_rooms;
+        unsigned n_peers;  /* in all rooms */
+        RelayCounters closed; /* counters of rooms already freed */
+
+        /* Once per loop iteration: PropertiesChanged for what changed, empty
+         * rooms freed, STATUS= updated. */
+        sd_event_source *flush_event_source;
+        bool dirty;
+        unsigned emitted_n_rooms, emitted_n_peers; /* as last sent in PropertiesChanged */
+
+        PolkitRegistry *polkit_registry;
+        bool stopping; /* SIGTERM: peers were told, the loop ends shortly */
+
+        /* base64url SPKI pin of the certificate in use, "" before one is
+         * loaded; shown on D-Bus for invite generators. */
+        char certificate_pin[48];
+};
+
+/* Takes config and tokens (may be NULL) on success. Does no I/O. */
+int manager_new(Manager **ret, RelayConfig *config, GatewayTokens *tokens);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+void manager_set_hooks(Manager *m, const ManagerHooks *hooks);
+
+/* Signals, watchdog, UDP socket, bus; then READY=1. */
+int manager_start(Manager *m);
+/* The pieces of manager_start(), for tests that want only some. */
+int manager_listen(Manager *m);
+int manager_connect_bus(Manager *m);
+
+/* Runs the event loop until SIGTERM/SIGINT. */
+int manager_run(Manager *m);
+
+/* SIGHUP: re-reads the gateway token file (keeping the old tokens if the
+ * new file is bad) and calls the reload hook. */
+int manager_reload(Manager *m);
+
+/* Disconnects everyone and frees all rooms. */
+void manager_close_rooms(Manager *m, LeaveReason reason, const char *text);
+
+bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size);
+void manager_get_counters(Manager *m, RelayCounters *ret);
+/* Schedules the once-per-iteration flush; rooms and peers call this. */
+void manager_mark_dirty(Manager *m);
+/* Calls f for every room; f may close the room it is given (then it
+ * returns > 0 and the walk starts over, skipping nothing). */
+void manager_foreach_room(Manager *m, int (*f)(Room *room, void *userdata), void *userdata);

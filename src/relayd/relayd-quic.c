@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "relayd-quic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-event.h>
+
+#include "fileio.h"
+#include "log.h"
+#include "relayd-manager.h"
+#include "relayd-room.h"
+#include "relayd-session.h"
+
+/* Rounds of RELAY_QUIC_RECV_BATCH per wakeup before other events get a
+ * turn; the socket stays readable, so we come back. */
+#define RECV_ROUNDS_MAX 16
+#define HOUSEKEEPING_USEC (1U * 1000000U)
+#define DEV_CERT_HOSTNAME_FALLBACK "lanparty-relay"
+
+uint64_t relay_quic_now(RelayQuic *q) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        q->now = (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
+        return q->now;
+}
+
+/* ---- QUIC callbacks ---------------------------------------------------------- */
+
+static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                   size_t len) {
+        RelayQuic *q = userdata;
+
+        for (;;) {
+                ssize_t n = sendto(q->manager->udp_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, remote, remote_len);
+                if (n >= 0)
+                        return 0;
+                if (errno == EINTR)
+                        continue;
+                /* A full socket buffer is congestion: QUIC recovers as from
+                 * loss, so do not spin. */
+                return -errno;
+        }
+}
+
+static bool owner_is_session(void *userdata) {
+        return userdata && *(RelayConnOwner *) userdata == RELAY_CONN_OWNER_SESSION;
+}
+
+static void on_handshake_completed(QuicConn *c, void *userdata) {
+        if (owner_is_session(userdata))
+                return;
+        session_on_handshake(userdata, c);
+}
+
+static void on_control_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        if (owner_is_session(userdata))
+                session_on_control(userdata, data, len);
+        else
+                quic_conn_consume_control(c, len); /* cannot happen before the handshake */
+}
+
+static void on_datagram_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        if (owner_is_session(userdata))
+                session_on_datagram(userdata, data, len);
+}
+
+static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
+        if (owner_is_session(userdata))
+                session_on_closed(userdata, info);
+}
+
+/* ---- dispatch ------------------------------------------------------------------- */
+
+static void relay_quic_arm_timer(RelayQuic *q) {
+        uint64_t expiry;
+        int r;
+
+        if (!q->server || !q->timer_event_source)
+                return;
+        expiry = quic_server_get_expiry(q->server);
+        if (expiry == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(q->timer_event_source, SD_EVENT_OFF);
+                return;
+        }
+        /* ns → µs, rounded up so the timer never fires before ngtcp2's
+         * deadline (which would make it a busy loop). */
+        r = sd_event_source_set_time(q->timer_event_source, expiry / 1000 + 1);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(q->timer_event_source, SD_EVENT_ONESHOT);
+        if (r < 0)
+                log_warning_errno(r, "Failed to arm the QUIC timer, ignoring: %m");
+}
+
+void relay_quic_dispatch(RelayQuic *q) {
+        Session *s;
+
+        if (!q)
+                return;
+        (void) relay_quic_now(q);
+
+        /* Leaving queues PEER_LEFT to others, writing may end connections:
+         * go round until both queues are empty. */
+        for (;;) {
+                if ((s = q->reap_queue)) {
+                        q->reap_queue = s->reap_next;
+                        s->reap_next = NULL;
+                        s->reap_queued = false;
+                        session_reap(s);
+                        continue;
+                }
+                if ((s = q->write_queue)) {
+                        q->write_queue = s->write_next;
+                        s->write_next = NULL;
+                        s->write_queued = false;
+                        session_write(s);
+                        continue;
+                }
+                break;
+        }
+
+        relay_quic_arm_timer(q);
+}
+
+static int on_work(sd_event_source *source, void *userdata) {
+        relay_quic_dispatch(userdata);
+        return 0;
+}
+
+void relay_quic_schedule(RelayQuic *q) {
+        if (q && q->work_event_source)
+                (void) sd_event_source_set_enabled(q->work_event_source, SD_EVENT_ONESHOT);
+}
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        RelayQuic *q = userdata;
+
+        (void) quic_server_handle_expiry(q->server, relay_quic_now(q));
+        relay_quic_dispatch(q);
+        return 0;
+}
+
+static int on_readable(Manager *m, int fd, void *userdata) {
+        RelayQuic *q = userdata;
+
+        for (unsigned round = 0; round < RECV_ROUNDS_MAX; round++) {
+                int n;
+
+                for (size_t i = 0; i < RELAY_QUIC_RECV_BATCH; i++) {
+                        q->iovs[i] = (struct iovec) { .iov_base = q->bufs[i], .iov_len = sizeof(q->bufs[i]) };
+                        q->msgs[i] = (struct mmsghdr) {
+                                .msg_hdr = {
+                                        .msg_name = &q->addrs[i],
+                                        .msg_namelen = sizeof(q->addrs[i]),
+                                        .msg_iov = &q->iovs[i],
+                                        .msg_iovlen = 1,
+                                },
+                        };
+                }
+
+                n = recvmmsg(fd, q->msgs, RELAY_QUIC_RECV_BATCH, MSG_DONTWAIT, NULL);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno != EAGAIN)
+                                log_debug_errno(errno, "Failed to read UDP socket, ignoring: %m");
+                        break;
+                }
+
+                (void) relay_quic_now(q);
+                for (int i = 0; i < n; i++) {
+                        QuicAddr remote;
+
+                        if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                                continue; /* larger than any QUIC packet we accept */
+                        if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &q->addrs[i],
+                                          q->msgs[i].msg_hdr.msg_namelen) < 0)
+                                continue;
+                        (void) quic_server_read_packet(q->server, &remote, q->bufs[i], q->msgs[i].msg_len, q->now);
+                }
+                if (n < RELAY_QUIC_RECV_BATCH)
+                        break;
+        }
+
+        relay_quic_dispatch(q);
+        return 0;
+}
+
+static int foreach_grace(Room *room, void *userdata) {
+        return room_check_gateway_grace(room, *(uint64_t *) userdata);
+}
+
+static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdata) {
+        RelayQuic *q = userdata;
+        uint64_t now_usec = relay_quic_now(q) / 1000;
+
+        for (Session *s = q->sessions, *next; s; s = next) {
+                next = s->next;
+                session_housekeeping(s, now_usec);
+        }
+        manager_foreach_room(q->manager, foreach_grace, &now_usec);
+
+        relay_quic_dispatch(q);
+        (void) sd_event_source_set_time_relative(source, HOUSEKEEPING_USEC);
+        (void) sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* ---- credentials and state ------------------------------------------------------ */
+
+static int relay_quic_load_credentials(RelayQuic *q, QuicTlsCredentials **ret, char pin_str[static RELAY_QUIC_PIN_STR_MAX]) {
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+        const RelayConfig *c = q->manager->config;
+        uint8_t pin[CERT_PIN_SIZE];
+        const char *cert, *key;
+        char cert_buf[4096], key_buf[4096];
+        int r;
+
+        if (c->cert_file) {
+                cert = c->cert_file;
+                key = c->key_file;
+                r = cert_pin_from_pem_file(cert, pin);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read certificate %s: %m", cert);
+        } else {
+                char host[256] = "";
+
+                if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+                        snprintf(host, sizeof(host), "%s", DEV_CERT_HOSTNAME_FALLBACK);
+                r = cert_ensure_self_signed(c->dev_cert_dir, host, pin);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up the development certificate in %s: %m",
+                                               c->dev_cert_dir);
+                if (r > 0)
+                        log_notice("Generated a self-signed development certificate in %s.", c->dev_cert_dir);
+                snprintf(cert_buf, sizeof(cert_buf), "%s/%s", c->dev_cert_dir, CERT_FILE_NAME);
+                snprintf(key_buf, sizeof(key_buf), "%s/%s", c->dev_cert_dir, KEY_FILE_NAME);
+                cert = cert_buf;
+                key = key_buf;
+        }
+
+        r = quic_tls_credentials_load(&cred, cert, key);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load certificate %s and key %s: %m", cert, key);
+        r = b64url_encode(pin, sizeof(pin), pin_str, RELAY_QUIC_PIN_STR_MAX);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(cred);
+        return 0;
+}
+
+static void relay_quic_log_pin(RelayQuic *q) {
+        log_fields_errno(LOG_NOTICE, 0, LOG_FIELDS({ "PIN", q->pin }),
+                         "Certificate pin (pin= in invite links): %s", q->pin);
+}
+
+/* The secret stateless resets derive from, kept across restarts so that
+ * clients of the previous process are reset at once and reconnect instead
+ * of waiting for their idle timeout. */
+static int relay_quic_reset_secret(RelayQuic *q, uint8_t secret[static QUIC_SERVER_RESET_SECRET_SIZE]) {
+        const char *dir = q->manager->config->state_dir;
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        size_t size = 0;
+        int fd, r;
+
+        if (!dir || asprintf(&path, "%s/%s", dir, RELAY_QUIC_RESET_SECRET_FILE) < 0)
+                return -ENOMEM;
+
+        r = read_file_bounded(path, 1024, &data, &size);
+        if (r >= 0 && size == QUIC_SERVER_RESET_SECRET_SIZE) {
+                memcpy(secret, data, QUIC_SERVER_RESET_SECRET_SIZE);
+                explicit_bzero(data, size);
+                return 0;
+        }
+        if (r >= 0)
+                log_warning("%s has the wrong size, making a new one.", path);
+        else if (r != -ENOENT)
+                log_debug_errno(r, "Failed to read %s, making a new one: %m", path);
+
+        if (getrandom(secret, QUIC_SERVER_RESET_SECRET_SIZE, 0) != QUIC_SERVER_RESET_SECRET_SIZE)
+                return -errno;
+
+        (void) unlink(path);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                log_debug_errno(errno, "Failed to create %s, the secret lasts until restart: %m", path);
+                return 0;
+        }
+        if (write(fd, secret, QUIC_SERVER_RESET_SECRET_SIZE) != QUIC_SERVER_RESET_SECRET_SIZE) {
+                log_debug_errno(errno, "Failed to write %s, ignoring: %m", path);
+                (void) unlink(path);
+        }
+        close(fd);
+        return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------------- */
+
+int relay_quic_new(Manager *m, RelayQuic **ret) {
+        _cleanup_(relay_quic_freep) RelayQuic *q = NULL;
+        int r;
+
+        q = calloc(1, sizeof(RelayQuic));
+        if (!q)
+                return log_oom();
+        q->owner = RELAY_CONN_OWNER_ENDPOINT;
+        q->manager = m;
+
+        /* Outside systemd's StateDirectory= nobody made it for us. */
+        if (m->config->state_dir && mkdir(m->config->state_dir, 0700) < 0 && errno != EEXIST)
+                log_warning_errno(errno, "Failed to create %s, ignoring: %m", m->config->state_dir);
+
+        r = relay_quic_load_credentials(q, &q->credentials, q->pin);
+        if (r < 0)
+                return r;
+        snprintf(m->certificate_pin, sizeof(m->certificate_pin), "%s", q->pin);
+        relay_quic_log_pin(q);
+
+        *ret = TAKE_PTR(q);
+        return 0;
+}
+
+RelayQuic *relay_quic_free(RelayQuic *q) {
+        if (!q)
+                return NULL;
+
+        while (q->sessions)
+                session_free(q->sessions);
+
+        sd_event_source_disable_unref(q->timer_event_source);
+        sd_event_source_disable_unref(q->work_event_source);
+        sd_event_source_disable_unref(q->housekeeping_event_source);
+        quic_server_free(q->server);
+        quic_tls_credentials_unref(q->credentials);
+        free(q);
+        return NULL;
+}
+
+static int on_reload(Manager *m, void *userdata) {
+        return relay_quic_reload(userdata);
+}
+
+int relay_quic_reload(RelayQuic *q) {
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+        char pin[RELAY_QUIC_PIN_STR_MAX];
+        int r;
+
+        r = relay_quic_load_credentials(q, &cred, pin);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to reload the certificate, keeping the previous one: %m");
+
+        if (q->server) {
+                r = quic_server_set_credentials(q->server, cred);
+                if (r < 0)
+                        return log_warning_errno(r, "Failed to switch to the new certificate, keeping the previous one: %m");
+        }
+        quic_tls_credentials_unref(q->credentials);
+        q->credentials = TAKE_PTR(cred);
+        if (strcmp(pin, q->pin) != 0)
+                log_notice("The certificate's key changed: invite links need the new pin.");
+        memcpy(q->pin, pin, sizeof(pin));
+        snprintf(q->manager->certificate_pin, sizeof(q->manager->certificate_pin), "%s", q->pin);
+        relay_quic_log_pin(q);
+        log_info("Reloaded the certificate; connections made from now on use it.");
+        return 0;
+}
+
+int relay_quic_start(RelayQuic *q) {
+        Manager *m = q->manager;
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        uint8_t secret[QUIC_SERVER_RESET_SECRET_SIZE];
+        bool have_secret;
+        QuicServerConfig config;
+        QuicAddr local;
+        int r;
+
+        if (m->udp_fd < 0)
+                return -EBADF;
+        if (getsockname(m->udp_fd, (struct sockaddr *) &ss, &len) < 0)
+                return log_error_errno(errno, "Failed to get the socket address: %m");
+        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, len);
+        if (r < 0)
+                return log_error_errno(r, "Unsupported socket address family: %m");
+
+        have_secret = relay_quic_reset_secret(q, secret) >= 0;
+
+        config = (QuicServerConfig) {
+                .credentials = q->credentials,
+                .local = local,
+                .callbacks = {
+                        .send = on_send,
+                        .handshake_completed = on_handshake_completed,
+                        .control_received = on_control_received,
+                        .datagram_received = on_datagram_received,
+                        .closed = on_closed,
+                },
+                .userdata = q,
+                .send_userdata = q,
+                .reset_secret = have_secret ? secret : NULL,
+        };
+        r = quic_server_new(&q->server, &config);
+        explicit_bzero(secret, sizeof(secret));
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the QUIC endpoint: %m");
+
+        r = sd_event_add_time(m->event, &q->timer_event_source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the QUIC timer: %m");
+        (void) sd_event_source_set_description(q->timer_event_source, "quic-timer");
+        r = sd_event_add_defer(m->event, &q->work_event_source, on_work, q);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the QUIC work source: %m");
+        (void) sd_event_source_set_enabled(q->work_event_source, SD_EVENT_OFF);
+        r = sd_event_add_time_relative(m->event, &q->housekeeping_event_source, CLOCK_MONOTONIC, HOUSEKEEPING_USEC,
+                                       100 * 1000, on_housekeeping, q);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the housekeeping timer: %m");
+
+        manager_set_hooks(m, &(ManagerHooks) {
+                .peer_disconnect = session_peer_disconnect,
+                .reload = on_reload,
+                .udp_readable = on_readable,
+                .userdata = q,
+        });
+        return 0;
+}

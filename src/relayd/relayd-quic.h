@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The relay's QUIC endpoint on the Manager's sd-event loop: reads the UDP
+ * socket in batches into quic_server_read_packet(), keeps one timer armed
+ * from quic_server_get_expiry(), sends what the connections write, loads the
+ * certificate (and reloads it on SIGHUP) and keeps the stateless reset
+ * secret in the state directory. What happens on each connection is
+ * relayd-session.c's business.
+ *
+ * Work that must not happen inside a connection's callback — writing to
+ * that connection, forgetting a connection that ended — is queued and done
+ * by relay_quic_dispatch(), which every event handler ends with. */
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "b64url.h"
+#include "cert.h"
+#include "datagram.h"
+#include "macro.h"
+#include "quic-server.h"
+
+typedef struct Manager Manager;
+typedef struct Session Session;
+typedef struct sd_event_source sd_event_source;
+
+#define RELAY_QUIC_RECV_BATCH 16
+#define RELAY_QUIC_RECV_BUFFER 2048 /* > QUIC_MAX_UDP_PAYLOAD; longer datagrams are cut and dropped by QUIC */
+#define RELAY_QUIC_HELLO_TIMEOUT_USEC (10U * 1000000U)
+#define RELAY_QUIC_PIN_STR_MAX (B64URL_ENCODED_LEN(CERT_PIN_SIZE) + 1)
+#define RELAY_QUIC_RESET_SECRET_FILE "reset-secret"
+
+/* Connection userdata is either the endpoint (before the handshake) or a
+ * Session; this tag, the first member of both, tells them apart. */
+typedef enum RelayConnOwner {
+        RELAY_CONN_OWNER_ENDPOINT = 0x52454c59, /* "RELY" */
+        RELAY_CONN_OWNER_SESSION = 0x53455353,  /* "SESS" */
+} RelayConnOwner;
+
+typedef struct RelayQuic {
+        RelayConnOwner owner;
+        Manager *manager;
+        QuicServer *server;
+        QuicTlsCredentials *credentials;
+        char pin[RELAY_QUIC_PIN_STR_MAX];
+
+        sd_event_source *timer_event_source;
+        sd_event_source *work_event_source;
+        sd_event_source *housekeeping_event_source;
+        uint64_t now; /* CLOCK_MONOTONIC ns of the batch being handled */
+
+        Session *sessions;     /* every connection past its handshake */
+        Session *write_queue;  /* connections with control bytes to write */
+        Session *reap_queue;   /* connections that ended */
+
+        struct mmsghdr msgs[RELAY_QUIC_RECV_BATCH];
+        struct iovec iovs[RELAY_QUIC_RECV_BATCH];
+        struct sockaddr_storage addrs[RELAY_QUIC_RECV_BATCH];
+        uint8_t bufs[RELAY_QUIC_RECV_BATCH][RELAY_QUIC_RECV_BUFFER];
+        /* A received datagram is copied here and stamped with its source
+         * before it goes to its destinations: ngtcp2's buffer is not ours
+         * to write. */
+        uint8_t forward_buf[LP_DATAGRAM_SIZE_MAX];
+} RelayQuic;
+
+/* Loads (or generates) the certificate and logs its pin; no I/O on the
+ * socket yet. */
+int relay_quic_new(Manager *m, RelayQuic **ret);
+/* Disconnects nobody: call manager_close_rooms() first. NULL-safe. */
+RelayQuic *relay_quic_free(RelayQuic *q);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RelayQuic *, relay_quic_free);
+
+/* After manager_listen(): creates the QUIC server on the bound socket,
+ * installs the Manager hooks and the timers. */
+int relay_quic_start(RelayQuic *q);
+
+/* SIGHUP: reloads --cert/--key; keeps the old ones when that fails. */
+int relay_quic_reload(RelayQuic *q);
+
+/* Schedules relay_quic_dispatch() for this loop iteration. */
+void relay_quic_schedule(RelayQuic *q);
+/* Forgets ended connections, writes queued control bytes, re-arms the
+ * timer. */
+void relay_quic_dispatch(RelayQuic *q);
+
+uint64_t relay_quic_now(RelayQuic *q);

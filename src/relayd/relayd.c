@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "platform-journal.h"
+#include "relayd-config.h"
+#include "relayd-gateway-tokens.h"
+#include "relayd-manager.h"
+#include "relayd-quic.h"
+
+#define PROGRAM_NAME "lanparty-relayd"
+
+static int run(int argc, char *argv[]) {
+        _cleanup_(relay_config_freep) RelayConfig *config = NULL;
+        _cleanup_(gateway_tokens_freep) GatewayTokens *tokens = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        /* Freed before the Manager: sessions point at its peers. */
+        _cleanup_(relay_quic_freep) RelayQuic *quic = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        log_setup_linux();
+
+        r = relay_config_load(argc, argv, RELAYD_CONFIG_FILE, getenv("STATE_DIRECTORY"), &config, &error);
+        if (r < 0) {
+                /* Usage errors go to stderr as one line, not through the
+                 * journal machinery: a person is looking at them. */
+                fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
+                return r;
+        }
+        if (config->action == RELAY_ACTION_HELP) {
+                relay_config_help(stdout);
+                return 0;
+        }
+        if (config->action == RELAY_ACTION_VERSION) {
+                printf("%s %s\n", PROGRAM_NAME, LANPARTY_VERSION);
+                return 0;
+        }
+
+        if (config->gateway_token_file) {
+                r = gateway_tokens_load(config->gateway_token_file, &tokens, &error);
+                if (r < 0) {
+                        fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
+                        return r;
+                }
+                log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens, tokens->n_tokens == 1 ? "" : "s",
+                         config->gateway_token_file);
+        }
+
+        r = manager_new(&m, config, tokens);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create manager: %m");
+        TAKE_PTR(config);
+        TAKE_PTR(tokens);
+
+        r = relay_quic_new(m, &quic);
+        if (r < 0)
+                return r;
+
+        r = manager_start(m);
+        if (r < 0)
+                return r;
+
+        r = relay_quic_start(quic);
+        if (r < 0)
+                return r;
+
+        log_info("%s %s running.", PROGRAM_NAME, LANPARTY_VERSION);
+        return manager_run(m);
+}
+
+int main(int argc, char *argv[]) {
+        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The relay's own parsers, as production calls them. The first byte picks
+ * one: config file, command line (NUL-separated arguments), gateway token
+ * file, listen address. Checks: errors are one printable line, accepted
+ * values are within their documented ranges, a listen address formats back
+ * into text that parses to the same address, every parsed token matches
+ * itself. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relayd-config.h"
+#include "relayd-gateway-tokens.h"
+#include "socket-address.h"
+
+#define ARGS_MAX 32
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_error(const char *error) {
+        if (!error)
+                abort();
+        for (const char *p = error; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        abort();
+}
+
+static void check_config(const RelayConfig *c) {
+        if (c->set & (1U << RELAY_OPTION_MAX_ROOMS))
+                if (c->max_rooms < 1 || c->max_rooms > RELAYD_MAX_ROOMS_MAX)
+                        abort();
+        if (c->set & (1U << RELAY_OPTION_MAX_PEERS_PER_ROOM))
+                if (c->max_peers_per_room < RELAYD_MAX_PEERS_MIN || c->max_peers_per_room > RELAYD_MAX_PEERS_MAX)
+                        abort();
+        if (!!c->cert_file != !!c->key_file || (c->cert_file && c->dev_cert_dir) ||
+            (c->gateway_token_file && c->insecure_open_gateways))
+                abort();
+}
+
+static void fuzz_file(const char *text, size_t size) {
+        RelayConfig *c = NULL, *merged = NULL;
+        char *error = NULL;
+
+        if (relay_config_parse_file("fuzz.conf", text, size, &c, &error) < 0) {
+                check_error(error);
+                free(error);
+                return;
+        }
+        check_config(c);
+        /* Paths from a file are absolute. */
+        if ((c->cert_file && c->cert_file[0] != '/') || (c->state_dir && c->state_dir[0] != '/'))
+                abort();
+        if (relay_config_merge(NULL, c, NULL, &merged, &error) < 0) {
+                check_error(error);
+                free(error);
+        } else {
+                check_config(merged);
+                if (!merged->state_dir || (!merged->cert_file && !merged->dev_cert_dir))
+                        abort();
+        }
+        relay_config_free(merged);
+        relay_config_free(c);
+}
+
+static void fuzz_argv(char *text, size_t size) {
+        char *argv[ARGS_MAX + 2] = { "lanparty-relayd" };
+        int argc = 1;
+        RelayConfig *c = NULL;
+        char *error = NULL;
+
+        for (size_t i = 0; i < size && argc <= ARGS_MAX;) {
+                argv[argc++] = text + i;
+                i += strlen(text + i) + 1;
+        }
+        argv[argc] = NULL;
+
+        if (relay_config_parse_argv(argc, argv, &c, &error) < 0) {
+                check_error(error);
+                free(error);
+                return;
+        }
+        check_config(c);
+        relay_config_free(c);
+}
+
+static void fuzz_tokens(const char *text, size_t size) {
+        GatewayTokens *t = NULL;
+        char *error = NULL;
+
+        if (gateway_tokens_parse("tokens", text, size, &t, &error) < 0) {
+                check_error(error);
+                free(error);
+                return;
+        }
+        if (t->n_tokens == 0 || t->n_tokens > GATEWAY_TOKENS_MAX)
+                abort();
+        for (size_t i = 0; i < t->n_tokens; i++) {
+                const GatewayToken *k = &t->tokens[i];
+
+                if (k->size < GATEWAY_TOKEN_MIN || k->size > GATEWAY_TOKEN_MAX)
+                        abort();
+                if (!gateway_tokens_check(t, k->data, k->size))
+                        abort();
+                if (gateway_tokens_check(t, k->data, k->size - 1) && k->size - 1 < GATEWAY_TOKEN_MIN)
+                        abort();
+        }
+        gateway_tokens_free(t);
+}
+
+static void fuzz_listen(const char *text) {
+        char buf[SOCKET_ADDRESS_STR_MAX];
+        SocketAddress a, b;
+        const char *why = NULL;
+
+        if (socket_address_parse_listen(text, &a, &why) < 0) {
+                if (!why)
+                        abort();
+                return;
+        }
+        /* decode → encode → decode */
+        socket_address_format(&a.sa, a.size, buf);
+        if (socket_address_parse_listen(buf, &b, &why) < 0)
+                abort();
+        if (a.size != b.size || memcmp(&a.storage, &b.storage, a.size) != 0) {
+                /* Only IPv4-mapped IPv6 addresses are shown as IPv4. */
+                if (a.sa.sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a.in6.sin6_addr) ||
+                    b.sa.sa_family != AF_INET)
+                        abort();
+        }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        char *text;
+
+        if (size < 1 || size > 256 * 1024)
+                return 0;
+        /* One NUL past the end, so argv and the listen parser see C
+         * strings; the file parsers get the exact size. */
+        text = malloc(size);
+        if (!text)
+                return 0;
+        memcpy(text, data + 1, size - 1);
+        text[size - 1] = '\0';
+
+        switch (data[0] % 4) {
+        case 0:
+                fuzz_file(text, size - 1);
+                break;
+        case 1:
+                fuzz_argv(text, size - 1);
+                break;
+        case 2:
+                fuzz_tokens(text, size - 1);
+                break;
+        case 3:
+                fuzz_listen(text);
+                break;
+        }
+        free(text);
+        return 0;
+}

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/* A client or gateway for testing lanparty-relayd, built straight on
+ * quic.c and the control and datagram codecs so it can also misbehave:
+ * wrong proofs, spoofed sources, DHCP offers, RAs, BPDUs, VLAN tags,
+ * malformed datagrams, floods. Driven by commands on stdin, one per line;
+ * reports events on stdout, one per line (see usage()). Used by
+ * test-relayd-relay.sh. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "b64url.h"
+#include "control.h"
+#include "datagram.h"
+#include "ether.h"
+#include "log.h"
+#include "quic.h"
+
+#define PMTUD_WAIT_NSEC (2 * QUIC_NS_PER_SEC)
+#define PMTUD_TARGET_D 1362 /* UDP payload 1406 */
+#define FRAME_BUF (LP_DATAGRAM_SIZE_MAX + 64)
+
+static struct {
+        const char *relay;
+        uint8_t pin[QUIC_TLS_PIN_SIZE];
+        PeerRole role;
+        char room[LP_ROOM_NAME_MAX + 1];
+        MacAddr mac;
+        char name[LP_CONTROL_NAME_MAX + 1];
+        uint8_t room_key[LP_ROOM_KEY_SIZE];
+        char token[LP_CONTROL_GATEWAY_TOKEN_MAX + 1];
+        bool wrong_proof;
+        unsigned announce;
+        bool no_pmtud_wait;
+        bool no_hello;
+        size_t drop_rx_above; /* drop received UDP payloads above this size (0: none) */
+} arg = {
+        .role = PEER_ROLE_CLIENT,
+        .room = "party",
+        .name = "test",
+};
+
+static int fd = -1;
+static QuicConn *conn;
+static QuicAddr local, remote;
+static bool established, hello_sent, done;
+static uint64_t established_at;
+static ControlReader reader;
+
+static uint64_t now_ns(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
+}
+
+_printf_(1, 2) static void event(const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        vprintf(format, ap);
+        va_end(ap);
+        putchar('\n');
+        fflush(stdout);
+}
+
+static int hex_decode(const char *s, uint8_t *buf, size_t size) {
+        size_t n = strlen(s);
+
+        if (n % 2 || n / 2 > size)
+                return -EINVAL;
+        for (size_t i = 0; i < n / 2; i++) {
+                unsigned v;
+
+                if (sscanf(s + 2 * i, "%2x", &v) != 1)
+                        return -EINVAL;
+                buf[i] = (uint8_t) v;
+        }
+        return (int) (n / 2);
+}
+
+static int on_send(void *userdata, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len, const uint8_t *data,
+                   size_t len) {
+        return sendto(fd, data, len, 0, to, to_len) < 0 ? -errno : 0;
+}
+
+static void send_control(const ControlMessage *m) {
+        uint8_t buf[LP_CONTROL_MESSAGE_MAX];
+        int n = control_encode(m, buf, sizeof buf);
+
+        if (n < 0) {
+                event("error encode %s", strerror(-n));
+                return;
+        }
+        if (quic_conn_send_control(conn, buf, (size_t) n) < 0)
+                event("error send-control");
+}
+
+static void send_hello(void) {
+        ControlMessage m = { .type = CONTROL_TYPE_HELLO };
+        ControlHello *h = &m.hello;
+        uint8_t auth_key[LP_AUTH_KEY_SIZE], e2e[LP_E2E_KEY_SIZE], exporter[LP_AUTH_EXPORTER_SIZE];
+        size_t d = quic_conn_max_datagram_payload(conn);
+
+        hello_sent = true;
+        if (auth_derive_keys(arg.room_key, auth_key, e2e) < 0)
+                abort();
+        *h = (ControlHello) {
+                .version = LP_CONTROL_PROTOCOL_VERSION,
+                .role = arg.role,
+                .room_len = strlen(arg.room),
+                .mac = arg.mac,
+                .max_datagram_size = (uint16_t) (arg.announce ? arg.announce : MIN(d, (size_t) UINT16_MAX)),
+                .name_len = strlen(arg.name),
+                .auth_len = LP_CONTROL_AUTH_SIZE,
+        };
+        memcpy(h->room, arg.room, h->room_len);
+        memcpy(h->name, arg.name, h->name_len);
+        if (arg.role == PEER_ROLE_GATEWAY) {
+                memcpy(h->auth, auth_key, sizeof auth_key);
+                h->gateway_token_len = strlen(arg.token);
+                memcpy(h->gateway_token, arg.token, h->gateway_token_len);
+        } else {
+                if (quic_conn_get_tls_exporter(conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof exporter) < 0 ||
+                    auth_join_proof(auth_key, exporter, arg.room, strlen(arg.room), &arg.mac, h->auth) < 0)
+                        abort();
+                if (arg.wrong_proof)
+                        h->auth[0] ^= 1;
+        }
+        event("hello d=%u", h->max_datagram_size);
+        send_control(&m);
+}
+
+static void on_handshake(QuicConn *c, void *userdata) {
+        established = true;
+        established_at = now_ns();
+        event("connected d=%zu", quic_conn_max_datagram_payload(c));
+}
+
+static void print_message(const ControlMessage *m) {
+        char mac[LP_MAC_STR_MAX];
+
+        switch (m->type) {
+        case CONTROL_TYPE_WELCOME:
+                event("welcome %u %u %u", m->welcome.peer_id, m->welcome.room_mtu, m->welcome.gateway_present);
+                break;
+        case CONTROL_TYPE_REJECT:
+                event("reject %s %s", reject_reason_to_string(m->reject.reason), m->reject.text);
+                break;
+        case CONTROL_TYPE_PEER_JOINED:
+                event("joined %u %s %s %s", m->peer_joined.peer_id, peer_role_to_string(m->peer_joined.role),
+                      mac_to_string(&m->peer_joined.mac, mac), m->peer_joined.name);
+                break;
+        case CONTROL_TYPE_PEER_LEFT:
+                event("left %u %s %s %s", m->peer_left.peer_id, peer_role_to_string(m->peer_left.role),
+                      mac_to_string(&m->peer_left.mac, mac), leave_reason_to_string(m->peer_left.reason));
+                break;
+        case CONTROL_TYPE_DISCONNECT:
+                event("disconnect %s %s", leave_reason_to_string(m->disconnect.reason), m->disconnect.text);
+                break;
+        default:
+                event("control %s", control_type_to_string(m->type));
+        }
+}
+
+static void on_control(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        ControlMessage m;
+        int k;
+
+        while (len > 0) {
+                size_t n = control_reader_feed(&reader, data, len);
+
+                data += n;
+                len -= n;
+                quic_conn_consume_control(c, n);
+                while ((k = control_reader_next(&reader, &m)) > 0)
+                        print_message(&m);
+                if (k < 0) {
+                        event("error control-stream %s", control_error_to_string(reader.error));
+                        return;
+                }
+        }
+}
+
+static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
+        char dst[LP_MAC_STR_MAX], src[LP_MAC_STR_MAX];
+        DatagramError e;
+        Datagram d;
+
+        if (datagram_decode(data, len, &d, &e) < 0) {
+                event("bad-datagram %s", datagram_error_to_string(e));
+                return;
+        }
+        event("frame from=%u dst=%s src=%s type=%04x len=%zu", d.source_peer_id,
+              mac_to_string(&(MacAddr) { { d.frame[0], d.frame[1], d.frame[2], d.frame[3], d.frame[4], d.frame[5] } }, dst),
+              mac_to_string(&(MacAddr) { { d.frame[6], d.frame[7], d.frame[8], d.frame[9], d.frame[10], d.frame[11] } }, src),
+              be16_load(d.frame + 12), d.frame_len);
+}
+
+static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
+        event("closed %s remote=%d app=%d code=%" PRIu64 " reason=%s", quic_close_kind_to_string(info->kind),
+              info->remote, info->app_error, info->error_code, info->reason);
+        done = true;
+}
+
+/* ---- frames ---- */
+
+static size_t frame_header(uint8_t *f, const MacAddr *dst, const MacAddr *src, uint16_t type) {
+        memcpy(f, dst->bytes, 6);
+        memcpy(f + 6, src->bytes, 6);
+        be16_store(f + 12, type);
+        return 14;
+}
+
+static void send_datagram_raw(const uint8_t *buf, size_t len) {
+        int r = quic_conn_send_datagram(conn, buf, len, now_ns());
+
+        if (r < 0)
+                event("error send-datagram %s", strerror(-r));
+}
+
+static void send_frame(const uint8_t *frame, size_t len) {
+        uint8_t buf[FRAME_BUF];
+        int n = datagram_encode(buf, sizeof buf, 0, frame, len);
+
+        if (n < 0) {
+                event("error encode-datagram %s", strerror(-n));
+                return;
+        }
+        send_datagram_raw(buf, (size_t) n);
+}
+
+static int parse_macs(const char *a, const char *b, MacAddr *dst, MacAddr *src) {
+        if (mac_from_string(a, dst) < 0)
+                return -EINVAL;
+        if (strcmp(b, "self") == 0)
+                *src = arg.mac;
+        else if (mac_from_string(b, src) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* IPv4/UDP from sport to dport. */
+static size_t build_udp4(uint8_t *f, const MacAddr *dst, const MacAddr *src, uint16_t sport, uint16_t dport) {
+        size_t o = frame_header(f, dst, src, LP_ETHERTYPE_IPV4);
+        uint8_t *ip = f + o;
+
+        memset(ip, 0, 20 + 8 + 16);
+        ip[0] = 0x45;
+        be16_store(ip + 2, 20 + 8 + 16);
+        ip[8] = 64;
+        ip[9] = 17;
+        memcpy(ip + 12, (uint8_t[]) { 192, 168, 1, 1 }, 4);
+        memcpy(ip + 16, (uint8_t[]) { 255, 255, 255, 255 }, 4);
+        be16_store(ip + 20, sport);
+        be16_store(ip + 22, dport);
+        be16_store(ip + 24, 8 + 16);
+        return o + 20 + 8 + 16;
+}
+
+static size_t build_icmp6(uint8_t *f, const MacAddr *dst, const MacAddr *src, uint8_t type) {
+        size_t o = frame_header(f, dst, src, LP_ETHERTYPE_IPV6);
+        uint8_t *ip = f + o;
+
+        memset(ip, 0, 40 + 16);
+        ip[0] = 0x60;
+        be16_store(ip + 4, 16);
+        ip[6] = 58;
+        ip[7] = 255;
+        ip[8] = 0xfe;
+        ip[9] = 0x80;
+        ip[24] = 0xff;
+        ip[25] = 0x02;
+        ip[39] = 0x01;
+        ip[40] = type;
+        return o + 40 + 16;
+}
+
+static uint8_t rxbuf[2048];
+
+/* Runs the connection for up to ms milliseconds: reads, timers, writes. */
+static void pump(int ms) {
+        uint64_t end = now_ns() + (uint64_t) ms * 1000000;
+
+        while (!done && now_ns() < end) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                uint64_t now;
+
+                (void) poll(&p, 1, 1);
+                now = now_ns();
+                for (;;) {
+                        ssize_t n = recv(fd, rxbuf, sizeof rxbuf, 0);
+                        if (n < 0)
+                                break;
+                        if (arg.drop_rx_above && (size_t) n > arg.drop_rx_above)
+                                continue;
+                        quic_conn_read_packet(conn, &remote, rxbuf, (size_t) n, now);
+                }
+                if (quic_conn_get_expiry(conn) <= now)
+                        quic_conn_handle_expiry(conn, now);
+                quic_conn_write(conn, now);
+                if (p.revents == 0)
+                        break;
+        }
+}
+
+/* Sends as fast as the connection takes them: a full queue is waited out,
+ * so the relay, not our own congestion control, decides what is dropped. */
+static unsigned flood_raw(const uint8_t *buf, size_t k, unsigned n) {
+        unsigned sent = 0;
+
+        for (unsigned i = 0; i < n && !done; i++) {
+                for (unsigned tries = 0; tries < 200 && !done; tries++) {
+                        int r = quic_conn_send_datagram(conn, buf, k, now_ns());
+                        if (r == 0) {
+                                sent++;
+                                break;
+                        }
+                        if (r != -ENOBUFS)
+                                return sent;
+                        pump(5);
+                }
+        }
+        return sent;
+}
+
+static unsigned flood(const uint8_t *frame, size_t len, unsigned n) {
+        uint8_t buf[FRAME_BUF];
+        int k = datagram_encode(buf, sizeof buf, 0, frame, len);
+
+        return k < 0 ? 0 : flood_raw(buf, (size_t) k, n);
+}
+
+static void handle_command(char *line) {
+        char a[64] = "", b[64] = "", c[256] = "";
+        uint8_t f[FRAME_BUF];
+        MacAddr dst, src;
+        unsigned n = 0, len = 0, type = 0;
+        size_t flen;
+
+        line[strcspn(line, "\n")] = 0;
+        if (strcmp(line, "hello") == 0) {
+                send_hello();
+        } else if (sscanf(line, "frame %63s %63s %x %u", a, b, &type, &len) >= 3) {
+                if (parse_macs(a, b, &dst, &src) < 0 || len > LP_ETHER_FRAME_MAX - 14)
+                        return event("error bad command");
+                flen = frame_header(f, &dst, &src, (uint16_t) type);
+                memset(f + flen, 0xab, len);
+                send_frame(f, flen + len);
+        } else if (sscanf(line, "flood %u %63s %63s %x %u", &n, a, b, &type, &len) >= 4) {
+                if (parse_macs(a, b, &dst, &src) < 0 || len > LP_ETHER_FRAME_MAX - 14)
+                        return event("error bad command");
+                flen = frame_header(f, &dst, &src, (uint16_t) type);
+                memset(f + flen, 0xab, len);
+                event("flooded %u of %u", flood(f, flen + len, n), n);
+        } else if (sscanf(line, "dhcp-offer %63s %63s", a, b) == 2) {
+                if (parse_macs(a, b, &dst, &src) < 0)
+                        return event("error bad command");
+                send_frame(f, build_udp4(f, &dst, &src, 67, 68));
+        } else if (sscanf(line, "dhcp-discover %63s %63s", a, b) == 2) {
+                if (parse_macs(a, b, &dst, &src) < 0)
+                        return event("error bad command");
+                send_frame(f, build_udp4(f, &dst, &src, 68, 67));
+        } else if (strncmp(line, "ra ", 3) == 0 && sscanf(line, "ra %63s", b) == 1) {
+                if (parse_macs("33:33:00:00:00:01", b, &dst, &src) < 0)
+                        return event("error bad command");
+                send_frame(f, build_icmp6(f, &dst, &src, 134));
+        } else if (sscanf(line, "bpdu %63s", b) == 1) {
+                if (parse_macs("01:80:c2:00:00:00", b, &dst, &src) < 0)
+                        return event("error bad command");
+                flen = frame_header(f, &dst, &src, 0x0026);
+                memset(f + flen, 0, 38);
+                send_frame(f, flen + 38);
+        } else if (sscanf(line, "vlan %63s %63s", a, b) == 2) {
+                if (parse_macs(a, b, &dst, &src) < 0)
+                        return event("error bad command");
+                flen = frame_header(f, &dst, &src, LP_ETHERTYPE_VLAN);
+                be16_store(f + flen, 5);
+                be16_store(f + flen + 2, LP_ETHERTYPE_ARP);
+                memset(f + flen + 4, 0, 28);
+                send_frame(f, flen + 32);
+        } else if (sscanf(line, "rawflood %u %255s", &n, c) == 2) {
+                int k = hex_decode(c, f, sizeof f);
+                if (k < 0)
+                        return event("error bad hex");
+                event("flooded %u of %u", flood_raw(f, (size_t) k, n), n);
+        } else if (sscanf(line, "raw %255s", c) == 1) {
+                int k = hex_decode(c, f, sizeof f);
+                if (k < 0)
+                        return event("error bad hex");
+                send_datagram_raw(f, (size_t) k);
+        } else if (sscanf(line, "ctrl %255s", c) == 1) {
+                int k = hex_decode(c, f, sizeof f);
+                if (k < 0 || quic_conn_send_control(conn, f, (size_t) k) < 0)
+                        return event("error bad ctrl");
+        } else if (strncmp(line, "stats", 5) == 0) {
+                unsigned long long v[5] = {};
+                sscanf(line, "stats %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4]);
+                send_control(&(ControlMessage) {
+                        .type = CONTROL_TYPE_STATS,
+                        .stats = { v[0], v[1], v[2], v[3], v[4] },
+                });
+        } else if (sscanf(line, "disconnect %63s %255[^\n]", a, c) >= 1) {
+                ControlMessage m = { .type = CONTROL_TYPE_DISCONNECT };
+                for (int r = 0; r < 256; r++)
+                        if (strcmp(leave_reason_to_string((LeaveReason) r), a) == 0) {
+                                m.disconnect.reason = (LeaveReason) r;
+                                break;
+                        }
+                m.disconnect.text_len = strlen(c);
+                memcpy(m.disconnect.text, c, m.disconnect.text_len);
+                send_control(&m);
+                quic_conn_close(conn, QUIC_APP_ERROR_NONE, "bye", now_ns());
+        } else if (strcmp(line, "status") == 0) {
+                event("status d=%zu u=%zu", quic_conn_max_datagram_payload(conn), quic_conn_get_path_udp_payload(conn));
+        } else if (strcmp(line, "close") == 0) {
+                quic_conn_close(conn, QUIC_APP_ERROR_NONE, "bye", now_ns());
+        } else if (strcmp(line, "quit") == 0) {
+                done = true;
+        } else if (line[0])
+                event("error unknown command '%s'", line);
+}
+
+static void usage(void) {
+        fprintf(stderr,
+                "relay-test-peer --relay IPv4:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
+                "                --mac MAC [--name NAME] [--room-key HEX] [--token T] [--wrong-proof]\n"
+                "                [--announce D] [--no-pmtud-wait] [--no-hello] [--drop-rx-above N]\n"
+                "stdin:  hello | frame DST SRC|self TYPEHEX [LEN] | flood N DST SRC TYPEHEX [LEN] |\n"
+                "        dhcp-offer DST SRC | dhcp-discover DST SRC | ra SRC | bpdu SRC | vlan DST SRC |\n"
+                "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | disconnect REASON [TEXT] | close | quit\n"
+                "stdout: connected, hello, welcome ID MTU GW, reject REASON TEXT, joined/left ..., \n"
+                "        disconnect REASON TEXT, frame from=ID dst= src= type= len=, closed KIND ...\n");
+        exit(2);
+}
+
+static void parse_args(int argc, char **argv) {
+        static const struct option options[] = {
+                { "relay", required_argument, NULL, 'r' },
+                { "pin", required_argument, NULL, 'p' },
+                { "role", required_argument, NULL, 'R' },
+                { "room", required_argument, NULL, 'o' },
+                { "mac", required_argument, NULL, 'm' },
+                { "name", required_argument, NULL, 'n' },
+                { "room-key", required_argument, NULL, 'k' },
+                { "token", required_argument, NULL, 't' },
+                { "wrong-proof", no_argument, NULL, 'w' },
+                { "announce", required_argument, NULL, 'a' },
+                { "no-pmtud-wait", no_argument, NULL, 'P' },
+                { "no-hello", no_argument, NULL, 'H' },
+                { "drop-rx-above", required_argument, NULL, 'D' },
+                {}
+        };
+        size_t size;
+        int o;
+
+        memset(arg.room_key, 0x42, sizeof arg.room_key);
+        while ((o = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (o) {
+                case 'r':
+                        arg.relay = optarg;
+                        break;
+                case 'p':
+                        if (b64url_decode(optarg, strlen(optarg), arg.pin, sizeof arg.pin, &size) < 0 ||
+                            size != sizeof arg.pin)
+                                usage();
+                        break;
+                case 'R':
+                        arg.role = peer_role_from_string(optarg);
+                        if (arg.role < 0)
+                                usage();
+                        break;
+                case 'o':
+                        snprintf(arg.room, sizeof arg.room, "%s", optarg);
+                        break;
+                case 'm':
+                        if (mac_from_string(optarg, &arg.mac) < 0)
+                                usage();
+                        break;
+                case 'n':
+                        snprintf(arg.name, sizeof arg.name, "%s", optarg);
+                        break;
+                case 'k':
+                        if (hex_decode(optarg, arg.room_key, sizeof arg.room_key) != LP_ROOM_KEY_SIZE)
+                                usage();
+                        break;
+                case 't':
+                        snprintf(arg.token, sizeof arg.token, "%s", optarg);
+                        break;
+                case 'w':
+                        arg.wrong_proof = true;
+                        break;
+                case 'a':
+                        arg.announce = (unsigned) atoi(optarg);
+                        break;
+                case 'P':
+                        arg.no_pmtud_wait = true;
+                        break;
+                case 'H':
+                        arg.no_hello = true;
+                        break;
+                case 'D':
+                        arg.drop_rx_above = (size_t) atoi(optarg);
+                        break;
+                default:
+                        usage();
+                }
+        if (!arg.relay)
+                usage();
+}
+
+int main(int argc, char **argv) {
+        struct sockaddr_in sin = { .sin_family = AF_INET };
+        socklen_t slen = sizeof sin;
+        char host[64], *colon;
+        uint8_t buf[2048];
+        char line[4096];
+        size_t line_len = 0;
+        QuicClientConfig cfg;
+
+        parse_args(argc, argv);
+        log_set_max_level(getenv("PEER_DEBUG") ? LOG_DEBUG : LOG_WARNING);
+
+        snprintf(host, sizeof host, "%s", arg.relay);
+        colon = strrchr(host, ':');
+        if (!colon)
+                usage();
+        *colon = 0;
+        sin.sin_port = htons((uint16_t) atoi(colon + 1));
+        if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+                usage();
+        if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &sin, sizeof sin) < 0)
+                abort();
+
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sin, sizeof sin) < 0) {
+                perror("socket");
+                return 1;
+        }
+        /* Path MTU discovery needs unfragmented packets. */
+        (void) setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &(int) { IP_PMTUDISC_DO }, sizeof(int));
+        getsockname(fd, (struct sockaddr *) &sin, &slen);
+        quic_addr_set(&local, (const ngtcp2_sockaddr *) &sin, slen);
+
+        control_reader_init(&reader);
+        cfg = (QuicClientConfig) {
+                .tls = { .hostname = host, .pin = arg.pin },
+                .callbacks = {
+                        .send = on_send,
+                        .handshake_completed = on_handshake,
+                        .control_received = on_control,
+                        .datagram_received = on_datagram,
+                        .closed = on_closed,
+                },
+        };
+        if (quic_conn_new_client(&conn, &cfg, &local, &remote, now_ns()) < 0)
+                abort();
+        quic_conn_write(conn, now_ns());
+
+        while (!done) {
+                struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+                uint64_t now = now_ns(), expiry = quic_conn_get_expiry(conn);
+                int timeout = 100;
+
+                if (expiry != UINT64_MAX)
+                        timeout = expiry <= now ? 0 : (int) MIN((expiry - now) / 1000000 + 1, (uint64_t) 100);
+                if (poll(p, 2, timeout) < 0 && errno != EINTR)
+                        break;
+                now = now_ns();
+
+                if (p[0].revents & POLLIN)
+                        for (;;) {
+                                ssize_t n = recv(fd, buf, sizeof buf, 0);
+                                if (n < 0)
+                                        break;
+                                if (arg.drop_rx_above && (size_t) n > arg.drop_rx_above)
+                                        continue;
+                                quic_conn_read_packet(conn, &remote, buf, (size_t) n, now);
+                        }
+                if (p[1].revents & (POLLIN | POLLHUP)) {
+                        ssize_t n = read(STDIN_FILENO, line + line_len, sizeof line - 1 - line_len);
+                        char *nl;
+
+                        if (n <= 0)
+                                done = true;
+                        else
+                                line_len += (size_t) n;
+                        line[line_len] = 0;
+                        /* Commands wait for the handshake; lines queue up. */
+                        while (established && !done && (nl = strchr(line, '\n'))) {
+                                *nl = 0;
+                                handle_command(line);
+                                line_len -= (size_t) (nl + 1 - line);
+                                memmove(line, nl + 1, line_len + 1);
+                        }
+                        if (line_len == sizeof line - 1)
+                                line_len = 0;
+                }
+                if (established && !done && line_len > 0) {
+                        char *nl;
+
+                        while (!done && (nl = strchr(line, '\n'))) {
+                                *nl = 0;
+                                handle_command(line);
+                                line_len -= (size_t) (nl + 1 - line);
+                                memmove(line, nl + 1, line_len + 1);
+                        }
+                }
+                if (quic_conn_get_expiry(conn) <= now)
+                        quic_conn_handle_expiry(conn, now);
+
+                if (established && !hello_sent && !arg.no_hello &&
+                    (arg.no_pmtud_wait || quic_conn_max_datagram_payload(conn) >= PMTUD_TARGET_D ||
+                     now_ns() - established_at > PMTUD_WAIT_NSEC))
+                        send_hello();
+                if (!done)
+                        quic_conn_write(conn, now);
+        }
+
+        quic_conn_free(conn);
+        close(fd);
+        return 0;
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# lanparty-client as a user runs it, in network namespaces this script
+# makes: a relay namespace (client-test-relayd: our QUIC stack with a
+# virtual gateway, standing in until lanparty-relayd speaks QUIC) and a
+# client namespace joined to it by a veth pair. Checks the CLI errors, the
+# join (TAP MTU = room MTU, carrier, MAC from the state directory, relay
+# route pinned, broadcast route), a broadcast from the client reaching the
+# gateway, broadcast traffic arriving, a reconnect with the same MAC after
+# the relay is killed and restarted, a wrong room key, and that SIGTERM
+# leaves with exit status 0 and takes routes and TAP along.
+# Needs root; skips (77) without it.
+#
+# Usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD
+set -uo pipefail
+
+client=${1:?usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD}
+relayd=${2:?usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD}
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+step() {
+        echo "== $*"
+}
+
+step "CLI errors need no privileges"
+out=$("$client" --version) || fail "--version failed"
+[[ $out == "lanparty-client "* ]] || fail "--version printed '$out'"
+"$client" --help | grep -q -- "--state-dir" || fail "--help does not mention --state-dir"
+"$client" >/dev/null 2>&1
+[ $? -eq 2 ] || fail "no link: expected exit 2"
+err=$("$client" 'lanparty://relay.example.org/party?k=short' 2>&1)
+[ $? -eq 2 ] || fail "bad link: expected exit 2"
+[[ $err == *"not a valid invite link: room key must be"* ]] || fail "bad link message: $err"
+err=$("$client" --frame-device bogus 'lanparty://x/y?k=z' 2>&1)
+[ $? -eq 2 ] || fail "bad --frame-device: expected exit 2"
+[[ $err == *"--frame-device"* ]] || fail "bad --frame-device message: $err"
+err=$("$client" --name $'bad\tname' 'lanparty://x/y?k=z' 2>&1)
+[ $? -eq 2 ] || fail "bad --name: expected exit 2"
+
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
+command -v ip >/dev/null || { echo "SKIP: needs iproute2"; exit 77; }
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+
+if command -v setpriv >/dev/null; then
+        step "without CAP_NET_ADMIN: a clear refusal"
+        link='lanparty://192.0.2.1/party?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+        err=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$client" "$link" 2>&1)
+        rc=$?
+        [ $rc -eq 1 ] || fail "unprivileged: expected exit 1, got $rc ($err)"
+        [[ $err == *"need root or CAP_NET_ADMIN"* ]] || fail "unprivileged message: $err"
+fi
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+ns_relay=lpcr-$$
+ns_client=lpcc-$$
+relay_pid=
+client_pid=
+
+cleanup() {
+        local rc=$?
+        [ -n "$client_pid" ] && kill -9 "$client_pid" 2>/dev/null
+        [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
+        wait 2>/dev/null
+        ip netns del "$ns_client" 2>/dev/null
+        ip netns del "$ns_relay" 2>/dev/null
+        if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+                for f in "$tmp"/*.out "$tmp"/*.err; do
+                        [ -s "$f" ] || continue
+                        echo "--- $f (last 30 lines)"
+                        tail -n 30 "$f"
+                done
+        fi
+        rm -rf "$tmp"
+        exit $rc
+}
+trap cleanup EXIT
+
+ip netns add "$ns_relay" || { echo "SKIP: cannot create a network namespace"; exit 77; }
+ip netns add "$ns_client" || fail "second namespace"
+rx() { ip netns exec "$ns_relay" "$@"; }
+cx() { ip netns exec "$ns_client" "$@"; }
+rx ip link set lo up
+cx ip link set lo up
+ip link add lpc-r netns "$ns_relay" type veth peer name lpc-c netns "$ns_client" || fail "veth"
+rx ip addr add 198.51.100.1/24 dev lpc-r
+cx ip addr add 198.51.100.11/24 dev lpc-c
+rx ip link set lpc-r up
+cx ip link set lpc-c up
+# Quiet TAP: no IPv6 autoconfiguration chatter in the checks.
+cx sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+
+# wait_for SECONDS FILE PATTERN [COUNT]: until FILE has COUNT lines matching.
+wait_for() {
+        local deadline=$((SECONDS + $1)) file=$2 pattern=$3 count=${4:-1}
+        # grep -c prints nothing for a file that does not exist yet; count 0.
+        while [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -lt "$count" ] 2>/dev/null ||
+              [ ! -e "$file" ]; do
+                [ $SECONDS -lt $deadline ] || fail "timed out waiting for '$pattern' (x$count) in $(basename "$file")"
+                sleep 0.2
+        done
+}
+
+start_relay() { # output file
+        # Not through rx(): a function in the background is a subshell, and
+        # its pid is not the program's.
+        ip netns exec "$ns_relay" "$relayd" "$tmp/relay-state" 198.51.100.1 4433 1300 >"$1" 2>"$1.err" &
+        relay_pid=$!
+        wait_for 10 "$1" '^invite '
+}
+
+start_relay "$tmp/relay1.out"
+invite=$(sed -n 's/^invite //p' "$tmp/relay1.out")
+wrong_invite=$(sed -n 's/^wrong-invite //p' "$tmp/relay1.out")
+[[ $invite == lanparty://198.51.100.1:4433/party?k=*'&pin='* ]] || fail "odd invite '$invite'"
+
+step "join: the TAP gets the room MTU and the stored MAC; routes are pinned"
+ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" --name tester "$invite" \
+        >"$tmp/client.out" 2>"$tmp/client.err" </dev/null &
+client_pid=$!
+wait_for 15 "$tmp/client.out" '^Connected to relay 198.51.100.1:4433 (RTT '
+grep -q '^Joined room party as peer [0-9]* (room MTU 1300)\.$' "$tmp/client.out" || fail "no join line"
+grep -q "^The party's gateway (party-gateway) is connected\.$" "$tmp/client.out" || fail "no gateway line"
+mac=$(tr -d '\n' <"$tmp/state/client-mac") || fail "no MAC stored in the state directory"
+j=$(cx ip -j link show dev lp0) || fail "no lp0"
+grep -qF '"mtu":1300,' <<<"$j" || fail "lp0 MTU is not the room's: $j"
+grep -qF "\"address\":\"$mac\"" <<<"$j" || fail "lp0 MAC is not $mac: $j"
+grep -q '"LOWER_UP"' <<<"$j" || fail "lp0 has no carrier while joined: $j"
+grep -q "^joined [0-9]* $mac tester$" "$tmp/relay1.out" || fail "the relay did not see $mac join"
+routes=$(cx ip -4 route show proto 76)
+grep -q '^198\.51\.100\.1 dev lpc-c' <<<"$routes" || fail "relay route not pinned: $routes"
+grep -q '^255\.255\.255\.255 dev lp0' <<<"$routes" || fail "no broadcast route: $routes"
+
+step "a broadcast to 255.255.255.255 reaches the gateway; the gateway's broadcasts arrive"
+cx ip addr add 192.0.2.50/24 dev lp0
+cx "$relayd" --udp-broadcast 9999 || fail "cannot send a UDP broadcast from the client namespace"
+wait_for 5 "$tmp/relay1.out" "^gateway-frame $mac ff:ff:ff:ff:ff:ff 0800 [0-9]* ipv4-dst 255.255.255.255$"
+wait_for 15 "$tmp/client.out" '^Broadcast traffic seen (game discovery works)$'
+wait_for 5 "$tmp/client.out" '^Got address 192.0.2.50 on lp0$'
+
+step "the relay dies and comes back: the client rejoins with the same MAC"
+kill -9 "$relay_pid"
+wait "$relay_pid" 2>/dev/null
+start_relay "$tmp/relay2.out"
+# The next keepalive meets a stateless reset (same secret), then backoff.
+wait_for 30 "$tmp/client.out" '^Joined room party as peer' 2
+wait_for 5 "$tmp/relay2.out" "^joined [0-9]* $mac tester$"
+grep -q 'Reconnecting in' "$tmp/client.out" || fail "no reconnect line"
+grep -q '"LOWER_UP"' <<<"$(cx ip -j link show dev lp0)" || fail "no carrier after the rejoin"
+grep -qF '"mtu":1300,' <<<"$(cx ip -j link show dev lp0)" || fail "MTU lost over the rejoin"
+
+step "SIGTERM: goodbye, exit 0, routes and TAP gone"
+kill -TERM "$client_pid"
+for _ in $(seq 50); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$client_pid" 2>/dev/null && fail "client still running 5 s after SIGTERM"
+wait "$client_pid"
+rc=$?
+client_pid=
+[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
+[ "$(tail -n 1 "$tmp/client.out")" = "Left the room." ] || fail "last line: $(tail -n 1 "$tmp/client.out")"
+cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 still exists"
+[ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind: $(cx ip -4 route show proto 76)"
+
+step "a second run keeps the MAC"
+ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" "$invite" >"$tmp/client2.out" 2>"$tmp/client2.err" </dev/null &
+client_pid=$!
+wait_for 15 "$tmp/client2.out" '^Connected to relay '
+grep -qF "\"address\":\"$mac\"" <<<"$(cx ip -j link show dev lp0)" || fail "the MAC changed between runs: want $mac, lp0: $(cx ip -j link show dev lp0 2>&1)"
+kill -INT "$client_pid"
+wait "$client_pid"
+rc=$?
+client_pid=
+[ $rc -eq 0 ] || fail "exit status $rc after SIGINT"
+
+step "a wrong room key stops the client with a clear message"
+cx timeout 20 "$client" --tap lp0 --state-dir "$tmp/state" "$wrong_invite" >"$tmp/wrong.out" 2>"$tmp/wrong.err" </dev/null
+rc=$?
+[ $rc -eq 1 ] || fail "wrong key: exit status $rc, expected 1"
+grep -q 'The relay refused to let us in: auth_failed.*ask for a new link' "$tmp/wrong.out" ||
+        fail "wrong key: no auth_failed line"
+cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 left behind after a failure"
+[ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind after a failure"
+
+step "the null frame device joins without a TAP"
+ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" >"$tmp/null.out" 2>"$tmp/null.err" </dev/null &
+client_pid=$!
+wait_for 15 "$tmp/null.out" '^Connected to relay '
+[ -z "$(cx ip -4 route show proto 76)" ] || fail "the null device pinned routes"
+kill -TERM "$client_pid"
+wait "$client_pid"
+rc=$?
+client_pid=
+[ $rc -eq 0 ] || fail "null device: exit status $rc"
+
+echo "OK"

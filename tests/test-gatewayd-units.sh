@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The files that install lanparty-gatewayd as a service: the template unit
+# (hardening score and `systemd-analyze verify` for an instance), the polkit
+# action and the D-Bus policy (parsed by a real dbus-daemon when one is
+# installed, which also proves the lanparty user may own the per-interface
+# names and nobody else may).
+#
+# Usage: test-gatewayd-units.sh GATEWAYD SOURCE_ROOT
+set -euo pipefail
+
+gatewayd=$(realpath "$1")
+srcdir=$(realpath "$2")
+unit=$srcdir/systemd/lanparty-gatewayd@.service
+policy=$srcdir/polkit/org.lanparty.gateway.policy
+buspolicy=$srcdir/dbus/org.lanparty.Gateway1.conf
+max_exposure=2.0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
+
+tmp=$(mktemp -d /tmp/test-gatewayd-units.XXXXXX)
+dbus_pid=
+cleanup() {
+        [ -z "$dbus_pid" ] || kill "$dbus_pid" 2>/dev/null || true
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "== unit settings"
+for setting in Type=notify User=lanparty Group=lanparty 'StateDirectory=lanparty-gatewayd/%I' \
+        StateDirectoryMode=0700 ConfigurationDirectory=lanparty 'ExecStart=/usr/bin/lanparty-gatewayd --interface %I' \
+        'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN' 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' \
+        'BindsTo=sys-subsystem-net-devices-%i.device' NoNewPrivileges=yes; do
+        grep -qxF -- "$setting" "$unit" || fail "$unit lacks $setting"
+done
+grep -qE '^After=.*sys-subsystem-net-devices-%i\.device' "$unit" || fail "$unit is not ordered after the device"
+grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
+grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser= (the bus policy names the user)"
+# The daemon reads /etc/lanparty/gatewayd-IFACE.conf by itself.
+"$gatewayd" --help | grep -qF 'gatewayd-IFACE.conf' || fail "--help does not mention the per-interface config file"
+
+echo "== systemd-analyze security"
+# An instance, as systemctl would load it.
+cp "$unit" "$tmp/lanparty-gatewayd@eth0.service"
+out=$(systemd-analyze security --offline=true --no-pager "$tmp/lanparty-gatewayd@eth0.service" 2>&1) || true
+score=$(sed -n 's/.*Overall exposure level for lanparty-gatewayd@eth0.service: \([0-9][0-9.]*\).*/\1/p' <<<"$out")
+[ -n "$score" ] || fail "no exposure level in: $out"
+echo "exposure level $score (at most $max_exposure)"
+awk -v s="$score" -v max="$max_exposure" 'BEGIN { exit !(s + 0 <= max + 0) }' ||
+        fail "exposure level $score is above $max_exposure: $out"
+
+echo "== systemd-analyze verify"
+# The unit as built here, pointing at the binary just compiled: only the
+# missing device unit of the made-up interface may be mentioned.
+mkdir -p "$tmp/built"
+sed "s|^ExecStart=/usr/bin/lanparty-gatewayd|ExecStart=$gatewayd|" "$unit" >"$tmp/built/lanparty-gatewayd@.service"
+out=$(cd "$tmp/built" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || fail "verify failed: $out"
+rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -v '^$' || true)
+[ -z "$rest" ] || fail "verify is not clean: $rest"
+# The unit as shipped: the only further complaint allowed is a binary not installed.
+out=$(cd "$tmp" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || true
+rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -v '/usr/bin/lanparty-gatewayd' |
+        grep -v '^$' || true)
+[ -z "$rest" ] || fail "verify of the shipped unit: $rest"
+
+echo "== polkit action"
+dtd=/usr/share/polkit-1/policyconfig-1.dtd
+if [ -f "$dtd" ]; then
+        xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy does not validate against $dtd"
+else
+        echo "$dtd missing: checking well-formedness only"
+        xmllint --noout "$policy" || fail "$policy is not well-formed"
+fi
+[ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = org.lanparty.gateway.invite ] ||
+        fail "action id is not org.lanparty.gateway.invite"
+[ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
+        unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
+grep -q '"org.lanparty.gateway.invite"' "$srcdir/src/gatewayd/gatewayd-bus.h" ||
+        fail "the daemon does not ask for the action the policy defines"
+
+echo "== D-Bus policy"
+xmllint --noout "$buspolicy" || fail "$buspolicy is not well-formed"
+[ "$(xmllint --xpath 'count(//policy[@user="lanparty"]/allow[@own_prefix="org.lanparty.Gateway1"])' "$buspolicy")" = 1 ] ||
+        fail "lanparty may not own org.lanparty.Gateway1.*"
+[ "$(xmllint --xpath 'count(//policy[@context="default"]/deny[@own_prefix="org.lanparty.Gateway1"])' "$buspolicy")" = 1 ] ||
+        fail "the default policy does not deny owning org.lanparty.Gateway1.*"
+grep -q 'GATEWAY_BUS_NAME_PREFIX "org.lanparty.Gateway1"' "$srcdir/src/gatewayd/gatewayd-config.h" ||
+        fail "the daemon's bus name prefix differs from the policy's"
+
+if command -v dbus-daemon >/dev/null && command -v setpriv >/dev/null && command -v dbus-send >/dev/null &&
+        [ "$(id -u)" = 0 ]; then
+        chmod 755 "$tmp"
+        address="unix:path=$tmp/bus"
+        cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>$address</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <include>$buspolicy</include>
+</busconfig>
+CONF
+        # dbus-daemon parses our policy here: a typo fails the start.
+        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
+        dbus_pid=$!
+        for ((i = 0; i < 100; i++)); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
+        [ -S "$tmp/bus" ] || fail "dbus-daemon rejected the policy: $(cat "$tmp/dbus.err")"
+        request() {
+                timeout 10 setpriv --reuid="$1" --regid="$1" --clear-groups dbus-send --bus="$address" --print-reply \
+                        --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName \
+                        "string:$2" uint32:0 2>&1
+        }
+        out=$(request 65534 org.lanparty.Gateway1.eth0) && fail "nobody may own org.lanparty.Gateway1.eth0: $out"
+        grep -qF "not allowed to own the service" <<<"$out" || fail "unexpected refusal: $out"
+        out=$(request 0 org.lanparty.Gateway1.eth0) || fail "root may not own org.lanparty.Gateway1.eth0: $out"
+        out=$(request 0 org.lanparty.Gateway1._0lan) || fail "root may not own org.lanparty.Gateway1._0lan: $out"
+        if uid=$(id -u lanparty 2>/dev/null); then
+                out=$(request "$uid" org.lanparty.Gateway1.enp3s0_100) || fail "lanparty may not own a gateway name: $out"
+        else
+                echo "no lanparty user here: ownership by lanparty checked by xpath only"
+        fi
+else
+        echo "dbus-daemon/setpriv/root missing: policy checked by xpath only"
+fi
+
+echo "PASS"

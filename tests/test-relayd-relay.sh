@@ -1,0 +1,437 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# lanparty-relayd relaying for real: the daemon on 127.0.0.1 with its dev
+# certificate, a gateway token file and a private dbus-daemon; clients and
+# gateways are relay-test-peer processes (real QUIC, real control and
+# datagram codecs) driven line by line through FIFOs. Covers admission and
+# the REJECT reasons, the forwarding matrix, every L2 filter reason, rate
+# limits, the malformed-datagram kick, the order of PEER_JOINED/WELCOME,
+# DISCONNECT reasons, KickPeer/CloseRoom over D-Bus, the gateway grace,
+# certificate pins and SIGHUP reloads.
+#
+# Usage: test-relayd-relay.sh RELAYD TEST_PEER SOURCE_ROOT
+# $RELAYD_TEST_WRAPPER, if set, runs the daemon under it (e.g. valgrind);
+# it must still exit 0.
+set -euo pipefail
+
+relayd=$(realpath "$1")
+peer_bin=$(realpath "$2")
+srcdir=$(realpath "$3")
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+        echo "FAIL: $*" >&2
+        echo "--- relayd log (tail)" >&2
+        tail -n 40 "$tmp/relayd.err" >&2 || true
+        exit 1
+}
+
+command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
+command -v busctl >/dev/null || skip "busctl is not installed"
+# Our bus policy lets only root or the lanparty user own the name.
+[ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
+
+tmp=$(mktemp -d /tmp/test-relayd-relay.XXXXXX)
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+wait_for() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                if "$@"; then return 0; fi
+                sleep 0.1
+        done
+        return 1
+}
+
+# ---- the bus ----
+address="unix:path=$tmp/bus"
+cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>$address</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <include>$srcdir/dbus/org.lanparty.Relay1.conf</include>
+</busconfig>
+CONF
+dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
+pids+=($!)
+wait_for test -S "$tmp/bus" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+bus() { timeout 10 busctl --address="$address" "$@"; }
+R=/org/lanparty/Relay1
+M=org.lanparty.Relay1.Manager
+ROOM=org.lanparty.Relay1.Room
+PEER=org.lanparty.Relay1.Peer
+prop() { bus get-property org.lanparty.Relay1 "$@"; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
+expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
+# drops PATH: the peer's Drops as "reason count" lines.
+drops() { prop "$1" $PEER Drops | sed -E 's/^a\{st\} [0-9]+ ?//; s/" ([0-9]+)/ \1\n/g; s/"//g; s/^ //' | sed 's/^ *//'; }
+drop_count() { drops "$1" | awk -v r="$2" '$1 == r { print $2 }'; }
+expect_drop() {
+        local n
+        n=$(drop_count "$1" "$2")
+        [ -n "$n" ] && [ "$n" -ge "${3:-1}" ] || fail "Drops of $1 lack $2 >= ${3:-1}: $(prop "$1" $PEER Drops)"
+}
+drop_at_least() {
+        local n
+        n=$(drop_count "$1" "$2")
+        [ -n "$n" ] && [ "$n" -ge "$3" ]
+}
+wait_drop() { wait_for drop_at_least "$1" "$2" "${3:-1}" || expect_drop "$@"; }
+
+# ---- the relay ----
+token=tok-0123456789abcdef
+: >"$tmp/relayd.conf"
+echo "$token" >"$tmp/tokens"
+wrapper=(${RELAYD_TEST_WRAPPER:-})
+relayd_pid=
+start_relayd() {
+        local attempt
+        for attempt in 1 2 3 4 5; do
+                port=$((20000 + RANDOM % 40000))
+                : >"$tmp/relayd.err"
+                "${wrapper[@]}" "$relayd" --config "$tmp/relayd.conf" --listen "127.0.0.1:$port" --state-dir "$tmp/state" \
+                        --gateway-token-file "$tmp/tokens" --bus-address "$address" --max-rooms 2 \
+                        --max-peers-per-room 4 --rate-broadcast 30 --rate-unknown-unicast 30 \
+                        --rate-bandwidth 400000 "$@" 2>"$tmp/relayd.err" &
+                relayd_pid=$!
+                if wait_for grep -q "running" "$tmp/relayd.err"; then
+                        pids+=($relayd_pid)
+                        return 0
+                fi
+                kill $relayd_pid 2>/dev/null || true
+                wait $relayd_pid 2>/dev/null || true
+                grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start: $(cat "$tmp/relayd.err")"
+        done
+        fail "no free port for relayd"
+}
+start_relayd
+pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+[ ${#pin} = 43 ] || fail "no pin logged: $(cat "$tmp/relayd.err")"
+expect_eq "$(prop $R $M CertificatePin)" "s \"$pin\"" "CertificatePin on D-Bus"
+[ -s "$tmp/state/reset-secret" ] || fail "no reset secret in the state directory"
+
+# ---- peers ----
+declare -A FD
+# peer NAME ARGS...: starts a test peer; its events go to $tmp/NAME.out.
+peer() {
+        local name=$1 fd
+        shift
+        mkfifo "$tmp/$name.in"
+        "$peer_bin" --relay "127.0.0.1:$port" --pin "${PIN_OVERRIDE:-$pin}" "$@" <"$tmp/$name.in" \
+                >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+        exec {fd}>"$tmp/$name.in"
+        FD[$name]=$fd
+}
+cmd() { echo "$2" >&"${FD[$1]}"; }
+has() { grep -qF -- "$2" "$tmp/$1.out"; }
+count() { grep -cF -- "$2" "$tmp/$1.out" || true; }
+expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
+expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
+line_of() { grep -nF -- "$2" "$tmp/$1.out" | head -1 | cut -d: -f1; }
+# settle: a round trip through every peer named, so what the relay sent
+# before has arrived.
+GW=00:11:22:33:44:01
+ALICE=02:00:00:00:00:02
+BOB=02:00:00:00:00:03
+CAROL=02:00:00:00:00:04
+BCAST=ff:ff:ff:ff:ff:ff
+
+echo "== a peer that never says HELLO is closed after 10 s (checked at the end)"
+peer silent --no-hello --mac $ALICE
+
+echo "== pin mismatch"
+PIN_OVERRIDE=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA peer wrongpin --mac $ALICE
+expect wrongpin "closed pin-mismatch"
+expect wrongpin "reason=relay certificate does not match the pin in the invite link"
+
+mac_hello() { # ROLE MAC-HEX ROOM-HEX ROOM-LEN
+        local body="01 01 $1 $4 $3 $2 0550 00 20 $(printf '00%.0s' {1..32}) 00"
+        body=${body// /}
+        printf 'ctrl %04x%s\n' $((${#body} / 2)) "$body"
+}
+
+echo "== gateway admission"
+peer badtoken --role gateway --mac $GW --token wrong-token-0123456789
+expect badtoken "reject bad_gateway_token"
+expect badtoken "closed application remote=1 app=1 code=1"
+# No token at all does not even decode: PROTOCOL.md calls that malformed.
+peer notoken --no-hello --mac $ALICE
+expect notoken "connected"
+cmd notoken "$(mac_hello 02 001122334401 7061727479 05)"
+expect notoken "reject malformed HELLO did not parse: bad_gateway_token"
+peer client0 --mac $ALICE
+expect client0 "reject no_such_room"
+
+peer gw --role gateway --mac $GW --token $token --name gw
+# The room MTU is fixed from the gateway's HELLO, capped at 1344.
+expect gw "welcome 1 1344 1"
+expect_eq "$(prop $R/room/party $ROOM EffectiveMTU)" "q 1344" "room MTU"
+expect_eq "$(prop $R/room/party $ROOM GatewayPresent)" "b true" "GatewayPresent"
+peer gw2 --role gateway --mac 00:11:22:33:44:02 --token $token
+expect gw2 "reject gateway_present"
+
+echo "== client admission and rejects"
+peer wrongproof --mac $ALICE --wrong-proof
+expect wrongproof "reject auth_failed"
+peer wrongkey --mac $ALICE --room-key 1111111111111111111111111111111111111111111111111111111111111111
+expect wrongkey "reject auth_failed"
+peer small --mac $ALICE --announce 1200
+expect small "reject datagram_too_small"
+expect small "MTU 1182, room 'party' has MTU 1344"
+# HELLOs the encoder refuses to write, as raw bytes: a vendor MAC for a
+# client (malformed), another protocol version, a bad room name.
+peer vendormac --no-hello --mac $ALICE
+expect vendormac "connected"
+cmd vendormac "$(mac_hello 01 001122334455 7061727479 05)"
+expect vendormac "reject malformed"
+peer v2 --no-hello --mac $ALICE
+expect v2 "connected"
+cmd v2 "ctrl 00020102"
+expect v2 "reject bad_version"
+peer badroom --no-hello --mac $ALICE
+expect badroom "connected"
+cmd badroom "$(mac_hello 01 020000000009 706172747921 06)"
+expect badroom "reject bad_room"
+peer notfirst --no-hello --mac $ALICE
+expect notfirst "connected"
+cmd notfirst "stats 1 2 3 4 5"
+expect notfirst "reject malformed"
+
+echo "== joins: the room hears first, then WELCOME, then the room as it is"
+peer alice --mac $ALICE --name alice
+expect alice "welcome 2 1344 1"
+expect alice "joined 1 gateway $GW gw"
+expect gw "joined 2 client $ALICE alice"
+[ "$(line_of alice welcome)" -lt "$(line_of alice "joined 1")" ] || fail "alice: catch-up PEER_JOINED before WELCOME"
+peer bob --mac $BOB --name bob
+expect bob "welcome 3 1344 1"
+expect gw "joined 3 client $BOB bob"
+expect alice "joined 3 client $BOB bob"
+expect bob "joined 2 client $ALICE alice"
+expect bob "joined 1 gateway"
+[ "$(line_of bob welcome)" -lt "$(line_of bob "joined 1")" ] || fail "bob: catch-up PEER_JOINED before WELCOME"
+[ "$(line_of bob welcome)" -lt "$(line_of bob "joined 2")" ] || fail "bob: catch-up PEER_JOINED before WELCOME"
+peer dup --mac $ALICE
+expect dup "reject duplicate_mac"
+
+tree=$(bus tree --list org.lanparty.Relay1)
+for path in $R/room/party $R/room/party/peer/1 $R/room/party/peer/2 $R/room/party/peer/3; do
+        grep -qx -- "$path" <<<"$tree" || fail "busctl tree lacks $path: $tree"
+done
+expect_eq "$(prop $R/room/party/peer/2 $PEER MAC)" "s \"$ALICE\"" "alice's MAC on D-Bus"
+expect_eq "$(prop $R/room/party/peer/1 $PEER Role)" "s \"gateway\"" "gateway role on D-Bus"
+expect_eq "$(prop $R $M PeerCount)" "u 3" "PeerCount"
+
+echo "== forwarding matrix"
+cmd alice "frame $BCAST self 88b5 20"
+expect gw "frame from=2 dst=$BCAST src=$ALICE type=88b5 len=34"
+expect bob "frame from=2 dst=$BCAST src=$ALICE type=88b5 len=34"
+cmd alice "frame $BOB self 88b5 21"
+expect bob "frame from=2 dst=$BOB src=$ALICE type=88b5 len=35"
+cmd alice "frame 00:11:22:33:44:99 self 88b5 22"
+expect gw "frame from=2 dst=00:11:22:33:44:99 src=$ALICE type=88b5 len=36"
+cmd gw "frame $ALICE self 88b5 23"
+expect alice "frame from=1 dst=$ALICE src=$GW type=88b5 len=37"
+cmd gw "frame $BCAST 00:11:22:33:44:55 0806 28"
+expect alice "frame from=1 dst=$BCAST src=00:11:22:33:44:55 type=0806 len=42"
+expect bob "frame from=1 dst=$BCAST src=00:11:22:33:44:55 type=0806 len=42"
+cmd gw "frame 00:aa:bb:cc:dd:ee self 88b5 24"
+wait_drop $R/room/party/peer/1 unknown_unicast_from_gateway
+cmd alice "frame $ALICE self 88b5 25"
+wait_drop $R/room/party/peer/2 loop
+# A round trip so anything wrongly forwarded has arrived.
+cmd gw "frame $BOB self 88b5 26"
+expect bob "len=40"
+cmd bob "frame $ALICE self 88b5 27"
+expect alice "frame from=3 dst=$ALICE src=$BOB type=88b5 len=41"
+expect_not alice "frame from=2"
+expect_not bob "frame from=3"
+expect_not gw "frame from=1"
+expect_not bob "dst=00:11:22:33:44:99"
+expect_not bob "dst=$ALICE"
+expect_not alice "dst=$BOB"
+expect_not alice "len=38"
+[ "$(count gw "len=37")" = 0 ] || fail "the gateway got its own unicast back"
+[ "$(count alice "dst=00:aa:bb:cc:dd:ee")" = 0 ] || fail "unknown unicast from the gateway was flooded"
+[ "$(count bob "dst=00:aa:bb:cc:dd:ee")" = 0 ] || fail "unknown unicast from the gateway was flooded"
+rx=$(prop $R/room/party/peer/2 $PEER RxFrames)
+[ "${rx#t }" -ge 4 ] || fail "alice RxFrames: $rx"
+
+echo "== L2 filter, every reason, counted per peer"
+cmd alice "frame $BCAST 02:00:00:00:00:99 88b5 10"
+wait_drop $R/room/party/peer/2 spoofed_source
+cmd alice "frame $BCAST 01:00:5e:00:00:01 88b5 10"
+wait_drop $R/room/party/peer/2 invalid_source
+cmd alice "dhcp-offer $BCAST self"
+wait_drop $R/room/party/peer/2 dhcp_server
+cmd alice "ra self"
+wait_drop $R/room/party/peer/2 router_advertisement
+cmd alice "bpdu self"
+wait_drop $R/room/party/peer/2 ieee_reserved
+cmd alice "vlan $BCAST self"
+wait_drop $R/room/party/peer/2 vlan_tagged
+cmd alice "frame $BOB self 88b5 1345"
+wait_drop $R/room/party/peer/2 jumbo
+cmd alice "frame $BOB self 0800 10"
+wait_drop $R/room/party/peer/2 malformed
+# FROM_PEER set by a peer: malformed too.
+cmd alice "raw 010100020200000000030200000000020800"
+wait_drop $R/room/party/peer/2 malformed 2
+# The gateway may pass DHCP offers from the LAN; BPDUs never.
+cmd gw "dhcp-offer $BCAST self"
+expect alice "type=0800 len=58"
+cmd gw "bpdu self"
+wait_drop $R/room/party/peer/1 ieee_reserved
+# Dropped frames reached nobody.
+expect_not bob "src=02:00:00:00:00:99"
+expect_not bob "type=8100"
+expect_not gw "type=86dd"
+expect_not gw "len=1359"
+journal_drop=$(grep -c "Dropped a frame of peer 2 (spoofed_source)" "$tmp/relayd.err" || true)
+[ "$journal_drop" = 1 ] || fail "drop log line count: $journal_drop"
+grep -q "REASON=spoofed_source" "$tmp/relayd.err" || fail "drop log lacks REASON="
+
+echo "== STATS are kept"
+cmd alice "stats 11 22 33 44 55"
+wait_for eval 'prop $R/room/party/peer/2 $PEER ReportedStats | grep -q "\"rx_frames\" 11"' ||
+        fail "ReportedStats: $(prop $R/room/party/peer/2 $PEER ReportedStats)"
+expect_contains "$(prop $R/room/party/peer/2 $PEER ReportedStats)" '"dropped_frames" 55' "ReportedStats"
+
+echo "== rate limits"
+peer carol --mac $CAROL --name carol
+expect carol "welcome 4 1344 1"
+expect alice "joined 4 client $CAROL carol"
+peer full --mac 02:00:00:00:00:05
+expect full "reject room_full"
+cmd carol "flood 100 $BCAST self 88b5 10"
+wait_drop $R/room/party/peer/4 rate_broadcast 40
+cmd carol "flood 100 00:11:22:33:44:77 self 88b5 10"
+wait_drop $R/room/party/peer/4 rate_unknown_unicast 40
+# The limits are per peer: alice still gets through.
+cmd alice "frame $BCAST self 88b5 30"
+expect bob "len=44"
+sleep 1.1
+cmd carol "flood 1500 $ALICE self 88b5 1200"
+wait_drop $R/room/party/peer/4 rate_bandwidth 10
+wait_for eval '[ "$(grep -c "Dropped a frame of peer 4 (rate_broadcast)" "$tmp/relayd.err")" = 1 ]' ||
+        fail "rate-limited drop log"
+
+echo "== too many malformed datagrams: disconnected"
+cmd carol "rawflood 70 02000000"
+expect carol "disconnect malformed"
+expect alice "left 4 client $CAROL malformed"
+expect gw "left 4 client $CAROL malformed"
+expect carol "closed application remote=1"
+
+echo "== DISCONNECT reasons are passed on"
+cmd bob "disconnect quit see you"
+expect alice "left 3 client $BOB quit"
+expect gw "left 3 client $BOB quit"
+wait_for eval '! bus tree --list org.lanparty.Relay1 | grep -q peer/3' || fail "bob still on the bus"
+
+echo "== KickPeer over D-Bus"
+peer dave --mac 02:00:00:00:00:06 --name dave
+expect dave "welcome 5 1344 1"
+bus call org.lanparty.Relay1 $R $M KickPeer sqs party 5 "be nice" || fail "KickPeer failed"
+expect dave "disconnect kicked be nice"
+expect alice "left 5 client 02:00:00:00:00:06 kicked"
+expect gw "left 5 client 02:00:00:00:00:06 kicked"
+grep -q "MESSAGE_ID=04b1f53c246e4dcba79050978a37d12e" "$tmp/relayd.err" || fail "kick lacks MESSAGE_ID"
+
+echo "== limits: rooms"
+peer gwB --role gateway --mac 00:11:22:33:44:0b --token $token --room second
+expect gwB "welcome 1 1344 1"
+peer gwC --role gateway --mac 00:11:22:33:44:0c --token $token --room third
+expect gwC "reject too_many_rooms"
+
+echo "== the gateway leaves and comes back"
+cmd gw "disconnect quit restarting"
+expect alice "left 1 gateway $GW quit"
+expect_eq "$(prop $R/room/party $ROOM GatewayPresent)" "b false" "GatewayPresent after the gateway left"
+cmd alice "frame 00:11:22:33:44:99 self 88b5 10"
+wait_drop $R/room/party/peer/2 no_gateway
+peer erin --mac 02:00:00:00:00:07 --name erin
+expect erin "welcome 6 1344 0"
+peer gwother --role gateway --mac $GW --token $token --room-key 2222222222222222222222222222222222222222222222222222222222222222
+expect gwother "reject auth_failed"
+peer gwback --role gateway --mac $GW --token $token --name gw
+expect gwback "welcome 7 1344 1"
+expect alice "joined 7 gateway $GW gw"
+expect erin "joined 7 gateway $GW gw"
+expect gwback "joined 2 client $ALICE alice"
+cmd alice "frame 00:11:22:33:44:99 self 88b5 11"
+expect gwback "frame from=2 dst=00:11:22:33:44:99"
+
+echo "== budget: a frame larger than a peer's path carries is dropped for that peer"
+# frank swallows the relay's PMTU probes, so the relay's path to it stays
+# at 1200 bytes (D = 1156) while the room's MTU is 1344.
+cmd erin "disconnect quit"
+expect alice "left 6 client"
+peer frank --mac 02:00:00:00:00:08 --announce 1400 --drop-rx-above 1250
+expect frank "welcome 8 1344 1"
+sleep 1
+cmd gwback "frame 02:00:00:00:00:08 self 88b5 1300"
+wait_drop $R/room/party/peer/8 budget
+cmd gwback "frame 02:00:00:00:00:08 self 88b5 100"
+expect frank "frame from=7 dst=02:00:00:00:00:08 src=$GW type=88b5 len=114"
+
+echo "== CloseRoom over D-Bus"
+bus call org.lanparty.Relay1 $R $M CloseRoom ss second "party is over" || fail "CloseRoom failed"
+expect gwB "disconnect room_closed party is over"
+wait_for eval '! bus tree --list org.lanparty.Relay1 | grep -q room/second' || fail "room second still there"
+
+echo "== journal fields"
+for id in 6eb55fb37d6f4e6ba289ed605693fd14 9ba1667d0dc24044bed3215ca9d933b7 1e75f70f8b574aeca26a84114c8e2c8c; do
+        grep -q "MESSAGE_ID=$id" "$tmp/relayd.err" || fail "no MESSAGE_ID=$id in the log"
+done
+grep -q "REASON=auth_failed" "$tmp/relayd.err" || fail "reject log lacks REASON="
+grep -q "REASON=kicked" "$tmp/relayd.err" || fail "kick log lacks REASON="
+
+echo "== HELLO timeout"
+expect silent "closed"
+
+echo "== SIGHUP reloads the certificate"
+kill -HUP $relayd_pid
+wait_for grep -q "Reloaded the certificate" "$tmp/relayd.err" || fail "no certificate reload"
+peer late --mac 02:00:00:00:00:09
+expect late "welcome"
+
+echo "== SIGTERM: peers are told"
+kill -TERM $relayd_pid
+expect alice "disconnect shutdown"
+rc=0
+timeout 20 tail --pid=$relayd_pid -f /dev/null || fail "relayd did not exit"
+wait $relayd_pid || rc=$?
+[ $rc = 0 ] || fail "relayd exited with $rc"
+
+echo "== --cert/--key: a broken file on SIGHUP keeps the old certificate"
+cp "$tmp/state/dev-cert/cert.pem" "$tmp/cert.pem"
+cp "$tmp/state/dev-cert/key.pem" "$tmp/key.pem"
+start_relayd --cert "$tmp/cert.pem" --key "$tmp/key.pem"
+grep -q "pin= in invite links): $pin" "$tmp/relayd.err" || fail "--cert pin differs from the dev cert's"
+echo garbage >"$tmp/cert.pem"
+kill -HUP $relayd_pid
+wait_for grep -q "keeping the previous one" "$tmp/relayd.err" || fail "bad certificate on reload not reported"
+peer afterhup --role gateway --mac $GW --token $token
+expect afterhup "welcome 1"
+kill -TERM $relayd_pid
+rc=0
+wait $relayd_pid || rc=$?
+[ $rc = 0 ] || fail "relayd exited with $rc"
+
+echo "PASS"

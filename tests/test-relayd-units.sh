@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The files that install lanparty-relayd as a service: the unit (hardening
+# score and `systemd-analyze verify`), the sysusers entry, the polkit action
+# and the D-Bus policy (the bus test also loads the latter into a
+# dbus-daemon).
+#
+# Usage: test-relayd-units.sh RELAYD SOURCE_ROOT
+set -euo pipefail
+
+relayd=$(realpath "$1")
+srcdir=$(realpath "$2")
+unit=$srcdir/systemd/lanparty-relayd.service
+sysusers=$srcdir/systemd/lanparty-sysusers.conf
+policy=$srcdir/polkit/org.lanparty.relay.policy
+buspolicy=$srcdir/dbus/org.lanparty.Relay1.conf
+max_exposure=2.0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
+
+tmp=$(mktemp -d /tmp/test-relayd-units.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== unit settings"
+for setting in Type=notify User=lanparty StateDirectory=lanparty-relayd ConfigurationDirectory=lanparty \
+        BusName=org.lanparty.Relay1 AmbientCapabilities=CAP_NET_BIND_SERVICE \
+        CapabilityBoundingSet=CAP_NET_BIND_SERVICE ExecStart=/usr/bin/lanparty-relayd; do
+        grep -qx -- "$setting" "$unit" || fail "$unit lacks $setting"
+done
+grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
+# A dynamic user cannot be named in the D-Bus policy.
+grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser="
+
+echo "== systemd-analyze security"
+out=$(systemd-analyze security --offline=true --no-pager "$unit" 2>&1) || true
+score=$(sed -n 's/.*Overall exposure level for lanparty-relayd.service: \([0-9][0-9.]*\).*/\1/p' <<<"$out")
+[ -n "$score" ] || fail "no exposure level in: $out"
+echo "exposure level $score (at most $max_exposure)"
+awk -v s="$score" -v max="$max_exposure" 'BEGIN { exit !(s + 0 <= max + 0) }' ||
+        fail "exposure level $score is above $max_exposure"
+
+echo "== systemd-analyze verify"
+# The unit as built here, pointing at the binary just compiled: must be clean.
+sed "s|^ExecStart=/usr/bin/lanparty-relayd|ExecStart=$relayd|" "$unit" >"$tmp/lanparty-relayd.service"
+out=$(systemd-analyze verify "$tmp/lanparty-relayd.service" 2>&1) || fail "verify failed: $out"
+[ -z "$out" ] || fail "verify is not clean: $out"
+# The unit as shipped: the only complaint allowed is a binary not installed.
+out=$(systemd-analyze verify "$unit" 2>&1) || true
+if [ -x /usr/bin/lanparty-relayd ]; then
+        [ -z "$out" ] || fail "verify of the shipped unit is not clean: $out"
+else
+        rest=$(grep -v '/usr/bin/lanparty-relayd' <<<"$out" | grep -v '^$' || true)
+        [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
+fi
+
+echo "== sysusers"
+if command -v systemd-sysusers >/dev/null; then
+        mkdir -p "$tmp/root/etc"
+        systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
+                fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
+        grep -q '^lanparty:' "$tmp/root/etc/passwd" || fail "sysusers did not create lanparty"
+        grep -q '^lanparty:' "$tmp/root/etc/group" || fail "sysusers did not create the lanparty group"
+else
+        echo "systemd-sysusers missing: not checked"
+fi
+
+echo "== polkit action"
+dtd=/usr/share/polkit-1/policyconfig-1.dtd
+if [ -f "$dtd" ]; then
+        xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy does not validate against $dtd"
+else
+        echo "$dtd missing: checking well-formedness only"
+        xmllint --noout "$policy" || fail "$policy is not well-formed"
+fi
+[ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = org.lanparty.relay.manage ] ||
+        fail "action id is not org.lanparty.relay.manage"
+[ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
+        unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
+grep -q '"org.lanparty.relay.manage"' "$srcdir/src/relayd/relayd-bus.h" ||
+        fail "the daemon does not ask for the action the policy defines"
+
+echo "== D-Bus policy"
+# No DTD for busconfig is installed; dbus-daemon itself parses the file in
+# the relayd-bus test. Here: well-formed, and who may own the name.
+xmllint --noout "$buspolicy" || fail "$buspolicy is not well-formed"
+[ "$(xmllint --xpath 'count(//policy[@user="lanparty"]/allow[@own="org.lanparty.Relay1"])' "$buspolicy")" = 1 ] ||
+        fail "lanparty may not own org.lanparty.Relay1"
+[ "$(xmllint --xpath 'count(//policy[@context="default"]/deny[@own="org.lanparty.Relay1"])' "$buspolicy")" = 1 ] ||
+        fail "the default policy does not deny owning org.lanparty.Relay1"
+
+echo "PASS"

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* route-win.c where it can run without touching the machine's routes:
+ * argument checks, the lock, and undoing what a "crashed run" recorded for
+ * interfaces and routes that do not exist. Under wine or Windows. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <windows.h>
+
+#include "route.h"
+#include "test-util.h"
+
+static char dir[MAX_PATH];
+
+static void file_write(const char *name, const char *text) {
+        char path[MAX_PATH];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s\\%s", dir, name);
+        f = fopen(path, "wb");
+        CHECK(f);
+        CHECK_EQ_INT(fwrite(text, 1, strlen(text), f), strlen(text));
+        CHECK(fclose(f) == 0);
+}
+
+static bool file_exists(const char *name) {
+        char path[MAX_PATH];
+
+        snprintf(path, sizeof(path), "%s\\%s", dir, name);
+        return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+static void test_args(void) {
+        RouteManager *m = NULL;
+
+        CHECK_EQ_INT(route_manager_new(NULL, dir, &m), -EINVAL);
+        CHECK_EQ_INT(route_manager_new("x", dir, NULL), -EINVAL);
+        CHECK_EQ_INT(route_manager_new("", dir, &m), -EINVAL);
+        CHECK_EQ_INT(route_manager_new("..\\evil", dir, &m), -EINVAL);
+        CHECK_EQ_INT(route_manager_new(".hidden", dir, &m), -EINVAL);
+        CHECK_EQ_INT(route_manager_new("a/b", dir, &m), -EINVAL);
+        CHECK_EQ_INT(route_manager_new("x", "relative\\dir", &m), -EINVAL);
+        CHECK(m == NULL);
+        CHECK(route_manager_free(NULL) == NULL);
+        CHECK_EQ_INT(route_manager_undo(NULL), 0);
+        CHECK_EQ_INT(route_manager_pin_relay(NULL, NULL), -EINVAL);
+        CHECK_EQ_INT(route_manager_add_broadcast(NULL, 1), -EINVAL);
+}
+
+static void test_lock(void) {
+        RouteManager *a = NULL, *b = NULL;
+
+        CHECK_EQ_INT(route_manager_new("lanparty0", dir, &a), 0);
+        CHECK_EQ_INT(route_manager_new("lanparty0", dir, &b), -EBUSY);
+        CHECK(b == NULL);
+        /* Another instance is independent. */
+        CHECK_EQ_INT(route_manager_new("lanparty1", dir, &b), 0);
+        CHECK_EQ_INT(route_manager_add_broadcast(a, 0), -EINVAL);
+        {
+                RouteCheck c;
+
+                CHECK_EQ_INT(route_manager_check_relay(a, &c), -ENOENT);
+        }
+        route_manager_free(b);
+        route_manager_free(a);
+        /* Released with the manager. */
+        CHECK_EQ_INT(route_manager_new("lanparty0", dir, &a), 0);
+        route_manager_free(a);
+        /* A clean run leaves no state behind. */
+        CHECK(!file_exists("routes-lanparty0.state"));
+        CHECK(!file_exists("routes-lanparty0.interfaces"));
+}
+
+static bool running_on_wine(void) {
+        HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+
+        return ntdll && GetProcAddress(ntdll, "wine_get_version") != NULL;
+}
+
+static void test_leftovers(void) {
+        RouteManager *m = NULL;
+
+        /* Damaged files are dropped with a warning, not fatal. */
+        file_write("routes-damaged.state", "lanparty-client-routes 1\nroute 4 nonsense\n");
+        file_write("routes-damaged.interfaces", "lanparty-client-interfaces 9\n");
+        CHECK_EQ_INT(route_manager_new("damaged", dir, &m), 0);
+        CHECK(!file_exists("routes-damaged.state"));
+        CHECK(!file_exists("routes-damaged.interfaces"));
+        route_manager_free(m);
+
+        /* wine 8 lacks DeleteIpForwardEntry2() and GetIpInterfaceEntry(). */
+        if (running_on_wine()) {
+                fprintf(stderr, "wine: skipping the undo of recorded leftovers\n");
+                return;
+        }
+
+        /* A route on an interface index no machine has, and settings of an
+         * interface LUID that does not exist: both count as undone. */
+        file_write("routes-crashed.state", "lanparty-client-routes 1\n"
+                                           "route 4 cb007107/32 c6336401 4000000000 0 0\n");
+        file_write("routes-crashed.interfaces", "lanparty-client-interfaces 1\n"
+                                                "iface 4 7fff000000fffff1 auto 25 ddr 0\n");
+        CHECK_EQ_INT(route_manager_new("crashed", dir, &m), 0);
+        CHECK(!file_exists("routes-crashed.state"));
+        CHECK(!file_exists("routes-crashed.interfaces"));
+        route_manager_free(m);
+}
+
+int main(void) {
+        char base[MAX_PATH];
+
+        CHECK(GetTempPathA(sizeof(base), base) > 0);
+        snprintf(dir, sizeof(dir), "%slanparty-test-route-win-%lu\\state", base, GetCurrentProcessId());
+        RUN(test_args);
+        RUN(test_lock);
+        RUN(test_leftovers);
+        return 0;
+}
