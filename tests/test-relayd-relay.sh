@@ -322,6 +322,13 @@ cmd carol "flood 100 $BCAST self 88b5 10"
 wait_drop $R/room/party/peer/4 rate_broadcast 40
 cmd carol "flood 100 00:11:22:33:44:77 self 88b5 10"
 wait_drop $R/room/party/peer/4 rate_unknown_unicast 40
+# The gateway carries the whole LAN and is never limited: 100 broadcasts
+# at a 30/s limit all arrive.
+before=$(count carol "src=$GW type=88b6")
+cmd gw "flood 100 $BCAST self 88b6 10"
+wait_for eval '[ "$(count carol "src=$GW type=88b6")" -ge $((before + 100)) ]' ||
+        fail "gateway broadcasts were limited: $(count carol "src=$GW type=88b6") arrived"
+[ -z "$(drop_count $R/room/party/peer/1 rate_broadcast)" ] || fail "gateway counted rate_broadcast drops"
 # The limits are per peer: alice still gets through.
 cmd alice "frame $BCAST self 88b5 30"
 expect bob "len=44"

@@ -27,12 +27,13 @@
 #define RELAYD_MAX_PEERS_MIN 2U     /* a gateway and one client */
 #define RELAYD_MAX_PEERS_MAX 65535U /* peer ids are u16, 0 is never used */
 #define RELAYD_CONFIG_FILE_MAX (64U * 1024U)
-/* Per-peer rate limits; 0 turns one off. The bucket holds one second. A
- * LAN game's discovery broadcasts and ARP/ND stay far below the frame
- * rates; 100 Mbit/s is more than a party uplink gives one player. */
+/* Per-client rate limits (the gateway is not limited); 0 turns one off.
+ * The bucket holds one second. A LAN game's discovery broadcasts and ARP/ND
+ * stay far below the frame rates; 1 Gbit/s is more than any player's home
+ * line carries, yet stops one runaway client from saturating the relay. */
 #define RELAYD_RATE_BROADCAST_DEFAULT 200U            /* frames/s */
 #define RELAYD_RATE_UNKNOWN_UNICAST_DEFAULT 200U      /* frames/s */
-#define RELAYD_RATE_BANDWIDTH_DEFAULT 12500000U       /* bytes/s */
+#define RELAYD_RATE_BANDWIDTH_DEFAULT 125000000U      /* bytes/s */
 #define RELAYD_RATE_FRAMES_MAX 1000000U
 #define RELAYD_RATE_BANDWIDTH_MAX 4000000000U
 #define RELAYD_DEV_CERT_SUBDIR "dev-cert"

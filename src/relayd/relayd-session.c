@@ -551,7 +551,11 @@ void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
         if (datagram_decode(data, len, &d, NULL) < 0 || d.flags != 0)
                 return session_malformed(s);
 
-        if (!ratelimit_consume(&p->rate_bandwidth, now, len))
+        /* The buckets guard the room against remote clients. The gateway
+         * carries the whole party LAN (every host's ARP, discovery and
+         * downloads for all players), is admitted with the operator's
+         * token, and is not limited. */
+        if (p->role == PEER_ROLE_CLIENT && !ratelimit_consume(&p->rate_bandwidth, now, len))
                 return peer_drop(p, DROP_RATE_BANDWIDTH, now_usec(s));
 
         verdict = l2_filter(d.frame, d.frame_len, p->role == PEER_ROLE_GATEWAY ? L2_LAN_TO_REMOTE : L2_REMOTE_TO_LAN,
@@ -581,7 +585,8 @@ void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
                 return;
         if (decision.action == FORWARD_ACTION_DROP)
                 return peer_drop(p, forward_drop_to_string(decision.drop), now_usec(s));
-        if (decision.klass == FORWARD_CLASS_FLOOD && !ratelimit_consume(&p->rate_broadcast, now, 1))
+        if (decision.klass == FORWARD_CLASS_FLOOD && p->role == PEER_ROLE_CLIENT &&
+            !ratelimit_consume(&p->rate_broadcast, now, 1))
                 return peer_drop(p, DROP_RATE_BROADCAST, now_usec(s));
         if (decision.klass == FORWARD_CLASS_UNKNOWN_UNICAST && !ratelimit_consume(&p->rate_unknown_unicast, now, 1))
                 return peer_drop(p, DROP_RATE_UNKNOWN_UNICAST, now_usec(s));
