@@ -55,7 +55,8 @@ setup_build() { # dir, extra meson args...
                 rm -rf "$dir"
                 meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
         fi || { cat "$dir.setup.log"; return 1; }
-        ninja -C "$dir" || return 1
+        echo "building $dir"
+        ninja -C "$dir" >"$dir.build.log" 2>&1 || { tail -n 60 "$dir.build.log"; return 1; }
 }
 
 step "dependencies"

@@ -80,7 +80,10 @@ static void fuzz_argv(char *text, size_t size) {
                 free(error);
                 return;
         }
-        check_config(c);
+        /* --help and --version win over everything else on the line, which
+         * is then not validated: there is nothing to run. */
+        if (c->action == RELAY_ACTION_RUN)
+                check_config(c);
         relay_config_free(c);
 }
 
