@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# Runs every lanparty test: the unit tests (-Werror build), the same tests
-# under ASan+UBSan and under valgrind, and each libFuzzer target for a bounded
-# time. Installs the Debian packages it needs first (as root).
+# Runs every lanparty test: the unit, integration and end-to-end tests of a
+# -Werror build, the unit tests again under ASan+UBSan and valgrind, each
+# libFuzzer target for a bounded time, and the Windows client cross-built
+# with its tests under wine.
+# Installs the Debian packages it needs first (as root).
 #
-# Usage: tools/test.sh [--quick]
-#   --quick   skip the sanitizer, valgrind and fuzzing passes
+# Usage: tools/test.sh [--quick] [--no-windows]
+#   --quick        skip the sanitizer, valgrind and fuzzing passes
+#   --no-windows   skip the Windows client (cross build, tests under wine)
 # Environment:
 #   FUZZ_SECONDS   seconds per fuzz target (default 60)
 #   BUILD_ROOT     where build directories go (default ./build-test)
+#   LANPARTY_CACHE_DIR  cache for slow builds (the Windows dependencies;
+#                  default ~/.cache/lanparty)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 quick=0
+windows=1
 for a in "$@"; do
         case "$a" in
                 --quick) quick=1 ;;
-                -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                --no-windows) windows=0 ;;
+                -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
@@ -104,6 +111,16 @@ if [ "$quick" -eq 0 ]; then
                 done
         else
                 record 1 "build (fuzz)"
+        fi
+fi
+
+if [ "$windows" -eq 1 ]; then
+        step "Windows client: cross build, client.exe, installer, tests under wine"
+        if LANPARTY_WIN_BUILD_DIR="$build_root/windows" tools/build-windows.sh --test; then
+                count_meson "$build_root/windows/win" "windows tests (wine)"
+        else
+                count_meson "$build_root/windows/win" "windows tests (wine)"
+                record 1 "tools/build-windows.sh --test"
         fi
 fi
 

@@ -1,0 +1,190 @@
+; SPDX-License-Identifier: MIT
+; The lanparty installer for 64-bit Windows 10/11, built with makensis on
+; Linux by tools/build-windows.sh:
+;
+;   makensis -WX -DVERSION=0.1.0 -DCLIENT_EXE=/path/client.exe \
+;            -DOUTFILE=/path/lanparty-setup-0.1.0.exe installer/lanparty.nsi
+;
+; Installs client.exe into Program Files\lanparty with a Start-menu
+; shortcut and an uninstaller (listed in Add/Remove Programs), registers
+; the lanparty:// URL scheme and the .lanparty file type so a click on an
+; invite opens client.exe, and makes sure a TAP-Windows6 adapter (driver
+; tap0901) exists: an installer for it placed beside this setup program
+; (tap-windows-*.exe, run with /S) is used, otherwise the player is told
+; where to get it.
+
+Unicode true
+SetCompressor /SOLID lzma
+RequestExecutionLevel admin
+ManifestSupportedOS Win10
+
+!ifndef VERSION
+  !error "define VERSION (-DVERSION=x.y.z)"
+!endif
+!ifndef CLIENT_EXE
+  !error "define CLIENT_EXE (-DCLIENT_EXE=path/to/client.exe)"
+!endif
+!ifndef OUTFILE
+  !define OUTFILE "lanparty-setup-${VERSION}.exe"
+!endif
+
+!include "MUI2.nsh"
+!include "LogicLib.nsh"
+!include "x64.nsh"
+
+!define PRODUCT "lanparty"
+!define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty"
+!define NET_CLASS_KEY "SYSTEM\CurrentControlSet\Control\Class\{4D36E972-E325-11CE-BFC1-08002BE10318}"
+!define TAP_SERVICE_KEY "SYSTEM\CurrentControlSet\Services\tap0901"
+!define TAP_DOWNLOAD "https://openvpn.net/community-downloads/"
+!define TAP_DOWNLOAD_GITHUB "https://github.com/OpenVPN/tap-windows6/releases"
+
+Name "${PRODUCT} ${VERSION}"
+OutFile "${OUTFILE}"
+InstallDir "$PROGRAMFILES64\lanparty"
+BrandingText "${PRODUCT} ${VERSION}"
+
+VIProductVersion "${VERSION}.0"
+VIAddVersionKey "ProductName" "${PRODUCT}"
+VIAddVersionKey "FileDescription" "${PRODUCT} installer"
+VIAddVersionKey "FileVersion" "${VERSION}"
+VIAddVersionKey "ProductVersion" "${VERSION}"
+VIAddVersionKey "LegalCopyright" "MIT License"
+
+!define MUI_ABORTWARNING
+!define MUI_FINISHPAGE_TEXT "lanparty is installed. Open an invite link (lanparty://...) or a .lanparty file to join a party, or start lanparty from the Start menu and paste a link."
+
+!insertmacro MUI_PAGE_WELCOME
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!insertmacro MUI_PAGE_FINISH
+!insertmacro MUI_UNPAGE_CONFIRM
+!insertmacro MUI_UNPAGE_INSTFILES
+!insertmacro MUI_LANGUAGE "English"
+
+Var TapFound
+
+; Sets $TapFound to 1 when a TAP-Windows6 adapter or its driver service exists.
+Function DetectTap
+  Push $0
+  Push $1
+  Push $2
+  StrCpy $TapFound 0
+  ClearErrors
+  ReadRegStr $0 HKLM "${TAP_SERVICE_KEY}" "ImagePath"
+  ${IfNot} ${Errors}
+    StrCpy $TapFound 1
+  ${EndIf}
+  StrCpy $1 0
+  ${Do}
+    EnumRegKey $0 HKLM "${NET_CLASS_KEY}" $1
+    ${If} $0 == ""
+      ${ExitDo}
+    ${EndIf}
+    ClearErrors
+    ReadRegStr $2 HKLM "${NET_CLASS_KEY}\$0" "ComponentId"
+    ${IfNot} ${Errors}
+    ${AndIf} $2 == "tap0901"
+      StrCpy $TapFound 1
+      ${ExitDo}
+    ${EndIf}
+    IntOp $1 $1 + 1
+  ${Loop}
+  Pop $2
+  Pop $1
+  Pop $0
+FunctionEnd
+
+Function .onInit
+  ${IfNot} ${RunningX64}
+    MessageBox MB_OK|MB_ICONSTOP "lanparty needs 64-bit Windows 10 or 11." /SD IDOK
+    Abort
+  ${EndIf}
+  SetRegView 64
+FunctionEnd
+
+Function un.onInit
+  SetRegView 64
+FunctionEnd
+
+Section "lanparty" SecMain
+  SectionIn RO
+  SetOutPath "$INSTDIR"
+  File "/oname=client.exe" "${CLIENT_EXE}"
+  WriteUninstaller "$INSTDIR\uninstall.exe"
+
+  SetShellVarContext all
+  CreateShortCut "$SMPROGRAMS\lanparty.lnk" "$INSTDIR\client.exe" "" "$INSTDIR\client.exe" 0 \
+    SW_SHOWNORMAL "" "Join a LAN party over the internet"
+
+  ; lanparty:// links open client.exe with the link as its argument.
+  WriteRegStr HKCR "lanparty" "" "URL:lanparty invite"
+  WriteRegStr HKCR "lanparty" "URL Protocol" ""
+  WriteRegStr HKCR "lanparty\DefaultIcon" "" '"$INSTDIR\client.exe",0'
+  WriteRegStr HKCR "lanparty\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+  ; .lanparty files (a text file holding the link) likewise.
+  WriteRegStr HKCR ".lanparty" "" "lanparty.invite"
+  WriteRegStr HKCR ".lanparty" "Content Type" "text/plain"
+  WriteRegStr HKCR "lanparty.invite" "" "lanparty invite"
+  WriteRegStr HKCR "lanparty.invite\DefaultIcon" "" '"$INSTDIR\client.exe",0'
+  WriteRegStr HKCR "lanparty.invite\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${PRODUCT}"
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "Publisher" "lanparty"
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayIcon" '"$INSTDIR\client.exe",0'
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr HKLM "${UNINSTALL_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
+  WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoModify" 1
+  WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
+SectionEnd
+
+Section "TAP-Windows6 adapter" SecTap
+  Call DetectTap
+  ${If} $TapFound == 1
+    DetailPrint "TAP-Windows6 is installed."
+    Return
+  ${EndIf}
+
+  ; An installer for it beside this one: OpenVPN's tap-windows-9.x.y.exe.
+  FindFirst $0 $1 "$EXEDIR\tap-windows-*.exe"
+  ${If} $1 != ""
+    DetailPrint "Installing TAP-Windows6 from $1..."
+    ExecWait '"$EXEDIR\$1" /S' $2
+    FindClose $0
+    Call DetectTap
+    ${If} $TapFound == 1
+      DetailPrint "TAP-Windows6 is installed."
+      Return
+    ${EndIf}
+    MessageBox MB_OK|MB_ICONEXCLAMATION "Installing TAP-Windows6 from $1 did not work (exit code $2). \
+      Run it yourself, then open your invite link again." /SD IDOK
+    Return
+  ${EndIf}
+  FindClose $0
+
+  MessageBox MB_OK|MB_ICONINFORMATION "lanparty needs the TAP-Windows6 virtual network adapter \
+    (from the OpenVPN project), which is not installed.$\r$\n$\r$\n\
+    Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
+    ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\n\
+    and install it, or put it next to this setup program and run setup again." /SD IDOK
+SectionEnd
+
+Section "Uninstall"
+  SetShellVarContext all
+  Delete "$SMPROGRAMS\lanparty.lnk"
+  Delete "$INSTDIR\client.exe"
+  Delete "$INSTDIR\uninstall.exe"
+  RMDir "$INSTDIR"
+
+  DeleteRegKey HKCR "lanparty"
+  DeleteRegKey HKCR "lanparty.invite"
+  ; Only our association: another program may have taken .lanparty since.
+  ReadRegStr $0 HKCR ".lanparty" ""
+  ${If} $0 == "lanparty.invite"
+    DeleteRegKey HKCR ".lanparty"
+  ${EndIf}
+  DeleteRegKey HKLM "${UNINSTALL_KEY}"
+  ; TAP-Windows6 stays: it has its own uninstaller and other VPNs use it.
+SectionEnd

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+#include "client-win-args.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "control.h"
+
+static const char *const client_win_mode_table[_CLIENT_WIN_MODE_MAX] = {
+        [CLIENT_WIN_MODE_GUI] = "gui",
+        [CLIENT_WIN_MODE_CLI] = "cli",
+        [CLIENT_WIN_MODE_HELP] = "help",
+        [CLIENT_WIN_MODE_VERSION] = "version",
+        [CLIENT_WIN_MODE_LIST_ADAPTERS] = "list-tap-adapters",
+};
+
+const char *client_win_mode_to_string(ClientWinMode m) {
+        return m >= 0 && m < _CLIENT_WIN_MODE_MAX ? client_win_mode_table[m] : NULL;
+}
+
+static int arg_error(char *error, size_t size, const char *format, ...) _printf_(3, 4);
+static int arg_error(char *error, size_t size, const char *format, ...) {
+        va_list ap;
+
+        if (error && size > 0) {
+                va_start(ap, format);
+                vsnprintf(error, size, format, ap);
+                va_end(ap);
+        }
+        return -EINVAL;
+}
+
+static bool ascii_prefix_nocase(const char *s, const char *prefix) {
+        for (; *prefix; s++, prefix++) {
+                char a = *s, b = *prefix;
+
+                if (a >= 'A' && a <= 'Z')
+                        a = (char) (a - 'A' + 'a');
+                if (a != b)
+                        return false;
+        }
+        return true;
+}
+
+/* Same rule as win_path_is_absolute() in platform-win.c, which this file
+ * cannot link: "X:\", "X:/" or a UNC path. */
+static bool path_is_absolute(const char *p) {
+        if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
+            (p[2] == '\\' || p[2] == '/'))
+                return true;
+        return (p[0] == '\\' && p[1] == '\\') || (p[0] == '/' && p[1] == '/');
+}
+
+typedef enum ArgOption {
+        ARG_HELP,
+        ARG_VERSION,
+        ARG_LIST,
+        ARG_CLI,
+        ARG_VERBOSE,
+        ARG_FRAME_DEVICE,
+        ARG_TAP_INSTANCE_ID,
+        ARG_NAME,
+        ARG_STATE_DIR,
+        _ARG_MAX,
+} ArgOption;
+
+static const struct {
+        const char *name;
+        char short_name;
+        bool has_value;
+} arg_options[_ARG_MAX] = {
+        [ARG_HELP] = { "help", 'h', false },
+        [ARG_VERSION] = { "version", 0, false },
+        [ARG_LIST] = { "list-tap-adapters", 0, false },
+        [ARG_CLI] = { "cli", 0, false },
+        [ARG_VERBOSE] = { "verbose", 'v', false },
+        [ARG_FRAME_DEVICE] = { "frame-device", 0, true },
+        [ARG_TAP_INSTANCE_ID] = { "tap-instance-id", 0, true },
+        [ARG_NAME] = { "name", 'n', true },
+        [ARG_STATE_DIR] = { "state-dir", 's', true },
+};
+
+/* Which option `arg` names; *ret_inline points after '=' for "--x=VALUE". */
+static int arg_lookup(const char *arg, const char **ret_inline) {
+        *ret_inline = NULL;
+        if (arg[0] == '-' && arg[1] == '-') {
+                const char *name = arg + 2, *eq = strchr(name, '=');
+                size_t len = eq ? (size_t) (eq - name) : strlen(name);
+
+                for (size_t i = 0; i < _ARG_MAX; i++)
+                        if (strlen(arg_options[i].name) == len && strncmp(arg_options[i].name, name, len) == 0) {
+                                *ret_inline = eq ? eq + 1 : NULL;
+                                return (int) i;
+                        }
+                return -ENOENT;
+        }
+        if (arg[0] == '-' && arg[1] != '\0' && arg[2] == '\0')
+                for (size_t i = 0; i < _ARG_MAX; i++)
+                        if (arg_options[i].short_name && arg_options[i].short_name == arg[1])
+                                return (int) i;
+        return -ENOENT;
+}
+
+static void mode_request(ClientWinArgs *a, ClientWinMode m, bool *have_exit_mode) {
+        if (*have_exit_mode)
+                return;
+        a->mode = m;
+        *have_exit_mode = true;
+}
+
+int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size) {
+        ClientWinArgs a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP };
+        bool have_exit_mode = false, cli = false, options_done = false;
+        const char *invite = NULL;
+
+        if (!ret || argc < 0 || (argc > 0 && !argv))
+                return -EINVAL;
+        if (error && error_size > 0)
+                error[0] = '\0';
+
+        for (int i = 1; i < argc; i++) {
+                const char *arg = argv[i], *value = NULL, *inline_value;
+                int o;
+
+                if (!arg)
+                        return arg_error(error, error_size, "Empty argument.");
+                if (options_done || arg[0] != '-' || arg[1] == '\0') {
+                        if (invite)
+                                return arg_error(error, error_size,
+                                                 "Too many arguments: expected one invite link or .lanparty file, "
+                                                 "got \"%.64s\" and \"%.64s\".",
+                                                 invite, arg);
+                        if (arg[0] == '\0')
+                                return arg_error(error, error_size, "The invite link is empty.");
+                        invite = arg;
+                        continue;
+                }
+                if (strcmp(arg, "--") == 0) {
+                        options_done = true;
+                        continue;
+                }
+
+                o = arg_lookup(arg, &inline_value);
+                if (o < 0)
+                        return arg_error(error, error_size, "Unknown option \"%.64s\" (see --help).", arg);
+                if (arg_options[o].has_value) {
+                        if (inline_value)
+                                value = inline_value;
+                        else if (i + 1 < argc && argv[i + 1])
+                                value = argv[++i];
+                        else
+                                return arg_error(error, error_size, "--%s needs a value.", arg_options[o].name);
+                } else if (inline_value)
+                        return arg_error(error, error_size, "--%s takes no value.", arg_options[o].name);
+
+                switch ((ArgOption) o) {
+                case ARG_HELP:
+                        mode_request(&a, CLIENT_WIN_MODE_HELP, &have_exit_mode);
+                        break;
+                case ARG_VERSION:
+                        mode_request(&a, CLIENT_WIN_MODE_VERSION, &have_exit_mode);
+                        break;
+                case ARG_LIST:
+                        mode_request(&a, CLIENT_WIN_MODE_LIST_ADAPTERS, &have_exit_mode);
+                        break;
+                case ARG_CLI:
+                        cli = true;
+                        break;
+                case ARG_VERBOSE:
+                        a.verbose = true;
+                        break;
+                case ARG_FRAME_DEVICE:
+                        if (strcmp(value, "tap") == 0)
+                                a.device_type = FRAME_DEVICE_TAP;
+                        else if (strcmp(value, "null") == 0)
+                                a.device_type = FRAME_DEVICE_NULL;
+                        else
+                                return arg_error(error, error_size,
+                                                 "--frame-device: expected \"tap\" or \"null\", got \"%.64s\".", value);
+                        break;
+                case ARG_TAP_INSTANCE_ID:
+                        /* A GUID or a connection name; tap-win.c matches it. */
+                        if (value[0] == '\0' || strlen(value) >= FRAME_DEVICE_NAME_MAX)
+                                return arg_error(error, error_size,
+                                                 "--tap-instance-id: an adapter GUID or connection name of 1 to %d "
+                                                 "bytes.",
+                                                 FRAME_DEVICE_NAME_MAX - 1);
+                        a.tap_instance_id = value;
+                        break;
+                case ARG_NAME:
+                        if (strlen(value) > LP_CONTROL_NAME_MAX || !control_text_is_valid(value, strlen(value)))
+                                return arg_error(error, error_size, "--name: at most %d bytes of printable UTF-8.",
+                                                 LP_CONTROL_NAME_MAX);
+                        a.name = value;
+                        break;
+                case ARG_STATE_DIR:
+                        if (!path_is_absolute(value))
+                                return arg_error(error, error_size,
+                                                 "--state-dir: needs an absolute path such as C:\\lanparty.");
+                        a.state_dir = value;
+                        break;
+                default:
+                        return arg_error(error, error_size, "Unhandled option.");
+                }
+        }
+
+        if (!have_exit_mode && cli) {
+                a.mode = CLIENT_WIN_MODE_CLI;
+                if (!invite)
+                        return arg_error(error, error_size, "--cli: missing the invite link (see --help).");
+        }
+        a.invite = invite;
+        *ret = a;
+        return 0;
+}
+
+InviteSource invite_source_classify(const char *arg) {
+        if (!arg)
+                return _INVITE_SOURCE_INVALID;
+        return ascii_prefix_nocase(arg, "lanparty:") ? INVITE_SOURCE_LINK : INVITE_SOURCE_FILE;
+}
+
+static bool is_space(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Trims [*start, *end) of white space and one pair of wrappers. */
+static void trim(const char **start, const char **end) {
+        const char *s = *start, *e = *end;
+
+        while (s < e && is_space(*s))
+                s++;
+        while (e > s && is_space(e[-1]))
+                e--;
+        if (e - s >= 2 && ((s[0] == '"' && e[-1] == '"') || (s[0] == '<' && e[-1] == '>') ||
+                           (s[0] == '\'' && e[-1] == '\''))) {
+                s++;
+                e--;
+                while (s < e && is_space(*s))
+                        s++;
+                while (e > s && is_space(e[-1]))
+                        e--;
+        }
+        *start = s;
+        *end = e;
+}
+
+static int copy_out(const char *s, size_t len, char *buf, size_t size) {
+        if (len == 0)
+                return -ENOMSG;
+        if (len >= size)
+                return -ENOBUFS;
+        memcpy(buf, s, len);
+        buf[len] = '\0';
+        return 0;
+}
+
+int invite_text_clean(const char *text, char *buf, size_t size) {
+        const char *s, *e;
+
+        if (!text || !buf || size == 0)
+                return -EINVAL;
+        s = text;
+        e = text + strlen(text);
+        trim(&s, &e);
+        return copy_out(s, (size_t) (e - s), buf, size);
+}
+
+int invite_from_file_data(const uint8_t *data, size_t len, char *buf, size_t size) {
+        char text[CLIENT_WIN_INVITE_FILE_MAX + 1];
+        size_t n = 0;
+        const char *p, *end;
+
+        if ((!data && len > 0) || !buf || size == 0)
+                return -EINVAL;
+        if (len > CLIENT_WIN_INVITE_FILE_MAX)
+                return -EFBIG;
+
+        if (len >= 2 && data[0] == 0xff && data[1] == 0xfe) {
+                /* UTF-16LE: a link is ASCII, so anything else is not one. */
+                if (len % 2 != 0)
+                        return -EBADMSG;
+                for (size_t i = 2; i < len; i += 2) {
+                        uint16_t u = (uint16_t) (data[i] | data[i + 1] << 8);
+
+                        if (u == 0 || u >= 0x80)
+                                return -EBADMSG;
+                        text[n++] = (char) u;
+                }
+        } else {
+                size_t i = 0;
+
+                if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
+                        i = 3;
+                for (; i < len; i++) {
+                        if (data[i] == 0)
+                                return -EBADMSG;
+                        text[n++] = (char) data[i];
+                }
+        }
+        text[n] = '\0';
+
+        for (p = text, end = text + n; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *line_end = nl ? nl : end, *s = p, *e = line_end;
+
+                p = nl ? nl + 1 : end;
+                trim(&s, &e);
+                if (s == e || *s == '#')
+                        continue;
+                if ((size_t) (e - s) < strlen("lanparty://") || !ascii_prefix_nocase(s, "lanparty://"))
+                        return -EBADMSG;
+                return copy_out(s, (size_t) (e - s), buf, size);
+        }
+        return -ENOMSG;
+}

@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: MIT
+# Shared by the client.exe tests under wine (sourced, not run): a temporary
+# directory, lanparty-relayd on loopback with a private bus, relay-test-peer
+# processes driven through FIFOs, and client.exe started under wine in
+# lanparty's own wine prefix (the one lanparty-wine, the meson
+# exe_wrapper, uses).
+#
+# The caller sets: wrapper (lanparty-wine), and for the relay parts
+# native (a native build directory with src/relayd/lanparty-relayd and
+# tests/relay-test-peer; tools/build-windows.sh passes it as
+# $LANPARTY_NATIVE_BUILD).
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() {
+        echo "FAIL: $*" >&2
+        local f
+        for f in "$tmp"/*.out "$tmp"/*.err; do
+                [ -s "$f" ] || continue
+                echo "--- $(basename "$f") (tail)" >&2
+                tail -n 25 "$f" >&2
+        done
+        exit 1
+}
+say() { echo "== $*"; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/lanparty-wine-test.XXXXXX")
+pids=()
+cleanup() {
+        local p
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        # The private prefix's wineserver (and its desktop) would outlive
+        # the display.
+        if [ -n "$wine_x11" ]; then timeout 20 wineserver -k 2>/dev/null || true; fi
+        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+# wait_for SECONDS COMMAND...: polls every 0.1 s.
+wait_for() {
+        local i n=$(($1 * 10))
+        shift
+        for ((i = 0; i < n; i++)); do
+                if "$@"; then return 0; fi
+                sleep 0.1
+        done
+        return 1
+}
+
+# ---- wine ----------------------------------------------------------------------
+
+# The wrapper carries the prefix it was made for ("${LANPARTY_WINEPREFIX:-/path}");
+# read it rather than guess, so these tests share that prefix.
+wine_setup() {
+        [ -x "$wrapper" ] || skip "no wine wrapper at $wrapper"
+        command -v wine >/dev/null || skip "wine is not installed"
+        WINEPREFIX=${LANPARTY_WINEPREFIX:-$(sed -n 's/^WINEPREFIX=\${LANPARTY_WINEPREFIX:-\(.*\)}$/\1/p' "$wrapper")}
+        [ -n "$WINEPREFIX" ] || fail "cannot read the wine prefix from $wrapper"
+        export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=d;mshtml=d"
+        "$wrapper" --init || fail "lanparty-wine --init failed"
+}
+
+# The same with a display: a private Xvfb and a wine prefix of its own
+# (WINEPREFIX-x11, made once), so the shared headless prefix's wineserver
+# and desktop are never tied to a display that goes away with the test.
+# Windows (client.exe's, and the hidden one its console face keeps for
+# WM_CLOSE) need a display under wine. The prefix's wineserver is ended
+# with the test.
+wine_setup_x11() {
+        wine_setup
+        command -v Xvfb >/dev/null || skip "Xvfb is not installed (Debian package xvfb)"
+        WINEPREFIX=$WINEPREFIX-x11
+        export WINEPREFIX
+        if [ ! -e "$WINEPREFIX/.lanparty-ready" ]; then
+                (
+                        flock 9
+                        if [ ! -e "$WINEPREFIX/.lanparty-ready" ]; then
+                                echo "creating wine prefix $WINEPREFIX (once)"
+                                rm -rf "$WINEPREFIX"
+                                env -u DISPLAY timeout 600 wineboot --init >/dev/null 2>&1 9>&- &&
+                                        env -u DISPLAY timeout 120 wine reg add 'HKCU\Software\Wine\WineDbg' \
+                                                /v ShowCrashDialog /t REG_DWORD /d 0 /f >/dev/null 2>&1 9>&- &&
+                                        timeout 120 wineserver --wait 9>&- &&
+                                        touch "$WINEPREFIX/.lanparty-ready"
+                        fi
+                ) 9>"$WINEPREFIX.lock"
+                [ -e "$WINEPREFIX/.lanparty-ready" ] || fail "could not create wine prefix $WINEPREFIX"
+        fi
+        Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
+        pids+=($!)
+        wait_for 20 test -s "$tmp/display" || fail "Xvfb did not start"
+        DISPLAY=:$(cat "$tmp/display")
+        export DISPLAY
+        wine_x11=1
+}
+wine_x11=
+
+# A Unix path as wine sees it (drive Z: is /).
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+
+# wine_close IMAGE: asks a program to quit the way Windows does (WM_CLOSE).
+wine_close() { timeout 30 wine taskkill /im "$1" >>"$tmp/taskkill.log" 2>&1 </dev/null || true; }
+
+# wine_bg NAME ARGS...: client.exe (or any program) under wine, headless;
+# output in $tmp/NAME.out and .err, its pid (the Windows process itself:
+# Debian's wine execs the loader) in WINE_PID.
+wine_bg() {
+        local name=$1
+        shift
+        if [ -n "$wine_x11" ]; then
+                wine "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        else
+                env -u DISPLAY -u WAYLAND_DISPLAY wine "$@" </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        fi
+        WINE_PID=$!
+        pids+=($WINE_PID)
+}
+
+# ---- relay and peers -----------------------------------------------------------------
+
+relay_setup() {
+        relayd=$native/src/relayd/lanparty-relayd
+        peer_bin=$native/tests/relay-test-peer
+        [ -x "$relayd" ] && [ -x "$peer_bin" ] ||
+                skip "needs a native build with lanparty-relayd and relay-test-peer (set LANPARTY_NATIVE_BUILD; tools/build-windows.sh --test does)"
+}
+
+bus=
+# A private bus when dbus-daemon and busctl are there: the relay's own view
+# of the room then backs up what the peers print.
+bus_start() {
+        command -v dbus-daemon >/dev/null && command -v busctl >/dev/null || return 0
+        local address="unix:path=$tmp/bus"
+        cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>$address</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+  </policy>
+</busconfig>
+CONF
+        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog >"$tmp/dbus.log" 2>&1 &
+        pids+=($!)
+        wait_for 10 test -S "$tmp/bus" || fail "dbus-daemon did not start"
+        bus=$address
+}
+prop() { timeout 10 busctl --address="$bus" get-property org.lanparty.Relay1 "$@"; }
+
+relayd_start() {
+        local attempt bus_args=()
+        echo tok-0123456789abcdef >"$tmp/tokens"
+        : >"$tmp/relayd.conf"
+        if [ -n "$bus" ]; then
+                bus_args=(--bus-address "$bus")
+        fi
+        for attempt in 1 2 3 4 5; do
+                port=$((20000 + RANDOM % 40000))
+                : >"$tmp/relayd.err"
+                # Without --bus-address a missing system bus only disables
+                # D-Bus; point it at nothing so the machine's bus is left alone.
+                DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" "$relayd" --config "$tmp/relayd.conf" \
+                        --listen "127.0.0.1:$port" --dev-cert-dir "$tmp/cert" --state-dir "$tmp/state" \
+                        --gateway-token-file "$tmp/tokens" "${bus_args[@]}" </dev/null 2>"$tmp/relayd.err" &
+                relayd_pid=$!
+                if wait_for 10 grep -q "running" "$tmp/relayd.err"; then
+                        pids+=($relayd_pid)
+                        break
+                fi
+                kill $relayd_pid 2>/dev/null || true
+                wait $relayd_pid 2>/dev/null || true
+                grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start"
+                relayd_pid=
+        done
+        [ -n "$relayd_pid" ] || fail "no free port for relayd"
+        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        [ ${#pin} = 43 ] || fail "no pin in the relay's log"
+        # relay-test-peer's default room key: 32 bytes of 0x42 ('B').
+        key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+        invite="lanparty://127.0.0.1:$port/party?k=$key&pin=$pin"
+}
+
+# peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE.
+# A sleeping writer keeps its FIFO open, so the script holds no descriptor
+# that wine (or the wineserver it starts) could inherit.
+peer() {
+        local name=$1
+        shift
+        mkfifo "$tmp/$name.in"
+        sleep 100000 >"$tmp/$name.in" &
+        pids+=($!)
+        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" "$@" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+}
+cmd() { printf '%s\n' "$2" >"$tmp/$1.in"; }
+has() { grep -qF -- "$2" "$tmp/$1.out" 2>/dev/null; }
+expect() { wait_for "${3:-20}" has "$1" "$2" || fail "$1 did not print '$2'"; }

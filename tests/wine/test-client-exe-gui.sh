@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# client.exe's window under wine on a private Xvfb: started the way the
+# lanparty:// URL handler starts it (the invite as the only argument, plus
+# --frame-device null), it must join lanparty-relayd (relay-test-peer is
+# the gateway), paint its lights, and leave the room cleanly when the
+# Leave button is pressed (xdotool sends the key press through X).
+# The screenshot is kept as SCREENSHOT (a test artifact) and checked: not
+# blank, and showing the relay and gateway lights in green.
+#
+# Usage: test-client-exe-gui.sh LANPARTY-WINE CLIENT.EXE SCREENSHOT.png
+# Needs $LANPARTY_NATIVE_BUILD (a native build directory); skips (77) without.
+set -euo pipefail
+
+wrapper=$(realpath "$1")
+client=$(realpath "$2")
+shot=$(realpath -m "$3")
+native=${LANPARTY_NATIVE_BUILD:-}
+[ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
+native=$(realpath "$native")
+. "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+
+command -v import >/dev/null && command -v convert >/dev/null || skip "ImageMagick is not installed"
+command -v xdotool >/dev/null || skip "xdotool is not installed"
+wine_setup_x11
+relay_setup
+relayd_start
+
+say "the party's gateway opens the room"
+peer gw --role gateway --mac 00:11:22:33:44:01 --token tok-0123456789abcdef --name party-gw
+expect gw "welcome 1 "
+
+say "client.exe opens its window and joins"
+wine_bg client "$client" --frame-device null --name guiplayer --state-dir "$(winpath "$tmp/state-win")" "$invite"
+client_pid=$WINE_PID
+expect gw "client" 60
+grep -q "joined 2 client .* guiplayer" "$tmp/gw.out" || fail "the gateway did not see guiplayer join"
+
+# The worker posts the lights at the next tick; give the window a moment.
+green=0
+for i in $(seq 1 30); do
+        sleep 0.5
+        import -display "$DISPLAY" -window root "$tmp/shot.png" 2>>"$tmp/import.err" || continue
+        # The relay and gateway lights use RGB(34,177,76) (gui-win.c).
+        green=$(convert "$tmp/shot.png" -fill black +opaque "rgb(34,177,76)" -fill white -opaque "rgb(34,177,76)" \
+                -format '%[fx:int(mean*w*h+0.5)]' info:)
+        [ "$green" -ge 40 ] && break
+done
+mkdir -p "$(dirname "$shot")"
+cp "$tmp/shot.png" "$shot"
+echo "screenshot: $shot"
+colors=$(identify -format '%k' "$shot")
+echo "distinct colours: $colors, green light pixels: $green"
+[ "$colors" -ge 16 ] || fail "the screenshot looks blank ($colors colours)"
+[ "$green" -ge 40 ] || fail "no green status light in the screenshot"
+
+say "pressing Leave leaves the room"
+# The Leave button has the keyboard focus; space presses it, as a player
+# tabbing to it would. (wine's taskkill does not deliver WM_CLOSE here.)
+win=$(xdotool search --sync --onlyvisible --name "lanparty - party" | head -1)
+[ -n "$win" ] || fail "cannot find the window on the display"
+xdotool windowfocus --sync "$win" key --window "$win" space
+expect gw "left 2 client" 20
+grep -q "left 2 client .* quit" "$tmp/gw.out" || fail "the gateway saw the player leave for another reason: $(grep left "$tmp/gw.out")"
+rc=0
+timeout 30 tail --pid="$client_pid" -f /dev/null || fail "client.exe did not exit after leaving"
+wait "$client_pid" || rc=$?
+[ "$rc" = 0 ] || fail "client.exe exited with $rc after leaving"
+
+echo "PASS: client.exe's window joined, showed green lights and left cleanly"

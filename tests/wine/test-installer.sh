@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The NSIS installer under wine, silently (/S): client.exe lands in
+# Program Files\lanparty, the lanparty:// scheme and the .lanparty type
+# point at it, Add/Remove Programs lists it, the installed client.exe
+# runs; then the uninstaller removes all of it. Wine has no TAP-Windows6,
+# so the TAP section takes its "tell the player" path (no dialog in /S).
+#
+# Usage: test-installer.sh LANPARTY-WINE SETUP.EXE
+# Skips (77) without wine32: NSIS installers are 32-bit programs.
+set -euo pipefail
+
+wrapper=$(realpath "$1")
+setup=$(realpath "$2")
+. "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+
+# NSIS makes 32-bit installers; Debian's wine64 alone cannot run them.
+[ "$(dpkg-query -W -f='${db:Status-Abbrev}' wine32:i386 2>/dev/null)" = "ii " ] ||
+        skip "the NSIS installer is a 32-bit program: needs wine32:i386 (dpkg --add-architecture i386)"
+wine_setup
+# Not the shared prefix the unit tests use: installing changes it.
+WINEPREFIX=$WINEPREFIX-x11
+export WINEPREFIX
+[ -e "$WINEPREFIX/.lanparty-ready" ] || skip "no $WINEPREFIX yet (the client-exe-gui test makes it)"
+w() { env -u DISPLAY timeout 120 wine "$@" </dev/null; }
+reg_value() { w reg query "$1" ${2:+/v "$2"} ${2:-/ve} 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p' | head -1; }
+
+say "silent install"
+w "$setup" /S
+pf=$(w cmd /c 'echo %ProgramW6432%' | tr -d '\r')
+unix_pf=$(w winepath -u "$pf\\lanparty" | tr -d '\r')
+[ -f "$unix_pf/client.exe" ] || fail "no client.exe in $unix_pf"
+[ -f "$unix_pf/uninstall.exe" ] || fail "no uninstall.exe in $unix_pf"
+
+say "URL scheme, file type, Add/Remove Programs"
+cmdline=$(reg_value 'HKCR\lanparty\shell\open\command')
+[[ $cmdline == *'\lanparty\client.exe" "%1"' ]] || fail "lanparty:// command: '$cmdline'"
+w reg query 'HKCR\lanparty' /v "URL Protocol" >/dev/null 2>&1 || fail "no URL Protocol value"
+[ "$(reg_value 'HKCR\.lanparty')" = lanparty.invite ] || fail ".lanparty type: '$(reg_value 'HKCR\.lanparty')'"
+cmdline=$(reg_value 'HKCR\lanparty.invite\shell\open\command')
+[[ $cmdline == *'\lanparty\client.exe" "%1"' ]] || fail ".lanparty command: '$cmdline'"
+key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty'
+[ "$(reg_value "$key" DisplayName)" = lanparty ] || fail "not in Add/Remove Programs"
+[ -n "$(reg_value "$key" UninstallString)" ] || fail "no UninstallString"
+
+say "the installed client.exe runs"
+w "$pf\\lanparty\\client.exe" --version >"$tmp/version.out" 2>&1 || fail "installed client.exe --version failed"
+grep -q "lanparty client.exe" "$tmp/version.out" || fail "installed client.exe: $(cat "$tmp/version.out")"
+
+say "silent uninstall"
+# The uninstaller copies itself away and returns at once; _?= keeps it in place.
+w "$unix_pf/uninstall.exe" /S "_?=$pf\\lanparty"
+rm -f "$unix_pf/uninstall.exe"
+[ ! -e "$unix_pf/client.exe" ] || fail "client.exe left behind"
+w reg query 'HKCR\lanparty' >/dev/null 2>&1 && fail "lanparty:// still registered"
+w reg query "$key" >/dev/null 2>&1 && fail "still in Add/Remove Programs"
+rmdir "$unix_pf" 2>/dev/null || true
+
+echo "PASS: the installer installs, registers lanparty:// and .lanparty, and uninstalls"
