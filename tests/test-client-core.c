@@ -24,18 +24,15 @@
 #include "frame-device.h"
 #include "log.h"
 #include "quic-server.h"
+#include "quic-test-net.h"
 #include "test-util.h"
 
-#define SEC QUIC_NS_PER_SEC
-#define MSEC (QUIC_NS_PER_SEC / 1000)
-#define LATENCY (5 * MSEC)
 #define NET_QUEUE_MAX 4096
-#define PKT_MAX 2048
 #define MAX_CLIENTS 4
 #define ROOM_MTU 1300
 
 static char state_dir[] = "/tmp/test-client-core-XXXXXX";
-static char cert_path[128], key_path[128];
+static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
 static uint8_t pin[CERT_PIN_SIZE];
 static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
 static const uint8_t reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
@@ -192,21 +189,13 @@ static size_t frame_udp4(uint8_t *buf, const MacAddr *dst, const MacAddr *src, u
 
 /* ---- network ----------------------------------------------------------------------- */
 
-typedef struct Pkt {
-        QuicAddr from, to;
-        uint64_t at;
-        size_t len;
-        uint8_t data[PKT_MAX];
-} Pkt;
-
 typedef struct TestClient TestClient;
 
 typedef struct Net {
         uint64_t now;
-        Pkt *q;
-        size_t head, count;
-        bool blackhole;
+        TestNet wire;
         QuicAddr relay_addr;
+        TestNetPort relay_port;
         TestRelay *relay;
         TestClient *clients[MAX_CLIENTS];
         size_t n_clients;
@@ -218,6 +207,7 @@ typedef struct Net {
 struct TestClient {
         Net *net;
         QuicAddr addr;
+        TestNetPort port;
         ClientCore *core;
         FrameDevice *device;
         FakeTap *tap;
@@ -231,44 +221,6 @@ struct TestClient {
         SessionEnd last_end;
         uint64_t last_retry_in;
 };
-
-static void addr4(QuicAddr *a, const char *ip, uint16_t port) {
-        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-
-        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
-        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
-}
-
-static void net_push(Net *n, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
-                     const uint8_t *data, size_t len) {
-        Pkt *p;
-
-        CHECK(len <= PKT_MAX);
-        if (n->blackhole)
-                return;
-        CHECK(n->count < NET_QUEUE_MAX);
-        p = &n->q[(n->head + n->count) % NET_QUEUE_MAX];
-        p->from = *from;
-        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
-        p->at = n->now + LATENCY;
-        p->len = len;
-        memcpy(p->data, data, len);
-        n->count++;
-}
-
-static int client_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                       const uint8_t *data, size_t len) {
-        TestClient *c = userdata;
-        net_push(c->net, &c->addr, remote, remote_len, data, len);
-        return 0;
-}
-
-static int relay_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                      const uint8_t *data, size_t len) {
-        Net *n = userdata;
-        net_push(n, &n->relay_addr, remote, remote_len, data, len);
-        return 0;
-}
 
 static void on_gateway_frame(TestRelay *r, uint16_t from, const uint8_t *frame, size_t len, void *userdata) {
         Net *n = userdata;
@@ -287,8 +239,8 @@ static void relay_start(Net *n, bool virtual_gateway) {
                 .room_mtu = ROOM_MTU,
                 .virtual_gateway = virtual_gateway,
                 .reset_secret = reset_secret,
-                .send = relay_send,
-                .send_userdata = n,
+                .send = test_net_send,
+                .send_userdata = &n->relay_port,
                 .gateway_frame = on_gateway_frame,
                 .userdata = n,
         };
@@ -304,9 +256,9 @@ static void relay_vanish(Net *n) {
 
 static void net_init(Net *n, bool virtual_gateway) {
         *n = (Net) { .now = SEC };
-        n->q = calloc(NET_QUEUE_MAX, sizeof(Pkt));
-        CHECK(n->q);
-        addr4(&n->relay_addr, "10.0.0.1", 443);
+        test_net_init(&n->wire, &n->now, NET_QUEUE_MAX);
+        test_addr4(&n->relay_addr, "10.0.0.1", 443);
+        n->relay_port = (TestNetPort) { &n->wire, &n->relay_addr };
         relay_start(n, virtual_gateway);
 }
 
@@ -322,7 +274,7 @@ static void net_done(Net *n) {
         for (size_t i = 0; i < n->n_clients; i++)
                 test_client_free(n->clients[i]);
         test_relay_free(n->relay);
-        free(n->q);
+        test_net_done(&n->wire);
 }
 
 static TestClient *client_by_addr(Net *n, const QuicAddr *a) {
@@ -332,7 +284,19 @@ static TestClient *client_by_addr(Net *n, const QuicAddr *a) {
         return NULL;
 }
 
-static void net_deliver(Net *n, Pkt *p) {
+static uint64_t net_get_expiry(void *net) {
+        Net *n = net;
+        uint64_t next = UINT64_MAX;
+
+        if (n->relay)
+                next = test_relay_get_expiry(n->relay);
+        for (size_t i = 0; i < n->n_clients; i++)
+                next = MIN(next, client_core_get_expiry(n->clients[i]->core));
+        return next;
+}
+
+static void net_deliver(void *net, const TestPacket *p) {
+        Net *n = net;
         TestClient *c;
 
         if (quic_addr_equal(&p->to, &n->relay_addr)) {
@@ -347,44 +311,27 @@ static void net_deliver(Net *n, Pkt *p) {
         CHECK(client_core_write(c->core, n->now) >= 0);
 }
 
-typedef bool (*NetCond)(Net *n, void *userdata);
+static void net_handle_expiry(void *net) {
+        Net *n = net;
+
+        if (n->relay && test_relay_get_expiry(n->relay) <= n->now)
+                CHECK(test_relay_handle_expiry(n->relay, n->now) >= 0);
+        for (size_t i = 0; i < n->n_clients; i++) {
+                TestClient *c = n->clients[i];
+                if (client_core_get_expiry(c->core) <= n->now)
+                        (void) client_core_handle_expiry(c->core, n->now);
+        }
+}
+
+static const TestNetOps net_ops = {
+        .get_expiry = net_get_expiry,
+        .deliver = net_deliver,
+        .handle_expiry = net_handle_expiry,
+};
 
 /* Runs for at most `duration` virtual ns or until cond holds. */
-static bool net_run(Net *n, uint64_t duration, NetCond cond, void *userdata) {
-        uint64_t end = n->now + duration;
-
-        for (;;) {
-                uint64_t next = UINT64_MAX;
-
-                if (cond && cond(n, userdata))
-                        return true;
-                if (n->count > 0)
-                        next = n->q[n->head].at;
-                if (n->relay)
-                        next = MIN(next, test_relay_get_expiry(n->relay));
-                for (size_t i = 0; i < n->n_clients; i++)
-                        next = MIN(next, client_core_get_expiry(n->clients[i]->core));
-                if (next > end) {
-                        n->now = end;
-                        return cond ? cond(n, userdata) : true;
-                }
-                if (next > n->now)
-                        n->now = next;
-
-                while (n->count > 0 && n->q[n->head].at <= n->now) {
-                        Pkt p = n->q[n->head];
-                        n->head = (n->head + 1) % NET_QUEUE_MAX;
-                        n->count--;
-                        net_deliver(n, &p);
-                }
-                if (n->relay && test_relay_get_expiry(n->relay) <= n->now)
-                        CHECK(test_relay_handle_expiry(n->relay, n->now) >= 0);
-                for (size_t i = 0; i < n->n_clients; i++) {
-                        TestClient *c = n->clients[i];
-                        if (client_core_get_expiry(c->core) <= n->now)
-                                (void) client_core_handle_expiry(c->core, n->now);
-                }
-        }
+static bool net_run(Net *n, uint64_t duration, TestNetCond cond, void *userdata) {
+        return test_net_run(&n->wire, duration, &net_ops, n, cond, userdata);
 }
 
 static void net_settle(Net *n) {
@@ -440,7 +387,8 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
         CHECK(c && n->n_clients < MAX_CLIENTS);
         c->net = n;
         snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
-        addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
+        test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
+        c->port = (TestNetPort) { &n->wire, &c->addr };
         c->mac = (MacAddr) { { 0x02, 0x00, 0x00, 0x00, 0x00, o->mac_last ? o->mac_last : (uint8_t) (n->n_clients + 1) } };
         snprintf(tap, sizeof tap, "lp%zu", n->n_clients);
         CHECK(frame_device_open(FRAME_DEVICE_TAP, tap, &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device) == 0);
@@ -455,9 +403,9 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
                 .mac = c->mac,
                 .device = c->device,
                 .quic = { .trace = getenv("QUIC_TRACE") != NULL },
-                .callbacks = { .send = client_send, .connect = on_connect, .event = on_event },
+                .callbacks = { .send = test_net_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
-                .send_userdata = c,
+                .send_userdata = &c->port,
         };
         memcpy(cfg.invite.room_key, o->key ? o->key : room_key, LP_ROOM_KEY_SIZE);
         memcpy(cfg.invite.pin, o->pin ? o->pin : pin, LP_SPKI_PIN_SIZE);
@@ -468,15 +416,15 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
         return c;
 }
 
-static bool cond_phase_joined(Net *n, void *userdata) {
+static bool cond_phase_joined(void *net, void *userdata) {
         return client_core_get_phase(((TestClient *) userdata)->core) == CLIENT_PHASE_JOINED;
 }
 
-static bool cond_done(Net *n, void *userdata) {
+static bool cond_done(void *net, void *userdata) {
         return client_core_is_done(((TestClient *) userdata)->core);
 }
 
-static bool cond_waiting(Net *n, void *userdata) {
+static bool cond_waiting(void *net, void *userdata) {
         return client_core_get_phase(((TestClient *) userdata)->core) == CLIENT_PHASE_WAITING;
 }
 
@@ -515,7 +463,7 @@ static void test_new_invalid(void) {
                 .invite = { .host = "relay.example.org", .port = 443, .room = "party" },
                 .mac = mac,
                 .device = dev,
-                .callbacks = { .send = client_send, .connect = on_connect },
+                .callbacks = { .send = test_net_send, .connect = on_connect },
         };
         ClientCoreConfig bad;
 
@@ -913,7 +861,7 @@ static void test_reconnect_relay_restart(void) {
 
         /* Now the relay goes silent (the path died): idle timeout, then
          * attempts that fail until it answers again. */
-        n.blackhole = true;
+        n.wire.blackhole = true;
         relay_vanish(&n);
         CHECK(net_run(&n, 40 * SEC, cond_waiting, c));
         CHECK_EQ_INT(c->n_events[CLIENT_EVENT_DISCONNECTED], 2);
@@ -922,7 +870,7 @@ static void test_reconnect_relay_restart(void) {
         CHECK(c->n_connects >= 4);
         d = diag(c);
         CHECK(d.attempt >= 2);
-        n.blackhole = false;
+        n.wire.blackhole = false;
         relay_start(&n, true);
         CHECK(net_run(&n, 60 * SEC, cond_phase_joined, c));
         CHECK_EQ_INT(diag(c).attempt, 0);
@@ -984,7 +932,7 @@ static void test_stop_twice(void) {
         net_init(&n, true);
         c = client_add(&n, &(ClientOpts) { 0 });
         client_join(&n, c);
-        n.blackhole = true; /* the relay never confirms */
+        n.wire.blackhole = true; /* the relay never confirms */
         CHECK(client_core_stop(c->core, n.now) == 0);
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_LEAVING);
         CHECK(client_core_stop(c->core, n.now) == 0);
@@ -1094,24 +1042,12 @@ static void test_relay_disconnects(void) {
         net_done(&n);
 }
 
-static void cleanup_state_dir(void) {
-        char p[256];
-
-        snprintf(p, sizeof p, "%s/%s", state_dir, CERT_FILE_NAME);
-        (void) unlink(p);
-        snprintf(p, sizeof p, "%s/%s", state_dir, KEY_FILE_NAME);
-        (void) unlink(p);
-        (void) rmdir(state_dir);
-}
-
 int main(void) {
         const char *level = getenv("LANPARTY_LOG_LEVEL");
 
         log_set_max_level(level && log_level_from_string(level) >= 0 ? log_level_from_string(level) : LOG_WARNING);
         CHECK(mkdtemp(state_dir));
-        snprintf(cert_path, sizeof cert_path, "%s/" CERT_FILE_NAME, state_dir);
-        snprintf(key_path, sizeof key_path, "%s/" KEY_FILE_NAME, state_dir);
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "10.0.0.1", pin), 1);
+        test_cert_make(state_dir, "10.0.0.1", cert_path, key_path, pin);
 
         RUN(test_new_invalid);
         RUN(test_names);
@@ -1127,6 +1063,6 @@ int main(void) {
         RUN(test_waiting_for_gateway);
         RUN(test_relay_disconnects);
 
-        cleanup_state_dir();
+        test_cert_remove(state_dir, NULL);
         return 0;
 }

@@ -17,8 +17,8 @@
 # $GATEWAYD_TEST_WRAPPER, if set, runs the gateway under it (e.g.
 # "valgrind --error-exitcode=1 --leak-check=full"); it must still exit 0.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root for a network namespace"
 for tool in ip unshare python3 dbus-daemon busctl setpriv; do
         command -v $tool >/dev/null || skip "$tool is not installed"
@@ -35,36 +35,15 @@ relayd=$(realpath "$2")
 peer_bin=$(realpath "$3")
 srcdir=$(realpath "$4")
 
-tmp=$(mktemp -d /tmp/test-gatewayd-netns.XXXXXX)
+test_tmp test-gatewayd-netns
 chmod 755 "$tmp"
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
 
-fail() {
-        echo "FAIL: $*" >&2
+fail_hook() {
         for f in gatewayd.err relayd.err lan.log notify.log; do
                 echo "--- $f (tail)" >&2
                 tail -n 30 "$tmp/$f" >&2 2>/dev/null || true
         done
-        exit 1
 }
-
-# wait_for CMD...: retries CMD for up to 10 s (WAIT seconds if set).
-wait_for() {
-        local i n=$((${WAIT:-10} * 10))
-        for ((i = 0; i < n; i++)); do
-                if "$@"; then return 0; fi
-                sleep 0.1
-        done
-        return 1
-}
-expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
-expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
 
 # ---- the LAN ----
 ip link set lo up
@@ -118,26 +97,7 @@ lan_has() { grep -qE -- "$1" "$tmp/lan.log"; }
 lan_count() { grep -cE -- "$1" "$tmp/lan.log" || true; }
 
 # ---- the bus ----
-address="unix:path=$tmp/bus"
-cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-  <include>$srcdir/dbus/org.lanparty.Gateway1.conf</include>
-</busconfig>
-CONF
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
-pids+=($!)
-wait_for test -S "$tmp/bus" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
-bus() { timeout 10 busctl --address="$address" "$@"; }
+test_bus_start "$srcdir/dbus/org.lanparty.Gateway1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
 NAME=org.lanparty.Gateway1.lan0
 G=/org/lanparty/Gateway1
 M=org.lanparty.Gateway1.Manager
@@ -152,25 +112,8 @@ has_drop() { local n; n=$(drop_count "$1"); [ -n "$n" ] && [ "$n" -ge "${2:-1}" 
 token=tok-0123456789abcdef
 echo "$token" >"$tmp/tokens"
 : >"$tmp/relayd.conf"
+relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/relay" --gateway-token-file "$tmp/tokens")
 port=
-start_relayd() {
-        local attempt
-        for attempt in 1 2 3 4 5; do
-                [ -n "$port" ] && [ "${1:-}" = same-port ] || port=$((20000 + RANDOM % 40000))
-                : >"$tmp/relayd.err"
-                "$relayd" --config "$tmp/relayd.conf" --listen "127.0.0.1:$port" --state-dir "$tmp/relay" \
-                        --gateway-token-file "$tmp/tokens" 2>"$tmp/relayd.err" &
-                relayd_pid=$!
-                if wait_for grep -q "running" "$tmp/relayd.err"; then
-                        pids+=($relayd_pid)
-                        return 0
-                fi
-                kill $relayd_pid 2>/dev/null || true
-                wait $relayd_pid 2>/dev/null || true
-                grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start: $(cat "$tmp/relayd.err")"
-        done
-        fail "no free port for relayd"
-}
 start_relayd
 pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
 [ ${#pin} = 43 ] || fail "relayd logged no certificate pin: $(cat "$tmp/relayd.err")"

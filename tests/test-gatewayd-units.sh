@@ -8,6 +8,7 @@
 #
 # Usage: test-gatewayd-units.sh GATEWAYD SOURCE_ROOT
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 gatewayd=$(realpath "$1")
 srcdir=$(realpath "$2")
@@ -16,19 +17,10 @@ policy=$srcdir/polkit/org.lanparty.gateway.policy
 buspolicy=$srcdir/dbus/org.lanparty.Gateway1.conf
 max_exposure=2.0
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 
-tmp=$(mktemp -d /tmp/test-gatewayd-units.XXXXXX)
-dbus_pid=
-cleanup() {
-        [ -z "$dbus_pid" ] || kill "$dbus_pid" 2>/dev/null || true
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
+test_tmp test-gatewayd-units
 
 echo "== unit settings"
 for setting in Type=notify User=lanparty Group=lanparty 'StateDirectory=lanparty-gatewayd/%I' \
@@ -43,15 +35,9 @@ grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser= (the bu
 # The daemon reads /etc/lanparty/gatewayd-IFACE.conf by itself.
 "$gatewayd" --help | grep -qF 'gatewayd-IFACE.conf' || fail "--help does not mention the per-interface config file"
 
-echo "== systemd-analyze security"
 # An instance, as systemctl would load it.
 cp "$unit" "$tmp/lanparty-gatewayd@eth0.service"
-out=$(systemd-analyze security --offline=true --no-pager "$tmp/lanparty-gatewayd@eth0.service" 2>&1) || true
-score=$(sed -n 's/.*Overall exposure level for lanparty-gatewayd@eth0.service: \([0-9][0-9.]*\).*/\1/p' <<<"$out")
-[ -n "$score" ] || fail "no exposure level in: $out"
-echo "exposure level $score (at most $max_exposure)"
-awk -v s="$score" -v max="$max_exposure" 'BEGIN { exit !(s + 0 <= max + 0) }' ||
-        fail "exposure level $score is above $max_exposure: $out"
+check_exposure "$tmp/lanparty-gatewayd@eth0.service" "$max_exposure"
 
 echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: only the
@@ -67,20 +53,7 @@ rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -v '/usr
         grep -v '^$' || true)
 [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 
-echo "== polkit action"
-dtd=/usr/share/polkit-1/policyconfig-1.dtd
-if [ -f "$dtd" ]; then
-        xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy does not validate against $dtd"
-else
-        echo "$dtd missing: checking well-formedness only"
-        xmllint --noout "$policy" || fail "$policy is not well-formed"
-fi
-[ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = org.lanparty.gateway.invite ] ||
-        fail "action id is not org.lanparty.gateway.invite"
-[ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
-        unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
-grep -q '"org.lanparty.gateway.invite"' "$srcdir/src/gatewayd/gatewayd-bus.h" ||
-        fail "the daemon does not ask for the action the policy defines"
+check_polkit_action "$policy" org.lanparty.gateway.invite "$srcdir/src/gatewayd/gatewayd-bus.h"
 
 echo "== D-Bus policy"
 xmllint --noout "$buspolicy" || fail "$buspolicy is not well-formed"
@@ -94,27 +67,7 @@ grep -q 'GATEWAY_BUS_NAME_PREFIX "org.lanparty.Gateway1"' "$srcdir/src/gatewayd/
 if command -v dbus-daemon >/dev/null && command -v setpriv >/dev/null && command -v dbus-send >/dev/null &&
         [ "$(id -u)" = 0 ]; then
         chmod 755 "$tmp"
-        address="unix:path=$tmp/bus"
-        cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-  <include>$buspolicy</include>
-</busconfig>
-CONF
-        # dbus-daemon parses our policy here: a typo fails the start.
-        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
-        dbus_pid=$!
-        for ((i = 0; i < 100; i++)); do [ -S "$tmp/bus" ] && break; sleep 0.1; done
-        [ -S "$tmp/bus" ] || fail "dbus-daemon rejected the policy: $(cat "$tmp/dbus.err")"
+        test_bus_start "$buspolicy" || fail "dbus-daemon rejected the policy: $(cat "$tmp/dbus.err")"
         request() {
                 timeout 10 setpriv --reuid="$1" --regid="$1" --clear-groups dbus-send --bus="$address" --print-reply \
                         --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.RequestName \

@@ -18,11 +18,9 @@
 #include "log.h"
 #include "quic-server.h"
 #include "quic.h"
+#include "quic-test-net.h"
 #include "test-util.h"
 
-#define SEC QUIC_NS_PER_SEC
-#define MSEC (QUIC_NS_PER_SEC / 1000)
-#define LATENCY (5 * MSEC)
 #define NET_QUEUE_MAX 8192
 #define MAX_CLIENTS 8
 #define MAX_SPEERS 32
@@ -33,14 +31,8 @@
 static char state_dir[] = "/tmp/test-quic-XXXXXX";
 static char state_dir2[64];
 static uint8_t pin[CERT_PIN_SIZE], pin2[CERT_PIN_SIZE];
-static char cert_path[128], key_path[128], cert2_path[128], key2_path[128];
-
-typedef struct Pkt {
-        QuicAddr from, to;
-        uint64_t at;
-        size_t len;
-        uint8_t data[PKT_MAX];
-} Pkt;
+static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
+static char cert2_path[TEST_CERT_PATH_MAX], key2_path[TEST_CERT_PATH_MAX];
 
 typedef struct Net Net;
 
@@ -48,6 +40,7 @@ typedef struct Client {
         Net *net;
         QuicConn *conn;
         QuicAddr addr;
+        TestNetPort port;
         bool handshake;
         bool closed;
         bool free_on_close;
@@ -78,14 +71,11 @@ typedef struct SPeer {
 struct Net {
         uint32_t magic;
         uint64_t now;
-        Pkt *q;
-        size_t head, count;
-        bool blackhole;
-        size_t max_udp_sent;
-        uint64_t n_sent;
+        TestNet wire;
 
         QuicServer *server;
         QuicAddr server_addr;
+        TestNetPort server_port;
         bool server_echo_control; /* echo control bytes back */
         bool server_echo_dgram;
 
@@ -96,46 +86,6 @@ struct Net {
         unsigned server_closed_unattached;
         QuicCloseInfo server_last_unattached;
 };
-
-static void addr4(QuicAddr *a, const char *ip, uint16_t port) {
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-
-        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
-        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
-}
-
-static void net_push(Net *n, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
-                     const uint8_t *data, size_t len) {
-        Pkt *p;
-
-        CHECK(len <= QUIC_MAX_UDP_PAYLOAD);
-        n->max_udp_sent = MAX(n->max_udp_sent, len);
-        n->n_sent++;
-        if (n->blackhole)
-                return;
-        CHECK(n->count < NET_QUEUE_MAX);
-        p = &n->q[(n->head + n->count) % NET_QUEUE_MAX];
-        p->from = *from;
-        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
-        p->at = n->now + LATENCY;
-        p->len = len;
-        memcpy(p->data, data, len);
-        n->count++;
-}
-
-static int client_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                       const uint8_t *data, size_t len) {
-        Client *c = userdata;
-        net_push(c->net, &c->addr, remote, remote_len, data, len);
-        return 0;
-}
-
-static int server_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                       const uint8_t *data, size_t len) {
-        Net *n = userdata;
-        net_push(n, &n->server_addr, remote, remote_len, data, len);
-        return 0;
-}
 
 static void append(uint8_t **buf, size_t *len, const uint8_t *data, size_t n) {
         *buf = realloc(*buf, *len + n + 1);
@@ -250,9 +200,9 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
 
         *n = (Net){.magic = NET_MAGIC, .now = SEC};
-        n->q = calloc(NET_QUEUE_MAX, sizeof *n->q);
-        CHECK(n->q);
-        addr4(&n->server_addr, "10.0.0.1", 443);
+        test_net_init(&n->wire, &n->now, NET_QUEUE_MAX);
+        test_addr4(&n->server_addr, "10.0.0.1", 443);
+        n->server_port = (TestNetPort) { &n->wire, &n->server_addr };
 
         CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
         QuicServerConfig cfg = {
@@ -261,14 +211,14 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 .local = n->server_addr,
                 .max_connections = max_connections,
                 .callbacks = {
-                        .send = server_send,
+                        .send = test_net_send,
                         .handshake_completed = server_handshake,
                         .control_received = server_control,
                         .datagram_received = server_dgram,
                         .closed = server_closed_dispatch,
                 },
                 .userdata = n,
-                .send_userdata = n,
+                .send_userdata = &n->server_port,
                 .reset_secret = test_reset_secret,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
@@ -290,7 +240,7 @@ static void net_done(Net *n) {
                 free(n->speers[i]->ctrl);
                 free(n->speers[i]);
         }
-        free(n->q);
+        test_net_done(&n->wire);
 }
 
 typedef struct ClientOpts {
@@ -307,20 +257,21 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
         CHECK(c && n->n_clients < MAX_CLIENTS);
         c->net = n;
         snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
-        addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
+        test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
+        c->port = (TestNetPort) { &n->wire, &c->addr };
 
         QuicClientConfig cfg = {
                 .settings = o->settings ? *o->settings : test_settings(),
                 .tls = {.hostname = o->hostname ? o->hostname : "10.0.0.1", .pin = o->pin, .ca_file = o->ca_file},
                 .callbacks = {
-                        .send = client_send,
+                        .send = test_net_send,
                         .handshake_completed = client_handshake,
                         .control_received = client_control,
                         .datagram_received = client_dgram,
                         .closed = client_closed,
                 },
                 .userdata = c,
-                .send_userdata = c,
+                .send_userdata = &c->port,
         };
         CHECK(quic_conn_new_client(&c->conn, &cfg, &c->addr, &n->server_addr, n->now) == 0);
         CHECK(quic_conn_get_state(c->conn) == QUIC_STATE_HANDSHAKE);
@@ -336,7 +287,9 @@ static Client *net_client_by_addr(Net *n, const QuicAddr *a) {
         return NULL;
 }
 
-static void net_deliver(Net *n, Pkt *p) {
+static void net_deliver(void *net, const TestPacket *p) {
+        Net *n = net;
+
         if (quic_addr_equal(&p->to, &n->server_addr)) {
                 CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
                 return;
@@ -349,68 +302,62 @@ static void net_deliver(Net *n, Pkt *p) {
                 CHECK(quic_conn_write(c->conn, n->now) >= 0);
 }
 
-typedef bool (*NetCond)(Net *n, void *userdata);
+static uint64_t net_get_expiry(void *net) {
+        Net *n = net;
+        uint64_t next = quic_server_get_expiry(n->server);
+
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (n->clients[i]->conn)
+                        next = MIN(next, quic_conn_get_expiry(n->clients[i]->conn));
+        return next;
+}
+
+static void net_handle_expiry(void *net) {
+        Net *n = net;
+
+        if (quic_server_get_expiry(n->server) <= n->now)
+                CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
+        for (size_t i = 0; i < n->n_clients; i++) {
+                Client *c = n->clients[i];
+                if (c->conn && quic_conn_get_expiry(c->conn) <= n->now)
+                        CHECK(quic_conn_handle_expiry(c->conn, n->now) >= 0);
+        }
+}
+
+static const TestNetOps net_ops = {
+        .get_expiry = net_get_expiry,
+        .deliver = net_deliver,
+        .handle_expiry = net_handle_expiry,
+};
 
 /* Runs the network for at most `duration` virtual ns or until cond holds.
  * Returns whether cond held. */
-static bool net_run(Net *n, uint64_t duration, NetCond cond, void *userdata) {
-        uint64_t end = n->now + duration;
-
-        for (;;) {
-                uint64_t next = UINT64_MAX;
-
-                if (cond && cond(n, userdata))
-                        return true;
-
-                if (n->count > 0)
-                        next = n->q[n->head].at;
-                next = MIN(next, quic_server_get_expiry(n->server));
-                for (size_t i = 0; i < n->n_clients; i++)
-                        if (n->clients[i]->conn)
-                                next = MIN(next, quic_conn_get_expiry(n->clients[i]->conn));
-                if (next > end) {
-                        n->now = end;
-                        return cond ? cond(n, userdata) : true;
-                }
-                if (next > n->now)
-                        n->now = next;
-
-                while (n->count > 0 && n->q[n->head].at <= n->now) {
-                        Pkt p = n->q[n->head]; /* copy: delivery may enqueue */
-                        n->head = (n->head + 1) % NET_QUEUE_MAX;
-                        n->count--;
-                        net_deliver(n, &p);
-                }
-                if (quic_server_get_expiry(n->server) <= n->now)
-                        CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
-                for (size_t i = 0; i < n->n_clients; i++) {
-                        Client *c = n->clients[i];
-                        if (c->conn && quic_conn_get_expiry(c->conn) <= n->now)
-                                CHECK(quic_conn_handle_expiry(c->conn, n->now) >= 0);
-                }
-        }
+static bool net_run(Net *n, uint64_t duration, TestNetCond cond, void *userdata) {
+        return test_net_run(&n->wire, duration, &net_ops, n, cond, userdata);
 }
 
 static SPeer *speer_for(Net *n, Client *c);
 
-static bool cond_client_handshake(Net *n, void *userdata) {
+static bool cond_client_handshake(void *net, void *userdata) {
+        Net *n = net;
         Client *c = userdata;
         return c->handshake && speer_for(n, c);
 }
 
-static bool cond_client_closed(Net *n, void *userdata) {
+static bool cond_client_closed(void *net, void *userdata) {
         Client *c = userdata;
         return c->closed;
 }
 
-static bool cond_all_handshakes(Net *n, void *userdata) {
+static bool cond_all_handshakes(void *net, void *userdata) {
+        Net *n = net;
         for (size_t i = 0; i < n->n_clients; i++)
                 if (!n->clients[i]->handshake)
                         return false;
         return n->n_speers == n->n_clients;
 }
 
-static bool cond_ctrl_len(Net *n, void *userdata) {
+static bool cond_ctrl_len(void *net, void *userdata) {
         Client *c = userdata;
         return c->ctrl_len >= c->expect_ctrl;
 }
@@ -461,7 +408,7 @@ static void test_handshake(void) {
 
         CHECK(net_run(&n, 100 * MSEC, NULL, NULL));
         quic_conn_get_rtt(c->conn, &srtt, &min_rtt);
-        CHECK(min_rtt >= 2 * LATENCY && min_rtt < 2 * LATENCY + 30 * MSEC);
+        CHECK(min_rtt >= 2 * TEST_NET_LATENCY && min_rtt < 2 * TEST_NET_LATENCY + 30 * MSEC);
         CHECK(srtt >= min_rtt);
 
         /* Not before the handshake: a brand-new connection has no budget. */
@@ -533,12 +480,12 @@ static void test_control(void) {
         net_done(&n);
 }
 
-static bool cond_speer_dgrams(Net *n, void *userdata) {
+static bool cond_speer_dgrams(void *net, void *userdata) {
         SPeer *p = userdata;
         return p->n_dgrams > 0;
 }
 
-static bool cond_client_dgrams(Net *n, void *userdata) {
+static bool cond_client_dgrams(void *net, void *userdata) {
         Client *c = userdata;
         return c->n_dgrams > 0;
 }
@@ -590,7 +537,7 @@ static void test_datagram(void) {
         CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
         CHECK_EQ_INT(p->dgram_len, 1400);
         CHECK_MEM(p->dgram, buf, 1400);
-        CHECK(n.max_udp_sent <= 1444);
+        CHECK(n.wire.max_udp_sent <= 1444);
         CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max + 1, n.now), -EMSGSIZE);
 
         /* A burst: what the window does not take is queued, what the queue
@@ -703,7 +650,8 @@ static void test_trust_store(void) {
         net_done(&n);
 }
 
-static bool cond_all_ctrl(Net *n, void *userdata) {
+static bool cond_all_ctrl(void *net, void *userdata) {
+        Net *n = net;
         for (size_t i = 0; i < n->n_clients; i++)
                 if (n->clients[i]->ctrl_len < n->clients[i]->expect_ctrl ||
                     n->clients[i]->n_dgrams == 0)
@@ -775,7 +723,7 @@ static void test_many_clients(void) {
         net_done(&n);
 }
 
-static bool cond_speer_closed(Net *n, void *userdata) {
+static bool cond_speer_closed(void *net, void *userdata) {
         SPeer *p = userdata;
         return p->closed;
 }
@@ -894,26 +842,13 @@ static void test_keepalive(void) {
         net_done(&n);
 }
 
-static Pkt *net_find_to(Net *n, const QuicAddr *to) {
-        for (size_t i = 0; i < n->count; i++) {
-                Pkt *p = &n->q[(n->head + i) % NET_QUEUE_MAX];
-                if (quic_addr_equal(&p->to, to))
-                        return p;
-        }
-        return NULL;
-}
-
-static void net_flush(Net *n) {
-        n->head = n->count = 0;
-}
-
 static void test_garbage(void) {
         Net n;
         QuicAddr evil;
         uint8_t buf[1500];
         QuicServerCounters sc;
 
-        addr4(&evil, "10.6.6.6", 666);
+        test_addr4(&evil, "10.6.6.6", 666);
         net_init(&n, 0, NULL);
 
         /* Misuse. */
@@ -940,7 +875,7 @@ static void test_garbage(void) {
                 CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
         }
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
-        net_flush(&n);
+        test_net_flush(&n.wire);
         n.now += 10 * SEC; /* refill the stateless budget */
 
         /* Long header, unknown version, full size: Version Negotiation. */
@@ -956,7 +891,7 @@ static void test_garbage(void) {
         CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1200, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
-        Pkt *vn = net_find_to(&n, &evil);
+        TestPacket *vn = test_net_find_to(&n.wire, &evil);
         CHECK(vn);
         CHECK(vn->data[0] & 0x80);
         CHECK_EQ_INT(be32_load(vn->data + 1), 0); /* version 0 = VN */
@@ -972,7 +907,7 @@ static void test_garbage(void) {
         CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1199, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
-        net_flush(&n);
+        test_net_flush(&n.wire);
 
         /* Short header for a CID we do not know: a stateless reset, smaller
          * than the trigger; too-short triggers get nothing. */
@@ -985,9 +920,9 @@ static void test_garbage(void) {
         CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
-        Pkt *sr = net_find_to(&n, &evil);
+        TestPacket *sr = test_net_find_to(&n.wire, &evil);
         CHECK(sr && sr->len < 100 && sr->len >= 21 && (sr->data[0] & 0xc0) == 0x40);
-        net_flush(&n);
+        test_net_flush(&n.wire);
         CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 30, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
@@ -999,14 +934,14 @@ static void test_garbage(void) {
         quic_server_get_counters(n.server, &sc);
         CHECK(sc.stateless_resets - resets0 <= QUIC_SERVER_STATELESS_BURST);
         CHECK(sc.stateless_limited - limited0 >= 200 - QUIC_SERVER_STATELESS_BURST);
-        net_flush(&n);
+        test_net_flush(&n.wire);
 
         /* Every truncation of a real client Initial: no connection, no crash. */
         Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
-        Pkt *init = net_find_to(&n, &n.server_addr);
+        TestPacket *init = test_net_find_to(&n.wire, &n.server_addr);
         CHECK(init && init->len >= 1200);
-        Pkt initial = *init;
-        net_flush(&n);
+        TestPacket initial = *init;
+        test_net_flush(&n.wire);
         for (size_t len = 0; len < initial.len; len++)
                 CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, len, n.now), 0);
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
@@ -1014,7 +949,7 @@ static void test_garbage(void) {
          * (the header is fine), then dropped by packet protection. */
         initial.data[initial.len - 5] ^= 0x01;
         CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, initial.len, n.now), 0);
-        net_flush(&n);
+        test_net_flush(&n.wire);
 
         /* Garbage into an established client does not hurt it. */
         Net n2;
@@ -1037,7 +972,7 @@ static void test_handshake_timeout(void) {
         uint64_t t0;
 
         net_init(&n, 0, NULL);
-        n.blackhole = true;
+        n.wire.blackhole = true;
         t0 = n.now;
         Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
         CHECK(net_run(&n, 60 * SEC, cond_client_closed, c));
@@ -1072,9 +1007,9 @@ static void test_stateless_reset(void) {
         QuicServerConfig cfg = {
                 .settings = test_settings(),
                 .local = n.server_addr,
-                .callbacks = {.send = server_send, .closed = server_closed_dispatch},
+                .callbacks = {.send = test_net_send, .closed = server_closed_dispatch},
                 .userdata = &n,
-                .send_userdata = &n,
+                .send_userdata = &n.server_port,
                 .reset_secret = test_reset_secret,
         };
         CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
@@ -1368,17 +1303,6 @@ static void test_to_string(void) {
         CHECK(!quic_tls_hostname_is_ip(""));
 }
 
-static void rm_rf_state(const char *dir) {
-        const char *files[] = {CERT_FILE_NAME, KEY_FILE_NAME, "garbage.pem"};
-        char p[128];
-
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-                (void) unlink(p);
-        }
-        (void) rmdir(dir);
-}
-
 int main(void) {
         const char *lvl = getenv("LANPARTY_LOG_LEVEL");
         int r;
@@ -1388,12 +1312,8 @@ int main(void) {
 
         CHECK(mkdtemp(state_dir));
         snprintf(state_dir2, sizeof state_dir2, "%s/second", state_dir);
-        snprintf(cert_path, sizeof cert_path, "%s/" CERT_FILE_NAME, state_dir);
-        snprintf(key_path, sizeof key_path, "%s/" KEY_FILE_NAME, state_dir);
-        snprintf(cert2_path, sizeof cert2_path, "%s/" CERT_FILE_NAME, state_dir2);
-        snprintf(key2_path, sizeof key2_path, "%s/" KEY_FILE_NAME, state_dir2);
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", pin), 1);
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir2, "relay.example.org", pin2), 1);
+        test_cert_make(state_dir, "127.0.0.1", cert_path, key_path, pin);
+        test_cert_make(state_dir2, "relay.example.org", cert2_path, key2_path, pin2);
 
         RUN(test_to_string);
         RUN(test_cert);
@@ -1415,7 +1335,7 @@ int main(void) {
         RUN(test_free_in_callback);
         RUN(test_udp);
 
-        rm_rf_state(state_dir2);
-        rm_rf_state(state_dir);
+        test_cert_remove(state_dir2, NULL);
+        test_cert_remove(state_dir, (const char *const[]) { "garbage.pem", NULL });
         return 0;
 }

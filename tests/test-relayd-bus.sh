@@ -11,14 +11,12 @@
 # e.g. "valgrind --error-exitcode=1 --leak-check=full"; both must then
 # still exit 0.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 fixture=$(realpath "$1")
 relayd=$(realpath "$2")
 polkit_mock=$(realpath "$3")
 srcdir=$(realpath "$4")
-
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
 command -v busctl >/dev/null || skip "busctl is not installed"
@@ -26,51 +24,15 @@ command -v setpriv >/dev/null || skip "setpriv is not installed"
 command -v dbus-send >/dev/null || skip "dbus-send is not installed"
 [ "$(id -u)" = 0 ] || skip "needs root: checks callers as root and as nobody"
 
-tmp=$(mktemp -d /tmp/test-relayd-bus.XXXXXX)
+test_tmp test-relayd-bus
 # nobody must reach the bus socket inside.
 chmod 755 "$tmp"
-pids=()
-cleanup() {
-        exec 4>&- || true
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
+cleanup_hook() { exec 4>&- || true; }
 
-# wait_for CMD...: retries CMD for up to 10 s.
-wait_for() {
-        local i
-        for ((i = 0; i < 100; i++)); do
-                if "$@"; then return 0; fi
-                sleep 0.1
-        done
-        return 1
-}
+# Our policy file and a monitor that sees everything.
+test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" eavesdrop ||
+        { cat "$tmp/dbus.err" >&2; fail "dbus-daemon did not start"; }
 
-address="unix:path=$tmp/bus"
-cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-  </policy>
-  <include>$srcdir/dbus/org.lanparty.Relay1.conf</include>
-</busconfig>
-CONF
-
-# dbus-daemon also parses our policy file here: a typo in it fails the start.
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
-pids+=($!)
-wait_for test -S "$tmp/bus" || { cat "$tmp/dbus.err" >&2; fail "dbus-daemon did not start"; }
-
-bus() { timeout 10 busctl --address="$address" "$@"; }
 as_nobody() { timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 bus_nobody() { as_nobody busctl --address="$address" "$@"; }
 # busctl shows every AccessDenied as "Access denied"; dbus-send shows the
@@ -82,8 +44,6 @@ send_nobody() {
                 "org.lanparty.Relay1.Manager.$method" "$@"
 }
 prop() { bus get-property org.lanparty.Relay1 "$@"; }
-expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
-expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
 
 # Watch everything from here on; a marker call tells when the monitor runs.
 bus monitor --json=short >"$tmp/monitor" 2>"$tmp/monitor.err" &

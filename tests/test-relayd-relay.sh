@@ -13,17 +13,15 @@
 # $RELAYD_TEST_WRAPPER, if set, runs the daemon under it (e.g. valgrind);
 # it must still exit 0.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 relayd=$(realpath "$1")
 peer_bin=$(realpath "$2")
 srcdir=$(realpath "$3")
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() {
-        echo "FAIL: $*" >&2
+fail_hook() {
         echo "--- relayd log (tail)" >&2
         tail -n 40 "$tmp/relayd.err" >&2 || true
-        exit 1
 }
 
 command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
@@ -31,52 +29,15 @@ command -v busctl >/dev/null || skip "busctl is not installed"
 # Our bus policy lets only root or the lanparty user own the name.
 [ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
 
-tmp=$(mktemp -d /tmp/test-relayd-relay.XXXXXX)
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-
-wait_for() {
-        local i
-        for ((i = 0; i < 100; i++)); do
-                if "$@"; then return 0; fi
-                sleep 0.1
-        done
-        return 1
-}
+test_tmp test-relayd-relay
 
 # ---- the bus ----
-address="unix:path=$tmp/bus"
-cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-  <include>$srcdir/dbus/org.lanparty.Relay1.conf</include>
-</busconfig>
-CONF
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
-pids+=($!)
-wait_for test -S "$tmp/bus" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
-bus() { timeout 10 busctl --address="$address" "$@"; }
+test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
 R=/org/lanparty/Relay1
 M=org.lanparty.Relay1.Manager
 ROOM=org.lanparty.Relay1.Room
 PEER=org.lanparty.Relay1.Peer
 prop() { bus get-property org.lanparty.Relay1 "$@"; }
-expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
-expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
 # drops PATH: the peer's Drops as "reason count" lines.
 drops() { prop "$1" $PEER Drops | sed -E 's/^a\{st\} [0-9]+ ?//; s/" ([0-9]+)/ \1\n/g; s/"//g; s/^ //' | sed 's/^ *//'; }
 drop_count() { drops "$1" | awk -v r="$2" '$1 == r { print $2 }'; }
@@ -96,28 +57,11 @@ wait_drop() { wait_for drop_at_least "$1" "$2" "${3:-1}" || expect_drop "$@"; }
 token=tok-0123456789abcdef
 : >"$tmp/relayd.conf"
 echo "$token" >"$tmp/tokens"
-wrapper=(${RELAYD_TEST_WRAPPER:-})
+relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state"
+        --gateway-token-file "$tmp/tokens" --bus-address "$address" --max-rooms 2 --max-peers-per-room 4
+        --rate-broadcast 30 --rate-unknown-unicast 30 --rate-bandwidth 400000)
+port=
 relayd_pid=
-start_relayd() {
-        local attempt
-        for attempt in 1 2 3 4 5; do
-                port=$((20000 + RANDOM % 40000))
-                : >"$tmp/relayd.err"
-                "${wrapper[@]}" "$relayd" --config "$tmp/relayd.conf" --listen "127.0.0.1:$port" --state-dir "$tmp/state" \
-                        --gateway-token-file "$tmp/tokens" --bus-address "$address" --max-rooms 2 \
-                        --max-peers-per-room 4 --rate-broadcast 30 --rate-unknown-unicast 30 \
-                        --rate-bandwidth 400000 "$@" 2>"$tmp/relayd.err" &
-                relayd_pid=$!
-                if wait_for grep -q "running" "$tmp/relayd.err"; then
-                        pids+=($relayd_pid)
-                        return 0
-                fi
-                kill $relayd_pid 2>/dev/null || true
-                wait $relayd_pid 2>/dev/null || true
-                grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start: $(cat "$tmp/relayd.err")"
-        done
-        fail "no free port for relayd"
-}
 start_relayd
 pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
 [ ${#pin} = 43 ] || fail "no pin logged: $(cat "$tmp/relayd.err")"

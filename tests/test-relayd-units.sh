@@ -7,6 +7,7 @@
 #
 # Usage: test-relayd-units.sh RELAYD SOURCE_ROOT
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 relayd=$(realpath "$1")
 srcdir=$(realpath "$2")
@@ -16,14 +17,10 @@ policy=$srcdir/polkit/org.lanparty.relay.policy
 buspolicy=$srcdir/dbus/org.lanparty.Relay1.conf
 max_exposure=2.0
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 
-tmp=$(mktemp -d /tmp/test-relayd-units.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+test_tmp test-relayd-units
 
 echo "== unit settings"
 for setting in Type=notify User=lanparty StateDirectory=lanparty-relayd ConfigurationDirectory=lanparty \
@@ -35,13 +32,7 @@ grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
 # A dynamic user cannot be named in the D-Bus policy.
 grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser="
 
-echo "== systemd-analyze security"
-out=$(systemd-analyze security --offline=true --no-pager "$unit" 2>&1) || true
-score=$(sed -n 's/.*Overall exposure level for lanparty-relayd.service: \([0-9][0-9.]*\).*/\1/p' <<<"$out")
-[ -n "$score" ] || fail "no exposure level in: $out"
-echo "exposure level $score (at most $max_exposure)"
-awk -v s="$score" -v max="$max_exposure" 'BEGIN { exit !(s + 0 <= max + 0) }' ||
-        fail "exposure level $score is above $max_exposure"
+check_exposure "$unit" "$max_exposure"
 
 echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: must be clean.
@@ -68,20 +59,7 @@ else
         echo "systemd-sysusers missing: not checked"
 fi
 
-echo "== polkit action"
-dtd=/usr/share/polkit-1/policyconfig-1.dtd
-if [ -f "$dtd" ]; then
-        xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy does not validate against $dtd"
-else
-        echo "$dtd missing: checking well-formedness only"
-        xmllint --noout "$policy" || fail "$policy is not well-formed"
-fi
-[ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = org.lanparty.relay.manage ] ||
-        fail "action id is not org.lanparty.relay.manage"
-[ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
-        unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
-grep -q '"org.lanparty.relay.manage"' "$srcdir/src/relayd/relayd-bus.h" ||
-        fail "the daemon does not ask for the action the policy defines"
+check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h"
 
 echo "== D-Bus policy"
 # No DTD for busconfig is installed; dbus-daemon itself parses the file in

@@ -19,28 +19,19 @@
 #include "datagram.h"
 #include "log.h"
 #include "quic-server.h"
+#include "quic-test-net.h"
 #include "session.h"
 #include "test-util.h"
 
-#define SEC QUIC_NS_PER_SEC
-#define MSEC (QUIC_NS_PER_SEC / 1000)
-#define LATENCY (5 * MSEC)
 #define QUEUE_MAX 4096
 #define PKT_MAX 1500
 #define MAX_PEERS 4
 
 static char state_dir[] = "/tmp/test-session-XXXXXX";
-static char cert_path[128], key_path[128];
+static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
 static uint8_t relay_pin[CERT_PIN_SIZE];
 static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
 static const char gateway_token[] = "test-gateway-token-0123456789";
-
-typedef struct Pkt {
-        QuicAddr from, to;
-        uint64_t at;
-        size_t len;
-        uint8_t data[PKT_MAX];
-} Pkt;
 
 typedef struct Net Net;
 
@@ -61,6 +52,7 @@ typedef struct Side {
         Net *net;
         Session *s;
         QuicAddr addr;
+        TestNetPort port;
         bool joined;
         ControlWelcome welcome;
         unsigned n_peer_joined, n_peer_left;
@@ -76,11 +68,10 @@ typedef struct Side {
 
 struct Net {
         uint64_t now;
-        Pkt *q;
-        size_t head, count;
-        bool blackhole;
+        TestNet wire;
         QuicServer *server;
         QuicAddr server_addr;
+        TestNetPort server_port;
         uint8_t auth_key[LP_AUTH_KEY_SIZE];
         bool have_room;
         uint16_t next_id;
@@ -92,41 +83,6 @@ struct Net {
         uint16_t last_hello_budget;
         RejectReason force_reject; /* 0: none */
 };
-
-static void addr4(QuicAddr *a, const char *ip, uint16_t port) {
-        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
-        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
-}
-
-static void net_push(Net *n, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
-                     const uint8_t *data, size_t len) {
-        CHECK(len <= PKT_MAX);
-        if (n->blackhole)
-                return;
-        CHECK(n->count < QUEUE_MAX);
-        Pkt *p = &n->q[(n->head + n->count) % QUEUE_MAX];
-        p->from = *from;
-        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
-        p->at = n->now + LATENCY;
-        p->len = len;
-        memcpy(p->data, data, len);
-        n->count++;
-}
-
-static int side_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                     size_t len) {
-        Side *sd = userdata;
-        net_push(sd->net, &sd->addr, remote, remote_len, data, len);
-        return 0;
-}
-
-static int relay_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                      const uint8_t *data, size_t len) {
-        Net *n = userdata;
-        net_push(n, &n->server_addr, remote, remote_len, data, len);
-        return 0;
-}
 
 /* ---- the minimal relay ---------------------------------------------------- */
 
@@ -331,22 +287,22 @@ static void net_init(Net *n) {
 
         *n = (Net) { .now = SEC };
         current_net = n;
-        n->q = calloc(QUEUE_MAX, sizeof *n->q);
-        CHECK(n->q);
-        addr4(&n->server_addr, "192.0.2.1", 443);
+        test_net_init(&n->wire, &n->now, QUEUE_MAX);
+        test_addr4(&n->server_addr, "192.0.2.1", 443);
+        n->server_port = (TestNetPort) { &n->wire, &n->server_addr };
         CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
         QuicServerConfig cfg = {
                 .credentials = cred,
                 .local = n->server_addr,
                 .callbacks = {
-                        .send = relay_send,
+                        .send = test_net_send,
                         .handshake_completed = relay_handshake,
                         .control_received = relay_control,
                         .datagram_received = relay_datagram,
                         .closed = relay_closed,
                 },
                 .userdata = n,
-                .send_userdata = n,
+                .send_userdata = &n->server_port,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
 }
@@ -359,7 +315,7 @@ static void net_done(Net *n) {
         quic_server_free(n->server);
         for (size_t i = 0; i < n->n_rpeers; i++)
                 free(n->rpeers[i]);
-        free(n->q);
+        test_net_done(&n->wire);
 }
 
 typedef struct SideOpts {
@@ -377,7 +333,8 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         CHECK(sd && n->n_sides < MAX_PEERS);
         sd->net = n;
         snprintf(ip, sizeof ip, "198.51.100.%zu", n->n_sides + 10);
-        addr4(&sd->addr, ip, (uint16_t) (50000 + n->n_sides));
+        test_addr4(&sd->addr, ip, (uint16_t) (50000 + n->n_sides));
+        sd->port = (TestNetPort) { &n->wire, &sd->addr };
 
         SessionConfig cfg = {
                 .role = o->role,
@@ -385,7 +342,7 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
                 .tls = { .pin = o->pin ? o->pin : relay_pin },
                 .pmtu_wait = o->pmtu_wait,
                 .callbacks = {
-                        .send = side_send,
+                        .send = test_net_send,
                         .joined = on_joined,
                         .peer_joined = on_peer_joined,
                         .peer_left = on_peer_left,
@@ -393,7 +350,7 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
                         .ended = on_ended,
                 },
                 .userdata = sd,
-                .send_userdata = sd,
+                .send_userdata = &sd->port,
         };
         strcpy(cfg.room, "party");
         snprintf(cfg.name, sizeof cfg.name, "%s %u", peer_role_to_string(o->role), o->mac_last);
@@ -416,71 +373,72 @@ static Side *net_side_by_addr(Net *n, const QuicAddr *a) {
         return NULL;
 }
 
-typedef bool (*Cond)(void *userdata);
+static uint64_t net_get_expiry(void *net) {
+        Net *n = net;
+        uint64_t next = quic_server_get_expiry(n->server);
 
-static bool net_run(Net *n, uint64_t duration, Cond cond, void *userdata) {
-        uint64_t end = n->now + duration;
+        for (size_t i = 0; i < n->n_sides; i++)
+                if (!n->sides[i]->ended)
+                        next = MIN(next, session_get_expiry(n->sides[i]->s));
+        return next;
+}
 
-        for (;;) {
-                uint64_t next = UINT64_MAX;
+static void net_deliver(void *net, const TestPacket *p) {
+        Net *n = net;
+        Side *sd;
 
-                if (cond && cond(userdata))
-                        return true;
-                if (n->count > 0)
-                        next = n->q[n->head].at;
-                next = MIN(next, quic_server_get_expiry(n->server));
-                for (size_t i = 0; i < n->n_sides; i++)
-                        if (!n->sides[i]->ended)
-                                next = MIN(next, session_get_expiry(n->sides[i]->s));
-                if (next > end) {
-                        n->now = end;
-                        return cond ? cond(userdata) : true;
-                }
-                n->now = MAX(n->now, next);
+        if (quic_addr_equal(&p->to, &n->server_addr)) {
+                CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
+                return;
+        }
+        sd = net_side_by_addr(n, &p->to);
+        if (!sd || sd->ended)
+                return;
+        CHECK(session_read_packet(sd->s, &p->from, p->data, p->len, n->now) == 0);
+        if (!sd->ended)
+                CHECK(session_write(sd->s, n->now) >= 0);
+}
 
-                while (n->count > 0 && n->q[n->head].at <= n->now) {
-                        Pkt p = n->q[n->head];
-                        n->head = (n->head + 1) % QUEUE_MAX;
-                        n->count--;
-                        if (quic_addr_equal(&p.to, &n->server_addr)) {
-                                CHECK(quic_server_read_packet(n->server, &p.from, p.data, p.len, n->now) == 0);
-                                continue;
-                        }
-                        Side *sd = net_side_by_addr(n, &p.to);
-                        if (!sd || sd->ended)
-                                continue;
-                        CHECK(session_read_packet(sd->s, &p.from, p.data, p.len, n->now) == 0);
-                        if (!sd->ended)
-                                CHECK(session_write(sd->s, n->now) >= 0);
-                }
-                /* The relay's answers to one peer also queue messages and
-                 * datagrams on others; a real relay flushes them the same way. */
-                for (size_t i = 0; i < n->n_rpeers; i++)
-                        if (n->rpeers[i]->conn)
-                                CHECK(quic_conn_write(n->rpeers[i]->conn, n->now) >= 0);
-                if (quic_server_get_expiry(n->server) <= n->now)
-                        CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
-                for (size_t i = 0; i < n->n_sides; i++) {
-                        Side *sd = n->sides[i];
-                        if (!sd->ended && session_get_expiry(sd->s) <= n->now)
-                                CHECK(session_handle_expiry(sd->s, n->now) >= 0);
-                }
+static void net_handle_expiry(void *net) {
+        Net *n = net;
+
+        /* The relay's answers to one peer also queue messages and
+         * datagrams on others; a real relay flushes them the same way. */
+        for (size_t i = 0; i < n->n_rpeers; i++)
+                if (n->rpeers[i]->conn)
+                        CHECK(quic_conn_write(n->rpeers[i]->conn, n->now) >= 0);
+        if (quic_server_get_expiry(n->server) <= n->now)
+                CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
+        for (size_t i = 0; i < n->n_sides; i++) {
+                Side *sd = n->sides[i];
+                if (!sd->ended && session_get_expiry(sd->s) <= n->now)
+                        CHECK(session_handle_expiry(sd->s, n->now) >= 0);
         }
 }
 
-static bool cond_joined(void *userdata) {
+static const TestNetOps net_ops = {
+        .get_expiry = net_get_expiry,
+        .deliver = net_deliver,
+        .handle_expiry = net_handle_expiry,
+};
+
+static bool net_run(Net *n, uint64_t duration, TestNetCond cond, void *userdata) {
+        return test_net_run(&n->wire, duration, &net_ops, n, cond, userdata);
+}
+
+static bool cond_joined(void *net, void *userdata) {
         return ((Side *) userdata)->joined;
 }
 
-static bool cond_ended(void *userdata) {
+static bool cond_ended(void *net, void *userdata) {
         return ((Side *) userdata)->ended;
 }
 
-static bool cond_frames(void *userdata) {
+static bool cond_frames(void *net, void *userdata) {
         return ((Side *) userdata)->n_frames > 0;
 }
 
-static bool cond_peer_left(void *userdata) {
+static bool cond_peer_left(void *net, void *userdata) {
         return ((Side *) userdata)->n_peer_left > 0;
 }
 
@@ -497,8 +455,8 @@ static void make_frame(uint8_t *f, size_t len, const MacAddr *src, bool broadcas
 static void test_config_refused(void) {
         Session *s = NULL;
         QuicAddr a;
-        addr4(&a, "192.0.2.1", 443);
-        SessionConfig cfg = { .role = PEER_ROLE_CLIENT, .callbacks.send = side_send, .tls.pin = relay_pin };
+        test_addr4(&a, "192.0.2.1", 443);
+        SessionConfig cfg = { .role = PEER_ROLE_CLIENT, .callbacks.send = test_net_send, .tls.pin = relay_pin };
         strcpy(cfg.room, "party");
         /* A client MAC must be locally administered. */
         cfg.mac = (MacAddr) { { 0x00, 1, 2, 3, 4, 5 } };
@@ -588,7 +546,7 @@ static void test_join_and_frames(void) {
         CHECK(cl->end.was_joined);
 
         /* The relay vanishes: the gateway ends with a retryable loss. */
-        n.blackhole = true;
+        n.wire.blackhole = true;
         CHECK(net_run(&n, 120 * SEC, cond_ended, gw));
         CHECK(gw->end.kind == SESSION_END_CONNECTION_LOST);
         CHECK(gw->end.retry);
@@ -701,9 +659,7 @@ int main(void) {
         char *s;
 
         CHECK(mkdtemp(state_dir));
-        CHECK(cert_ensure_self_signed(state_dir, "relay.test", relay_pin) >= 0);
-        snprintf(cert_path, sizeof cert_path, "%s/cert.pem", state_dir);
-        snprintf(key_path, sizeof key_path, "%s/key.pem", state_dir);
+        test_cert_make(state_dir, "relay.test", cert_path, key_path, relay_pin);
         s = getenv("LANPARTY_LOG_LEVEL");
         if (s && log_level_from_string(s) >= 0)
                 log_set_max_level(log_level_from_string(s));
@@ -718,8 +674,6 @@ int main(void) {
         RUN(test_pmtu_wait_times_out);
         RUN(test_forced_rejects);
 
-        unlink(cert_path);
-        unlink(key_path);
-        rmdir(state_dir);
+        test_cert_remove(state_dir, NULL);
         return 0;
 }

@@ -27,11 +27,6 @@ int remote_client_bus_path(uint16_t id, char **ret) {
 
 /* ---- Manager ---- */
 
-static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", LANPARTY_VERSION);
-}
-
 static int property_get_config_string(sd_bus *bus, const char *path, const char *interface, const char *property,
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -153,7 +148,7 @@ static int method_get_invite(sd_bus_message *message, void *userdata, sd_bus_err
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Version", "s", bus_property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Interface", "s", property_get_config_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Relay", "s", bus_property_get_string_array, offsetof(Manager, relay_str),
                         SD_BUS_VTABLE_PROPERTY_CONST),
@@ -195,22 +190,6 @@ static const sd_bus_vtable manager_vtable[] = {
 
 /* ---- Clients ---- */
 
-static int parse_peer_id(const char *s, uint16_t *ret) {
-        uint32_t v = 0;
-
-        if (!s[0] || s[0] == '0' || strlen(s) > 5)
-                return -EINVAL;
-        for (const char *p = s; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint32_t) (*p - '0');
-        }
-        if (v > UINT16_MAX)
-                return -EINVAL;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 static int client_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                               sd_bus_error *error) {
         const char *prefix = GATEWAY_BUS_CLIENT_PREFIX "/";
@@ -219,7 +198,7 @@ static int client_object_find(sd_bus *bus, const char *path, const char *interfa
 
         if (strncmp(path, prefix, strlen(prefix)) != 0)
                 return 0;
-        if (parse_peer_id(path + strlen(prefix), &id) < 0)
+        if (bus_path_parse_peer_id(path + strlen(prefix), &id) < 0)
                 return 0;
         c = manager_get_client(userdata, id);
         if (!c)
@@ -241,30 +220,22 @@ static const sd_bus_vtable client_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-static void strv_freep(char ***l) {
-        if (!*l)
-                return;
-        for (char **p = *l; *p; p++)
-                free(*p);
-        free(*l);
-}
-
 static int node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
         Manager *m = userdata;
         size_t n = 0, size = (size_t) manager_get_n_clients(m) + 1;
         _cleanup_(strv_freep) char **l = NULL;
         GHashTableIter i;
         gpointer value;
+        int r;
 
         l = calloc(size, sizeof(char *));
         if (!l)
                 return -ENOMEM;
         g_hash_table_iter_init(&i, m->clients);
         while (g_hash_table_iter_next(&i, NULL, &value) && n + 1 < size) {
-                l[n] = strdup(((RemoteClient *) value)->object_path);
-                if (!l[n])
-                        return -ENOMEM;
-                n++;
+                r = strv_push_copy(l, size, &n, ((RemoteClient *) value)->object_path);
+                if (r < 0)
+                        return r;
         }
         *nodes = TAKE_PTR(l);
         return 1;
@@ -296,23 +267,17 @@ int manager_bus_register(Manager *m) {
 /* ---- Signals ---- */
 
 void remote_client_bus_emit_added(RemoteClient *c) {
-        sd_bus *bus = c->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_added(bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE, NULL);
+        r = bus_emit_object_added(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE);
         if (r < 0)
                 log_client_errno(c, LOG_DEBUG, r, "Failed to emit InterfacesAdded, ignoring: %m");
 }
 
 void remote_client_bus_emit_removed(RemoteClient *c) {
-        sd_bus *bus = c->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_removed(bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE, NULL);
+        r = bus_emit_object_removed(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE);
         if (r < 0)
                 log_client_errno(c, LOG_DEBUG, r, "Failed to emit InterfacesRemoved, ignoring: %m");
 }

@@ -69,11 +69,6 @@ static const char *sender_or_unknown(sd_bus_message *message) {
 
 /* ---- Manager ---- */
 
-static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", LANPARTY_VERSION);
-}
-
 static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -169,7 +164,7 @@ static int method_kick_peer(sd_bus_message *message, void *userdata, sd_bus_erro
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Version", "s", bus_property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ListenAddress", "s", bus_property_get_string_array, offsetof(Manager, listen_str),
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("CertificatePin", "s", bus_property_get_string_array, offsetof(Manager, certificate_pin),
@@ -293,22 +288,6 @@ static int property_get_reported_stats(sd_bus *bus, const char *path, const char
         return sd_bus_message_close_container(reply);
 }
 
-static int parse_peer_id(const char *s, uint16_t *ret) {
-        uint32_t v = 0;
-
-        if (!s[0] || s[0] == '0' || strlen(s) > 5)
-                return -EINVAL;
-        for (const char *p = s; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint32_t) (*p - '0');
-        }
-        if (v > UINT16_MAX)
-                return -EINVAL;
-        *ret = (uint16_t) v;
-        return 0;
-}
-
 static int peer_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                             sd_bus_error *error) {
         _cleanup_free_ char *name = NULL, *id_str = NULL;
@@ -320,7 +299,7 @@ static int peer_object_find(sd_bus *bus, const char *path, const char *interface
         r = sd_bus_path_decode_many(path, RELAY_BUS_ROOM_PREFIX "/%/peer/%", &name, &id_str);
         if (r <= 0)
                 return r;
-        if (parse_peer_id(id_str, &id) < 0)
+        if (bus_path_parse_peer_id(id_str, &id) < 0)
                 return 0;
         room = room_get_by_name(userdata, name);
         if (!room)
@@ -357,26 +336,6 @@ static const sd_bus_vtable peer_vtable[] = {
 };
 
 /* ---- Tree ---- */
-
-static void strv_freep(char ***l) {
-        if (!*l)
-                return;
-        for (char **p = *l; *p; p++)
-                free(*p);
-        free(*l);
-}
-
-/* Appends a copy of s; the list is calloc()ed with room for size entries
- * and stays NULL-terminated. */
-static int strv_push_copy(char **l, size_t size, size_t *n, const char *s) {
-        if (*n + 1 >= size)
-                return -EINVAL; /* the counts were off: a bug, but no overflow */
-        l[*n] = strdup(s);
-        if (!l[*n])
-                return -ENOMEM;
-        (*n)++;
-        return 0;
-}
 
 static int node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
         Manager *m = userdata;
@@ -444,45 +403,33 @@ int manager_bus_register(Manager *m) {
 /* ---- Signals ---- */
 
 void room_bus_emit_added(Room *room) {
-        sd_bus *bus = room->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_added(bus, room->object_path, RELAY_BUS_ROOM_INTERFACE, NULL);
+        r = bus_emit_object_added(room->manager->bus, room->object_path, RELAY_BUS_ROOM_INTERFACE);
         if (r < 0)
                 log_room_debug_errno(room, r, "Failed to emit InterfacesAdded, ignoring: %m");
 }
 
 void room_bus_emit_removed(Room *room) {
-        sd_bus *bus = room->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_removed(bus, room->object_path, RELAY_BUS_ROOM_INTERFACE, NULL);
+        r = bus_emit_object_removed(room->manager->bus, room->object_path, RELAY_BUS_ROOM_INTERFACE);
         if (r < 0)
                 log_room_debug_errno(room, r, "Failed to emit InterfacesRemoved, ignoring: %m");
 }
 
 void peer_bus_emit_added(Peer *peer) {
-        sd_bus *bus = peer->room->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_added(bus, peer->object_path, RELAY_BUS_PEER_INTERFACE, NULL);
+        r = bus_emit_object_added(peer->room->manager->bus, peer->object_path, RELAY_BUS_PEER_INTERFACE);
         if (r < 0)
                 log_peer_debug_errno(peer, r, "Failed to emit InterfacesAdded, ignoring: %m");
 }
 
 void peer_bus_emit_removed(Peer *peer) {
-        sd_bus *bus = peer->room->manager->bus;
         int r;
 
-        if (!bus)
-                return;
-        r = sd_bus_emit_interfaces_removed(bus, peer->object_path, RELAY_BUS_PEER_INTERFACE, NULL);
+        r = bus_emit_object_removed(peer->room->manager->bus, peer->object_path, RELAY_BUS_PEER_INTERFACE);
         if (r < 0)
                 log_peer_debug_errno(peer, r, "Failed to emit InterfacesRemoved, ignoring: %m");
 }

@@ -3,33 +3,10 @@
 #include "relayd-gateway-tokens.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
-
-_printf_(2, 3) static int tokens_error(char **ret_error, const char *format, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        if (!ret_error)
-                return -EINVAL;
-        va_start(ap, format);
-        r = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        /* File names come from the command line: keep the message one line. */
-        for (char *p = s; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        free(*ret_error);
-        *ret_error = s;
-        return -EINVAL;
-}
+#include "conf-parse.h"
 
 GatewayTokens *gateway_tokens_free(GatewayTokens *t) {
         if (!t)
@@ -42,52 +19,32 @@ GatewayTokens *gateway_tokens_free(GatewayTokens *t) {
         return NULL;
 }
 
-static bool is_blank(char c) {
-        return c == ' ' || c == '\t' || c == '\r';
-}
-
 int gateway_tokens_parse(const char *filename, const char *data, size_t size, GatewayTokens **ret,
                          char **ret_error) {
         _cleanup_(gateway_tokens_freep) GatewayTokens *t = NULL;
-        size_t line_no = 0, allocated = 0;
+        size_t pos = 0, line_no = 0, allocated = 0, len;
+        const char *line;
+        int r;
 
         if (!filename || (!data && size > 0) || !ret)
                 return -EINVAL;
         if (size > GATEWAY_TOKENS_FILE_MAX)
-                return tokens_error(ret_error, "%s: file too large (more than %u bytes)", filename,
-                                    GATEWAY_TOKENS_FILE_MAX);
+                return conf_error(ret_error, "%s: file too large (more than %u bytes)", filename,
+                                  GATEWAY_TOKENS_FILE_MAX);
 
         t = calloc(1, sizeof(GatewayTokens));
         if (!t)
                 return -ENOMEM;
 
-        for (size_t pos = 0; pos < size;) {
-                const char *line = data + pos, *nl = memchr(line, '\n', size - pos);
-                size_t len = nl ? (size_t) (nl - line) : size - pos;
-
-                pos += len + (nl ? 1 : 0);
-                line_no++;
-
-                while (len > 0 && is_blank(line[0])) {
-                        line++;
-                        len--;
-                }
-                while (len > 0 && is_blank(line[len - 1]))
-                        len--;
-                if (len == 0 || line[0] == '#')
-                        continue;
-
-                for (size_t i = 0; i < len; i++)
-                        if (line[i] < 0x21 || line[i] > 0x7e)
-                                return tokens_error(ret_error,
-                                                    "%s: line %zu: token contains a space or a character that "
-                                                    "is not printable ASCII",
-                                                    filename, line_no);
+        while ((r = token_file_next(data, size, &pos, &line_no, &line, &len)) > 0) {
+                r = token_file_check(filename, line_no, line, len, ret_error);
+                if (r < 0)
+                        return r;
                 if (len < GATEWAY_TOKEN_MIN || len > GATEWAY_TOKEN_MAX)
-                        return tokens_error(ret_error, "%s: line %zu: token has %zu characters, expected %d..%d",
-                                            filename, line_no, len, GATEWAY_TOKEN_MIN, GATEWAY_TOKEN_MAX);
+                        return conf_error(ret_error, "%s: line %zu: token has %zu characters, expected %d..%d",
+                                          filename, line_no, len, GATEWAY_TOKEN_MIN, GATEWAY_TOKEN_MAX);
                 if (t->n_tokens >= GATEWAY_TOKENS_MAX)
-                        return tokens_error(ret_error, "%s: more than %d tokens", filename, GATEWAY_TOKENS_MAX);
+                        return conf_error(ret_error, "%s: more than %d tokens", filename, GATEWAY_TOKENS_MAX);
 
                 if (t->n_tokens == allocated) {
                         size_t n = allocated ? allocated * 2 : 8;
@@ -107,9 +64,11 @@ int gateway_tokens_parse(const char *filename, const char *data, size_t size, Ga
                 memcpy(t->tokens[t->n_tokens].data, line, len);
                 t->n_tokens++;
         }
+        if (r < 0)
+                return r;
 
         if (t->n_tokens == 0)
-                return tokens_error(ret_error, "%s: no gateway tokens in file", filename);
+                return conf_error(ret_error, "%s: no gateway tokens in file", filename);
 
         *ret = TAKE_PTR(t);
         return 0;
@@ -123,14 +82,9 @@ int gateway_tokens_load(const char *path, GatewayTokens **ret, char **ret_error)
         if (!path || !ret)
                 return -EINVAL;
 
-        r = read_file_bounded(path, GATEWAY_TOKENS_FILE_MAX, &data, &size);
-        if (r == -EFBIG)
-                return tokens_error(ret_error, "%s: file too large (more than %u bytes)", path,
-                                    GATEWAY_TOKENS_FILE_MAX);
-        if (r == -ENOMEM)
-                return r;
+        r = token_file_read(path, GATEWAY_TOKENS_FILE_MAX, &data, &size, ret_error);
         if (r < 0)
-                return tokens_error(ret_error, "%s: cannot read gateway token file: %s", path, strerror(-r));
+                return r;
 
         r = gateway_tokens_parse(path, data, size, ret, ret_error);
         explicit_bzero(data, size);

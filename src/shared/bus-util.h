@@ -9,6 +9,8 @@
  *                     offsetof(Room, n_peers), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
  */
 
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-bus.h>
 
 int bus_property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -26,3 +28,23 @@ int bus_property_get_string_ptr(sd_bus *bus, const char *path, const char *inter
 int bus_property_get_string_array(sd_bus *bus, const char *path, const char *interface,
                                   const char *property, sd_bus_message *reply, void *userdata,
                                   sd_bus_error *error);
+
+/* LANPARTY_VERSION, for a daemon's Version property. */
+int bus_property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
+/* A peer id as it stands in an object path: 1..65535 in decimal, no sign,
+ * no leading zeros. Returns 0 or -EINVAL. */
+int bus_path_parse_peer_id(const char *s, uint16_t *ret);
+
+/* InterfacesAdded/InterfacesRemoved for one object and interface; 0 and
+ * nothing sent when there is no bus. The caller logs a failure with its
+ * object's context. */
+int bus_emit_object_added(sd_bus *bus, const char *path, const char *interface);
+int bus_emit_object_removed(sd_bus *bus, const char *path, const char *interface);
+
+/* For node enumerators: a NULL-terminated list of strings calloc()ed with
+ * room for `size` entries. strv_push_copy() appends a copy of s and
+ * refuses (-EINVAL) to fill the last slot, which stays NULL. */
+int strv_push_copy(char **l, size_t size, size_t *n, const char *s);
+void strv_freep(char ***l);

@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the daemons' shell tests (tests/test-*.sh), not run: exits
+# meson understands, a temporary directory whose processes die with the
+# script, retries, a private dbus-daemon that loads our real bus policy,
+# and the checks of a polkit action file.
+
+# skip WHY...: meson counts exit 77 as skipped.
+skip() { echo "SKIP: $*"; exit 77; }
+
+# fail WHY...: exit 1. A script that has logs worth showing defines
+# fail_hook, which runs after the message.
+fail() {
+        echo "FAIL: $*" >&2
+        if declare -F fail_hook >/dev/null; then fail_hook; fi
+        exit 1
+}
+
+# test_tmp NAME: makes $tmp (/tmp/NAME.XXXXXX) and the array $pids. On
+# exit the processes in $pids are killed and reaped (after cleanup_hook, if
+# the script defines one) and $tmp is removed, or kept with KEEP_TMP=1.
+test_tmp() {
+        tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+        pids=()
+        trap test_cleanup EXIT
+}
+test_cleanup() {
+        if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+
+# wait_for CMD...: retries CMD for up to 10 s (WAIT seconds if set).
+wait_for() {
+        local i n=$((${WAIT:-10} * 10))
+        for ((i = 0; i < n; i++)); do
+                if "$@"; then return 0; fi
+                sleep 0.1
+        done
+        return 1
+}
+
+expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
+expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
+
+# test_bus_start POLICY [eavesdrop]: a dbus-daemon on $tmp/bus (address in
+# $address, pid added to $pids) that allows everything except what POLICY,
+# one of our dbus/*.conf files, forbids. dbus-daemon parses POLICY for
+# real, so a typo in it fails the start: returns 1, its errors in
+# $tmp/dbus.err. "eavesdrop" lets a monitor see every message.
+test_bus_start() {
+        local allow='<allow send_destination="*"/>
+    <allow receive_sender="*"/>'
+
+        [ "${2:-}" = eavesdrop ] && allow='<allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>'
+        address="unix:path=$tmp/bus"
+        cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>$address</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    $allow
+  </policy>
+  <include>$1</include>
+</busconfig>
+CONF
+        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
+        pids+=($!)
+        wait_for test -S "$tmp/bus"
+}
+bus() { timeout 10 busctl --address="$address" "$@"; }
+
+# check_polkit_action POLICY ACTION BUS_HEADER: POLICY validates (against
+# the DTD when installed), defines ACTION owned by the lanparty user, and
+# the daemon's BUS_HEADER asks for that ACTION.
+check_polkit_action() {
+        local policy=$1 action=$2 header=$3 dtd=/usr/share/polkit-1/policyconfig-1.dtd
+
+        echo "== polkit action"
+        if [ -f "$dtd" ]; then
+                xmllint --noout --dtdvalid "$dtd" "$policy" || fail "$policy does not validate against $dtd"
+        else
+                echo "$dtd missing: checking well-formedness only"
+                xmllint --noout "$policy" || fail "$policy is not well-formed"
+        fi
+        [ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = "$action" ] ||
+                fail "action id is not $action"
+        [ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
+                unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
+        grep -q "\"$action\"" "$header" || fail "the daemon does not ask for the action the policy defines"
+}
+
+# check_exposure UNIT_FILE MAX: `systemd-analyze security` rates the unit
+# at most MAX.
+check_exposure() {
+        local unit=$1 max=$2 name out score
+
+        name=$(basename "$unit")
+        echo "== systemd-analyze security"
+        out=$(systemd-analyze security --offline=true --no-pager "$unit" 2>&1) || true
+        score=$(sed -n "s/.*Overall exposure level for $name: \([0-9][0-9.]*\).*/\1/p" <<<"$out")
+        [ -n "$score" ] || fail "no exposure level in: $out"
+        echo "exposure level $score (at most $max)"
+        awk -v s="$score" -v max="$max" 'BEGIN { exit !(s + 0 <= max + 0) }' ||
+                fail "exposure level $score is above $max: $out"
+}
+
+# start_relayd [same-port] [ARG...]: runs the command in the array
+# $relayd_cmd (lanparty-relayd and the script's options) with
+# --listen 127.0.0.1:$port and ARG..., on a random free port (again on
+# $port with same-port), its stderr in $tmp/relayd.err, and waits until it
+# runs. Sets $relayd_pid and adds it to $pids.
+start_relayd() {
+        local attempt same=
+
+        if [ "${1:-}" = same-port ]; then
+                same=1
+                shift
+        fi
+        for attempt in 1 2 3 4 5; do
+                [ -n "${port:-}" ] && [ -n "$same" ] || port=$((20000 + RANDOM % 40000))
+                : >"$tmp/relayd.err"
+                "${relayd_cmd[@]}" --listen "127.0.0.1:$port" "$@" 2>"$tmp/relayd.err" &
+                relayd_pid=$!
+                if wait_for grep -q "running" "$tmp/relayd.err"; then
+                        pids+=($relayd_pid)
+                        return 0
+                fi
+                kill $relayd_pid 2>/dev/null || true
+                wait $relayd_pid 2>/dev/null || true
+                grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start: $(cat "$tmp/relayd.err")"
+        done
+        fail "no free port for relayd"
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "quic-test-net.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "test-util.h"
+
+void test_net_init(TestNet *w, uint64_t *now, size_t capacity) {
+        CHECK(now && capacity > 0);
+        *w = (TestNet) { .now = now, .capacity = capacity };
+        w->q = calloc(capacity, sizeof(TestPacket));
+        CHECK(w->q);
+}
+
+void test_net_done(TestNet *w) {
+        free(w->q);
+        w->q = NULL;
+}
+
+void test_net_push(TestNet *w, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
+                   const uint8_t *data, size_t len) {
+        TestPacket *p;
+
+        CHECK(len <= QUIC_MAX_UDP_PAYLOAD);
+        w->max_udp_sent = MAX(w->max_udp_sent, len);
+        w->n_sent++;
+        if (w->blackhole)
+                return;
+        CHECK(w->count < w->capacity);
+        p = &w->q[(w->head + w->count) % w->capacity];
+        p->from = *from;
+        CHECK(quic_addr_set(&p->to, to, to_len) == 0);
+        p->at = *w->now + TEST_NET_LATENCY;
+        p->len = len;
+        memcpy(p->data, data, len);
+        w->count++;
+}
+
+int test_net_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                  size_t len) {
+        TestNetPort *port = userdata;
+
+        test_net_push(port->wire, port->addr, remote, remote_len, data, len);
+        return 0;
+}
+
+TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to) {
+        for (size_t i = 0; i < w->count; i++) {
+                TestPacket *p = &w->q[(w->head + i) % w->capacity];
+                if (quic_addr_equal(&p->to, to))
+                        return p;
+        }
+        return NULL;
+}
+
+void test_net_flush(TestNet *w) {
+        w->head = w->count = 0;
+}
+
+bool test_net_run(TestNet *w, uint64_t duration, const TestNetOps *ops, void *net, TestNetCond cond,
+                  void *userdata) {
+        uint64_t end = *w->now + duration;
+
+        for (;;) {
+                uint64_t next = UINT64_MAX;
+
+                if (cond && cond(net, userdata))
+                        return true;
+                if (w->count > 0)
+                        next = w->q[w->head].at;
+                next = MIN(next, ops->get_expiry(net));
+                if (next > end) {
+                        *w->now = end;
+                        return cond ? cond(net, userdata) : true;
+                }
+                *w->now = MAX(*w->now, next);
+
+                while (w->count > 0 && w->q[w->head].at <= *w->now) {
+                        TestPacket p = w->q[w->head]; /* a copy: delivery may enqueue */
+
+                        w->head = (w->head + 1) % w->capacity;
+                        w->count--;
+                        ops->deliver(net, &p);
+                }
+                ops->handle_expiry(net);
+        }
+}
+
+void test_addr4(QuicAddr *a, const char *ip, uint16_t port) {
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+        CHECK(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
+}
+
+void test_cert_make(const char *dir, const char *hostname, char cert_path[static TEST_CERT_PATH_MAX],
+                    char key_path[static TEST_CERT_PATH_MAX], uint8_t pin[static CERT_PIN_SIZE]) {
+        CHECK(snprintf(cert_path, TEST_CERT_PATH_MAX, "%s/" CERT_FILE_NAME, dir) < TEST_CERT_PATH_MAX);
+        CHECK(snprintf(key_path, TEST_CERT_PATH_MAX, "%s/" KEY_FILE_NAME, dir) < TEST_CERT_PATH_MAX);
+        CHECK_EQ_INT(cert_ensure_self_signed(dir, hostname, pin), 1);
+}
+
+void test_cert_remove(const char *dir, const char *const *extra) {
+        const char *files[] = { CERT_FILE_NAME, KEY_FILE_NAME };
+        char p[TEST_CERT_PATH_MAX];
+
+        for (size_t i = 0; extra && extra[i]; i++) {
+                snprintf(p, sizeof p, "%s/%s", dir, extra[i]);
+                (void) unlink(p);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+                (void) unlink(p);
+        }
+        (void) rmdir(dir);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The in-memory network the QUIC tests (test-quic, test-session,
+ * test-client-core) run their endpoints on: a FIFO of UDP packets, each
+ * arriving TEST_NET_LATENCY after it was sent on a virtual clock, and the
+ * loop that advances that clock to the next arrival or timer. The test
+ * owns the clock and its endpoints; it tells the loop how to find their
+ * timers and hand them packets (TestNetOps). Also the small things each of
+ * those tests needs around it: IPv4 addresses and a self-signed relay
+ * certificate in a temporary directory. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "quic.h"
+
+/* The virtual clock's units (ngtcp2 time is in ns). */
+#define SEC QUIC_NS_PER_SEC
+#define MSEC (QUIC_NS_PER_SEC / 1000)
+#define TEST_NET_LATENCY (5 * MSEC) /* one way */
+
+typedef struct TestPacket {
+        QuicAddr from, to;
+        uint64_t at; /* arrival */
+        size_t len;
+        uint8_t data[QUIC_MAX_UDP_PAYLOAD];
+} TestPacket;
+
+typedef struct TestNet {
+        uint64_t *now; /* the owner's virtual clock */
+        TestPacket *q;
+        size_t capacity, head, count;
+        bool blackhole; /* drop what is sent (it is still counted) */
+        size_t max_udp_sent;
+        uint64_t n_sent;
+} TestNet;
+
+/* What the loop needs of the endpoints; `net` is the test's own state. */
+typedef struct TestNetOps {
+        uint64_t (*get_expiry)(void *net);                    /* the earliest timer of all */
+        void (*deliver)(void *net, const TestPacket *p);      /* a packet arrived */
+        void (*handle_expiry)(void *net);                     /* run the timers due by now */
+} TestNetOps;
+
+typedef bool (*TestNetCond)(void *net, void *userdata);
+
+void test_net_init(TestNet *w, uint64_t *now, size_t capacity);
+void test_net_done(TestNet *w);
+
+/* Queues a packet; CHECKs that it fits one UDP payload of ours. */
+void test_net_push(TestNet *w, const QuicAddr *from, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len,
+                   const uint8_t *data, size_t len);
+
+/* One address on the network; its test_net_send() is the QuicSendFunc
+ * (send_userdata: the TestNetPort) that puts what it sends on the wire. */
+typedef struct TestNetPort {
+        TestNet *wire;
+        const QuicAddr *addr;
+} TestNetPort;
+
+int test_net_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
+                  size_t len);
+
+/* The first queued packet to `to`, or NULL. */
+TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to);
+/* Drops everything queued. */
+void test_net_flush(TestNet *w);
+
+/* Runs for at most `duration` virtual ns or until cond(net, userdata)
+ * holds (cond may be NULL: run the whole time). Returns whether it held. */
+bool test_net_run(TestNet *w, uint64_t duration, const TestNetOps *ops, void *net, TestNetCond cond,
+                  void *userdata);
+
+void test_addr4(QuicAddr *a, const char *ip, uint16_t port);
+
+#define TEST_CERT_PATH_MAX 128
+
+/* cert_ensure_self_signed() for `hostname` in `dir` (which it creates if
+ * needed); CHECKs that it made a new one and returns its paths and pin. */
+void test_cert_make(const char *dir, const char *hostname, char cert_path[static TEST_CERT_PATH_MAX],
+                    char key_path[static TEST_CERT_PATH_MAX], uint8_t pin[static CERT_PIN_SIZE]);
+/* Removes the certificate, the key and `dir` itself; NULL-terminated
+ * `extra` names further files in it to remove first (or NULL). */
+void test_cert_remove(const char *dir, const char *const *extra);
