@@ -62,6 +62,11 @@ struct QuicServer {
         QuicConn **conns;
         size_t n_conns, n_conns_alloc;
 
+        /* Connections with queued datagrams, for quic_server_flush(). At
+         * most one entry per connection, so n_conns_alloc slots do. */
+        QuicConn **flush;
+        size_t n_flush, n_flush_alloc;
+
         QuicServerCounters counters;
 };
 
@@ -285,13 +290,38 @@ static int server_conns_add(QuicServer *s, QuicConn *c) {
                 s->conns = a;
                 s->n_conns_alloc = n;
         }
+        /* Grown here, never on the data path. */
+        if (s->n_flush_alloc < s->n_conns_alloc) {
+                QuicConn **a = realloc(s->flush, s->n_conns_alloc * sizeof *a);
+                if (!a)
+                        return -ENOMEM;
+                s->flush = a;
+                s->n_flush_alloc = s->n_conns_alloc;
+        }
         s->conns[s->n_conns++] = c;
         return 0;
 }
 
+static void server_flush_forget(QuicServer *s, QuicConn *c) {
+        for (size_t i = 0; i < s->n_flush; i++)
+                if (s->flush[i] == c) {
+                        s->flush[i] = s->flush[--s->n_flush];
+                        return;
+                }
+}
+
 static void server_conns_remove_at(QuicServer *s, size_t i) {
+        server_flush_forget(s, s->conns[i]);
         quic_conn_free_server(s->conns[i]);
         s->conns[i] = s->conns[--s->n_conns];
+}
+
+static void server_write_wanted(void *userdata, QuicConn *c) {
+        QuicServer *s = userdata;
+
+        /* Cannot overflow: one entry per live connection. */
+        if (s->n_flush < s->n_flush_alloc)
+                s->flush[s->n_flush++] = c;
 }
 
 static void server_reap(QuicServer *s, QuicConn *c) {
@@ -330,6 +360,7 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
                         .server = s,
                         .cid_add = server_cid_add,
                         .cid_remove = server_cid_remove,
+                        .write_wanted = server_write_wanted,
                         .reset_secret = s->reset_secret,
                         .reset_secret_len = sizeof s->reset_secret,
                 },
@@ -401,6 +432,7 @@ QuicServer *quic_server_free(QuicServer *s) {
         while (s->n_conns > 0)
                 server_conns_remove_at(s, s->n_conns - 1);
         free(s->conns);
+        free(s->flush);
         free(s->cids.entries);
         quic_tls_credentials_unref(s->credentials);
         gnutls_memset(s->reset_secret, 0, sizeof s->reset_secret);
@@ -447,6 +479,24 @@ int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t
         else
                 server_accept(s, remote, data, len, now);
         return 0;
+}
+
+int quic_server_flush(QuicServer *s, uint64_t now) {
+        uint64_t n = 0;
+
+        if (!s)
+                return -EINVAL;
+        /* Writing can end a connection, and reaping it takes it off this
+         * list: always take the last entry. */
+        while (s->n_flush > 0) {
+                QuicConn *c = s->flush[--s->n_flush];
+                int r = quic_conn_flush(c, now);
+
+                if (r > 0)
+                        n += (uint64_t) r;
+                server_reap(s, c);
+        }
+        return (int) MIN(n, (uint64_t) INT32_MAX);
 }
 
 uint64_t quic_server_get_expiry(QuicServer *s) {

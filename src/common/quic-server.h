@@ -76,6 +76,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(QuicServer *, quic_server_free);
  * for every packet, dropped or not (counters tell); negative on misuse. */
 int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
 
+/* Writes every connection that quic_conn_queue_datagram() queued
+ * datagrams on since the last call (packing them into as few packets as
+ * fit) and frees those that died doing so. Call it after each batch of
+ * quic_server_read_packet(). Returns the number of packets written. */
+int quic_server_flush(QuicServer *s, uint64_t now);
+
 /* Earliest expiry over all connections; UINT64_MAX when none. */
 uint64_t quic_server_get_expiry(QuicServer *s);
 /* Runs due timers of every connection and frees the dead ones. Returns the

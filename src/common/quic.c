@@ -19,6 +19,19 @@
  * frames (ACKs, retransmissions) first. */
 #define QUIC_DATAGRAM_WRITE_TRIES 4
 #define QUIC_ACTIVE_CID_LIMIT 4
+/* The congestion controller, for relay, gateways and clients alike. What
+ * we carry are datagrams, never retransmitted, mostly other flows' packets
+ * (TCP inside, with congestion control of its own): the outer controller
+ * should pass them at the path's rate and not hold them back, since what it
+ * holds waits in our QUIC_DATAGRAM_QUEUE_LEN queue or is dropped. CUBIC
+ * (ngtcp2's default, the most exercised) does that; ngtcp2 0.12's BBR lost
+ * two to three times as many frames in bench/relay-micro.sh: its
+ * delivery-rate model reads a busy CPU as a slow path and paces below the
+ * real rate, and ProbeRTT drops the window to four packets every 10 s.
+ * Reno behaves like CUBIC at LAN-party RTTs. docs/PERFORMANCE.md has the
+ * figures. */
+#define QUIC_CC_ALGO NGTCP2_CC_ALGO_CUBIC
+_Static_assert(QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD <= UINT16_MAX, "dq_off is 16 bits");
 /* TLS alert no_application_protocol (RFC 8446). */
 #define TLS_ALERT_NO_APPLICATION_PROTOCOL 120
 
@@ -47,9 +60,21 @@ struct QuicConn {
         bool stream_blocked;
 
         /* Datagrams held back by congestion control or pacing. */
-        uint8_t *dq_buf; /* QUIC_DATAGRAM_QUEUE_LEN slots of QUIC_MAX_UDP_PAYLOAD */
+        /* QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD bytes, but packed
+         * from the start and rewound whenever the queue empties: small
+         * frames only ever touch its first page, which keeps a relay with
+         * many peers small. */
+        uint8_t *dq_buf;
         uint16_t dq_len[QUIC_DATAGRAM_QUEUE_LEN];
+        uint16_t dq_off[QUIC_DATAGRAM_QUEUE_LEN];
         unsigned dq_head, dq_count;
+        size_t dq_end; /* bytes of dq_buf in use up to the newest datagram */
+        /* Server connections: on the endpoint's list of connections with
+         * datagrams to write (quic_conn_queue_datagram()). */
+        bool flush_listed;
+        /* conn_datagram_floor(), once known. */
+        size_t dgram_floor;
+        bool dgram_floor_set;
 
         /* Work deferred while a callback runs. */
         unsigned busy;
@@ -726,6 +751,7 @@ static void conn_fill_settings(QuicConn *c, ngtcp2_settings *s, uint64_t now) {
         s->initial_ts = now;
         s->handshake_timeout = c->settings.handshake_timeout;
         s->max_tx_udp_payload_size = QUIC_MAX_UDP_PAYLOAD;
+        s->cc_algo = QUIC_CC_ALGO;
         if (c->settings.trace)
                 s->log_printf = cb_log_printf;
 }
@@ -1014,10 +1040,88 @@ static int dq_push(QuicConn *c, const uint8_t *data, size_t len) {
                         return -ENOBUFS;
                 }
         }
+        if (c->dq_count == 0)
+                c->dq_end = 0;
+        if (c->dq_end + len > (size_t) QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD) {
+                /* Move what is queued to the front. At most LEN-1 datagrams
+                 * of at most QUIC_MAX_UDP_PAYLOAD each: room for this one. */
+                size_t first = c->dq_off[c->dq_head];
+
+                memmove(c->dq_buf, c->dq_buf + first, c->dq_end - first);
+                for (unsigned i = 0; i < c->dq_count; i++)
+                        c->dq_off[(c->dq_head + i) % QUIC_DATAGRAM_QUEUE_LEN] -= (uint16_t) first;
+                c->dq_end -= first;
+        }
         slot = (c->dq_head + c->dq_count) % QUIC_DATAGRAM_QUEUE_LEN;
-        memcpy(c->dq_buf + (size_t) slot * QUIC_MAX_UDP_PAYLOAD, data, len);
+        memcpy(c->dq_buf + c->dq_end, data, len);
+        c->dq_off[slot] = (uint16_t) c->dq_end;
         c->dq_len[slot] = (uint16_t) len;
+        c->dq_end += len;
         c->dq_count++;
+        return 0;
+}
+
+static void dq_pop(QuicConn *c) {
+        c->dq_head = (c->dq_head + 1) % QUIC_DATAGRAM_QUEUE_LEN;
+        c->dq_count--;
+}
+
+/* Writes the queued datagrams, as many to a packet as fit: a relay that
+ * queued a read batch's worth for one peer sends it a few packets, not one
+ * per frame, and encrypts and sends that much less. Returns 0 or an ngtcp2
+ * error. */
+static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_sent) {
+        uint8_t buf[QUIC_MAX_UDP_PAYLOAD];
+        ngtcp2_path_storage ps;
+        ngtcp2_pkt_info pi;
+        bool open = false; /* ngtcp2 holds a packet we may add to */
+        unsigned tries = 0;
+
+        ngtcp2_path_storage_zero(&ps);
+        while (c->dq_count > 0) {
+                const uint8_t *d = c->dq_buf + c->dq_off[c->dq_head];
+                ngtcp2_vec v = {.base = (uint8_t *) (uintptr_t) d, .len = c->dq_len[c->dq_head]};
+                uint32_t flags = c->dq_count > 1 ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : NGTCP2_WRITE_DATAGRAM_FLAG_NONE;
+                ngtcp2_ssize n;
+                int accepted = 0;
+
+                n = ngtcp2_conn_writev_datagram(c->conn, &ps.path, &pi, buf, sizeof buf, &accepted, flags, 0, &v, 1,
+                                                now);
+                if (n == NGTCP2_ERR_WRITE_MORE) {
+                        open = true;
+                        c->counters.datagrams_tx++;
+                        dq_pop(c);
+                        tries = 0;
+                        continue;
+                }
+                if (n == NGTCP2_ERR_INVALID_ARGUMENT) {
+                        /* The path shrank below it since it was queued: drop
+                         * it, after closing the packet we added to. */
+                        if (!open) {
+                                c->counters.datagrams_dropped_size++;
+                                dq_pop(c);
+                                continue;
+                        }
+                        n = 0;
+                }
+                if (n == 0 && open)
+                        /* Close the packet we added to. */
+                        n = ngtcp2_conn_writev_stream(c->conn, &ps.path, &pi, buf, sizeof buf, NULL,
+                                                      NGTCP2_WRITE_STREAM_FLAG_NONE, -1, NULL, 0, now);
+                if (n < 0)
+                        return (int) n;
+                if (n == 0)
+                        return 0; /* congestion window or pacing */
+                open = false;
+                conn_send(c, &ps.path.remote, buf, (size_t) n);
+                (*n_sent)++;
+                if (accepted) {
+                        c->counters.datagrams_tx++;
+                        dq_pop(c);
+                        tries = 0;
+                } else if (++tries >= QUIC_DATAGRAM_WRITE_TRIES)
+                        return 0; /* packets full of other frames; the expiry brings us back */
+        }
         return 0;
 }
 
@@ -1029,23 +1133,12 @@ static unsigned conn_write(QuicConn *c, uint64_t now) {
         if (c->state > QUIC_STATE_ESTABLISHED)
                 return 0;
 
-        while (c->dq_count > 0 && c->state == QUIC_STATE_ESTABLISHED) {
-                const uint8_t *d = c->dq_buf + (size_t) c->dq_head * QUIC_MAX_UDP_PAYLOAD;
-                bool accepted;
-
-                rv = conn_write_datagram(c, d, c->dq_len[c->dq_head], now, &accepted, &n_sent);
-                if (rv == NGTCP2_ERR_INVALID_ARGUMENT) {
-                        /* The path shrank below it since it was queued. */
-                        c->counters.datagrams_dropped_size++;
-                        accepted = true;
-                } else if (rv < 0) {
+        if (c->dq_count > 0 && c->state == QUIC_STATE_ESTABLISHED) {
+                rv = conn_write_queued_datagrams(c, now, &n_sent);
+                if (rv < 0) {
                         conn_handle_liberr(c, rv, now);
                         return n_sent;
                 }
-                if (!accepted)
-                        break;
-                c->dq_head = (c->dq_head + 1) % QUIC_DATAGRAM_QUEUE_LEN;
-                c->dq_count--;
         }
 
         c->stream_blocked = false;
@@ -1208,6 +1301,36 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
         return r;
 }
 
+static size_t conn_datagram_floor(QuicConn *c);
+
+int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len) {
+        int r;
+
+        if (!c || (!data && len > 0))
+                return -EINVAL;
+        if (c->state != QUIC_STATE_ESTABLISHED || c->close_requested)
+                return -ENOTCONN;
+        if (len > conn_datagram_floor(c) && len > quic_conn_max_datagram_payload(c)) {
+                c->counters.datagrams_dropped_size++;
+                return -EMSGSIZE;
+        }
+        r = dq_push(c, data, len);
+        if (r < 0)
+                return r;
+        if (c->hooks.write_wanted && !c->flush_listed) {
+                c->flush_listed = true;
+                c->hooks.write_wanted(c->hooks.server, c);
+        }
+        return 0;
+}
+
+int quic_conn_flush(QuicConn *c, uint64_t now) {
+        if (!c)
+                return -EINVAL;
+        c->flush_listed = false;
+        return quic_conn_write(c, now);
+}
+
 /* ---- inspection ------------------------------------------------------------- */
 
 static size_t varint_len(uint64_t v) {
@@ -1228,11 +1351,32 @@ size_t quic_conn_get_path_udp_payload(QuicConn *c) {
         return u;
 }
 
+/* The peer limits the whole DATAGRAM frame: type + length varint + payload. */
+static uint64_t datagram_max_by_peer(const ngtcp2_transport_params *p) {
+        uint64_t by_peer = 0;
+
+        for (size_t n = 1; n <= 8; n *= 2)
+                if (p->max_datagram_frame_size >= 1 + n) {
+                        uint64_t l = p->max_datagram_frame_size - 1 - n;
+                        if (varint_len(l) <= n)
+                                by_peer = MAX(by_peer, l);
+                }
+        return by_peer;
+}
+
+/* Short header: flags, DCID, packet number at its 4-byte worst; then the
+ * AEAD tag and the DATAGRAM frame's type and 2-byte length (every payload
+ * a path carries is below 16384). */
+static size_t datagram_overhead(QuicConn *c, size_t dcid_len) {
+        const ngtcp2_crypto_ctx *cc = ngtcp2_conn_get_crypto_ctx(c->conn);
+        size_t tag = cc && cc->aead.max_overhead ? cc->aead.max_overhead : 16;
+
+        return 1 + dcid_len + 4 + tag + 1 + 2;
+}
+
 size_t quic_conn_max_datagram_payload(QuicConn *c) {
         const ngtcp2_transport_params *p;
-        const ngtcp2_crypto_ctx *cc;
-        uint64_t by_peer = 0;
-        size_t u, tag, overhead, by_path;
+        size_t u, overhead, by_path;
 
         if (!c || c->state != QUIC_STATE_ESTABLISHED)
                 return 0;
@@ -1240,24 +1384,34 @@ size_t quic_conn_max_datagram_payload(QuicConn *c) {
         if (!p || p->max_datagram_frame_size == 0)
                 return 0;
 
-        /* The peer limits the whole frame: type + length varint + payload. */
-        for (size_t n = 1; n <= 8; n *= 2)
-                if (p->max_datagram_frame_size >= 1 + n) {
-                        uint64_t l = p->max_datagram_frame_size - 1 - n;
-                        if (varint_len(l) <= n)
-                                by_peer = MAX(by_peer, l);
-                }
-
-        /* Short header: flags, DCID, packet number at its 4-byte worst;
-         * then the AEAD tag and the DATAGRAM frame's type and 2-byte length
-         * (every payload a path carries is below 16384). */
-        cc = ngtcp2_conn_get_crypto_ctx(c->conn);
-        tag = cc && cc->aead.max_overhead ? cc->aead.max_overhead : 16;
-        overhead = 1 + ngtcp2_conn_get_dcid(c->conn)->datalen + 4 + tag + 1 + 2;
+        overhead = datagram_overhead(c, ngtcp2_conn_get_dcid(c->conn)->datalen);
         u = quic_conn_get_path_udp_payload(c);
         by_path = u > overhead ? u - overhead : 0;
 
-        return (size_t) MIN((uint64_t) by_path, by_peer);
+        return (size_t) MIN((uint64_t) by_path, datagram_max_by_peer(p));
+}
+
+/* A lower bound of quic_conn_max_datagram_payload() for the rest of the
+ * connection: the path never carries less than QUIC's 1200 bytes (or what
+ * the peer allows, if less) and no DCID is longer than 20 bytes. Datagrams
+ * below it skip the ngtcp2 queries on the data path. */
+static size_t conn_datagram_floor(QuicConn *c) {
+        const ngtcp2_transport_params *p;
+        size_t u = NGTCP2_MAX_UDP_PAYLOAD_SIZE, overhead;
+
+        if (c->dgram_floor_set)
+                return c->dgram_floor;
+        if (c->state != QUIC_STATE_ESTABLISHED)
+                return 0;
+        p = ngtcp2_conn_get_remote_transport_params(c->conn);
+        if (!p || p->max_datagram_frame_size == 0)
+                return 0;
+        if (p->max_udp_payload_size > 0 && p->max_udp_payload_size < u)
+                u = (size_t) p->max_udp_payload_size;
+        overhead = datagram_overhead(c, NGTCP2_MAX_CIDLEN);
+        c->dgram_floor = (size_t) MIN((uint64_t) (u > overhead ? u - overhead : 0), datagram_max_by_peer(p));
+        c->dgram_floor_set = true;
+        return c->dgram_floor;
 }
 
 int quic_conn_get_tls_exporter(QuicConn *c, const char *label, uint8_t *out, size_t len) {

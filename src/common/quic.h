@@ -218,6 +218,15 @@ void quic_conn_consume_control(QuicConn *c, size_t n);
  * -ENOTCONN before the handshake or when closing. */
 int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t now);
 
+/* Queues one datagram without writing anything: the owner writes the
+ * connection once it has queued what it has (quic_conn_write(); for server
+ * connections quic_server_flush() knows which), and datagrams queued
+ * together share packets as far as they fit. Same errors as
+ * quic_conn_send_datagram(); -ENOBUFS when QUIC_DATAGRAM_QUEUE_LEN are
+ * already waiting (write, then try again). Never from inside a callback of
+ * this same connection. */
+int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len);
+
 /* The largest datagram payload D that fits one packet right now:
  *   min(peer's max_datagram_frame_size - 1 - varint(D),
  *       U - 1 - |DCID| - 4 - AEAD tag (16) - 1 - 2)
@@ -266,6 +275,9 @@ typedef struct QuicServerHooks {
         int (*cid_add)(void *server, QuicConn *c, const ngtcp2_cid *cid);
         /* Removes cid only if it still maps to c. */
         void (*cid_remove)(void *server, QuicConn *c, const ngtcp2_cid *cid);
+        /* quic_conn_queue_datagram() queued the first datagram since the
+         * last quic_conn_flush(). */
+        void (*write_wanted)(void *server, QuicConn *c);
         /* Secret the stateless reset tokens of every CID derive from, so the
          * endpoint can recompute a token for a CID it has forgotten. */
         const uint8_t *reset_secret;
@@ -287,3 +299,6 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
                          const QuicAddr *local, const QuicAddr *remote, uint64_t now);
 /* Unregisters every CID through hooks.cid_remove and frees. */
 QuicConn *quic_conn_free_server(QuicConn *c);
+/* quic_conn_write(), and hooks.write_wanted fires again for the next
+ * queued datagram. */
+int quic_conn_flush(QuicConn *c, uint64_t now);

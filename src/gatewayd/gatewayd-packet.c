@@ -124,7 +124,7 @@ static bool errno_is_not_supported(int r) {
 }
 
 int packet_socket_disable_offloads(PacketSocket *p) {
-        uint32_t v;
+        uint32_t v = 0; /* -O3 cannot see ethtool_get() sets it on success */
         int r;
 
         if (!p || p->fd < 0)
@@ -156,7 +156,7 @@ int packet_socket_disable_offloads(PacketSocket *p) {
 }
 
 static void offloads_restore(PacketSocket *p) {
-        uint32_t v;
+        uint32_t v = 0;
         int r;
 
         if (p->restore_gro) {

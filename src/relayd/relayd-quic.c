@@ -34,20 +34,60 @@ uint64_t relay_quic_now(RelayQuic *q) {
 
 /* ---- QUIC callbacks ---------------------------------------------------------- */
 
+void relay_quic_flush_sends(RelayQuic *q) {
+        size_t done = 0;
+
+        while (done < q->n_send) {
+                int n = sendmmsg(q->manager->udp_fd, q->send_msgs + done, (unsigned) (q->n_send - done),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n > 0) {
+                        done += (size_t) n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                /* A full socket buffer is congestion: QUIC recovers as from
+                 * loss, so do not spin. Another error belongs to the first
+                 * packet alone; skip it. */
+                if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+                        q->send_drops += q->n_send - done;
+                        break;
+                }
+                q->send_drops++;
+                done++;
+        }
+        q->n_send = 0;
+}
+
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
                    size_t len) {
         RelayQuic *q = userdata;
+        size_t i;
+        int r;
 
-        for (;;) {
-                ssize_t n = sendto(q->manager->udp_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL, remote, remote_len);
-                if (n >= 0)
-                        return 0;
-                if (errno == EINTR)
-                        continue;
-                /* A full socket buffer is congestion: QUIC recovers as from
-                 * loss, so do not spin. */
-                return -errno;
-        }
+        if (len > sizeof(q->send_bufs[0]))
+                return -EMSGSIZE;
+        if (q->n_send == RELAY_QUIC_SEND_BATCH)
+                relay_quic_flush_sends(q);
+        i = q->n_send;
+        r = quic_addr_set(&q->send_addrs[i], remote, remote_len);
+        if (r < 0)
+                return r;
+        memcpy(q->send_bufs[i], data, len);
+        q->send_iovs[i] = (struct iovec) { .iov_base = q->send_bufs[i], .iov_len = len };
+        q->send_msgs[i] = (struct mmsghdr) {
+                .msg_hdr = {
+                        .msg_name = &q->send_addrs[i].sa,
+                        .msg_namelen = q->send_addrs[i].len,
+                        .msg_iov = &q->send_iovs[i],
+                        .msg_iovlen = 1,
+                },
+        };
+        /* Outside an event handler of ours (a D-Bus method closing a
+         * connection, say) nothing else would flush this loop iteration. */
+        if (q->n_send++ == 0 && !q->in_handler)
+                relay_quic_schedule(q);
+        return 0;
 }
 
 static bool owner_is_session(void *userdata) {
@@ -105,6 +145,8 @@ void relay_quic_dispatch(RelayQuic *q) {
         if (!q)
                 return;
         (void) relay_quic_now(q);
+        q->in_handler = true;
+        (void) quic_server_flush(q->server, q->now);
 
         /* Leaving queues PEER_LEFT to others, writing may end connections:
          * go round until both queues are empty. */
@@ -126,6 +168,8 @@ void relay_quic_dispatch(RelayQuic *q) {
                 break;
         }
 
+        relay_quic_flush_sends(q);
+        q->in_handler = false;
         relay_quic_arm_timer(q);
 }
 
@@ -142,6 +186,7 @@ void relay_quic_schedule(RelayQuic *q) {
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         RelayQuic *q = userdata;
 
+        q->in_handler = true;
         (void) quic_server_handle_expiry(q->server, relay_quic_now(q));
         relay_quic_dispatch(q);
         return 0;
@@ -150,6 +195,7 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
 static int on_readable(Manager *m, int fd, void *userdata) {
         RelayQuic *q = userdata;
 
+        q->in_handler = true;
         for (unsigned round = 0; round < RECV_ROUNDS_MAX; round++) {
                 int n;
 
@@ -185,6 +231,9 @@ static int on_readable(Manager *m, int fd, void *userdata) {
                                 continue;
                         (void) quic_server_read_packet(q->server, &remote, q->bufs[i], q->msgs[i].msg_len, q->now);
                 }
+                /* The frames of this batch leave together, packed per peer. */
+                (void) quic_server_flush(q->server, q->now);
+                relay_quic_flush_sends(q);
                 if (n < RELAY_QUIC_RECV_BATCH)
                         break;
         }
@@ -201,6 +250,7 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
         RelayQuic *q = userdata;
         uint64_t now_usec = relay_quic_now(q) / 1000;
 
+        q->in_handler = true;
         for (Session *s = q->sessions, *next; s; s = next) {
                 next = s->next;
                 session_housekeeping(s, now_usec);
@@ -332,6 +382,9 @@ RelayQuic *relay_quic_free(RelayQuic *q) {
         if (!q)
                 return NULL;
 
+        /* The DISCONNECTs and CONNECTION_CLOSEs of a shutdown. */
+        if (q->manager->udp_fd >= 0)
+                relay_quic_flush_sends(q);
         while (q->sessions)
                 session_free(q->sessions);
 
@@ -390,6 +443,18 @@ int relay_quic_start(RelayQuic *q) {
         r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, len);
         if (r < 0)
                 return log_error_errno(r, "Unsupported socket address family: %m");
+
+        /* Every peer's packets land in this one socket: the default
+         * buffer (~200 KiB) overflows while a busy relay serves a batch.
+         * The FORCE variant passes net.core.rmem_max when we may. */
+        for (int i = 0; i < 2; i++) {
+                int opt_force = i == 0 ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, opt = i == 0 ? SO_RCVBUF : SO_SNDBUF;
+                int size = RELAY_QUIC_SOCKET_BUFFER;
+
+                if (setsockopt(m->udp_fd, SOL_SOCKET, opt_force, &size, sizeof(size)) < 0 &&
+                    setsockopt(m->udp_fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0)
+                        log_debug_errno(errno, "Failed to enlarge the UDP socket buffers, ignoring: %m");
+        }
 
         have_secret = relay_quic_reset_secret(q, secret) >= 0;
 

@@ -26,6 +26,9 @@ typedef struct Session Session;
 typedef struct sd_event_source sd_event_source;
 
 #define RELAY_QUIC_RECV_BATCH 16
+#define RELAY_QUIC_SOCKET_BUFFER (4 * 1024 * 1024)
+/* Packets collected for one sendmmsg(). */
+#define RELAY_QUIC_SEND_BATCH 64
 #define RELAY_QUIC_RECV_BUFFER 2048 /* > QUIC_MAX_UDP_PAYLOAD; longer datagrams are cut and dropped by QUIC */
 #define RELAY_QUIC_HELLO_TIMEOUT_USEC (10U * 1000000U)
 #define RELAY_QUIC_PIN_STR_MAX (B64URL_ENCODED_LEN(CERT_PIN_SIZE) + 1)
@@ -54,6 +57,17 @@ typedef struct RelayQuic {
         Session *write_queue;  /* connections with control bytes to write */
         Session *reap_queue;   /* connections that ended */
 
+        /* Outgoing packets wait here until the handler that made them
+         * ends (relay_quic_dispatch()) or the batch is full, then leave
+         * with one sendmmsg(). */
+        struct mmsghdr send_msgs[RELAY_QUIC_SEND_BATCH];
+        struct iovec send_iovs[RELAY_QUIC_SEND_BATCH];
+        QuicAddr send_addrs[RELAY_QUIC_SEND_BATCH];
+        uint8_t send_bufs[RELAY_QUIC_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
+        size_t n_send;
+        bool in_handler;    /* a flush is coming: no need to schedule one */
+        uint64_t send_drops; /* packets the socket did not take */
+
         struct mmsghdr msgs[RELAY_QUIC_RECV_BATCH];
         struct iovec iovs[RELAY_QUIC_RECV_BATCH];
         struct sockaddr_storage addrs[RELAY_QUIC_RECV_BATCH];
@@ -80,8 +94,10 @@ int relay_quic_reload(RelayQuic *q);
 
 /* Schedules relay_quic_dispatch() for this loop iteration. */
 void relay_quic_schedule(RelayQuic *q);
-/* Forgets ended connections, writes queued control bytes, re-arms the
- * timer. */
+/* Forgets ended connections, writes queued control bytes and datagrams,
+ * sends what is batched, re-arms the timer. */
 void relay_quic_dispatch(RelayQuic *q);
+/* Sends the batched packets now. */
+void relay_quic_flush_sends(RelayQuic *q);
 
 uint64_t relay_quic_now(RelayQuic *q);

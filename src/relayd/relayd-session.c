@@ -496,17 +496,24 @@ void session_on_control(Session *s, const uint8_t *data, size_t len) {
 
 /* ---- the data path ------------------------------------------------------------- */
 
+/* Queued, not sent: relay_quic's read loop flushes every destination once
+ * per batch, so frames for one peer share packets. */
 static void deliver(Session *from, Peer *to, const uint8_t *buf, size_t len) {
         QuicConn *c = to->session ? to->session->conn : NULL;
         int r;
 
         if (!c)
                 return;
-        if (len > quic_conn_max_datagram_payload(c)) {
+        r = quic_conn_queue_datagram(c, buf, len);
+        if (r == -ENOBUFS) {
+                /* A batch's worth for this peer already: send those first. */
+                (void) quic_conn_write(c, from->quic->now);
+                r = quic_conn_queue_datagram(c, buf, len);
+        }
+        if (r == -EMSGSIZE) {
                 peer_drop(to, DROP_BUDGET, now_usec(from));
                 return;
         }
-        r = quic_conn_send_datagram(c, buf, len, from->quic->now);
         if (r == -ENOBUFS) {
                 peer_drop(to, DROP_CONGESTION, now_usec(from));
                 return;

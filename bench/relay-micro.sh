@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Relay microbenchmark: the real lanparty-relayd on 127.0.0.1 (dev
+# certificate, gateway token file, a private dbus-daemon when there is
+# one) and bench/relay-micro, a load generator with one gateway and N-1
+# clients in one room. For each peer count it reports frames forwarded per
+# second, per relay CPU second (from /proc/PID/stat) and the relay's
+# VmRSS/VmHWM, as a table and as JSON, with PASS/MISS against the targets.
+# A benchmark, not a test: a MISS does not fail the script.
+#
+# Usage: bench/relay-micro.sh [PEERS...]          (default: 2 16 100)
+# Environment:
+#   BUILD_DIR   meson build directory (default: build-relay-micro, release)
+#   DURATION    measured seconds per run (default 5), WARMUP (default 1)
+#   FRAME_SIZE  Ethernet frame bytes (default 64)
+#   BROADCAST   percent of frames sent to ff:ff:ff:ff:ff:ff (default 10)
+#   RATE        frames/s per peer, 0 = as fast as QUIC takes them (default 0)
+#   JSON_OUT    also write the JSON here
+#   RELAYD_WRAPPER  run the relay under this (e.g. "valgrind --tool=callgrind")
+set -euo pipefail
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$srcdir/build-relay-micro}
+duration=${DURATION:-5}
+warmup=${WARMUP:-1}
+frame_size=${FRAME_SIZE:-64}
+broadcast=${BROADCAST:-10}
+rate=${RATE:-0}
+peer_counts=("$@")
+[ ${#peer_counts[@]} -gt 0 ] || peer_counts=(2 16 100)
+
+TARGET_FPS=300000    # small frames forwarded per second per relay core
+TARGET_RSS_KIB=16384 # relay RSS with 100 peers
+
+if [ ! -d "$build" ]; then
+        meson setup "$build" "$srcdir" --buildtype=release >/dev/null
+fi
+ninja -C "$build" src/relayd/lanparty-relayd bench/relay-micro >/dev/null
+relayd=$build/src/relayd/lanparty-relayd
+gen=$build/bench/relay-micro
+
+tmp=$(mktemp -d /tmp/relay-micro.XXXXXX)
+pids=()
+cleanup() {
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+wait_for() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                if "$@"; then return 0; fi
+                sleep 0.1
+        done
+        return 1
+}
+
+# Relay on CPU 0, generator on CPU 1, when there are two.
+relay_pin=()
+gen_pin=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+        relay_pin=(taskset -c 0)
+        gen_pin=(taskset -c 1)
+else
+        echo "note: fewer than 2 CPUs or no taskset; relay and generator share CPUs" >&2
+fi
+
+# A private bus keeps the relay off the host's system bus.
+bus_args=()
+if command -v dbus-daemon >/dev/null; then
+        cat >"$tmp/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>unix:path=$tmp/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+CONF
+        dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
+        pids+=($!)
+        wait_for test -S "$tmp/bus" && bus_args=(--bus-address "unix:path=$tmp/bus")
+fi
+
+token=bench-token-0123456789abcdef
+echo "$token" >"$tmp/tokens"
+: >"$tmp/relayd.conf"
+
+relayd_pid=
+port=
+start_relayd() {
+        local attempt
+        for attempt in 1 2 3 4 5; do
+                port=$((20000 + RANDOM % 40000))
+                : >"$tmp/relayd.err"
+                ${relay_pin[@]+"${relay_pin[@]}"} ${RELAYD_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" \
+                        --listen "127.0.0.1:$port" --state-dir "$tmp/state" --gateway-token-file "$tmp/tokens" \
+                        ${bus_args[@]+"${bus_args[@]}"} --max-rooms 4 --max-peers-per-room 1000 \
+                        --rate-broadcast 0 --rate-unknown-unicast 0 --rate-bandwidth 0 2>"$tmp/relayd.err" &
+                relayd_pid=$!
+                if wait_for grep -q "running" "$tmp/relayd.err"; then
+                        return 0
+                fi
+                kill $relayd_pid 2>/dev/null || true
+                wait $relayd_pid 2>/dev/null || true
+                grep -q "Failed to bind" "$tmp/relayd.err" || { cat "$tmp/relayd.err" >&2; return 1; }
+        done
+        return 1
+}
+
+stop_relayd() {
+        kill -TERM "$relayd_pid" 2>/dev/null || true
+        wait "$relayd_pid" 2>/dev/null || true
+}
+
+results=()
+for n in "${peer_counts[@]}"; do
+        start_relayd || { echo "relayd did not start" >&2; exit 1; }
+        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        # taskset execs the daemon: the pid is the relay's own.
+        rpid=$relayd_pid
+        echo "== $n peers (relay pid $rpid, port $port)" >&2
+        if out=$(${gen_pin[@]+"${gen_pin[@]}"} "$gen" --relay "127.0.0.1:$port" --pin "$pin" --token "$token" \
+                        --peers "$n" --duration "$duration" --warmup "$warmup" --frame-size "$frame_size" \
+                        --broadcast-percent "$broadcast" --rate "$rate" --relay-pid "$rpid"); then
+                results+=("$out")
+        else
+                echo "run with $n peers failed; relay log:" >&2
+                tail -n 20 "$tmp/relayd.err" >&2
+        fi
+        stop_relayd
+done
+
+[ ${#results[@]} -gt 0 ] || { echo "no run succeeded" >&2; exit 1; }
+
+printf '%s\n' "${results[@]}" | python3 -c '
+import json, sys
+target_fps, target_rss = int(sys.argv[1]), int(sys.argv[2])
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+print()
+print("%6s %10s %10s %8s %10s %12s %8s %8s %9s %9s %9s" % ("peers", "sent/s", "fwd/s", "loss%",
+      "relay-cpu", "fwd/cpu-s", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
+for r in rows:
+    # Frames in flight at the window edges can make it slightly negative.
+    loss = max(0.0, 100.0 * (1 - r["forwarded"] / r["expected"])) if r["expected"] else 0.0
+    r["loss_percent"] = round(loss, 2)
+    r["rss_kib_per_peer"] = round(r["relay_vmrss_kib"] / r["peers"], 1)
+    r["target_fps"] = "PASS" if r["frames_per_relay_cpu_sec"] >= target_fps else "MISS"
+    print("%6d %10.0f %10.0f %8.2f %9.0f%% %12.0f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"],
+          r["sent"] / r["seconds"], r["forwarded_per_sec"], loss, 100 * r["relay_cpu_share"],
+          r["frames_per_relay_cpu_sec"], 100 * r["generator_cpu_share"], r["relay_vmrss_kib"] / 1024,
+          r["relay_vmhwm_kib"] / 1024, r["rss_kib_per_peer"], r["target_fps"]))
+best = max(r["frames_per_relay_cpu_sec"] for r in rows)
+big = [r for r in rows if r["peers"] >= 100]
+summary = {
+    "targets": {
+        "frames_per_relay_core": {"target": target_fps, "best": best,
+                                  "result": "PASS" if best >= target_fps else "MISS"},
+        "rss_100_peers_kib": {"target": target_rss,
+                              "value": big[0]["relay_vmhwm_kib"] if big else None,
+                              "result": ("PASS" if big[0]["relay_vmhwm_kib"] <= target_rss else "MISS") if big else "n/a"},
+    },
+    "runs": rows,
+}
+print()
+print("target >= %d frames/s per relay core: %s (best %.0f)" % (target_fps,
+      summary["targets"]["frames_per_relay_core"]["result"], best))
+if big:
+    print("target relay RSS <= %d MiB with %d peers: %s (VmHWM %.1f MiB)" % (target_rss // 1024, big[0]["peers"],
+          summary["targets"]["rss_100_peers_kib"]["result"], big[0]["relay_vmhwm_kib"] / 1024))
+print()
+print(json.dumps(summary, indent=1))
+' "$TARGET_FPS" "$TARGET_RSS_KIB" | tee ${JSON_OUT:+"$tmp/out"}
+if [ -n "${JSON_OUT:-}" ]; then
+        sed -n '/^{/,$p' "$tmp/out" >"$JSON_OUT"
+fi
