@@ -26,6 +26,7 @@
 #define MAX_SPEERS 32
 #define PKT_MAX 2048
 #define NET_MAGIC UINT32_C(0x4e455421)
+#define DLOG_MAX 256
 #define SPEER_MAGIC UINT32_C(0x53504552)
 
 static char state_dir[] = "/tmp/test-quic-XXXXXX";
@@ -52,6 +53,10 @@ typedef struct Client {
         uint8_t dgram[PKT_MAX];
         size_t dgram_len;
         unsigned n_dgrams;
+        /* Every datagram received, in order, back to back. */
+        uint8_t *dlog;
+        size_t dlog_len;
+        size_t dlog_lens[DLOG_MAX];
 } Client;
 
 /* Server-side view of one connection, attached in handshake_completed. */
@@ -78,6 +83,10 @@ struct Net {
         TestNetPort server_port;
         bool server_echo_control; /* echo control bytes back */
         bool server_echo_dgram;
+        /* Relay-style: what any attached connection receives is queued on
+         * this one with quic_conn_queue_datagram() (counted in n_forwarded). */
+        QuicConn *server_forward_to;
+        unsigned n_forwarded;
 
         Client *clients[MAX_CLIENTS];
         size_t n_clients;
@@ -90,7 +99,8 @@ struct Net {
 static void append(uint8_t **buf, size_t *len, const uint8_t *data, size_t n) {
         *buf = realloc(*buf, *len + n + 1);
         CHECK(*buf);
-        memcpy(*buf + *len, data, n);
+        if (n > 0) /* an empty datagram may come without a pointer */
+                memcpy(*buf + *len, data, n);
         *len += n;
 }
 
@@ -110,8 +120,12 @@ static void client_control(QuicConn *conn, const uint8_t *data, size_t len, void
 static void client_dgram(QuicConn *conn, const uint8_t *data, size_t len, void *userdata) {
         Client *c = userdata;
         CHECK(len <= sizeof c->dgram);
-        memcpy(c->dgram, data, len);
+        if (len > 0) /* ngtcp2 hands an empty datagram over as NULL */
+                memcpy(c->dgram, data, len);
         c->dgram_len = len;
+        CHECK(c->n_dgrams < DLOG_MAX);
+        c->dlog_lens[c->n_dgrams] = len;
+        append(&c->dlog, &c->dlog_len, data, len);
         c->n_dgrams++;
 }
 
@@ -168,6 +182,18 @@ static void server_dgram(QuicConn *conn, const uint8_t *data, size_t len, void *
         if (p->net->server_echo_dgram)
                 /* From inside our own callback: queued, sent on unwind. */
                 CHECK(quic_conn_send_datagram(conn, data, len, p->net->now) == 0);
+        if (p->net->server_forward_to) {
+                /* What relayd-session.c's deliver() does. */
+                QuicConn *to = p->net->server_forward_to;
+                int r = quic_conn_queue_datagram(to, data, len);
+
+                if (r == -ENOBUFS) {
+                        CHECK(quic_conn_write(to, p->net->now) >= 0);
+                        r = quic_conn_queue_datagram(to, data, len);
+                }
+                CHECK_EQ_INT(r, 0);
+                p->net->n_forwarded++;
+        }
 }
 
 /* Connections that never finished the handshake still carry the server
@@ -229,6 +255,7 @@ static void client_free(Client *c) {
                 return;
         quic_conn_free(c->conn);
         free(c->ctrl);
+        free(c->dlog);
         free(c);
 }
 
@@ -337,6 +364,7 @@ static bool net_run(Net *n, uint64_t duration, TestNetCond cond, void *userdata)
 }
 
 static SPeer *speer_for(Net *n, Client *c);
+static bool cond_speer_closed(void *net, void *userdata);
 
 static bool cond_client_handshake(void *net, void *userdata) {
         Net *n = net;
@@ -567,6 +595,557 @@ static void test_datagram(void) {
         CHECK_EQ_INT(c->dgram_len, 4);
         CHECK_MEM(c->dgram, "ping", 4);
 
+        net_done(&n);
+}
+
+/* ---- quic_conn_queue_datagram() and quic_server_flush() ---- */
+
+static void dgram_fill(uint8_t *buf, unsigned seq, size_t len) {
+        for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t) (seq * 31 + i * 7 + 1);
+}
+
+/* Client c received exactly n datagrams from `first` on, in order, of
+ * `len` bytes each, made by dgram_fill(). */
+static void check_dlog(Client *c, unsigned first, unsigned n, size_t len) {
+        uint8_t want[PKT_MAX];
+        size_t off = 0;
+
+        CHECK_EQ_INT(c->n_dgrams, n);
+        for (unsigned i = 0; i < n; i++) {
+                CHECK_EQ_INT(c->dlog_lens[i], len);
+                dgram_fill(want, first + i, len);
+                CHECK(off + len <= c->dlog_len);
+                CHECK_MEM(c->dlog + off, want, len);
+                off += len;
+        }
+        CHECK_EQ_INT(off, c->dlog_len);
+}
+
+static void client_dlog_reset(Client *c) {
+        free(c->dlog);
+        c->dlog = NULL;
+        c->dlog_len = 0;
+        c->n_dgrams = 0;
+}
+
+/* UDP packets waiting on the wire for `to`. */
+static unsigned wire_count_to(TestNet *w, const QuicAddr *to) {
+        unsigned k = 0;
+
+        for (size_t i = 0; i < w->count; i++)
+                if (quic_addr_equal(&w->q[(w->head + i) % w->capacity].to, to))
+                        k++;
+        return k;
+}
+
+typedef struct DgramCount {
+        Client *c;
+        unsigned n;
+} DgramCount;
+
+static bool cond_client_n_dgrams(void *net, void *userdata) {
+        DgramCount *d = userdata;
+        return d->c->n_dgrams >= d->n;
+}
+
+/* Lets ACKs and PMTUD probes settle so that what a flush sends is only
+ * what we queued. */
+static void net_settle(Net *n) {
+        CHECK(net_run(n, 1 * SEC, NULL, NULL));
+        /* Nothing in flight, nothing due. */
+        CHECK_EQ_INT(n->wire.count, 0);
+}
+
+static void test_queue_datagram_hostile(void) {
+        Net n;
+        uint8_t buf[2 * QUIC_MAX_UDP_PAYLOAD];
+        QuicConnCounters cc, sc0, sc;
+        uint64_t sent0;
+        size_t max;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+        quic_conn_get_counters(p->conn, &sc0);
+
+        /* Misuse. */
+        CHECK_EQ_INT(quic_conn_queue_datagram(NULL, "x", 1), -EINVAL);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, NULL, 3), -EINVAL);
+        CHECK_EQ_INT(quic_conn_flush(NULL, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_flush(NULL, n.now), -EINVAL);
+
+        /* A flush with nothing queued is a no-op: no packet at all. */
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(n.wire.n_sent, sent0);
+
+        /* Before the handshake: -ENOTCONN, and nothing counted as a drop
+         * (the budget is not known yet). */
+        Client *early = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK_EQ_INT(quic_conn_get_state(early->conn), QUIC_STATE_HANDSHAKE);
+        CHECK_EQ_INT(quic_conn_queue_datagram(early->conn, "x", 1), -ENOTCONN);
+        CHECK_EQ_INT(quic_conn_queue_datagram(early->conn, buf, sizeof buf), -ENOTCONN);
+        quic_conn_get_counters(early->conn, &cc);
+        CHECK_EQ_INT(cc.datagrams_dropped_size + cc.datagrams_dropped_full, 0);
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, early));
+        net_settle(&n);
+
+        /* Over the budget: one byte over, far over, over any UDP payload.
+         * Refused and counted, and a refused datagram lists nothing to
+         * flush. */
+        for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (uint8_t) (i ^ 0xa5);
+        /* By now PMTUD has raised the path (U = 1444, D = 1400): the
+         * budget is above the 1156 every path carries. */
+        max = quic_conn_max_datagram_payload(p->conn);
+        CHECK_EQ_INT(max, 1400);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, max + 1), -EMSGSIZE);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, QUIC_MAX_UDP_PAYLOAD), -EMSGSIZE);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, sizeof buf), -EMSGSIZE);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, SIZE_MAX), -EMSGSIZE);
+        quic_conn_get_counters(p->conn, &sc);
+        CHECK_EQ_INT(sc.datagrams_dropped_size - sc0.datagrams_dropped_size, 4);
+        CHECK_EQ_INT(sc.datagrams_dropped_full, sc0.datagrams_dropped_full);
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(n.wire.n_sent, sent0);
+
+        /* An empty datagram is a valid DATAGRAM frame (ngtcp2 must not
+         * see a zero-length vector: it asserts). Sent at once... */
+        CHECK_EQ_INT(quic_conn_send_datagram(p->conn, "", 0, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 1}));
+        CHECK_EQ_INT(c->dlog_lens[0], 0);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* ...or queued, behind one of exactly the budget (NULL is fine
+         * for no bytes); both arrive as they were. */
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, max), 0);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, NULL, 0), 0);
+        sent0 = n.wire.n_sent;
+        /* The budget counts the packet number at 4 bytes; the empty frame
+         * (1 byte) may still fit behind. */
+        int r = quic_server_flush(n.server, n.now);
+        CHECK(r == 1 || r == 2);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, r);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 2}));
+        CHECK_EQ_INT(c->n_dgrams, 2);
+        CHECK_EQ_INT(c->dlog_lens[0], max);
+        CHECK_MEM(c->dlog, buf, max);
+        CHECK_EQ_INT(c->dlog_lens[1], 0);
+        CHECK_EQ_INT(c->dlog_len, max);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* The queue takes QUIC_DATAGRAM_QUEUE_LEN; the next one is refused
+         * with -ENOBUFS and counted, and what was queued still goes. */
+        quic_conn_get_counters(p->conn, &sc0);
+        for (unsigned i = 0; i < QUIC_DATAGRAM_QUEUE_LEN; i++) {
+                dgram_fill(buf, i, 10);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 10), 0);
+        }
+        dgram_fill(buf, 99, 10);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 10), -ENOBUFS);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 10), -ENOBUFS);
+        quic_conn_get_counters(p->conn, &sc);
+        CHECK_EQ_INT(sc.datagrams_dropped_full - sc0.datagrams_dropped_full, 2);
+        CHECK_EQ_INT(sc.datagrams_dropped_size, sc0.datagrams_dropped_size);
+        CHECK_EQ_INT(sc.datagrams_tx, sc0.datagrams_tx); /* nothing written yet */
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 1);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, QUIC_DATAGRAM_QUEUE_LEN}));
+        check_dlog(c, 0, QUIC_DATAGRAM_QUEUE_LEN, 10);
+        quic_conn_get_counters(p->conn, &sc);
+        CHECK_EQ_INT(sc.datagrams_tx - sc0.datagrams_tx, QUIC_DATAGRAM_QUEUE_LEN);
+        /* Once written, the queue takes more again. */
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 10), 0);
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 1);
+        client_dlog_reset(c);
+        net_settle(&n);
+        CHECK_EQ_INT(c->n_dgrams, 1);
+        client_dlog_reset(c);
+
+        /* Closing, while the close still waits for control bytes to be
+         * acked (state still established): -ENOTCONN at once. */
+        SPeer *pe = speer_for(&n, early);
+        CHECK(pe);
+        QuicConn *pec = pe->conn;
+        CHECK_EQ_INT(quic_conn_send_control(early->conn, "x", 1), 0); /* opens stream 0 */
+        CHECK(quic_conn_write(early->conn, n.now) > 0);
+        net_settle(&n);
+        CHECK_EQ_INT(quic_conn_send_control(pec, "bye!", 4), 0);
+        CHECK_EQ_INT(quic_conn_close(pec, QUIC_APP_ERROR_REJECTED, "go", n.now), 0);
+        CHECK_EQ_INT(quic_conn_get_state(pec), QUIC_STATE_ESTABLISHED);
+        CHECK_EQ_INT(quic_conn_queue_datagram(pec, "late", 4), -ENOTCONN);
+        /* ...and once CONNECTION_CLOSE went out. */
+        CHECK(net_run(&n, 1 * SEC, cond_speer_closed, pe));
+        CHECK_EQ_INT(quic_conn_get_state(pec), QUIC_STATE_CLOSING);
+        CHECK_EQ_INT(quic_conn_queue_datagram(pec, "late", 4), -ENOTCONN);
+        /* Client side, closed with nothing to wait for. */
+        CHECK_EQ_INT(quic_conn_close(c->conn, 0, "done", n.now), 0);
+        CHECK_EQ_INT(quic_conn_get_state(c->conn), QUIC_STATE_CLOSING);
+        CHECK_EQ_INT(quic_conn_queue_datagram(c->conn, "late", 4), -ENOTCONN);
+        quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(cc.datagrams_dropped_full + cc.datagrams_dropped_size, 0);
+
+        net_done(&n);
+}
+
+/* A listed connection that is gone before the flush: the flush must not
+ * touch it; one that closes with datagrams queued: nothing sent after
+ * CONNECTION_CLOSE. */
+static void test_queue_datagram_gone(void) {
+        Net n;
+        uint64_t sent0;
+
+        net_init(&n, 0, NULL);
+        Client *c1 = connect_one(&n);
+        Client *c2 = connect_one(&n);
+        SPeer *p1 = speer_for(&n, c1), *p2 = speer_for(&n, c2);
+        CHECK(p1 && p2);
+        net_settle(&n);
+
+        /* p1 queued, then its peer closes and the server frees it once
+         * draining ends (inside quic_server_handle_expiry). */
+        CHECK_EQ_INT(quic_conn_queue_datagram(p1->conn, "stranded", 8), 0);
+        CHECK_EQ_INT(quic_conn_close(c1->conn, 0, "bye", n.now), 0);
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK(p1->closed);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 1);
+        CHECK_EQ_INT(c1->n_dgrams, 0);
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(n.wire.n_sent, sent0);
+
+        /* p2 queued, then the relay closes it with no control bytes
+         * pending: CONNECTION_CLOSE goes at once, the queued datagram is
+         * not sent after it, and the flush that follows sends nothing. */
+        QuicConn *p2c = p2->conn;
+        QuicConnCounters sc;
+        CHECK_EQ_INT(quic_conn_queue_datagram(p2c, "never", 5), 0);
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_conn_close(p2c, 0, "kicked", n.now), 0);
+        CHECK_EQ_INT(quic_conn_get_state(p2c), QUIC_STATE_CLOSING);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        quic_conn_get_counters(p2c, &sc);
+        CHECK_EQ_INT(sc.datagrams_tx, 0);
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK(c2->closed);
+        CHECK_EQ_INT(c2->n_dgrams, 0);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+
+        /* A server freed with a connection still listed leaks nothing
+         * (valgrind/ASan runs check). */
+        Client *c3 = connect_one(&n);
+        SPeer *p3 = speer_for(&n, c3);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p3->conn, "at exit", 7), 0);
+        net_done(&n);
+}
+
+static void test_queue_datagram_batch(void) {
+        Net n;
+        uint8_t buf[PKT_MAX];
+        QuicConnCounters sc0, sc, cc0, cc;
+        uint64_t sent0;
+        int r;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+
+        /* A full queue of small datagrams, one flush: all in one packet
+         * (16 x (64 + 3) bytes fit 1200), all arrive, in order. */
+        quic_conn_get_counters(p->conn, &sc0);
+        quic_conn_get_counters(c->conn, &cc0);
+        for (unsigned i = 0; i < QUIC_DATAGRAM_QUEUE_LEN; i++) {
+                dgram_fill(buf, i, 64);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 64), 0);
+        }
+        CHECK_EQ_INT(n.wire.count, 0); /* queueing sends nothing */
+        sent0 = n.wire.n_sent;
+        r = quic_server_flush(n.server, n.now);
+        CHECK_EQ_INT(r, 1);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, QUIC_DATAGRAM_QUEUE_LEN}));
+        check_dlog(c, 0, QUIC_DATAGRAM_QUEUE_LEN, 64);
+        quic_conn_get_counters(p->conn, &sc);
+        quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(sc.datagrams_tx - sc0.datagrams_tx, QUIC_DATAGRAM_QUEUE_LEN);
+        CHECK_EQ_INT(sc.packets_tx - sc0.packets_tx, 1);
+        CHECK_EQ_INT(cc.datagrams_rx - cc0.datagrams_rx, QUIC_DATAGRAM_QUEUE_LEN);
+        CHECK_EQ_INT(sc.datagrams_dropped_full, sc0.datagrams_dropped_full);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* Sizes that do not all fit one packet: 3 x 500 is two packets
+         * (two share, the third waits for the next), 3 x 1000 is three. */
+        for (unsigned i = 0; i < 3; i++) {
+                dgram_fill(buf, 100 + i, 500);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 500), 0);
+        }
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 2);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 2);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 3}));
+        check_dlog(c, 100, 3, 500);
+        client_dlog_reset(c);
+        net_settle(&n);
+        for (unsigned i = 0; i < 3; i++) {
+                dgram_fill(buf, 200 + i, 1000);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 1000), 0);
+        }
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 3);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 3);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 3}));
+        check_dlog(c, 200, 3, 1000);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* More than the queue holds, the way the relay does it: on
+         * -ENOBUFS write, then queue again. 20 x 64 bytes in <= 3 packets
+         * (here 2: a full queue, then the rest). Each -ENOBUFS counts as
+         * a drop, though the retry sends it: the counter counts refusals. */
+        quic_conn_get_counters(p->conn, &sc0);
+        sent0 = n.wire.n_sent;
+        unsigned refused = 0;
+        for (unsigned i = 0; i < 20; i++) {
+                dgram_fill(buf, 300 + i, 64);
+                r = quic_conn_queue_datagram(p->conn, buf, 64);
+                if (r == -ENOBUFS) {
+                        refused++;
+                        CHECK(quic_conn_write(p->conn, n.now) > 0);
+                        r = quic_conn_queue_datagram(p->conn, buf, 64);
+                }
+                CHECK_EQ_INT(r, 0);
+        }
+        CHECK_EQ_INT(refused, 1);
+        CHECK(quic_server_flush(n.server, n.now) > 0);
+        uint64_t packets = n.wire.n_sent - sent0;
+        CHECK(packets >= 2 && packets <= 3);
+        CHECK_EQ_INT(wire_count_to(&n.wire, &c->addr), packets);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 20}));
+        check_dlog(c, 300, 20, 64);
+        quic_conn_get_counters(p->conn, &sc);
+        CHECK_EQ_INT(sc.datagrams_tx - sc0.datagrams_tx, 20);
+        CHECK_EQ_INT(sc.packets_tx - sc0.packets_tx, packets);
+        CHECK_EQ_INT(sc.datagrams_dropped_full - sc0.datagrams_dropped_full, refused);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* Client connections queue too (no endpoint to flush them):
+         * quic_conn_write() sends what they hold, packed. */
+        p->n_dgrams = 0;
+        for (unsigned i = 0; i < 8; i++) {
+                dgram_fill(buf, 400 + i, 64);
+                CHECK_EQ_INT(quic_conn_queue_datagram(c->conn, buf, 64), 0);
+        }
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_conn_write(c->conn, n.now), 1);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
+        net_settle(&n);
+        CHECK_EQ_INT(p->n_dgrams, 8);
+        dgram_fill(buf, 407, 64);
+        CHECK_EQ_INT(p->dgram_len, 64);
+        CHECK_MEM(p->dgram, buf, 64); /* the last one came last */
+
+        net_done(&n);
+}
+
+/* The queue keeps datagrams packed and moves them to the front when the
+ * end of its buffer is reached while older ones still wait (congestion):
+ * large datagrams, more than the congestion window takes at once. */
+static void test_queue_datagram_compaction(void) {
+        Net n;
+        uint8_t buf[PKT_MAX];
+        unsigned accepted = 0, seq = 0;
+        size_t max;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+        max = quic_conn_max_datagram_payload(p->conn);
+
+        for (unsigned round = 0; round < 6; round++) {
+                for (;;) {
+                        int r;
+
+                        dgram_fill(buf, seq, max);
+                        r = quic_conn_queue_datagram(p->conn, buf, max);
+                        if (r == -ENOBUFS)
+                                break;
+                        CHECK_EQ_INT(r, 0);
+                        accepted++;
+                        seq++;
+                }
+                /* Writes what the window allows, keeps the rest. */
+                CHECK(quic_server_flush(n.server, n.now) >= 0);
+        }
+        /* The window cannot have taken 6 full queues without an ack, so
+         * the queue wrapped with datagrams waiting. */
+        CHECK(accepted > QUIC_DATAGRAM_QUEUE_LEN + 2);
+        CHECK(net_run(&n, 3 * SEC, cond_client_n_dgrams, &(DgramCount){c, accepted}));
+        check_dlog(c, 0, accepted, max);
+        net_done(&n);
+}
+
+static void test_queue_datagram_clients(void) {
+        Net n;
+        uint8_t buf[PKT_MAX];
+        SPeer *sp[3];
+        uint64_t sent0;
+
+        net_init(&n, 0, NULL);
+        for (unsigned i = 0; i < 3; i++)
+                net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_all_handshakes, NULL));
+        net_settle(&n);
+        for (unsigned i = 0; i < 3; i++)
+                CHECK(sp[i] = speer_for(&n, n.clients[i]));
+
+        /* Interleaved, as a read batch from several senders would be: each
+         * client gets its own, in order, one packet per client. */
+        for (unsigned k = 0; k < 5; k++)
+                for (unsigned i = 0; i < 3; i++) {
+                        dgram_fill(buf, 1000 * i + k, 64 + i);
+                        CHECK_EQ_INT(quic_conn_queue_datagram(sp[i]->conn, buf, 64 + i), 0);
+                }
+        /* One more on the first connection lists it only once. */
+        dgram_fill(buf, 5, 64);
+        CHECK_EQ_INT(quic_conn_queue_datagram(sp[0]->conn, buf, 64), 0);
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 3);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 3);
+        for (unsigned i = 0; i < 3; i++)
+                CHECK_EQ_INT(wire_count_to(&n.wire, &n.clients[i]->addr), 1);
+        CHECK(net_run(&n, 1 * SEC, NULL, NULL));
+        check_dlog(n.clients[0], 0, 6, 64);
+        check_dlog(n.clients[1], 1000, 5, 65);
+        check_dlog(n.clients[2], 2000, 5, 66);
+        for (unsigned i = 0; i < 3; i++) {
+                QuicConnCounters sc;
+
+                quic_conn_get_counters(sp[i]->conn, &sc);
+                CHECK_EQ_INT(sc.datagrams_tx, i == 0 ? 6 : 5);
+                client_dlog_reset(n.clients[i]);
+        }
+        net_settle(&n);
+
+        /* The relay's path: client 0 sends 20 small datagrams (one packet
+         * each), the server's receive callback queues each on client 1's
+         * connection, the whole read batch is handled and then flushed
+         * once: client 1 gets all 20 in order, in at most 3 packets. */
+        Client *a = n.clients[0], *b = n.clients[1];
+        QuicConnCounters bc0, bc;
+        quic_conn_get_counters(sp[1]->conn, &bc0);
+        n.server_forward_to = sp[1]->conn;
+        for (unsigned i = 0; i < 20; i++) {
+                dgram_fill(buf, 500 + i, 64);
+                CHECK_EQ_INT(quic_conn_send_datagram(a->conn, buf, 64, n.now), 0);
+        }
+        CHECK(quic_conn_write(a->conn, n.now) >= 0);
+        CHECK(wire_count_to(&n.wire, &n.server_addr) >= 2); /* not packed by send_datagram */
+        n.now += TEST_NET_LATENCY;
+        sent0 = n.wire.n_sent;
+        while (n.wire.count > 0 && n.wire.q[n.wire.head].at <= n.now) {
+                TestPacket pk = n.wire.q[n.wire.head];
+
+                n.wire.head = (n.wire.head + 1) % n.wire.capacity;
+                n.wire.count--;
+                net_deliver(&n, &pk);
+        }
+        CHECK_EQ_INT(n.n_forwarded, 20);
+        CHECK(quic_server_flush(n.server, n.now) > 0);
+        unsigned to_b = wire_count_to(&n.wire, &b->addr);
+        CHECK(to_b >= 1 && to_b <= 3);
+        CHECK(n.wire.n_sent - sent0 >= to_b);
+        n.server_forward_to = NULL;
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){b, 20}));
+        check_dlog(b, 500, 20, 64);
+        CHECK_EQ_INT(n.clients[2]->n_dgrams, 0);
+        quic_conn_get_counters(sp[1]->conn, &bc);
+        CHECK_EQ_INT(bc.datagrams_tx - bc0.datagrams_tx, 20);
+        CHECK_EQ_INT(sp[0]->n_dgrams, 20);
+
+        net_done(&n);
+}
+
+/* Queued and never flushed: any later write of the connection sends it
+ * (quic_conn_write(), a read, the expiry). */
+static void test_queue_datagram_no_flush(void) {
+        Net n;
+        uint8_t buf[PKT_MAX];
+        QuicConnCounters sc0, sc;
+        uint64_t sent0;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+        quic_conn_get_counters(p->conn, &sc0);
+
+        /* quic_conn_write() directly; a flush afterwards finds it listed
+         * but has nothing left to send. */
+        for (unsigned i = 0; i < 4; i++) {
+                dgram_fill(buf, i, 80);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
+        }
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_conn_write(p->conn, n.now), 1);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 0);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 4}));
+        check_dlog(c, 0, 4, 80);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* A packet from the peer: quic_server_read_packet() writes the
+         * connection, queued datagrams included. */
+        for (unsigned i = 0; i < 3; i++) {
+                dgram_fill(buf, 10 + i, 80);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
+        }
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "poke", 4, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 3}));
+        check_dlog(c, 10, 3, 80);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* The expiry writes too. */
+        for (unsigned i = 0; i < 3; i++) {
+                dgram_fill(buf, 20 + i, 80);
+                CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
+        }
+        sent0 = n.wire.n_sent;
+        CHECK_EQ_INT(quic_conn_handle_expiry(p->conn, n.now), 1);
+        CHECK_EQ_INT(n.wire.n_sent - sent0, 1);
+        CHECK(net_run(&n, 1 * SEC, cond_client_n_dgrams, &(DgramCount){c, 3}));
+        check_dlog(c, 20, 3, 80);
+        client_dlog_reset(c);
+        net_settle(&n);
+
+        /* And left alone entirely, the next timer of the connection (at
+         * the latest the keepalive) takes it out. */
+        dgram_fill(buf, 30, 80);
+        CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
+        CHECK(net_run(&n, QUIC_KEEPALIVE_DEFAULT + SEC, cond_client_n_dgrams, &(DgramCount){c, 1}));
+        check_dlog(c, 30, 1, 80);
+
+        quic_conn_get_counters(p->conn, &sc);
+        CHECK_EQ_INT(sc.datagrams_tx - sc0.datagrams_tx, 4 + 3 + 3 + 1);
+        CHECK_EQ_INT(sc.datagrams_dropped_full + sc.datagrams_dropped_size, 0);
         net_done(&n);
 }
 
@@ -1320,6 +1899,12 @@ int main(void) {
         RUN(test_handshake);
         RUN(test_control);
         RUN(test_datagram);
+        RUN(test_queue_datagram_hostile);
+        RUN(test_queue_datagram_gone);
+        RUN(test_queue_datagram_batch);
+        RUN(test_queue_datagram_compaction);
+        RUN(test_queue_datagram_clients);
+        RUN(test_queue_datagram_no_flush);
         RUN(test_exporter);
         RUN(test_pin_mismatch);
         RUN(test_trust_store);

@@ -20,7 +20,10 @@
  * are done are freed inside those calls, after their `closed` callback; the
  * owner never frees them. Control bytes queued on a connection from outside
  * its own callbacks (say, PEER_JOINED to the others in a room) go out with
- * quic_conn_write() on that connection; datagrams go out at once. */
+ * quic_conn_write() on that connection. Datagrams sent with
+ * quic_conn_send_datagram() go out at once; those queued with
+ * quic_conn_queue_datagram() (the relay's forwarding) wait for
+ * quic_server_flush(), the connection's next write or its next timer. */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1009,8 +1009,10 @@ static int conn_write_datagram(QuicConn *c, const uint8_t *data, size_t len, uin
                 int accepted = 0;
 
                 ngtcp2_path_storage_zero(&ps);
+                /* An empty datagram is no vector at all: ngtcp2 asserts
+                 * that every vector it copies has bytes. */
                 n = ngtcp2_conn_writev_datagram(c->conn, &ps.path, &pi, buf, sizeof buf, &accepted,
-                                                NGTCP2_WRITE_DATAGRAM_FLAG_NONE, 0, &v, 1, now);
+                                                NGTCP2_WRITE_DATAGRAM_FLAG_NONE, 0, &v, len > 0 ? 1 : 0, now);
                 if (n < 0)
                         return (int) n;
                 if (n == 0)
@@ -1053,7 +1055,8 @@ static int dq_push(QuicConn *c, const uint8_t *data, size_t len) {
                 c->dq_end -= first;
         }
         slot = (c->dq_head + c->dq_count) % QUIC_DATAGRAM_QUEUE_LEN;
-        memcpy(c->dq_buf + c->dq_end, data, len);
+        if (len > 0) /* data may be NULL then */
+                memcpy(c->dq_buf + c->dq_end, data, len);
         c->dq_off[slot] = (uint16_t) c->dq_end;
         c->dq_len[slot] = (uint16_t) len;
         c->dq_end += len;
@@ -1085,8 +1088,8 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
                 ngtcp2_ssize n;
                 int accepted = 0;
 
-                n = ngtcp2_conn_writev_datagram(c->conn, &ps.path, &pi, buf, sizeof buf, &accepted, flags, 0, &v, 1,
-                                                now);
+                n = ngtcp2_conn_writev_datagram(c->conn, &ps.path, &pi, buf, sizeof buf, &accepted, flags, 0, &v,
+                                                v.len > 0 ? 1 : 0, now); /* see conn_write_datagram() */
                 if (n == NGTCP2_ERR_WRITE_MORE) {
                         open = true;
                         c->counters.datagrams_tx++;
