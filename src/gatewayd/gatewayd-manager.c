@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-util.h"
 #include "ether.h"
 #include "gatewayd-bus.h"
 #include "gatewayd-csum.h"
@@ -698,42 +699,16 @@ static int manager_on_exit_signal(sd_event_source *s, const struct signalfd_sigi
 }
 
 int manager_connect_bus(Manager *m) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        const char *address = m->config->bus_address;
         /* Only a bus asked for with --bus-address is a reason to fail. */
-        int level = address ? LOG_ERR : LOG_WARNING;
+        int level = m->config->bus_address ? LOG_ERR : LOG_WARNING;
         int r;
 
         if (m->bus)
                 return 0;
 
-        if (address) {
-                r = sd_bus_new(&bus);
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to allocate bus: %m");
-                r = sd_bus_set_address(bus, address);
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to set bus address '%s': %m", address);
-                r = sd_bus_set_bus_client(bus, true);
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to set bus client: %m");
-                r = sd_bus_set_description(bus, "gateway-api");
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to set bus description: %m");
-                r = sd_bus_start(bus);
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to connect to bus at %s: %m", address);
-        } else {
-                r = sd_bus_open_system_with_description(&bus, "gateway-api");
-                if (r < 0)
-                        return log_full_errno(level, r, "Failed to connect to the system bus: %m");
-        }
-
-        r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        r = bus_open_daemon(m->event, m->config->bus_address, "gateway-api", &m->bus);
         if (r < 0)
-                return log_full_errno(level, r, "Failed to attach bus to event loop: %m");
-
-        m->bus = TAKE_PTR(bus);
+                return r;
         r = manager_bus_register(m);
         if (r < 0) {
                 m->bus = sd_bus_flush_close_unref(m->bus);

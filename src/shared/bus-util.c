@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+#include "macro.h"
+
 int bus_property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         /* D-Bus booleans are 32 bit on the wire; sd-bus wants an int. */
@@ -90,4 +93,39 @@ void strv_freep(char ***l) {
         for (char **p = *l; *p; p++)
                 free(*p);
         free(*l);
+}
+
+int bus_open_daemon(sd_event *event, const char *address, const char *description, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int level = address ? LOG_ERR : LOG_WARNING;
+        int r;
+
+        if (address) {
+                r = sd_bus_new(&bus);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to allocate bus: %m");
+                r = sd_bus_set_address(bus, address);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus address '%s': %m", address);
+                r = sd_bus_set_bus_client(bus, true);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus client: %m");
+                r = sd_bus_set_description(bus, description);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to set bus description: %m");
+                r = sd_bus_start(bus);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to connect to bus at %s: %m", address);
+        } else {
+                r = sd_bus_open_system_with_description(&bus, description);
+                if (r < 0)
+                        return log_full_errno(level, r, "Failed to connect to the system bus: %m");
+        }
+
+        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_full_errno(level, r, "Failed to attach bus to event loop: %m");
+
+        *ret = TAKE_PTR(bus);
+        return 0;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
 int bus_property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
                           sd_bus_message *reply, void *userdata, sd_bus_error *error);
@@ -48,3 +49,10 @@ int bus_emit_object_removed(sd_bus *bus, const char *path, const char *interface
  * refuses (-EINVAL) to fill the last slot, which stays NULL. */
 int strv_push_copy(char **l, size_t size, size_t *n, const char *s);
 void strv_freep(char ***l);
+
+/* Connects a daemon to D-Bus and attaches the connection to `event`: the
+ * bus at `address` (--bus-address, tests) or else the system bus. Logs
+ * failures at error level when an address was asked for, as a warning
+ * otherwise: a daemon started by hand without a system bus runs on
+ * without its management interface. */
+int bus_open_daemon(sd_event *event, const char *address, const char *description, sd_bus **ret);
