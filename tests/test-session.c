@@ -554,6 +554,70 @@ static void test_join_and_frames(void) {
         net_done(&n);
 }
 
+/* session_queue_frame(): nothing leaves before session_write(), frames
+ * queued together share packets, more than QUIC's queue holds still all
+ * arrive, and refusals count like session_send_frame()'s. */
+static void test_queue_frames(void) {
+        Net n;
+        net_init(&n);
+
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+        uint8_t f[1400];
+        MacAddr gw_mac = { { 0x00, 0, 0, 0, 0, 1 } };
+        make_frame(f, 100, &gw_mac, false);
+        /* Before WELCOME: refused and counted. */
+        CHECK(session_queue_frame(gw->s, f, 100, n.now) == -ENOTCONN);
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .mac_last = 2 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, cl));
+        CHECK(net_run(&n, SEC, NULL, NULL));
+
+        size_t budget = session_get_frame_budget(gw->s);
+        make_frame(f, budget + 1, &gw_mac, false);
+        CHECK(session_queue_frame(gw->s, f, budget + 1, n.now) == -EMSGSIZE);
+
+        QuicConnCounters q0, q1;
+        quic_conn_get_counters(session_get_quic(gw->s), &q0);
+        /* Fewer than QUIC's queue holds: queued, not written. */
+        make_frame(f, 100, &gw_mac, false);
+        for (unsigned i = 0; i < QUIC_DATAGRAM_QUEUE_LEN / 2; i++)
+                CHECK(session_queue_frame(gw->s, f, 100, n.now) == 0);
+        quic_conn_get_counters(session_get_quic(gw->s), &q1);
+        CHECK_EQ_INT(q1.packets_tx, q0.packets_tx);
+        CHECK(session_write(gw->s, n.now) >= 1);
+        quic_conn_get_counters(session_get_quic(gw->s), &q1);
+        /* Eight 100-byte frames fit one 1200+ byte packet or two. */
+        CHECK(q1.packets_tx > q0.packets_tx);
+        CHECK(q1.packets_tx - q0.packets_tx <= 2);
+        CHECK(net_run(&n, SEC, NULL, NULL));
+        CHECK_EQ_INT(cl->n_frames, QUIC_DATAGRAM_QUEUE_LEN / 2);
+
+        /* More than the queue holds: it writes on its own in between. */
+        for (unsigned i = 0; i < 3 * QUIC_DATAGRAM_QUEUE_LEN; i++)
+                CHECK(session_queue_frame(gw->s, f, 100, n.now) == 0);
+        CHECK(session_write(gw->s, n.now) >= 1);
+        CHECK(net_run(&n, SEC, NULL, NULL));
+        CHECK_EQ_INT(cl->n_frames, 3 * QUIC_DATAGRAM_QUEUE_LEN + QUIC_DATAGRAM_QUEUE_LEN / 2);
+        CHECK_EQ_INT(cl->last_frame_from, 1);
+        CHECK_EQ_INT(cl->last_frame_len, 100);
+        CHECK_MEM(cl->last_frame, f, 100);
+
+        SessionCounters c;
+        session_get_counters(gw->s, &c);
+        CHECK_EQ_INT(c.tx_frames, 3 * QUIC_DATAGRAM_QUEUE_LEN + QUIC_DATAGRAM_QUEUE_LEN / 2);
+        CHECK_EQ_INT(c.tx_bytes, 100 * c.tx_frames);
+        CHECK_EQ_INT(c.dropped_too_big, 1);
+        CHECK_EQ_INT(c.dropped_not_joined, 1);
+        CHECK_EQ_INT(c.dropped_congestion, 0);
+        quic_conn_get_counters(session_get_quic(gw->s), &q1);
+        CHECK_EQ_INT(q1.datagrams_dropped_full, 0);
+
+        /* Once the session is closing nothing is queued any more. */
+        CHECK(session_disconnect(gw->s, LEAVE_REASON_SHUTDOWN, "bye", n.now) >= 0);
+        CHECK(session_queue_frame(gw->s, f, 100, n.now) == -ENOTCONN);
+        net_done(&n);
+}
+
 static void test_wrong_room_key(void) {
         Net n;
         net_init(&n);
@@ -668,6 +732,7 @@ int main(void) {
         RUN(test_backoff);
         RUN(test_config_refused);
         RUN(test_join_and_frames);
+        RUN(test_queue_frames);
         RUN(test_wrong_room_key);
         RUN(test_no_room_is_retryable);
         RUN(test_pin_mismatch);

@@ -41,6 +41,8 @@ struct Session {
         size_t peers_cap, n_peers;
 
         SessionCounters counters;
+        /* Datagrams session_queue_frame() queued since the last write. */
+        unsigned n_queued;
 
         bool have_end;
         SessionEnd end;
@@ -571,6 +573,7 @@ int session_write(Session *s, uint64_t now) {
         s->now = now;
         session_step(s);
         r = quic_conn_write(s->conn, now);
+        s->n_queued = 0;
         if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
                 s->state = SESSION_STATE_ENDED;
         session_maybe_report_end(s);
@@ -598,28 +601,33 @@ int session_handle_expiry(Session *s, uint64_t now) {
         /* Whatever session_step queued (HELLO, STATS, a close) goes out now. */
         if (r >= 0)
                 r = quic_conn_write(s->conn, now);
+        s->n_queued = 0;
         if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
                 s->state = SESSION_STATE_ENDED;
         session_maybe_report_end(s);
         return r;
 }
 
-int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now) {
-        uint8_t buf[LP_DATAGRAM_SIZE_MAX];
+/* Encodes `frame` into `buf` within the current datagram budget. Returns the
+ * datagram's length, or negative errno counted as a drop. */
+static int session_encode_frame(Session *s, uint8_t *buf, size_t size, const uint8_t *frame, size_t len) {
         size_t budget;
-        int n, r;
+        int n;
 
         if (s->state != SESSION_STATE_JOINED) {
                 s->counters.dropped_not_joined++;
                 return -ENOTCONN;
         }
-        budget = MIN(quic_conn_max_datagram_payload(s->conn), sizeof(buf));
+        budget = MIN(quic_conn_max_datagram_payload(s->conn), size);
         n = datagram_encode(buf, budget, 0, frame, len);
         if (n < 0) {
                 s->counters.dropped_too_big++;
                 return n == -EMSGSIZE ? -EMSGSIZE : -EINVAL;
         }
-        r = quic_conn_send_datagram(s->conn, buf, (size_t) n, now);
+        return n;
+}
+
+static int session_count_sent(Session *s, size_t len, int r) {
         if (r < 0) {
                 if (r == -EMSGSIZE)
                         s->counters.dropped_too_big++;
@@ -630,6 +638,38 @@ int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t no
         s->counters.tx_frames++;
         s->counters.tx_bytes += len;
         return 0;
+}
+
+int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now) {
+        uint8_t buf[LP_DATAGRAM_SIZE_MAX];
+        int n;
+
+        n = session_encode_frame(s, buf, sizeof(buf), frame, len);
+        if (n < 0)
+                return n;
+        return session_count_sent(s, len, quic_conn_send_datagram(s->conn, buf, (size_t) n, now));
+}
+
+int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now) {
+        uint8_t buf[LP_DATAGRAM_SIZE_MAX];
+        int n, r;
+
+        n = session_encode_frame(s, buf, sizeof(buf), frame, len);
+        if (n < 0)
+                return n;
+        /* QUIC's queue takes QUIC_DATAGRAM_QUEUE_LEN: write a full batch's
+         * worth before it refuses, so a refusal below means congestion. */
+        if (s->n_queued >= QUIC_DATAGRAM_QUEUE_LEN)
+                (void) session_write(s, now);
+        if (s->state != SESSION_STATE_JOINED) {
+                /* That write ended the session. */
+                s->counters.dropped_not_joined++;
+                return -ENOTCONN;
+        }
+        r = quic_conn_queue_datagram(s->conn, buf, (size_t) n);
+        if (r == 0)
+                s->n_queued++;
+        return session_count_sent(s, len, r);
 }
 
 int session_disconnect(Session *s, LeaveReason reason, const char *text, uint64_t now) {

@@ -141,6 +141,12 @@ int session_handle_expiry(Session *s, uint64_t now);
  * when it exceeds the current budget, -ENOBUFS when QUIC's queue is full,
  * -ENOTCONN before WELCOME — each counted as a drop. */
 int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now);
+/* Like session_send_frame(), but only queues the frame: the owner calls
+ * session_write() once after a batch, and frames queued together share
+ * QUIC packets. Every QUIC_DATAGRAM_QUEUE_LEN frames it writes what is
+ * queued itself (which may end the session: see `ended`). Same returns and
+ * counters as session_send_frame(). Not from inside a session callback. */
+int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now);
 
 /* DISCONNECT with a reason, then a graceful close. `ended` follows with
  * SESSION_END_LOCAL once the close is done. */

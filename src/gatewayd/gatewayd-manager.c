@@ -260,19 +260,57 @@ static void on_relay_batch_done(RelayLink *l, void *userdata) {
 
 /* ---- LAN -> relay ---- */
 
+/* One frame of a batch read from the NIC. Returns true when it was queued
+ * for the relay. */
+static bool manager_forward_frame(Manager *m, uint8_t *frame, const PacketInfo *info, size_t budget) {
+        BridgeVerdict v;
+        RemoteClient *c;
+        int r;
+
+        m->counters.lan_rx_frames++;
+        m->counters.lan_rx_bytes += info->wire_len;
+
+        v = bridge_lan_to_remote(frame, info->len, info->truncated, info->vlan_tagged, &m->clients_by_mac,
+                                 m->room_mtu, budget);
+        if (v == BRIDGE_LOCAL) {
+                m->counters.local_frames++;
+                return false;
+        }
+        if (v != BRIDGE_FORWARD) {
+                manager_count_drop(m, v, L2_LAN_TO_REMOTE, frame, info->len, NULL);
+                return false;
+        }
+
+        /* Before clamping: the clamp updates the checksum incrementally,
+         * which needs a complete one. */
+        if (info->csum_not_ready)
+                (void) csum_complete_frame(frame, info->len);
+        if (mss_clamp_frame(frame, info->len, m->room_mtu) > 0)
+                m->counters.mss_clamped++;
+
+        r = relay_link_queue_frame(m->relay, frame, info->len);
+        if (r < 0) {
+                v = r == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG : r == -ENOBUFS ? BRIDGE_DROP_CONGESTION : BRIDGE_DROP_NO_RELAY;
+                manager_count_drop(m, v, L2_LAN_TO_REMOTE, frame, info->len, NULL);
+                return false;
+        }
+        m->counters.relay_tx_frames++;
+        m->counters.relay_tx_bytes += info->len;
+        c = mac_table_get(&m->clients_by_mac, (const MacAddr *) frame);
+        if (c)
+                c->relay_tx_frames++;
+        return true;
+}
+
 static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
-        bool sent = false;
 
-        for (unsigned i = 0; i < PACKET_READ_BUDGET; i++) {
-                Session *s = relay_link_get_session(m->relay);
-                size_t budget = s ? session_get_frame_budget(s) : 0;
-                PacketInfo info;
-                BridgeVerdict v;
-                RemoteClient *c;
+        for (unsigned n = 0; n < PACKET_READ_BUDGET;) {
+                PacketBatch *b;
+                bool queued = false;
                 int r;
 
-                r = packet_socket_recv(&m->packet, m->frame_buf, sizeof(m->frame_buf), &info);
+                r = packet_socket_recv_batch(&m->packet, &b);
                 if (r == 0)
                         break;
                 if (r < 0) {
@@ -288,45 +326,21 @@ static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, 
                         break;
                 }
 
-                m->counters.lan_rx_frames++;
-                m->counters.lan_rx_bytes += info.wire_len;
+                for (size_t i = 0; i < b->n; i++) {
+                        /* Per frame: a queued frame's write may end the
+                         * session, and with it the budget. */
+                        Session *s = relay_link_get_session(m->relay);
+                        size_t budget = s ? session_get_frame_budget(s) : 0;
 
-                v = bridge_lan_to_remote(m->frame_buf, info.len, info.truncated, info.vlan_tagged,
-                                         &m->clients_by_mac, m->room_mtu, budget);
-                if (v == BRIDGE_LOCAL) {
-                        m->counters.local_frames++;
-                        continue;
+                        if (manager_forward_frame(m, b->frames[i], &b->info[i], budget))
+                                queued = true;
                 }
-                if (v != BRIDGE_FORWARD) {
-                        manager_count_drop(m, v, L2_LAN_TO_REMOTE, m->frame_buf, info.len, NULL);
-                        continue;
-                }
-
-                /* Before clamping: the clamp updates the checksum
-                 * incrementally, which needs a complete one. */
-                if (info.csum_not_ready)
-                        (void) csum_complete_frame(m->frame_buf, info.len);
-                if (mss_clamp_frame(m->frame_buf, info.len, m->room_mtu) > 0)
-                        m->counters.mss_clamped++;
-
-                r = relay_link_send_frame(m->relay, m->frame_buf, info.len);
-                if (r < 0) {
-                        v = r == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG
-                            : r == -ENOBUFS ? BRIDGE_DROP_CONGESTION
-                                            : BRIDGE_DROP_NO_RELAY;
-                        manager_count_drop(m, v, L2_LAN_TO_REMOTE, m->frame_buf, info.len, NULL);
-                        continue;
-                }
-                sent = true;
-                m->counters.relay_tx_frames++;
-                m->counters.relay_tx_bytes += info.len;
-                c = mac_table_get(&m->clients_by_mac, (const MacAddr *) m->frame_buf);
-                if (c)
-                        c->relay_tx_frames++;
+                n += (unsigned) b->n;
+                /* Once per batch: the frames share QUIC packets and the
+                 * packets one sendmmsg(). */
+                if (queued)
+                        relay_link_flush(m->relay);
         }
-
-        if (sent)
-                relay_link_flush(m->relay);
         return 0;
 }
 

@@ -102,7 +102,6 @@ struct Manager {
         PolkitRegistry *polkit_registry;
         bool stopping;
 
-        uint8_t frame_buf[LP_ETHER_FRAME_MAX];
         uint8_t inject_buf[LP_ETHER_FRAME_MAX];
 };
 

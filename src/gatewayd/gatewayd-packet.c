@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
 #include "gatewayd-packet.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -16,6 +19,12 @@
 #include "log.h"
 
 _Static_assert(PACKET_IFNAME_SIZE == IF_NAMESIZE, "interface name size");
+
+/* The batch and the frames it points into, in one allocation per socket. */
+typedef struct PacketBatchStorage {
+        PacketBatch batch;
+        uint8_t frames[PACKET_BATCH_SIZE][LP_ETHER_FRAME_MAX];
+} PacketBatchStorage;
 
 #define log_packet_errno(p, level, error, ...) \
         log_fields_errno(level, error, LOG_FIELDS({"INTERFACE", (p)->ifname}), __VA_ARGS__)
@@ -33,6 +42,7 @@ static int setsockopt_int(int fd, int level, int name, int value) {
 
 int packet_socket_open(PacketSocket *ret, const char *ifname) {
         _cleanup_(fd_closep) int fd = -EBADF;
+        _cleanup_free_ PacketBatchStorage *storage = NULL;
         PacketSocket p = PACKET_SOCKET_NULL;
         struct packet_mreq mreq;
         struct sockaddr_ll sll;
@@ -89,6 +99,14 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
         };
         if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
                 return log_packet_errno(&p, LOG_ERR, errno, "Failed to bind packet socket to %s: %m", ifname);
+
+        storage = malloc(sizeof(PacketBatchStorage));
+        if (!storage)
+                return log_oom();
+        storage->batch.n = 0;
+        for (size_t i = 0; i < PACKET_BATCH_SIZE; i++)
+                storage->batch.frames[i] = storage->frames[i];
+        p.batch = &TAKE_PTR(storage)->batch;
 
         p.fd = TAKE_FD(fd);
         *ret = p;
@@ -182,6 +200,9 @@ void packet_socket_close(PacketSocket *p) {
         offloads_restore(p);
         close(p->fd);
         p->fd = -EBADF;
+        /* The batch is the first member of its storage. */
+        free(p->batch);
+        p->batch = NULL;
 }
 
 static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
@@ -205,33 +226,43 @@ static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
         }
 }
 
-int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *ret) {
+/* One recvmmsg() into bufs[0..n), each `size` bytes, until at least one
+ * frame is not an outgoing one. Those kept are moved to the front, bufs[]
+ * pointers included, and described in infos[]. Returns how many. */
+static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size, PacketInfo *infos, size_t n) {
         union {
                 struct cmsghdr align;
                 uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-        } control;
+        } control[PACKET_BATCH_SIZE];
+        struct sockaddr_ll sll[PACKET_BATCH_SIZE];
+        struct iovec iov[PACKET_BATCH_SIZE];
+        struct mmsghdr msgs[PACKET_BATCH_SIZE];
 
-        if (!p || p->fd < 0 || !ret || (!buf && size > 0))
-                return -EINVAL;
+        assert(n > 0 && n <= PACKET_BATCH_SIZE);
 
         for (;;) {
-                struct sockaddr_ll sll = {};
-                struct iovec iov = {.iov_base = buf, .iov_len = size};
-                struct msghdr mh = {
-                        .msg_name = &sll,
-                        .msg_namelen = sizeof(sll),
-                        .msg_iov = &iov,
-                        .msg_iovlen = 1,
-                        .msg_control = &control,
-                        .msg_controllen = sizeof(control),
-                };
-                PacketInfo info = {};
-                ssize_t n;
+                size_t kept = 0;
+                int got;
+
+                for (size_t i = 0; i < n; i++) {
+                        sll[i] = (struct sockaddr_ll) {};
+                        iov[i] = (struct iovec) {.iov_base = bufs[i], .iov_len = size};
+                        msgs[i] = (struct mmsghdr) {
+                                .msg_hdr = {
+                                        .msg_name = &sll[i],
+                                        .msg_namelen = sizeof(sll[i]),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1,
+                                        .msg_control = &control[i],
+                                        .msg_controllen = sizeof(control[i]),
+                                },
+                        };
+                }
 
                 /* With MSG_TRUNC, packet sockets return the frame's real
                  * length even when the buffer took less. */
-                n = recvmsg(p->fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
-                if (n < 0) {
+                got = recvmmsg(p->fd, msgs, (unsigned) n, MSG_TRUNC | MSG_DONTWAIT, NULL);
+                if (got < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK)
                                 return 0;
                         if (errno == EINTR)
@@ -242,19 +273,48 @@ int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *r
                                                 "Failed to receive frame on %s: %m", p->ifname);
                 }
 
-                /* Frames leaving through this NIC: ours (if the kernel lacks
-                 * PACKET_IGNORE_OUTGOING) and the host's own traffic, which
-                 * is not LAN traffic to bridge. */
-                if (sll.sll_pkttype == PACKET_OUTGOING)
-                        continue;
+                for (size_t i = 0; i < (size_t) got; i++) {
+                        size_t len = msgs[i].msg_len;
+                        PacketInfo info = {};
+                        uint8_t *t;
 
-                info.wire_len = (size_t) n;
-                info.len = MIN((size_t) n, size);
-                info.truncated = (mh.msg_flags & MSG_TRUNC) || (size_t) n > size;
-                auxdata_parse(&mh, &info);
-                *ret = info;
-                return 1;
+                        /* Frames leaving through this NIC: ours (if the
+                         * kernel lacks PACKET_IGNORE_OUTGOING) and the
+                         * host's own traffic, which is not LAN traffic to
+                         * bridge. */
+                        if (sll[i].sll_pkttype == PACKET_OUTGOING)
+                                continue;
+
+                        info.wire_len = len;
+                        info.len = MIN(len, size);
+                        info.truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len > size;
+                        auxdata_parse(&msgs[i].msg_hdr, &info);
+                        infos[kept] = info;
+                        t = bufs[kept];
+                        bufs[kept] = bufs[i];
+                        bufs[i] = t;
+                        kept++;
+                }
+                if (kept > 0)
+                        return (int) kept;
         }
+}
+
+int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *ret) {
+        if (!p || p->fd < 0 || !ret || (!buf && size > 0))
+                return -EINVAL;
+        return packet_socket_recv_many(p, &buf, size, ret, 1);
+}
+
+int packet_socket_recv_batch(PacketSocket *p, PacketBatch **ret) {
+        int r;
+
+        if (!p || p->fd < 0 || !p->batch || !ret)
+                return -EINVAL;
+        r = packet_socket_recv_many(p, p->batch->frames, LP_ETHER_FRAME_MAX, p->batch->info, PACKET_BATCH_SIZE);
+        p->batch->n = r > 0 ? (size_t) r : 0;
+        *ret = p->batch;
+        return r;
 }
 
 int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {

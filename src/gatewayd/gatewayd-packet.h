@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ether.h"
 #include "macro.h"
 
 #define PACKET_IFNAME_SIZE 16 /* IFNAMSIZ; <net/if.h> clashes with <linux/if.h> */
@@ -17,12 +18,19 @@
  * of broadcast at a LAN party start easily outruns the default 208 KiB. */
 #define PACKET_RCVBUF_SIZE (4 * 1024 * 1024)
 
+/* Frames packet_socket_recv_batch() takes with one system call: at a busy
+ * LAN party a syscall per frame is what limits the gateway. */
+#define PACKET_BATCH_SIZE 32
+
+typedef struct PacketBatch PacketBatch;
+
 typedef struct PacketSocket {
         int fd;
         int ifindex;
         char ifname[PACKET_IFNAME_SIZE];
         bool restore_gro; /* we turned these off; close turns them back on */
         bool restore_lro;
+        PacketBatch *batch; /* receive buffers, allocated by open */
 } PacketSocket;
 
 #define PACKET_SOCKET_NULL ((PacketSocket) {.fd = -EBADF})
@@ -47,7 +55,8 @@ typedef struct PacketInfo {
  * the interface does not exist, -EPERM without CAP_NET_RAW. */
 int packet_socket_open(PacketSocket *ret, const char *ifname);
 /* Closes the fd, which also ends promiscuous mode, after restoring the
- * offloads packet_socket_disable_offloads() turned off. Safe on a closed
+ * offloads packet_socket_disable_offloads() turned off, and frees the
+ * receive buffers. Safe on a closed
  * or PACKET_SOCKET_NULL socket. */
 void packet_socket_close(PacketSocket *p);
 
@@ -67,6 +76,22 @@ int packet_socket_disable_offloads(PacketSocket *p);
  * truncated frame is still returned (1) with ret->truncated set. Our own
  * and the host's outgoing frames are skipped. */
 int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *ret);
+
+/* What one packet_socket_recv_batch() read: `n` frames, each described as
+ * packet_socket_recv() describes one, in the order they arrived. The frames
+ * are the socket's own buffers of LP_ETHER_FRAME_MAX bytes, writable (the
+ * caller clamps and completes checksums in place), valid until the next
+ * call or close. */
+struct PacketBatch {
+        size_t n;
+        uint8_t *frames[PACKET_BATCH_SIZE];
+        PacketInfo info[PACKET_BATCH_SIZE];
+};
+
+/* Reads up to PACKET_BATCH_SIZE frames with one recvmmsg(). Returns the
+ * number read with *ret pointing at them, 0 when nothing is pending, or
+ * negative errno exactly as packet_socket_recv(). */
+int packet_socket_recv_batch(PacketSocket *p, PacketBatch **ret);
 
 /* Injects one whole Ethernet frame (14 bytes or more, no FCS). Returns 1
  * when sent; 0 when the kernel's queue is full (EAGAIN/ENOBUFS: the frame

@@ -26,6 +26,9 @@
  * max_udp_payload_size anyway); a datagram that still does not fit is cut
  * and dropped. */
 #define RELAY_RECV_BUFFER 4096
+/* Packets handed to the kernel with one sendmmsg(); quic_conn_write()
+ * makes up to 64 per call, so a full batch is flushed on the way. */
+#define RELAY_SEND_BATCH 32
 /* Backoff step used after an end that retrying will not fix by itself
  * (refused token, wrong pin): the longest one. The operator may fix the
  * relay side meanwhile, so we keep trying, slowly. */
@@ -76,6 +79,12 @@ struct RelayLink {
         char address[SOCKET_ADDRESS_STR_MAX];
         char last_error[sizeof(((SessionEnd *) NULL)->message)];
         uint8_t buf[RELAY_RECV_BUFFER];
+
+        /* What the session wrote since the last relay_link_flush_sends(). */
+        size_t n_send;
+        struct iovec send_iovs[RELAY_SEND_BATCH];
+        struct mmsghdr send_msgs[RELAY_SEND_BATCH];
+        uint8_t send_bufs[RELAY_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
 };
 
 static const char *const relay_state_table[_RELAY_STATE_MAX] = {
@@ -142,7 +151,32 @@ static void relay_link_set_state(RelayLink *l, RelayState state) {
                 l->callbacks.state_changed(l, state, l->userdata);
 }
 
+/* Hands the packets the session wrote to the kernel. A failed packet is
+ * dropped, as a send() failure always was: QUIC recovers as from loss. */
+static void relay_link_flush_sends(RelayLink *l) {
+        size_t done = 0;
+
+        while (done < l->n_send && l->fd >= 0) {
+                int n = sendmmsg(l->fd, l->send_msgs + done, (unsigned) (l->n_send - done), MSG_DONTWAIT);
+
+                if (n > 0) {
+                        done += (size_t) n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                /* A full socket buffer drops the rest, no spinning; any
+                 * other error (an ICMP report on the connected socket)
+                 * belongs to the first packet alone. */
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+                        break;
+                done++;
+        }
+        l->n_send = 0;
+}
+
 static void relay_link_close_socket(RelayLink *l) {
+        l->n_send = 0;
         l->io_event_source = sd_event_source_disable_unref(l->io_event_source);
         if (l->fd >= 0)
                 close(l->fd);
@@ -187,6 +221,9 @@ static void relay_link_settle(RelayLink *l) {
         uint64_t expiry;
         SessionState ss;
 
+        /* Whatever the call wrote, before the socket may close below. */
+        relay_link_flush_sends(l);
+
         if (l->session && l->session_ended) {
                 SessionEnd end = l->end;
 
@@ -222,17 +259,31 @@ static void relay_link_settle(RelayLink *l) {
 
 /* ---- session callbacks: only pass through and record; no freeing ---- */
 
+/* Collects packets for one sendmmsg() at the end of the call into the
+ * session (relay_link_settle()), or earlier when the batch is full. */
 static int on_session_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
                            const uint8_t *data, size_t len) {
         RelayLink *l = userdata;
+        size_t i;
 
-        for (;;) {
-                /* Connected socket: the remote is the one address we use. */
-                if (send(l->fd, data, len, MSG_DONTWAIT) >= 0)
-                        return 0;
-                if (errno != EINTR)
-                        return -errno;
-        }
+        if (l->fd < 0)
+                return -EBADF;
+        if (len > sizeof(l->send_bufs[0]))
+                return -EMSGSIZE;
+        if (l->n_send == RELAY_SEND_BATCH)
+                relay_link_flush_sends(l);
+
+        i = l->n_send++;
+        memcpy(l->send_bufs[i], data, len);
+        l->send_iovs[i] = (struct iovec) {.iov_base = l->send_bufs[i], .iov_len = len};
+        /* Connected socket: the remote is the one address we use. */
+        l->send_msgs[i] = (struct mmsghdr) {
+                .msg_hdr = {
+                        .msg_iov = &l->send_iovs[i],
+                        .msg_iovlen = 1,
+                },
+        };
+        return 0;
 }
 
 static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {
@@ -630,9 +681,19 @@ void relay_link_set_mac(RelayLink *l, const MacAddr *mac) {
 }
 
 int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len) {
+        int r;
+
         if (!l || !l->session || l->session_ended)
                 return -ENOTCONN;
-        return session_send_frame(l->session, frame, len, now_nsec());
+        r = session_send_frame(l->session, frame, len, now_nsec());
+        relay_link_flush_sends(l);
+        return r;
+}
+
+int relay_link_queue_frame(RelayLink *l, const uint8_t *frame, size_t len) {
+        if (!l || !l->session || l->session_ended)
+                return -ENOTCONN;
+        return session_queue_frame(l->session, frame, len, now_nsec());
 }
 
 void relay_link_flush(RelayLink *l) {

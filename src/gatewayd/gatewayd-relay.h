@@ -80,8 +80,13 @@ void relay_link_set_mac(RelayLink *l, const MacAddr *mac);
 /* Sends one frame into the room. Returns like session_send_frame(), and
  * -ENOTCONN without a session. */
 int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len);
-/* Writes what the session has queued and re-arms its timer; for after a
- * batch of relay_link_send_frame() calls. */
+/* Queues one frame without writing (session_queue_frame()): frames queued
+ * together share QUIC packets. Returns like relay_link_send_frame(). Call
+ * relay_link_flush() after the batch. */
+int relay_link_queue_frame(RelayLink *l, const uint8_t *frame, size_t len);
+/* Writes what the session has queued, hands the packets to the kernel
+ * with one sendmmsg() and re-arms the timer; for after a batch of
+ * relay_link_queue_frame() or relay_link_send_frame() calls. */
 void relay_link_flush(RelayLink *l);
 
 RelayState relay_link_get_state(RelayLink *l);
