@@ -477,7 +477,7 @@ static void help(void) {
                "     --frame-device TYPE  tap (default) or null (no interface, for tests)\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
-               "Once connected, get an address on the TAP from the party, e.g. `dhclient lp0`.\n",
+               "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n",
                PROGRAM_NAME, TAP_NAME_DEFAULT);
 }
 
