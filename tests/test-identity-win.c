@@ -16,8 +16,15 @@ static void tmpdir_make(void) {
         char base[MAX_PATH];
 
         CHECK(GetTempPathA(sizeof(base), base) > 0);
-        snprintf(tmpdir, sizeof(tmpdir), "%slanparty-test-identity-%lu", base, GetCurrentProcessId());
-        CHECK(CreateDirectoryA(tmpdir, NULL));
+        /* wine reuses process ids across runs, and a run killed before its
+         * cleanup leaves its directory: take the first free name. */
+        for (unsigned i = 0;; i++) {
+                CHECK(i < 1000);
+                snprintf(tmpdir, sizeof(tmpdir), "%slanparty-test-identity-%lu-%u", base, GetCurrentProcessId(), i);
+                if (CreateDirectoryA(tmpdir, NULL))
+                        break;
+                CHECK(GetLastError() == ERROR_ALREADY_EXISTS);
+        }
 }
 
 static void file_write(const char *path, const char *text, size_t len) {

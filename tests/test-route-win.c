@@ -110,7 +110,10 @@ int main(void) {
         char base[MAX_PATH];
 
         CHECK(GetTempPathA(sizeof(base), base) > 0);
-        snprintf(dir, sizeof(dir), "%slanparty-test-route-win-%lu\\state", base, GetCurrentProcessId());
+        /* wine reuses process ids across runs: the tick count keeps an
+         * earlier run's leftovers out of this one. */
+        snprintf(dir, sizeof(dir), "%slanparty-test-route-win-%lu-%llu\\state", base, GetCurrentProcessId(),
+                 (unsigned long long) GetTickCount64());
         RUN(test_args);
         RUN(test_lock);
         RUN(test_leftovers);
