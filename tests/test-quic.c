@@ -657,6 +657,29 @@ static void net_settle(Net *n) {
         CHECK_EQ_INT(n->wire.count, 0);
 }
 
+/* With nothing of ours waiting, the next deadline is at least
+ * QUIC_TIMER_FLOOR_NS (1 ms) after the last activity, not ngtcp2's pacing
+ * instant a few µs after each write: owners re-arm timers for it. */
+static void test_expiry_floor(void) {
+        Net n;
+        uint8_t buf[200] = {0};
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        CHECK(net_run(&n, 100 * MSEC, NULL, NULL));
+
+        for (unsigned i = 0; i < 20; i++) {
+                CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, sizeof buf, n.now), 0);
+                CHECK(quic_conn_get_expiry(c->conn) >= n.now + 1 * MSEC);
+                CHECK_EQ_INT(quic_conn_send_datagram(p->conn, buf, sizeof buf, n.now), 0);
+                CHECK(quic_conn_get_expiry(p->conn) >= n.now + 1 * MSEC);
+                CHECK(net_run(&n, 2 * MSEC, NULL, NULL));
+        }
+        net_done(&n);
+}
+
 static void test_queue_datagram_hostile(void) {
         Net n;
         uint8_t buf[2 * QUIC_MAX_UDP_PAYLOAD];
@@ -1899,6 +1922,7 @@ int main(void) {
         RUN(test_handshake);
         RUN(test_control);
         RUN(test_datagram);
+        RUN(test_expiry_floor);
         RUN(test_queue_datagram_hostile);
         RUN(test_queue_datagram_gone);
         RUN(test_queue_datagram_batch);

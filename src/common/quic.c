@@ -19,6 +19,16 @@
  * frames (ACKs, retransmissions) first. */
 #define QUIC_DATAGRAM_WRITE_TRIES 4
 #define QUIC_ACTIVE_CID_LIMIT 4
+/* ngtcp2 0.12 puts its pacing deadline into the expiry after every write,
+ * a few µs ahead, also when nothing waits to be paced: an owner re-arming
+ * its timer for that pays a timerfd_settime() per batch (a trap to the
+ * hypervisor on a virtual machine, 20% of the relay's CPU in bench/run.sh)
+ * and wakes up for nothing. So while nothing of ours waits to be written,
+ * deadlines closer than this to the last activity are moved to it; what
+ * else falls due that soon (time-threshold loss detection at LAN RTTs)
+ * waits at most this long, and an ACK arriving meanwhile detects it anyway.
+ * ngtcp2 itself lets pacing run 1 ms early (NGTCP2_PKT_PACING_OVERHEAD). */
+#define QUIC_TIMER_FLOOR_NS (1000U * 1000U)
 /* The congestion controller, for relay, gateways and clients alike. What
  * we carry are datagrams, never retransmitted, mostly other flows' packets
  * (TCP inside, with congestion control of its own): the outer controller
@@ -1206,6 +1216,9 @@ uint64_t quic_conn_get_expiry(QuicConn *c) {
                 e = ngtcp2_conn_get_expiry(c->conn);
                 if (c->close_requested)
                         e = MIN(e, c->close_linger_deadline);
+                else if (c->state == QUIC_STATE_ESTABLISHED && c->dq_count == 0 && c->s_sent == c->s_end &&
+                         e < c->last_now + QUIC_TIMER_FLOOR_NS)
+                        e = c->last_now + QUIC_TIMER_FLOOR_NS;
                 return e;
         case QUIC_STATE_CLOSING:
         case QUIC_STATE_DRAINING:

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event-timer.h"
 #include "log.h"
 
 /* Packets read per wakeup before the loop gets a turn for the LAN side;
@@ -63,7 +64,7 @@ struct RelayLink {
         int fd;
         sd_event_source *io_event_source;
         /* One timer: the session's expiry, or the next attempt in backoff. */
-        sd_event_source *timer_event_source;
+        EventTimer timer;
         QuicAddr remote;
 
         Session *session;
@@ -183,15 +184,6 @@ static void relay_link_close_socket(RelayLink *l) {
         l->fd = -EBADF;
 }
 
-static void relay_link_arm_timer(RelayLink *l, uint64_t usec) {
-        if (usec == UINT64_MAX) {
-                (void) sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_OFF);
-                return;
-        }
-        (void) sd_event_source_set_time(l->timer_event_source, usec);
-        (void) sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_ONESHOT);
-}
-
 static int relay_link_begin_attempt(RelayLink *l);
 
 static void relay_link_schedule_retry(RelayLink *l, bool retry) {
@@ -200,7 +192,7 @@ static void relay_link_schedule_retry(RelayLink *l, bool retry) {
         if (l->attempt < RELAY_BACKOFF_STEP_MAX)
                 l->attempt++;
         l->retry_usec = now_nsec() / 1000 + delay / 1000;
-        relay_link_arm_timer(l, l->retry_usec);
+        (void) event_timer_arm_exactly(&l->timer, l->retry_usec);
         log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay again in %.1f s.", (double) delay / 1e9);
         relay_link_set_state(l, RELAY_STATE_BACKOFF);
 }
@@ -209,7 +201,7 @@ static void relay_link_finish_stop(RelayLink *l) {
         l->session = session_free(l->session);
         l->session_ended = false;
         relay_link_close_socket(l);
-        relay_link_arm_timer(l, UINT64_MAX);
+        (void) event_timer_arm_exactly(&l->timer, UINT64_MAX);
         relay_link_set_state(l, RELAY_STATE_STOPPED);
         if (l->callbacks.stopped)
                 l->callbacks.stopped(l, l->userdata);
@@ -254,7 +246,7 @@ static void relay_link_settle(RelayLink *l) {
         expiry = expiry == UINT64_MAX ? UINT64_MAX : expiry / 1000 + 1;
         if (l->stopping)
                 expiry = MIN(expiry, l->stop_deadline_usec);
-        relay_link_arm_timer(l, expiry);
+        (void) event_timer_arm_by(&l->timer, expiry);
 }
 
 /* ---- session callbacks: only pass through and record; no freeing ---- */
@@ -359,6 +351,7 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         RelayLink *l = userdata;
 
+        event_timer_fired(&l->timer);
         if (l->state == RELAY_STATE_BACKOFF) {
                 l->retry_usec = 0;
                 (void) relay_link_begin_attempt(l);
@@ -617,10 +610,11 @@ int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *conf
 
         /* 1 ms accuracy: QUIC's timers are tight (ACK delay, pacing); the
          * default 250 ms slack would stall a connection. */
-        r = sd_event_add_time(event, &l->timer_event_source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_timer, l);
+        l->timer.armed_usec = UINT64_MAX;
+        r = sd_event_add_time(event, &l->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_timer, l);
         if (r < 0)
                 return r;
-        r = sd_event_source_set_enabled(l->timer_event_source, SD_EVENT_OFF);
+        r = sd_event_source_set_enabled(l->timer.source, SD_EVENT_OFF);
         if (r < 0)
                 return r;
 
@@ -633,7 +627,7 @@ RelayLink *relay_link_free(RelayLink *l) {
                 return NULL;
         session_free(l->session);
         relay_link_close_socket(l);
-        sd_event_source_disable_unref(l->timer_event_source);
+        sd_event_source_disable_unref(l->timer.source);
         sd_event_source_disable_unref(l->resolve_event_source);
         /* The thread still holds its reference and frees the job. */
         resolve_job_unref(l->job);

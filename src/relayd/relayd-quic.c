@@ -123,18 +123,12 @@ static void relay_quic_arm_timer(RelayQuic *q) {
         uint64_t expiry;
         int r;
 
-        if (!q->server || !q->timer_event_source)
+        if (!q->server || !q->timer.source)
                 return;
         expiry = quic_server_get_expiry(q->server);
-        if (expiry == UINT64_MAX) {
-                (void) sd_event_source_set_enabled(q->timer_event_source, SD_EVENT_OFF);
-                return;
-        }
         /* ns → µs, rounded up so the timer never fires before ngtcp2's
          * deadline (which would make it a busy loop). */
-        r = sd_event_source_set_time(q->timer_event_source, expiry / 1000 + 1);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(q->timer_event_source, SD_EVENT_ONESHOT);
+        r = event_timer_arm_by(&q->timer, expiry == UINT64_MAX ? UINT64_MAX : expiry / 1000 + 1);
         if (r < 0)
                 log_warning_errno(r, "Failed to arm the QUIC timer, ignoring: %m");
 }
@@ -186,6 +180,7 @@ void relay_quic_schedule(RelayQuic *q) {
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         RelayQuic *q = userdata;
 
+        event_timer_fired(&q->timer);
         q->in_handler = true;
         (void) quic_server_handle_expiry(q->server, relay_quic_now(q));
         relay_quic_dispatch(q);
@@ -388,7 +383,7 @@ RelayQuic *relay_quic_free(RelayQuic *q) {
         while (q->sessions)
                 session_free(q->sessions);
 
-        sd_event_source_disable_unref(q->timer_event_source);
+        sd_event_source_disable_unref(q->timer.source);
         sd_event_source_disable_unref(q->work_event_source);
         sd_event_source_disable_unref(q->housekeeping_event_source);
         quic_server_free(q->server);
@@ -477,10 +472,11 @@ int relay_quic_start(RelayQuic *q) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create the QUIC endpoint: %m");
 
-        r = sd_event_add_time(m->event, &q->timer_event_source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
+        q->timer.armed_usec = UINT64_MAX;
+        r = sd_event_add_time(m->event, &q->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC timer: %m");
-        (void) sd_event_source_set_description(q->timer_event_source, "quic-timer");
+        (void) sd_event_source_set_description(q->timer.source, "quic-timer");
         r = sd_event_add_defer(m->event, &q->work_event_source, on_work, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC work source: %m");

@@ -18,6 +18,7 @@
 #include "b64url.h"
 #include "cert.h"
 #include "datagram.h"
+#include "event-timer.h"
 #include "macro.h"
 #include "quic-server.h"
 
@@ -48,7 +49,7 @@ typedef struct RelayQuic {
         QuicTlsCredentials *credentials;
         char pin[RELAY_QUIC_PIN_STR_MAX];
 
-        sd_event_source *timer_event_source;
+        EventTimer timer;
         sd_event_source *work_event_source;
         sd_event_source *housekeeping_event_source;
         uint64_t now; /* CLOCK_MONOTONIC ns of the batch being handled */
