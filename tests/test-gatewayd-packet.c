@@ -420,6 +420,145 @@ static void test_send_queue_full(void) {
         run("tc qdisc del dev veth0 root");
 }
 
+/* What packet_socket_flush() reported, frame by frame. */
+typedef struct SentLog {
+        size_t n;
+        uint32_t tag[PACKET_SEND_BATCH];
+        size_t len[PACKET_SEND_BATCH];
+        int result[PACKET_SEND_BATCH];
+} SentLog;
+
+static void on_sent(const uint8_t *frame, size_t len, uint32_t tag, int result, void *userdata) {
+        SentLog *log = userdata;
+
+        CHECK(frame != NULL);
+        CHECK(log->n < PACKET_SEND_BATCH);
+        log->tag[log->n] = tag;
+        log->len[log->n] = len;
+        log->result[log->n] = result;
+        log->n++;
+}
+
+static void queue_frame(PacketSocket *p, size_t len, uint32_t seq) {
+        uint8_t *slot = packet_socket_queue_slot(p);
+
+        CHECK(slot != NULL);
+        frame_make(slot, len, seq);
+        CHECK_EQ_INT(packet_socket_queue(p, len, seq), 0);
+}
+
+/* A batch queued on one end leaves with one flush, every frame reported in
+ * order, and arrives whole and in order through packet_socket_recv_batch(). */
+static void test_batches(void) {
+        PacketSocket a = PACKET_SOCKET_NULL, b = PACKET_SOCKET_NULL;
+        SentLog log = {0};
+        size_t want = PACKET_SEND_BATCH, got = 0;
+        uint64_t end;
+
+        CHECK_EQ_INT(packet_socket_open(&a, "veth0"), 0);
+        CHECK_EQ_INT(packet_socket_open(&b, "veth1"), 0);
+
+        /* Nothing queued: nothing happens. */
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), 0);
+        CHECK_EQ_INT(log.n, 0);
+
+        for (size_t i = 0; i < want; i++)
+                queue_frame(&a, 60 + i * 45, 800 + (uint32_t) i);
+        /* Full: no slot until the flush. */
+        CHECK(packet_socket_queue_slot(&a) == NULL);
+        CHECK_EQ_INT(packet_socket_queue(&a, 60, 1), -EINVAL);
+
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), (int) want);
+        CHECK_EQ_INT(log.n, want);
+        for (size_t i = 0; i < want; i++) {
+                CHECK_EQ_INT(log.tag[i], 800 + i);
+                CHECK_EQ_INT(log.len[i], 60 + i * 45);
+                CHECK_EQ_INT(log.result[i], 1);
+        }
+        CHECK(packet_socket_queue_slot(&a) != NULL);
+
+        end = now_ms() + WAIT_MS;
+        while (got < want) {
+                struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
+                PacketBatch *batch;
+                int r;
+
+                CHECK(now_ms() < end);
+                (void) poll(&pfd, 1, 100);
+                r = packet_socket_recv_batch(&b, &batch);
+                CHECK(r >= 0);
+                CHECK_EQ_INT(batch->n, (size_t) r);
+                for (size_t i = 0; i < batch->n; i++) {
+                        uint8_t f[1600];
+
+                        if (batch->info[i].len < 14 || be16_load(batch->frames[i] + 12) != TEST_ETHERTYPE)
+                                continue; /* other traffic on the link */
+                        CHECK(got < want);
+                        CHECK(frame_is_ours(batch->frames[i], batch->info[i].len, 800 + (uint32_t) got));
+                        CHECK_EQ_INT(batch->info[i].len, 60 + got * 45);
+                        CHECK(!batch->info[i].truncated);
+                        frame_make(f, 60 + got * 45, 800 + (uint32_t) got);
+                        CHECK_MEM(batch->frames[i], f, batch->info[i].len);
+                        got++;
+                }
+        }
+
+        packet_socket_close(&a);
+        packet_socket_close(&b);
+}
+
+/* Bad frames are refused when queued; a frame the NIC refuses is reported
+ * for itself and does not take the rest of the batch with it. */
+static void test_batch_errors(void) {
+        PacketSocket a = PACKET_SOCKET_NULL, b = PACKET_SOCKET_NULL;
+        SentLog log = {0};
+        uint8_t buf[2048];
+        PacketInfo info;
+
+        CHECK(packet_socket_queue_slot(NULL) == NULL);
+        CHECK(packet_socket_queue_slot(&a) == NULL); /* never opened */
+        CHECK_EQ_INT(packet_socket_queue(&a, 60, 0), -EINVAL);
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), -EINVAL);
+        CHECK_EQ_INT(packet_socket_flush(NULL, NULL, NULL), -EINVAL);
+
+        CHECK_EQ_INT(packet_socket_open(&a, "veth0"), 0);
+        CHECK_EQ_INT(packet_socket_open(&b, "veth1"), 0);
+        CHECK(packet_socket_queue_slot(&a) != NULL);
+        CHECK_EQ_INT(packet_socket_queue(&a, 13, 0), -EINVAL);
+        CHECK_EQ_INT(packet_socket_queue(&a, LP_ETHER_FRAME_MAX + 1, 0), -EINVAL);
+
+        queue_frame(&a, 100, 900);
+        queue_frame(&a, 1515, 901); /* above the NIC's MTU */
+        queue_frame(&a, 100, 902);
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), 2);
+        CHECK_EQ_INT(log.n, 3);
+        CHECK_EQ_INT(log.result[0], 1);
+        CHECK_EQ_INT(log.result[1], -EMSGSIZE);
+        CHECK_EQ_INT(log.result[2], 1);
+        CHECK(wait_frame(&b, buf, sizeof(buf), 900, WAIT_MS, &info));
+        CHECK(wait_frame(&b, buf, sizeof(buf), 902, WAIT_MS, &info));
+
+        /* Link down: every frame of the batch is reported as such. */
+        run("ip link set veth0 down");
+        log.n = 0;
+        queue_frame(&a, 100, 903);
+        queue_frame(&a, 100, 904);
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), 0);
+        CHECK_EQ_INT(log.n, 2);
+        CHECK_EQ_INT(log.result[0], -ENETDOWN);
+        CHECK_EQ_INT(log.result[1], -ENETDOWN);
+        run("ip link set veth0 up");
+        wait_running("veth0");
+
+        /* Closing drops what is queued; nothing is reported. */
+        log.n = 0;
+        queue_frame(&a, 100, 905);
+        packet_socket_close(&a);
+        CHECK_EQ_INT(packet_socket_flush(&a, on_sent, &log), -EINVAL);
+        CHECK_EQ_INT(log.n, 0);
+        packet_socket_close(&b);
+}
+
 int main(void) {
         log_set_max_level(LOG_DEBUG);
         netns_setup();
@@ -432,6 +571,8 @@ int main(void) {
         RUN(test_promisc);
         RUN(test_offloads);
         RUN(test_send_queue_full);
+        RUN(test_batches);
+        RUN(test_batch_errors);
         RUN(test_send_errors);
         return 0;
 }

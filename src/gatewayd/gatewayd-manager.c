@@ -197,13 +197,44 @@ static void manager_count_drop(Manager *m, BridgeVerdict v, L2Direction dir, con
 
 /* ---- relay -> LAN ---- */
 
+/* What became of a frame manager_inject() queued: counted here, once the
+ * batch went out. */
+static void on_injected(const uint8_t *frame, size_t len, uint32_t peer_id, int result, void *userdata) {
+        Manager *m = userdata;
+        RemoteClient *c;
+
+        if (result <= 0) {
+                char peer_str[PEER_ID_STR_MAX];
+                BridgeVerdict v = result == 0           ? BRIDGE_DROP_CONGESTION
+                                  : result == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG
+                                                        : BRIDGE_DROP_LINK_DOWN;
+
+                snprintf(peer_str, sizeof(peer_str), "%" PRIu32, peer_id);
+                return manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
+        }
+
+        m->counters.lan_tx_frames++;
+        m->counters.lan_tx_bytes += len;
+        c = manager_get_client(m, (uint16_t) peer_id);
+        if (c) {
+                c->lan_tx_frames++;
+                c->lan_tx_bytes += len;
+                /* Its own frame taught the switch as well as a refresh would. */
+                cam_refresh_mark(&c->cam, now_usec());
+        }
+}
+
+/* Puts what the relay sent this batch on the LAN with one sendmmsg(). */
+static void manager_flush_injected(Manager *m) {
+        (void) packet_socket_flush(&m->packet, on_injected, m);
+}
+
 static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, size_t len) {
         const SessionPeer *peer = NULL;
         Session *s = relay_link_get_session(m->relay);
         char peer_str[PEER_ID_STR_MAX];
-        RemoteClient *c;
         BridgeVerdict v;
-        int r;
+        uint8_t *slot;
 
         snprintf(peer_str, sizeof(peer_str), "%u", peer_id);
         if (s)
@@ -212,26 +243,22 @@ static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, s
         if (v != BRIDGE_FORWARD)
                 return manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
 
-        /* The session's buffer is read-only and the clamp edits in place. */
-        memcpy(m->inject_buf, frame, len);
-        if (mss_clamp_frame(m->inject_buf, len, m->room_mtu) > 0)
+        slot = packet_socket_queue_slot(&m->packet);
+        if (!slot) {
+                manager_flush_injected(m);
+                slot = packet_socket_queue_slot(&m->packet);
+        }
+        if (!slot || len > LP_ETHER_FRAME_MAX)
+                return manager_count_drop(m, slot ? BRIDGE_DROP_TOO_BIG : BRIDGE_DROP_LINK_DOWN, L2_REMOTE_TO_LAN,
+                                          frame, len, peer_str);
+
+        /* The session's buffer is read-only and the clamp edits in place:
+         * the copy into the send queue is the one we need anyway. */
+        memcpy(slot, frame, len);
+        if (mss_clamp_frame(slot, len, m->room_mtu) > 0)
                 m->counters.mss_clamped++;
-
-        r = packet_socket_send(&m->packet, m->inject_buf, len);
-        if (r <= 0) {
-                v = r == 0 ? BRIDGE_DROP_CONGESTION : r == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG : BRIDGE_DROP_LINK_DOWN;
-                return manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
-        }
-
-        m->counters.lan_tx_frames++;
-        m->counters.lan_tx_bytes += len;
-        c = manager_get_client(m, peer_id);
-        if (c) {
-                c->lan_tx_frames++;
-                c->lan_tx_bytes += len;
-                /* Its own frame taught the switch as well as a refresh would. */
-                cam_refresh_mark(&c->cam, now_usec());
-        }
+        if (packet_socket_queue(&m->packet, len, peer_id) < 0)
+                return manager_count_drop(m, BRIDGE_DROP_TOO_BIG, L2_REMOTE_TO_LAN, frame, len, peer_str);
 }
 
 static void on_relay_frame(RelayLink *l, uint16_t source_peer_id, const uint8_t *frame, size_t len, void *userdata) {
@@ -256,6 +283,7 @@ static void on_relay_batch_done(RelayLink *l, void *userdata) {
                 manager_inject(m, m->deferred.items[i].peer_id, m->deferred.items[i].frame,
                                m->deferred.items[i].len);
         m->deferred.n = 0;
+        manager_flush_injected(m);
 }
 
 /* ---- LAN -> relay ---- */

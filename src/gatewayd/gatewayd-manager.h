@@ -101,8 +101,6 @@ struct Manager {
 
         PolkitRegistry *polkit_registry;
         bool stopping;
-
-        uint8_t inject_buf[LP_ETHER_FRAME_MAX];
 };
 
 #define log_manager_errno(m, level, error, ...)                                                          \

@@ -26,6 +26,19 @@ typedef struct PacketBatchStorage {
         uint8_t frames[PACKET_BATCH_SIZE][LP_ETHER_FRAME_MAX];
 } PacketBatchStorage;
 
+/* Frames waiting for packet_socket_flush(), with everything sendmmsg()
+ * needs, in one allocation per socket. */
+struct PacketSendQueue {
+        size_t n;
+        size_t len[PACKET_SEND_BATCH];
+        uint32_t tag[PACKET_SEND_BATCH];
+        struct sockaddr_ll sll[PACKET_SEND_BATCH];
+        struct iovec iov[PACKET_SEND_BATCH];
+        struct mmsghdr msgs[PACKET_SEND_BATCH];
+        int result[PACKET_SEND_BATCH];
+        uint8_t frames[PACKET_SEND_BATCH][LP_ETHER_FRAME_MAX];
+};
+
 #define log_packet_errno(p, level, error, ...) \
         log_fields_errno(level, error, LOG_FIELDS({"INTERFACE", (p)->ifname}), __VA_ARGS__)
 
@@ -102,6 +115,9 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
 
         storage = malloc(sizeof(PacketBatchStorage));
         if (!storage)
+                return log_oom();
+        p.send_queue = calloc(1, sizeof(PacketSendQueue));
+        if (!p.send_queue)
                 return log_oom();
         storage->batch.n = 0;
         for (size_t i = 0; i < PACKET_BATCH_SIZE; i++)
@@ -203,6 +219,8 @@ void packet_socket_close(PacketSocket *p) {
         /* The batch is the first member of its storage. */
         free(p->batch);
         p->batch = NULL;
+        free(p->send_queue);
+        p->send_queue = NULL;
 }
 
 static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
@@ -317,9 +335,30 @@ int packet_socket_recv_batch(PacketSocket *p, PacketBatch **ret) {
         return r;
 }
 
+/* Where a frame goes: the NIC, with the frame's own destination and
+ * protocol. Naming the protocol keeps skb->protocol right on kernels that
+ * do not parse it out of a raw frame themselves. */
+static void frame_sll(const PacketSocket *p, const uint8_t *frame, struct sockaddr_ll *ret) {
+        uint16_t type = (uint16_t) (frame[12] << 8 | frame[13]);
+
+        *ret = (struct sockaddr_ll) {
+                .sll_family = AF_PACKET,
+                .sll_protocol = htons(type >= ETH_P_802_3_MIN ? type : ETH_P_802_3),
+                .sll_ifindex = p->ifindex,
+                .sll_halen = ETH_ALEN,
+        };
+        memcpy(ret->sll_addr, frame, ETH_ALEN);
+}
+
+/* packet_socket_send()'s return for a failed send of `len` bytes. */
+static int send_error(PacketSocket *p, int error, size_t len) {
+        if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS)
+                return 0;
+        return log_packet_errno(p, LOG_DEBUG, error, "Failed to send %zu byte frame on %s: %m", len, p->ifname);
+}
+
 int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {
         struct sockaddr_ll sll;
-        uint16_t type;
 
         if (!p || p->fd < 0 || !frame)
                 return -EINVAL;
@@ -327,26 +366,77 @@ int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {
                 return log_packet_errno(p, LOG_DEBUG, EINVAL, "Refusing to send %zu byte frame on %s.", len,
                                         p->ifname);
 
-        /* Naming the protocol keeps skb->protocol right on kernels that do
-         * not parse it out of a raw frame themselves. */
-        type = (uint16_t) (frame[12] << 8 | frame[13]);
-        sll = (struct sockaddr_ll) {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(type >= ETH_P_802_3_MIN ? type : ETH_P_802_3),
-                .sll_ifindex = p->ifindex,
-                .sll_halen = ETH_ALEN,
-        };
-        memcpy(sll.sll_addr, frame, ETH_ALEN);
-
+        frame_sll(p, frame, &sll);
         for (;;) {
                 ssize_t n = sendto(p->fd, frame, len, MSG_DONTWAIT, (const struct sockaddr *) &sll, sizeof(sll));
                 if (n >= 0)
                         return 1;
-                if (errno == EINTR)
-                        continue;
-                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-                        return 0;
-                return log_packet_errno(p, LOG_DEBUG, errno, "Failed to send %zu byte frame on %s: %m", len,
-                                        p->ifname);
+                if (errno != EINTR)
+                        return send_error(p, errno, len);
         }
+}
+
+uint8_t *packet_socket_queue_slot(PacketSocket *p) {
+        if (!p || p->fd < 0 || !p->send_queue || p->send_queue->n >= PACKET_SEND_BATCH)
+                return NULL;
+        return p->send_queue->frames[p->send_queue->n];
+}
+
+int packet_socket_queue(PacketSocket *p, size_t len, uint32_t tag) {
+        PacketSendQueue *q;
+        size_t i;
+
+        if (!packet_socket_queue_slot(p) || len < ETH_HLEN || len > LP_ETHER_FRAME_MAX)
+                return -EINVAL;
+        q = p->send_queue;
+        i = q->n++;
+        q->len[i] = len;
+        q->tag[i] = tag;
+        frame_sll(p, q->frames[i], &q->sll[i]);
+        q->iov[i] = (struct iovec) {.iov_base = q->frames[i], .iov_len = len};
+        q->msgs[i] = (struct mmsghdr) {
+                .msg_hdr = {
+                        .msg_name = &q->sll[i],
+                        .msg_namelen = sizeof(q->sll[i]),
+                        .msg_iov = &q->iov[i],
+                        .msg_iovlen = 1,
+                },
+        };
+        return 0;
+}
+
+int packet_socket_flush(PacketSocket *p, PacketSentFunc done, void *userdata) {
+        PacketSendQueue *q;
+        size_t i = 0;
+        int sent = 0;
+
+        if (!p || !p->send_queue)
+                return -EINVAL;
+        q = p->send_queue;
+        while (i < q->n) {
+                int n = p->fd >= 0 ? sendmmsg(p->fd, q->msgs + i, (unsigned) (q->n - i), MSG_DONTWAIT) : -1;
+
+                if (n > 0) {
+                        for (int k = 0; k < n; k++)
+                                q->result[i++] = 1;
+                        sent += n;
+                        continue;
+                }
+                if (n < 0 && p->fd >= 0 && errno == EINTR)
+                        continue;
+                /* sendmmsg() stops at the first frame that fails and tells
+                 * why only when it is the first of the call. */
+                q->result[i] = p->fd >= 0 ? send_error(p, n < 0 ? errno : EIO, q->len[i]) : -ENETDOWN;
+                if (q->result[i] == 0)
+                        /* The queue is full: so it is for the rest. */
+                        while (++i < q->n)
+                                q->result[i] = 0;
+                else
+                        i++;
+        }
+        if (done)
+                for (i = 0; i < q->n; i++)
+                        done(q->frames[i], q->len[i], q->tag[i], q->result[i], userdata);
+        q->n = 0;
+        return sent;
 }

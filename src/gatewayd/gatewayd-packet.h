@@ -22,7 +22,12 @@
  * LAN party a syscall per frame is what limits the gateway. */
 #define PACKET_BATCH_SIZE 32
 
+/* Frames packet_socket_queue() holds for one sendmmsg(): what one read
+ * batch from the relay carries. */
+#define PACKET_SEND_BATCH 32
+
 typedef struct PacketBatch PacketBatch;
+typedef struct PacketSendQueue PacketSendQueue;
 
 typedef struct PacketSocket {
         int fd;
@@ -31,6 +36,7 @@ typedef struct PacketSocket {
         bool restore_gro; /* we turned these off; close turns them back on */
         bool restore_lro;
         PacketBatch *batch; /* receive buffers, allocated by open */
+        PacketSendQueue *send_queue; /* frames waiting for packet_socket_flush() */
 } PacketSocket;
 
 #define PACKET_SOCKET_NULL ((PacketSocket) {.fd = -EBADF})
@@ -100,3 +106,21 @@ int packet_socket_recv_batch(PacketSocket *p, PacketBatch **ret);
  * errno when the interface is gone or down (-ENXIO, -ENETDOWN). Per-frame
  * failures are logged at debug level only: the caller counts them. */
 int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len);
+
+/* Batched injection: a frame is written into the socket's next free slot
+ * (packet_socket_queue_slot(), LP_ETHER_FRAME_MAX bytes, so the caller can
+ * copy and edit it in place), committed with packet_socket_queue(), and
+ * the queued frames leave together with one sendmmsg() in
+ * packet_socket_flush(). Returns NULL when the queue is full (flush
+ * first) or the socket is closed. */
+uint8_t *packet_socket_queue_slot(PacketSocket *p);
+/* Commits the slot with `len` bytes and a caller's tag (handed back by
+ * the flush). Returns 0, or -EINVAL for frames shorter than an Ethernet
+ * header or longer than a slot (not queued; nothing is sent). */
+int packet_socket_queue(PacketSocket *p, size_t len, uint32_t tag);
+/* Called by packet_socket_flush() for every queued frame, in order, with
+ * `result` as packet_socket_send() returns it for that frame. */
+typedef void (*PacketSentFunc)(const uint8_t *frame, size_t len, uint32_t tag, int result, void *userdata);
+/* Sends what is queued and empties the queue. `done` may be NULL. Returns
+ * the number of frames sent, or -EINVAL. */
+int packet_socket_flush(PacketSocket *p, PacketSentFunc done, void *userdata);

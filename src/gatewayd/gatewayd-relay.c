@@ -22,7 +22,10 @@
 
 /* Packets read per wakeup before the loop gets a turn for the LAN side;
  * level-triggered epoll brings us back for the rest. */
-#define RELAY_READ_BUDGET 64
+/* Packets read with one recvmmsg(), and rounds of them per wakeup before
+ * other events get a turn (the socket stays readable, so we come back). */
+#define RELAY_RECV_BATCH 16
+#define RELAY_READ_ROUNDS 4
 /* Larger than any QUIC packet we accept (ngtcp2 drops what exceeds its
  * max_udp_payload_size anyway); a datagram that still does not fit is cut
  * and dropped. */
@@ -79,7 +82,9 @@ struct RelayLink {
 
         char address[SOCKET_ADDRESS_STR_MAX];
         char last_error[sizeof(((SessionEnd *) NULL)->message)];
-        uint8_t buf[RELAY_RECV_BUFFER];
+        struct iovec recv_iovs[RELAY_RECV_BATCH];
+        struct mmsghdr recv_msgs[RELAY_RECV_BATCH];
+        uint8_t recv_bufs[RELAY_RECV_BATCH][RELAY_RECV_BUFFER];
 
         /* What the session wrote since the last relay_link_flush_sends(). */
         size_t n_send;
@@ -321,9 +326,17 @@ static void on_session_ended(Session *s, const SessionEnd *end, void *userdata) 
 static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         RelayLink *l = userdata;
 
-        for (unsigned i = 0; i < RELAY_READ_BUDGET && l->session && !l->session_ended; i++) {
-                ssize_t n = recv(fd, l->buf, sizeof(l->buf), MSG_DONTWAIT | MSG_TRUNC);
+        for (unsigned round = 0; round < RELAY_READ_ROUNDS && l->session && !l->session_ended; round++) {
+                uint64_t now;
+                int n;
 
+                for (size_t i = 0; i < RELAY_RECV_BATCH; i++) {
+                        l->recv_iovs[i] = (struct iovec) {.iov_base = l->recv_bufs[i], .iov_len = RELAY_RECV_BUFFER};
+                        l->recv_msgs[i] = (struct mmsghdr) {
+                                .msg_hdr = {.msg_iov = &l->recv_iovs[i], .msg_iovlen = 1},
+                        };
+                }
+                n = recvmmsg(fd, l->recv_msgs, RELAY_RECV_BATCH, MSG_DONTWAIT, NULL);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -335,16 +348,24 @@ static int on_udp(sd_event_source *s, int fd, uint32_t revents, void *userdata) 
                         log_relay_errno(l, LOG_DEBUG, errno, "Relay socket reports an error, ignoring: %m");
                         continue;
                 }
-                if ((size_t) n > sizeof(l->buf))
-                        continue;
-                (void) session_read_packet(l->session, &l->remote, l->buf, (size_t) n, now_nsec());
+                now = now_nsec();
+                for (int i = 0; i < n && l->session && !l->session_ended; i++) {
+                        if (l->recv_msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                                continue; /* larger than any QUIC packet we accept */
+                        (void) session_read_packet(l->session, &l->remote, l->recv_bufs[i], l->recv_msgs[i].msg_len,
+                                                   now);
+                }
+                if (n < RELAY_RECV_BATCH)
+                        break;
         }
 
-        if (l->callbacks.batch_done)
-                l->callbacks.batch_done(l, l->userdata);
+        /* Acknowledgements first: the relay's congestion window waits for
+         * them, while the LAN takes the frames just as well a moment later. */
         if (l->session && !l->session_ended)
                 (void) session_write(l->session, now_nsec());
         relay_link_settle(l);
+        if (l->callbacks.batch_done)
+                l->callbacks.batch_done(l, l->userdata);
         return 0;
 }
 

@@ -43,7 +43,10 @@ typedef struct RelayCallbacks {
         void (*peer_left)(RelayLink *l, const SessionPeer *peer, LeaveReason reason, void *userdata);
         void (*frame_received)(RelayLink *l, uint16_t source_peer_id, const uint8_t *frame, size_t len,
                                void *userdata);
-        /* Every packet of one wakeup has been fed to the session. */
+        /* Every packet of one wakeup has been fed to the session and what
+         * it wrote in return (acknowledgements) has been sent; the session
+         * may have ended meanwhile. Frames passed to frame_received may be
+         * held until now and sent together. */
         void (*batch_done)(RelayLink *l, void *userdata);
         /* The session is gone (freed already); the peer table with it. */
         void (*ended)(RelayLink *l, const SessionEnd *end, void *userdata);
