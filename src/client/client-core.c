@@ -483,7 +483,10 @@ int client_core_handle_expiry(ClientCore *c, uint64_t now) {
         return r;
 }
 
-int client_core_send_frame(ClientCore *c, const uint8_t *frame, size_t len, uint64_t now) {
+/* Filters and sends one frame, or only queues it (`queue`) for the
+ * session_write() that follows a batch: frames read together then share
+ * QUIC packets and leave with one sendmmsg(). */
+static int client_core_submit_frame(ClientCore *c, const uint8_t *frame, size_t len, uint64_t now, bool queue) {
         L2FilterContext ctx;
         L2Verdict v;
         MacAddr src, dst;
@@ -513,7 +516,7 @@ int client_core_send_frame(ClientCore *c, const uint8_t *frame, size_t len, uint
                 return -EPERM;
         }
 
-        r = session_send_frame(c->session, frame, len, now);
+        r = queue ? session_queue_frame(c->session, frame, len, now) : session_send_frame(c->session, frame, len, now);
         if (r == -EMSGSIZE) {
                 c->counters.drop[CLIENT_DROP_TOO_BIG]++;
                 return r;
@@ -528,6 +531,10 @@ int client_core_send_frame(ClientCore *c, const uint8_t *frame, size_t len, uint
         if (mac_is_multicast(&dst))
                 c->counters.tx_broadcast++;
         return 0;
+}
+
+int client_core_send_frame(ClientCore *c, const uint8_t *frame, size_t len, uint64_t now) {
+        return client_core_submit_frame(c, frame, len, now, false);
 }
 
 int client_core_process_device(ClientCore *c, uint64_t now) {
@@ -552,10 +559,10 @@ int client_core_process_device(ClientCore *c, uint64_t now) {
                         r = log_warning_errno(n, "Failed to read from %s: %m", frame_device_get_name(c->config.device));
                         break;
                 }
-                (void) client_core_send_frame(c, c->frame, (size_t) n, now);
+                (void) client_core_submit_frame(c, c->frame, (size_t) n, now, true);
                 r = 1;
         }
-        /* Datagrams held back by pacing go out with the next write. */
+        /* What the batch queued, and datagrams held back by pacing. */
         if (c->session)
                 (void) session_write(c->session, now);
         client_settle(c);

@@ -50,8 +50,12 @@
 #define ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
 /* How long a quit waits for the relay to confirm the goodbye. */
 #define QUIT_GRACE (3 * QUIC_NS_PER_SEC)
-#define UDP_BATCH 256
-#define UDP_BUFFER_SIZE 65536
+/* Packets read with one recvmmsg(), rounds of it per wakeup, and packets
+ * sent with one sendmmsg(): a batch of frames from the TAP leaves together. */
+#define UDP_RECV_BATCH 16
+#define UDP_RECV_ROUNDS 16
+#define UDP_RECV_BUFFER 4096
+#define UDP_SEND_BATCH 32
 #define CAP_NET_ADMIN_BIT 12
 
 #define EXIT_USAGE 2
@@ -90,7 +94,15 @@ typedef struct Client {
         bool stopping;
         uint64_t stop_deadline;
 
-        uint8_t udp_buffer[UDP_BUFFER_SIZE];
+        struct iovec recv_iovs[UDP_RECV_BATCH];
+        struct mmsghdr recv_msgs[UDP_RECV_BATCH];
+        uint8_t recv_bufs[UDP_RECV_BATCH][UDP_RECV_BUFFER];
+
+        /* What QUIC wrote since the last flush_sends(). */
+        size_t n_send;
+        struct iovec send_iovs[UDP_SEND_BATCH];
+        struct mmsghdr send_msgs[UDP_SEND_BATCH];
+        uint8_t send_bufs[UDP_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
 } Client;
 
 #ifndef _cleanup_close_
@@ -189,15 +201,45 @@ static int relay_pin(Client *c, const QuicAddr *a) {
 
 /* ---- callbacks from the core ---------------------------------------------------- */
 
+/* Sends what on_send() collected. A full socket buffer drops the rest:
+ * QUIC takes it as loss, as it would a full queue on the way. */
+static void flush_sends(Client *c) {
+        size_t done = 0;
+
+        while (done < c->n_send && c->udp_fd >= 0) {
+                int n = sendmmsg(c->udp_fd, c->send_msgs + done, (unsigned) (c->n_send - done),
+                                 MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n > 0) {
+                        done += (size_t) n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+                        break;
+                /* Any other error (ICMP news on a connected socket) belongs
+                 * to the first packet alone. */
+                done++;
+        }
+        c->n_send = 0;
+}
+
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
                    size_t len) {
         Client *c = userdata;
+        size_t i;
 
         /* The socket is connected to the relay; QUIC never migrates here. */
         if (c->udp_fd < 0)
                 return -EBADF;
-        if (send(c->udp_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-                return -errno;
+        if (len > sizeof(c->send_bufs[0]))
+                return -EMSGSIZE;
+        if (c->n_send == UDP_SEND_BATCH)
+                flush_sends(c);
+        i = c->n_send++;
+        memcpy(c->send_bufs[i], data, len);
+        c->send_iovs[i] = (struct iovec) {.iov_base = c->send_bufs[i], .iov_len = len};
+        c->send_msgs[i] = (struct mmsghdr) {.msg_hdr = {.msg_iov = &c->send_iovs[i], .msg_iovlen = 1}};
         return 0;
 }
 
@@ -243,8 +285,10 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         if (r < 0)
                 return r;
 
-        if (c->udp_fd >= 0)
+        if (c->udp_fd >= 0) {
+                flush_sends(c); /* the old connection's last words */
                 close(c->udp_fd);
+        }
         c->udp_fd = TAKE_FD(fd);
         c->last = remote;
         c->have_last = true;
@@ -350,25 +394,29 @@ static void route_check(Client *c) {
 /* ---- the loop ------------------------------------------------------------------- */
 
 static void process_udp(Client *c, uint64_t now) {
-        for (size_t i = 0; i < UDP_BATCH && c->udp_fd >= 0; i++) {
-                struct sockaddr_storage ss;
-                socklen_t sl = sizeof(ss);
-                QuicAddr remote;
-                ssize_t n;
+        for (unsigned round = 0; round < UDP_RECV_ROUNDS && c->udp_fd >= 0; round++) {
+                int n;
 
-                n = recvfrom(c->udp_fd, c->udp_buffer, sizeof(c->udp_buffer), MSG_DONTWAIT, (struct sockaddr *) &ss,
-                             &sl);
+                for (size_t i = 0; i < UDP_RECV_BATCH; i++) {
+                        c->recv_iovs[i] = (struct iovec) {.iov_base = c->recv_bufs[i], .iov_len = UDP_RECV_BUFFER};
+                        c->recv_msgs[i] = (struct mmsghdr) {.msg_hdr = {.msg_iov = &c->recv_iovs[i], .msg_iovlen = 1}};
+                }
+                n = recvmmsg(c->udp_fd, c->recv_msgs, UDP_RECV_BATCH, MSG_DONTWAIT, NULL);
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK)
                                 break;
                         /* ICMP errors (ECONNREFUSED, ...) surface here; QUIC
                          * notices a dead relay by itself. */
-                        log_debug_errno(errno, "recvfrom() failed, ignoring: %m");
+                        log_debug_errno(errno, "recvmmsg() failed, ignoring: %m");
                         continue;
                 }
-                if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl) < 0)
-                        continue;
-                (void) client_core_read_packet(c->core, &remote, c->udp_buffer, (size_t) n, now);
+                /* The socket is connected: every packet is from c->last. */
+                for (int i = 0; i < n && c->udp_fd >= 0 && c->have_last; i++)
+                        if (!(c->recv_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
+                                (void) client_core_read_packet(c->core, &c->last, c->recv_bufs[i],
+                                                               c->recv_msgs[i].msg_len, now);
+                if (n < UDP_RECV_BATCH)
+                        break;
         }
         (void) client_core_write(c->core, now);
 }
@@ -405,6 +453,8 @@ static int run_loop(Client *c) {
                         next = MIN(next, c->stop_deadline);
                 now = now_ns();
                 timeout = next <= now ? 0 : (int) MIN((next - now + NS_PER_MS - 1) / NS_PER_MS, (uint64_t) 60000);
+                /* What the last round wrote, before we sleep. */
+                flush_sends(c);
 
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
                 fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
@@ -442,6 +492,7 @@ static int run_loop(Client *c) {
                 if (c->status_dirty)
                         status_update(c, now);
         }
+        flush_sends(c);
         return 0;
 }
 
