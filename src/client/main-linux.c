@@ -41,6 +41,7 @@
 #include "invite.h"
 #include "log.h"
 #include "route.h"
+#include "udp-send.h"
 
 #define PROGRAM_NAME "lanparty-client"
 #define TAP_NAME_DEFAULT "lanparty%d"
@@ -50,12 +51,10 @@
 #define ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
 /* How long a quit waits for the relay to confirm the goodbye. */
 #define QUIT_GRACE (3 * QUIC_NS_PER_SEC)
-/* Packets read with one recvmmsg(), rounds of it per wakeup, and packets
- * sent with one sendmmsg(): a batch of frames from the TAP leaves together. */
+/* Packets read with one recvmmsg(), and rounds of it per wakeup. */
 #define UDP_RECV_BATCH 16
 #define UDP_RECV_ROUNDS 16
 #define UDP_RECV_BUFFER 4096
-#define UDP_SEND_BATCH 32
 #define CAP_NET_ADMIN_BIT 12
 
 #define EXIT_USAGE 2
@@ -98,11 +97,9 @@ typedef struct Client {
         struct mmsghdr recv_msgs[UDP_RECV_BATCH];
         uint8_t recv_bufs[UDP_RECV_BATCH][UDP_RECV_BUFFER];
 
-        /* What QUIC wrote since the last flush_sends(). */
-        size_t n_send;
-        struct iovec send_iovs[UDP_SEND_BATCH];
-        struct mmsghdr send_msgs[UDP_SEND_BATCH];
-        uint8_t send_bufs[UDP_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
+        /* What QUIC wrote since the last flush_sends(): one sendmmsg(),
+         * a batch of frames from the TAP as UDP GSO messages. */
+        UdpSendBatch send;
 } Client;
 
 #ifndef _cleanup_close_
@@ -201,46 +198,20 @@ static int relay_pin(Client *c, const QuicAddr *a) {
 
 /* ---- callbacks from the core ---------------------------------------------------- */
 
-/* Sends what on_send() collected. A full socket buffer drops the rest:
- * QUIC takes it as loss, as it would a full queue on the way. */
 static void flush_sends(Client *c) {
-        size_t done = 0;
-
-        while (done < c->n_send && c->udp_fd >= 0) {
-                int n = sendmmsg(c->udp_fd, c->send_msgs + done, (unsigned) (c->n_send - done),
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n > 0) {
-                        done += (size_t) n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
-                        break;
-                /* Any other error (ICMP news on a connected socket) belongs
-                 * to the first packet alone. */
-                done++;
-        }
-        c->n_send = 0;
+        c->send.fd = c->udp_fd;
+        (void) udp_send_batch_flush(&c->send);
 }
 
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
                    size_t len) {
         Client *c = userdata;
-        size_t i;
 
         /* The socket is connected to the relay; QUIC never migrates here. */
         if (c->udp_fd < 0)
                 return -EBADF;
-        if (len > sizeof(c->send_bufs[0]))
-                return -EMSGSIZE;
-        if (c->n_send == UDP_SEND_BATCH)
-                flush_sends(c);
-        i = c->n_send++;
-        memcpy(c->send_bufs[i], data, len);
-        c->send_iovs[i] = (struct iovec) {.iov_base = c->send_bufs[i], .iov_len = len};
-        c->send_msgs[i] = (struct mmsghdr) {.msg_hdr = {.msg_iov = &c->send_iovs[i], .msg_iovlen = 1}};
-        return 0;
+        c->send.fd = c->udp_fd;
+        return udp_send_batch_add(&c->send, NULL, 0, data, len);
 }
 
 static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
@@ -741,6 +712,7 @@ static int run(int argc, char *argv[]) {
         if (!c)
                 return log_oom();
         c->udp_fd = c->signal_fd = -EBADF;
+        udp_send_batch_init(&c->send, -EBADF);
         c->last_check = ROUTE_CHECK_OK;
         client_status_tracker_init(&c->tracker, STATUS_REPEAT_INTERVAL);
 

@@ -19,20 +19,16 @@
 
 #include "event-timer.h"
 #include "log.h"
+#include "udp-send.h"
 
-/* Packets read per wakeup before the loop gets a turn for the LAN side;
- * level-triggered epoll brings us back for the rest. */
 /* Packets read with one recvmmsg(), and rounds of them per wakeup before
- * other events get a turn (the socket stays readable, so we come back). */
+ * the LAN side gets a turn (level-triggered epoll brings us back). */
 #define RELAY_RECV_BATCH 16
 #define RELAY_READ_ROUNDS 4
 /* Larger than any QUIC packet we accept (ngtcp2 drops what exceeds its
  * max_udp_payload_size anyway); a datagram that still does not fit is cut
  * and dropped. */
 #define RELAY_RECV_BUFFER 4096
-/* Packets handed to the kernel with one sendmmsg(); quic_conn_write()
- * makes up to 64 per call, so a full batch is flushed on the way. */
-#define RELAY_SEND_BATCH 32
 /* Backoff step used after an end that retrying will not fix by itself
  * (refused token, wrong pin): the longest one. The operator may fix the
  * relay side meanwhile, so we keep trying, slowly. */
@@ -86,11 +82,9 @@ struct RelayLink {
         struct mmsghdr recv_msgs[RELAY_RECV_BATCH];
         uint8_t recv_bufs[RELAY_RECV_BATCH][RELAY_RECV_BUFFER];
 
-        /* What the session wrote since the last relay_link_flush_sends(). */
-        size_t n_send;
-        struct iovec send_iovs[RELAY_SEND_BATCH];
-        struct mmsghdr send_msgs[RELAY_SEND_BATCH];
-        uint8_t send_bufs[RELAY_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
+        /* What the session wrote since the last relay_link_flush_sends():
+         * one sendmmsg(), runs of full-size packets as UDP GSO messages. */
+        UdpSendBatch send;
 };
 
 static const char *const relay_state_table[_RELAY_STATE_MAX] = {
@@ -160,29 +154,12 @@ static void relay_link_set_state(RelayLink *l, RelayState state) {
 /* Hands the packets the session wrote to the kernel. A failed packet is
  * dropped, as a send() failure always was: QUIC recovers as from loss. */
 static void relay_link_flush_sends(RelayLink *l) {
-        size_t done = 0;
-
-        while (done < l->n_send && l->fd >= 0) {
-                int n = sendmmsg(l->fd, l->send_msgs + done, (unsigned) (l->n_send - done), MSG_DONTWAIT);
-
-                if (n > 0) {
-                        done += (size_t) n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                /* A full socket buffer drops the rest, no spinning; any
-                 * other error (an ICMP report on the connected socket)
-                 * belongs to the first packet alone. */
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
-                        break;
-                done++;
-        }
-        l->n_send = 0;
+        l->send.fd = l->fd;
+        (void) udp_send_batch_flush(&l->send);
 }
 
 static void relay_link_close_socket(RelayLink *l) {
-        l->n_send = 0;
+        l->send.n = 0;
         l->io_event_source = sd_event_source_disable_unref(l->io_event_source);
         if (l->fd >= 0)
                 close(l->fd);
@@ -261,26 +238,12 @@ static void relay_link_settle(RelayLink *l) {
 static int on_session_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
                            const uint8_t *data, size_t len) {
         RelayLink *l = userdata;
-        size_t i;
 
         if (l->fd < 0)
                 return -EBADF;
-        if (len > sizeof(l->send_bufs[0]))
-                return -EMSGSIZE;
-        if (l->n_send == RELAY_SEND_BATCH)
-                relay_link_flush_sends(l);
-
-        i = l->n_send++;
-        memcpy(l->send_bufs[i], data, len);
-        l->send_iovs[i] = (struct iovec) {.iov_base = l->send_bufs[i], .iov_len = len};
         /* Connected socket: the remote is the one address we use. */
-        l->send_msgs[i] = (struct mmsghdr) {
-                .msg_hdr = {
-                        .msg_iov = &l->send_iovs[i],
-                        .msg_iovlen = 1,
-                },
-        };
-        return 0;
+        l->send.fd = l->fd;
+        return udp_send_batch_add(&l->send, NULL, 0, data, len);
 }
 
 static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {
@@ -623,6 +586,7 @@ int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *conf
         if (!l)
                 return -ENOMEM;
         l->fd = -EBADF;
+        udp_send_batch_init(&l->send, -EBADF);
         l->event = sd_event_ref(event);
         l->config = *config;
         if (callbacks)

@@ -35,57 +35,23 @@ uint64_t relay_quic_now(RelayQuic *q) {
 /* ---- QUIC callbacks ---------------------------------------------------------- */
 
 void relay_quic_flush_sends(RelayQuic *q) {
-        size_t done = 0;
-
-        while (done < q->n_send) {
-                int n = sendmmsg(q->manager->udp_fd, q->send_msgs + done, (unsigned) (q->n_send - done),
-                                 MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n > 0) {
-                        done += (size_t) n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                /* A full socket buffer is congestion: QUIC recovers as from
-                 * loss, so do not spin. Another error belongs to the first
-                 * packet alone; skip it. */
-                if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
-                        q->send_drops += q->n_send - done;
-                        break;
-                }
-                q->send_drops++;
-                done++;
-        }
-        q->n_send = 0;
+        q->send.fd = q->manager->udp_fd;
+        (void) udp_send_batch_flush(&q->send);
 }
 
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
                    size_t len) {
         RelayQuic *q = userdata;
-        size_t i;
+        bool was_empty = q->send.n == 0;
         int r;
 
-        if (len > sizeof(q->send_bufs[0]))
-                return -EMSGSIZE;
-        if (q->n_send == RELAY_QUIC_SEND_BATCH)
-                relay_quic_flush_sends(q);
-        i = q->n_send;
-        r = quic_addr_set(&q->send_addrs[i], remote, remote_len);
+        q->send.fd = q->manager->udp_fd;
+        r = udp_send_batch_add(&q->send, (const struct sockaddr *) remote, (socklen_t) remote_len, data, len);
         if (r < 0)
                 return r;
-        memcpy(q->send_bufs[i], data, len);
-        q->send_iovs[i] = (struct iovec) { .iov_base = q->send_bufs[i], .iov_len = len };
-        q->send_msgs[i] = (struct mmsghdr) {
-                .msg_hdr = {
-                        .msg_name = &q->send_addrs[i].sa,
-                        .msg_namelen = q->send_addrs[i].len,
-                        .msg_iov = &q->send_iovs[i],
-                        .msg_iovlen = 1,
-                },
-        };
         /* Outside an event handler of ours (a D-Bus method closing a
          * connection, say) nothing else would flush this loop iteration. */
-        if (q->n_send++ == 0 && !q->in_handler)
+        if (was_empty && !q->in_handler)
                 relay_quic_schedule(q);
         return 0;
 }
@@ -358,6 +324,7 @@ int relay_quic_new(Manager *m, RelayQuic **ret) {
                 return log_oom();
         q->owner = RELAY_CONN_OWNER_ENDPOINT;
         q->manager = m;
+        udp_send_batch_init(&q->send, m->udp_fd);
 
         /* Outside systemd's StateDirectory= nobody made it for us. */
         if (m->config->state_dir && mkdir(m->config->state_dir, 0700) < 0 && errno != EEXIST)

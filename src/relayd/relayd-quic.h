@@ -19,6 +19,7 @@
 #include "cert.h"
 #include "datagram.h"
 #include "event-timer.h"
+#include "udp-send.h"
 #include "macro.h"
 #include "quic-server.h"
 
@@ -28,8 +29,6 @@ typedef struct sd_event_source sd_event_source;
 
 #define RELAY_QUIC_RECV_BATCH 16
 #define RELAY_QUIC_SOCKET_BUFFER (4 * 1024 * 1024)
-/* Packets collected for one sendmmsg(). */
-#define RELAY_QUIC_SEND_BATCH 64
 #define RELAY_QUIC_RECV_BUFFER 2048 /* > QUIC_MAX_UDP_PAYLOAD; longer datagrams are cut and dropped by QUIC */
 #define RELAY_QUIC_HELLO_TIMEOUT_USEC (10U * 1000000U)
 #define RELAY_QUIC_PIN_STR_MAX (B64URL_ENCODED_LEN(CERT_PIN_SIZE) + 1)
@@ -60,14 +59,9 @@ typedef struct RelayQuic {
 
         /* Outgoing packets wait here until the handler that made them
          * ends (relay_quic_dispatch()) or the batch is full, then leave
-         * with one sendmmsg(). */
-        struct mmsghdr send_msgs[RELAY_QUIC_SEND_BATCH];
-        struct iovec send_iovs[RELAY_QUIC_SEND_BATCH];
-        QuicAddr send_addrs[RELAY_QUIC_SEND_BATCH];
-        uint8_t send_bufs[RELAY_QUIC_SEND_BATCH][QUIC_MAX_UDP_PAYLOAD];
-        size_t n_send;
+         * with one sendmmsg(), runs to one peer as UDP GSO messages. */
+        UdpSendBatch send;
         bool in_handler;    /* a flush is coming: no need to schedule one */
-        uint64_t send_drops; /* packets the socket did not take */
 
         struct mmsghdr msgs[RELAY_QUIC_RECV_BATCH];
         struct iovec iovs[RELAY_QUIC_RECV_BATCH];

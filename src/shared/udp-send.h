@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Outgoing UDP packets collected for one sendmmsg(). Consecutive packets
+ * to the same address and of the same size (the last of a run may be
+ * shorter) go to the kernel as one UDP GSO message (UDP_SEGMENT): it
+ * passes the IP stack, netfilter, a bridge and the NIC driver once
+ * instead of once per packet and is cut into wire packets as late as
+ * possible, by the NIC or just before the receiving socket. A stream of
+ * full-size frames makes such runs: QUIC packets of one connection all
+ * have the path's size. Where the route cannot do GSO the kernel says so
+ * (EIO) and every later packet is sent as a message of its own.
+ *
+ * Linux only; no dependencies beyond libc, so lanparty-client links it as
+ * well as the daemons. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define UDP_SEND_BATCH_MAX 64
+#define UDP_SEND_PACKET_MAX 1500 /* >= QUIC_MAX_UDP_PAYLOAD */
+/* What one GSO message may carry: the UDP length field is 16 bits, and
+ * the kernel takes at most 64 segments. */
+#define UDP_SEND_GSO_BYTES_MAX 65000
+#define UDP_SEND_GSO_SEGMENTS_MAX 64
+
+typedef struct UdpSendBatch {
+        int fd; /* the owner's socket; a flush with fd < 0 drops the batch */
+        bool gso_unsupported; /* the kernel refused UDP_SEGMENT; not tried again */
+        size_t n;
+        uint64_t drops;        /* packets the socket did not take */
+        uint64_t gso_messages; /* messages that carried more than one packet */
+
+        size_t len[UDP_SEND_BATCH_MAX];
+        socklen_t addr_len[UDP_SEND_BATCH_MAX]; /* 0: the socket is connected */
+        struct sockaddr_storage addr[UDP_SEND_BATCH_MAX];
+        struct iovec iov[UDP_SEND_BATCH_MAX];
+        struct mmsghdr msgs[UDP_SEND_BATCH_MAX];
+        union {
+                char buf[CMSG_SPACE(sizeof(uint16_t))];
+                struct cmsghdr align;
+        } control[UDP_SEND_BATCH_MAX];
+        uint8_t data[UDP_SEND_BATCH_MAX][UDP_SEND_PACKET_MAX];
+} UdpSendBatch;
+
+/* An empty batch for `fd` (which may change later: set b->fd). */
+void udp_send_batch_init(UdpSendBatch *b, int fd);
+
+/* Copies one packet in, flushing first when the batch is full. `addr` is
+ * NULL (and addr_len 0) for a connected socket. Returns 0, -EMSGSIZE for
+ * a packet above UDP_SEND_PACKET_MAX, or -EINVAL. */
+int udp_send_batch_add(UdpSendBatch *b, const struct sockaddr *addr, socklen_t addr_len, const uint8_t *data,
+                       size_t len);
+
+/* Sends what is collected and empties the batch. A full socket buffer
+ * drops the rest (counted in `drops`): QUIC takes it as loss, as it would
+ * a full queue on the way. Any other error drops only the message it
+ * belongs to. Returns the number of packets the kernel took. */
+size_t udp_send_batch_flush(UdpSendBatch *b);

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "test-util.h"
+#include "udp-send.h"
+
+/* Over loopback, which does UDP GSO (segmenting just before delivery), so
+ * the receiver sees wire packets whatever the sender grouped. Bounded
+ * waits only. */
+
+static int udp_socket(struct sockaddr_in *ret_addr) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int size = 4 * 1024 * 1024;
+
+        CHECK(fd >= 0);
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+        CHECK(bind(fd, (struct sockaddr *) &a, sizeof(a)) == 0);
+        CHECK(getsockname(fd, (struct sockaddr *) &a, &len) == 0);
+        if (ret_addr)
+                *ret_addr = a;
+        return fd;
+}
+
+static void fill(uint8_t *buf, size_t len, unsigned seq) {
+        for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t) (seq * 7 + i);
+}
+
+/* Receives exactly `n` packets with the given sizes and contents
+ * (sequence numbers from `seq`), then nothing more. */
+static void expect(int fd, size_t n, const size_t *sizes, unsigned seq) {
+        uint8_t buf[2048], want[2048];
+
+        for (size_t i = 0; i < n; i++) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                ssize_t got;
+
+                CHECK(poll(&p, 1, 2000) == 1);
+                got = recv(fd, buf, sizeof(buf), 0);
+                CHECK_EQ_INT(got, (ssize_t) sizes[i]);
+                fill(want, sizes[i], seq + (unsigned) i);
+                CHECK_MEM(buf, want, sizes[i]);
+        }
+        CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN);
+}
+
+static void add(UdpSendBatch *b, const struct sockaddr_in *to, size_t len, unsigned seq) {
+        uint8_t buf[UDP_SEND_PACKET_MAX];
+
+        fill(buf, len, seq);
+        CHECK_EQ_INT(udp_send_batch_add(b, (const struct sockaddr *) to, to ? sizeof(*to) : 0, buf, len), 0);
+}
+
+static void test_hostile(void) {
+        static UdpSendBatch b;
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        uint8_t buf[UDP_SEND_PACKET_MAX + 1] = {0};
+
+        udp_send_batch_init(&b, -1);
+        CHECK_EQ_INT(udp_send_batch_add(NULL, NULL, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, NULL, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, (struct sockaddr *) &a, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, (struct sockaddr *) &a, sizeof(struct sockaddr_storage) + 1, buf, 10),
+                     -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, sizeof(a), buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, buf, sizeof(buf)), -EMSGSIZE);
+        CHECK_EQ_INT(b.n, 0);
+        /* No socket: the batch is dropped and counted. */
+        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, buf, 10), 0);
+        CHECK_EQ_INT(udp_send_batch_flush(&b), 0);
+        CHECK_EQ_INT(b.drops, 1);
+        CHECK_EQ_INT(b.n, 0);
+        CHECK_EQ_INT(udp_send_batch_flush(NULL), 0);
+}
+
+/* Runs to one address go as GSO messages, everything arrives in order. */
+static void test_runs(void) {
+        static UdpSendBatch b;
+        struct sockaddr_in ra, rb;
+        int tx = udp_socket(NULL), rx_a = udp_socket(&ra), rx_b = udp_socket(&rb);
+        size_t sizes_a[12], sizes_b[3] = {100, 100, 1400};
+        unsigned seq = 0;
+
+        udp_send_batch_init(&b, tx);
+        /* 10 full ones and a shorter last one to A (one message), then
+         * three to B (another run, ended by the larger third), then one
+         * more full one to A. */
+        for (size_t i = 0; i < 10; i++)
+                sizes_a[i] = 1200;
+        sizes_a[10] = 500;
+        sizes_a[11] = 1200;
+        for (size_t i = 0; i < 11; i++)
+                add(&b, &ra, sizes_a[i], seq++);
+        for (size_t i = 0; i < 3; i++)
+                add(&b, &rb, sizes_b[i], 100 + (unsigned) i);
+        add(&b, &ra, sizes_a[11], seq++);
+
+        CHECK_EQ_INT(udp_send_batch_flush(&b), 15);
+        CHECK_EQ_INT(b.drops, 0);
+        CHECK(!b.gso_unsupported);
+        CHECK_EQ_INT(b.gso_messages, 2); /* A's first eleven, B's first two */
+        expect(rx_a, 12, sizes_a, 0);
+        expect(rx_b, 3, sizes_b, 100);
+
+        close(tx);
+        close(rx_a);
+        close(rx_b);
+}
+
+/* A full batch flushes itself; a run above 64 KB is split. */
+static void test_large(void) {
+        static UdpSendBatch b;
+        static size_t sizes[UDP_SEND_BATCH_MAX + 5];
+        struct sockaddr_in ra;
+        int tx = udp_socket(NULL), rx = udp_socket(&ra);
+
+        udp_send_batch_init(&b, tx);
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                sizes[i] = UDP_SEND_PACKET_MAX;
+                add(&b, &ra, sizes[i], (unsigned) i);
+        }
+        CHECK_EQ_INT(b.n, 5);
+        CHECK_EQ_INT(udp_send_batch_flush(&b), 5);
+        CHECK(b.gso_messages >= 3); /* 64 x 1500 B needs two messages */
+        expect(rx, ELEMENTSOF(sizes), sizes, 0);
+        close(tx);
+        close(rx);
+}
+
+/* A connected socket, and a route that refuses GSO (SO_NO_CHECK makes the
+ * kernel refuse UDP_SEGMENT): packets still arrive, one message each. */
+static void test_connected_no_gso(void) {
+        static UdpSendBatch b;
+        struct sockaddr_in ra;
+        int tx = udp_socket(NULL), rx = udp_socket(&ra), one = 1;
+        size_t sizes[8];
+
+        CHECK(connect(tx, (struct sockaddr *) &ra, sizeof(ra)) == 0);
+        CHECK(setsockopt(tx, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)) == 0);
+        udp_send_batch_init(&b, tx);
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                sizes[i] = 1000;
+                add(&b, NULL, sizes[i], (unsigned) i);
+        }
+        CHECK_EQ_INT(udp_send_batch_flush(&b), ELEMENTSOF(sizes));
+        CHECK(b.gso_unsupported);
+        CHECK_EQ_INT(b.gso_messages, 0);
+        CHECK_EQ_INT(b.drops, 0);
+        expect(rx, ELEMENTSOF(sizes), sizes, 0);
+
+        /* And so it stays. */
+        for (size_t i = 0; i < 3; i++)
+                add(&b, NULL, sizes[i], 50 + (unsigned) i);
+        CHECK_EQ_INT(udp_send_batch_flush(&b), 3);
+        expect(rx, 3, sizes, 50);
+        close(tx);
+        close(rx);
+}
+
+/* An error that belongs to one message (here: nobody listens, so the
+ * connected socket reports ECONNREFUSED) drops that message only. */
+static void test_error_one_message(void) {
+        static UdpSendBatch b;
+        struct sockaddr_in gone;
+        int tx = udp_socket(NULL), rx = udp_socket(&gone);
+        uint8_t buf[16] = {0};
+        struct pollfd p = {.fd = tx, .events = POLLERR};
+
+        close(rx);
+        CHECK(connect(tx, (struct sockaddr *) &gone, sizeof(gone)) == 0);
+        CHECK(send(tx, buf, sizeof(buf), 0) == sizeof(buf));
+        (void) poll(&p, 1, 1000); /* the ICMP report arrives */
+        udp_send_batch_init(&b, tx);
+        add(&b, NULL, 100, 1);
+        add(&b, NULL, 100, 2);
+        (void) udp_send_batch_flush(&b);
+        CHECK(b.drops <= 2);
+        CHECK_EQ_INT(b.n, 0);
+        close(tx);
+}
+
+int main(void) {
+        RUN(test_hostile);
+        RUN(test_runs);
+        RUN(test_large);
+        RUN(test_connected_no_gso);
+        RUN(test_error_one_message);
+        return 0;
+}
