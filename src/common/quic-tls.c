@@ -24,6 +24,10 @@ _Static_assert(QUIC_TLS_PIN_SIZE == LP_SPKI_PIN_SIZE, "pin sizes differ");
 struct QuicTlsCredentials {
         unsigned n_ref;
         gnutls_certificate_credentials_t cred;
+        /* QUIC_TLS_PRIORITY parsed once for every session started with
+         * these credentials: gnutls_priority_set_direct() would parse it
+         * again, and keep a private copy (~8 KB), per connection. */
+        gnutls_priority_t priority;
 };
 
 static const char *const quic_tls_verify_table[_QUIC_TLS_VERIFY_MAX] = {
@@ -57,6 +61,21 @@ static int errno_from_gnutls(int r) {
         }
 }
 
+static int priority_new(gnutls_priority_t *ret) {
+        const char *err_pos = NULL;
+        int r;
+
+        r = gnutls_priority_init(ret, QUIC_TLS_PRIORITY, &err_pos);
+        if (r < 0) {
+                *ret = NULL;
+                if (r == GNUTLS_E_MEMORY_ERROR)
+                        return log_oom();
+                return log_error_errno(EINVAL, "Failed to parse TLS priorities at \"%s\": %s",
+                                       err_pos ? err_pos : "", gnutls_strerror(r));
+        }
+        return 0;
+}
+
 int quic_tls_credentials_load(QuicTlsCredentials **ret, const char *cert_pem_path,
                               const char *key_pem_path) {
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *c = NULL;
@@ -81,6 +100,10 @@ int quic_tls_credentials_load(QuicTlsCredentials **ret, const char *cert_pem_pat
                                        "Failed to load certificate %s with key %s: %s", cert_pem_path,
                                        key_pem_path, gnutls_strerror(r));
 
+        r = priority_new(&c->priority);
+        if (r < 0)
+                return r;
+
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -94,6 +117,8 @@ QuicTlsCredentials *quic_tls_credentials_ref(QuicTlsCredentials *c) {
 QuicTlsCredentials *quic_tls_credentials_unref(QuicTlsCredentials *c) {
         if (!c || --c->n_ref > 0)
                 return NULL;
+        if (c->priority)
+                gnutls_priority_deinit(c->priority);
         if (c->cred)
                 gnutls_certificate_free_credentials(c->cred);
         free(c);
@@ -197,11 +222,12 @@ static int quic_tls_verify_peer(gnutls_session_t session) {
         return 0;
 }
 
-static int quic_tls_session_setup(QuicTls *tls, gnutls_certificate_credentials_t cred) {
+static int quic_tls_session_setup(QuicTls *tls, gnutls_certificate_credentials_t cred,
+                                  gnutls_priority_t priority) {
         gnutls_datum_t alpn = alpn_datum();
         int r;
 
-        r = gnutls_priority_set_direct(tls->session, QUIC_TLS_PRIORITY, NULL);
+        r = gnutls_priority_set(tls->session, priority);
         if (r < 0)
                 return log_error_errno(EINVAL, "Failed to set TLS priorities: %s", gnutls_strerror(r));
 
@@ -257,6 +283,12 @@ int quic_tls_client_init(QuicTls *tls, const QuicTlsClientConfig *config) {
                         log_warning("No trust anchors in %s.", where);
         }
 
+        /* One session per client process: a priority of its own, freed
+         * with it, is as cheap as sharing one. */
+        r = priority_new(&tls->client_priority);
+        if (r < 0)
+                return r;
+
         r = gnutls_init(&tls->session, GNUTLS_CLIENT | GNUTLS_NO_END_OF_EARLY_DATA);
         if (r < 0)
                 return log_oom();
@@ -264,7 +296,7 @@ int quic_tls_client_init(QuicTls *tls, const QuicTlsClientConfig *config) {
         if (ngtcp2_crypto_gnutls_configure_client_session(tls->session) != 0)
                 return log_error_errno(EIO, "Failed to set up the QUIC TLS client session.");
 
-        r = quic_tls_session_setup(tls, tls->client_cred);
+        r = quic_tls_session_setup(tls, tls->client_cred, tls->client_priority);
         if (r < 0)
                 return r;
 
@@ -297,7 +329,7 @@ int quic_tls_server_init(QuicTls *tls, QuicTlsCredentials *cred) {
         if (ngtcp2_crypto_gnutls_configure_server_session(tls->session) != 0)
                 return log_error_errno(EIO, "Failed to set up the QUIC TLS server session.");
 
-        return quic_tls_session_setup(tls, cred->cred);
+        return quic_tls_session_setup(tls, cred->cred, cred->priority);
 }
 
 void quic_tls_done(QuicTls *tls) {
@@ -306,6 +338,10 @@ void quic_tls_done(QuicTls *tls) {
         if (tls->session) {
                 gnutls_deinit(tls->session);
                 tls->session = NULL;
+        }
+        if (tls->client_priority) {
+                gnutls_priority_deinit(tls->client_priority);
+                tls->client_priority = NULL;
         }
         if (tls->client_cred) {
                 gnutls_certificate_free_credentials(tls->client_cred);

@@ -73,6 +73,7 @@ typedef struct QuicTls {
         ngtcp2_crypto_conn_ref conn_ref;
         gnutls_session_t session;
         gnutls_certificate_credentials_t client_cred; /* client only */
+        gnutls_priority_t client_priority;             /* client only; the server's is in server_cred */
         QuicTlsCredentials *server_cred;               /* server only, one ref */
         bool is_server;
         bool have_pin;
