@@ -33,7 +33,10 @@
 #define RECV_BATCH 32
 #define RECV_BUF 2048
 /* Frames one peer offers per loop turn when flooding; a full QUIC queue
- * stops it earlier. */
+ * stops it earlier. They are queued and written together, so they share
+ * QUIC packets as a burst read from a TAP or a NIC does in lanparty-client
+ * and lanparty-gatewayd; at a fixed rate each frame goes out on its own,
+ * as a frame trickling in would. */
 #define FLOOD_BURST 8
 /* How far a fixed-rate sender may fall behind before it gives up the lost
  * time instead of bursting to catch up. */
@@ -247,7 +250,7 @@ static void peer_receive(BenchPeer *p, uint64_t now) {
 
 /* One frame from p: clients to the gateway or, broadcast_percent of the
  * time, to everyone; the gateway to the clients in turn (or everyone). */
-static int peer_send_one(BenchPeer *p, uint64_t now) {
+static int peer_send_one(BenchPeer *p, uint64_t now, bool queue) {
         uint8_t frame[LP_ETHER_FRAME_MAX];
         /* 37 is prime to 100: the broadcasts spread over each hundred. */
         bool broadcast = p->seq * 37 % 100 < arg.broadcast_percent;
@@ -268,7 +271,8 @@ static int peer_send_one(BenchPeer *p, uint64_t now) {
         be16_store(frame + 12, BENCH_ETHERTYPE);
         memcpy(frame + 14, &p->seq, sizeof p->seq);
 
-        r = session_send_frame(p->session, frame, arg.frame_size, now);
+        r = queue ? session_queue_frame(p->session, frame, arg.frame_size, now)
+                  : session_send_frame(p->session, frame, arg.frame_size, now);
         if (r < 0) {
                 p->tx_blocked++;
                 return r;
@@ -285,7 +289,7 @@ static void peer_send(BenchPeer *p, uint64_t now) {
 
         if (arg.rate == 0) {
                 for (unsigned i = 0; i < FLOOD_BURST; i++)
-                        if (peer_send_one(p, now) < 0)
+                        if (peer_send_one(p, now, true) < 0)
                                 break;
                 return;
         }
@@ -294,7 +298,7 @@ static void peer_send(BenchPeer *p, uint64_t now) {
                 p->next_send = now;
         while (p->next_send <= now) {
                 p->next_send += QUIC_NS_PER_SEC / arg.rate;
-                if (peer_send_one(p, now) < 0)
+                if (peer_send_one(p, now, false) < 0)
                         break;
         }
 }
