@@ -657,6 +657,71 @@ static void net_settle(Net *n) {
         CHECK_EQ_INT(n->wire.count, 0);
 }
 
+/* Takes the packets queued on the wire off it (oldest first), so the test
+ * can hand them to the server itself. */
+static size_t wire_take(Net *n, TestPacket *out, size_t max) {
+        size_t k = 0;
+
+        while (n->wire.count > 0 && k < max) {
+                out[k++] = n->wire.q[n->wire.head];
+                n->wire.head = (n->wire.head + 1) % n->wire.capacity;
+                n->wire.count--;
+        }
+        return k;
+}
+
+/* Eight packets from one client: read one by one, the server acknowledges
+ * every second one at once; read batched, it writes nothing until the
+ * flush, and then one packet. Both ways every datagram arrives. */
+static void test_read_batched(void) {
+        static TestPacket pk[16];
+        uint8_t buf[1000] = {0};
+        uint64_t sent0;
+        size_t k;
+        Net n;
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+
+        for (int batched = 0; batched <= 1; batched++) {
+                p->n_dgrams = 0;
+                for (unsigned i = 0; i < 8; i++)
+                        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, sizeof buf, n.now), 0);
+                k = wire_take(&n, pk, ELEMENTSOF(pk));
+                CHECK_EQ_INT(k, 8);
+                n.now += TEST_NET_LATENCY;
+                sent0 = n.wire.n_sent;
+                for (size_t i = 0; i < k; i++) {
+                        if (batched)
+                                CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[i].from, pk[i].data,
+                                                                             pk[i].len, n.now),
+                                             0);
+                        else
+                                CHECK_EQ_INT(quic_server_read_packet(n.server, &pk[i].from, pk[i].data, pk[i].len,
+                                                                     n.now),
+                                             0);
+                }
+                CHECK_EQ_INT(p->n_dgrams, 8);
+                if (batched) {
+                        CHECK_EQ_INT(n.wire.n_sent, sent0);
+                        CHECK_EQ_INT(quic_server_flush(n.server, n.now), 1);
+                        CHECK_EQ_INT(n.wire.n_sent, sent0 + 1);
+                } else
+                        CHECK_EQ_INT(n.wire.n_sent, sent0 + 4);
+                net_settle(&n);
+        }
+
+        /* Hostile arguments are refused like quic_server_read_packet()'s. */
+        CHECK_EQ_INT(quic_server_read_packet_batched(NULL, &pk[0].from, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, NULL, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, pk[0].data, 0, n.now), 0);
+        net_done(&n);
+}
+
 /* With nothing of ours waiting, the next deadline is at least
  * QUIC_TIMER_FLOOR_NS (1 ms) after the last activity, not ngtcp2's pacing
  * instant a few µs after each write: owners re-arm timers for it. */
@@ -1923,6 +1988,7 @@ int main(void) {
         RUN(test_control);
         RUN(test_datagram);
         RUN(test_expiry_floor);
+        RUN(test_read_batched);
         RUN(test_queue_datagram_hostile);
         RUN(test_queue_datagram_gone);
         RUN(test_queue_datagram_batch);

@@ -440,7 +440,8 @@ QuicServer *quic_server_free(QuicServer *s) {
         return NULL;
 }
 
-int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
+static int server_read(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now,
+                       bool write_now) {
         ngtcp2_version_cid vc;
         QuicConn *c;
         CidEntry *e;
@@ -469,7 +470,10 @@ int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t
         if (e) {
                 c = e->conn;
                 (void) quic_conn_read_packet(c, remote, data, len, now);
-                (void) quic_conn_write(c, now);
+                if (write_now)
+                        (void) quic_conn_write(c, now);
+                else if (!quic_conn_is_dead(c))
+                        quic_conn_want_flush(c);
                 server_reap(s, c);
                 return 0;
         }
@@ -479,6 +483,15 @@ int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t
         else
                 server_accept(s, remote, data, len, now);
         return 0;
+}
+
+int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
+        return server_read(s, remote, data, len, now, true);
+}
+
+int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len,
+                                    uint64_t now) {
+        return server_read(s, remote, data, len, now, false);
 }
 
 int quic_server_flush(QuicServer *s, uint64_t now) {

@@ -79,10 +79,20 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(QuicServer *, quic_server_free);
  * for every packet, dropped or not (counters tell); negative on misuse. */
 int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
 
+/* Like quic_server_read_packet(), but what an established connection
+ * answers (its ACKs, mostly) waits for the next quic_server_flush(): a
+ * batch of packets from one peer is acknowledged once instead of once per
+ * two packets (ngtcp2's ack threshold), which saves both ends a small
+ * packet each. A new connection's first packet, version negotiation and
+ * stateless resets are still answered at once. */
+int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len,
+                                    uint64_t now);
+
 /* Writes every connection that quic_conn_queue_datagram() queued
- * datagrams on since the last call (packing them into as few packets as
- * fit) and frees those that died doing so. Call it after each batch of
- * quic_server_read_packet(). Returns the number of packets written. */
+ * datagrams on, or that quic_server_read_packet_batched() read from,
+ * since the last call (packing datagrams into as few packets as fit) and
+ * frees those that died doing so. Call it after each batch of reads.
+ * Returns the number of packets written. */
 int quic_server_flush(QuicServer *s, uint64_t now);
 
 /* Earliest expiry over all connections; UINT64_MAX when none. */

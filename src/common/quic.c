@@ -1333,11 +1333,15 @@ int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len) {
         r = dq_push(c, data, len);
         if (r < 0)
                 return r;
-        if (c->hooks.write_wanted && !c->flush_listed) {
+        quic_conn_want_flush(c);
+        return 0;
+}
+
+void quic_conn_want_flush(QuicConn *c) {
+        if (c && c->hooks.write_wanted && !c->flush_listed) {
                 c->flush_listed = true;
                 c->hooks.write_wanted(c->hooks.server, c);
         }
-        return 0;
 }
 
 int quic_conn_flush(QuicConn *c, uint64_t now) {

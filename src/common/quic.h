@@ -275,8 +275,8 @@ typedef struct QuicServerHooks {
         int (*cid_add)(void *server, QuicConn *c, const ngtcp2_cid *cid);
         /* Removes cid only if it still maps to c. */
         void (*cid_remove)(void *server, QuicConn *c, const ngtcp2_cid *cid);
-        /* quic_conn_queue_datagram() queued the first datagram since the
-         * last quic_conn_flush(). */
+        /* quic_conn_queue_datagram() queued the first datagram, or
+         * quic_conn_want_flush() asked, since the last quic_conn_flush(). */
         void (*write_wanted)(void *server, QuicConn *c);
         /* Secret the stateless reset tokens of every CID derive from, so the
          * endpoint can recompute a token for a CID it has forgotten. */
@@ -302,3 +302,6 @@ QuicConn *quic_conn_free_server(QuicConn *c);
 /* quic_conn_write(), and hooks.write_wanted fires again for the next
  * queued datagram. */
 int quic_conn_flush(QuicConn *c, uint64_t now);
+/* Puts the connection on its server's flush list (hooks.write_wanted) as
+ * a queued datagram would: it is written at the next quic_server_flush(). */
+void quic_conn_want_flush(QuicConn *c);

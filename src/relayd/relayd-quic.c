@@ -190,9 +190,11 @@ static int on_readable(Manager *m, int fd, void *userdata) {
                         if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &q->addrs[i],
                                           q->msgs[i].msg_hdr.msg_namelen) < 0)
                                 continue;
-                        (void) quic_server_read_packet(q->server, &remote, q->bufs[i], q->msgs[i].msg_len, q->now);
+                        (void) quic_server_read_packet_batched(q->server, &remote, q->bufs[i], q->msgs[i].msg_len,
+                                                               q->now);
                 }
-                /* The frames of this batch leave together, packed per peer. */
+                /* The frames of this batch leave together, packed per peer,
+                 * with one ACK per peer for what it sent in the batch. */
                 (void) quic_server_flush(q->server, q->now);
                 relay_quic_flush_sends(q);
                 if (n < RELAY_QUIC_RECV_BATCH)
