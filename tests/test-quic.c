@@ -414,6 +414,18 @@ static Client *connect_one(Net *n) {
 
 /* ---- tests ---- */
 
+/* A network with one client connected to the server: where most tests
+ * start. */
+static SPeer *net_one_client(Net *n, Client **ret_client) {
+        SPeer *p;
+
+        net_init(n, 0, NULL);
+        *ret_client = connect_one(n);
+        p = speer_for(n, *ret_client);
+        CHECK(p);
+        return p;
+}
+
 static void test_handshake(void) {
         Net n;
         uint64_t srtt, min_rtt;
@@ -524,10 +536,8 @@ static void test_datagram(void) {
         QuicConnCounters cc;
         size_t max;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
 
         max = quic_conn_max_datagram_payload(c->conn);
         CHECK_EQ_INT(max, 1156);
@@ -680,10 +690,8 @@ static void test_read_batched(void) {
         size_t k;
         Net n;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         net_settle(&n);
 
         for (int batched = 0; batched <= 1; batched++) {
@@ -729,10 +737,8 @@ static void test_expiry_floor(void) {
         Net n;
         uint8_t buf[200] = {0};
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         CHECK(net_run(&n, 100 * MSEC, NULL, NULL));
 
         for (unsigned i = 0; i < 20; i++) {
@@ -752,10 +758,8 @@ static void test_queue_datagram_hostile(void) {
         uint64_t sent0;
         size_t max;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         net_settle(&n);
         quic_conn_get_counters(p->conn, &sc0);
 
@@ -942,10 +946,8 @@ static void test_queue_datagram_batch(void) {
         uint64_t sent0;
         int r;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         net_settle(&n);
 
         /* A full queue of small datagrams, one flush: all in one packet
@@ -1057,10 +1059,8 @@ static void test_queue_datagram_compaction(void) {
         unsigned accepted = 0, seq = 0;
         size_t max;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         net_settle(&n);
         max = quic_conn_max_datagram_payload(p->conn);
 
@@ -1176,10 +1176,8 @@ static void test_queue_datagram_no_flush(void) {
         QuicConnCounters sc0, sc;
         uint64_t sent0;
 
-        net_init(&n, 0, NULL);
-        Client *c = connect_one(&n);
-        SPeer *p = speer_for(&n, c);
-        CHECK(p);
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
         net_settle(&n);
         quic_conn_get_counters(p->conn, &sc0);
 
