@@ -8,7 +8,7 @@
 # Usage: sudo bench/run.sh [--quick] [--paths wire,lanparty,n2n,openvpn,tinc]
 #                          [--out DIR] [--build DIR] [--udp-rate RATE]
 #                          [--small-rate RATE] [--reps N] [--wait-idle S] [--with-micro]
-#                          [--no-build] [--no-install]
+#                          [--hops] [--no-build] [--no-install]
 #   --quick        3 s iperf3 runs and 200 pings instead of 10 s and 1000
 #   --paths LIST   which paths to measure (default: all five)
 #   --out DIR      where results go (default: BUILD/bench-results/YYYYmmdd-HHMMSS)
@@ -22,6 +22,8 @@
 #   --wait-idle S  before each path, wait up to S seconds for the machine to
 #                  be idle (default: 60; 0 = do not wait)
 #   --with-micro   also run bench/relay-micro.sh if it exists
+#   --hops         after each path's tests, time pings at every interface
+#                  they cross (tcpdump) and report the latency per hop
 #   --no-install   do not apt-get missing packages
 # Exit: 0 when every requested path was measured (targets may still MISS),
 # 1 when the harness broke, 2 bad usage.
@@ -31,7 +33,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 E2E_ID=bn$$
 source "$ROOT/tests/e2e/lib.sh"
 
-quick=0 reps=3 with_micro=0 install=1 do_build=1 wait_idle=60
+quick=0 reps=3 with_micro=0 hops=0 install=1 do_build=1 wait_idle=60
 paths_arg=wire,lanparty,n2n,openvpn,tinc
 out=
 build=$ROOT/build-bench
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
                 --reps) reps=${2:?}; shift ;;
                 --wait-idle) wait_idle=${2:?}; shift ;;
                 --with-micro) with_micro=1 ;;
+                --hops) hops=1 ;;
                 --no-install) install=0 ;;
                 --no-build) do_build=0 ;;
                 -h|--help) usage; exit 0 ;;
@@ -103,6 +106,7 @@ need_pkgs() {
 }
 
 pkgs=()
+[ "$hops" = 1 ] && pkgs+=(tcpdump)
 for p in "${paths[@]}"; do
         case $p in
                 n2n) pkgs+=(n2n) ;;
@@ -497,6 +501,68 @@ measure_path() { # path
                         >"$dir/ping-$rep.txt" 2>&1
                 log "[$p] ping x$pings @10ms  $rep/$reps: $(summary ping "$dir/ping-$rep.txt")"
         done
+        [ "$hops" = 1 ] && measure_hops "$p" "$dir"
+        return 0
+}
+
+# ---- latency per hop (--hops) ---------------------------------------------
+
+# Where a ping's request passes, client side first: "namespace|interface|
+# kind|label", kind icmp (the ping itself) or udp (the tunnel carrying it).
+hops_points_wire() {
+        printf '%s\n' "$NS_C1|wan0|icmp|client" "$NS_RELAY|inet-c1|icmp|relay ns in" \
+                "$NS_RELAY|inet-gw|icmp|relay ns out" "$NS_GW|wan0|icmp|gateway ns in" "$NS_GW|eth0|icmp|LAN"
+}
+hops_points_lanparty() {
+        printf '%s\n' "$NS_C1|lp0|icmp|client TAP" "$NS_C1|wan0|udp|client out" "$NS_RELAY|inet-c1|udp|relay in" \
+                "$NS_RELAY|inet-gw|udp|relay out" "$NS_GW|wan0|udp|gateway in" "$NS_GW|eth0|icmp|LAN"
+}
+# The peer-to-peer tunnels: client, the relay namespace's bridge, gateway.
+hops_points_p2p() { # client TAP
+        printf '%s\n' "$NS_C1|$1|icmp|client TAP" "$NS_C1|wan0|udp|client out" "$NS_RELAY|inet-c1|udp|relay ns in" \
+                "$NS_GW|wan0|udp|gateway in" "$NS_GW|eth0|icmp|LAN"
+}
+hops_points_openvpn() { hops_points_p2p ovpn0; }
+hops_points_tinc() { hops_points_p2p tinc0; }
+hops_points_n2n() { hops_points_p2p n2n0; }
+
+# Captures on every point while pinging, twice: 20 ms apart (each process
+# on the way wakes from idleness) and 1 ms apart (they stay warm). tcpdump
+# costs time itself, so this runs after the path's measured tests.
+measure_hops() { # path dir
+        local p=$1 dir=$2 mode name interval count i ns ifc kind label filter
+        local points=() labels=() pids=()
+        declare -F "hops_points_$p" >/dev/null || return 0
+        mapfile -t points < <("hops_points_$p")
+        for mode in idle:0.02:200 warm:0.001:500; do
+                IFS=: read -r name interval count <<<"$mode"
+                mkdir -p "$dir/hops-$name"
+                labels=() pids=()
+                for i in "${!points[@]}"; do
+                        IFS='|' read -r ns ifc kind label <<<"${points[$i]}"
+                        labels+=("$label")
+                        # Tunnel packets that carry a ping are > 100 bytes; ACKs
+                        # and keepalives are smaller.
+                        filter=icmp
+                        [ "$kind" = udp ] && filter="udp and greater 100"
+                        timeout 120 ip netns exec "$ns" tcpdump -i "$ifc" -n -tt -l -Q inout $filter \
+                                >"$dir/hops-$name/point-$i.txt" 2>/dev/null &
+                        pids+=($!)
+                done
+                sleep 1.5
+                nsx "$NS_C1" ping -n -q -i "$interval" -c "$count" -W 1 -w 30 "$LAN_HOST" \
+                        >"$dir/hops-$name/ping.txt" 2>&1
+                sleep 0.5
+                kill "${pids[@]}" 2>/dev/null
+                wait "${pids[@]}" 2>/dev/null
+                {
+                        echo "### $p, pings ${interval} s apart ($name)"
+                        echo
+                        "$PY" "$BENCH_DIR/hops.py" "$dir/hops-$name" "${labels[@]}"
+                        echo
+                } >>"$out/hops.md" 2>&1
+                log "[$p] latency per hop, pings ${interval} s apart: see $out/hops.md"
+        done
 }
 
 # ---- main ----------------------------------------------------------------
@@ -557,6 +623,8 @@ if [ "$with_micro" = 1 ]; then
 fi
 
 "$PY" "$BENCH_DIR/report.py" report "$out" || { log "FAIL: the report could not be made"; exit 1; }
-log "results: $out/results.md, $out/results.json${failed[*]:+; FAILED paths: ${failed[*]}}"
+extra=
+[ "$hops" = 1 ] && extra=", $out/hops.md"
+log "results: $out/results.md, $out/results.json$extra${failed[*]:+; FAILED paths: ${failed[*]}}"
 [ ${#failed[@]} -eq 0 ] || exit 1
 exit 0
