@@ -197,21 +197,28 @@ static void manager_count_drop(Manager *m, BridgeVerdict v, L2Direction dir, con
 
 /* ---- relay -> LAN ---- */
 
+/* A frame from peer_id that does not go onto the LAN. The peer's name is
+ * formatted here, for the log, and not for every frame that passes. */
+static void manager_count_inject_drop(Manager *m, BridgeVerdict v, const uint8_t *frame, size_t len,
+                                      uint16_t peer_id) {
+        char peer_str[PEER_ID_STR_MAX];
+
+        snprintf(peer_str, sizeof(peer_str), "%u", peer_id);
+        manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
+}
+
 /* What became of a frame manager_inject() queued: counted here, once the
  * batch went out. */
 static void on_injected(const uint8_t *frame, size_t len, uint32_t peer_id, int result, void *userdata) {
         Manager *m = userdata;
         RemoteClient *c;
 
-        if (result <= 0) {
-                char peer_str[PEER_ID_STR_MAX];
-                BridgeVerdict v = result == 0           ? BRIDGE_DROP_CONGESTION
-                                  : result == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG
-                                                        : BRIDGE_DROP_LINK_DOWN;
-
-                snprintf(peer_str, sizeof(peer_str), "%" PRIu32, peer_id);
-                return manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
-        }
+        if (result <= 0)
+                return manager_count_inject_drop(m,
+                                                 result == 0           ? BRIDGE_DROP_CONGESTION
+                                                 : result == -EMSGSIZE ? BRIDGE_DROP_TOO_BIG
+                                                                       : BRIDGE_DROP_LINK_DOWN,
+                                                 frame, len, (uint16_t) peer_id);
 
         m->counters.lan_tx_frames++;
         m->counters.lan_tx_bytes += len;
@@ -232,16 +239,14 @@ static void manager_flush_injected(Manager *m) {
 static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, size_t len) {
         const SessionPeer *peer = NULL;
         Session *s = relay_link_get_session(m->relay);
-        char peer_str[PEER_ID_STR_MAX];
         BridgeVerdict v;
         uint8_t *slot;
 
-        snprintf(peer_str, sizeof(peer_str), "%u", peer_id);
         if (s)
                 peer = session_get_peer(s, peer_id);
         v = bridge_remote_to_lan(frame, len, peer ? &peer->mac : NULL, m->room_mtu);
         if (v != BRIDGE_FORWARD)
-                return manager_count_drop(m, v, L2_REMOTE_TO_LAN, frame, len, peer_str);
+                return manager_count_inject_drop(m, v, frame, len, peer_id);
 
         slot = packet_socket_queue_slot(&m->packet);
         if (!slot) {
@@ -249,8 +254,8 @@ static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, s
                 slot = packet_socket_queue_slot(&m->packet);
         }
         if (!slot || len > LP_ETHER_FRAME_MAX)
-                return manager_count_drop(m, slot ? BRIDGE_DROP_TOO_BIG : BRIDGE_DROP_LINK_DOWN, L2_REMOTE_TO_LAN,
-                                          frame, len, peer_str);
+                return manager_count_inject_drop(m, slot ? BRIDGE_DROP_TOO_BIG : BRIDGE_DROP_LINK_DOWN, frame, len,
+                                                 peer_id);
 
         /* The session's buffer is read-only and the clamp edits in place:
          * the copy into the send queue is the one we need anyway. */
@@ -258,7 +263,7 @@ static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, s
         if (mss_clamp_frame(slot, len, m->room_mtu) > 0)
                 m->counters.mss_clamped++;
         if (packet_socket_queue(&m->packet, len, peer_id) < 0)
-                return manager_count_drop(m, BRIDGE_DROP_TOO_BIG, L2_REMOTE_TO_LAN, frame, len, peer_str);
+                return manager_count_inject_drop(m, BRIDGE_DROP_TOO_BIG, frame, len, peer_id);
 }
 
 static void on_relay_frame(RelayLink *l, uint16_t source_peer_id, const uint8_t *frame, size_t len, void *userdata) {
