@@ -54,11 +54,11 @@ static void expect(int fd, size_t n, const size_t *sizes, unsigned seq) {
         CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN);
 }
 
-static void add(UdpSendBatch *b, const struct sockaddr_in *to, size_t len, unsigned seq) {
+static void add(UdpSendBatch *b, int fd, const struct sockaddr_in *to, size_t len, unsigned seq) {
         uint8_t buf[UDP_SEND_PACKET_MAX];
 
         fill(buf, len, seq);
-        CHECK_EQ_INT(udp_send_batch_add(b, (const struct sockaddr *) to, to ? sizeof(*to) : 0, buf, len), 0);
+        CHECK_EQ_INT(udp_send_batch_add(b, fd, (const struct sockaddr *) to, to ? sizeof(*to) : 0, buf, len), 0);
 }
 
 static void test_hostile(void) {
@@ -66,21 +66,21 @@ static void test_hostile(void) {
         struct sockaddr_in a = {.sin_family = AF_INET};
         uint8_t buf[UDP_SEND_PACKET_MAX + 1] = {0};
 
-        udp_send_batch_init(&b, -1);
-        CHECK_EQ_INT(udp_send_batch_add(NULL, NULL, 0, buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, NULL, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, (struct sockaddr *) &a, 0, buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, (struct sockaddr *) &a, sizeof(struct sockaddr_storage) + 1, buf, 10),
+        udp_send_batch_init(&b);
+        CHECK_EQ_INT(udp_send_batch_add(NULL, -1, NULL, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, NULL, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, sizeof(struct sockaddr_storage) + 1, buf, 10),
                      -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, sizeof(a), buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, buf, sizeof(buf)), -EMSGSIZE);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, sizeof(a), buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, buf, sizeof(buf)), -EMSGSIZE);
         CHECK_EQ_INT(b.n, 0);
         /* No socket: the batch is dropped and counted. */
-        CHECK_EQ_INT(udp_send_batch_add(&b, NULL, 0, buf, 10), 0);
-        CHECK_EQ_INT(udp_send_batch_flush(&b), 0);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, buf, 10), 0);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, -1), 0);
         CHECK_EQ_INT(b.drops, 1);
         CHECK_EQ_INT(b.n, 0);
-        CHECK_EQ_INT(udp_send_batch_flush(NULL), 0);
+        CHECK_EQ_INT(udp_send_batch_flush(NULL, -1), 0);
 }
 
 /* Runs to one address go as GSO messages, everything arrives in order. */
@@ -91,7 +91,7 @@ static void test_runs(void) {
         size_t sizes_a[12], sizes_b[3] = {100, 100, 1400};
         unsigned seq = 0;
 
-        udp_send_batch_init(&b, tx);
+        udp_send_batch_init(&b);
         /* 10 full ones and a shorter last one to A (one message), then
          * three to B (another run, ended by the larger third), then one
          * more full one to A. */
@@ -100,12 +100,12 @@ static void test_runs(void) {
         sizes_a[10] = 500;
         sizes_a[11] = 1200;
         for (size_t i = 0; i < 11; i++)
-                add(&b, &ra, sizes_a[i], seq++);
+                add(&b, tx, &ra, sizes_a[i], seq++);
         for (size_t i = 0; i < 3; i++)
-                add(&b, &rb, sizes_b[i], 100 + (unsigned) i);
-        add(&b, &ra, sizes_a[11], seq++);
+                add(&b, tx, &rb, sizes_b[i], 100 + (unsigned) i);
+        add(&b, tx, &ra, sizes_a[11], seq++);
 
-        CHECK_EQ_INT(udp_send_batch_flush(&b), 15);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 15);
         CHECK_EQ_INT(b.drops, 0);
         CHECK(!b.gso_unsupported);
         CHECK_EQ_INT(b.gso_messages, 2); /* A's first eleven, B's first two */
@@ -124,13 +124,13 @@ static void test_large(void) {
         struct sockaddr_in ra;
         int tx = udp_socket(NULL), rx = udp_socket(&ra);
 
-        udp_send_batch_init(&b, tx);
+        udp_send_batch_init(&b);
         for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
                 sizes[i] = UDP_SEND_PACKET_MAX;
-                add(&b, &ra, sizes[i], (unsigned) i);
+                add(&b, tx, &ra, sizes[i], (unsigned) i);
         }
         CHECK_EQ_INT(b.n, 5);
-        CHECK_EQ_INT(udp_send_batch_flush(&b), 5);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 5);
         CHECK(b.gso_messages >= 3); /* 64 x 1500 B needs two messages */
         expect(rx, ELEMENTSOF(sizes), sizes, 0);
         close(tx);
@@ -147,12 +147,12 @@ static void test_connected_no_gso(void) {
 
         CHECK(connect(tx, (struct sockaddr *) &ra, sizeof(ra)) == 0);
         CHECK(setsockopt(tx, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)) == 0);
-        udp_send_batch_init(&b, tx);
+        udp_send_batch_init(&b);
         for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
                 sizes[i] = 1000;
-                add(&b, NULL, sizes[i], (unsigned) i);
+                add(&b, tx, NULL, sizes[i], (unsigned) i);
         }
-        CHECK_EQ_INT(udp_send_batch_flush(&b), ELEMENTSOF(sizes));
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), ELEMENTSOF(sizes));
         CHECK(b.gso_unsupported);
         CHECK_EQ_INT(b.gso_messages, 0);
         CHECK_EQ_INT(b.drops, 0);
@@ -160,8 +160,8 @@ static void test_connected_no_gso(void) {
 
         /* And so it stays. */
         for (size_t i = 0; i < 3; i++)
-                add(&b, NULL, sizes[i], 50 + (unsigned) i);
-        CHECK_EQ_INT(udp_send_batch_flush(&b), 3);
+                add(&b, tx, NULL, sizes[i], 50 + (unsigned) i);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 3);
         expect(rx, 3, sizes, 50);
         close(tx);
         close(rx);
@@ -180,10 +180,10 @@ static void test_error_one_message(void) {
         CHECK(connect(tx, (struct sockaddr *) &gone, sizeof(gone)) == 0);
         CHECK(send(tx, buf, sizeof(buf), 0) == sizeof(buf));
         (void) poll(&p, 1, 1000); /* the ICMP report arrives */
-        udp_send_batch_init(&b, tx);
-        add(&b, NULL, 100, 1);
-        add(&b, NULL, 100, 2);
-        (void) udp_send_batch_flush(&b);
+        udp_send_batch_init(&b);
+        add(&b, tx, NULL, 100, 1);
+        add(&b, tx, NULL, 100, 2);
+        (void) udp_send_batch_flush(&b, tx);
         CHECK(b.drops <= 2);
         CHECK_EQ_INT(b.n, 0);
         close(tx);

@@ -199,8 +199,7 @@ static int relay_pin(Client *c, const QuicAddr *a) {
 /* ---- callbacks from the core ---------------------------------------------------- */
 
 static void flush_sends(Client *c) {
-        c->send.fd = c->udp_fd;
-        (void) udp_send_batch_flush(&c->send);
+        (void) udp_send_batch_flush(&c->send, c->udp_fd);
 }
 
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
@@ -210,8 +209,7 @@ static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen
         /* The socket is connected to the relay; QUIC never migrates here. */
         if (c->udp_fd < 0)
                 return -EBADF;
-        c->send.fd = c->udp_fd;
-        return udp_send_batch_add(&c->send, NULL, 0, data, len);
+        return udp_send_batch_add(&c->send, c->udp_fd, NULL, 0, data, len);
 }
 
 static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
@@ -712,7 +710,7 @@ static int run(int argc, char *argv[]) {
         if (!c)
                 return log_oom();
         c->udp_fd = c->signal_fd = -EBADF;
-        udp_send_batch_init(&c->send, -EBADF);
+        udp_send_batch_init(&c->send);
         c->last_check = ROUTE_CHECK_OK;
         client_status_tracker_init(&c->tracker, STATUS_REPEAT_INTERVAL);
 

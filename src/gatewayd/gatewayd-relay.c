@@ -154,8 +154,7 @@ static void relay_link_set_state(RelayLink *l, RelayState state) {
 /* Hands the packets the session wrote to the kernel. A failed packet is
  * dropped, as a send() failure always was: QUIC recovers as from loss. */
 static void relay_link_flush_sends(RelayLink *l) {
-        l->send.fd = l->fd;
-        (void) udp_send_batch_flush(&l->send);
+        (void) udp_send_batch_flush(&l->send, l->fd);
 }
 
 static void relay_link_close_socket(RelayLink *l) {
@@ -242,8 +241,7 @@ static int on_session_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2
         if (l->fd < 0)
                 return -EBADF;
         /* Connected socket: the remote is the one address we use. */
-        l->send.fd = l->fd;
-        return udp_send_batch_add(&l->send, NULL, 0, data, len);
+        return udp_send_batch_add(&l->send, l->fd, NULL, 0, data, len);
 }
 
 static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {
@@ -586,7 +584,7 @@ int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *conf
         if (!l)
                 return -ENOMEM;
         l->fd = -EBADF;
-        udp_send_batch_init(&l->send, -EBADF);
+        udp_send_batch_init(&l->send);
         l->event = sd_event_ref(event);
         l->config = *config;
         if (callbacks)

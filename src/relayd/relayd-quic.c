@@ -35,8 +35,7 @@ uint64_t relay_quic_now(RelayQuic *q) {
 /* ---- QUIC callbacks ---------------------------------------------------------- */
 
 void relay_quic_flush_sends(RelayQuic *q) {
-        q->send.fd = q->manager->udp_fd;
-        (void) udp_send_batch_flush(&q->send);
+        (void) udp_send_batch_flush(&q->send, q->manager->udp_fd);
 }
 
 static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
@@ -45,8 +44,8 @@ static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen
         bool was_empty = q->send.n == 0;
         int r;
 
-        q->send.fd = q->manager->udp_fd;
-        r = udp_send_batch_add(&q->send, (const struct sockaddr *) remote, (socklen_t) remote_len, data, len);
+        r = udp_send_batch_add(&q->send, q->manager->udp_fd, (const struct sockaddr *) remote, (socklen_t) remote_len,
+                               data, len);
         if (r < 0)
                 return r;
         /* Outside an event handler of ours (a D-Bus method closing a
@@ -326,7 +325,7 @@ int relay_quic_new(Manager *m, RelayQuic **ret) {
                 return log_oom();
         q->owner = RELAY_CONN_OWNER_ENDPOINT;
         q->manager = m;
-        udp_send_batch_init(&q->send, m->udp_fd);
+        udp_send_batch_init(&q->send);
 
         /* Outside systemd's StateDirectory= nobody made it for us. */
         if (m->config->state_dir && mkdir(m->config->state_dir, 0700) < 0 && errno != EEXIST)

@@ -7,16 +7,15 @@
 #include <netinet/udp.h>
 #include <string.h>
 
-void udp_send_batch_init(UdpSendBatch *b, int fd) {
-        b->fd = fd;
+void udp_send_batch_init(UdpSendBatch *b) {
         b->gso_unsupported = false;
         b->n = 0;
         b->drops = 0;
         b->gso_messages = 0;
 }
 
-int udp_send_batch_add(UdpSendBatch *b, const struct sockaddr *addr, socklen_t addr_len, const uint8_t *data,
-                       size_t len) {
+int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, socklen_t addr_len,
+                       const uint8_t *data, size_t len) {
         size_t i;
 
         if (!b || (!data && len > 0) || (addr && (addr_len == 0 || addr_len > sizeof(b->addr[0]))) ||
@@ -25,7 +24,7 @@ int udp_send_batch_add(UdpSendBatch *b, const struct sockaddr *addr, socklen_t a
         if (len > UDP_SEND_PACKET_MAX)
                 return -EMSGSIZE;
         if (b->n == UDP_SEND_BATCH_MAX)
-                (void) udp_send_batch_flush(b);
+                (void) udp_send_batch_flush(b, fd);
         i = b->n++;
         if (len > 0)
                 memcpy(b->data[i], data, len);
@@ -86,13 +85,13 @@ static void message_fill(UdpSendBatch *b, size_t m, size_t first, size_t count) 
         }
 }
 
-size_t udp_send_batch_flush(UdpSendBatch *b) {
+size_t udp_send_batch_flush(UdpSendBatch *b, int fd) {
         size_t msg_first[UDP_SEND_BATCH_MAX], msg_count[UDP_SEND_BATCH_MAX];
         size_t first = 0, sent = 0;
 
         if (!b)
                 return 0;
-        if (b->fd < 0) {
+        if (fd < 0) {
                 b->drops += b->n;
                 b->n = 0;
                 return 0;
@@ -108,7 +107,7 @@ size_t udp_send_batch_flush(UdpSendBatch *b) {
                         p += msg_count[n_msgs];
                 }
 
-                r = sendmmsg(b->fd, b->msgs, (unsigned) n_msgs, MSG_DONTWAIT | MSG_NOSIGNAL);
+                r = sendmmsg(fd, b->msgs, (unsigned) n_msgs, MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (r > 0) {
                         for (size_t m = 0; m < (size_t) r; m++) {
                                 sent += msg_count[m];

@@ -27,7 +27,6 @@
 #define UDP_SEND_GSO_SEGMENTS_MAX 64
 
 typedef struct UdpSendBatch {
-        int fd; /* the owner's socket; a flush with fd < 0 drops the batch */
         bool gso_unsupported; /* the kernel refused UDP_SEGMENT; not tried again */
         size_t n;
         uint64_t drops;        /* packets the socket did not take */
@@ -45,17 +44,19 @@ typedef struct UdpSendBatch {
         uint8_t data[UDP_SEND_BATCH_MAX][UDP_SEND_PACKET_MAX];
 } UdpSendBatch;
 
-/* An empty batch for `fd` (which may change later: set b->fd). */
-void udp_send_batch_init(UdpSendBatch *b, int fd);
+/* An empty batch. The socket is the owner's and is named at every call
+ * that may send, so the batch never holds a stale one. */
+void udp_send_batch_init(UdpSendBatch *b);
 
-/* Copies one packet in, flushing first when the batch is full. `addr` is
- * NULL (and addr_len 0) for a connected socket. Returns 0, -EMSGSIZE for
- * a packet above UDP_SEND_PACKET_MAX, or -EINVAL. */
-int udp_send_batch_add(UdpSendBatch *b, const struct sockaddr *addr, socklen_t addr_len, const uint8_t *data,
-                       size_t len);
+/* Copies one packet in, flushing to `fd` first when the batch is full.
+ * `addr` is NULL (and addr_len 0) for a connected socket. Returns 0,
+ * -EMSGSIZE for a packet above UDP_SEND_PACKET_MAX, or -EINVAL. */
+int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, socklen_t addr_len,
+                       const uint8_t *data, size_t len);
 
-/* Sends what is collected and empties the batch. A full socket buffer
+/* Sends what is collected on `fd` (fd < 0 drops it all, counted) and
+ * empties the batch. A full socket buffer
  * drops the rest (counted in `drops`): QUIC takes it as loss, as it would
  * a full queue on the way. Any other error drops only the message it
  * belongs to. Returns the number of packets the kernel took. */
-size_t udp_send_batch_flush(UdpSendBatch *b);
+size_t udp_send_batch_flush(UdpSendBatch *b, int fd);
