@@ -20,6 +20,7 @@
 set -euo pipefail
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
+source "$srcdir/tests/lib-bus.sh"
 build=${BUILD_DIR:-$srcdir/build-relay-micro}
 duration=${DURATION:-5}
 warmup=${WARMUP:-1}
@@ -70,20 +71,7 @@ fi
 # A private bus keeps the relay off the host's system bus.
 bus_args=()
 if command -v dbus-daemon >/dev/null; then
-        cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>unix:path=$tmp/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-CONF
+        bus_conf_write "$tmp/bus.conf" "unix:path=$tmp/bus"
         dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
         pids+=($!)
         wait_for test -S "$tmp/bus" && bus_args=(--bus-address "unix:path=$tmp/bus")

@@ -32,6 +32,7 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 E2E_ID=bn$$
 source "$ROOT/tests/e2e/lib.sh"
+source "$ROOT/tests/lib-bus.sh"
 
 quick=0 reps=3 with_micro=0 hops=0 install=1 do_build=1 wait_idle=60
 paths_arg=wire,lanparty,n2n,openvpn,tinc
@@ -213,18 +214,7 @@ transport=IP forwarding in the relay and gateway namespaces"
 
 path_up_lanparty() {
         local bus=unix:path=$E2E_TMP/bus pin invite port=4433
-        cat >"$E2E_TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-CONF
+        bus_conf_write "$E2E_TMP/bus.conf" "$bus" eavesdrop
         rm -f "$E2E_TMP/bus"
         bg dbus "$NS_RELAY" dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
         wait_for 10 "the private bus" test -S "$E2E_TMP/bus" || return 1

@@ -4,6 +4,8 @@
 # script, retries, a private dbus-daemon that loads our real bus policy,
 # and the checks of a polkit action file.
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib-bus.sh"
+
 # skip WHY...: meson counts exit 77 as skipped.
 skip() { echo "SKIP: $*"; exit 77; }
 
@@ -45,30 +47,11 @@ expect_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $1"; }
 
 # test_bus_start POLICY [eavesdrop]: a dbus-daemon on $tmp/bus (address in
 # $address, pid added to $pids) that allows everything except what POLICY,
-# one of our dbus/*.conf files, forbids. dbus-daemon parses POLICY for
-# real, so a typo in it fails the start: returns 1, its errors in
-# $tmp/dbus.err. "eavesdrop" lets a monitor see every message.
+# one of our dbus/*.conf files, forbids (see bus_conf_write). A typo in
+# POLICY fails the start: returns 1, dbus-daemon's errors in $tmp/dbus.err.
 test_bus_start() {
-        local allow='<allow send_destination="*"/>
-    <allow receive_sender="*"/>'
-
-        [ "${2:-}" = eavesdrop ] && allow='<allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>'
         address="unix:path=$tmp/bus"
-        cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    $allow
-  </policy>
-  <include>$1</include>
-</busconfig>
-CONF
+        bus_conf_write "$tmp/bus.conf" "$address" ${2:+"$2"} "$1"
         dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog 2>"$tmp/dbus.err" &
         pids+=($!)
         wait_for test -S "$tmp/bus"

@@ -10,6 +10,7 @@
 #            skips the hostile-client and relay-restart checks
 # Exit: 0 all checks passed, 1 a check failed, 77 not root (skipped).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib-bus.sh"
 
 demo=0
 if [ "${1:-}" = "--demo" ]; then demo=1; shift; fi
@@ -83,18 +84,7 @@ start_dnsmasq
 
 # A private bus stands in for the system bus; it is reachable from every
 # namespace because it is a socket path, not an abstract socket.
-cat >"$E2E_TMP/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$BUS</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
-  </policy>
-</busconfig>
-CONF
+bus_conf_write "$E2E_TMP/bus.conf" "$BUS" eavesdrop
 dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog >"$E2E_TMP/dbus.log" 2>&1 &
 E2E_PIDS+=($!)
 wait_for 10 "the test bus" test -S "$E2E_TMP/bus"

@@ -10,6 +10,8 @@
 # tests/relay-test-peer; tools/build-windows.sh passes it as
 # $LANPARTY_NATIVE_BUILD).
 
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-bus.sh"
+
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
         echo "FAIL: $*" >&2
@@ -131,17 +133,7 @@ bus=
 bus_start() {
         command -v dbus-daemon >/dev/null && command -v busctl >/dev/null || return 0
         local address="unix:path=$tmp/bus"
-        cat >"$tmp/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <listen>$address</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
-  </policy>
-</busconfig>
-CONF
+        bus_conf_write "$tmp/bus.conf" "$address"
         dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog >"$tmp/dbus.log" 2>&1 &
         pids+=($!)
         wait_for 10 test -S "$tmp/bus" || fail "dbus-daemon did not start"
