@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "datagram.h"
 #include "ether.h"
 #include "log.h"
@@ -328,6 +329,8 @@ int test_relay_new(TestRelay **ret, const TestRelayConfig *config) {
                 .userdata = r,
                 .send_userdata = config->send_userdata,
                 .reset_secret = config->reset_secret,
+                .tls_exporter_label = LP_AUTH_EXPORTER_LABEL,
+                .tls_exporter_size = LP_AUTH_EXPORTER_SIZE,
         };
         k = quic_server_new(&r->server, &sc);
         if (k < 0)

@@ -245,6 +245,8 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 },
                 .userdata = n,
                 .send_userdata = &n->server_port,
+                .tls_exporter_label = "EXPORTER-lanparty-join",
+                .tls_exporter_size = 32,
                 .reset_secret = test_reset_secret,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
@@ -1260,6 +1262,44 @@ static void test_exporter(void) {
         net_done(&n);
 }
 
+/* A server connection frees its TLS session after the handshake and keeps
+ * the one exporter its owner asked for. */
+static void test_tls_session_released(void) {
+        Net n;
+        uint8_t a[32], b[32], small[16];
+
+        net_init(&n, 0, NULL);
+        Client *c = connect_one(&n);
+        SPeer *p = speer_for(&n, c);
+        CHECK(p);
+        net_settle(&n);
+
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c->conn, "EXPORTER-lanparty-join", a, 32), 0);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(p->conn, "EXPORTER-lanparty-join", b, 32), 0);
+        CHECK_MEM(a, b, 32);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(p->conn, "EXPORTER-other", b, 32), -ENODATA);
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(p->conn, "EXPORTER-lanparty-join", small, 16), -ENODATA);
+        /* The client keeps its session: any label still works there. */
+        CHECK_EQ_INT(quic_conn_get_tls_exporter(c->conn, "EXPORTER-other", b, 32), 0);
+
+        /* A client that sends TLS data after the handshake (a 1-RTT CRYPTO
+         * frame) is closed with unexpected_message, not handed to a freed
+         * session. */
+        static const uint8_t key_update[] = {24, 0, 0, 1, 0};
+        CHECK_EQ_INT(ngtcp2_conn_submit_crypto_data(quic_conn_get_ngtcp2(c->conn), NGTCP2_CRYPTO_LEVEL_APPLICATION,
+                                                    key_update, sizeof key_update),
+                     0);
+        CHECK_EQ_INT(quic_conn_send_control(c->conn, "x", 1), 0);
+        CHECK(quic_conn_write(c->conn, n.now) > 0);
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, c));
+        CHECK(c->info.remote);
+        CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_TRANSPORT);
+        CHECK_EQ_INT(c->info.error_code, NGTCP2_CRYPTO_ERROR | 10);
+        CHECK(net_run(&n, 5 * SEC, cond_speer_closed, p));
+
+        net_done(&n);
+}
+
 static void test_pin_mismatch(void) {
         Net n;
         uint8_t wrong[CERT_PIN_SIZE];
@@ -1994,6 +2034,7 @@ int main(void) {
         RUN(test_queue_datagram_clients);
         RUN(test_queue_datagram_no_flush);
         RUN(test_exporter);
+        RUN(test_tls_session_released);
         RUN(test_pin_mismatch);
         RUN(test_trust_store);
         RUN(test_many_clients);

@@ -303,6 +303,8 @@ static void net_init(Net *n) {
                 },
                 .userdata = n,
                 .send_userdata = &n->server_port,
+                .tls_exporter_label = LP_AUTH_EXPORTER_LABEL,
+                .tls_exporter_size = LP_AUTH_EXPORTER_SIZE,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
 }

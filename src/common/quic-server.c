@@ -54,6 +54,8 @@ struct QuicServer {
         QuicConnCallbacks callbacks;
         void *userdata;
         void *send_userdata;
+        char tls_exporter_label[QUIC_TLS_EXPORTER_LABEL_MAX + 1];
+        size_t tls_exporter_size; /* 0: no exporter kept */
 
         uint8_t reset_secret[RESET_SECRET_SIZE];
         CidTable cids;
@@ -364,6 +366,8 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
                         .reset_secret = s->reset_secret,
                         .reset_secret_len = sizeof s->reset_secret,
                 },
+                .tls_exporter_label = s->tls_exporter_size > 0 ? s->tls_exporter_label : NULL,
+                .tls_exporter_size = s->tls_exporter_size,
         };
 
         r = quic_conn_new_server(&c, &cfg, &hd, &s->local, remote, now);
@@ -393,6 +397,10 @@ int quic_server_new(QuicServer **ret, const QuicServerConfig *config) {
 
         if (!ret || !config || !config->credentials || config->local.len == 0)
                 return -EINVAL;
+        if (config->tls_exporter_label &&
+            (strlen(config->tls_exporter_label) > QUIC_TLS_EXPORTER_LABEL_MAX || config->tls_exporter_size == 0 ||
+             config->tls_exporter_size > QUIC_TLS_EXPORTER_SIZE_MAX))
+                return -EINVAL;
 
         s = calloc(1, sizeof *s);
         if (!s)
@@ -406,6 +414,10 @@ int quic_server_new(QuicServer **ret, const QuicServerConfig *config) {
         s->callbacks = config->callbacks;
         s->userdata = config->userdata;
         s->send_userdata = config->send_userdata;
+        if (config->tls_exporter_label) {
+                memcpy(s->tls_exporter_label, config->tls_exporter_label, strlen(config->tls_exporter_label) + 1);
+                s->tls_exporter_size = config->tls_exporter_size;
+        }
         s->stateless_limit = (RateLimit){
                 .interval = QUIC_NS_PER_SEC / QUIC_SERVER_STATELESS_PER_SEC,
                 .burst = QUIC_SERVER_STATELESS_BURST,

@@ -56,6 +56,13 @@ typedef struct QuicServerConfig {
          * restart, so they reconnect at once instead of after the idle
          * timeout. */
         const uint8_t *reset_secret;
+        /* The one TLS exporter the owner asks its connections for, after
+         * the handshake (label and size, at most QUIC_TLS_EXPORTER_*_MAX).
+         * Each connection keeps that value and frees its TLS session once
+         * the handshake is complete (~10 KB a peer on a relay); any other
+         * exporter is then -ENODATA. NULL: no exporter is kept. */
+        const char *tls_exporter_label;
+        size_t tls_exporter_size;
 } QuicServerConfig;
 
 typedef struct QuicServerCounters {

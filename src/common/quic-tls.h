@@ -65,6 +65,10 @@ typedef struct QuicTlsClientConfig {
         const char *ca_file;
 } QuicTlsClientConfig;
 
+/* Bounds of the exporter a released session keeps. */
+#define QUIC_TLS_EXPORTER_LABEL_MAX 64
+#define QUIC_TLS_EXPORTER_SIZE_MAX 64
+
 /* Per-connection TLS state. Embedded in QuicConn; `conn_ref` must stay at a
  * fixed address for the session's lifetime because GnuTLS holds a pointer to
  * it (gnutls_session_set_ptr) and ngtcp2's crypto glue uses it to find the
@@ -81,6 +85,11 @@ typedef struct QuicTls {
         char hostname[QUIC_TLS_HOSTNAME_MAX + 1];
         QuicTlsVerify verify;
         char message[QUIC_TLS_MESSAGE_MAX + 1]; /* why verification failed, for humans */
+        /* After quic_tls_release_session(): the one exporter kept. */
+        bool exporter_kept;
+        char exporter_label[QUIC_TLS_EXPORTER_LABEL_MAX + 1];
+        uint8_t exporter[QUIC_TLS_EXPORTER_SIZE_MAX];
+        size_t exporter_size;
 } QuicTls;
 
 /* Set tls->conn_ref.get_conn / user_data before the first packet moves. */
@@ -94,8 +103,18 @@ int quic_tls_check_alpn(QuicTls *tls);
 
 /* RFC 5705 / RFC 8446 exporter with an empty context. Both ends of one
  * connection get the same bytes; two connections never do. -ENOTCONN before
- * the handshake finished. */
+ * the handshake finished; after quic_tls_release_session() only the kept
+ * label and size are answered, anything else is -ENODATA. */
 int quic_tls_export(QuicTls *tls, const char *label, uint8_t *out, size_t len);
+
+/* Once the handshake is complete a QUIC server needs nothing more from
+ * TLS: ngtcp2 holds the keys and does key updates itself. This computes the
+ * one exporter the owner will still ask for (keep_label NULL: none) and
+ * frees the GnuTLS session, ~10 KB per connection on a relay. On failure
+ * the session stays. The caller must also stop ngtcp2 from reaching the
+ * session (its native handle, 1-RTT CRYPTO data). */
+int quic_tls_release_session(QuicTls *tls, const char *keep_label, size_t keep_size);
+bool quic_tls_has_session(const QuicTls *tls);
 
 /* True when s is an IPv4 or IPv6 literal (no SNI is sent for those). */
 bool quic_tls_hostname_is_ip(const char *s);

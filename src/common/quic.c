@@ -56,17 +56,22 @@ struct QuicConn {
         void *userdata;
         void *send_userdata;
         QuicServerHooks hooks;
+        const char *tls_exporter_label; /* server: kept when the TLS session goes */
+        size_t tls_exporter_size;
         QuicAddr local, remote;
         ngtcp2_cid client_initial_dcid;
 
         /* Control stream send ring. Offsets are absolute stream offsets;
-         * byte o lives at sbuf[o % sbuf_size]. [s_acked, s_sent) is in
-         * flight and must stay put for retransmission, [s_sent, s_end) is
-         * not sent yet. */
+         * byte o lives at sbuf[(o - s_base) % sbuf_size]. [s_acked, s_sent)
+         * is in flight and must stay put for retransmission, [s_sent, s_end)
+         * is not sent yet. Whenever the ring is empty s_base moves up to
+         * s_end, so the next message starts at sbuf[0]: a connection whose
+         * control messages are small and acknowledged touches only the
+         * ring's first pages, however long it lives. */
         int64_t stream_id;
         uint8_t *sbuf;
         size_t sbuf_size;
-        uint64_t s_acked, s_sent, s_end;
+        uint64_t s_base, s_acked, s_sent, s_end;
         bool stream_blocked;
 
         /* Datagrams held back by congestion control or pacing. */
@@ -439,7 +444,7 @@ static size_t sbuf_unsent_vecs(QuicConn *c, ngtcp2_vec v[static 2]) {
 
         if (unsent == 0)
                 return 0;
-        pos = (size_t) (c->s_sent % c->sbuf_size);
+        pos = (size_t) ((c->s_sent - c->s_base) % c->sbuf_size);
         first = (size_t) MIN(unsent, (uint64_t) (c->sbuf_size - pos));
         v[0] = (ngtcp2_vec){.base = c->sbuf + pos, .len = first};
         if (first == unsent)
@@ -467,7 +472,9 @@ int quic_conn_send_control(QuicConn *c, const void *data, size_t len) {
         if (len > quic_conn_control_send_space(c))
                 return -ENOBUFS;
 
-        pos = (size_t) (c->s_end % c->sbuf_size);
+        if (c->s_acked == c->s_end)
+                c->s_base = c->s_end;
+        pos = (size_t) ((c->s_end - c->s_base) % c->sbuf_size);
         first = MIN(len, c->sbuf_size - pos);
         memcpy(c->sbuf + pos, p, first);
         memcpy(c->sbuf, p + first, len - first);
@@ -687,9 +694,27 @@ static const ngtcp2_callbacks quic_client_callbacks = {
         .version_negotiation = ngtcp2_crypto_version_negotiation_cb,
 };
 
+/* TLS alert unexpected_message (RFC 8446). */
+#define TLS_ALERT_UNEXPECTED_MESSAGE 10
+
+/* A server's TLS session is gone once its handshake is complete
+ * (conn_release_tls()). No client has anything to say to TLS after that
+ * (RFC 9001 forbids KeyUpdate messages; we send no tickets), so new CRYPTO
+ * data then is refused as TLS would refuse an unexpected message. */
+static int cb_server_recv_crypto_data(ngtcp2_conn *conn, ngtcp2_crypto_level crypto_level, uint64_t offset,
+                                      const uint8_t *data, size_t datalen, void *user_data) {
+        QuicConn *c = user_data;
+
+        if (!quic_tls_has_session(&c->tls)) {
+                ngtcp2_conn_set_tls_alert(conn, TLS_ALERT_UNEXPECTED_MESSAGE);
+                return NGTCP2_ERR_CRYPTO;
+        }
+        return ngtcp2_crypto_recv_crypto_data_cb(conn, crypto_level, offset, data, datalen, user_data);
+}
+
 static const ngtcp2_callbacks quic_server_callbacks = {
         .recv_client_initial = ngtcp2_crypto_recv_client_initial_cb,
-        .recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb,
+        .recv_crypto_data = cb_server_recv_crypto_data,
         .handshake_completed = cb_handshake_completed,
         .encrypt = ngtcp2_crypto_encrypt_cb,
         .decrypt = ngtcp2_crypto_decrypt_cb,
@@ -863,6 +888,8 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
                 return r;
         c->is_server = true;
         c->hooks = config->hooks;
+        c->tls_exporter_label = config->tls_exporter_label;
+        c->tls_exporter_size = config->tls_exporter_size;
         c->last_now = now;
         c->client_initial_dcid = hd->dcid;
 
@@ -962,6 +989,19 @@ void *quic_conn_get_userdata(QuicConn *c) {
 
 /* ---- packets in and out ---------------------------------------------------- */
 
+/* Called after the read that completed a server's handshake, when GnuTLS
+ * has returned: from here on ngtcp2 needs only the keys it holds. */
+static void conn_release_tls(QuicConn *c) {
+        int r;
+
+        r = quic_tls_release_session(&c->tls, c->tls_exporter_label, c->tls_exporter_size);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to keep the TLS exporter, keeping the TLS session: %m");
+                return;
+        }
+        ngtcp2_conn_set_tls_native_handle(c->conn, NULL);
+}
+
 int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
         ngtcp2_pkt_info pi = {0};
         ngtcp2_path path;
@@ -990,6 +1030,8 @@ int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *da
         default:
                 conn_path(c, remote, &path);
                 rv = ngtcp2_conn_read_pkt(c->conn, &path, &pi, data, len, now);
+                if (rv == 0 && c->is_server && c->state == QUIC_STATE_ESTABLISHED && quic_tls_has_session(&c->tls))
+                        conn_release_tls(c);
                 if (rv != 0)
                         conn_handle_liberr(c, rv, now);
                 else if (remote->len != c->remote.len || memcmp(&remote->sa, &c->remote.sa, remote->len) != 0) {
@@ -1440,6 +1482,10 @@ int quic_conn_get_tls_exporter(QuicConn *c, const char *label, uint8_t *out, siz
         if (c->state != QUIC_STATE_ESTABLISHED)
                 return -ENOTCONN;
         return quic_tls_export(&c->tls, label, out, len);
+}
+
+ngtcp2_conn *quic_conn_get_ngtcp2(QuicConn *c) {
+        return c ? c->conn : NULL;
 }
 
 QuicState quic_conn_get_state(QuicConn *c) {

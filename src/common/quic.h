@@ -239,10 +239,15 @@ int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len);
 size_t quic_conn_max_datagram_payload(QuicConn *c);
 
 /* TLS exporter (empty context) into out[len]; equal on both ends of one
- * connection. -ENOTCONN before the handshake completed. */
+ * connection. -ENOTCONN before the handshake completed. A server
+ * connection answers only its QuicServerConfig.tls_exporter_label and
+ * _size once its handshake is done (-ENODATA otherwise): it keeps that value
+ * and frees its TLS session. */
 int quic_conn_get_tls_exporter(QuicConn *c, const char *label, uint8_t *out, size_t len);
 
 QuicState quic_conn_get_state(QuicConn *c);
+/* The ngtcp2 connection underneath; for tests that make a peer misbehave. */
+ngtcp2_conn *quic_conn_get_ngtcp2(QuicConn *c);
 bool quic_conn_is_server(QuicConn *c);
 /* True when the connection can be freed without losing anything. */
 bool quic_conn_is_dead(QuicConn *c);
@@ -291,6 +296,8 @@ typedef struct QuicServerConnConfig {
         void *userdata;
         void *send_userdata;
         QuicServerHooks hooks;
+        const char *tls_exporter_label; /* QuicServerConfig's */
+        size_t tls_exporter_size;
 } QuicServerConnConfig;
 
 /* From a client Initial `hd` (ngtcp2_accept()). Registers the client's

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 #include <systemd/sd-event.h>
 
+#include "auth.h"
 #include "fileio.h"
 #include "log.h"
 #include "relayd-manager.h"
@@ -62,6 +64,7 @@ static bool owner_is_session(void *userdata) {
 static void on_handshake_completed(QuicConn *c, void *userdata) {
         if (owner_is_session(userdata))
                 return;
+        ((RelayQuic *) userdata)->memory_freed = true;
         session_on_handshake(userdata, c);
 }
 
@@ -78,8 +81,10 @@ static void on_datagram_received(QuicConn *c, const uint8_t *data, size_t len, v
 }
 
 static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
-        if (owner_is_session(userdata))
+        if (owner_is_session(userdata)) {
+                ((Session *) userdata)->quic->memory_freed = true;
                 session_on_closed(userdata, info);
+        }
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -218,6 +223,15 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
                 session_housekeeping(s, now_usec);
         }
         manager_foreach_room(q->manager, foreach_grace, &now_usec);
+
+        /* glibc keeps freed heap pages resident. A burst of handshakes (a
+         * relay restart: every player reconnects at once) leaves ~5 KB per
+         * peer of TLS handshake state behind; give it back once things
+         * calm down, at most once per housekeeping round. */
+        if (q->memory_freed) {
+                q->memory_freed = false;
+                (void) malloc_trim(0);
+        }
 
         relay_quic_dispatch(q);
         (void) sd_event_source_set_time_relative(source, HOUSEKEEPING_USEC);
@@ -434,6 +448,8 @@ int relay_quic_start(RelayQuic *q) {
                 .userdata = q,
                 .send_userdata = q,
                 .reset_secret = have_secret ? secret : NULL,
+                .tls_exporter_label = LP_AUTH_EXPORTER_LABEL,
+                .tls_exporter_size = LP_AUTH_EXPORTER_SIZE,
         };
         r = quic_server_new(&q->server, &config);
         explicit_bzero(secret, sizeof(secret));

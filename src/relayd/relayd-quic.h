@@ -51,6 +51,7 @@ typedef struct RelayQuic {
         EventTimer timer;
         sd_event_source *work_event_source;
         sd_event_source *housekeeping_event_source;
+        bool memory_freed; /* a handshake ended or a connection went since the last trim */
         uint64_t now; /* CLOCK_MONOTONIC ns of the batch being handled */
 
         Session *sessions;     /* every connection past its handshake */
