@@ -27,6 +27,24 @@ warmup=${WARMUP:-1}
 frame_size=${FRAME_SIZE:-64}
 broadcast=${BROADCAST:-10}
 rate=${RATE:-0}
+usage() {
+        # The header comment above is the help text.
+        sed -n '/^# Relay microbenchmark/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+}
+for arg in "$@"; do
+        case $arg in
+        -h | --help)
+                usage
+                exit 0
+                ;;
+        *)
+                if ! [[ $arg =~ ^[1-9][0-9]{0,4}$ ]] || ((arg < 2)); then
+                        echo "relay-micro.sh: '$arg' is not a peer count (2 or more; see --help)" >&2
+                        exit 2
+                fi
+                ;;
+        esac
+done
 peer_counts=("$@")
 [ ${#peer_counts[@]} -gt 0 ] || peer_counts=(2 16 100)
 
