@@ -61,11 +61,20 @@ gen=$build/bench/relay-micro
 tmp=$(mktemp -d /tmp/relay-micro.XXXXXX)
 pids=()
 cleanup() {
+        # The relay of an interrupted run is not in pids: it is restarted per
+        # peer count and stopped by stop_relayd.
+        [ -z "${relayd_pid:-}" ] || stop_relayd
         for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
         rm -rf "$tmp"
 }
 trap cleanup EXIT
+# A signal (^C, a closed terminal, a reader that went away) ends the run
+# through the EXIT trap, so the relay and the bus are not left behind.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 wait_for() {
         local i
