@@ -155,6 +155,9 @@ static void test_file_hostile(void) {
         FILE_FAILS("[Gateway]\nStateDirectory=var/lib\n", "StateDirectory=: expected an absolute path");
         FILE_FAILS("[Gateway]\nName=line\\nbreak\n", "Name=: expected");
         FILE_FAILS("[Gateway]\nRoom=\\x\n", "");
+        /* Bad escapes are errors, not values GKeyFile guessed. */
+        FILE_FAILS("[Gateway]\nName=a\\q\n", "Name=");
+        FILE_FAILS("[Gateway]\nStateDirectory=/var/lib/x\\\n", "StateDirectory=");
         FILE_FAILS("[Gateway]\nBusAddress=\n", "BusAddress=: expected a D-Bus address");
         FILE_FAILS("[Gateway]\nRoom=\xff\n", "");
         memset(big, '#', sizeof(big));

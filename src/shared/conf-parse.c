@@ -253,7 +253,9 @@ int conf_parse_file(const ConfParser *p, const char *filename, const char *data,
                         return conf_error(ret_error, "%s: key %s= given more than once", filename, key);
 
                 value = g_key_file_get_string(kf, p->group, keys[i], &gerr);
-                if (!value)
+                /* For a bad escape ("\q", a '\' ending the line) GKeyFile
+                 * sets the error but still returns its guess at the value. */
+                if (!value || gerr)
                         return conf_error(ret_error, "%s: %s=: %s", filename, key,
                                           gerr ? gerr->message : "cannot read value");
 
