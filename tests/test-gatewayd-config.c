@@ -366,6 +366,13 @@ static void test_merge(void) {
         c = gateway_config_free(c);
         CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), 0);
         CHECK_EQ_STR(c->name, "gateway eth0");
+        /* An interface name that is not UTF-8 would make HELLO invalid. */
+        memcpy(cli->interface, "e\xe3h0", sizeof("e\xe3h0"));
+        CHECK(interface_name_is_valid(cli->interface));
+        c = gateway_config_free(c);
+        CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), 0);
+        CHECK_EQ_STR(c->name, "gateway party");
+        memcpy(cli->interface, "eth0", sizeof("eth0"));
         {
                 uint8_t key[LP_ROOM_KEY_SIZE] = {};
                 char invite[LP_INVITE_TEXT_MAX];

@@ -467,8 +467,13 @@ int gateway_config_merge(const GatewayConfig *cli, const GatewayConfig *file, co
                 }
         }
 
-        if (!(c->set & CONF_OPTION_BIT(GATEWAY_OPTION_NAME)))
+        /* The name travels in HELLO, whose rules it must meet, and Linux
+         * takes any byte above 0x20 in an interface name, UTF-8 or not. */
+        if (!(c->set & CONF_OPTION_BIT(GATEWAY_OPTION_NAME))) {
                 snprintf(c->name, sizeof(c->name), "gateway %s", c->interface[0] ? c->interface : c->room);
+                if (!control_text_is_valid(c->name, strlen(c->name)))
+                        snprintf(c->name, sizeof(c->name), "gateway %s", c->room);
+        }
 
         *ret = TAKE_PTR(c);
         return 0;
