@@ -28,18 +28,18 @@ typedef enum OptionKind {
 /* The interface is command line only: the file is named after it
  * (gatewayd-eth0.conf), so a second source could only contradict it. */
 static const ConfOption option_table[_GATEWAY_OPTION_MAX] = {
-        [GATEWAY_OPTION_HELP] = { "--help", NULL, OPTION_KIND_FLAG },
-        [GATEWAY_OPTION_VERSION] = { "--version", NULL, OPTION_KIND_FLAG },
-        [GATEWAY_OPTION_CONFIG] = { "--config", NULL, OPTION_KIND_PATH },
-        [GATEWAY_OPTION_PRINT_INVITE] = { "--print-invite", NULL, OPTION_KIND_FLAG },
-        [GATEWAY_OPTION_INTERFACE] = { "--interface", NULL, OPTION_KIND_INTERFACE },
-        [GATEWAY_OPTION_RELAY] = { "--relay", "Relay", OPTION_KIND_RELAY },
-        [GATEWAY_OPTION_ROOM] = { "--room", "Room", OPTION_KIND_ROOM },
-        [GATEWAY_OPTION_PIN] = { "--pin", "Pin", OPTION_KIND_PIN },
-        [GATEWAY_OPTION_GATEWAY_TOKEN_FILE] = { "--gateway-token-file", "GatewayTokenFile", OPTION_KIND_PATH },
-        [GATEWAY_OPTION_STATE_DIR] = { "--state-dir", "StateDirectory", OPTION_KIND_PATH },
-        [GATEWAY_OPTION_NAME] = { "--name", "Name", OPTION_KIND_NAME },
-        [GATEWAY_OPTION_BUS_ADDRESS] = { "--bus-address", "BusAddress", OPTION_KIND_BUS_ADDRESS },
+        [GATEWAY_OPTION_HELP] = { "--help", NULL, OPTION_KIND_FLAG, 0, 0 },
+        [GATEWAY_OPTION_VERSION] = { "--version", NULL, OPTION_KIND_FLAG, 0, 0 },
+        [GATEWAY_OPTION_CONFIG] = { "--config", NULL, OPTION_KIND_PATH, 0, 0 },
+        [GATEWAY_OPTION_PRINT_INVITE] = { "--print-invite", NULL, OPTION_KIND_FLAG, 0, 0 },
+        [GATEWAY_OPTION_INTERFACE] = { "--interface", NULL, OPTION_KIND_INTERFACE, 0, 0 },
+        [GATEWAY_OPTION_RELAY] = { "--relay", "Relay", OPTION_KIND_RELAY, 0, 0 },
+        [GATEWAY_OPTION_ROOM] = { "--room", "Room", OPTION_KIND_ROOM, 0, 0 },
+        [GATEWAY_OPTION_PIN] = { "--pin", "Pin", OPTION_KIND_PIN, 0, 0 },
+        [GATEWAY_OPTION_GATEWAY_TOKEN_FILE] = { "--gateway-token-file", "GatewayTokenFile", OPTION_KIND_PATH, 0, 0 },
+        [GATEWAY_OPTION_STATE_DIR] = { "--state-dir", "StateDirectory", OPTION_KIND_PATH, 0, 0 },
+        [GATEWAY_OPTION_NAME] = { "--name", "Name", OPTION_KIND_NAME, 0, 0 },
+        [GATEWAY_OPTION_BUS_ADDRESS] = { "--bus-address", "BusAddress", OPTION_KIND_BUS_ADDRESS, 0, 0 },
 };
 
 const char *gateway_option_to_string(GatewayOption o) {
