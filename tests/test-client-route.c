@@ -667,6 +667,181 @@ static void test_to_string(void) {
         CHECK_EQ_STR(route_check_to_string(ROUTE_CHECK_VIA_TAP), "via-tap");
 }
 
+/* The exact texts both platforms' logs carry. */
+static void test_describe(void) {
+        char buf[ROUTE_DESCRIPTION_MAX];
+        Route r = {
+                .type = ROUTE_TYPE_UNICAST,
+                .dst = v4(203, 0, 113, 7),
+                .prefixlen = 32,
+                .has_gateway = true,
+                .gateway = v4(198, 51, 100, 1),
+                .ifindex = 5,
+                .metric = 0,
+        };
+
+        CHECK_EQ_STR(route_describe(&r, "dev eth0", buf), "203.0.113.7/32 via 198.51.100.1 dev eth0 metric 0");
+        r.has_gateway = false;
+        r.metric = 25;
+        CHECK_EQ_STR(route_describe(&r, "if 5", buf), "203.0.113.7/32 if 5 metric 25");
+        r.dst = v6_last(7);
+        r.prefixlen = 128;
+        r.has_gateway = true;
+        r.gateway = v6_last(1);
+        r.metric = 1024;
+        CHECK_EQ_STR(route_describe(&r, "dev #9", buf), "2001:db8::7/128 via 2001:db8::1 dev #9 metric 1024");
+        r.multipath = true;
+        CHECK_EQ_STR(route_describe(&r, "dev eth0", buf), "2001:db8::7/128 (multipath)");
+}
+
+static void test_instance_is_valid(void) {
+        char longest[ROUTE_INSTANCE_MAX + 2];
+
+        CHECK(!route_instance_is_valid(NULL));
+        CHECK(!route_instance_is_valid(""));
+        CHECK(!route_instance_is_valid("."));
+        CHECK(!route_instance_is_valid(".hidden"));
+        CHECK(!route_instance_is_valid("../evil"));
+        CHECK(!route_instance_is_valid("a/b"));
+        CHECK(!route_instance_is_valid("a\\b"));
+        CHECK(!route_instance_is_valid("a b"));
+        CHECK(!route_instance_is_valid("tap:0"));
+        CHECK(route_instance_is_valid("lanparty0"));
+        CHECK(route_instance_is_valid("Lan_Party-0.1%2"));
+
+        memset(longest, 'x', ROUTE_INSTANCE_MAX);
+        longest[ROUTE_INSTANCE_MAX] = '\0';
+        CHECK(route_instance_is_valid(longest));
+        longest[ROUTE_INSTANCE_MAX] = 'x';
+        longest[ROUTE_INSTANCE_MAX + 1] = '\0';
+        CHECK(!route_instance_is_valid(longest));
+}
+
+static void test_text_tokens(void) {
+        RouteToken t[3];
+        uint8_t b[4];
+        uint32_t u;
+        size_t n;
+
+        CHECK_EQ_INT(route_text_split("a bc d", 6, t, ELEMENTSOF(t), &n), 0);
+        CHECK_EQ_INT(n, 3);
+        CHECK(route_token_is(&t[1], "bc"));
+        CHECK(!route_token_is(&t[1], "b"));
+        CHECK(!route_token_is(&t[1], "bcd"));
+        CHECK_EQ_INT(route_text_split("a b c d", 7, t, ELEMENTSOF(t), &n), -EBADMSG);
+        CHECK_EQ_INT(route_text_split("a  b", 4, t, ELEMENTSOF(t), &n), -EBADMSG);
+        CHECK_EQ_INT(route_text_split(" a", 2, t, ELEMENTSOF(t), &n), -EBADMSG);
+        CHECK_EQ_INT(route_text_split("a ", 2, t, ELEMENTSOF(t), &n), -EBADMSG);
+        CHECK_EQ_INT(route_text_split("", 0, t, ELEMENTSOF(t), &n), -EBADMSG);
+
+        CHECK_EQ_INT(route_text_parse_u32("0", 1, &u), 0);
+        CHECK_EQ_INT(u, 0);
+        CHECK_EQ_INT(route_text_parse_u32("4294967295", 10, &u), 0);
+        CHECK_EQ_INT(u, UINT32_MAX);
+        CHECK_EQ_INT(route_text_parse_u32("4294967296", 10, &u), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_u32("01", 2, &u), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_u32("-1", 2, &u), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_u32("+1", 2, &u), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_u32("", 0, &u), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_u32("12", 1, &u), 0); /* only n characters count */
+        CHECK_EQ_INT(u, 1);
+
+        CHECK_EQ_INT(route_text_parse_hex("c0a8ff01", 8, b, 4), 0);
+        CHECK_MEM(b, ((const uint8_t[]) {0xc0, 0xa8, 0xff, 0x01}), 4);
+        CHECK_EQ_INT(route_text_parse_hex("C0a8ff01", 8, b, 4), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_hex("c0a8ff0", 7, b, 4), -EBADMSG);
+        CHECK_EQ_INT(route_text_parse_hex("c0a8ff0g", 8, b, 4), -EBADMSG);
+}
+
+/* A format of letters, one a line, to test the line file machinery
+ * apart from routes. */
+typedef struct Letters {
+        char c[3];
+        size_t n;
+} Letters;
+
+static int letters_parse(const char *line, size_t len, void *records) {
+        Letters *l = records;
+
+        if (len != 1 || line[0] == '!')
+                return -EBADMSG;
+        if (line[0] == '?')
+                return -ENOTUNIQ; /* passed through unchanged */
+        if (l->n >= ELEMENTSOF(l->c))
+                return -E2BIG;
+        l->c[l->n++] = line[0];
+        return 0;
+}
+
+static int letters_format(const void *records, size_t i, char *buf, size_t size) {
+        const Letters *l = records;
+
+        if (l->c[i] == '!')
+                return -EINVAL;
+        return snprintf(buf, size, "%c\n", l->c[i]);
+}
+
+static const RouteTextFormat letters_text = {
+        .magic = "letters",
+        .version = 2,
+        .max = 24,
+        .parse_line = letters_parse,
+        .format_line = letters_format,
+};
+
+static int letters_parse_str(const char *s, Letters *ret) {
+        Letters scratch = {};
+
+        return route_text_parse(s, strlen(s), &letters_text, &scratch, ret, sizeof(*ret));
+}
+
+static void test_text_parse_format(void) {
+        static const char *const bad[] = {
+                "", "letters 2", "letters 2\na", "letters\n", "letters \n", "letters 02\n", "letters 2 \n",
+                "letters x\n", "lettersx 2\n", "a\nletters 2\n", "letters 2\n\n", "letters 2\n!\n",
+                "letters 2\nab\n",
+                "letters 2\na\na\na\na\na\na\na\na\n", /* over max, before E2BIG */
+        };
+        Letters l = { .c = {'z'}, .n = 9 }, scratch = {};
+        char buf[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                fprintf(stderr, "  bad[%zu]\n", i);
+                CHECK_EQ_INT(letters_parse_str(bad[i], &l), -EBADMSG);
+        }
+        /* A failed parse leaves *ret alone. */
+        CHECK_EQ_INT(l.n, 9);
+        CHECK_EQ_INT(l.c[0], 'z');
+
+        CHECK_EQ_INT(letters_parse_str("letters 1\n", &l), -EPROTONOSUPPORT);
+        CHECK_EQ_INT(letters_parse_str("letters 4294967295\n", &l), -EPROTONOSUPPORT);
+        CHECK_EQ_INT(letters_parse_str("letters 2\n?\n", &l), -ENOTUNIQ);
+        CHECK_EQ_INT(letters_parse_str("letters 2\na\nb\nc\nd\n", &l), -E2BIG);
+        CHECK_EQ_INT(l.n, 9);
+        CHECK_EQ_INT(route_text_parse(NULL, 0, &letters_text, &scratch, &l, sizeof(l)), -EINVAL);
+        CHECK_EQ_INT(route_text_parse("", 0, &letters_text, &scratch, NULL, sizeof(l)), -EINVAL);
+
+        CHECK_EQ_INT(letters_parse_str("letters 2\n", &l), 0);
+        CHECK_EQ_INT(l.n, 0);
+        CHECK_EQ_INT(letters_parse_str("letters 2\na\nb\n", &l), 0);
+        CHECK_EQ_INT(l.n, 2);
+        CHECK_EQ_INT(l.c[0], 'a');
+        CHECK_EQ_INT(l.c[1], 'b');
+
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, l.n, buf, sizeof(buf)), 14);
+        CHECK_EQ_STR(buf, "letters 2\na\nb\n");
+        /* Exactly full, and one byte short at the header and at a line. */
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, l.n, buf, 15), 14);
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, l.n, buf, 14), -ENOBUFS);
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, l.n, buf, 10), -ENOBUFS);
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, 0, buf, 11), 10);
+        CHECK_EQ_STR(buf, "letters 2\n");
+        l.c[1] = '!';
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, l.n, buf, sizeof(buf)), -EINVAL);
+        CHECK_EQ_INT(route_text_format(&letters_text, &l, 1, buf, sizeof(buf)), 12);
+        CHECK_EQ_INT(route_text_format(NULL, &l, 1, buf, sizeof(buf)), -EINVAL);
+}
+
 int main(void) {
         RUN(test_state_parse_hostile);
         RUN(test_state_parse_valid);
@@ -681,5 +856,9 @@ int main(void) {
         RUN(test_check_decide);
         RUN(test_same_next_hop);
         RUN(test_to_string);
+        RUN(test_describe);
+        RUN(test_instance_is_valid);
+        RUN(test_text_tokens);
+        RUN(test_text_parse_format);
         return 0;
 }

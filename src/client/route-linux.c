@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* route.h on Linux: rtnetlink through libnl's socket and message layer.
- * Requests are built by hand so the kernel's own errno comes back (libnl's
- * route objects translate errors into their NLE_* codes). */
+/* route.h on Linux: the RouteBackend of route-manager.h with rtnetlink
+ * through libnl's socket and message layer, the state file, and the
+ * limited-broadcast route. Requests are built by hand so the kernel's own
+ * errno comes back (libnl's route objects translate errors into their
+ * NLE_* codes). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "route-manager.h"
 #include "route.h"
 
 /* Marks our routes (`ip route show proto 76`). Deletions name it too, so
@@ -34,8 +37,6 @@
 #define ROUTE_METRIC_IPV6 1024
 
 #define ROUTE_STATE_DIR_DEFAULT "/run/lanparty-client"
-#define ROUTE_INSTANCE_MAX 64
-#define ROUTE_DUMP_MAX 16
 #define ROUTE_DUMP_TRIES 3
 
 #ifndef _cleanup_close_
@@ -49,58 +50,34 @@ static void closep(int *fd) {
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cb *, nl_cb_put);
 
-struct RouteManager {
+struct RouteBackend {
         struct nl_sock *nl;
-        char instance[ROUTE_INSTANCE_MAX + 1];
         char state_path[PATH_MAX];
         int lock_fd;
-        RouteState state; /* routes we added: the state file's contents */
-
-        bool have_relay;
-        RouteAddress relay;
-        RoutePlan relay_plan;
-        Route relay_lookup; /* the path the relay took when pinned */
-        Route relay_pin;    /* the route added or relied on */
-
-        uint32_t tap_ifindex;
-        bool have_broadcast;
-        RoutePlan broadcast_plan;
-        Route broadcast;
+        Route broadcast; /* the limited-broadcast route added or relied on */
 };
 
-/* Up to "<address>/128 via <address> dev <name> table N metric N". */
-#define ROUTE_DESCRIPTION_MAX (2 * ROUTE_ADDRESS_STR_MAX + IF_NAMESIZE + 64)
+const RouteBackendInfo route_backend_info = {
+        .table = ROUTE_TABLE,
+        .metric = { [ROUTE_FAMILY_IPV4] = ROUTE_METRIC_IPV4, [ROUTE_FAMILY_IPV6] = ROUTE_METRIC_IPV6 },
+        .interface_field = "INTERFACE",
+        .interface_word = "dev",
+        .path_picker = "the kernel",
+        /* route_backend_exists() dumps the prefix. */
+        .pin_lookup = "list routes to",
+        /* What the kernel answers when it cannot allocate the reply. */
+        .enobufs_is_oom = true,
+};
 
-static const char *ifname_or_index(uint32_t ifindex, char buf[static IF_NAMESIZE + 12]) {
+const char *route_backend_ifname(uint32_t ifindex, char buf[static ROUTE_IFNAME_MAX]) {
         char name[IF_NAMESIZE];
 
         if (ifindex > 0 && if_indextoname(ifindex, name))
-                snprintf(buf, IF_NAMESIZE + 12, "%s", name);
+                snprintf(buf, ROUTE_IFNAME_MAX, "%s", name);
         else
-                snprintf(buf, IF_NAMESIZE + 12, "#%" PRIu32, ifindex);
+                snprintf(buf, ROUTE_IFNAME_MAX, "#%" PRIu32, ifindex);
         return buf;
 }
-
-static const char *route_describe(const Route *r, char buf[static ROUTE_DESCRIPTION_MAX]) {
-        char dst[ROUTE_ADDRESS_STR_MAX], gw[ROUTE_ADDRESS_STR_MAX], dev[IF_NAMESIZE + 12];
-
-        route_address_to_string(&r->dst, dst);
-        if (r->multipath)
-                snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u (multipath)", dst, r->prefixlen);
-        else
-                snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u%s%s dev %s metric %" PRIu32, dst, r->prefixlen,
-                         r->has_gateway ? " via " : "", r->has_gateway ? route_address_to_string(&r->gateway, gw) : "",
-                         ifname_or_index(r->ifindex, dev), r->metric);
-        return buf;
-}
-
-#define log_route_errno(level, error, r, ...)                                                            \
-        ({                                                                                               \
-                char _dev[IF_NAMESIZE + 12];                                                             \
-                log_fields_errno(level, error,                                                           \
-                                 LOG_FIELDS({ "INTERFACE", ifname_or_index((r)->ifindex, _dev) }),       \
-                                 __VA_ARGS__);                                                           \
-        })
 
 static int nl_error_to_errno(int nlerr) {
         switch (nlerr < 0 ? -nlerr : nlerr) {
@@ -123,10 +100,6 @@ static int nl_error_to_errno(int nlerr) {
 
 static int family_to_af(RouteFamily f) {
         return f == ROUTE_FAMILY_IPV4 ? AF_INET : AF_INET6;
-}
-
-static uint32_t route_metric_default(RouteFamily f) {
-        return f == ROUTE_FAMILY_IPV4 ? ROUTE_METRIC_IPV4 : ROUTE_METRIC_IPV6;
 }
 
 static RouteType route_type_from_rtn(uint8_t t) {
@@ -275,12 +248,12 @@ static int netlink_call(RouteManager *m, struct nl_msg *msg, NetlinkCall *call) 
         nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_finish, call);
         nl_cb_err(cb, NL_CB_CUSTOM, on_error, call);
 
-        r = nl_send_auto(m->nl, msg);
+        r = nl_send_auto(m->backend->nl, msg);
         if (r < 0)
                 return nl_error_to_errno(r);
 
         while (!call->done) {
-                r = nl_recvmsgs(m->nl, cb);
+                r = nl_recvmsgs(m->backend->nl, cb);
                 if (call->error < 0)
                         return call->error;
                 if (r < 0)
@@ -303,8 +276,8 @@ static int rtmsg_new(int type, int flags, const struct rtmsg *rtm, struct nl_msg
         return 0;
 }
 
-/* `ip route get`: the path the kernel takes to `dst` right now. */
-static int netlink_route_lookup(RouteManager *m, const RouteAddress *dst, Route *ret) {
+/* `ip route get`. */
+int route_backend_lookup(RouteManager *m, const RouteAddress *dst, Route *ret) {
         _cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
         size_t size = route_address_size(dst->family);
         Route route;
@@ -405,8 +378,13 @@ static int netlink_route_change(RouteManager *m, int type, const Route *route) {
         return netlink_call(m, msg, &call);
 }
 
-/* Whether a route with this prefix, table, next hop and metric exists. */
-static int route_exists(RouteManager *m, const Route *route) {
+int route_backend_dump(RouteManager *m, const RouteAddress *dst, uint8_t prefixlen, Route *routes, size_t max,
+                       size_t *ret_n) {
+        return netlink_route_dump(m, dst, prefixlen, ROUTE_TABLE, routes, max, ret_n);
+}
+
+/* Compares the table too. */
+int route_backend_exists(RouteManager *m, const Route *route) {
         Route found[ROUTE_DUMP_MAX];
         size_t n = 0;
         int r;
@@ -420,14 +398,15 @@ static int route_exists(RouteManager *m, const Route *route) {
         return 0;
 }
 
-static int state_save(RouteManager *m) {
+int route_backend_state_save(RouteManager *m) {
+        const char *path = m->backend->state_path;
         char text[ROUTE_STATE_TEXT_MAX], tmp[PATH_MAX];
         _cleanup_close_ int fd = -EBADF;
         size_t done = 0;
         int n;
 
         if (m->state.n_routes == 0) {
-                if (unlink(m->state_path) < 0 && errno != ENOENT)
+                if (unlink(path) < 0 && errno != ENOENT)
                         return -errno;
                 return 0;
         }
@@ -435,7 +414,7 @@ static int state_save(RouteManager *m) {
         n = route_state_format(&m->state, text, sizeof(text));
         if (n < 0)
                 return n;
-        if (snprintf(tmp, sizeof(tmp), "%s.tmp", m->state_path) >= (int) sizeof(tmp))
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp))
                 return -ENAMETOOLONG;
 
         /* The lock keeps other instances away, so a fixed temporary name
@@ -453,7 +432,7 @@ static int state_save(RouteManager *m) {
                 }
                 done += (size_t) w;
         }
-        if (fsync(fd) < 0 || rename(tmp, m->state_path) < 0) {
+        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
                 int e = -errno;
                 (void) unlink(tmp);
                 return e;
@@ -461,30 +440,8 @@ static int state_save(RouteManager *m) {
         return 0;
 }
 
-/* Written down first: if we die between the two steps, the next start
- * tries to remove a route that may not exist, which is harmless. */
-static int route_add_recorded(RouteManager *m, const Route *route) {
-        char desc[ROUTE_DESCRIPTION_MAX];
-        int r;
-
-        r = route_state_add(&m->state, route);
-        if (r < 0)
-                return log_error_errno(r, "Too many routes to track in %s: %m", m->state_path);
-        r = state_save(m);
-        if (r < 0) {
-                route_state_remove(&m->state, route);
-                return log_error_errno(r, "Failed to record route in %s, not adding it: %m", m->state_path);
-        }
-
-        r = netlink_route_change(m, RTM_NEWROUTE, route);
-        if (r < 0) {
-                route_state_remove(&m->state, route);
-                (void) state_save(m);
-                return log_route_errno(LOG_ERR, r, route, "Failed to add route %s: %m",
-                                       route_describe(route, desc));
-        }
-        log_route_errno(LOG_INFO, 0, route, "Added route %s.", route_describe(route, desc));
-        return 0;
+int route_backend_add(RouteManager *m, const Route *route) {
+        return netlink_route_change(m, RTM_NEWROUTE, route);
 }
 
 /* Gone already counts as removed: the interface may have vanished (a
@@ -493,53 +450,36 @@ static bool route_gone_error(int r) {
         return r == -ESRCH || r == -ENOENT || r == -ENODEV || r == -ENXIO;
 }
 
-static int route_remove_recorded(RouteManager *m, const Route *route) {
-        char desc[ROUTE_DESCRIPTION_MAX];
+int route_backend_remove(RouteManager *m, const Route *route) {
         int r;
 
         r = netlink_route_change(m, RTM_DELROUTE, route);
-        if (r < 0 && !route_gone_error(r))
-                return log_route_errno(LOG_WARNING, r, route, "Failed to remove route %s, keeping it in %s: %m",
-                                       route_describe(route, desc), m->state_path);
-        log_route_errno(LOG_INFO, 0, route, "%s route %s.", r < 0 ? "Already gone:" : "Removed",
-                        route_describe(route, desc));
-        route_state_remove(&m->state, route);
-        r = state_save(m);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to update %s: %m", m->state_path);
+        return route_gone_error(r) ? -ENOENT : r;
+}
+
+/* Routes are all there is to undo here. */
+int route_backend_undo(RouteManager *m) {
         return 0;
 }
 
-int route_manager_undo(RouteManager *m) {
-        int ret = 0;
-
-        if (!m)
-                return 0;
-
-        for (size_t i = m->state.n_routes; i > 0; i--) {
-                Route route = m->state.routes[i - 1];
-                int r = route_remove_recorded(m, &route);
-
-                if (r < 0 && ret == 0)
-                        ret = r;
-        }
-        m->have_relay = false;
-        m->have_broadcast = false;
-        return ret;
+void route_backend_check_prepare(RouteManager *m) {
 }
 
-static bool instance_is_valid(const char *s) {
-        size_t n = strlen(s);
+int route_backend_log_unpinnable(RouteManager *m, int error, const Route *lookup, const char *addr) {
+        char dev[ROUTE_IFNAME_MAX];
 
-        if (n == 0 || n > ROUTE_INSTANCE_MAX || s[0] == '.')
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '-' || c == '.' || c == '%'))
-                        return false;
+        switch (error) {
+        case ELOOP:
+                return log_route_errno(LOG_ERR, ELOOP, lookup,
+                                       "The route to relay %s leads into %s, the tunnel would carry itself. "
+                                       "Remove the routes through %s (or its default route) and reconnect.",
+                                       addr, route_backend_ifname(m->tap_ifindex, dev), dev);
+        case EAFNOSUPPORT:
+                return log_error_errno(EAFNOSUPPORT,
+                                       "Relay %s is reached via an IPv6 next hop, which cannot be pinned.", addr);
+        default:
+                return log_error_errno(error, "Cannot pin route to relay %s: %m", addr);
         }
-        return true;
 }
 
 /* Loads what a previous run of this instance recorded, so route_manager_undo()
@@ -616,11 +556,12 @@ static int state_dir_pick(const char *state_dir, char *buf, size_t size) {
 int route_manager_new(const char *instance, const char *state_dir, RouteManager **ret) {
         _cleanup_(route_manager_freep) RouteManager *m = NULL;
         char dir[PATH_MAX], lock_path[PATH_MAX];
+        RouteBackend *b;
         int r;
 
         if (!instance || !ret)
                 return -EINVAL;
-        if (!instance_is_valid(instance))
+        if (!route_instance_is_valid(instance))
                 return log_error_errno(EINVAL, "Invalid route state name \"%.64s\".", instance);
 
         r = state_dir_pick(state_dir, dir, sizeof(dir));
@@ -632,29 +573,33 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
         m = calloc(1, sizeof(*m));
         if (!m)
                 return log_oom();
-        m->lock_fd = -EBADF;
+        m->backend = b = calloc(1, sizeof(*b));
+        if (!b)
+                return log_oom();
+        b->lock_fd = -EBADF;
+        m->state_path = b->state_path;
         snprintf(m->instance, sizeof(m->instance), "%s", instance);
-        if (snprintf(m->state_path, sizeof(m->state_path), "%s/routes-%s.state", dir, instance) >=
-                    (int) sizeof(m->state_path) ||
+        if (snprintf(b->state_path, sizeof(b->state_path), "%s/routes-%s.state", dir, instance) >=
+                    (int) sizeof(b->state_path) ||
             snprintf(lock_path, sizeof(lock_path), "%s/routes-%s.lock", dir, instance) >= (int) sizeof(lock_path))
                 return log_error_errno(ENAMETOOLONG, "Route state directory %s: %m", dir);
 
         /* flock() dies with its holder, so a crashed run never blocks the
          * next one, while a live one does. */
-        m->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (m->lock_fd < 0)
+        b->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (b->lock_fd < 0)
                 return log_error_errno(errno, "Failed to open %s: %m", lock_path);
-        if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        if (flock(b->lock_fd, LOCK_EX | LOCK_NB) < 0) {
                 if (errno == EWOULDBLOCK)
                         return log_error_errno(EBUSY, "Another lanparty-client is running for %s (%s is locked).",
                                                instance, lock_path);
                 return log_error_errno(errno, "Failed to lock %s: %m", lock_path);
         }
 
-        m->nl = nl_socket_alloc();
-        if (!m->nl)
+        b->nl = nl_socket_alloc();
+        if (!b->nl)
                 return log_oom();
-        r = nl_connect(m->nl, NETLINK_ROUTE);
+        r = nl_connect(b->nl, NETLINK_ROUTE);
         if (r < 0)
                 return log_error_errno(nl_error_to_errno(r), "Failed to open rtnetlink socket: %s", nl_geterror(r));
 
@@ -672,143 +617,28 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
 }
 
 RouteManager *route_manager_free(RouteManager *m) {
+        RouteBackend *b;
+
         if (!m)
                 return NULL;
-        if (m->nl) {
+        b = m->backend;
+        if (b && b->nl) {
                 (void) route_manager_undo(m);
-                nl_socket_free(m->nl);
+                nl_socket_free(b->nl);
         }
         /* The lock file stays: removing it would race with a new instance
          * taking the lock on a fresh file. */
-        if (m->lock_fd >= 0)
-                close(m->lock_fd);
+        if (b && b->lock_fd >= 0)
+                close(b->lock_fd);
+        free(b);
         free(m);
         return NULL;
-}
-
-static void relay_forget(RouteManager *m) {
-        if (m->have_relay && m->relay_plan == ROUTE_PLAN_ADD)
-                (void) route_remove_recorded(m, &m->relay_pin);
-        m->have_relay = false;
-}
-
-/* The pin of the same relay vanished: put the same route back. Works as
- * long as its interface and gateway are still usable, and avoids asking
- * the kernel, which by now may answer "via the TAP". */
-static int relay_readd(RouteManager *m) {
-        char desc[ROUTE_DESCRIPTION_MAX];
-        int r;
-
-        r = route_exists(m, &m->relay_pin);
-        if (r != 0)
-                return r; /* still there (1), or error */
-
-        /* Still recorded in the state file from the first time. */
-        r = netlink_route_change(m, RTM_NEWROUTE, &m->relay_pin);
-        if (r < 0) {
-                log_route_errno(LOG_INFO, r, &m->relay_pin, "Cannot restore route %s (%m), looking the relay up again.",
-                                route_describe(&m->relay_pin, desc));
-                route_state_remove(&m->state, &m->relay_pin);
-                (void) state_save(m);
-                m->have_relay = false;
-                return r;
-        }
-        log_route_errno(LOG_NOTICE, 0, &m->relay_pin, "Restored route %s.", route_describe(&m->relay_pin, desc));
-        return 1;
-}
-
-int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
-        Route lookup, pin, existing[ROUTE_DUMP_MAX];
-        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX], desc2[ROUTE_DESCRIPTION_MAX],
-                dev[IF_NAMESIZE + 12];
-        RouteAddress a;
-        size_t n = 0;
-        bool same;
-        int r, plan;
-
-        if (!m || !relay)
-                return -EINVAL;
-        if (route_address_from_bytes(relay->bytes, route_address_size(relay->family), &a) < 0)
-                return -EINVAL;
-        route_address_to_string(&a, addr);
-
-        same = m->have_relay && route_address_equal(&m->relay, &a);
-        if (same && m->relay_plan == ROUTE_PLAN_ADD) {
-                r = relay_readd(m);
-                if (r > 0)
-                        return ROUTE_PLAN_ADD;
-        }
-
-        r = netlink_route_lookup(m, &a, &lookup);
-        if (r == -ENOMEM || r == -ENOBUFS)
-                return log_oom();
-        if (r < 0) {
-                /* The kernel answers "no route" in several ways: EINVAL
-                 * for a blackhole, EACCES for prohibit, EHOSTUNREACH... */
-                log_error_errno(r, "No usable route to relay %s: %m", addr);
-                return -ENETUNREACH;
-        }
-        r = netlink_route_dump(m, &a, (uint8_t) (route_address_size(a.family) * 8), ROUTE_TABLE, existing,
-                               ELEMENTSOF(existing), &n);
-        if (r < 0)
-                return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
-
-        plan = route_plan_relay_pin(&a, &lookup, existing, n, m->tap_ifindex, ROUTE_TABLE,
-                                    route_metric_default(a.family), &pin);
-        switch (plan) {
-        case -ELOOP:
-                return log_route_errno(LOG_ERR, ELOOP, &lookup,
-                                       "The route to relay %s leads into %s, the tunnel would carry itself. "
-                                       "Remove the routes through %s (or its default route) and reconnect.",
-                                       addr, ifname_or_index(m->tap_ifindex, dev), dev);
-        case -ENETUNREACH:
-                return log_error_errno(ENETUNREACH, "No usable route to relay %s (%s).", addr,
-                                       route_type_to_string(lookup.type));
-        case -EAFNOSUPPORT:
-                return log_error_errno(EAFNOSUPPORT,
-                                       "Relay %s is reached via an IPv6 next hop, which cannot be pinned.", addr);
-        case ROUTE_PLAN_ADD:
-                r = route_add_recorded(m, &pin);
-                if (r == -EEXIST) {
-                        /* Appeared between our listing and our add. */
-                        log_warning("A route to relay %s appeared meanwhile; leaving it alone.", addr);
-                        plan = ROUTE_PLAN_CONFLICT;
-                } else if (r < 0)
-                        return r;
-                break;
-        case ROUTE_PLAN_REUSE:
-                log_route_errno(LOG_INFO, 0, &pin, "Route %s exists already; using it and leaving it in place.",
-                                route_describe(&pin, desc));
-                break;
-        case ROUTE_PLAN_NONE:
-                log_info("Relay %s is this host; no route to pin.", addr);
-                break;
-        case ROUTE_PLAN_CONFLICT:
-                log_route_errno(LOG_WARNING, 0, &pin,
-                                "Route %s exists and differs from the path the kernel picks (%s); "
-                                "leaving it alone.",
-                                route_describe(&pin, desc), route_describe(&lookup, desc2));
-                break;
-        default:
-                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot pin route to relay %s: %m", addr);
-        }
-
-        /* Only now: a relay we failed to pin must not cost the old pin. */
-        if (m->have_relay && !same)
-                relay_forget(m);
-
-        m->have_relay = true;
-        m->relay = a;
-        m->relay_plan = plan;
-        m->relay_lookup = lookup;
-        m->relay_pin = pin;
-        return plan;
 }
 
 int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
         static const RouteAddress limited_broadcast = { .family = ROUTE_FAMILY_IPV4, .bytes = {255, 255, 255, 255} };
         Route existing[ROUTE_DUMP_MAX], route;
-        char desc[ROUTE_DESCRIPTION_MAX], dev[IF_NAMESIZE + 12];
+        char desc[ROUTE_DESCRIPTION_MAX], dev[ROUTE_IFNAME_MAX];
         size_t n = 0;
         int r, plan;
 
@@ -818,7 +648,7 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
                 if (m->tap_ifindex == tap_ifindex)
                         return m->broadcast_plan;
                 if (m->broadcast_plan == ROUTE_PLAN_ADD)
-                        (void) route_remove_recorded(m, &m->broadcast);
+                        (void) route_manager_remove_recorded(m, &m->backend->broadcast);
                 m->have_broadcast = false;
         }
         m->tap_ifindex = tap_ifindex;
@@ -830,19 +660,19 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
         plan = route_plan_broadcast(tap_ifindex, existing, n, ROUTE_TABLE, ROUTE_METRIC_IPV4, &route);
         switch (plan) {
         case ROUTE_PLAN_ADD:
-                r = route_add_recorded(m, &route);
+                r = route_manager_add_recorded(m, &route);
                 if (r < 0)
                         return r;
                 break;
         case ROUTE_PLAN_REUSE:
                 log_route_errno(LOG_INFO, 0, &route, "Route %s exists already; leaving it in place.",
-                                route_describe(&route, desc));
+                                route_manager_describe(&route, desc));
                 break;
         case ROUTE_PLAN_CONFLICT:
                 log_route_errno(LOG_WARNING, 0, &route,
                                 "Route %s exists already; leaving it alone. Games that broadcast to "
                                 "255.255.255.255 will not reach the party through %s.",
-                                route_describe(&route, desc), ifname_or_index(tap_ifindex, dev));
+                                route_manager_describe(&route, desc), route_backend_ifname(tap_ifindex, dev));
                 break;
         default:
                 return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot plan the limited-broadcast route: %m");
@@ -850,57 +680,6 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
 
         m->have_broadcast = true;
         m->broadcast_plan = plan;
-        m->broadcast = route;
+        m->backend->broadcast = route;
         return plan;
-}
-
-int route_manager_check_relay(RouteManager *m, RouteCheck *ret) {
-        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX];
-        bool pin_present = true;
-        RouteCheck c;
-        Route now;
-        int r;
-
-        if (!m || !ret)
-                return -EINVAL;
-        if (!m->have_relay)
-                return -ENOENT;
-        route_address_to_string(&m->relay, addr);
-
-        if (m->relay_plan == ROUTE_PLAN_ADD || m->relay_plan == ROUTE_PLAN_REUSE) {
-                r = route_exists(m, &m->relay_pin);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
-                pin_present = r > 0;
-        }
-
-        r = netlink_route_lookup(m, &m->relay, &now);
-        if (r < 0)
-                log_debug_errno(r, "Looking up relay %s failed: %m", addr);
-        c = route_check_decide(&m->relay_lookup, pin_present, r < 0 ? NULL : &now, m->tap_ifindex);
-
-        switch (c) {
-        case ROUTE_CHECK_OK:
-                log_debug("Route to relay %s unchanged.", addr);
-                break;
-        case ROUTE_CHECK_VIA_TAP:
-                log_route_errno(LOG_ERR, 0, &now, "Relay %s is now routed into the TAP (%s).", addr,
-                                route_describe(&now, desc));
-                break;
-        case ROUTE_CHECK_UNREACHABLE:
-                log_warning("Relay %s is unreachable now.", addr);
-                break;
-        case ROUTE_CHECK_PIN_MISSING:
-                log_route_errno(LOG_WARNING, 0, &m->relay_pin, "Route %s to the relay has disappeared.",
-                                route_describe(&m->relay_pin, desc));
-                break;
-        case ROUTE_CHECK_CHANGED:
-                log_route_errno(LOG_WARNING, 0, &now, "Relay %s is now reached differently: %s.", addr,
-                                route_describe(&now, desc));
-                break;
-        default:
-                return -EINVAL;
-        }
-        *ret = c;
-        return 0;
 }

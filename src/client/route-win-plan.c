@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define IFACE_STATE_HEADER "lanparty-client-interfaces 1"
-#define IFACE_STATE_HEADER_PREFIX "lanparty-client-interfaces "
 
 static bool family_is_valid(RouteFamily f) {
         return route_address_size(f) > 0;
@@ -97,177 +95,84 @@ int route_win_iface_state_remove(RouteWinIfaceState *s, RouteFamily family, uint
         return 0;
 }
 
-typedef struct Token {
-        const char *p;
-        size_t n;
-} Token;
-
-static int split_tokens(const char *line, size_t len, Token *tokens, size_t max, size_t *ret_n) {
-        size_t n = 0, start = 0;
-
-        for (size_t i = 0; i <= len; i++) {
-                if (i < len && line[i] != ' ')
-                        continue;
-                if (i == start || n >= max)
-                        return -EBADMSG;
-                tokens[n++] = (Token) { line + start, i - start };
-                start = i + 1;
-        }
-        *ret_n = n;
-        return 0;
-}
-
-static bool token_is(const Token *t, const char *s) {
-        return t->n == strlen(s) && memcmp(t->p, s, t->n) == 0;
-}
-
-/* Decimal without sign or leading zeros, at most UINT32_MAX. */
-static int parse_u32(const char *s, size_t n, uint32_t *ret) {
-        uint64_t v = 0;
-
-        if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
-                return -EBADMSG;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EBADMSG;
-                v = v * 10 + (uint64_t) (s[i] - '0');
-        }
-        if (v > UINT32_MAX)
-                return -EBADMSG;
-        *ret = (uint32_t) v;
-        return 0;
-}
-
 /* Exactly 16 lower-case hex digits. */
-static int parse_luid(const Token *t, uint64_t *ret) {
-        uint64_t v = 0;
+static int parse_luid(const RouteToken *t, uint64_t *ret) {
+        uint8_t b[8];
 
-        if (t->n != 16)
+        if (route_text_parse_hex(t->p, t->n, b, sizeof(b)) < 0)
                 return -EBADMSG;
-        for (size_t i = 0; i < 16; i++) {
-                char c = t->p[i];
-                unsigned d;
-
-                if (c >= '0' && c <= '9')
-                        d = (unsigned) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        d = (unsigned) (c - 'a' + 10);
-                else
-                        return -EBADMSG;
-                v = v << 4 | d;
-        }
-        *ret = v;
+        *ret = be64_load(b);
         return 0;
 }
 
-static int parse_iface_line(const char *line, size_t len, RouteWinInterface *ret) {
+static int parse_iface_line(const char *line, size_t len, void *records) {
+        RouteWinIfaceState *s = records;
         RouteWinInterface i = {};
-        Token t[7];
+        RouteToken t[7];
         size_t n;
 
-        if (split_tokens(line, len, t, ELEMENTSOF(t), &n) < 0 || n != ELEMENTSOF(t))
+        if (route_text_split(line, len, t, ELEMENTSOF(t), &n) < 0 || n != ELEMENTSOF(t))
                 return -EBADMSG;
-        if (!token_is(&t[0], "iface") || !token_is(&t[5], "ddr"))
+        if (!route_token_is(&t[0], "iface") || !route_token_is(&t[5], "ddr"))
                 return -EBADMSG;
-        if (token_is(&t[1], "4"))
+        if (route_token_is(&t[1], "4"))
                 i.family = ROUTE_FAMILY_IPV4;
-        else if (token_is(&t[1], "6"))
+        else if (route_token_is(&t[1], "6"))
                 i.family = ROUTE_FAMILY_IPV6;
         else
                 return -EBADMSG;
         if (parse_luid(&t[2], &i.luid) < 0 || i.luid == 0)
                 return -EBADMSG;
-        if (token_is(&t[3], "auto"))
+        if (route_token_is(&t[3], "auto"))
                 i.automatic_metric = true;
-        else if (!token_is(&t[3], "fixed"))
+        else if (!route_token_is(&t[3], "fixed"))
                 return -EBADMSG;
-        if (parse_u32(t[4].p, t[4].n, &i.metric) < 0)
+        if (route_text_parse_u32(t[4].p, t[4].n, &i.metric) < 0)
                 return -EBADMSG;
-        if (token_is(&t[6], "1"))
+        if (route_token_is(&t[6], "1"))
                 i.disable_default_routes = true;
-        else if (!token_is(&t[6], "0"))
+        else if (!route_token_is(&t[6], "0"))
                 return -EBADMSG;
-        *ret = i;
+
+        if (s->n_ifaces >= ROUTE_WIN_IFACE_STATE_MAX)
+                return -E2BIG;
+        /* A duplicate would restore twice, the second time from values
+         * that may be ours. */
+        for (size_t k = 0; k < s->n_ifaces; k++)
+                if (s->ifaces[k].family == i.family && s->ifaces[k].luid == i.luid)
+                        return -EBADMSG;
+        s->ifaces[s->n_ifaces++] = i;
         return 0;
 }
+
+static int format_iface_line(const void *records, size_t k, char *buf, size_t size) {
+        const RouteWinInterface *i = &((const RouteWinIfaceState *) records)->ifaces[k];
+        int n;
+
+        if (!family_is_valid(i->family) || i->luid == 0)
+                return -EINVAL;
+        n = snprintf(buf, size, "iface %c %016" PRIx64 " %s %" PRIu32 " ddr %c\n",
+                     i->family == ROUTE_FAMILY_IPV4 ? '4' : '6', i->luid, i->automatic_metric ? "auto" : "fixed",
+                     i->metric, i->disable_default_routes ? '1' : '0');
+        return n < 0 ? -ENOBUFS : n;
+}
+
+static const RouteTextFormat iface_state_text = {
+        .magic = "lanparty-client-interfaces",
+        .version = 1,
+        .max = ROUTE_WIN_IFACE_STATE_TEXT_MAX,
+        .parse_line = parse_iface_line,
+        .format_line = format_iface_line,
+};
 
 int route_win_iface_state_parse(const char *text, size_t len, RouteWinIfaceState *ret) {
         RouteWinIfaceState s = {};
-        bool header = false;
-        size_t pos = 0;
 
-        if (!text || !ret)
-                return -EINVAL;
-        if (len > ROUTE_WIN_IFACE_STATE_TEXT_MAX)
-                return -EBADMSG;
-
-        while (pos < len) {
-                const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-                RouteWinInterface i;
-                uint32_t version;
-                size_t line_len;
-
-                if (!nl)
-                        return -EBADMSG;
-                line_len = (size_t) (nl - line);
-                pos += line_len + 1;
-
-                if (!header) {
-                        if (line_len == strlen(IFACE_STATE_HEADER) && memcmp(line, IFACE_STATE_HEADER, line_len) == 0) {
-                                header = true;
-                                continue;
-                        }
-                        if (line_len > strlen(IFACE_STATE_HEADER_PREFIX) &&
-                            memcmp(line, IFACE_STATE_HEADER_PREFIX, strlen(IFACE_STATE_HEADER_PREFIX)) == 0 &&
-                            parse_u32(line + strlen(IFACE_STATE_HEADER_PREFIX),
-                                      line_len - strlen(IFACE_STATE_HEADER_PREFIX), &version) >= 0)
-                                return -EPROTONOSUPPORT;
-                        return -EBADMSG;
-                }
-
-                if (parse_iface_line(line, line_len, &i) < 0)
-                        return -EBADMSG;
-                if (s.n_ifaces >= ROUTE_WIN_IFACE_STATE_MAX)
-                        return -E2BIG;
-                /* A duplicate would restore twice, the second time from
-                 * values that may be ours. */
-                for (size_t k = 0; k < s.n_ifaces; k++)
-                        if (s.ifaces[k].family == i.family && s.ifaces[k].luid == i.luid)
-                                return -EBADMSG;
-                s.ifaces[s.n_ifaces++] = i;
-        }
-        if (!header)
-                return -EBADMSG;
-
-        *ret = s;
-        return 0;
+        return route_text_parse(text, len, &iface_state_text, &s, ret, sizeof(s));
 }
 
 int route_win_iface_state_format(const RouteWinIfaceState *s, char *buf, size_t size) {
-        size_t o;
-        int n;
-
         if (!s || !buf || s->n_ifaces > ROUTE_WIN_IFACE_STATE_MAX)
                 return -EINVAL;
-
-        n = snprintf(buf, size, "%s\n", IFACE_STATE_HEADER);
-        if (n < 0 || (size_t) n >= size)
-                return -ENOBUFS;
-        o = (size_t) n;
-
-        for (size_t k = 0; k < s->n_ifaces; k++) {
-                const RouteWinInterface *i = &s->ifaces[k];
-
-                if (!family_is_valid(i->family) || i->luid == 0)
-                        return -EINVAL;
-                n = snprintf(buf + o, size - o, "iface %c %016" PRIx64 " %s %" PRIu32 " ddr %c\n",
-                             i->family == ROUTE_FAMILY_IPV4 ? '4' : '6', i->luid,
-                             i->automatic_metric ? "auto" : "fixed", i->metric, i->disable_default_routes ? '1' : '0');
-                if (n < 0 || (size_t) n >= size - o)
-                        return -ENOBUFS;
-                o += (size_t) n;
-        }
-        if (o > INT32_MAX)
-                return -ENOBUFS;
-        return (int) o;
+        return route_text_format(&iface_state_text, s, s->n_ifaces, buf, size);
 }

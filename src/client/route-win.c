@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* route.h on Windows, with the IP Helper API. Same decisions as Linux
- * (route.c) for the relay's host route. Limited broadcasts need no route
+/* route.h on Windows: the RouteBackend of route-manager.h with the IP
+ * Helper API. The relay's host route is pinned the same way as on Linux
+ * (route-manager.c). Limited broadcasts need no route
  * of ours: every Windows interface has its own 255.255.255.255/32 and the
  * lowest interface metric wins, so route_manager_add_broadcast() gives the
  * TAP a fixed low metric instead, and switches off default routes learned
@@ -22,53 +23,35 @@
 
 #include "log.h"
 #include "platform-win.h"
+#include "route-manager.h"
 #include "route-win-plan.h"
 #include "route.h"
 
-#define ROUTE_TABLE 0
-#define ROUTE_METRIC 0
-#define ROUTE_INSTANCE_MAX 64
-#define ROUTE_DUMP_MAX 16
 #define ROUTE_STATE_DIR_NAME "lanparty"
 
-struct RouteManager {
-        char instance[ROUTE_INSTANCE_MAX + 1];
+struct RouteBackend {
         wchar_t state_path[WIN_PATH_MAX];
         wchar_t iface_path[WIN_PATH_MAX];
         char state_path_utf8[WIN_PATH_MAX];
         HANDLE lock;
-        RouteState state;          /* routes we added */
         RouteWinIfaceState ifaces; /* interface settings before we changed them */
-
-        bool have_relay;
-        RouteAddress relay;
-        RoutePlan relay_plan;
-        Route relay_lookup;
-        Route relay_pin;
-
-        uint32_t tap_ifindex;
-        bool have_broadcast;
-        RoutePlan broadcast_plan;
 };
 
-#define ROUTE_DESCRIPTION_MAX (2 * ROUTE_ADDRESS_STR_MAX + 64)
+/* Table and metrics stay 0: Windows has no routing tables, and for a
+ * route's metric 0 the interface metric alone decides. ENOBUFS is
+ * ERROR_NO_SYSTEM_RESOURCES, not memory: reported as no route. */
+const RouteBackendInfo route_backend_info = {
+        .interface_field = "IFINDEX",
+        .interface_word = "if",
+        .path_picker = "Windows",
+        /* route_backend_exists() asks for the one entry. */
+        .pin_lookup = "look up the route to",
+};
 
-static const char *route_describe(const Route *r, char buf[static ROUTE_DESCRIPTION_MAX]) {
-        char dst[ROUTE_ADDRESS_STR_MAX], gw[ROUTE_ADDRESS_STR_MAX];
-
-        route_address_to_string(&r->dst, dst);
-        snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u%s%s if %" PRIu32 " metric %" PRIu32, dst, r->prefixlen,
-                 r->has_gateway ? " via " : "", r->has_gateway ? route_address_to_string(&r->gateway, gw) : "",
-                 r->ifindex, r->metric);
+const char *route_backend_ifname(uint32_t ifindex, char buf[static ROUTE_IFNAME_MAX]) {
+        snprintf(buf, ROUTE_IFNAME_MAX, "%" PRIu32, ifindex);
         return buf;
 }
-
-#define log_route_errno(level, error, r, ...)                                                           \
-        ({                                                                                              \
-                char _if[16];                                                                           \
-                snprintf(_if, sizeof(_if), "%" PRIu32, (r)->ifindex);                                   \
-                log_fields_errno(level, error, LOG_FIELDS({ "IFINDEX", _if }), __VA_ARGS__);            \
-        })
 
 static ADDRESS_FAMILY family_to_af(RouteFamily f) {
         return f == ROUTE_FAMILY_IPV4 ? AF_INET : AF_INET6;
@@ -145,8 +128,8 @@ static void row_from_route(const Route *r, MIB_IPFORWARD_ROW2 *row) {
         row->Origin = NlroManual;
 }
 
-/* GetBestRoute2: the route Windows picks for `dst` right now. */
-static int route_lookup(const RouteAddress *dst, Route *ret) {
+/* GetBestRoute2. */
+int route_backend_lookup(RouteManager *m, const RouteAddress *dst, Route *ret) {
         MIB_IPFORWARD_ROW2 row;
         SOCKADDR_INET d, src;
         RouteFamily sf;
@@ -163,8 +146,8 @@ static int route_lookup(const RouteAddress *dst, Route *ret) {
         return route_from_row(&row, local, ret);
 }
 
-/* Every route for exactly dst/prefixlen. */
-static int route_dump(const RouteAddress *dst, uint8_t prefixlen, Route *routes, size_t max, size_t *ret_n) {
+int route_backend_dump(RouteManager *m, const RouteAddress *dst, uint8_t prefixlen, Route *routes, size_t max,
+                       size_t *ret_n) {
         PMIB_IPFORWARD_TABLE2 table = NULL;
         size_t n = 0;
         DWORD e;
@@ -187,7 +170,7 @@ static int route_dump(const RouteAddress *dst, uint8_t prefixlen, Route *routes,
         return 0;
 }
 
-static int route_exists(const Route *route) {
+int route_backend_exists(RouteManager *m, const Route *route) {
         MIB_IPFORWARD_ROW2 row;
         DWORD e;
 
@@ -212,65 +195,36 @@ static int file_save(const wchar_t *path, const char *text, int n) {
         return win_write_file_atomic(path, text, (size_t) n);
 }
 
-static int state_save(RouteManager *m) {
+int route_backend_state_save(RouteManager *m) {
         char text[ROUTE_STATE_TEXT_MAX];
 
-        return file_save(m->state_path, text,
+        return file_save(m->backend->state_path, text,
                          m->state.n_routes == 0 ? 0 : route_state_format(&m->state, text, sizeof(text)));
 }
 
 static int ifaces_save(RouteManager *m) {
         char text[ROUTE_WIN_IFACE_STATE_TEXT_MAX];
 
-        return file_save(m->iface_path, text,
-                         m->ifaces.n_ifaces == 0 ? 0
-                                                 : route_win_iface_state_format(&m->ifaces, text, sizeof(text)));
+        return file_save(m->backend->iface_path, text,
+                         m->backend->ifaces.n_ifaces == 0
+                                 ? 0
+                                 : route_win_iface_state_format(&m->backend->ifaces, text, sizeof(text)));
 }
 
-static int route_add_recorded(RouteManager *m, const Route *route) {
-        char desc[ROUTE_DESCRIPTION_MAX];
+int route_backend_add(RouteManager *m, const Route *route) {
         MIB_IPFORWARD_ROW2 row;
-        int r;
-
-        r = route_state_add(&m->state, route);
-        if (r < 0)
-                return log_error_errno(r, "Too many routes to track in %s: %m", m->state_path_utf8);
-        r = state_save(m);
-        if (r < 0) {
-                route_state_remove(&m->state, route);
-                return log_error_errno(r, "Failed to record route in %s, not adding it: %m", m->state_path_utf8);
-        }
 
         row_from_route(route, &row);
-        r = errno_from_win32(CreateIpForwardEntry2(&row));
-        if (r < 0) {
-                route_state_remove(&m->state, route);
-                (void) state_save(m);
-                return log_route_errno(LOG_ERR, r, route, "Failed to add route %s: %m", route_describe(route, desc));
-        }
-        log_route_errno(LOG_INFO, 0, route, "Added route %s.", route_describe(route, desc));
-        return 0;
+        return errno_from_win32(CreateIpForwardEntry2(&row));
 }
 
-static int route_remove_recorded(RouteManager *m, const Route *route) {
-        char desc[ROUTE_DESCRIPTION_MAX];
+/* ERROR_NOT_FOUND, -ENOENT: the interface went, or someone cleaned up by
+ * hand. */
+int route_backend_remove(RouteManager *m, const Route *route) {
         MIB_IPFORWARD_ROW2 row;
-        int r;
 
         row_key_from_route(route, &row);
-        r = errno_from_win32(DeleteIpForwardEntry2(&row));
-        /* Gone already counts as removed: the interface went, or someone
-         * cleaned up by hand. */
-        if (r < 0 && r != -ENOENT)
-                return log_route_errno(LOG_WARNING, r, route, "Failed to remove route %s, keeping it in %s: %m",
-                                       route_describe(route, desc), m->state_path_utf8);
-        log_route_errno(LOG_INFO, 0, route, "%s route %s.", r < 0 ? "Already gone:" : "Removed",
-                        route_describe(route, desc));
-        route_state_remove(&m->state, route);
-        r = state_save(m);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to update %s: %m", m->state_path_utf8);
-        return 0;
+        return errno_from_win32(DeleteIpForwardEntry2(&row));
 }
 
 static int iface_get(RouteFamily family, uint64_t luid, MIB_IPINTERFACE_ROW *ret) {
@@ -313,50 +267,26 @@ static int iface_restore(RouteManager *m, const RouteWinInterface *orig) {
                 log_info("Restored %s metric (%s%" PRIu32 ") of interface %016" PRIx64 ".",
                          route_family_to_string(orig->family), orig->automatic_metric ? "automatic, " : "",
                          orig->metric, orig->luid);
-        route_win_iface_state_remove(&m->ifaces, orig->family, orig->luid);
+        route_win_iface_state_remove(&m->backend->ifaces, orig->family, orig->luid);
         r = ifaces_save(m);
         if (r < 0)
                 return log_warning_errno(r, "Failed to update the interface state file: %m");
         return 0;
 }
 
-int route_manager_undo(RouteManager *m) {
+/* Interface settings after routes, newest first like them. */
+int route_backend_undo(RouteManager *m) {
+        RouteWinIfaceState *ifaces = &m->backend->ifaces;
         int ret = 0;
 
-        if (!m)
-                return 0;
-
-        for (size_t i = m->state.n_routes; i > 0; i--) {
-                Route route = m->state.routes[i - 1];
-                int r = route_remove_recorded(m, &route);
-
-                if (r < 0 && ret == 0)
-                        ret = r;
-        }
-        for (size_t i = m->ifaces.n_ifaces; i > 0; i--) {
-                RouteWinInterface orig = m->ifaces.ifaces[i - 1];
+        for (size_t i = ifaces->n_ifaces; i > 0; i--) {
+                RouteWinInterface orig = ifaces->ifaces[i - 1];
                 int r = iface_restore(m, &orig);
 
                 if (r < 0 && ret == 0)
                         ret = r;
         }
-        m->have_relay = false;
-        m->have_broadcast = false;
         return ret;
-}
-
-static bool instance_is_valid(const char *s) {
-        size_t n = strlen(s);
-
-        if (n == 0 || n > ROUTE_INSTANCE_MAX || s[0] == '.')
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char c = s[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '-' || c == '.' || c == '%'))
-                        return false;
-        }
-        return true;
 }
 
 /* Reads a state file; a damaged one is removed with a warning, since
@@ -412,19 +342,23 @@ static int state_dir_pick(const char *state_dir, wchar_t *buf, size_t size) {
 }
 
 static void manager_free_bare(RouteManager *m) {
-        if (m->lock && m->lock != INVALID_HANDLE_VALUE)
-                CloseHandle(m->lock);
+        RouteBackend *b = m->backend;
+
+        if (b && b->lock && b->lock != INVALID_HANDLE_VALUE)
+                CloseHandle(b->lock);
+        free(b);
         free(m);
 }
 
 int route_manager_new(const char *instance, const char *state_dir, RouteManager **ret) {
         RouteManager *m;
+        RouteBackend *b;
         wchar_t dir[WIN_PATH_MAX], lock_path[WIN_PATH_MAX], probe[WIN_PATH_MAX + 2];
         int r;
 
         if (!instance || !ret)
                 return -EINVAL;
-        if (!instance_is_valid(instance))
+        if (!route_instance_is_valid(instance))
                 return log_error_errno(EINVAL, "Invalid route state name \"%.64s\".", instance);
 
         r = state_dir_pick(state_dir, dir, ELEMENTSOF(dir));
@@ -441,23 +375,29 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
         m = calloc(1, sizeof(*m));
         if (!m)
                 return log_oom();
-        m->lock = INVALID_HANDLE_VALUE;
+        m->backend = b = calloc(1, sizeof(*b));
+        if (!b) {
+                manager_free_bare(m);
+                return log_oom();
+        }
+        b->lock = INVALID_HANDLE_VALUE;
+        m->state_path = b->state_path_utf8;
         snprintf(m->instance, sizeof(m->instance), "%s", instance);
-        if (_snwprintf(m->state_path, WIN_PATH_MAX, L"%ls\\routes-%hs.state", dir, instance) < 0 ||
-            _snwprintf(m->iface_path, WIN_PATH_MAX, L"%ls\\routes-%hs.interfaces", dir, instance) < 0 ||
+        if (_snwprintf(b->state_path, WIN_PATH_MAX, L"%ls\\routes-%hs.state", dir, instance) < 0 ||
+            _snwprintf(b->iface_path, WIN_PATH_MAX, L"%ls\\routes-%hs.interfaces", dir, instance) < 0 ||
             _snwprintf(lock_path, WIN_PATH_MAX, L"%ls\\routes-%hs.lock", dir, instance) < 0) {
                 manager_free_bare(m);
                 return log_error_errno(ENAMETOOLONG, "Route state directory too long.");
         }
-        m->state_path[WIN_PATH_MAX - 1] = m->iface_path[WIN_PATH_MAX - 1] = lock_path[WIN_PATH_MAX - 1] = L'\0';
-        if (wide_to_utf8(m->state_path, m->state_path_utf8, sizeof(m->state_path_utf8)) < 0)
-                snprintf(m->state_path_utf8, sizeof(m->state_path_utf8), "routes-%s.state", instance);
+        b->state_path[WIN_PATH_MAX - 1] = b->iface_path[WIN_PATH_MAX - 1] = lock_path[WIN_PATH_MAX - 1] = L'\0';
+        if (wide_to_utf8(b->state_path, b->state_path_utf8, sizeof(b->state_path_utf8)) < 0)
+                snprintf(b->state_path_utf8, sizeof(b->state_path_utf8), "routes-%s.state", instance);
 
         /* Opened without sharing: Windows closes it when we die, so a
          * crashed run never blocks the next one, while a live one does. */
-        m->lock = CreateFileW(lock_path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+        b->lock = CreateFileW(lock_path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
                               NULL);
-        if (m->lock == INVALID_HANDLE_VALUE) {
+        if (b->lock == INVALID_HANDLE_VALUE) {
                 DWORD e = GetLastError();
 
                 manager_free_bare(m);
@@ -466,17 +406,17 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
                 return log_error_errno(errno_from_win32(e), "Failed to open the route lock file: %m");
         }
 
-        r = state_file_load(m->state_path, "routes", ROUTE_STATE_TEXT_MAX, parse_routes, &m->state);
+        r = state_file_load(b->state_path, "routes", ROUTE_STATE_TEXT_MAX, parse_routes, &m->state);
         if (r >= 0)
-                r = state_file_load(m->iface_path, "interface settings", ROUTE_WIN_IFACE_STATE_TEXT_MAX,
-                                    parse_ifaces, &m->ifaces);
+                r = state_file_load(b->iface_path, "interface settings", ROUTE_WIN_IFACE_STATE_TEXT_MAX,
+                                    parse_ifaces, &b->ifaces);
         if (r < 0) {
                 manager_free_bare(m);
                 return r;
         }
-        if (m->state.n_routes > 0 || m->ifaces.n_ifaces > 0) {
+        if (m->state.n_routes > 0 || b->ifaces.n_ifaces > 0) {
                 log_notice("Undoing %zu route(s) and %zu interface setting(s) a previous run of %s left behind.",
-                           m->state.n_routes, m->ifaces.n_ifaces, instance);
+                           m->state.n_routes, b->ifaces.n_ifaces, instance);
                 r = route_manager_undo(m);
                 if (r < 0)
                         log_warning_errno(r, "Some leftovers could not be undone, continuing: %m");
@@ -493,117 +433,6 @@ RouteManager *route_manager_free(RouteManager *m) {
         /* The lock file stays, as on Linux. */
         manager_free_bare(m);
         return NULL;
-}
-
-static void relay_forget(RouteManager *m) {
-        if (m->have_relay && m->relay_plan == ROUTE_PLAN_ADD)
-                (void) route_remove_recorded(m, &m->relay_pin);
-        m->have_relay = false;
-}
-
-static int relay_readd(RouteManager *m) {
-        char desc[ROUTE_DESCRIPTION_MAX];
-        MIB_IPFORWARD_ROW2 row;
-        int r;
-
-        r = route_exists(&m->relay_pin);
-        if (r != 0)
-                return r;
-
-        row_from_route(&m->relay_pin, &row);
-        r = errno_from_win32(CreateIpForwardEntry2(&row));
-        if (r < 0) {
-                log_route_errno(LOG_INFO, r, &m->relay_pin, "Cannot restore route %s (%m), looking the relay up again.",
-                                route_describe(&m->relay_pin, desc));
-                route_state_remove(&m->state, &m->relay_pin);
-                (void) state_save(m);
-                m->have_relay = false;
-                return r;
-        }
-        log_route_errno(LOG_NOTICE, 0, &m->relay_pin, "Restored route %s.", route_describe(&m->relay_pin, desc));
-        return 1;
-}
-
-int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
-        Route lookup, pin, existing[ROUTE_DUMP_MAX];
-        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX], desc2[ROUTE_DESCRIPTION_MAX];
-        RouteAddress a;
-        size_t n = 0;
-        bool same;
-        int r, plan;
-
-        if (!m || !relay)
-                return -EINVAL;
-        if (route_address_from_bytes(relay->bytes, route_address_size(relay->family), &a) < 0)
-                return -EINVAL;
-        route_address_to_string(&a, addr);
-
-        same = m->have_relay && route_address_equal(&m->relay, &a);
-        if (same && m->relay_plan == ROUTE_PLAN_ADD) {
-                r = relay_readd(m);
-                if (r > 0)
-                        return ROUTE_PLAN_ADD;
-        }
-
-        r = route_lookup(&a, &lookup);
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0) {
-                log_error_errno(r, "No usable route to relay %s: %m", addr);
-                return -ENETUNREACH;
-        }
-        r = route_dump(&a, (uint8_t) (route_address_size(a.family) * 8), existing, ELEMENTSOF(existing), &n);
-        if (r < 0)
-                return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
-
-        plan = route_plan_relay_pin(&a, &lookup, existing, n, m->tap_ifindex, ROUTE_TABLE, ROUTE_METRIC, &pin);
-        switch (plan) {
-        case -ELOOP:
-                return log_route_errno(LOG_ERR, ELOOP, &lookup,
-                                       "The route to relay %s leads into the TAP (interface %" PRIu32
-                                       "), the tunnel would carry itself. Remove the TAP's default route and "
-                                       "reconnect.",
-                                       addr, m->tap_ifindex);
-        case -ENETUNREACH:
-                return log_error_errno(ENETUNREACH, "No usable route to relay %s (%s).", addr,
-                                       route_type_to_string(lookup.type));
-        case -EAFNOSUPPORT:
-                return log_error_errno(EAFNOSUPPORT, "Relay %s is reached via a next hop of another family, which "
-                                                     "cannot be pinned.",
-                                       addr);
-        case ROUTE_PLAN_ADD:
-                r = route_add_recorded(m, &pin);
-                if (r == -EEXIST) {
-                        log_warning("A route to relay %s appeared meanwhile; leaving it alone.", addr);
-                        plan = ROUTE_PLAN_CONFLICT;
-                } else if (r < 0)
-                        return r;
-                break;
-        case ROUTE_PLAN_REUSE:
-                log_route_errno(LOG_INFO, 0, &pin, "Route %s exists already; using it and leaving it in place.",
-                                route_describe(&pin, desc));
-                break;
-        case ROUTE_PLAN_NONE:
-                log_info("Relay %s is this host; no route to pin.", addr);
-                break;
-        case ROUTE_PLAN_CONFLICT:
-                log_route_errno(LOG_WARNING, 0, &pin,
-                                "Route %s exists and differs from the path Windows picks (%s); leaving it alone.",
-                                route_describe(&pin, desc), route_describe(&lookup, desc2));
-                break;
-        default:
-                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot pin route to relay %s: %m", addr);
-        }
-
-        if (m->have_relay && !same)
-                relay_forget(m);
-
-        m->have_relay = true;
-        m->relay = a;
-        m->relay_plan = plan;
-        m->relay_lookup = lookup;
-        m->relay_pin = pin;
-        return plan;
 }
 
 /* Default routes the party's DHCP or router advertisements put on the
@@ -633,7 +462,7 @@ static void tap_default_routes_sweep(RouteManager *m) {
                                         k < 0 ? "Failed to remove default route %s on the TAP: %m"
                                               : "Removed default route %s on the TAP: the party's network is not "
                                                 "the way to the internet.",
-                                        route_describe(&r, desc));
+                                        route_manager_describe(&r, desc));
                 }
                 FreeMibTable(table);
         }
@@ -689,13 +518,13 @@ static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t lui
         if (changed < 0)
                 return changed;
         if (changed > 0) {
-                r = route_win_iface_state_add(&m->ifaces, &now);
+                r = route_win_iface_state_add(&m->backend->ifaces, &now);
                 if (r < 0)
                         return r;
                 if (r > 0) {
                         r = ifaces_save(m);
                         if (r < 0) {
-                                route_win_iface_state_remove(&m->ifaces, family, luid);
+                                route_win_iface_state_remove(&m->backend->ifaces, family, luid);
                                 return log_error_errno(r, "Failed to record the TAP's settings, not changing them: %m");
                         }
                 }
@@ -758,56 +587,24 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
         return m->broadcast_plan;
 }
 
-int route_manager_check_relay(RouteManager *m, RouteCheck *ret) {
-        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX];
-        bool pin_present = true;
-        RouteCheck c;
-        Route now;
-        int r;
-
-        if (!m || !ret)
-                return -EINVAL;
-        if (!m->have_relay)
-                return -ENOENT;
-        route_address_to_string(&m->relay, addr);
-
-        /* A renewed DHCP lease may have brought the TAP's default back. */
+/* A renewed DHCP lease may have brought the TAP's default back. */
+void route_backend_check_prepare(RouteManager *m) {
         tap_default_routes_sweep(m);
+}
 
-        if (m->relay_plan == ROUTE_PLAN_ADD || m->relay_plan == ROUTE_PLAN_REUSE) {
-                r = route_exists(&m->relay_pin);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to look up the route to relay %s: %m", addr);
-                pin_present = r > 0;
-        }
-
-        r = route_lookup(&m->relay, &now);
-        if (r < 0)
-                log_debug_errno(r, "Looking up relay %s failed: %m", addr);
-        c = route_check_decide(&m->relay_lookup, pin_present, r < 0 ? NULL : &now, m->tap_ifindex);
-
-        switch (c) {
-        case ROUTE_CHECK_OK:
-                log_debug("Route to relay %s unchanged.", addr);
-                break;
-        case ROUTE_CHECK_VIA_TAP:
-                log_route_errno(LOG_ERR, 0, &now, "Relay %s is now routed into the TAP (%s).", addr,
-                                route_describe(&now, desc));
-                break;
-        case ROUTE_CHECK_UNREACHABLE:
-                log_warning("Relay %s is unreachable now.", addr);
-                break;
-        case ROUTE_CHECK_PIN_MISSING:
-                log_route_errno(LOG_WARNING, 0, &m->relay_pin, "Route %s to the relay has disappeared.",
-                                route_describe(&m->relay_pin, desc));
-                break;
-        case ROUTE_CHECK_CHANGED:
-                log_route_errno(LOG_WARNING, 0, &now, "Relay %s is now reached differently: %s.", addr,
-                                route_describe(&now, desc));
-                break;
+int route_backend_log_unpinnable(RouteManager *m, int error, const Route *lookup, const char *addr) {
+        switch (error) {
+        case ELOOP:
+                return log_route_errno(LOG_ERR, ELOOP, lookup,
+                                       "The route to relay %s leads into the TAP (interface %" PRIu32
+                                       "), the tunnel would carry itself. Remove the TAP's default route and "
+                                       "reconnect.",
+                                       addr, m->tap_ifindex);
+        case EAFNOSUPPORT:
+                return log_error_errno(EAFNOSUPPORT, "Relay %s is reached via a next hop of another family, which "
+                                                     "cannot be pinned.",
+                                       addr);
         default:
-                return -EINVAL;
+                return log_error_errno(error, "Cannot pin route to relay %s: %m", addr);
         }
-        *ret = c;
-        return 0;
 }

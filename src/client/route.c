@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ROUTE_STATE_HEADER "lanparty-client-routes 1"
-#define ROUTE_STATE_HEADER_PREFIX "lanparty-client-routes "
 
 static const char *const route_family_table[_ROUTE_FAMILY_MAX] = {
         [ROUTE_FAMILY_IPV4] = "ipv4",
@@ -165,6 +163,19 @@ bool route_same_next_hop(const Route *a, const Route *b) {
         return !a->has_gateway || route_address_equal(&a->gateway, &b->gateway);
 }
 
+const char *route_describe(const Route *r, const char *dev, char buf[static ROUTE_DESCRIPTION_MAX]) {
+        char dst[ROUTE_ADDRESS_STR_MAX], gw[ROUTE_ADDRESS_STR_MAX];
+
+        route_address_to_string(&r->dst, dst);
+        if (r->multipath)
+                snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u (multipath)", dst, r->prefixlen);
+        else
+                snprintf(buf, ROUTE_DESCRIPTION_MAX, "%s/%u%s%s %s metric %" PRIu32, dst, r->prefixlen,
+                         r->has_gateway ? " via " : "", r->has_gateway ? route_address_to_string(&r->gateway, gw) : "",
+                         dev, r->metric);
+        return buf;
+}
+
 static uint8_t host_prefixlen(RouteFamily f) {
         return (uint8_t) (route_address_size(f) * 8);
 }
@@ -316,8 +327,7 @@ int route_state_remove(RouteState *s, const Route *r) {
         return 0;
 }
 
-/* Decimal without sign or leading zeros, at most UINT32_MAX. */
-static int parse_u32(const char *s, size_t n, uint32_t *ret) {
+int route_text_parse_u32(const char *s, size_t n, uint32_t *ret) {
         uint64_t v = 0;
 
         if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
@@ -341,8 +351,7 @@ static int hex_value(char c) {
         return -1;
 }
 
-/* Exactly 2 * size lower-case hex digits. */
-static int parse_hex(const char *s, size_t n, uint8_t *out, size_t size) {
+int route_text_parse_hex(const char *s, size_t n, uint8_t *out, size_t size) {
         if (n != 2 * size)
                 return -EBADMSG;
         for (size_t i = 0; i < size; i++) {
@@ -355,14 +364,7 @@ static int parse_hex(const char *s, size_t n, uint8_t *out, size_t size) {
         return 0;
 }
 
-typedef struct Token {
-        const char *p;
-        size_t n;
-} Token;
-
-/* Splits a line on single spaces. Empty tokens (doubled, leading or
- * trailing spaces) make the line malformed. */
-static int split_tokens(const char *line, size_t len, Token *tokens, size_t max, size_t *ret_n) {
+int route_text_split(const char *line, size_t len, RouteToken *tokens, size_t max, size_t *ret_n) {
         size_t n = 0, start = 0;
 
         for (size_t i = 0; i <= len; i++) {
@@ -370,32 +372,33 @@ static int split_tokens(const char *line, size_t len, Token *tokens, size_t max,
                         continue;
                 if (i == start || n >= max)
                         return -EBADMSG;
-                tokens[n++] = (Token) { line + start, i - start };
+                tokens[n++] = (RouteToken) { line + start, i - start };
                 start = i + 1;
         }
         *ret_n = n;
         return 0;
 }
 
-static bool token_is(const Token *t, const char *s) {
+bool route_token_is(const RouteToken *t, const char *s) {
         return t->n == strlen(s) && memcmp(t->p, s, t->n) == 0;
 }
 
-static int parse_route_line(const char *line, size_t len, Route *ret) {
-        Token t[7];
+static int parse_route_line(const char *line, size_t len, void *records) {
+        RouteState *s = records;
+        RouteToken t[7];
         const char *slash;
         uint32_t prefixlen;
         size_t n_tokens, size;
         Route r = { .type = ROUTE_TYPE_UNICAST };
 
-        if (split_tokens(line, len, t, ELEMENTSOF(t), &n_tokens) < 0 || n_tokens != ELEMENTSOF(t))
+        if (route_text_split(line, len, t, ELEMENTSOF(t), &n_tokens) < 0 || n_tokens != ELEMENTSOF(t))
                 return -EBADMSG;
-        if (!token_is(&t[0], "route"))
+        if (!route_token_is(&t[0], "route"))
                 return -EBADMSG;
 
-        if (token_is(&t[1], "4"))
+        if (route_token_is(&t[1], "4"))
                 r.dst.family = ROUTE_FAMILY_IPV4;
-        else if (token_is(&t[1], "6"))
+        else if (route_token_is(&t[1], "6"))
                 r.dst.family = ROUTE_FAMILY_IPV6;
         else
                 return -EBADMSG;
@@ -404,46 +407,61 @@ static int parse_route_line(const char *line, size_t len, Route *ret) {
         slash = memchr(t[2].p, '/', t[2].n);
         if (!slash)
                 return -EBADMSG;
-        if (parse_hex(t[2].p, (size_t) (slash - t[2].p), r.dst.bytes, size) < 0)
+        if (route_text_parse_hex(t[2].p, (size_t) (slash - t[2].p), r.dst.bytes, size) < 0)
                 return -EBADMSG;
-        if (parse_u32(slash + 1, t[2].n - (size_t) (slash - t[2].p) - 1, &prefixlen) < 0 || prefixlen > size * 8)
+        if (route_text_parse_u32(slash + 1, t[2].n - (size_t) (slash - t[2].p) - 1, &prefixlen) < 0 ||
+            prefixlen > size * 8)
                 return -EBADMSG;
         r.prefixlen = (uint8_t) prefixlen;
 
-        if (!token_is(&t[3], "-")) {
+        if (!route_token_is(&t[3], "-")) {
                 r.has_gateway = true;
                 r.gateway.family = r.dst.family;
-                if (parse_hex(t[3].p, t[3].n, r.gateway.bytes, size) < 0)
+                if (route_text_parse_hex(t[3].p, t[3].n, r.gateway.bytes, size) < 0)
                         return -EBADMSG;
         }
 
         /* Every route we add names its interface. */
-        if (parse_u32(t[4].p, t[4].n, &r.ifindex) < 0 || r.ifindex == 0)
+        if (route_text_parse_u32(t[4].p, t[4].n, &r.ifindex) < 0 || r.ifindex == 0)
                 return -EBADMSG;
-        if (parse_u32(t[5].p, t[5].n, &r.table) < 0)
+        if (route_text_parse_u32(t[5].p, t[5].n, &r.table) < 0)
                 return -EBADMSG;
-        if (parse_u32(t[6].p, t[6].n, &r.metric) < 0)
+        if (route_text_parse_u32(t[6].p, t[6].n, &r.metric) < 0)
                 return -EBADMSG;
 
-        *ret = r;
+        if (s->n_routes >= ROUTE_STATE_MAX)
+                return -E2BIG;
+        s->routes[s->n_routes++] = r;
         return 0;
 }
 
-int route_state_parse(const char *text, size_t len, RouteState *ret) {
-        RouteState s = {};
+/* A header line: 1 when it is ours, -EPROTONOSUPPORT for another
+ * version, -EBADMSG for anything else. */
+static int text_header_check(const char *line, size_t len, const char *magic, uint32_t version) {
+        size_t m = strlen(magic);
+        uint32_t v;
+
+        if (len <= m + 1 || memcmp(line, magic, m) != 0 || line[m] != ' ')
+                return -EBADMSG;
+        if (route_text_parse_u32(line + m + 1, len - m - 1, &v) < 0)
+                return -EBADMSG;
+        return v == version ? 1 : -EPROTONOSUPPORT;
+}
+
+int route_text_parse(const char *text, size_t len, const RouteTextFormat *format, void *records, void *ret,
+                     size_t size) {
         bool header = false;
         size_t pos = 0;
+        int r;
 
-        if (!text || !ret)
+        if (!text || !format || !records || !ret)
                 return -EINVAL;
-        if (len > ROUTE_STATE_TEXT_MAX)
+        if (len > format->max)
                 return -EBADMSG;
 
         while (pos < len) {
                 const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
                 size_t line_len;
-                uint32_t version;
-                Route r;
 
                 /* Every line ends in '\n'; a missing one means a cut file. */
                 if (!nl)
@@ -452,30 +470,21 @@ int route_state_parse(const char *text, size_t len, RouteState *ret) {
                 pos += line_len + 1;
 
                 if (!header) {
-                        if (line_len == strlen(ROUTE_STATE_HEADER) && memcmp(line, ROUTE_STATE_HEADER, line_len) == 0) {
-                                header = true;
-                                continue;
-                        }
-                        /* A well-formed header of another version: not damage,
-                         * but nothing we can undo either. */
-                        if (line_len > strlen(ROUTE_STATE_HEADER_PREFIX) &&
-                            memcmp(line, ROUTE_STATE_HEADER_PREFIX, strlen(ROUTE_STATE_HEADER_PREFIX)) == 0 &&
-                            parse_u32(line + strlen(ROUTE_STATE_HEADER_PREFIX),
-                                      line_len - strlen(ROUTE_STATE_HEADER_PREFIX), &version) >= 0)
-                                return -EPROTONOSUPPORT;
-                        return -EBADMSG;
+                        r = text_header_check(line, line_len, format->magic, format->version);
+                        if (r < 0)
+                                return r;
+                        header = true;
+                        continue;
                 }
 
-                if (parse_route_line(line, line_len, &r) < 0)
-                        return -EBADMSG;
-                if (s.n_routes >= ROUTE_STATE_MAX)
-                        return -E2BIG;
-                s.routes[s.n_routes++] = r;
+                r = format->parse_line(line, line_len, records);
+                if (r < 0)
+                        return r;
         }
         if (!header)
                 return -EBADMSG;
 
-        *ret = s;
+        memcpy(ret, records, size);
         return 0;
 }
 
@@ -490,40 +499,86 @@ static size_t format_hex(const uint8_t *b, size_t n, char *out) {
         return 2 * n;
 }
 
-int route_state_format(const RouteState *s, char *buf, size_t size) {
-        size_t o = 0;
-        int n;
+int route_text_format(const RouteTextFormat *format, const void *records, size_t n, char *buf, size_t size) {
+        size_t o;
+        int k;
 
-        if (!s || !buf || s->n_routes > ROUTE_STATE_MAX)
+        if (!format || !records || !buf)
                 return -EINVAL;
 
-        n = snprintf(buf, size, "%s\n", ROUTE_STATE_HEADER);
-        if (n < 0 || (size_t) n >= size)
+        k = snprintf(buf, size, "%s %" PRIu32 "\n", format->magic, format->version);
+        if (k < 0 || (size_t) k >= size)
                 return -ENOBUFS;
-        o = (size_t) n;
+        o = (size_t) k;
 
-        for (size_t i = 0; i < s->n_routes; i++) {
-                const Route *r = &s->routes[i];
-                char dst[33], gw[33];
-                size_t asize = route_address_size(r->dst.family);
-
-                if (asize == 0 || r->prefixlen > asize * 8 || r->ifindex == 0 ||
-                    (r->has_gateway && r->gateway.family != r->dst.family))
-                        return -EINVAL;
-                format_hex(r->dst.bytes, asize, dst);
-                if (r->has_gateway)
-                        format_hex(r->gateway.bytes, asize, gw);
-                else
-                        memcpy(gw, "-", 2);
-
-                n = snprintf(buf + o, size - o, "route %c %s/%u %s %" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
-                             r->dst.family == ROUTE_FAMILY_IPV4 ? '4' : '6', dst, r->prefixlen, gw, r->ifindex,
-                             r->table, r->metric);
-                if (n < 0 || (size_t) n >= size - o)
+        for (size_t i = 0; i < n; i++) {
+                k = format->format_line(records, i, buf + o, size - o);
+                if (k < 0)
+                        return k;
+                if ((size_t) k >= size - o)
                         return -ENOBUFS;
-                o += (size_t) n;
+                o += (size_t) k;
         }
         if (o > INT32_MAX)
                 return -ENOBUFS;
         return (int) o;
+}
+
+static int format_route_line(const void *records, size_t i, char *buf, size_t size) {
+        const Route *r = &((const RouteState *) records)->routes[i];
+        char dst[33], gw[33];
+        size_t asize = route_address_size(r->dst.family);
+        int n;
+
+        if (asize == 0 || r->prefixlen > asize * 8 || r->ifindex == 0 ||
+            (r->has_gateway && r->gateway.family != r->dst.family))
+                return -EINVAL;
+        format_hex(r->dst.bytes, asize, dst);
+        if (r->has_gateway)
+                format_hex(r->gateway.bytes, asize, gw);
+        else
+                memcpy(gw, "-", 2);
+
+        n = snprintf(buf, size, "route %c %s/%u %s %" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
+                     r->dst.family == ROUTE_FAMILY_IPV4 ? '4' : '6', dst, r->prefixlen, gw, r->ifindex, r->table,
+                     r->metric);
+        return n < 0 ? -ENOBUFS : n;
+}
+
+static const RouteTextFormat state_text = {
+        .magic = "lanparty-client-routes",
+        .version = 1,
+        .max = ROUTE_STATE_TEXT_MAX,
+        .parse_line = parse_route_line,
+        .format_line = format_route_line,
+};
+
+int route_state_parse(const char *text, size_t len, RouteState *ret) {
+        RouteState s = {};
+
+        return route_text_parse(text, len, &state_text, &s, ret, sizeof(s));
+}
+
+int route_state_format(const RouteState *s, char *buf, size_t size) {
+        if (!s || !buf || s->n_routes > ROUTE_STATE_MAX)
+                return -EINVAL;
+        return route_text_format(&state_text, s, s->n_routes, buf, size);
+}
+
+bool route_instance_is_valid(const char *s) {
+        size_t n;
+
+        if (!s)
+                return false;
+        /* A name, never a path: no separators, no leading dot. */
+        n = strlen(s);
+        if (n == 0 || n > ROUTE_INSTANCE_MAX || s[0] == '.')
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                      c == '-' || c == '.' || c == '%'))
+                        return false;
+        }
+        return true;
 }

@@ -14,8 +14,10 @@
  * existed is used and left alone.
  *
  * route.c holds the portable part: addresses, the decisions (pure, unit
- * tested, shared with route-win.c) and the state file format.
- * route-linux.c does it with rtnetlink. No OS types in here. */
+ * tested, shared with route-win.c), descriptions and the state file
+ * format. route-manager.c carries the decisions out through an OS
+ * backend: route-linux.c (rtnetlink) or route-win.c (IP Helper). No OS
+ * types in here. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -74,6 +76,13 @@ const char *route_address_to_string(const RouteAddress *a, char buf[static ROUTE
 /* Same way out: type, gateway (if any) and interface. Multipath routes
  * never match. */
 bool route_same_next_hop(const Route *a, const Route *b);
+
+/* "<dst>/<len>[ via <gw>] <dev> metric <n>", or "<dst>/<len> (multipath)".
+ * `dev` names the interface the platform's way ("dev eth0", "if 7"), at
+ * most ROUTE_DESCRIPTION_DEV_MAX - 1 characters. Returns buf. */
+#define ROUTE_DESCRIPTION_DEV_MAX 48
+#define ROUTE_DESCRIPTION_MAX (2 * ROUTE_ADDRESS_STR_MAX + ROUTE_DESCRIPTION_DEV_MAX + 48)
+const char *route_describe(const Route *r, const char *dev, char buf[static ROUTE_DESCRIPTION_MAX]);
 
 typedef enum RoutePlan {
         ROUTE_PLAN_ADD,      /* add it, record it, remove it on exit */
@@ -135,6 +144,48 @@ int route_state_add(RouteState *s, const Route *r);
  * Returns 1 when one was removed, 0 when none matched. */
 int route_state_remove(RouteState *s, const Route *r);
 
+/* The state files (this one, route-win-plan.c's) are versioned line files:
+ * "<magic> <version>\n", then one record a line, every line ending in
+ * '\n'. */
+typedef struct RouteTextFormat {
+        const char *magic;
+        uint32_t version;
+        size_t max; /* the longest text accepted */
+        /* Adds one record line (without its '\n') to `records`; a
+         * negative errno ends the parse and is returned. */
+        int (*parse_line)(const char *line, size_t len, void *records);
+        /* Writes record `i` of `records` as one line, '\n' included, the
+         * way snprintf() does: returns the length it needed, or -EINVAL
+         * for a record that cannot be written. */
+        int (*format_line)(const void *records, size_t i, char *buf, size_t size);
+} RouteTextFormat;
+
+/* Parses `text` into `records`, the caller's empty record set, and copies
+ * that (`size` bytes) to `ret` only when all of it parsed: a damaged file
+ * must not leave half its records to be undone. Text over the maximum, a
+ * missing header or a cut line is -EBADMSG; a well-formed header of
+ * another version -EPROTONOSUPPORT: not damage, but nothing we can undo
+ * either. */
+int route_text_parse(const char *text, size_t len, const RouteTextFormat *format, void *records, void *ret,
+                     size_t size);
+/* The header and `n` records. Returns the length written (without the
+ * NUL), -ENOBUFS when it does not fit, or format_line's error. */
+int route_text_format(const RouteTextFormat *format, const void *records, size_t n, char *buf, size_t size);
+
+typedef struct RouteToken {
+        const char *p;
+        size_t n;
+} RouteToken;
+
+/* Splits a record line on single spaces into at most `max` tokens. Empty
+ * tokens (doubled, leading or trailing spaces) or more tokens: -EBADMSG. */
+int route_text_split(const char *line, size_t len, RouteToken *tokens, size_t max, size_t *ret_n);
+bool route_token_is(const RouteToken *t, const char *s);
+/* Decimal without sign or leading zeros, at most UINT32_MAX; else -EBADMSG. */
+int route_text_parse_u32(const char *s, size_t n, uint32_t *ret);
+/* Exactly 2 * size lower-case hex digits into `size` bytes; else -EBADMSG. */
+int route_text_parse_hex(const char *s, size_t n, uint8_t *out, size_t size);
+
 /* Text format, one route per line after a version line:
  *   lanparty-client-routes 1
  *   route 4 cb007107/32 c6336401 5 254 0
@@ -150,6 +201,10 @@ int route_state_format(const RouteState *s, char *buf, size_t size);
 
 /* The platform part. One RouteManager per TAP. */
 typedef struct RouteManager RouteManager;
+
+/* A RouteManager instance name: it names the state and lock files. */
+#define ROUTE_INSTANCE_MAX 64
+bool route_instance_is_valid(const char *s);
 
 /* `instance` names the state file (use the TAP name hint); it must be
  * 1-64 characters of [A-Za-z0-9_.%-]. The state directory is
