@@ -95,10 +95,13 @@ cx sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 
 # wait_for SECONDS FILE PATTERN [COUNT]: until FILE has COUNT lines matching.
 wait_for() {
-        local deadline=$((SECONDS + $1)) file=$2 pattern=$3 count=${4:-1}
-        # grep -c prints nothing for a file that does not exist yet; count 0.
-        while [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -lt "$count" ] 2>/dev/null ||
-              [ ! -e "$file" ]; do
+        local deadline=$((SECONDS + $1)) file=$2 pattern=$3 count=${4:-1} n
+        # One grep decides: asking separately whether the file exists let a
+        # file created in between pass for a match (a background program's
+        # output file appears when it starts, not when it has written).
+        while :; do
+                n=$(grep -c -- "$pattern" "$file" 2>/dev/null) || true
+                [ "${n:-0}" -lt "$count" ] || return 0
                 [ $SECONDS -lt $deadline ] || fail "timed out waiting for '$pattern' (x$count) in $(basename "$file")"
                 sleep 0.2
         done
