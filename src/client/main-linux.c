@@ -8,6 +8,8 @@
  * poll() rather than sd-event: four file descriptors and one timer do not
  * need an event library, the client then needs no libsystemd at all, and
  * the loop has the same shape as client.exe's WaitForMultipleObjects one.
+ * What happens around the wait (timers, checks, status lines, which relay
+ * address to try) is client-loop.c's, shared with client.exe.
  *
  * Status lines for people go to stdout (line-buffered, so a script can
  * follow them); logs go to stderr. Nothing reads stdin: the program runs
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "client-core.h"
+#include "client-loop.h"
 #include "client-status.h"
 #include "control.h"
 #include "ether.h"
@@ -45,12 +48,6 @@
 
 #define PROGRAM_NAME "lanparty-client"
 #define TAP_NAME_DEFAULT "lanparty%d"
-#define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
-#define TICK_INTERVAL QUIC_NS_PER_SEC
-#define STATUS_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
-#define ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
-/* How long a quit waits for the relay to confirm the goodbye. */
-#define QUIT_GRACE (3 * QUIC_NS_PER_SEC)
 /* Packets read with one recvmmsg(), and rounds of it per wakeup. */
 #define UDP_RECV_BATCH 16
 #define UDP_RECV_ROUNDS 16
@@ -78,20 +75,7 @@ typedef struct Client {
         ClientCore *core;
         int udp_fd;
         int signal_fd;
-
-        /* The address resolved at start-up, used by the first attempt. */
-        bool have_fresh;
-        QuicAddr fresh;
-        bool have_last;
-        QuicAddr last;
-
-        ClientStatusTracker tracker;
-        bool status_dirty;
-        uint64_t next_tick;
-        uint64_t next_route_check;
-        RouteCheck last_check;
-        bool stopping;
-        uint64_t stop_deadline;
+        ClientLoop loop;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
         struct mmsghdr recv_msgs[UDP_RECV_BATCH];
@@ -144,13 +128,8 @@ static const char *addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRES
         return buf;
 }
 
-static int addr_to_route(const QuicAddr *a, RouteAddress *ret) {
-        if (a->sa.sa.sa_family == AF_INET6)
-                return route_address_from_bytes(&a->sa.in6.sin6_addr, 16, ret);
-        return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
-}
-
-static int relay_resolve(Client *c, QuicAddr *ret) {
+static int relay_resolve(void *userdata, QuicAddr *ret) {
+        Client *c = userdata;
         struct addrinfo hints = {
                 .ai_family = AF_UNSPEC,
                 .ai_socktype = SOCK_DGRAM,
@@ -183,19 +162,6 @@ static int relay_resolve(Client *c, QuicAddr *ret) {
         return r;
 }
 
-static int relay_pin(Client *c, const QuicAddr *a) {
-        RouteAddress ra;
-        int r;
-
-        if (!c->routes)
-                return 0;
-        r = addr_to_route(a, &ra);
-        if (r < 0)
-                return r;
-        r = route_manager_pin_relay(c->routes, &ra);
-        return r < 0 ? r : 0;
-}
-
 /* ---- callbacks from the core ---------------------------------------------------- */
 
 static void flush_sends(Client *c) {
@@ -221,25 +187,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         QuicAddr remote, local;
         int r;
 
-        if (c->have_fresh) {
-                remote = c->fresh; /* resolved and pinned just before the TAP was made */
-                c->have_fresh = false;
-        } else {
-                /* The relay may have moved (dynamic DNS), or we did (another
-                 * network): look it up and pin it again. */
-                r = relay_resolve(c, &remote);
-                if (r < 0) {
-                        if (!c->have_last)
-                                return r;
-                        /* DNS may sit behind the tunnel we are rebuilding. */
-                        log_notice("Using the previous address of relay %s, %s.", c->invite.host,
-                                   addr_to_text(&c->last, text));
-                        remote = c->last;
-                }
-                r = relay_pin(c, &remote);
-                if (r < 0)
-                        return r;
-        }
+        r = client_loop_next_relay(&c->loop, &remote);
+        if (r < 0)
+                return r;
 
         fd = socket(remote.sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0)
@@ -259,11 +209,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
                 close(c->udp_fd);
         }
         c->udp_fd = TAKE_FD(fd);
-        c->last = remote;
-        c->have_last = true;
         *ret_local = local;
         *ret_remote = remote;
-        client_core_set_relay_address(core, addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
         return 0;
 }
 
@@ -273,13 +221,20 @@ static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
 
         if (client_status_event(e, line, sizeof(line)) > 0)
                 status("%s", line);
-        c->status_dirty = true;
+        c->loop.status_dirty = true;
 }
 
 /* ---- periodic work -------------------------------------------------------------- */
 
+/* ---- callbacks from the loop ---------------------------------------------------- */
+
+static void loop_say(void *userdata, const char *line) {
+        status("%s", line);
+}
+
 /* The first IPv4 address of the TAP, as DHCP (or the user) put it there. */
-static void device_address_update(Client *c) {
+static void device_address_update(void *userdata) {
+        Client *c = userdata;
         struct ifaddrs *ifa = NULL;
         char text[INET_ADDRSTRLEN] = "";
 
@@ -299,66 +254,13 @@ static void device_address_update(Client *c) {
         client_core_set_device_ipv4(c->core, text);
 }
 
-static void status_update(Client *c, uint64_t now) {
-        ClientStatusLine lines[_CLIENT_STATUS_KIND_MAX];
-        bool show[_CLIENT_STATUS_KIND_MAX];
-        ClientDiagnostics d;
-        size_t n;
-
-        c->status_dirty = false;
-        if (client_core_is_done(c->core))
-                return; /* the STOPPED event said it all */
-        client_core_get_diagnostics(c->core, now, &d);
-        n = client_status_describe(&d, lines, ELEMENTSOF(lines));
-        if (client_status_tracker_update(&c->tracker, lines, n, now, show) == 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                /* Entering WAITING always comes with an event line that
-                 * says the same (DISCONNECTED, CONNECT_FAILED). */
-                if (lines[i].kind == CLIENT_STATUS_CONNECTION && d.phase == CLIENT_PHASE_WAITING)
-                        continue;
-                if (show[i])
-                        status("%s", lines[i].text);
-        }
-}
-
-static void route_check(Client *c) {
-        char relay[CLIENT_ADDRESS_TEXT_MAX];
-        RouteAddress ra;
-        RouteCheck check;
-        int r;
-
-        if (!c->routes || !c->have_last)
-                return;
-        r = route_manager_check_relay(c->routes, &check);
-        if (r < 0 || check == c->last_check)
-                return;
-        addr_to_text(&c->last, relay);
-
-        switch (check) {
-        case ROUTE_CHECK_OK:
-                status("The route to relay %s is back to normal.", relay);
-                break;
-        case ROUTE_CHECK_PIN_MISSING:
-                status("Warning: the route to relay %s disappeared; putting it back.", relay);
-                if (addr_to_route(&c->last, &ra) >= 0 && route_manager_pin_relay(c->routes, &ra) >= 0)
-                        check = ROUTE_CHECK_OK;
-                break;
-        case ROUTE_CHECK_CHANGED:
-                status("Warning: relay %s is now reached through another route than when we connected.", relay);
-                break;
-        case ROUTE_CHECK_VIA_TAP:
-                status("Warning: relay %s is now routed into %s; the tunnel would carry itself.", relay,
-                       frame_device_get_name(c->device));
-                break;
-        case ROUTE_CHECK_UNREACHABLE:
-                status("Warning: there is no route to relay %s right now.", relay);
-                break;
-        default:
-                break;
-        }
-        c->last_check = check;
-}
+/* getifaddrs() is cheap: every tick. */
+static const ClientLoopOps loop_ops = {
+        .address_interval = CLIENT_LOOP_TICK_INTERVAL,
+        .say = loop_say,
+        .resolve = relay_resolve,
+        .address_update = device_address_update,
+};
 
 /* ---- the loop ------------------------------------------------------------------- */
 
@@ -379,10 +281,10 @@ static void process_udp(Client *c, uint64_t now) {
                         log_debug_errno(errno, "recvmmsg() failed, ignoring: %m");
                         continue;
                 }
-                /* The socket is connected: every packet is from c->last. */
-                for (int i = 0; i < n && c->udp_fd >= 0 && c->have_last; i++)
+                /* The socket is connected: every packet is from the last relay. */
+                for (int i = 0; i < n && c->udp_fd >= 0 && c->loop.have_last; i++)
                         if (!(c->recv_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-                                (void) client_core_read_packet(c->core, &c->last, c->recv_bufs[i],
+                                (void) client_core_read_packet(c->core, &c->loop.last, c->recv_bufs[i],
                                                                c->recv_msgs[i].msg_len, now);
                 if (n < UDP_RECV_BATCH)
                         break;
@@ -394,34 +296,21 @@ static void process_signals(Client *c, uint64_t now) {
         struct signalfd_siginfo si;
 
         while (read(c->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
-                if (!c->stopping) {
+                if (!c->loop.stopping)
                         log_info("Received %s, leaving the room.", strsignal((int) si.ssi_signo));
-                        c->stopping = true;
-                        c->stop_deadline = now + QUIT_GRACE;
-                        (void) client_core_stop(c->core, now);
-                } else {
-                        /* Twice: do not wait for the relay's goodbye. */
-                        (void) client_core_stop(c->core, now);
-                }
+                client_loop_stop(&c->loop, now);
         }
 }
 
 static int run_loop(Client *c) {
-        uint64_t now = now_ns();
-
-        c->next_tick = now;
-        c->next_route_check = now + ROUTE_CHECK_INTERVAL;
+        client_loop_start(&c->loop, now_ns());
 
         while (!client_core_is_done(c->core)) {
                 struct pollfd fds[3];
-                uint64_t next;
+                uint64_t now;
                 int timeout, r;
 
-                next = MIN(client_core_get_expiry(c->core), c->next_tick);
-                if (c->stopping)
-                        next = MIN(next, c->stop_deadline);
-                now = now_ns();
-                timeout = next <= now ? 0 : (int) MIN((next - now + NS_PER_MS - 1) / NS_PER_MS, (uint64_t) 60000);
+                timeout = (int) client_loop_timeout_ms(&c->loop, now_ns());
                 /* What the last round wrote, before we sleep. */
                 flush_sends(c);
 
@@ -442,24 +331,7 @@ static int run_loop(Client *c) {
                         process_udp(c, now);
                 if (fds[2].fd >= 0 && (fds[2].revents & POLLIN))
                         (void) client_core_process_device(c->core, now);
-                if (client_core_get_expiry(c->core) <= now)
-                        (void) client_core_handle_expiry(c->core, now);
-                if (c->stopping && now >= c->stop_deadline && !client_core_is_done(c->core)) {
-                        log_notice("The relay did not confirm our goodbye in time; leaving anyway.");
-                        (void) client_core_stop(c->core, now);
-                }
-
-                if (now >= c->next_tick) {
-                        c->next_tick = now + TICK_INTERVAL;
-                        device_address_update(c);
-                        if (now >= c->next_route_check) {
-                                c->next_route_check = now + ROUTE_CHECK_INTERVAL;
-                                route_check(c);
-                        }
-                        c->status_dirty = true;
-                }
-                if (c->status_dirty)
-                        status_update(c, now);
+                client_loop_after_wait(&c->loop, now);
         }
         flush_sends(c);
         return 0;
@@ -641,21 +513,22 @@ static int client_setup(Client *c) {
 
         /* Resolve and pin before the TAP exists: once it does, a default
          * route from the party's DHCP could already point into it. */
-        r = relay_resolve(c, &c->fresh);
+        r = relay_resolve(c, &c->loop.fresh);
         if (r < 0)
                 return log_error_errno(r, "Cannot find relay %s.", c->invite.host);
-        c->have_fresh = true;
+        c->loop.have_fresh = true;
         if (c->args.device_type == FRAME_DEVICE_TAP) {
                 route_instance(tap_hint, instance, sizeof(instance));
                 r = route_manager_new(instance, c->args.state_dir, &c->routes);
                 if (r < 0)
                         return r;
-                r = addr_to_route(&c->fresh, &ra);
+                r = client_addr_to_route(&c->loop.fresh, &ra);
                 if (r < 0)
-                        return log_error_errno(r, "Unusable relay address %s.", addr_to_text(&c->fresh, text));
+                        return log_error_errno(r, "Unusable relay address %s.", addr_to_text(&c->loop.fresh, text));
                 r = route_manager_pin_relay(c->routes, &ra);
                 if (r < 0)
-                        return log_error_errno(r, "Cannot pin the route to relay %s: %m", addr_to_text(&c->fresh, text));
+                        return log_error_errno(r, "Cannot pin the route to relay %s: %m",
+                                               addr_to_text(&c->loop.fresh, text));
         }
 
         r = frame_device_open(c->args.device_type, c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
@@ -691,6 +564,7 @@ static int client_setup(Client *c) {
         r = client_core_new(&c->core, &cc);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the client: %m");
+        client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, frame_device_get_name(c->device));
         return 0;
 }
 
@@ -711,8 +585,7 @@ static int run(int argc, char *argv[]) {
                 return log_oom();
         c->udp_fd = c->signal_fd = -EBADF;
         udp_send_batch_init(&c->send);
-        c->last_check = ROUTE_CHECK_OK;
-        client_status_tracker_init(&c->tracker, STATUS_REPEAT_INTERVAL);
+        client_loop_init(&c->loop, &loop_ops, c);
 
         r = parse_argv(argc, argv, &c->args);
         if (r <= 0)

@@ -4,7 +4,8 @@
  * TAP-Windows6 adapter's media is connected, gives the adapter the
  * persistent virtual MAC, and runs one WaitForMultipleObjects() loop over
  * a stop event, the UDP socket's event (WSAEventSelect) and the TAP's read
- * event, with the core's expiry as the timeout.
+ * event, with the core's expiry as the timeout. What happens around the
+ * wait is client-loop.c's, shared with lanparty-client.
  *
  * One program, two faces. Started with an invite (a lanparty:// link
  * from the URL handler, a .lanparty file from Explorer) or with nothing
@@ -34,6 +35,7 @@
 
 #include "client-core.h"
 #include "client-lights.h"
+#include "client-loop.h"
 #include "client-status.h"
 #include "client-win-args.h"
 #include "control.h"
@@ -52,14 +54,9 @@
 #endif
 
 #define PROGRAM_NAME "client.exe"
-#define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
-#define TICK_INTERVAL QUIC_NS_PER_SEC
-#define STATUS_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
-#define ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
 /* GetAdaptersAddresses() walks every adapter; DHCP is not that quick. */
 #define ADDRESS_CHECK_INTERVAL (3 * QUIC_NS_PER_SEC)
 #define BUDGET_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
-#define QUIT_GRACE (3 * QUIC_NS_PER_SEC)
 /* A console close or a logoff gives a process about 5 s. */
 #define SHUTDOWN_WAIT_MS 4000
 #define UDP_BATCH 256
@@ -101,22 +98,10 @@ typedef struct Client {
         HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
         HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
         Gui *gui;          /* NULL in the console */
+        ClientLoop loop;
 
-        bool have_fresh;
-        QuicAddr fresh;
-        bool have_last;
-        QuicAddr last;
-
-        ClientStatusTracker tracker;
-        bool status_dirty;
         ClientLights lights;
         bool lights_posted;
-        uint64_t next_tick;
-        uint64_t next_route_check;
-        uint64_t next_address_check;
-        RouteCheck last_check;
-        bool stopping;
-        uint64_t stop_deadline;
         size_t budget_shown;
         uint64_t budget_shown_at;
 
@@ -265,12 +250,6 @@ static const char *addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRES
         return buf;
 }
 
-static int addr_to_route(const QuicAddr *a, RouteAddress *ret) {
-        if (a->sa.sa.sa_family == AF_INET6)
-                return route_address_from_bytes(&a->sa.in6.sin6_addr, 16, ret);
-        return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
-}
-
 static int relay_resolve(Client *c, QuicAddr *ret, char *reason, size_t reason_size) {
         ADDRINFOA hints = {
                 .ai_family = AF_UNSPEC,
@@ -304,17 +283,11 @@ static int relay_resolve(Client *c, QuicAddr *ret, char *reason, size_t reason_s
         return r;
 }
 
-static int relay_pin(Client *c, const QuicAddr *a) {
-        RouteAddress ra;
-        int r;
+/* A new attempt needs no reason: the core reports why it failed. */
+static int relay_resolve_again(void *userdata, QuicAddr *ret) {
+        char reason[128];
 
-        if (!c->routes)
-                return 0;
-        r = addr_to_route(a, &ra);
-        if (r < 0)
-                return r;
-        r = route_manager_pin_relay(c->routes, &ra);
-        return r < 0 ? r : 0;
+        return relay_resolve(userdata, ret, reason, sizeof(reason));
 }
 
 /* ---- callbacks from the core ---------------------------------------------------- */
@@ -345,7 +318,7 @@ static void udp_close(Client *c) {
 
 static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
         Client *c = userdata;
-        char text[CLIENT_ADDRESS_TEXT_MAX], reason[128];
+        char text[CLIENT_ADDRESS_TEXT_MAX];
         struct sockaddr_storage ss;
         int sl = sizeof(ss);
         QuicAddr remote, local;
@@ -354,24 +327,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         SOCKET s;
         int r;
 
-        if (c->have_fresh) {
-                remote = c->fresh; /* resolved and pinned just before the adapter came up */
-                c->have_fresh = false;
-        } else {
-                /* The relay may have moved (dynamic DNS), or we did (another network). */
-                r = relay_resolve(c, &remote, reason, sizeof(reason));
-                if (r < 0) {
-                        if (!c->have_last)
-                                return r;
-                        /* DNS may sit behind the tunnel we are rebuilding. */
-                        log_notice("Using the previous address of relay %s, %s.", c->invite.host,
-                                   addr_to_text(&c->last, text));
-                        remote = c->last;
-                }
-                r = relay_pin(c, &remote);
-                if (r < 0)
-                        return r;
-        }
+        r = client_loop_next_relay(&c->loop, &remote);
+        if (r < 0)
+                return r;
 
         s = socket(remote.sa.sa.sa_family, SOCK_DGRAM, IPPROTO_UDP);
         if (s == INVALID_SOCKET)
@@ -397,11 +355,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
 
         udp_close(c);
         c->udp = s;
-        c->last = remote;
-        c->have_last = true;
         *ret_local = local;
         *ret_remote = remote;
-        client_core_set_relay_address(core, addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
         return 0;
 }
 
@@ -430,13 +386,18 @@ static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
                         say(c, "Adapter \"%s\" is unplugged until we are back (media disconnected).",
                             frame_device_get_name(c->device));
         }
-        c->status_dirty = true;
+        c->loop.status_dirty = true;
 }
 
-/* ---- periodic work -------------------------------------------------------------- */
+/* ---- callbacks from the loop ---------------------------------------------------- */
+
+static void loop_say(void *userdata, const char *line) {
+        say(userdata, "%s", line);
+}
 
 /* The TAP's first IPv4 address, as the party's DHCP server handed it out. */
-static void device_address_update(Client *c) {
+static void device_address_update(void *userdata) {
+        Client *c = userdata;
         _cleanup_free_ IP_ADAPTER_ADDRESSES *list = NULL;
         ULONG size = 16384, flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
         char text[INET_ADDRSTRLEN] = "";
@@ -502,67 +463,22 @@ static void lights_update(Client *c, const ClientDiagnostics *d) {
         gui_post_lights(c->gui, &l);
 }
 
-static void status_update(Client *c, uint64_t now) {
-        ClientStatusLine lines[_CLIENT_STATUS_KIND_MAX];
-        bool show[_CLIENT_STATUS_KIND_MAX];
-        ClientDiagnostics d;
-        size_t n;
+/* The window's lights follow every snapshot, the last one too; the
+ * budget line comes before the status lines it explains. */
+static void loop_diagnostics(void *userdata, const ClientDiagnostics *d, uint64_t now) {
+        Client *c = userdata;
 
-        c->status_dirty = false;
-        client_core_get_diagnostics(c->core, now, &d);
-        lights_update(c, &d);
-        if (client_core_is_done(c->core))
-                return; /* the STOPPED event said it all */
-        budget_update(c, &d, now);
-        n = client_status_describe(&d, lines, ELEMENTSOF(lines));
-        if (client_status_tracker_update(&c->tracker, lines, n, now, show) == 0)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                /* Entering WAITING always comes with an event line. */
-                if (lines[i].kind == CLIENT_STATUS_CONNECTION && d.phase == CLIENT_PHASE_WAITING)
-                        continue;
-                if (show[i])
-                        say(c, "%s", lines[i].text);
-        }
+        lights_update(c, d);
+        budget_update(c, d, now);
 }
 
-static void route_check(Client *c) {
-        char relay[CLIENT_ADDRESS_TEXT_MAX];
-        RouteAddress ra;
-        RouteCheck check;
-        int r;
-
-        if (!c->routes || !c->have_last)
-                return;
-        r = route_manager_check_relay(c->routes, &check);
-        if (r < 0 || check == c->last_check)
-                return;
-        addr_to_text(&c->last, relay);
-
-        switch (check) {
-        case ROUTE_CHECK_OK:
-                say(c, "The route to relay %s is back to normal.", relay);
-                break;
-        case ROUTE_CHECK_PIN_MISSING:
-                say(c, "Warning: the route to relay %s disappeared; putting it back.", relay);
-                if (addr_to_route(&c->last, &ra) >= 0 && route_manager_pin_relay(c->routes, &ra) >= 0)
-                        check = ROUTE_CHECK_OK;
-                break;
-        case ROUTE_CHECK_CHANGED:
-                say(c, "Warning: relay %s is now reached through another route than when we connected.", relay);
-                break;
-        case ROUTE_CHECK_VIA_TAP:
-                say(c, "Warning: relay %s is now routed into adapter \"%s\"; the tunnel would carry itself.", relay,
-                    frame_device_get_name(c->device));
-                break;
-        case ROUTE_CHECK_UNREACHABLE:
-                say(c, "Warning: there is no route to relay %s right now.", relay);
-                break;
-        default:
-                break;
-        }
-        c->last_check = check;
-}
+static const ClientLoopOps loop_ops = {
+        .address_interval = ADDRESS_CHECK_INTERVAL,
+        .say = loop_say,
+        .resolve = relay_resolve_again,
+        .address_update = device_address_update,
+        .diagnostics = loop_diagnostics,
+};
 
 /* ---- the loop ------------------------------------------------------------------- */
 
@@ -597,26 +513,18 @@ static void process_udp(Client *c, uint64_t now) {
 }
 
 static void process_stop(Client *c, uint64_t now) {
-        if (!c->stopping) {
+        if (!c->loop.stopping)
                 say(c, "Leaving the room...");
-                c->stopping = true;
-                c->stop_deadline = now + QUIT_GRACE;
-        }
-        /* A second request does not wait for the relay's goodbye. */
-        (void) client_core_stop(c->core, now);
+        client_loop_stop(&c->loop, now);
 }
 
 static int run_loop(Client *c) {
-        uint64_t now = now_ns();
-
-        c->next_tick = now;
-        c->next_route_check = now + ROUTE_CHECK_INTERVAL;
-        c->next_address_check = now;
+        client_loop_start(&c->loop, now_ns());
 
         while (!client_core_is_done(c->core)) {
                 HANDLE handles[3], tap;
                 DWORD n = 0, timeout, w;
-                uint64_t next;
+                uint64_t now;
 
                 handles[n++] = c->stop_event;
                 if (c->udp != INVALID_SOCKET)
@@ -625,11 +533,7 @@ static int run_loop(Client *c) {
                 if (tap)
                         handles[n++] = tap;
 
-                next = MIN(client_core_get_expiry(c->core), c->next_tick);
-                if (c->stopping)
-                        next = MIN(next, c->stop_deadline);
-                now = now_ns();
-                timeout = next <= now ? 0 : (DWORD) MIN((next - now + NS_PER_MS - 1) / NS_PER_MS, (uint64_t) 60000);
+                timeout = (DWORD) client_loop_timeout_ms(&c->loop, now_ns());
 
                 w = WaitForMultipleObjects(n, handles, FALSE, timeout);
                 if (w == WAIT_FAILED)
@@ -645,30 +549,10 @@ static int run_loop(Client *c) {
                         process_udp(c, now);
                 if (tap && WaitForSingleObject(tap, 0) == WAIT_OBJECT_0)
                         (void) client_core_process_device(c->core, now);
-                if (client_core_get_expiry(c->core) <= now)
-                        (void) client_core_handle_expiry(c->core, now);
-                if (c->stopping && now >= c->stop_deadline && !client_core_is_done(c->core)) {
-                        log_notice("The relay did not confirm our goodbye in time; leaving anyway.");
-                        (void) client_core_stop(c->core, now);
-                }
-
-                if (now >= c->next_tick) {
-                        c->next_tick = now + TICK_INTERVAL;
-                        if (now >= c->next_address_check) {
-                                c->next_address_check = now + ADDRESS_CHECK_INTERVAL;
-                                device_address_update(c);
-                        }
-                        if (now >= c->next_route_check) {
-                                c->next_route_check = now + ROUTE_CHECK_INTERVAL;
-                                route_check(c);
-                        }
-                        c->status_dirty = true;
-                }
-                if (c->status_dirty)
-                        status_update(c, now);
+                client_loop_after_wait(&c->loop, now);
         }
         /* The lights' last word (left, or why not). */
-        status_update(c, now_ns());
+        client_loop_status_update(&c->loop, now_ns());
         return 0;
 }
 
@@ -835,6 +719,7 @@ static int device_open(Client *c) {
 
 static int client_setup(Client *c) {
         char path[WIN_PATH_MAX], text[CLIENT_ADDRESS_TEXT_MAX], instance[65], reason[128];
+        char label[CLIENT_LOOP_DEVICE_LABEL_MAX];
         TapWinAdapter adapters[TAP_ADAPTERS_MAX];
         size_t n_adapters = 0;
         RouteAddress ra;
@@ -855,13 +740,13 @@ static int client_setup(Client *c) {
                 return fail(c, r, "Cannot load or create this computer's virtual MAC address: %s.", error_text(r));
 
         say(c, "Looking up relay %s...", c->invite.host);
-        r = relay_resolve(c, &c->fresh, reason, sizeof(reason));
+        r = relay_resolve(c, &c->loop.fresh, reason, sizeof(reason));
         if (r < 0)
                 return fail(c, r,
                             "Cannot find relay %s: %s. Check that this computer is online; if it is, the invite "
                             "link may be outdated: ask for a new link.",
                             c->invite.host, reason);
-        c->have_fresh = true;
+        c->loop.have_fresh = true;
 
         if (c->args.device_type == FRAME_DEVICE_TAP) {
                 /* Pin the relay before the adapter's media connects: the
@@ -872,28 +757,28 @@ static int client_setup(Client *c) {
                         return fail(c, r, "lanparty is already running on this computer; leave that party first.");
                 if (r < 0)
                         return fail(c, r, "Cannot keep track of routes: %s.", error_text(r));
-                r = addr_to_route(&c->fresh, &ra);
+                r = client_addr_to_route(&c->loop.fresh, &ra);
                 if (r >= 0)
                         r = route_manager_pin_relay(c->routes, &ra);
                 if (r < 0)
                         return fail(c, r,
                                     "Cannot pin the route to relay %s (%s). Is this computer connected to the "
                                     "internet?",
-                                    addr_to_text(&c->fresh, text), error_text(r));
+                                    addr_to_text(&c->loop.fresh, text), error_text(r));
                 switch (r) {
                 case ROUTE_PLAN_ADD:
                         say(c, "Pinned the route to relay %s, so the party's network cannot take it over.",
-                            addr_to_text(&c->fresh, text));
+                            addr_to_text(&c->loop.fresh, text));
                         break;
                 case ROUTE_PLAN_REUSE:
-                        say(c, "Relay %s already has a route of its own; using it.", addr_to_text(&c->fresh, text));
+                        say(c, "Relay %s already has a route of its own; using it.", addr_to_text(&c->loop.fresh, text));
                         break;
                 case ROUTE_PLAN_NONE:
-                        say(c, "Relay %s is this computer; no route needed.", addr_to_text(&c->fresh, text));
+                        say(c, "Relay %s is this computer; no route needed.", addr_to_text(&c->loop.fresh, text));
                         break;
                 case ROUTE_PLAN_CONFLICT:
                         say(c, "Warning: another program's route to relay %s is in place; leaving it alone.",
-                            addr_to_text(&c->fresh, text));
+                            addr_to_text(&c->loop.fresh, text));
                         break;
                 default:
                         break;
@@ -936,6 +821,8 @@ static int client_setup(Client *c) {
         r = client_core_new(&c->core, &cc);
         if (r < 0)
                 return fail(c, r, "Failed to set up the client: %s.", error_text(r));
+        snprintf(label, sizeof(label), "adapter \"%s\"", frame_device_get_name(c->device));
+        client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, label);
         return 0;
 }
 
@@ -975,8 +862,7 @@ static int client_new(Client **ret) {
         c->done_event = CreateEventW(NULL, TRUE, FALSE, NULL);
         if (c->udp_event == WSA_INVALID_EVENT || !c->stop_event || !c->done_event)
                 return log_error_errno(errno_from_win32(GetLastError()), "Failed to create events: %m");
-        c->last_check = ROUTE_CHECK_OK;
-        client_status_tracker_init(&c->tracker, STATUS_REPEAT_INTERVAL);
+        client_loop_init(&c->loop, &loop_ops, c);
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What both clients do around the wait of their main loop, whatever they
+ * wait with (poll() in main-linux.c, WaitForMultipleObjects() in
+ * main-win.c): how long to sleep, and after each wakeup the core's timer,
+ * the deadline for the relay's goodbye, the periodic address and route
+ * checks and the status lines; also which relay address a new attempt
+ * uses. The two programs had grown the same code twice, so every fix had
+ * to be made twice.
+ *
+ * The platform keeps the wait, the sockets and the device, and supplies
+ * the few things that differ (ClientLoopOps): where a status line goes,
+ * how to look the relay up, how to read the device's address. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client-core.h"
+#include "client-status.h"
+#include "frame-device.h"
+#include "route.h"
+
+#define CLIENT_LOOP_TICK_INTERVAL QUIC_NS_PER_SEC
+#define CLIENT_LOOP_STATUS_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
+#define CLIENT_LOOP_ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
+/* How long a quit waits for the relay to confirm the goodbye. */
+#define CLIENT_LOOP_QUIT_GRACE (3 * QUIC_NS_PER_SEC)
+/* The longest single wait; a timer is never further away than a tick
+ * anyway, this only bounds the arithmetic. */
+#define CLIENT_LOOP_WAIT_MAX_MS 60000U
+
+#define CLIENT_LOOP_DEVICE_LABEL_MAX (FRAME_DEVICE_NAME_MAX + 16)
+
+typedef struct ClientLoopOps {
+        /* How often to read the device's address: a multiple of
+         * CLIENT_LOOP_TICK_INTERVAL (where asking the OS is cheap, every
+         * tick). */
+        uint64_t address_interval;
+        /* One status line for people: stdout, or the window's log pane. */
+        void (*say)(void *userdata, const char *line);
+        /* Looks the relay up again; negative errno, already logged. */
+        int (*resolve)(void *userdata, QuicAddr *ret);
+        /* Reads the device's IPv4 address and hands it to the core. */
+        void (*address_update)(void *userdata);
+        /* Optional: each diagnostics snapshot, before its status lines
+         * and also once the core is done (the window's lights). */
+        void (*diagnostics)(void *userdata, const ClientDiagnostics *d, uint64_t now);
+} ClientLoopOps;
+
+typedef struct ClientLoop {
+        const ClientLoopOps *ops;
+        void *userdata;
+
+        /* Borrowed, from client_loop_attach(). routes is NULL without a TAP. */
+        ClientCore *core;
+        RouteManager *routes;
+        const char *relay_host;                           /* the invite's, for log messages */
+        char device_label[CLIENT_LOOP_DEVICE_LABEL_MAX]; /* "lanparty0", "adapter \"Ethernet 3\"" */
+
+        /* Resolved and pinned at start-up, before the device existed: the
+         * first attempt uses it. Filled by the platform. */
+        bool have_fresh;
+        QuicAddr fresh;
+        /* The relay the current (or last) socket is connected to. */
+        bool have_last;
+        QuicAddr last;
+        char last_text[CLIENT_ADDRESS_TEXT_MAX];
+
+        ClientStatusTracker tracker;
+        bool status_dirty; /* something happened: describe the state again */
+        uint64_t next_tick;
+        uint64_t next_address_check;
+        uint64_t next_route_check;
+        RouteCheck last_check;
+        bool stopping;
+        uint64_t stop_deadline;
+} ClientLoop;
+
+void client_loop_init(ClientLoop *l, const ClientLoopOps *ops, void *userdata);
+/* Once the core exists, before client_core_start(). */
+void client_loop_attach(ClientLoop *l, ClientCore *core, RouteManager *routes, const char *relay_host,
+                        const char *device_label);
+
+/* The relay address for a new attempt, pinned: the one from start-up for
+ * the first, else a fresh lookup (the relay may have moved, dynamic DNS,
+ * or we did, another network), else the last one that worked. */
+int client_loop_next_relay(ClientLoop *l, QuicAddr *ret);
+/* The attempt's socket is connected to `relay`; `text` names it. */
+void client_loop_relay_connected(ClientLoop *l, const QuicAddr *relay, const char *text);
+
+/* Arms the timers; call right before the first wait. */
+void client_loop_start(ClientLoop *l, uint64_t now);
+/* How long the next wait may sleep, in ms. */
+uint32_t client_loop_timeout_ms(const ClientLoop *l, uint64_t now);
+/* Runs after every wakeup, once the platform handled its sockets: the
+ * core's timer, the goodbye deadline, the periodic checks, the status. */
+void client_loop_after_wait(ClientLoop *l, uint64_t now);
+/* Says what changed since the last status lines. */
+void client_loop_status_update(ClientLoop *l, uint64_t now);
+/* A request to leave: the first waits CLIENT_LOOP_QUIT_GRACE for the
+ * relay's goodbye, a second one leaves at once. */
+void client_loop_stop(ClientLoop *l, uint64_t now);
+
+int client_addr_to_route(const QuicAddr *a, RouteAddress *ret);
