@@ -11,6 +11,7 @@
 #include "frame-device.h"
 #include "log.h"
 #include "tap-win-registry.h"
+#include "tap-win.h"
 #include "test-util.h"
 
 #define GUID_A "{0A1B2C3D-4E5F-6789-ABCD-EF0123456789}"
@@ -19,9 +20,13 @@
 
 static char last_message[1024];
 static int last_error;
+/* Warnings and worse: listing adapters must not add any. */
+static unsigned n_warnings;
 
 static void capture(int level, int error, const LogField *fields, size_t n_fields, const char *file, int line,
                     const char *func, const char *message) {
+        if (level <= LOG_WARNING)
+                n_warnings++;
         if (level <= LOG_ERR) {
                 snprintf(last_message, sizeof(last_message), "%s", message);
                 last_error = error;
@@ -43,6 +48,16 @@ static void test_open_without_driver(void) {
         last_message[0] = '\0';
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, "LAN Party", &mac, 1400, &d), -ENODEV);
         CHECK(strstr(last_message, "no TAP-Windows6 adapter found") != NULL);
+}
+
+static void test_list_without_driver(void) {
+        TapWinAdapter adapters[TAP_WIN_ADAPTERS_MAX];
+        size_t n = 99;
+
+        n_warnings = 0;
+        CHECK_EQ_INT(tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n), 0);
+        CHECK_EQ_INT((int) n, 0);
+        CHECK_EQ_INT((int) n_warnings, 0);
 }
 
 static bool running_on_wine(void) {
@@ -89,6 +104,8 @@ static void fake_adapter_network_address(const wchar_t *subkey, char *buf, size_
 static void test_fake_adapters(void) {
         const MacAddr mac = { { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } };
         FrameDevice *d = NULL;
+        TapWinAdapter adapters[TAP_WIN_ADAPTERS_MAX];
+        size_t n = 0;
         char value[64];
 
         if (!running_on_wine()) {
@@ -105,12 +122,34 @@ static void test_fake_adapters(void) {
         fake_adapter_add(L"9992", L"wintun", L"" GUID_B);
         fake_adapter_add(L"9993", L"tap0901", L"not-a-guid");
 
+        /* The list client.exe prints sees what opening sees, quietly: the
+         * half-installed entry is skipped without a warning. */
+        n_warnings = 0;
+        CHECK_EQ_INT(tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n), 0);
+        CHECK_EQ_INT((int) n, 1);
+        CHECK_EQ_STR(adapters[0].instance_id, GUID_A);
+        /* No interface behind a registry entry: no connection name. */
+        CHECK_EQ_STR(adapters[0].alias, "");
+        CHECK_EQ_INT((int) n_warnings, 0);
+
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), -ENODEV);
         CHECK(strstr(last_message, "Adapter " GUID_A " is disabled") != NULL);
         fake_adapter_network_address(L"9990", value, sizeof(value));
         CHECK_EQ_STR(value, "021122334455");
 
         fake_adapter_add(L"9991", L"TAP0901", L"" GUID_B);
+        n_warnings = 0;
+        CHECK_EQ_INT(tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n), 0);
+        CHECK_EQ_INT((int) n, 2);
+        CHECK((tap_win_guid_equal(adapters[0].instance_id, GUID_A) &&
+               tap_win_guid_equal(adapters[1].instance_id, GUID_B)) ||
+              (tap_win_guid_equal(adapters[0].instance_id, GUID_B) &&
+               tap_win_guid_equal(adapters[1].instance_id, GUID_A)));
+        /* More than asked for: the first ones, and still no warning. */
+        CHECK_EQ_INT(tap_win_adapters_list(adapters, 1, &n), 0);
+        CHECK_EQ_INT((int) n, 1);
+        CHECK_EQ_INT((int) n_warnings, 0);
+
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), -EDESTADDRREQ);
         CHECK(strstr(last_message, GUID_A) != NULL);
         CHECK(strstr(last_message, GUID_B) != NULL);
@@ -144,6 +183,7 @@ static void test_null_still_works(void) {
 int main(void) {
         log_set_backend(capture);
         RUN(test_open_without_driver);
+        RUN(test_list_without_driver);
         RUN(test_fake_adapters);
         RUN(test_null_still_works);
         (void) last_error;

@@ -47,7 +47,7 @@
 #include "log.h"
 #include "platform-win.h"
 #include "route.h"
-#include "tap-win-registry.h"
+#include "tap-win.h"
 
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
@@ -61,7 +61,6 @@
 #define SHUTDOWN_WAIT_MS 4000
 #define UDP_BATCH 256
 #define UDP_BUFFER_SIZE 65536
-#define TAP_ADAPTERS_MAX 16
 #define FAILURE_TEXT_MAX 1024
 
 #define EXIT_USAGE 2
@@ -556,87 +555,6 @@ static int run_loop(Client *c) {
         return 0;
 }
 
-/* ---- TAP adapters ----------------------------------------------------------------- */
-
-static void reg_closep(HKEY *k) {
-        if (*k)
-                RegCloseKey(*k);
-}
-
-static int reg_get_string(HKEY key, const wchar_t *name, char *buf, size_t size) {
-        wchar_t w[256];
-        DWORD len = sizeof(w);
-        LSTATUS e;
-
-        e = RegGetValueW(key, NULL, name, RRF_RT_REG_SZ, NULL, w, &len);
-        if (e != ERROR_SUCCESS)
-                return errno_from_win32((unsigned long) e);
-        return wide_to_utf8(w, buf, size);
-}
-
-/* The TAP-Windows6 adapters as tap-win.c finds them (the network class
- * key's ComponentId "tap0901"), read-only, for --list-tap-adapters and to
- * tell a player without one what to install before anything is changed. */
-static int tap_adapters_list(TapWinAdapter *adapters, size_t max, size_t *ret_n) {
-        _cleanup_(reg_closep) HKEY class_key = NULL;
-        wchar_t class_path[128];
-        size_t n = 0;
-        LSTATUS e;
-        int r;
-
-        *ret_n = 0;
-        r = utf8_to_wide(TAP_WIN_ADAPTER_CLASS_KEY, class_path, ELEMENTSOF(class_path));
-        if (r < 0)
-                return r;
-        e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, class_path, 0, KEY_READ, &class_key);
-        if (e == ERROR_FILE_NOT_FOUND)
-                return 0;
-        if (e != ERROR_SUCCESS)
-                return errno_from_win32((unsigned long) e);
-
-        for (DWORD i = 0; n < max; i++) {
-                _cleanup_(reg_closep) HKEY key = NULL;
-                char subkey[16], component[256], instance[256];
-                wchar_t wsubkey[16];
-                DWORD len = ELEMENTSOF(wsubkey);
-                wchar_t alias[IF_MAX_STRING_SIZE + 1];
-                NET_LUID luid;
-                GUID guid;
-                TapWinGuid g;
-
-                e = RegEnumKeyExW(class_key, i, wsubkey, &len, NULL, NULL, NULL, NULL);
-                if (e == ERROR_NO_MORE_ITEMS)
-                        break;
-                if (e == ERROR_MORE_DATA)
-                        continue;
-                if (e != ERROR_SUCCESS)
-                        return errno_from_win32((unsigned long) e);
-                if (wide_to_utf8(wsubkey, subkey, sizeof(subkey)) < 0 || !tap_win_class_subkey_is_adapter(subkey))
-                        continue;
-                if (RegOpenKeyExW(class_key, wsubkey, 0, KEY_READ, &key) != ERROR_SUCCESS)
-                        continue;
-                if (reg_get_string(key, L"ComponentId", component, sizeof(component)) < 0)
-                        continue;
-                if (reg_get_string(key, L"NetCfgInstanceId", instance, sizeof(instance)) < 0)
-                        instance[0] = '\0';
-                if (tap_win_adapter_from_registry(component, instance, &adapters[n]) <= 0)
-                        continue;
-
-                adapters[n].alias[0] = '\0';
-                if (tap_win_guid_parse(adapters[n].instance_id, &g) >= 0) {
-                        guid = (GUID) { .Data1 = g.data1, .Data2 = g.data2, .Data3 = g.data3 };
-                        memcpy(guid.Data4, g.data4, sizeof(guid.Data4));
-                        if (ConvertInterfaceGuidToLuid(&guid, &luid) == NO_ERROR &&
-                            ConvertInterfaceLuidToAlias(&luid, alias, ELEMENTSOF(alias)) == NO_ERROR &&
-                            wide_to_utf8(alias, adapters[n].alias, sizeof(adapters[n].alias)) < 0)
-                                adapters[n].alias[0] = '\0';
-                }
-                n++;
-        }
-        *ret_n = n;
-        return 0;
-}
-
 /* ---- start-up ------------------------------------------------------------------- */
 
 static bool is_elevated(void) {
@@ -720,14 +638,14 @@ static int device_open(Client *c) {
 static int client_setup(Client *c) {
         char path[WIN_PATH_MAX], text[CLIENT_ADDRESS_TEXT_MAX], instance[65], reason[128];
         char label[CLIENT_LOOP_DEVICE_LABEL_MAX];
-        TapWinAdapter adapters[TAP_ADAPTERS_MAX];
+        TapWinAdapter adapters[TAP_WIN_ADAPTERS_MAX];
         size_t n_adapters = 0;
         RouteAddress ra;
         int r;
 
         if (c->args.device_type == FRAME_DEVICE_TAP) {
                 /* Before changing anything: without an adapter nothing else matters. */
-                r = tap_adapters_list(adapters, ELEMENTSOF(adapters), &n_adapters);
+                r = tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n_adapters);
                 if (r >= 0 && n_adapters == 0)
                         return fail(c, -ENODEV, "%s", NO_TAP_MESSAGE);
         }
@@ -1027,12 +945,12 @@ static void print_or_show(bool error, const char *text) {
 }
 
 static int list_adapters(void) {
-        TapWinAdapter adapters[TAP_ADAPTERS_MAX];
+        TapWinAdapter adapters[TAP_WIN_ADAPTERS_MAX];
         size_t n = 0;
         int r;
 
         console_setup(false);
-        r = tap_adapters_list(adapters, ELEMENTSOF(adapters), &n);
+        r = tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n);
         if (r < 0) {
                 fprintf(stderr, "%s: Cannot list network adapters: %s.\n", PROGRAM_NAME, error_text(r));
                 return EXIT_FAILURE;

@@ -23,6 +23,7 @@
 #include "tap-win-io.h"
 #include "tap-win-ioctl.h"
 #include "tap-win-registry.h"
+#include "tap-win.h"
 
 _Static_assert(TAP_WIN_IOCTL_GET_MAC == CTL_CODE(FILE_DEVICE_UNKNOWN, 1, METHOD_BUFFERED, FILE_ANY_ACCESS),
                "TAP_WIN_IOCTL_GET_MAC");
@@ -31,7 +32,6 @@ _Static_assert(TAP_WIN_IOCTL_GET_MTU == CTL_CODE(FILE_DEVICE_UNKNOWN, 3, METHOD_
 _Static_assert(TAP_WIN_IOCTL_SET_MEDIA_STATUS == CTL_CODE(FILE_DEVICE_UNKNOWN, 6, METHOD_BUFFERED, FILE_ANY_ACCESS),
                "TAP_WIN_IOCTL_SET_MEDIA_STATUS");
 
-#define TAP_WIN_ADAPTERS_MAX 16
 #define TAP_WIN_REG_VALUE_MAX 256
 /* After a restart the device node takes a moment to come back. */
 #define TAP_WIN_REOPEN_TRIES 20
@@ -111,23 +111,24 @@ static void adapter_fill_alias(TapWinAdapter *a) {
                 a->alias[0] = '\0';
 }
 
-static int adapters_find(TapWinFound *found, size_t max, size_t *ret_n) {
+/* The one walk over the network class key, for frame_device_open() and
+ * tap_win_adapters_list() alike. `warn` says whether skipped entries are
+ * worth a warning: opening warns, listing is quiet (its caller opens right
+ * after, or only prints the list). Errors are returned, not logged, so
+ * each caller says them in its own words. */
+static int adapters_find(TapWinFound *found, size_t max, bool warn, size_t *ret_n) {
+        static const wchar_t class_path[] = L"" TAP_WIN_ADAPTER_CLASS_KEY;
         _cleanup_(reg_closep) HKEY class_key = NULL;
-        wchar_t class_path[128];
         size_t n = 0;
         LSTATUS e;
         int r;
 
-        r = utf8_to_wide(TAP_WIN_ADAPTER_CLASS_KEY, class_path, ELEMENTSOF(class_path));
-        if (r < 0)
-                return r;
+        *ret_n = 0;
         e = RegOpenKeyExW(HKEY_LOCAL_MACHINE, class_path, 0, KEY_READ, &class_key);
-        if (e == ERROR_FILE_NOT_FOUND) {
-                *ret_n = 0;
+        if (e == ERROR_FILE_NOT_FOUND)
                 return 0;
-        }
         if (e != ERROR_SUCCESS)
-                return log_error_errno(errno_from_win32((unsigned long) e), "Cannot list network adapters: %m");
+                return errno_from_win32((unsigned long) e);
 
         for (DWORD i = 0;; i++) {
                 _cleanup_(reg_closep) HKEY key = NULL;
@@ -143,7 +144,7 @@ static int adapters_find(TapWinFound *found, size_t max, size_t *ret_n) {
                 if (e == ERROR_MORE_DATA)
                         continue;
                 if (e != ERROR_SUCCESS)
-                        return log_error_errno(errno_from_win32((unsigned long) e), "Cannot list network adapters: %m");
+                        return errno_from_win32((unsigned long) e);
                 if (wide_to_utf8(wsubkey, subkey, sizeof(subkey)) < 0 || !tap_win_class_subkey_is_adapter(subkey))
                         continue;
                 if (RegOpenKeyExW(class_key, wsubkey, 0, KEY_READ, &key) != ERROR_SUCCESS)
@@ -155,15 +156,17 @@ static int adapters_find(TapWinFound *found, size_t max, size_t *ret_n) {
 
                 r = tap_win_adapter_from_registry(component, instance, &a);
                 if (r == -EBADMSG) {
-                        log_warning("TAP-Windows6 adapter in registry key %s has no valid NetCfgInstanceId "
-                                    "(half installed?), ignoring.",
-                                    subkey);
+                        if (warn)
+                                log_warning("TAP-Windows6 adapter in registry key %s has no valid NetCfgInstanceId "
+                                            "(half installed?), ignoring.",
+                                            subkey);
                         continue;
                 }
                 if (r <= 0)
                         continue;
                 if (n >= max) {
-                        log_warning("More than %zu TAP-Windows6 adapters, ignoring the rest.", max);
+                        if (warn)
+                                log_warning("More than %zu TAP-Windows6 adapters, ignoring the rest.", max);
                         break;
                 }
                 adapter_fill_alias(&a);
@@ -171,6 +174,21 @@ static int adapters_find(TapWinFound *found, size_t max, size_t *ret_n) {
                 memcpy(found[n].subkey, wsubkey, sizeof(wsubkey));
                 n++;
         }
+        *ret_n = n;
+        return 0;
+}
+
+int tap_win_adapters_list(TapWinAdapter *adapters, size_t max, size_t *ret_n) {
+        TapWinFound found[TAP_WIN_ADAPTERS_MAX];
+        size_t n = 0;
+        int r;
+
+        *ret_n = 0;
+        r = adapters_find(found, MIN(max, ELEMENTSOF(found)), false, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                adapters[i] = found[i].adapter;
         *ret_n = n;
         return 0;
 }
@@ -198,9 +216,9 @@ static int adapter_pick(const char *name_hint, TapWinFound *ret) {
         size_t n = 0, i = 0;
         int r;
 
-        r = adapters_find(found, ELEMENTSOF(found), &n);
+        r = adapters_find(found, ELEMENTSOF(found), true, &n);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Cannot list network adapters: %m");
         for (size_t k = 0; k < n; k++)
                 adapters[k] = found[k].adapter;
 
