@@ -368,7 +368,7 @@ int quic_tls_export(QuicTls *tls, const char *label, uint8_t *out, size_t len) {
         if (!tls || !label || !out || len == 0)
                 return -EINVAL;
         if (!tls->session) {
-                if (!tls->exporter_kept || len != tls->exporter_size || strcmp(label, tls->exporter_label) != 0)
+                if (!tls->exporter_label || len != tls->exporter_size || strcmp(label, tls->exporter_label) != 0)
                         return -ENODATA;
                 memcpy(out, tls->exporter, len);
                 return 0;
@@ -385,17 +385,13 @@ int quic_tls_release_session(QuicTls *tls, const char *keep_label, size_t keep_s
         if (!tls || !tls->session)
                 return -EINVAL;
         if (keep_label) {
-                size_t label_len = strlen(keep_label);
-
-                if (label_len > QUIC_TLS_EXPORTER_LABEL_MAX || keep_size == 0 ||
-                    keep_size > QUIC_TLS_EXPORTER_SIZE_MAX)
+                if (keep_size == 0 || keep_size > QUIC_TLS_EXPORTER_SIZE_MAX)
                         return -EINVAL;
                 r = quic_tls_export(tls, keep_label, tls->exporter, keep_size);
                 if (r < 0)
                         return r;
-                memcpy(tls->exporter_label, keep_label, label_len + 1);
+                tls->exporter_label = keep_label;
                 tls->exporter_size = keep_size;
-                tls->exporter_kept = true;
         }
         gnutls_deinit(tls->session);
         tls->session = NULL;

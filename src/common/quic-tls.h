@@ -85,9 +85,9 @@ typedef struct QuicTls {
         char hostname[QUIC_TLS_HOSTNAME_MAX + 1];
         QuicTlsVerify verify;
         char message[QUIC_TLS_MESSAGE_MAX + 1]; /* why verification failed, for humans */
-        /* After quic_tls_release_session(): the one exporter kept. */
-        bool exporter_kept;
-        char exporter_label[QUIC_TLS_EXPORTER_LABEL_MAX + 1];
+        /* After quic_tls_release_session(): the one exporter kept, under
+         * the caller's label (borrowed; NULL: none kept). */
+        const char *exporter_label;
         uint8_t exporter[QUIC_TLS_EXPORTER_SIZE_MAX];
         size_t exporter_size;
 } QuicTls;
@@ -109,8 +109,9 @@ int quic_tls_export(QuicTls *tls, const char *label, uint8_t *out, size_t len);
 
 /* Once the handshake is complete a QUIC server needs nothing more from
  * TLS: ngtcp2 holds the keys and does key updates itself. This computes the
- * one exporter the owner will still ask for (keep_label NULL: none) and
- * frees the GnuTLS session, ~10 KB per connection on a relay. On failure
+ * one exporter the owner will still ask for (keep_label NULL: none; it
+ * must outlive tls, the QUIC server's own copy does) and frees the GnuTLS
+ * session, ~10 KB per connection on a relay. On failure
  * the session stays. The caller must also stop ngtcp2 from reaching the
  * session (its native handle, 1-RTT CRYPTO data). */
 int quic_tls_release_session(QuicTls *tls, const char *keep_label, size_t keep_size);
