@@ -1188,7 +1188,10 @@ static unsigned conn_write(QuicConn *c, uint64_t now) {
         if (c->state > QUIC_STATE_ESTABLISHED)
                 return 0;
 
-        if (c->dq_count > 0 && c->state == QUIC_STATE_ESTABLISHED) {
+        /* With the window full, ngtcp2 would build and refuse a packet per
+         * try: in a relay flood that was most of its CPU. ACKs and probes
+         * do not need the window; the loop below writes them. */
+        if (c->dq_count > 0 && c->state == QUIC_STATE_ESTABLISHED && ngtcp2_conn_get_cwnd_left(c->conn) > 0) {
                 rv = conn_write_queued_datagrams(c, now, &n_sent);
                 if (rv < 0) {
                         conn_handle_liberr(c, rv, now);
