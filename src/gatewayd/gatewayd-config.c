@@ -42,18 +42,6 @@ static const ConfOption option_table[_GATEWAY_OPTION_MAX] = {
         [GATEWAY_OPTION_BUS_ADDRESS] = { "--bus-address", "BusAddress", OPTION_KIND_BUS_ADDRESS, 0, 0 },
 };
 
-const char *gateway_option_to_string(GatewayOption o) {
-        if (o < 0 || o >= _GATEWAY_OPTION_MAX)
-                return NULL;
-        return option_table[o].flag;
-}
-
-const char *gateway_option_to_key(GatewayOption o) {
-        if (o < 0 || o >= _GATEWAY_OPTION_MAX)
-                return NULL;
-        return option_table[o].key;
-}
-
 GatewayConfig *gateway_config_free(GatewayConfig *c) {
         if (!c)
                 return NULL;
@@ -308,6 +296,14 @@ static const ConfParser option_parser = {
         .unknown_key_hint = option_unknown_key_hint,
 };
 
+const char *gateway_option_to_string(GatewayOption o) {
+        return conf_option_flag(&option_parser, o);
+}
+
+const char *gateway_option_to_key(GatewayOption o) {
+        return conf_option_key(&option_parser, o);
+}
+
 int gateway_config_parse_argv(int argc, char *const *argv, GatewayConfig **ret, char **ret_error) {
         _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
         int r;
@@ -493,7 +489,7 @@ int gateway_config_load(int argc, char *const *argv, const char *config_dir, con
                         GatewayConfig **ret, char **ret_error) {
         _cleanup_(gateway_config_freep) GatewayConfig *cli = NULL, *file = NULL;
         _cleanup_free_ char *data = NULL, *default_path = NULL;
-        const char *path = NULL;
+        const char *path;
         size_t size = 0;
         int r;
 
@@ -508,23 +504,16 @@ int gateway_config_load(int argc, char *const *argv, const char *config_dir, con
                 return 0;
         }
 
-        if (cli->config_file)
-                path = cli->config_file;
-        else if (config_dir && cli->interface[0]) {
+        if (!cli->config_file && config_dir && cli->interface[0]) {
                 r = gateway_config_default_file(config_dir, cli->interface, &default_path);
                 if (r < 0)
                         return r;
-                path = default_path;
         }
-        if (path) {
-                /* The default file is optional. */
-                r = conf_read_file(path, GATEWAYD_CONFIG_FILE_MAX, !cli->config_file, &data, &size, ret_error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        path = NULL;
-        }
-        if (path) {
+        r = conf_read_file(cli->config_file, default_path, GATEWAYD_CONFIG_FILE_MAX, &path, &data, &size,
+                           ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 r = gateway_config_parse_file(path, data, size, &file, ret_error);
                 if (r < 0)
                         return r;

@@ -54,18 +54,6 @@ static const ConfOption option_table[_RELAY_OPTION_MAX] = {
 #define GROUP_GATEWAY_AUTH \
         (CONF_OPTION_BIT(RELAY_OPTION_GATEWAY_TOKEN_FILE) | CONF_OPTION_BIT(RELAY_OPTION_INSECURE_OPEN_GATEWAYS))
 
-const char *relay_option_to_string(RelayOption o) {
-        if (o < 0 || o >= _RELAY_OPTION_MAX)
-                return NULL;
-        return option_table[o].flag;
-}
-
-const char *relay_option_to_key(RelayOption o) {
-        if (o < 0 || o >= _RELAY_OPTION_MAX)
-                return NULL;
-        return option_table[o].key;
-}
-
 RelayConfig *relay_config_free(RelayConfig *c) {
         if (!c)
                 return NULL;
@@ -245,6 +233,14 @@ static const ConfParser option_parser = {
         .group = CONFIG_GROUP,
         .set = option_set_value,
 };
+
+const char *relay_option_to_string(RelayOption o) {
+        return conf_option_flag(&option_parser, o);
+}
+
+const char *relay_option_to_key(RelayOption o) {
+        return conf_option_key(&option_parser, o);
+}
 
 int relay_config_parse_argv(int argc, char *const *argv, RelayConfig **ret, char **ret_error) {
         _cleanup_(relay_config_freep) RelayConfig *c = NULL;
@@ -441,16 +437,11 @@ int relay_config_load(int argc, char *const *argv, const char *default_config_fi
                 return 0;
         }
 
-        path = cli->config_file ? cli->config_file : default_config_file;
-        if (path) {
-                /* The default file is optional. */
-                r = conf_read_file(path, RELAYD_CONFIG_FILE_MAX, !cli->config_file, &data, &size, ret_error);
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        path = NULL;
-        }
-        if (path) {
+        r = conf_read_file(cli->config_file, default_config_file, RELAYD_CONFIG_FILE_MAX, &path, &data, &size,
+                           ret_error);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 r = relay_config_parse_file(path, data, size, &file, ret_error);
                 if (r < 0)
                         return r;

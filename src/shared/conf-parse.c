@@ -93,6 +93,18 @@ int conf_parse_bus_address(const char *value, char **dst, char *reason, size_t r
         return free_and_strdup(dst, value);
 }
 
+const char *conf_option_flag(const ConfParser *p, int option) {
+        if (!p || option < 0 || (unsigned) option >= p->n_options)
+                return NULL;
+        return p->options[option].flag;
+}
+
+const char *conf_option_key(const ConfParser *p, int option) {
+        if (!p || option < 0 || (unsigned) option >= p->n_options)
+                return NULL;
+        return p->options[option].key;
+}
+
 static int option_from_flag(const ConfParser *p, const char *arg, size_t len) {
         for (unsigned o = 0; o < p->n_options; o++)
                 if (strlen(p->options[o].flag) == len && strncmp(p->options[o].flag, arg, len) == 0)
@@ -293,9 +305,26 @@ static int read_file_or_error(const char *path, size_t max_size, const char *wha
         return 1;
 }
 
-int conf_read_file(const char *path, size_t max_size, bool optional, char **ret, size_t *ret_size,
-                   char **ret_error) {
-        return read_file_or_error(path, max_size, "config file", optional, ret, ret_size, ret_error);
+int conf_read_file(const char *given, const char *default_path, size_t max_size, const char **ret_path,
+                   char **ret, size_t *ret_size, char **ret_error) {
+        const char *path = given ? given : default_path;
+        int r;
+
+        if (!ret_path || !ret || !ret_size)
+                return -EINVAL;
+
+        *ret_path = NULL;
+        *ret = NULL;
+        *ret_size = 0;
+        if (!path)
+                return 0;
+
+        /* A file asked for by name must be there; the default one is only
+         * read when somebody put it there. */
+        r = read_file_or_error(path, max_size, "config file", !given, ret, ret_size, ret_error);
+        if (r > 0)
+                *ret_path = path;
+        return r;
 }
 
 int conf_state_directory(const char *state_directory, char **ret, char **ret_error) {

@@ -48,6 +48,12 @@ typedef struct ConfParser {
 
 #define CONF_OPTION_BIT(o) (1U << (o))
 
+/* The option's "--flag" and "Key" (NULL: command line only), for the
+ * daemons' *_option_to_string() and *_option_to_key(). NULL for an option
+ * outside the table. */
+const char *conf_option_flag(const ConfParser *p, int option);
+const char *conf_option_key(const ConfParser *p, int option);
+
 /* Formats the error into *ret_error and returns -EINVAL (-ENOMEM if it
  * cannot). Values from files and argv may hold newlines or escape
  * sequences meant for a terminal: the line is made printable. */
@@ -82,10 +88,12 @@ int conf_parse_argv(const ConfParser *p, int argc, char *const *argv, unsigned *
 int conf_parse_file(const ConfParser *p, const char *filename, const char *data, size_t size, size_t max_size,
                     unsigned *set, void *userdata, char **ret_error);
 
-/* Reads the config file at `path`. When `optional`, a missing file is not
- * an error: returns 0 with *ret NULL. Returns 1 when read. */
-int conf_read_file(const char *path, size_t max_size, bool optional, char **ret, size_t *ret_size,
-                   char **ret_error);
+/* Reads the daemon's config file: `given` (--config), which must exist, or
+ * else `default_path` (NULL: there is none), which may be missing. Returns 1
+ * with the path read (one of the two) in *ret_path and its contents in *ret,
+ * or 0 with both NULL when there is no file to read. */
+int conf_read_file(const char *given, const char *default_path, size_t max_size, const char **ret_path,
+                   char **ret, size_t *ret_size, char **ret_error);
 
 /* The first path of $STATE_DIRECTORY (systemd joins one path per
  * StateDirectory= entry with ':'). Returns 0 with *ret NULL when the
