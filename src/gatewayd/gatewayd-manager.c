@@ -7,14 +7,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "bus-util.h"
+#include "daemon-util.h"
 #include "ether.h"
 #include "gatewayd-bus.h"
 #include "gatewayd-csum.h"
@@ -644,10 +643,7 @@ int manager_new(Manager **ret, GatewayConfig *config) {
 
         m->clients = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-        r = sd_event_add_defer(m->event, &m->flush_event_source, manager_on_flush, m);
-        if (r < 0)
-                return r;
-        r = sd_event_source_set_enabled(m->flush_event_source, SD_EVENT_OFF);
+        r = daemon_add_flush(m->event, &m->flush_event_source, manager_on_flush, m);
         if (r < 0)
                 return r;
 
@@ -745,30 +741,17 @@ static int manager_on_exit_signal(sd_event_source *s, const struct signalfd_sigi
         return relay_link_stop(m->relay, GATEWAYD_STOP_TIMEOUT_USEC);
 }
 
-int manager_connect_bus(Manager *m) {
-        /* Only a bus asked for with --bus-address is a reason to fail. */
-        int level = m->config->bus_address ? LOG_ERR : LOG_WARNING;
-        int r;
+/* daemon_connect_bus() fills in m->bus before calling this, and that is
+ * where manager_bus_register() looks for the connection. */
+static int manager_register_bus_objects(void *userdata) {
+        return manager_bus_register(userdata);
+}
 
+int manager_connect_bus(Manager *m) {
         if (m->bus)
                 return 0;
-
-        r = bus_open_daemon(m->event, m->config->bus_address, "gateway-api", &m->bus);
-        if (r < 0)
-                return r;
-        r = manager_bus_register(m);
-        if (r < 0) {
-                m->bus = sd_bus_flush_close_unref(m->bus);
-                return r;
-        }
-
-        r = sd_bus_request_name(m->bus, m->bus_name, 0);
-        if (r < 0) {
-                m->bus = sd_bus_flush_close_unref(m->bus);
-                return log_full_errno(level, r, "Failed to acquire bus name %s: %m", m->bus_name);
-        }
-        log_debug("Acquired bus name %s.", m->bus_name);
-        return 0;
+        return daemon_connect_bus(m->event, m->config->bus_address, "gateway-api", m->bus_name,
+                                  manager_register_bus_objects, m, &m->bus);
 }
 
 /* The NIC must be able to carry the party before anyone is invited to it. */
@@ -797,15 +780,9 @@ int manager_start(Manager *m) {
         RelayLinkConfig rc = {};
         int r;
 
-        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
+        r = daemon_setup_event(m->event, manager_on_exit_signal, NULL, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to watch SIGTERM: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch SIGINT: %m");
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable watchdog: %m");
+                return r;
 
         r = manager_load_room_key(m);
         if (r < 0)
@@ -885,10 +862,5 @@ int manager_start(Manager *m) {
 }
 
 int manager_run(Manager *m) {
-        int r;
-
-        r = sd_event_loop(m->event);
-        if (r < 0)
-                return log_error_errno(r, "Event loop failed: %m");
-        return r;
+        return daemon_run_event_loop(m->event);
 }

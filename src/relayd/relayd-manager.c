@@ -7,14 +7,13 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "bus-util.h"
+#include "daemon-util.h"
 #include "relayd-bus.h"
 #include "relayd-room.h"
 
@@ -44,10 +43,7 @@ int manager_new(Manager **ret, RelayConfig *config, GatewayTokens *tokens) {
         /* Keys point into each Room, which removes itself before it goes. */
         m->rooms = g_hash_table_new(g_str_hash, g_str_equal);
 
-        r = sd_event_add_defer(m->event, &m->flush_event_source, manager_on_flush, m);
-        if (r < 0)
-                return r;
-        r = sd_event_source_set_enabled(m->flush_event_source, SD_EVENT_OFF);
+        r = daemon_add_flush(m->event, &m->flush_event_source, manager_on_flush, m);
         if (r < 0)
                 return r;
 
@@ -282,50 +278,25 @@ int manager_listen(Manager *m) {
         return 0;
 }
 
-int manager_connect_bus(Manager *m) {
-        /* Only a bus asked for with --bus-address is a reason to fail. */
-        int level = m->config->bus_address ? LOG_ERR : LOG_WARNING;
-        int r;
+/* daemon_connect_bus() fills in m->bus before calling this, and that is
+ * where manager_bus_register() looks for the connection. */
+static int manager_register_bus_objects(void *userdata) {
+        return manager_bus_register(userdata);
+}
 
+int manager_connect_bus(Manager *m) {
         if (m->bus)
                 return 0;
-
-        r = bus_open_daemon(m->event, m->config->bus_address, "relay-api", &m->bus);
-        if (r < 0)
-                return r;
-        /* Objects registered on the bus hold no references to us: on
-         * failure, dropping the connection drops them too. */
-        r = manager_bus_register(m);
-        if (r < 0) {
-                m->bus = sd_bus_flush_close_unref(m->bus);
-                return r;
-        }
-
-        r = sd_bus_request_name(m->bus, RELAY_BUS_NAME, 0);
-        if (r < 0) {
-                m->bus = sd_bus_flush_close_unref(m->bus);
-                return log_full_errno(level, r, "Failed to acquire bus name %s: %m", RELAY_BUS_NAME);
-        }
-        log_debug("Acquired bus name %s.", RELAY_BUS_NAME);
-        return 0;
+        return daemon_connect_bus(m->event, m->config->bus_address, "relay-api", RELAY_BUS_NAME,
+                                  manager_register_bus_objects, m, &m->bus);
 }
 
 int manager_start(Manager *m) {
         int r;
 
-        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
+        r = daemon_setup_event(m->event, manager_on_exit_signal, manager_on_reload_signal, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to watch SIGTERM: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, manager_on_exit_signal, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch SIGINT: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, manager_on_reload_signal, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch SIGHUP: %m");
-
-        r = sd_event_set_watchdog(m->event, true);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable watchdog: %m");
+                return r;
 
         r = manager_listen(m);
         if (r < 0)
@@ -350,12 +321,7 @@ int manager_start(Manager *m) {
 }
 
 int manager_run(Manager *m) {
-        int r;
-
-        r = sd_event_loop(m->event);
-        if (r < 0)
-                return log_error_errno(r, "Event loop failed: %m");
-        return r;
+        return daemon_run_event_loop(m->event);
 }
 
 void manager_close_rooms(Manager *m, LeaveReason reason, const char *text) {

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The systemd service plumbing both daemons' Managers wire up the same way:
+ * the signals that end (and reload) them, the watchdog, the once-per-
+ * iteration flush, the bus connection with its well-known name, and the
+ * loop itself. The handlers, bus objects and names stay the daemon's own.
+ * Every function logs its failures. */
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+/* SIGTERM and SIGINT call on_exit, SIGHUP calls on_reload (NULL: SIGHUP is
+ * left alone); then the watchdog, if systemd asked for one. */
+int daemon_setup_event(sd_event *event, sd_event_signal_handler_t on_exit, sd_event_signal_handler_t on_reload,
+                       void *userdata);
+
+/* A defer source that starts off. Enabling it SD_EVENT_ONESHOT runs
+ * `handler` once at the end of this loop iteration, however many changes
+ * asked for it; the handler then finds the source off again. */
+int daemon_add_flush(sd_event *event, sd_event_source **ret, sd_event_handler_t handler, void *userdata);
+
+/* Connects to the bus at `address` or the system bus (bus_open_daemon()),
+ * lets register_objects() put the daemon's objects on it, and takes the
+ * well-known `name`. *ret holds the connection before register_objects()
+ * runs, for callers that keep it in the struct the objects are made from;
+ * on failure it is NULL again. Logged at error level when `address` was
+ * asked for, as a warning otherwise (the caller decides whether to go on
+ * without the bus). */
+int daemon_connect_bus(sd_event *event, const char *address, const char *description, const char *name,
+                       int (*register_objects)(void *userdata), void *userdata, sd_bus **ret);
+
+/* Runs the loop until sd_event_exit(). */
+int daemon_run_event_loop(sd_event *event);
