@@ -3,7 +3,8 @@
 # client.exe's console face under wine, without a relay: --help,
 # --version, usage errors, invite links and .lanparty files (UTF-8 with
 # BOM and CRLF, UTF-16 as Notepad writes it, broken ones), and the
-# message a player without TAP-Windows6 gets (wine has no such adapter).
+# message a player without TAP-Windows6 gets (wine has no such adapter;
+# the tests that fake one do it in their own prefix, see wine-private.sh).
 #
 # Usage: test-client-exe-cli.sh LANPARTY-WINE CLIENT.EXE
 set -euo pipefail
@@ -14,24 +15,6 @@ client=$(realpath "$2")
 
 [ -x "$wrapper" ] || skip "no wine wrapper at $wrapper"
 "$wrapper" --init || fail "lanparty-wine --init failed"
-
-# run EXPECTED-STATUS ARGS...: output in $tmp/run.out and $tmp/run.err.
-# 137 is a SIGKILL from outside: wine's loader is sometimes killed after the
-# Windows process ended (seen once in ~60 runs, output complete, while other
-# tests' wine processes came and went). client.exe never exits with it, so
-# that one status is retried, at most twice; any other status counts.
-run() {
-        local want=$1 rc=0 attempt
-        shift
-        for attempt in 1 2 3; do
-                rc=0
-                timeout 60 "$wrapper" "$client" "$@" >"$tmp/run.out" 2>"$tmp/run.err" </dev/null || rc=$?
-                [ "$rc" = 137 ] || break
-                echo "note: wine killed client.exe $* (status 137), attempt $attempt; retrying" >&2
-        done
-        [ "$rc" = "$want" ] || fail "client.exe $* exited with $rc, expected $want: $(cat "$tmp/run.out" "$tmp/run.err")"
-}
-says() { grep -qF -- "$1" "$tmp/run.out" "$tmp/run.err" || fail "expected '$1' in: $(cat "$tmp/run.out" "$tmp/run.err")"; }
 
 link='lanparty://192.0.2.1:4433/party?k=QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI'
 
