@@ -285,6 +285,15 @@ expect bob "type=88bc"
 cmd bob "frame $BCAST self 88bd 60"
 wait_for lan_has "src=$BOB type=88bd" || fail "bob's frame not on the LAN after the restart"
 
+echo "== SIGHUP (nothing to reload; must not end the gateway)"
+kill -HUP $gw_pid
+wait_for eval 'grep -q "Received SIGHUP; the gateway has nothing to reload" "$tmp/gatewayd.err"' ||
+        fail "no SIGHUP notice from gatewayd"
+kill -0 $gw_pid 2>/dev/null || fail "gatewayd died on SIGHUP"
+expect_eq "$(prop $G $M RelayState)" 's "joined"' "RelayState after SIGHUP"
+cmd bob "frame $BCAST self 88be 60"
+wait_for lan_has "src=$BOB type=88be" || fail "bob's frame not on the LAN after SIGHUP"
+
 echo "== SIGTERM"
 kill -TERM $gw_pid
 rc=0

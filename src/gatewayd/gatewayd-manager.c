@@ -741,6 +741,17 @@ static int manager_on_exit_signal(sd_event_source *s, const struct signalfd_sigi
         return relay_link_stop(m->relay, GATEWAYD_STOP_TIMEOUT_USEC);
 }
 
+/* The gateway reads its configuration once; the relay's unit reloads with
+ * SIGHUP, and an administrator used to that must not stop the party by
+ * sending the gateway the same signal (its default action ends the process). */
+static int manager_on_hangup_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_manager_errno(m, LOG_NOTICE, 0,
+                          "Received SIGHUP; the gateway has nothing to reload (restart it to apply new settings).");
+        return 0;
+}
+
 /* daemon_connect_bus() fills in m->bus before calling this, and that is
  * where manager_bus_register() looks for the connection. */
 static int manager_register_bus_objects(void *userdata) {
@@ -780,7 +791,7 @@ int manager_start(Manager *m) {
         RelayLinkConfig rc = {};
         int r;
 
-        r = daemon_setup_event(m->event, manager_on_exit_signal, NULL, m);
+        r = daemon_setup_event(m->event, manager_on_exit_signal, manager_on_hangup_signal, m);
         if (r < 0)
                 return r;
 
