@@ -119,14 +119,12 @@ static int manager_on_flush(sd_event_source *s, void *userdata) {
 
         manager_bus_emit_changes(m);
         manager_update_status(m);
-        m->dirty = false;
         return 0;
 }
 
 void manager_mark_dirty(Manager *m) {
         if (!m)
                 return;
-        m->dirty = true;
         if (m->flush_event_source)
                 (void) sd_event_source_set_enabled(m->flush_event_source, SD_EVENT_ONESHOT);
 }

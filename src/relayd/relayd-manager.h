@@ -54,7 +54,6 @@ struct Manager {
         /* Once per loop iteration: PropertiesChanged for what changed, empty
          * rooms freed, STATUS= updated. */
         sd_event_source *flush_event_source;
-        bool dirty;
         unsigned emitted_n_rooms, emitted_n_peers; /* as last sent in PropertiesChanged */
 
         PolkitRegistry *polkit_registry;
