@@ -18,7 +18,7 @@ RUN_TESTS=0
 PACKAGES=(wine wine64 nsis xvfb imagemagick xdotool dbus systemd)
 # client.exe may import these and nothing else: all ship with Windows.
 SYSTEM_DLLS="advapi32.dll bcrypt.dll comctl32.dll crypt32.dll gdi32.dll iphlpapi.dll kernel32.dll msvcrt.dll
-ncrypt.dll setupapi.dll shell32.dll user32.dll ws2_32.dll"
+ncrypt.dll ole32.dll setupapi.dll shell32.dll user32.dll ws2_32.dll"
 
 usage() {
         cat <<EOF

@@ -48,6 +48,7 @@
 #include "platform-win.h"
 #include "route.h"
 #include "tap-win.h"
+#include "win-sys.h"
 
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
@@ -411,7 +412,7 @@ static void device_address_update(void *userdata) {
                 list = malloc(size);
                 if (!list)
                         return;
-                e = GetAdaptersAddresses(AF_INET, flags, NULL, list, &size);
+                e = win_sys->GetAdaptersAddresses(AF_INET, flags, NULL, list, &size);
                 if (e != ERROR_BUFFER_OVERFLOW)
                         break;
         }

@@ -26,6 +26,7 @@
 #include "route-manager.h"
 #include "route-win-plan.h"
 #include "route.h"
+#include "win-sys.h"
 
 #define ROUTE_STATE_DIR_NAME "lanparty"
 
@@ -138,7 +139,7 @@ int route_backend_lookup(RouteManager *m, const RouteAddress *dst, Route *ret) {
         DWORD e;
 
         sockaddr_from_address(dst, &d);
-        e = GetBestRoute2(NULL, 0, NULL, &d, 0, &row, &src);
+        e = win_sys->GetBestRoute2(NULL, 0, NULL, &d, 0, &row, &src);
         if (e != NO_ERROR)
                 return errno_from_win32(e);
         local = sockaddr_bytes(&src, &sf, &sb) >= 0 && sf == dst->family &&
@@ -152,7 +153,7 @@ int route_backend_dump(RouteManager *m, const RouteAddress *dst, uint8_t prefixl
         size_t n = 0;
         DWORD e;
 
-        e = GetIpForwardTable2(family_to_af(dst->family), &table);
+        e = win_sys->GetIpForwardTable2(family_to_af(dst->family), &table);
         if (e != NO_ERROR)
                 return errno_from_win32(e);
         for (ULONG i = 0; i < table->NumEntries; i++) {
@@ -165,7 +166,7 @@ int route_backend_dump(RouteManager *m, const RouteAddress *dst, uint8_t prefixl
                 if (n < max)
                         routes[n++] = r;
         }
-        FreeMibTable(table);
+        win_sys->FreeMibTable(table);
         *ret_n = n;
         return 0;
 }
@@ -175,7 +176,7 @@ int route_backend_exists(RouteManager *m, const Route *route) {
         DWORD e;
 
         row_key_from_route(route, &row);
-        e = GetIpForwardEntry2(&row);
+        e = win_sys->GetIpForwardEntry2(&row);
         if (e == ERROR_NOT_FOUND || e == ERROR_FILE_NOT_FOUND)
                 return 0;
         if (e != NO_ERROR)
@@ -215,7 +216,7 @@ int route_backend_add(RouteManager *m, const Route *route) {
         MIB_IPFORWARD_ROW2 row;
 
         row_from_route(route, &row);
-        return errno_from_win32(CreateIpForwardEntry2(&row));
+        return errno_from_win32(win_sys->CreateIpForwardEntry2(&row));
 }
 
 /* ERROR_NOT_FOUND, -ENOENT: the interface went, or someone cleaned up by
@@ -224,7 +225,7 @@ int route_backend_remove(RouteManager *m, const Route *route) {
         MIB_IPFORWARD_ROW2 row;
 
         row_key_from_route(route, &row);
-        return errno_from_win32(DeleteIpForwardEntry2(&row));
+        return errno_from_win32(win_sys->DeleteIpForwardEntry2(&row));
 }
 
 static int iface_get(RouteFamily family, uint64_t luid, MIB_IPINTERFACE_ROW *ret) {
@@ -232,7 +233,7 @@ static int iface_get(RouteFamily family, uint64_t luid, MIB_IPINTERFACE_ROW *ret
         *ret = (MIB_IPINTERFACE_ROW) {};
         ret->Family = family_to_af(family);
         ret->InterfaceLuid.Value = luid;
-        return errno_from_win32(GetIpInterfaceEntry(ret));
+        return errno_from_win32(win_sys->GetIpInterfaceEntry(ret));
 }
 
 static int iface_set(MIB_IPINTERFACE_ROW *row, const RouteWinInterface *want) {
@@ -245,7 +246,7 @@ static int iface_set(MIB_IPINTERFACE_ROW *row, const RouteWinInterface *want) {
          * SitePrefixLength that GetIpInterfaceEntry() filled in. */
         if (row->Family == AF_INET)
                 row->SitePrefixLength = 0;
-        e = SetIpInterfaceEntry(row);
+        e = win_sys->SetIpInterfaceEntry(row);
         return errno_from_win32(e);
 }
 
@@ -448,7 +449,7 @@ static void tap_default_routes_sweep(RouteManager *m) {
         for (size_t f = 0; f < ELEMENTSOF(families); f++) {
                 PMIB_IPFORWARD_TABLE2 table = NULL;
 
-                if (GetIpForwardTable2(family_to_af(families[f]), &table) != NO_ERROR)
+                if (win_sys->GetIpForwardTable2(family_to_af(families[f]), &table) != NO_ERROR)
                         continue;
                 for (ULONG i = 0; i < table->NumEntries; i++) {
                         Route r;
@@ -457,14 +458,14 @@ static void tap_default_routes_sweep(RouteManager *m) {
                         if (route_from_row(&table->Table[i], false, &r) < 0 ||
                             !route_win_is_tap_default(&r, m->tap_ifindex))
                                 continue;
-                        k = errno_from_win32(DeleteIpForwardEntry2(&table->Table[i]));
+                        k = errno_from_win32(win_sys->DeleteIpForwardEntry2(&table->Table[i]));
                         log_route_errno(k < 0 ? LOG_WARNING : LOG_NOTICE, k, &r,
                                         k < 0 ? "Failed to remove default route %s on the TAP: %m"
                                               : "Removed default route %s on the TAP: the party's network is not "
                                                 "the way to the internet.",
                                         route_manager_describe(&r, desc));
                 }
-                FreeMibTable(table);
+                win_sys->FreeMibTable(table);
         }
 }
 
@@ -474,7 +475,7 @@ static int other_metrics_get(RouteFamily family, uint64_t tap_luid, uint32_t *me
         size_t n = 0;
         DWORD e;
 
-        e = GetIpInterfaceTable(family_to_af(family), &table);
+        e = win_sys->GetIpInterfaceTable(family_to_af(family), &table);
         if (e != NO_ERROR)
                 return errno_from_win32(e);
         for (ULONG i = 0; i < table->NumEntries && n < max; i++) {
@@ -485,7 +486,7 @@ static int other_metrics_get(RouteFamily family, uint64_t tap_luid, uint32_t *me
                         continue;
                 metrics[n++] = row->Metric;
         }
-        FreeMibTable(table);
+        win_sys->FreeMibTable(table);
         *ret_n = n;
         return 0;
 }
@@ -558,7 +559,7 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
                 return m->broadcast_plan;
         m->tap_ifindex = tap_ifindex;
 
-        r = errno_from_win32(ConvertInterfaceIndexToLuid(tap_ifindex, &luid));
+        r = errno_from_win32(win_sys->ConvertInterfaceIndexToLuid(tap_ifindex, &luid));
         if (r < 0)
                 return log_error_errno(r, "Cannot find interface %" PRIu32 ": %m", tap_ifindex);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "platform-win.h"
+#include "win-sys.h"
 
 /* Errors after which the handle will not work again: the adapter was
  * disabled or removed, or the handle itself is bad. Anything else fails
@@ -45,7 +46,7 @@ static void read_issue(TapWinIo *io) {
         DWORD n = 0, e;
 
         io->read_ov = (OVERLAPPED) { .hEvent = event };
-        if (ReadFile(io->handle, io->read_buf, sizeof(io->read_buf), &n, &io->read_ov)) {
+        if (win_sys->ReadFile(io->handle, io->read_buf, sizeof(io->read_buf), &n, &io->read_ov)) {
                 io->read_state = TAP_WIN_READ_DONE;
                 io->read_result = (int) n;
                 return;
@@ -103,13 +104,13 @@ void tap_win_io_done(TapWinIo *io) {
         /* The device writes into our buffers until each operation has
          * completed, cancelled or not; they must outlive that. */
         if (io->read_state == TAP_WIN_READ_PENDING) {
-                CancelIoEx(io->handle, &io->read_ov);
-                (void) GetOverlappedResult(io->handle, &io->read_ov, &n, TRUE);
+                win_sys->CancelIoEx(io->handle, &io->read_ov);
+                (void) win_sys->GetOverlappedResult(io->handle, &io->read_ov, &n, TRUE);
         }
         for (size_t i = 0; i < TAP_WIN_IO_WRITE_SLOTS; i++)
                 if (io->slots[i].busy) {
-                        CancelIoEx(io->handle, &io->slots[i].ov);
-                        (void) GetOverlappedResult(io->handle, &io->slots[i].ov, &n, TRUE);
+                        win_sys->CancelIoEx(io->handle, &io->slots[i].ov);
+                        (void) win_sys->GetOverlappedResult(io->handle, &io->slots[i].ov, &n, TRUE);
                         io->slots[i].busy = false;
                 }
 
@@ -136,7 +137,7 @@ int tap_win_io_read(TapWinIo *io, uint8_t *buf, size_t size) {
         if (io->read_state == TAP_WIN_READ_PENDING) {
                 DWORD n = 0, e;
 
-                if (GetOverlappedResult(io->handle, &io->read_ov, &n, FALSE))
+                if (win_sys->GetOverlappedResult(io->handle, &io->read_ov, &n, FALSE))
                         io->read_result = (int) n;
                 else {
                         e = GetLastError();
@@ -183,7 +184,7 @@ static void slot_reap(TapWinIo *io, TapWinWriteSlot *s) {
         if (!s->busy || !HasOverlappedIoCompleted(&s->ov))
                 return;
         s->busy = false;
-        if (!GetOverlappedResult(io->handle, &s->ov, &n, FALSE)) {
+        if (!win_sys->GetOverlappedResult(io->handle, &s->ov, &n, FALSE)) {
                 DWORD e = GetLastError();
 
                 io->tx_errors++;
@@ -219,7 +220,7 @@ int tap_win_io_write(TapWinIo *io, const uint8_t *frame, size_t len) {
         memcpy(s->buf, frame, len);
         s->len = (DWORD) len;
         s->ov = (OVERLAPPED) { .hEvent = s->ov.hEvent };
-        if (WriteFile(io->handle, s->buf, s->len, &n, &s->ov)) {
+        if (win_sys->WriteFile(io->handle, s->buf, s->len, &n, &s->ov)) {
                 if (n != s->len) {
                         io->tx_errors++;
                         return -EIO;

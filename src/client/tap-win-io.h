@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <winsock2.h> /* before windows.h, for whoever includes win-sys.h too */
 #include <windows.h>
 
 #include "ether.h"

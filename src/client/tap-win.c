@@ -24,6 +24,7 @@
 #include "tap-win-ioctl.h"
 #include "tap-win-registry.h"
 #include "tap-win.h"
+#include "win-sys.h"
 
 _Static_assert(TAP_WIN_IOCTL_GET_MAC == CTL_CODE(FILE_DEVICE_UNKNOWN, 1, METHOD_BUFFERED, FILE_ANY_ACCESS),
                "TAP_WIN_IOCTL_GET_MAC");
@@ -103,9 +104,9 @@ static void adapter_fill_alias(TapWinAdapter *a) {
         GUID guid;
 
         a->alias[0] = '\0';
-        if (guid_from_string(a->instance_id, &guid) < 0 || ConvertInterfaceGuidToLuid(&guid, &luid) != NO_ERROR)
+        if (guid_from_string(a->instance_id, &guid) < 0 || win_sys->ConvertInterfaceGuidToLuid(&guid, &luid) != NO_ERROR)
                 return;
-        if (ConvertInterfaceLuidToAlias(&luid, alias, ELEMENTSOF(alias)) != NO_ERROR)
+        if (win_sys->ConvertInterfaceLuidToAlias(&luid, alias, ELEMENTSOF(alias)) != NO_ERROR)
                 return;
         if (wide_to_utf8(alias, a->alias, sizeof(a->alias)) < 0)
                 a->alias[0] = '\0';
@@ -292,7 +293,7 @@ static int adapter_set_network_address(const TapWinFound *a, const char *ifname,
 
 static void devinfo_destroyp(HDEVINFO *d) {
         if (*d != INVALID_HANDLE_VALUE)
-                SetupDiDestroyDeviceInfoList(*d);
+                win_sys->SetupDiDestroyDeviceInfoList(*d);
 }
 
 /* What "Disable" then "Enable" in the adapter's menu does, so the driver
@@ -302,11 +303,11 @@ static int adapter_restart(const char *instance_id, const char *ifname) {
         _cleanup_(devinfo_destroyp) HDEVINFO devs = INVALID_HANDLE_VALUE;
         SP_DEVINFO_DATA info = { .cbSize = sizeof(info) };
 
-        devs = SetupDiGetClassDevsW(&net_class_guid, NULL, NULL, DIGCF_PRESENT);
+        devs = win_sys->SetupDiGetClassDevsW(&net_class_guid, NULL, NULL, DIGCF_PRESENT);
         if (devs == INVALID_HANDLE_VALUE)
                 return errno_from_win32(GetLastError());
 
-        for (DWORD i = 0; SetupDiEnumDeviceInfo(devs, i, &info); i++) {
+        for (DWORD i = 0; win_sys->SetupDiEnumDeviceInfo(devs, i, &info); i++) {
                 _cleanup_(reg_closep) HKEY key = NULL;
                 SP_PROPCHANGE_PARAMS pc = {
                         .ClassInstallHeader = { .cbSize = sizeof(SP_CLASSINSTALL_HEADER),
@@ -318,7 +319,7 @@ static int adapter_restart(const char *instance_id, const char *ifname) {
                 SP_DEVINSTALL_PARAMS_W params = { .cbSize = sizeof(params) };
                 char instance[TAP_WIN_REG_VALUE_MAX];
 
-                key = SetupDiOpenDevRegKey(devs, &info, DICS_FLAG_GLOBAL, 0, DIREG_DRV, KEY_QUERY_VALUE);
+                key = win_sys->SetupDiOpenDevRegKey(devs, &info, DICS_FLAG_GLOBAL, 0, DIREG_DRV, KEY_QUERY_VALUE);
                 if (key == INVALID_HANDLE_VALUE) {
                         key = NULL;
                         continue;
@@ -327,11 +328,11 @@ static int adapter_restart(const char *instance_id, const char *ifname) {
                     !tap_win_guid_equal(instance, instance_id))
                         continue;
 
-                if (!SetupDiSetClassInstallParamsW(devs, &info, &pc.ClassInstallHeader, sizeof(pc)) ||
-                    !SetupDiCallClassInstaller(DIF_PROPERTYCHANGE, devs, &info))
+                if (!win_sys->SetupDiSetClassInstallParamsW(devs, &info, &pc.ClassInstallHeader, sizeof(pc)) ||
+                    !win_sys->SetupDiCallClassInstaller(DIF_PROPERTYCHANGE, devs, &info))
                         return log_tap_errno(LOG_WARNING, errno_from_win32(GetLastError()), ifname,
                                              "Cannot restart adapter %s: %m", ifname);
-                if (SetupDiGetDeviceInstallParamsW(devs, &info, &params) &&
+                if (win_sys->SetupDiGetDeviceInstallParamsW(devs, &info, &params) &&
                     (params.Flags & (DI_NEEDREBOOT | DI_NEEDRESTART)))
                         return -EAGAIN;
                 log_tap_errno(LOG_INFO, 0, ifname, "Restarted adapter %s to apply its new MAC.", ifname);
@@ -359,10 +360,10 @@ static int device_ioctl(HANDLE device, DWORD code, void *buf, DWORD size, DWORD 
                 return errno_from_win32(GetLastError());
         }
         ov.hEvent = event;
-        if (!DeviceIoControl(device, code, buf, size, buf, size, &n, &ov)) {
+        if (!win_sys->DeviceIoControl(device, code, buf, size, buf, size, &n, &ov)) {
                 if (GetLastError() != ERROR_IO_PENDING)
                         return errno_from_win32(GetLastError());
-                if (!GetOverlappedResult(device, &ov, &n, TRUE))
+                if (!win_sys->GetOverlappedResult(device, &ov, &n, TRUE))
                         return errno_from_win32(GetLastError());
         }
         if (ret_len)
@@ -394,7 +395,7 @@ static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu
         row = (MIB_IPINTERFACE_ROW) {};
         row.Family = family;
         row.InterfaceLuid = s->luid;
-        e = GetIpInterfaceEntry(&row);
+        e = win_sys->GetIpInterfaceEntry(&row);
         if (e != NO_ERROR)
                 return errno_from_win32(e);
         if (ret_old)
@@ -406,7 +407,7 @@ static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu
          * for IPv4 (documented quirk of SetIpInterfaceEntry). */
         if (family == AF_INET)
                 row.SitePrefixLength = 0;
-        e = SetIpInterfaceEntry(&row);
+        e = win_sys->SetIpInterfaceEntry(&row);
         return errno_from_win32(e);
 }
 
@@ -462,7 +463,7 @@ static void tap_close(void *state) {
                 tap_win_io_done(&s->io);
         s->io_ready = false;
         tap_restore_mtu(s);
-        CloseHandle(s->device);
+        win_sys->CloseHandle(s->device);
         s->device = INVALID_HANDLE_VALUE;
 }
 
@@ -484,7 +485,7 @@ static int device_open(TapWinState *s, bool restarted) {
         for (unsigned try = 0; try < (restarted ? TAP_WIN_REOPEN_TRIES : 1); try++) {
                 if (try > 0)
                         Sleep(TAP_WIN_REOPEN_DELAY_MS);
-                s->device = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                s->device = win_sys->CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
                                         FILE_ATTRIBUTE_SYSTEM | FILE_FLAG_OVERLAPPED, NULL);
                 if (s->device != INVALID_HANDLE_VALUE)
                         return 0;
@@ -568,7 +569,7 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
                 /* The value was right but never applied (set by hand, or a
                  * restart that failed last time): restart once, with our
                  * handle closed so the driver can unload. */
-                CloseHandle(s->device);
+                win_sys->CloseHandle(s->device);
                 s->device = INVALID_HANDLE_VALUE;
                 r = adapter_restart(s->instance_id, s->name);
                 if (r < 0)
@@ -591,9 +592,9 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
         r = guid_from_string(s->instance_id, &guid);
         if (r < 0)
                 return r;
-        r = errno_from_win32(ConvertInterfaceGuidToLuid(&guid, &s->luid));
+        r = errno_from_win32(win_sys->ConvertInterfaceGuidToLuid(&guid, &s->luid));
         if (r >= 0)
-                r = errno_from_win32(ConvertInterfaceLuidToIndex(&s->luid, &index));
+                r = errno_from_win32(win_sys->ConvertInterfaceLuidToIndex(&s->luid, &index));
         if (r < 0)
                 return log_tap_errno(LOG_ERR, r, s->name, "Cannot find the interface of adapter %s: %m", s->name);
 
