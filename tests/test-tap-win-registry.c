@@ -78,7 +78,16 @@ static void test_component_and_adapter(void) {
         CHECK(!tap_win_component_id_is_tap("tap090"));
         CHECK(!tap_win_component_id_is_tap("tap09011"));
         CHECK(!tap_win_component_id_is_tap("wintun"));
-        CHECK(!tap_win_component_id_is_tap("root\\tap0901"));
+        /* tap-windows6's own installers (msm/installation.c, tapctl)
+         * create root-enumerated adapters; OpenVPN's tun.c accepts both. */
+        CHECK(tap_win_component_id_is_tap("root\\tap0901"));
+        CHECK(tap_win_component_id_is_tap("ROOT\\TAP0901"));
+        CHECK(!tap_win_component_id_is_tap("root\\"));
+        CHECK(!tap_win_component_id_is_tap("root\\tap0901 "));
+        CHECK(!tap_win_component_id_is_tap("root\\\\tap0901"));
+        CHECK(!tap_win_component_id_is_tap("root/tap0901"));
+        CHECK(!tap_win_component_id_is_tap("other\\tap0901"));
+        CHECK(!tap_win_component_id_is_tap("root\\wintun"));
         CHECK(tap_win_component_id_is_tap("tap0901"));
         CHECK(tap_win_component_id_is_tap("TAP0901"));
         CHECK(tap_win_component_id_is_tap("Tap0901"));
@@ -196,6 +205,18 @@ static void test_ioctl_codes(void) {
         CHECK_EQ_INT(TAP_WIN_CTL_CODE(0xffff, 0xfff, 3, 3), 0xffffffff);
 }
 
+static void test_driver_version(void) {
+        /* tap-windows6 is 9.21 and later; 9.9..9.20 is the NDIS 5 driver. */
+        CHECK(tap_win_driver_version_is_supported(9, 21));
+        CHECK(tap_win_driver_version_is_supported(9, 27));
+        CHECK(tap_win_driver_version_is_supported(10, 0));
+        CHECK(!tap_win_driver_version_is_supported(9, 20));
+        CHECK(!tap_win_driver_version_is_supported(9, 9));
+        CHECK(!tap_win_driver_version_is_supported(8, 99));
+        CHECK(!tap_win_driver_version_is_supported(0, 0));
+        CHECK(tap_win_driver_version_is_supported(UINT32_MAX, 0));
+}
+
 int main(void) {
         RUN(test_guid_hostile);
         RUN(test_guid_parse);
@@ -205,5 +226,6 @@ int main(void) {
         RUN(test_device_path);
         RUN(test_network_address);
         RUN(test_ioctl_codes);
+        RUN(test_driver_version);
         return 0;
 }

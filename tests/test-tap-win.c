@@ -22,6 +22,7 @@
 
 #define GUID_A "{0A1B2C3D-4E5F-6789-ABCD-EF0123456789}"
 #define GUID_B "{11111111-2222-3333-4444-555555555555}"
+#define GUID_C "{66666666-7777-8888-9999-AAAAAAAAAAAA}"
 #define CLASS_KEY L"SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}"
 
 static char last_message[1024];
@@ -183,7 +184,16 @@ static void test_fake_adapters(void) {
         fake_adapter_network_address(L"9991", value, sizeof(value));
         CHECK_EQ_STR(value, "021122334455");
         CHECK(d == NULL);
+        fake_adapters_remove_all();
 
+        /* What tap-windows6's own installers (msm/installation.c, tapctl)
+         * create: a root-enumerated adapter. */
+        fake_adapter_add(L"9994", L"root\\tap0901", L"" GUID_C);
+        CHECK_EQ_INT(tap_win_adapters_list(adapters, ELEMENTSOF(adapters), &n), 0);
+        CHECK_EQ_INT((int) n, 1);
+        CHECK_EQ_STR(adapters[0].instance_id, GUID_C);
+        CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), -ENODEV);
+        CHECK(strstr(last_message, "Adapter " GUID_C " is disabled") != NULL);
         fake_adapters_remove_all();
 }
 

@@ -24,6 +24,12 @@
 #define TAP_WIN_IOCTL_GET_MAC TAP_WIN_CONTROL_CODE(1)
 /* Out: three ULONGs, major, minor, debug build. */
 #define TAP_WIN_IOCTL_GET_VERSION TAP_WIN_CONTROL_CODE(2)
+/* 9.21 is tap-windows6's first release (version.m4's history): the NDIS 6
+ * rewrite whose source the client and its tests follow. 9.9 to 9.20 are
+ * the older NDIS 5 tap-windows driver (also component id tap0901), not
+ * signed for current Windows and different in behaviour. */
+#define TAP_WIN_DRIVER_MIN_MAJOR 9
+#define TAP_WIN_DRIVER_MIN_MINOR 21
 /* Out: one ULONG, the driver's MTU (its "MTU" adapter property). */
 #define TAP_WIN_IOCTL_GET_MTU TAP_WIN_CONTROL_CODE(3)
 /* In: one ULONG, nonzero for media connected. */

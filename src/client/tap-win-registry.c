@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap-win-ioctl.h"
+
 static int hex_digit(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -39,7 +41,8 @@ bool tap_win_class_subkey_is_adapter(const char *name) {
 }
 
 bool tap_win_component_id_is_tap(const char *component_id) {
-        return component_id && ascii_equal_nocase(component_id, TAP_WIN_COMPONENT_ID);
+        return component_id && (ascii_equal_nocase(component_id, TAP_WIN_COMPONENT_ID) ||
+                                ascii_equal_nocase(component_id, TAP_WIN_COMPONENT_ID_ROOT));
 }
 
 bool tap_win_guid_is_valid(const char *s) {
@@ -125,6 +128,11 @@ int tap_win_adapter_choose(const TapWinAdapter *adapters, size_t n, const char *
                         return 0;
                 }
         return -ENXIO;
+}
+
+bool tap_win_driver_version_is_supported(uint32_t major, uint32_t minor) {
+        return major > TAP_WIN_DRIVER_MIN_MAJOR ||
+               (major == TAP_WIN_DRIVER_MIN_MAJOR && minor >= TAP_WIN_DRIVER_MIN_MINOR);
 }
 
 int tap_win_device_path(const char *instance_id, char *buf, size_t size) {

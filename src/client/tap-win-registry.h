@@ -7,9 +7,9 @@
  *
  * Adapters live under HKLM\SYSTEM\CurrentControlSet\Control\Class\
  * {4D36E972-E325-11CE-BFC1-08002BE10318}\NNNN: "ComponentId" says which
- * driver ("tap0901" for TAP-Windows6), "NetCfgInstanceId" is the adapter's
- * GUID, which names its device node \\.\Global\{GUID}.tap, and
- * "NetworkAddress" overrides its MAC. */
+ * driver ("tap0901" or "root\\tap0901" for TAP-Windows6),
+ * "NetCfgInstanceId" is the adapter's GUID, which names its device node
+ * \\.\Global\{GUID}.tap, and "NetworkAddress" overrides its MAC. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +19,9 @@
 #include "mac.h"
 
 #define TAP_WIN_COMPONENT_ID "tap0901"
+/* A root-enumerated adapter, as tap-windows6's own installers make them
+ * (msm/installation.c, tapctl); OpenVPN's tun.c accepts both ids. */
+#define TAP_WIN_COMPONENT_ID_ROOT "root\\" TAP_WIN_COMPONENT_ID
 #define TAP_WIN_ADAPTER_CLASS_KEY \
         "SYSTEM\\CurrentControlSet\\Control\\Class\\{4D36E972-E325-11CE-BFC1-08002BE10318}"
 
@@ -51,7 +54,8 @@ typedef struct TapWinAdapter {
 /* Class subkeys that are adapters: exactly four decimal digits
  * ("Properties" sits beside them and cannot even be opened). */
 bool tap_win_class_subkey_is_adapter(const char *name);
-/* "tap0901", compared case-insensitively (older installers wrote "TAP0901"). */
+/* "tap0901" or "root\\tap0901", compared case-insensitively (older
+ * installers wrote "TAP0901"). */
 bool tap_win_component_id_is_tap(const char *component_id);
 /* Braces, 8-4-4-4-12 hex digits of either case, nothing else. */
 bool tap_win_guid_is_valid(const char *s);
@@ -81,6 +85,10 @@ int tap_win_adapter_from_registry(const char *component_id, const char *instance
  * nothing was named and there are several, -ENXIO when the named one is
  * not among them. */
 int tap_win_adapter_choose(const TapWinAdapter *adapters, size_t n, const char *wanted, size_t *ret_index);
+
+/* Whether the driver's GET_VERSION answer is TAP_WIN_DRIVER_MIN_MAJOR.
+ * TAP_WIN_DRIVER_MIN_MINOR or newer. */
+bool tap_win_driver_version_is_supported(uint32_t major, uint32_t minor);
 
 /* "\\.\Global\{GUID}.tap". -EINVAL for an invalid GUID, -ENOBUFS. */
 int tap_win_device_path(const char *instance_id, char *buf, size_t size);

@@ -16,11 +16,11 @@
  * ignored. */
 #define TAP_WIN_ADAPTERS_MAX 16
 
-/* The TAP-Windows6 adapters (ComponentId "tap0901" under the network class
- * key) with their connection names, read-only. Quiet: half-installed
- * entries are skipped and adapters beyond `max` (capped at
- * TAP_WIN_ADAPTERS_MAX) ignored without a log line, since the caller words
- * its own messages and frame_device_open() warns about those anyway.
+/* The TAP-Windows6 adapters (ComponentId "tap0901" or "root\\tap0901"
+ * under the network class key) with their connection names, read-only.
+ * Quiet: half-installed entries are skipped and adapters beyond `max`
+ * (capped at TAP_WIN_ADAPTERS_MAX) ignored without a log line, since the
+ * caller words its own messages and frame_device_open() warns about those anyway.
  * Returns 0 with *ret_n (0 when none is installed), negative errno when the
  * registry cannot be read. */
 int tap_win_adapters_list(TapWinAdapter *adapters, size_t max, size_t *ret_n);
