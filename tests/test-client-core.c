@@ -50,6 +50,7 @@ typedef struct FakeTap {
         uint8_t written[FAKE_FRAMES][LP_ETHER_FRAME_MAX];
         size_t written_len[FAKE_FRAMES];
         int write_error;
+        int read_error; /* returned instead of a frame when set */
         uint32_t mtu;
         bool link_up;
         unsigned n_link_changes;
@@ -84,6 +85,8 @@ static int fake_read(void *state, uint8_t *buf, size_t size) {
         FakeTap *t = state;
         size_t len;
 
+        if (t->read_error)
+                return t->read_error;
         if (t->rx_count == 0)
                 return -EAGAIN;
         len = t->rx_len[t->rx_head];
@@ -761,6 +764,61 @@ static void test_quit_reason(void) {
         net_done(&n);
 }
 
+/* The adapter is disabled or removed while we are in the room (the
+ * backend says -ENODEV, once for good): the client leaves the room with a
+ * reason, ends as failed and does not try to reconnect; the same for a
+ * write that finds it gone, and while waiting to reconnect. */
+static void test_device_lost(void) {
+        static const char want[] = "Adapter lp0 stopped working (was it disabled or removed?); left the room.";
+        uint8_t f[128];
+        size_t len;
+        Net n;
+        TestClient *c;
+        TestRelayPeer *peer;
+
+        net_init(&n, true);
+        c = client_add(&n, &(ClientOpts) { 0 });
+        client_join(&n, c);
+        peer = (TestRelayPeer *) test_relay_find_mac(n.relay, &c->mac);
+        CHECK(peer);
+        c->tap->read_error = -ENODEV;
+        CHECK_EQ_INT(client_core_process_device(c->core, n.now), -ENODEV);
+        CHECK(net_run(&n, 10 * SEC, cond_done, c));
+        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        CHECK(peer->got_disconnect);
+        CHECK_EQ_INT(peer->disconnect_reason, LEAVE_REASON_ERROR);
+        CHECK_EQ_STR(c->last_end.message, want);
+        CHECK_EQ_INT(c->n_connects, 1);
+        CHECK(!c->tap->link_up);
+        net_done(&n);
+
+        /* A frame from the party finds the adapter gone. */
+        net_init(&n, true);
+        c = client_add(&n, &(ClientOpts) { 0 });
+        client_join(&n, c);
+        c->tap->write_error = -ENODEV;
+        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
+        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        CHECK(net_run(&n, 10 * SEC, cond_done, c));
+        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        CHECK_EQ_STR(c->last_end.message, want);
+        net_done(&n);
+
+        /* Between attempts: no session to leave, failed at once. */
+        net_init(&n, true);
+        c = client_add(&n, &(ClientOpts) { 0 });
+        c->connect_fail = 100;
+        CHECK(client_core_start(c->core, n.now) >= 0);
+        CHECK(net_run(&n, 10 * SEC, cond_waiting, c));
+        c->tap->read_error = -ENODEV;
+        CHECK_EQ_INT(client_core_process_device(c->core, n.now), -ENODEV);
+        CHECK(client_core_is_done(c->core));
+        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        CHECK_EQ_STR(c->last_end.message, want);
+        CHECK_EQ_INT(client_core_get_expiry(c->core), UINT64_MAX);
+        net_done(&n);
+}
+
 static void test_two_clients(void) {
         uint8_t f[256];
         size_t len, wlen;
@@ -1053,6 +1111,7 @@ int main(void) {
         RUN(test_names);
         RUN(test_join_frames_filters);
         RUN(test_quit_reason);
+        RUN(test_device_lost);
         RUN(test_two_clients);
         RUN(test_reconnect_relay_restart);
         RUN(test_connect_failures);

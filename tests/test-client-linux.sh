@@ -178,6 +178,24 @@ rc=$?
 client_pid=
 [ $rc -eq 0 ] || fail "exit status $rc after SIGINT"
 
+step "the TAP deleted under a joined client: it leaves the room and fails, once, without spinning"
+ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" "$invite" >"$tmp/gone.out" 2>"$tmp/gone.err" </dev/null &
+client_pid=$!
+wait_for 15 "$tmp/gone.out" '^Connected to relay '
+cx ip link del dev lp0
+for _ in $(seq 100); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$client_pid" 2>/dev/null && fail "client still running 10 s after its TAP was deleted"
+wait "$client_pid"
+rc=$?
+client_pid=
+[ $rc -eq 1 ] || fail "TAP deleted: exit status $rc, expected 1"
+grep -q 'Adapter lp0 stopped working (was it disabled or removed?); left the room\.' "$tmp/gone.out" "$tmp/gone.err" ||
+        fail "TAP deleted: no clear line ($(tail -n 3 "$tmp/gone.out" "$tmp/gone.err"))"
+n=$(grep -c 'stopped working' "$tmp/gone.err") || true
+[ "${n:-0}" -le 1 ] || fail "TAP deleted: the error was logged $n times"
+grep -q 'Failed to read from' "$tmp/gone.err" && fail "TAP deleted: read errors were logged as warnings"
+[ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind after the TAP went away"
+
 step "a wrong room key stops the client with a clear message"
 cx timeout 20 "$client" --tap lp0 --state-dir "$tmp/state" "$wrong_invite" >"$tmp/wrong.out" 2>"$tmp/wrong.err" </dev/null
 rc=$?

@@ -29,6 +29,7 @@ struct ClientCore {
         SessionEnd last_end;
 
         bool link_up;
+        bool device_lost; /* the frame device is gone: leave, then fail */
         char relay_address[CLIENT_ADDRESS_TEXT_MAX];
         bool device_ipv4_known;
         char device_ipv4[CLIENT_ADDRESS_TEXT_MAX];
@@ -122,6 +123,8 @@ static void client_set_link(ClientCore *c, bool up) {
         c->link_up = up;
 }
 
+static void client_device_lost(ClientCore *c);
+
 /* ---- session callbacks ------------------------------------------------------ */
 
 static void on_joined(Session *s, const ControlWelcome *w, void *userdata) {
@@ -186,6 +189,8 @@ static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, 
                 return count_in_drop(c, s);
         }
         r = frame_device_write(c->config.device, frame, len);
+        if (r == -ENODEV)
+                client_device_lost(c);
         if (r < 0) {
                 log_debug_errno(r, "Writing a %zu-byte frame to %s failed: %m", len,
                                 frame_device_get_name(c->config.device));
@@ -292,6 +297,41 @@ static void client_fold_session_counters(ClientCore *c) {
         c->done_not_joined_rx += sc.dropped_not_joined;
 }
 
+/* The end after the frame device went away for good. */
+static void client_end_device_lost(ClientCore *c) {
+        c->phase = CLIENT_PHASE_FAILED;
+        c->retry_at = UINT64_MAX;
+        c->last_end = (SessionEnd) { .kind = SESSION_END_LOCAL };
+        snprintf(c->last_end.message, sizeof(c->last_end.message),
+                 "Adapter %s stopped working (was it disabled or removed?); left the room.",
+                 frame_device_get_name(c->config.device));
+        c->have_last_end = true;
+        log_error("%s", c->last_end.message);
+        client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_STOPPED, .end = &c->last_end });
+}
+
+/* The frame device is gone for good (a TAP-Windows6 adapter disabled or
+ * removed, a Linux TAP deleted): no frame will reach the party again and
+ * reconnecting cannot help. Leave the room properly, then end as failed
+ * with a reason the player can act on. */
+static void client_device_lost(ClientCore *c) {
+        if (c->device_lost || client_core_is_done(c))
+                return;
+        c->device_lost = true;
+        if (c->session && (c->phase == CLIENT_PHASE_CONNECTING || c->phase == CLIENT_PHASE_JOINED)) {
+                c->phase = CLIENT_PHASE_LEAVING;
+                (void) session_disconnect(c->session, LEAVE_REASON_ERROR, "adapter lost", c->now);
+                return;
+        }
+        if (c->phase == CLIENT_PHASE_LEAVING)
+                return;
+        if (c->session) {
+                client_fold_session_counters(c);
+                c->session = session_free(c->session);
+        }
+        client_end_device_lost(c);
+}
+
 /* Runs after every entry point: a session that ended is freed here, and
  * what comes next decided. */
 static void client_settle(ClientCore *c) {
@@ -308,6 +348,8 @@ static void client_settle(ClientCore *c) {
         c->have_last_end = true;
         client_set_link(c, false);
 
+        if (c->device_lost)
+                return client_end_device_lost(c);
         if (c->phase == CLIENT_PHASE_LEAVING || end->kind == SESSION_END_LOCAL) {
                 c->phase = CLIENT_PHASE_STOPPED;
                 log_info("%s", end->message);
@@ -554,6 +596,11 @@ int client_core_process_device(ClientCore *c, uint64_t now) {
                                 session_count_drop(c->session);
                         r = 1;
                         continue;
+                }
+                if (n == -ENODEV) {
+                        client_device_lost(c);
+                        r = n;
+                        break;
                 }
                 if (n < 0) {
                         r = log_warning_errno(n, "Failed to read from %s: %m", frame_device_get_name(c->config.device));

@@ -41,7 +41,9 @@ typedef struct FrameDevice FrameDevice;
 
 /* Creates the interface, gives it `mac` (a locally administered unicast
  * address, see mac_is_valid_virtual()) and `mtu` (LP_MTU_MIN..LP_MTU_MAX,
- * L3 bytes), and brings it up with the carrier on. `name_hint` may be NULL
+ * L3 bytes), and brings it up. The carrier is on for a Linux TAP and off
+ * for TAP-Windows6, whose driver refuses every read and write without it;
+ * callers set it with frame_device_set_link() either way. `name_hint` may be NULL
  * for the backend's default; on Linux a "%d" in it picks a free number.
  * Errors are logged with the reason a user can act on (missing driver,
  * missing privileges, name taken) and returned as negative errno. */
@@ -52,13 +54,16 @@ FrameDevice *frame_device_close(FrameDevice *d);
 DEFINE_TRIVIAL_CLEANUP_FUNC(FrameDevice *, frame_device_close);
 
 /* Reads one frame without blocking. Returns its length (> 0), -EAGAIN when
- * none is pending, or -EMSGSIZE when the frame was larger than `size` and
- * was dropped. A buffer of LP_ETHER_FRAME_MAX bytes takes every frame the
- * overlay can carry. */
+ * none is pending, -EMSGSIZE when the frame was larger than `size` and
+ * was dropped, or -ENODEV once the device is gone for good (adapter
+ * disabled or removed, interface deleted): no frame will come again, and
+ * the waitable may stop being offered. A buffer of LP_ETHER_FRAME_MAX
+ * bytes takes every frame the overlay can carry. */
 int frame_device_read(FrameDevice *d, uint8_t *buf, size_t size);
 /* Hands one whole Ethernet frame (LP_ETHER_HEADER_LEN..LP_ETHER_FRAME_MAX
  * bytes, no FCS) to the OS. Returns 0, -EBADMSG/-EMSGSIZE for a length
- * outside that range, or the backend's error (-EAGAIN: queue full, drop). */
+ * outside that range, or the backend's error (-EAGAIN: queue full, drop;
+ * -ENETDOWN: carrier off; -ENODEV: gone for good, as for reads). */
 int frame_device_write(FrameDevice *d, const uint8_t *frame, size_t len);
 
 FrameDeviceWaitable frame_device_get_waitable(const FrameDevice *d);

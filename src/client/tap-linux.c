@@ -237,6 +237,18 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
         return 0;
 }
 
+/* errno of a read or write as frame_device_read()'s contract has it. The
+ * kernel detaches the fd when the interface is deleted under us
+ * (`ip link del`): tun_chr_read_iter() and tun_chr_write_iter() then say
+ * EBADFD, and poll reports POLLERR, for good. */
+static int tap_errno(int e) {
+        if (e == EWOULDBLOCK)
+                return -EAGAIN;
+        if (e == EBADFD)
+                return -ENODEV;
+        return -e;
+}
+
 static int tap_read(void *state, uint8_t *buf, size_t size) {
         TapState *s = state;
         uint8_t spare;
@@ -251,7 +263,7 @@ static int tap_read(void *state, uint8_t *buf, size_t size) {
 
         n = readv(s->fd, iov, ELEMENTSOF(iov));
         if (n < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                return tap_errno(errno);
         if ((size_t) n > size || n > INT32_MAX)
                 return -EMSGSIZE;
         if (n == 0)
@@ -265,7 +277,7 @@ static int tap_write(void *state, const uint8_t *frame, size_t len) {
 
         n = write(s->fd, frame, len);
         if (n < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                return tap_errno(errno);
         if ((size_t) n != len)
                 return -EIO;
         return 0;
