@@ -22,7 +22,6 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 #include <iphlpapi.h>
-#include <mswsock.h>
 #include <netioapi.h>
 
 #include <errno.h>
@@ -48,11 +47,8 @@
 #include "platform-win.h"
 #include "route.h"
 #include "tap-win.h"
+#include "udp-win.h"
 #include "win-sys.h"
-
-#ifndef SIO_UDP_CONNRESET
-#define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
-#endif
 
 #define PROGRAM_NAME "client.exe"
 /* GetAdaptersAddresses() walks every adapter; DHCP is not that quick. */
@@ -157,37 +153,6 @@ static const char *error_text(int e) {
                 return "in use";
         default:
                 return strerror(e < 0 ? -e : e);
-        }
-}
-
-static int errno_from_wsa(int e) {
-        switch (e) {
-        case WSAEWOULDBLOCK:
-                return -EAGAIN;
-        case WSAENETUNREACH:
-                return -ENETUNREACH;
-        case WSAEHOSTUNREACH:
-                return -EHOSTUNREACH;
-        case WSAECONNREFUSED:
-                return -ECONNREFUSED;
-        case WSAECONNRESET:
-                return -ECONNRESET;
-        case WSAEMSGSIZE:
-                return -EMSGSIZE;
-        case WSAENOBUFS:
-                return -ENOBUFS;
-        case WSAEADDRNOTAVAIL:
-                return -EADDRNOTAVAIL;
-        case WSAEAFNOSUPPORT:
-                return -EAFNOSUPPORT;
-        case WSAEACCES:
-                return -EACCES;
-        case WSAENETDOWN:
-                return -ENETDOWN;
-        case WSAETIMEDOUT:
-                return -ETIMEDOUT;
-        default:
-                return -EIO;
         }
 }
 
@@ -322,8 +287,6 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         struct sockaddr_storage ss;
         int sl = sizeof(ss);
         QuicAddr remote, local;
-        BOOL report_resets = FALSE;
-        DWORD n = 0;
         SOCKET s;
         int r;
 
@@ -331,12 +294,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         if (r < 0)
                 return r;
 
-        s = socket(remote.sa.sa.sa_family, SOCK_DGRAM, IPPROTO_UDP);
-        if (s == INVALID_SOCKET)
-                return log_warning_errno(errno_from_wsa(WSAGetLastError()), "Failed to create a UDP socket.");
-        /* An ICMP "port unreachable" would otherwise make the next recv()
-         * fail with WSAECONNRESET; QUIC notices a dead relay by itself. */
-        (void) WSAIoctl(s, SIO_UDP_CONNRESET, &report_resets, sizeof(report_resets), NULL, 0, &n, NULL, NULL);
+        r = udp_win_socket_open(remote.sa.sa.sa_family, &s);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to create a UDP socket: %s", error_text(r));
         /* Connected: Windows picks the source address of the current path. */
         if (connect(s, &remote.sa.sa, (int) remote.len) == SOCKET_ERROR ||
             getsockname(s, (struct sockaddr *) &ss, &sl) == SOCKET_ERROR) {
