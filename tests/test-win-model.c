@@ -933,6 +933,40 @@ static int child_check(void) {
         return 0;
 }
 
+/* A whole program configured through the environment, as client-model.exe
+ * would be: the adapter comes from LANPARTY_WIN_MODEL_CONFIG. */
+static int child_config(void) {
+        WinModelAdapterState s;
+        NET_LUID luid;
+        wchar_t alias[64];
+
+        CHECK_EQ_INT(win_model_adapter_state(GUID_B, &s), 0);
+        CHECK(s.running && !s.media);
+        CHECK_MEM(s.mac, "\x02\x42\x42\x42\x42\x42", 6);
+        CHECK_EQ_INT(s.mtu, 1400);
+        CHECK_EQ_INT(win_sys->ConvertInterfaceIndexToLuid(s.ifindex, &luid), NO_ERROR);
+        CHECK_EQ_INT(win_sys->ConvertInterfaceLuidToAlias(&luid, alias, 64), NO_ERROR);
+        CHECK(wcscmp(alias, L"Party LAN") == 0);
+        CHECK_EQ_INT(win_model_adapter_remove(GUID_B), 0);
+        return 0;
+}
+
+static HANDLE cancel_handle;
+
+static void WINAPI cancel_self(PVOID ctx, PMIB_IPFORWARD_ROW2 row, MIB_NOTIFICATION_TYPE type) {
+        (void) win_sys->CancelMibChangeNotify2(cancel_handle);
+}
+
+/* Deadlocks on Windows; the model aborts (exit code 3 under wine). */
+static int child_cancel_in_callback(void) {
+        CHECK_EQ_INT(win_sys->NotifyRouteChange2(AF_UNSPEC, cancel_self, NULL, FALSE, &cancel_handle), NO_ERROR);
+        CHECK_EQ_INT(win_model_adapter_add(&(WinModelAdapterConfig) { .guid = GUID_B, .subkey = 9991,
+                                                                      .media_status = -1 }),
+                     0);
+        Sleep(5000);
+        return 0;
+}
+
 static DWORD run_child(const char *arg) {
         char exe[MAX_PATH], cmd[MAX_PATH + 32];
         STARTUPINFOA si = { .cb = sizeof(si) };
@@ -947,6 +981,38 @@ static DWORD run_child(const char *arg) {
         CloseHandle(pi.hProcess);
         CloseHandle(pi.hThread);
         return code;
+}
+
+static void test_child_programs(void) {
+        char dir[MAX_PATH], config[MAX_PATH + 32], log[MAX_PATH + 32], line[512];
+        bool seen = false;
+        FILE *f;
+
+        CHECK_EQ_INT(win_model_reset(true), 0);
+        CHECK(GetTempPathA(sizeof(dir), dir) > 0);
+        snprintf(config, sizeof(config), "%slanparty-win-model-%lu.conf", dir, GetCurrentProcessId());
+        snprintf(log, sizeof(log), "%slanparty-win-model-%lu.log", dir, GetCurrentProcessId());
+        f = fopen(config, "w");
+        CHECK(f);
+        fprintf(f, "# client-model.exe's machine\napipa_delay_ms=500\nadapter.0.guid=" GUID_B "\n"
+                   "adapter.0.subkey=9991\nadapter.0.alias=Party LAN\nadapter.0.network_address=024242424242\n"
+                   "adapter.0.mtu=1400\n");
+        CHECK(fclose(f) == 0);
+        DeleteFileA(log);
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONFIG", config));
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_LOG", log));
+        CHECK_EQ_INT(run_child("--child-config"), 0);
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONFIG", NULL));
+        CHECK_EQ_INT(run_child("--child-cancel-in-callback"), 3);
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_LOG", NULL));
+        f = fopen(log, "r");
+        CHECK(f);
+        while (fgets(line, sizeof(line), f))
+                seen = seen || strncmp(line, "adapter-add guid=" GUID_B " subkey=9991", 50) == 0;
+        fclose(f);
+        CHECK(seen);
+        DeleteFileA(config);
+        DeleteFileA(log);
 }
 
 static void test_persistence(void) {
@@ -975,6 +1041,10 @@ int main(int argc, char **argv) {
                 return child_write();
         if (argc > 1 && strcmp(argv[1], "--child-check") == 0)
                 return child_check();
+        if (argc > 1 && strcmp(argv[1], "--child-config") == 0)
+                return child_config();
+        if (argc > 1 && strcmp(argv[1], "--child-cancel-in-callback") == 0)
+                return child_cancel_in_callback();
 
         RUN(test_forwarding);
         RUN(test_open_exclusive);
@@ -995,6 +1065,7 @@ int main(int argc, char **argv) {
         RUN(test_apipa_renew_category);
         RUN(test_router_advertisement);
         RUN(test_persistence);
+        RUN(test_child_programs);
         CHECK_EQ_INT(win_model_reset(true), 0);
         CHECK_EQ_INT(win_model_violations(), 0);
         return 0;
