@@ -332,7 +332,6 @@ void model_if_set_present(ModelIf *i, bool present) {
 void model_if_media(ModelIf *i, bool connected) {
         ModelAddr ll = { .family = AF_INET6, .plen = 64, .prefix_origin = IpPrefixOriginWellKnown,
                          .suffix_origin = IpSuffixOriginRandom, .lifetime = 0xffffffff };
-        static const uint8_t fe80[16] = { 0xfe, 0x80 };
 
         if (i->connected == connected || (connected && !i->present))
                 return;
@@ -344,7 +343,6 @@ void model_if_media(ModelIf *i, bool connected) {
                 ll.bytes[0] = 0xfe, ll.bytes[1] = 0x80;
                 for (size_t k = 0; k < 8; k++)
                         ll.bytes[8 + k] = (uint8_t) (i->mac[k % 6] * 31 + k * 17 + i->index);
-                (void) fe80;
                 model_addr_add(i, &ll, MODEL_BY_STACK);
                 if (i->adapter) {
                         i->burst_ms = model_now_ms() + model.settings.connect_delay_ms;
