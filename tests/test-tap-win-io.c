@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <winsock2.h>
 #include <windows.h>
 
 #include "tap-win-io.h"

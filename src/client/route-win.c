@@ -114,7 +114,7 @@ static void row_key_from_route(const Route *r, MIB_IPFORWARD_ROW2 *row) {
 /* A full row for CreateIpForwardEntry2(), from Windows' own defaults
  * (infinite lifetimes and so on). */
 static void row_from_route(const Route *r, MIB_IPFORWARD_ROW2 *row) {
-        InitializeIpForwardEntry(row);
+        win_sys->InitializeIpForwardEntry(row);
         row->InterfaceIndex = r->ifindex;
         sockaddr_from_address(&r->dst, &row->DestinationPrefix.Prefix);
         row->DestinationPrefix.PrefixLength = r->prefixlen;

@@ -120,6 +120,7 @@ static const WinSys win_sys_windows = {
         .GetIpForwardEntry2 = GetIpForwardEntry2,
         .CreateIpForwardEntry2 = CreateIpForwardEntry2,
         .DeleteIpForwardEntry2 = DeleteIpForwardEntry2,
+        .InitializeIpForwardEntry = InitializeIpForwardEntry,
         .NotifyRouteChange2 = NotifyRouteChange2,
         .CancelMibChangeNotify2 = CancelMibChangeNotify2,
         .FreeMibTable = FreeMibTable,
@@ -131,6 +132,7 @@ static const WinSys win_sys_windows = {
         .ConvertInterfaceLuidToIndex = ConvertInterfaceLuidToIndex,
         .ConvertInterfaceIndexToLuid = ConvertInterfaceIndexToLuid,
         .ConvertInterfaceLuidToAlias = ConvertInterfaceLuidToAlias,
+        .ConvertInterfaceLuidToGuid = ConvertInterfaceLuidToGuid,
         .GetAdaptersAddresses = GetAdaptersAddresses,
         .NotifyUnicastIpAddressChange = NotifyUnicastIpAddressChange,
 

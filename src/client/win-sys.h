@@ -74,6 +74,10 @@ typedef struct WinSys {
                                           BOOLEAN initial_notification, HANDLE *ret_handle);
         DWORD(WINAPI *CancelMibChangeNotify2)(HANDLE handle);
         void(WINAPI *FreeMibTable)(PVOID table);
+        /* wine's iphlpapi has no InitializeIpForwardEntry (a stub that
+         * kills the process), so under wine a route row cannot be made
+         * without the table. */
+        void(WINAPI *InitializeIpForwardEntry)(PMIB_IPFORWARD_ROW2 row);
 
         /* Interfaces and their addresses (iphlpapi). */
         DWORD(WINAPI *GetIpInterfaceEntry)(PMIB_IPINTERFACE_ROW row);
@@ -83,6 +87,7 @@ typedef struct WinSys {
         DWORD(WINAPI *ConvertInterfaceLuidToIndex)(const NET_LUID *luid, PNET_IFINDEX ret_index);
         DWORD(WINAPI *ConvertInterfaceIndexToLuid)(NET_IFINDEX index, PNET_LUID ret_luid);
         DWORD(WINAPI *ConvertInterfaceLuidToAlias)(const NET_LUID *luid, PWSTR alias, SIZE_T length);
+        DWORD(WINAPI *ConvertInterfaceLuidToGuid)(const NET_LUID *luid, GUID *ret_guid);
         ULONG(WINAPI *GetAdaptersAddresses)(ULONG family, ULONG flags, PVOID reserved,
                                             PIP_ADAPTER_ADDRESSES addresses, PULONG size);
         DWORD(WINAPI *NotifyUnicastIpAddressChange)(ADDRESS_FAMILY family,
