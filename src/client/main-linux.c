@@ -195,6 +195,11 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         fd = socket(remote.sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0)
                 return log_warning_errno(errno, "Failed to create a UDP socket: %m");
+        /* QUIC must not be fragmented (RFC 9000, 14): a path MTU probe
+         * too big for the path has to get lost, not arrive in pieces. */
+        r = udp_socket_forbid_fragments(fd, remote.sa.sa.sa_family);
+        if (r < 0)
+                log_warning_errno(r, "Failed to forbid fragmentation on the relay socket, ignoring: %m");
         /* Connected: the kernel picks the source address of the current
          * path for us, and ICMP errors come back to this socket. */
         if (connect(fd, &remote.sa.sa, remote.len) < 0)

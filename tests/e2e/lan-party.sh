@@ -148,18 +148,31 @@ gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room party --pin "$P
 INVITE=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}")
 log "invite link: $INVITE"
 bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
+GATEWAY_PID=$BG_PID
 gateway_in_room() { bus_prop org.lanparty.Relay1 /org/lanparty/Relay1/room/party org.lanparty.Relay1.Room GatewayPresent | grep -q true; }
 wait_for 20 "the gateway to open the room" gateway_in_room || { tail -20 "$E2E_TMP/gatewayd.log"; die "gateway did not join"; }
 ok "gateway joined room 'party'"
 
 say "Two remote players join with the invite link"
 bg client1 "$NS_C1" "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
+CLIENT1_PID=$BG_PID
 bg client2 "$NS_C2" "$client" --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
         --accept-party-gateway "$INVITE"
 tap_up() { nsx "$1" ip link show lp0 2>/dev/null | grep -q 'LOWER_UP'; }
 wait_for 20 "client 1's TAP" tap_up "$NS_C1" || { tail -20 "$E2E_TMP/client1.log"; die "client 1 did not come up"; }
 wait_for 20 "client 2's TAP" tap_up "$NS_C2" || { tail -20 "$E2E_TMP/client2.log"; die "client 2 did not come up"; }
 ok "both clients joined; TAP MTU $(nsx "$NS_C1" cat /sys/class/net/lp0/mtu)"
+
+# QUIC's path MTU probes must get lost when too big, not arrive in pieces:
+# every UDP socket of relay, gateway and client says "never fragment" (2).
+for who in "relay $RELAY_PID" "gateway $GATEWAY_PID" "client $CLIENT1_PID"; do
+        set -- $who
+        "$E2E_DIR/udp-pmtudisc.py" "$2" >"$E2E_TMP/pmtudisc-$1.txt" || die "cannot read the $1's sockets"
+        [ -s "$E2E_TMP/pmtudisc-$1.txt" ] || die "the $1 has no UDP socket"
+        ! grep -Ev '^[0-9]+ inet6? 2( 2)?$' "$E2E_TMP/pmtudisc-$1.txt" ||
+                die "the $1 lets its UDP packets be fragmented (2 = IP_PMTUDISC_DO)"
+done
+ok "relay, gateway and client forbid fragmenting QUIC: $(cat "$E2E_TMP"/pmtudisc-*.txt | wc -l) UDP sockets with IP_PMTUDISC_DO"
 # What reaches each player's TAP from the party's DHCP server and router.
 autoconf_captures=()
 for ns in "$NS_C1" "$NS_C2"; do
