@@ -198,7 +198,9 @@ static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, 
                 AutoconfVerdict av = autoconf_sanitize_frame(frame, len, c->rx_frame, sizeof(c->rx_frame),
                                                              &sanitized_len);
 
-                if (av == AUTOCONF_UNSAFE) {
+                /* < 0 cannot happen (l2_filter() let nothing larger than
+                 * rx_frame through); if it did, the frame was not looked at. */
+                if (av == AUTOCONF_UNSAFE || av < 0) {
                         log_debug("Dropping a DHCP reply or router advertisement from the relay that cannot be "
                                   "sanitised safely (%zu bytes).", len);
                         c->counters.drop[CLIENT_DROP_AUTOCONF_UNSAFE]++;
