@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "autoconf-sanitize.h"
 #include "cert.h"
 #include "client-core.h"
 #include "client-status.h"
@@ -187,6 +188,27 @@ static size_t frame_udp4(uint8_t *buf, const MacAddr *dst, const MacAddr *src, u
         be16_store(ip + 20, sport);
         be16_store(ip + 22, dport);
         be16_store(ip + 24, 8 + 4);
+        return len;
+}
+
+/* A DHCP ACK from the party's router to everyone: mask, router, DNS, in
+ * dnsmasq's order, padded to BOOTP's 300 bytes, no UDP checksum (zero:
+ * none, so nothing here has to compute one). */
+static size_t frame_dhcp_ack(uint8_t *buf) {
+        static const uint8_t options[] = { 53, 1, 5, 1, 4, 255, 255, 255, 0, 3, 4, 192, 0, 2, 1,
+                                           6, 4, 192, 0, 2, 53, 255 };
+        size_t len = frame_udp4(buf, &mac_broadcast, &mac_gateway, 67, 68);
+        uint8_t *ip = buf + 14, *msg = buf + len - 4;
+
+        len += 300 - 4;
+        memset(msg, 0, 300);
+        msg[0] = 2; /* BOOTREPLY */
+        msg[1] = 1;
+        msg[2] = 6;
+        memcpy(msg + 236, (const uint8_t[]) { 99, 130, 83, 99 }, 4);
+        memcpy(msg + 240, options, sizeof(options));
+        be16_store(ip + 2, (uint16_t) (len - 14));
+        be16_store(ip + 24, (uint16_t) (len - 34));
         return len;
 }
 
@@ -381,6 +403,7 @@ typedef struct ClientOpts {
         const uint8_t *pin; /* NULL: the relay's */
         const char *name;
         uint8_t mac_last;
+        bool accept_party_gateway;
 } ClientOpts;
 
 static TestClient *client_add(Net *n, const ClientOpts *o) {
@@ -409,6 +432,7 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
                 .callbacks = { .send = test_net_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
                 .send_userdata = &c->port,
+                .accept_party_gateway = o->accept_party_gateway,
         };
         memcpy(cfg.invite.room_key, o->key ? o->key : room_key, LP_ROOM_KEY_SIZE);
         memcpy(cfg.invite.pin, o->pin ? o->pin : pin, LP_SPKI_PIN_SIZE);
@@ -876,6 +900,65 @@ static void test_two_clients(void) {
         net_done(&n);
 }
 
+/* The party's DHCP server offers its router and DNS: a client takes them
+ * out before its TAP sees the reply, unless told to accept them. A reply
+ * that cannot be sanitised (the first fragment of one) is dropped. */
+static void test_party_gateway_removed(void) {
+        uint8_t f[LP_ETHER_FRAME_MAX], want[LP_ETHER_FRAME_MAX];
+        size_t len, want_len = 0, wlen;
+        const uint8_t *w;
+        ClientDiagnostics d;
+        TestClient *a, *b;
+        Net n;
+
+        net_init(&n, true);
+        a = client_add(&n, &(ClientOpts) { .name = "sanitised" });
+        b = client_add(&n, &(ClientOpts) { .name = "accepting", .accept_party_gateway = true });
+        client_join(&n, a);
+        client_join(&n, b);
+
+        len = frame_dhcp_ack(f);
+        CHECK_EQ_INT(autoconf_sanitize_frame(f, len, want, sizeof(want), &want_len), AUTOCONF_SANITIZED_DHCPV4);
+        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        net_settle(&n);
+        CHECK_EQ_INT(a->tap->n_written, 1);
+        w = tap_last_written(a->tap, &wlen);
+        CHECK_EQ_INT(wlen, want_len);
+        CHECK_MEM(w, want, want_len);
+        CHECK(memcmp(w, f, len) != 0);
+        CHECK_EQ_INT(b->tap->n_written, 1);
+        w = tap_last_written(b->tap, &wlen);
+        CHECK_EQ_INT(wlen, len);
+        CHECK_MEM(w, f, len);
+        d = diag(a);
+        CHECK_EQ_INT(d.counters.rx_autoconf_sanitized, 1);
+        CHECK_EQ_INT(d.counters.rx_frames, 1);
+        CHECK(has_line(&d, CLIENT_STATUS_TRAFFIC, "Traffic: sent 0 frames (0 B), received 1 frame (342 B; 1 with the "
+                                                  "party's gateway and DNS removed)"));
+        CHECK_EQ_INT(diag(b).counters.rx_autoconf_sanitized, 0);
+
+        /* Its first fragment: a drops it, b passes it on. */
+        be16_store(f + 14 + 6, 0x2000);
+        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        net_settle(&n);
+        CHECK_EQ_INT(a->tap->n_written, 1);
+        CHECK_EQ_INT(b->tap->n_written, 2);
+        d = diag(a);
+        CHECK_EQ_INT(d.counters.drop[CLIENT_DROP_AUTOCONF_UNSAFE], 1);
+        CHECK(has_line(&d, CLIENT_STATUS_TRAFFIC, "Traffic: sent 0 frames (0 B), received 1 frame (342 B; 1 with the "
+                                                  "party's gateway and DNS removed), dropped 1: 1 unsafe_dhcp_or_ra"));
+
+        /* Everything else passes as it was. */
+        len = frame_udp4(f, &mac_broadcast, &mac_gateway, 68, 67);
+        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        net_settle(&n);
+        CHECK_EQ_INT(a->tap->n_written, 2);
+        w = tap_last_written(a->tap, &wlen);
+        CHECK_EQ_INT(wlen, len);
+        CHECK_MEM(w, f, len);
+        net_done(&n);
+}
+
 /* The relay process dies and comes back (same reset secret, as a relay
  * that keeps it in its state directory): the client gets a stateless reset
  * on its next packet and rejoins with the same MAC. */
@@ -1113,6 +1196,7 @@ int main(void) {
         RUN(test_quit_reason);
         RUN(test_device_lost);
         RUN(test_two_clients);
+        RUN(test_party_gateway_removed);
         RUN(test_reconnect_relay_restart);
         RUN(test_connect_failures);
         RUN(test_stop_while_waiting);

@@ -29,6 +29,7 @@ step "CLI errors need no privileges"
 out=$("$client" --version) || fail "--version failed"
 [[ $out == "lanparty-client "* ]] || fail "--version printed '$out'"
 "$client" --help | grep -q -- "--state-dir" || fail "--help does not mention --state-dir"
+"$client" --help | grep -q -- "--accept-party-gateway" || fail "--help does not mention --accept-party-gateway"
 "$client" >/dev/null 2>&1
 [ $? -eq 2 ] || fail "no link: expected exit 2"
 err=$("$client" 'lanparty://relay.example.org/party?k=short' 2>&1)

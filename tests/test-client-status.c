@@ -232,6 +232,19 @@ static void test_joined_lines(void) {
                { CLIENT_STATUS_TRAFFIC, "Traffic: sent 1 frame (60 B), received 2000 frames (3.0 MiB), dropped 7: "
                                         "4 misdirected, 1 outgoing jumbo, 2 incoming vlan_tagged" });
 
+        /* The party's gateway and DNS taken out of DHCP replies and RAs: said
+         * with the frames received; a reply that could not be is a drop. */
+        d.counters.rx_autoconf_sanitized = 3;
+        d.counters.drop[CLIENT_DROP_AUTOCONF_UNSAFE] = 1;
+        EXPECT(&d, { CLIENT_STATUS_CONNECTION, "Connected to relay relay.example.org (RTT 12 ms)" },
+               { CLIENT_STATUS_GATEWAY, "LAN gateway present" },
+               { CLIENT_STATUS_PLAYERS, "1 other player in the room" },
+               { CLIENT_STATUS_ADDRESS, "Got address 192.0.2.113 on lp0" },
+               { CLIENT_STATUS_BROADCAST, "Broadcast traffic seen (game discovery works)" },
+               { CLIENT_STATUS_TRAFFIC, "Traffic: sent 1 frame (60 B), received 2000 frames (3.0 MiB; 3 with the "
+                                        "party's gateway and DNS removed), dropped 8: 4 misdirected, 1 "
+                                        "unsafe_dhcp_or_ra, 1 outgoing jumbo, 2 incoming vlan_tagged" });
+
         /* Just in: no gateway, nobody else, no address yet, no traffic. */
         d = base(CLIENT_PHASE_JOINED);
         d.device_ipv4_known = true;

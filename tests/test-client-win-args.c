@@ -39,6 +39,8 @@ static void test_args_hostile(void) {
         expect_error(PARSE(&a, err, "-x"), err, "Unknown option \"-x\"");
         expect_error(PARSE(&a, err, "-hv"), err, "Unknown option");
         expect_error(PARSE(&a, err, "--cli=yes"), err, "--cli takes no value");
+        expect_error(PARSE(&a, err, "--accept-party-gateway=yes"), err, "--accept-party-gateway takes no value");
+        expect_error(PARSE(&a, err, "--accept-party"), err, "Unknown option");
         expect_error(PARSE(&a, err, "--cli"), err, "missing the invite link");
         expect_error(PARSE(&a, err, "--tap-instance-id", ""), err, "--tap-instance-id");
         memset(long_name, 'a', sizeof(long_name) - 1);
@@ -66,6 +68,7 @@ static void test_args_modes(void) {
         CHECK(!a.invite);
         CHECK_EQ_INT(a.device_type, FRAME_DEVICE_TAP);
         CHECK(!a.verbose && !a.name && !a.state_dir && !a.tap_instance_id);
+        CHECK(!a.accept_party_gateway); /* the party's gateway and DNS are removed unless asked */
         CHECK_EQ_INT(client_win_args_parse(0, NULL, &a, err, sizeof(err)), 0);
         CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
 
@@ -85,6 +88,11 @@ static void test_args_modes(void) {
         CHECK_EQ_STR(a.name, "Zoë");
         CHECK_EQ_STR(a.state_dir, "Z:\\tmp\\x");
         CHECK_EQ_STR(a.tap_instance_id, "{01234567-89AB-CDEF-0123-456789ABCDEF}");
+        CHECK_EQ_STR(a.invite, "link");
+        CHECK(!a.accept_party_gateway);
+        CHECK_EQ_INT(PARSE(&a, err, "--accept-party-gateway", "link"), 0);
+        CHECK(a.accept_party_gateway);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
         CHECK_EQ_STR(a.invite, "link");
 
         /* Options after the link, and "--" before a link starting with '-'. */

@@ -189,8 +189,107 @@ static void test_error_one_message(void) {
         close(tx);
 }
 
+/* Fragments are forbidden on both families; an AF_INET6 socket also for
+ * the IPv4 it may carry. */
+static void test_forbid_fragments(void) {
+        int fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int v = -1;
+        socklen_t len = sizeof(v);
+
+        CHECK(fd4 >= 0);
+        CHECK_EQ_INT(udp_socket_forbid_fragments(fd4, AF_INET), 0);
+        CHECK(getsockopt(fd4, IPPROTO_IP, IP_MTU_DISCOVER, &v, &len) == 0);
+        CHECK_EQ_INT(v, IP_PMTUDISC_DO);
+        CHECK_EQ_INT(udp_socket_forbid_fragments(fd4, AF_UNIX), -EAFNOSUPPORT);
+        CHECK_EQ_INT(udp_socket_forbid_fragments(-1, AF_INET), -EBADF);
+        close(fd4);
+
+        if (fd6 < 0) {
+                fprintf(stderr, "no IPv6 sockets here, skipping that half\n");
+                return;
+        }
+        CHECK_EQ_INT(udp_socket_forbid_fragments(fd6, AF_INET6), 0);
+        v = -1;
+        CHECK(getsockopt(fd6, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, &len) == 0);
+        CHECK_EQ_INT(v, IPV6_PMTUDISC_DO);
+        v = -1;
+        CHECK(getsockopt(fd6, IPPROTO_IP, IP_MTU_DISCOVER, &v, &len) == 0);
+        CHECK_EQ_INT(v, IP_PMTUDISC_DO);
+        close(fd6);
+}
+
+static int udp6_socket(struct sockaddr_in6 *ret_addr) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        if (fd < 0 || bind(fd, (struct sockaddr *) &a, sizeof(a)) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return -1;
+        }
+        CHECK(getsockname(fd, (struct sockaddr *) &a, &len) == 0);
+        if (ret_addr)
+                *ret_addr = a;
+        return fd;
+}
+
+static void add6(UdpSendBatch *b, int fd, size_t len, unsigned seq) {
+        uint8_t buf[UDP_SEND_PACKET_MAX];
+
+        fill(buf, len, seq);
+        CHECK_EQ_INT(udp_send_batch_add(b, fd, NULL, 0, buf, len), 0);
+}
+
+/* A path MTU below what QUIC tries (here IPV6_MTU on a loopback socket:
+ * 1280) with fragments forbidden: a packet too big is refused with
+ * EMSGSIZE and counted lost, alone or inside a GSO run (which the kernel
+ * refuses as a whole); the rest goes out, and GSO stays on. */
+static void test_path_mtu(void) {
+        static UdpSendBatch b;
+        struct sockaddr_in6 ra;
+        int tx = udp6_socket(NULL), rx = udp6_socket(&ra), mtu = 1280;
+        size_t small[3] = {1000, 1000, 1000}, last[1] = {1000};
+
+        if (tx < 0 || rx < 0) {
+                fprintf(stderr, "no IPv6 loopback here, skipping\n");
+                return;
+        }
+        CHECK(connect(tx, (struct sockaddr *) &ra, sizeof(ra)) == 0);
+        CHECK_EQ_INT(udp_socket_forbid_fragments(tx, AF_INET6), 0);
+        CHECK(setsockopt(tx, IPPROTO_IPV6, IPV6_MTU, &mtu, sizeof(mtu)) == 0);
+        udp_send_batch_init(&b);
+
+        /* Alone: lost. */
+        add6(&b, tx, 1400, 1);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 0);
+        CHECK_EQ_INT(b.drops, 1);
+        expect(rx, 0, NULL, 0);
+
+        /* Heading a run: those two lost, the shorter third arrives. */
+        add6(&b, tx, 1400, 2);
+        add6(&b, tx, 1400, 3);
+        add6(&b, tx, 1000, 4);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 1);
+        CHECK_EQ_INT(b.drops, 3);
+        CHECK(!b.gso_unsupported);
+        expect(rx, 1, last, 4);
+
+        /* Packets that fit still go as one GSO message. */
+        for (unsigned i = 0; i < 3; i++)
+                add6(&b, tx, small[i], 10 + i);
+        CHECK_EQ_INT(udp_send_batch_flush(&b, tx), 3);
+        CHECK_EQ_INT(b.gso_messages, 1);
+        CHECK_EQ_INT(b.drops, 3);
+        expect(rx, 3, small, 10);
+        close(tx);
+        close(rx);
+}
+
 int main(void) {
         RUN(test_hostile);
+        RUN(test_forbid_fragments);
+        RUN(test_path_mtu);
         RUN(test_runs);
         RUN(test_large);
         RUN(test_connected_no_gso);

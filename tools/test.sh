@@ -100,9 +100,12 @@ if [ "$quick" -eq 0 ]; then
                         name=$(basename "$f")
                         corpus="$build_root/fuzz/corpus-$name"
                         mkdir -p "$corpus"
+                        # Checked-in seeds, if the target has any: read, never written.
+                        seeds=()
+                        [ -d "$top/tests/fuzz/seeds/${name#fuzz-}" ] && seeds=("$top/tests/fuzz/seeds/${name#fuzz-}")
                         echo "--- $name"
                         (cd "$build_root/fuzz" && "$f" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-                                -print_final_stats=1 "$corpus" >"$name.log" 2>&1)
+                                -print_final_stats=1 "$corpus" "${seeds[@]}" >"$name.log" 2>&1)
                         rc=$?
                         grep -E 'stat::number_of_executed_units|stat::new_units_added' "$build_root/fuzz/$name.log" | tr '\n' ' '
                         echo

@@ -8,6 +8,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "autoconf-sanitize.h"
 #include "ether.h"
 #include "log.h"
 #include "room-name.h"
@@ -39,6 +40,8 @@ struct ClientCore {
         uint64_t done_malformed, done_not_joined_rx;
 
         uint8_t frame[LP_ETHER_FRAME_MAX];
+        /* A frame from the relay as rewritten for the device. */
+        uint8_t rx_frame[LP_ETHER_FRAME_MAX];
 };
 
 static const char *const client_phase_table[_CLIENT_PHASE_MAX] = {
@@ -61,6 +64,7 @@ static const char *const client_drop_table[_CLIENT_DROP_MAX] = {
         [CLIENT_DROP_MISDIRECTED] = "misdirected",
         [CLIENT_DROP_DEVICE_ERROR] = "device_error",
         [CLIENT_DROP_MALFORMED] = "malformed_datagram",
+        [CLIENT_DROP_AUTOCONF_UNSAFE] = "unsafe_dhcp_or_ra",
 };
 
 const char *client_drop_to_string(ClientDrop d) {
@@ -171,6 +175,7 @@ static void count_in_drop(ClientCore *c, Session *s) {
 static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len, void *userdata) {
         ClientCore *c = userdata;
         L2FilterContext ctx = { .mtu = session_get_room_mtu(s) };
+        bool sanitized = false;
         L2Verdict v;
         MacAddr dst;
         int r;
@@ -188,6 +193,30 @@ static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, 
                 c->counters.drop[CLIENT_DROP_MISDIRECTED]++;
                 return count_in_drop(c, s);
         }
+        /* The party's DHCP server and router speak to PCs at the party; on
+         * ours, whose TAP has the lowest metric, their gateway and DNS
+         * servers would take over the player's own internet. */
+        if (!c->config.accept_party_gateway) {
+                size_t sanitized_len = 0;
+                AutoconfVerdict av = autoconf_sanitize_frame(frame, len, c->rx_frame, sizeof(c->rx_frame),
+                                                             &sanitized_len);
+
+                /* < 0 cannot happen (l2_filter() let nothing larger than
+                 * rx_frame through); if it did, the frame was not looked at. */
+                if (av == AUTOCONF_UNSAFE || av < 0) {
+                        log_debug("Dropping a DHCP reply or router advertisement from the relay that cannot be "
+                                  "sanitised safely (%zu bytes).", len);
+                        c->counters.drop[CLIENT_DROP_AUTOCONF_UNSAFE]++;
+                        return count_in_drop(c, s);
+                }
+                if (autoconf_verdict_is_sanitized(av)) {
+                        log_debug("Removed the party's gateway, routes and DNS from a frame (%s, %zu -> %zu bytes).",
+                                  autoconf_verdict_to_string(av), len, sanitized_len);
+                        sanitized = true;
+                        frame = c->rx_frame;
+                        len = sanitized_len;
+                }
+        }
         r = frame_device_write(c->config.device, frame, len);
         if (r == -ENODEV)
                 client_device_lost(c);
@@ -201,6 +230,8 @@ static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, 
         c->counters.rx_bytes += len;
         if (mac_is_multicast(&dst))
                 c->counters.rx_broadcast++;
+        if (sanitized)
+                c->counters.rx_autoconf_sanitized++;
 }
 
 static void on_ended(Session *s, const SessionEnd *end, void *userdata) {

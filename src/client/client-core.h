@@ -76,6 +76,7 @@ typedef enum ClientDrop {
         CLIENT_DROP_MISDIRECTED,    /* unicast from the relay for another MAC */
         CLIENT_DROP_DEVICE_ERROR,   /* the OS refused to take a frame */
         CLIENT_DROP_MALFORMED,      /* a datagram from the relay did not decode */
+        CLIENT_DROP_AUTOCONF_UNSAFE, /* a DHCP reply or RA from the relay we could not sanitise safely */
         _CLIENT_DROP_MAX,
         _CLIENT_DROP_INVALID = -EINVAL,
 } ClientDrop;
@@ -88,6 +89,9 @@ typedef struct ClientCounters {
         uint64_t tx_broadcast;        /* of those: broadcast or multicast */
         uint64_t rx_frames, rx_bytes; /* relay → device, written */
         uint64_t rx_broadcast;        /* of those: broadcast or multicast */
+        /* Of those: DHCP replies and router advertisements the party's
+         * gateway, routes or DNS servers were taken out of (autoconf-sanitize.h). */
+        uint64_t rx_autoconf_sanitized;
         uint64_t drop[_CLIENT_DROP_MAX];
         /* Refused by l2_filter(); index L2_ALLOW stays 0. */
         uint64_t filtered_out[_L2_VERDICT_MAX]; /* device → relay, L2_REMOTE_TO_LAN */
@@ -147,6 +151,11 @@ typedef struct ClientCoreConfig {
         QuicSettings quic;
         /* Session timing; 0: session.h's defaults. */
         uint64_t pmtu_wait, hello_timeout, stats_interval;
+        /* Let the party's DHCP replies and router advertisements through as
+         * they are, default gateway, routes and DNS servers included. By
+         * default (false) those are taken out before the device sees them,
+         * so the player's own internet connection and DNS keep working. */
+        bool accept_party_gateway;
         ClientCoreCallbacks callbacks;
         void *userdata;      /* for connect and event */
         void *send_userdata; /* for send */

@@ -173,9 +173,14 @@ static void describe_traffic(const ClientDiagnostics *d, ClientStatusLine *l) {
         size_t pos = 0;
         bool first = true;
 
-        append(l->text, sizeof(l->text), &pos, "Traffic: sent %" PRIu64 " frame%s (%s), received %" PRIu64 " frame%s (%s)",
+        append(l->text, sizeof(l->text), &pos, "Traffic: sent %" PRIu64 " frame%s (%s), received %" PRIu64 " frame%s (%s",
                c->tx_frames, c->tx_frames == 1 ? "" : "s", client_status_format_bytes(c->tx_bytes, tx, sizeof(tx)),
                c->rx_frames, c->rx_frames == 1 ? "" : "s", client_status_format_bytes(c->rx_bytes, rx, sizeof(rx)));
+        /* Says why the party's DNS and gateway do not show up here. */
+        if (c->rx_autoconf_sanitized > 0)
+                append(l->text, sizeof(l->text), &pos, "; %" PRIu64 " with the party's gateway and DNS removed",
+                       c->rx_autoconf_sanitized);
+        append(l->text, sizeof(l->text), &pos, ")");
         if (dropped > 0) {
                 append(l->text, sizeof(l->text), &pos, ", dropped %" PRIu64 ":", dropped);
                 for (size_t i = 0; i < _CLIENT_DROP_MAX; i++)

@@ -62,6 +62,7 @@ typedef enum ArgOption {
         ARG_TAP_INSTANCE_ID,
         ARG_NAME,
         ARG_STATE_DIR,
+        ARG_ACCEPT_PARTY_GATEWAY,
         _ARG_MAX,
 } ArgOption;
 
@@ -79,6 +80,7 @@ static const struct {
         [ARG_TAP_INSTANCE_ID] = { "tap-instance-id", 0, true },
         [ARG_NAME] = { "name", 'n', true },
         [ARG_STATE_DIR] = { "state-dir", 's', true },
+        [ARG_ACCEPT_PARTY_GATEWAY] = { "accept-party-gateway", 0, false },
 };
 
 /* Which option `arg` names; *ret_inline points after '=' for "--x=VALUE". */
@@ -199,6 +201,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                                 return arg_error(error, error_size,
                                                  "--state-dir: needs an absolute path such as C:\\lanparty.");
                         a.state_dir = value;
+                        break;
+                case ARG_ACCEPT_PARTY_GATEWAY:
+                        a.accept_party_gateway = true;
                         break;
                 default:
                         return arg_error(error, error_size, "Unhandled option.");

@@ -41,6 +41,7 @@ typedef struct ClientWinArgs {
         const char *name;            /* shown to the other players; NULL: the computer's name */
         const char *state_dir;       /* absolute; NULL: %LOCALAPPDATA% and %ProgramData% */
         bool verbose;
+        bool accept_party_gateway;   /* ClientCoreConfig.accept_party_gateway */
         const char *invite;          /* a link or a .lanparty file; NULL: ask (GUI only) */
 } ClientWinArgs;
 

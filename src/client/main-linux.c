@@ -62,6 +62,7 @@ typedef struct Args {
         const char *state_dir;
         FrameDeviceType device_type;
         bool verbose;
+        bool accept_party_gateway;
         const char *link;
 } Args;
 
@@ -194,6 +195,11 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         fd = socket(remote.sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0)
                 return log_warning_errno(errno, "Failed to create a UDP socket: %m");
+        /* QUIC must not be fragmented (RFC 9000, 14): a path MTU probe
+         * too big for the path has to get lost, not arrive in pieces. */
+        r = udp_socket_forbid_fragments(fd, remote.sa.sa.sa_family);
+        if (r < 0)
+                log_warning_errno(r, "Failed to forbid fragmentation on the relay socket, ignoring: %m");
         /* Connected: the kernel picks the source address of the current
          * path for us, and ICMP errors come back to this socket. */
         if (connect(fd, &remote.sa.sa, remote.len) < 0)
@@ -367,6 +373,10 @@ static void help(void) {
                "  -n --name TEXT          Name the other players see (default: the host name)\n"
                "  -s --state-dir DIR      Keep the virtual MAC and the route state in DIR\n"
                "     --frame-device TYPE  tap (default) or null (no interface, for tests)\n"
+               "     --accept-party-gateway\n"
+               "                          Let the party's DHCP and router advertisements set this\n"
+               "                          computer's default route and DNS servers; normally they\n"
+               "                          are removed so your own internet keeps working\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
                "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n",
@@ -387,7 +397,7 @@ static int usage_error(const char *format, ...) {
 
 /* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
 static int parse_argv(int argc, char *argv[], Args *args) {
-        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE };
+        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -395,6 +405,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 { "name", required_argument, NULL, 'n' },
                 { "state-dir", required_argument, NULL, 's' },
                 { "frame-device", required_argument, NULL, ARG_FRAME_DEVICE },
+                { "accept-party-gateway", no_argument, NULL, ARG_ACCEPT_PARTY_GATEWAY },
                 { "verbose", no_argument, NULL, 'v' },
                 {}
         };
@@ -428,6 +439,9 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                         args->device_type = frame_device_type_from_string(optarg);
                         if (args->device_type < 0)
                                 return usage_error("--frame-device: expected \"tap\" or \"null\", got \"%s\".", optarg);
+                        break;
+                case ARG_ACCEPT_PARTY_GATEWAY:
+                        args->accept_party_gateway = true;
                         break;
                 case 'v':
                         args->verbose = true;
@@ -555,6 +569,7 @@ static int client_setup(Client *c) {
                 .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
                 .send_userdata = c,
+                .accept_party_gateway = c->args.accept_party_gateway,
         };
         if (c->args.name)
                 snprintf(c->name, sizeof(c->name), "%s", c->args.name);

@@ -691,6 +691,7 @@ static int client_setup(Client *c) {
                 .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
                 .send_userdata = c,
+                .accept_party_gateway = c->args.accept_party_gateway,
         };
         if (c->args.name)
                 snprintf(c->name, sizeof(c->name), "%s", c->args.name);
@@ -891,6 +892,10 @@ static const char *help_text(void) {
                "  -n --name TEXT              Name the other players see (default: computer name)\n"
                "  -s --state-dir DIR          Keep the virtual MAC and the route state in DIR\n"
                "     --frame-device TYPE      tap (default) or null (no adapter, for tests)\n"
+               "     --accept-party-gateway   Let the party's DHCP and router advertisements set\n"
+               "                              DNS servers and routes; normally they are removed\n"
+               "                              so your own internet keeps working (a default\n"
+               "                              route through the adapter is removed either way)\n"
                "  -v --verbose                Log debug messages\n\n"
                "In the console, status lines go to standard output and log messages to\n"
                "standard error; Ctrl-C leaves the room.\n";

@@ -3,27 +3,10 @@
 #include <string.h>
 
 #include "ether.h"
+#include "ip.h"
 #include "l2filter.h"
 #include "macro.h"
 
-/* Protocol numbers, spelled out here because <netinet/in.h> is not
- * available to src/common on every platform. */
-#define IP_PROTO_HOPOPTS 0
-#define IP_PROTO_UDP 17
-#define IP_PROTO_ROUTING 43
-#define IP_PROTO_FRAGMENT 44
-#define IP_PROTO_AH 51
-#define IP_PROTO_ICMPV6 58
-#define IP_PROTO_DSTOPTS 60
-#define IP_PROTO_MOBILITY 135
-#define IP_PROTO_HIP 139
-#define IP_PROTO_SHIM6 140
-
-#define IPV4_HEADER_MIN 20
-#define IPV6_HEADER_LEN 40
-#define IPV6_EXT_MIN 8
-#define IPV6_FRAGMENT_LEN 8
-#define UDP_HEADER_LEN 8
 #define ICMPV6_HEADER_LEN 4
 
 #define PORT_DHCP_SERVER 67
@@ -133,29 +116,9 @@ static L2Verdict filter_ipv6(const uint8_t *p, size_t len, bool strict) {
         for (;;) {
                 const uint8_t *h = p + offset;
                 size_t left = end - offset;
-                size_t hlen;
+                int hlen;
 
                 switch (next) {
-                case IP_PROTO_HOPOPTS:
-                case IP_PROTO_ROUTING:
-                case IP_PROTO_DSTOPTS:
-                case IP_PROTO_MOBILITY:
-                case IP_PROTO_HIP:
-                case IP_PROTO_SHIM6:
-                        /* RFC 6564's uniform format: length in 8-byte units, not
-                         * counting the first 8. */
-                        if (left < IPV6_EXT_MIN)
-                                return L2_DROP_MALFORMED;
-                        hlen = ((size_t) h[1] + 1) * 8;
-                        break;
-
-                case IP_PROTO_AH:
-                        /* RFC 4302: length in 4-byte units, minus 2. */
-                        if (left < IPV6_EXT_MIN)
-                                return L2_DROP_MALFORMED;
-                        hlen = ((size_t) h[1] + 2) * 4;
-                        break;
-
                 case IP_PROTO_FRAGMENT:
                         if (left < IPV6_FRAGMENT_LEN)
                                 return L2_DROP_MALFORMED;
@@ -165,7 +128,6 @@ static L2Verdict filter_ipv6(const uint8_t *p, size_t len, bool strict) {
                                 return L2_DROP_IPV6_FRAGMENT;
                         if ((be16_load(h + 2) & 0xfff8) != 0)
                                 return L2_ALLOW;
-                        hlen = IPV6_FRAGMENT_LEN;
                         break;
 
                 case IP_PROTO_ICMPV6:
@@ -179,17 +141,17 @@ static L2Verdict filter_ipv6(const uint8_t *p, size_t len, bool strict) {
 
                 case IP_PROTO_UDP:
                         return filter_udp(h, left, strict, PORT_DHCPV6_SERVER, L2_DROP_DHCPV6_SERVER);
+                }
 
-                default:
+                hlen = ipv6_extension_header_len(next, h, left);
+                if (hlen == 0)
                         /* TCP, No Next Header, ESP, anything else: nothing the policy
                          * looks at. */
                         return L2_ALLOW;
-                }
-
-                if (hlen > left)
+                if (hlen < 0 || (size_t) hlen > left)
                         return L2_DROP_MALFORMED;
                 next = h[0];
-                offset += hlen;
+                offset += (size_t) hlen;
         }
 }
 

@@ -5,34 +5,21 @@
 #include <string.h>
 
 #include "ether.h"
+#include "inet-checksum.h"
 #include "macro.h"
 
 #define IPPROTO_TCP_NUMBER 6
 #define IPPROTO_UDP_NUMBER 17
 
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t len) {
-        for (; len >= 2; p += 2, len -= 2)
-                sum += (uint32_t) p[0] << 8 | p[1];
-        if (len)
-                sum += (uint32_t) p[0] << 8;
-        return sum;
-}
-
-static uint16_t sum_fold(uint32_t sum) {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) ~sum;
-}
-
 /* `l4` points at a TCP/UDP header of `l4_len` bytes (the whole segment). */
-static int write_l4_checksum(uint8_t *l4, size_t l4_len, uint8_t proto, uint32_t pseudo) {
+static int write_l4_checksum(uint8_t *l4, size_t l4_len, uint8_t proto, uint64_t pseudo) {
         size_t off = proto == IPPROTO_TCP_NUMBER ? 16 : 6;
         uint16_t c;
 
         if (l4_len < (proto == IPPROTO_TCP_NUMBER ? 20u : 8u))
                 return 0;
         l4[off] = l4[off + 1] = 0;
-        c = sum_fold(sum_bytes(pseudo, l4, l4_len));
+        c = inet_checksum_finish(inet_checksum_add(pseudo, l4, l4_len));
         /* UDP sends "no checksum" as 0, so a computed 0 goes out as 0xffff. */
         if (proto == IPPROTO_UDP_NUMBER && c == 0)
                 c = 0xffff;
@@ -42,7 +29,7 @@ static int write_l4_checksum(uint8_t *l4, size_t l4_len, uint8_t proto, uint32_t
 
 static int complete_ipv4(uint8_t *ip, size_t len) {
         size_t ihl, total;
-        uint32_t pseudo;
+        uint64_t pseudo;
         uint8_t proto;
 
         if (len < 20 || (ip[0] >> 4) != 4)
@@ -58,15 +45,15 @@ static int complete_ipv4(uint8_t *ip, size_t len) {
         if (proto != IPPROTO_TCP_NUMBER && proto != IPPROTO_UDP_NUMBER)
                 return 0;
 
-        pseudo = sum_bytes(0, ip + 12, 8); /* source and destination */
+        pseudo = inet_checksum_add(0, ip + 12, 8); /* source and destination */
         pseudo += proto;
-        pseudo += (uint32_t) (total - ihl);
+        pseudo += (uint64_t) (total - ihl);
         return write_l4_checksum(ip + ihl, total - ihl, proto, pseudo);
 }
 
 static int complete_ipv6(uint8_t *ip, size_t len) {
         size_t payload;
-        uint32_t pseudo;
+        uint64_t pseudo;
         uint8_t proto;
 
         if (len < 40 || (ip[0] >> 4) != 6)
@@ -80,8 +67,8 @@ static int complete_ipv6(uint8_t *ip, size_t len) {
         if (proto != IPPROTO_TCP_NUMBER && proto != IPPROTO_UDP_NUMBER)
                 return 0;
 
-        pseudo = sum_bytes(0, ip + 8, 32);
-        pseudo += (uint32_t) payload;
+        pseudo = inet_checksum_add(0, ip + 8, 32);
+        pseudo += (uint64_t) payload;
         pseudo += proto;
         return write_l4_checksum(ip + 40, payload, proto, pseudo);
 }

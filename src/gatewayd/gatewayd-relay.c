@@ -369,12 +369,6 @@ static void relay_link_attempt_failed(RelayLink *l, int error, const char *forma
         relay_link_schedule_retry(l, true);
 }
 
-static int socket_set_int(int fd, int level, int name, int value) {
-        if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
-                return -errno;
-        return 0;
-}
-
 static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
         QuicAddr local = {};
         struct sockaddr_storage ss;
@@ -398,10 +392,7 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
         }
         /* QUIC must not be fragmented (RFC 9000, 14): path MTU discovery
          * only works when too large probes are dropped, not split. */
-        if (ai->ai_family == AF_INET6)
-                r = socket_set_int(l->fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
-        else
-                r = socket_set_int(l->fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+        r = udp_socket_forbid_fragments(l->fd, ai->ai_family);
         if (r < 0)
                 log_relay_errno(l, LOG_DEBUG, r, "Cannot forbid fragmentation, ignoring: %m");
 

@@ -16,6 +16,7 @@
 #include "daemon-util.h"
 #include "relayd-bus.h"
 #include "relayd-room.h"
+#include "udp-send.h"
 
 #define UDP_DRAIN_BUDGET 64
 #define MANAGER_SHUTDOWN_LINGER_USEC (300U * 1000U)
@@ -240,26 +241,23 @@ int manager_listen(Manager *m) {
                 return log_error_errno(errno, "Failed to create UDP socket for %s: %m", m->listen_str);
         m->udp_fd = fd;
 
+        /* QUIC must not be fragmented (RFC 9000, 14). */
+        r = udp_socket_forbid_fragments(fd, a->sa.sa_family);
+        if (r < 0)
+                log_warning_errno(r, "Failed to forbid fragmentation on %s, ignoring: %m", m->listen_str);
         if (a->sa.sa_family == AF_INET6) {
                 /* [::] serves IPv4 too (as v4-mapped addresses). */
                 r = socket_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
                 if (r < 0)
                         return log_error_errno(r, "Failed to make %s dual-stack: %m", m->listen_str);
-                /* QUIC must not be fragmented (RFC 9000, 14); PKTINFO lets
-                 * replies leave from the address a packet came to on
-                 * multi-homed hosts. */
-                r = socket_set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to set IPV6_MTU_DISCOVER, ignoring: %m");
+                /* PKTINFO lets replies leave from the address a packet
+                 * came to on multi-homed hosts. */
                 r = socket_set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
                 if (r < 0)
                         log_warning_errno(r, "Failed to set IPV6_RECVPKTINFO, ignoring: %m");
         }
         if (a->sa.sa_family == AF_INET || a->sa.sa_family == AF_INET6) {
                 /* Also for AF_INET6 sockets: they carry IPv4 traffic too. */
-                r = socket_set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to set IP_MTU_DISCOVER, ignoring: %m");
                 r = socket_set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
                 if (r < 0)
                         log_warning_errno(r, "Failed to set IP_PKTINFO, ignoring: %m");

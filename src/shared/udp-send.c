@@ -85,9 +85,28 @@ static void message_fill(UdpSendBatch *b, size_t m, size_t first, size_t count) 
         }
 }
 
+int udp_socket_forbid_fragments(int fd, int family) {
+        int v4 = IP_PMTUDISC_DO, v6 = IPV6_PMTUDISC_DO;
+
+        if (family != AF_INET && family != AF_INET6)
+                return -EAFNOSUPPORT;
+        /* An AF_INET6 socket may carry IPv4 too, as mapped addresses. */
+        if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v4, sizeof(v4)) < 0)
+                return -errno;
+        if (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v6, sizeof(v6)) < 0)
+                return -errno;
+        return 0;
+}
+
 size_t udp_send_batch_flush(UdpSendBatch *b, int fd) {
         size_t msg_first[UDP_SEND_BATCH_MAX], msg_count[UDP_SEND_BATCH_MAX];
         size_t first = 0, sent = 0;
+        /* Packets before this go one per message: a GSO message of them
+         * was refused. */
+        size_t single_until = 0;
+        /* The refusal may mean "no GSO on this route" or "this segment is
+         * above the path MTU"; the first packet's own send tells which. */
+        bool gso_on_trial = false;
 
         if (!b)
                 return 0;
@@ -102,12 +121,20 @@ size_t udp_send_batch_flush(UdpSendBatch *b, int fd) {
 
                 for (size_t p = first; p < b->n; n_msgs++) {
                         msg_first[n_msgs] = p;
-                        msg_count[n_msgs] = run_length(b, p);
+                        msg_count[n_msgs] = p < single_until ? 1 : run_length(b, p);
                         message_fill(b, n_msgs, p, msg_count[n_msgs]);
                         p += msg_count[n_msgs];
                 }
 
                 r = sendmmsg(fd, b->msgs, (unsigned) n_msgs, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (gso_on_trial && (r > 0 || (r < 0 && errno == EMSGSIZE))) {
+                        /* Alone it went out: the route cannot do GSO. Alone
+                         * it was too big: its size was the trouble, GSO
+                         * works. */
+                        if (r > 0)
+                                b->gso_unsupported = true;
+                        gso_on_trial = false;
+                }
                 if (r > 0) {
                         for (size_t m = 0; m < (size_t) r; m++) {
                                 sent += msg_count[m];
@@ -123,15 +150,26 @@ size_t udp_send_batch_flush(UdpSendBatch *b, int fd) {
                         b->drops += b->n - first;
                         break;
                 }
-                if (r < 0 && msg_count[0] > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
-                        /* No GSO on this route (no checksum offload, a
-                         * tunnel, an old kernel): one message per packet
-                         * from now on. */
-                        b->gso_unsupported = true;
+                if (r < 0 && msg_count[0] > 1 &&
+                    (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP || errno == EMSGSIZE)) {
+                        /* EIO, EOPNOTSUPP: no GSO on this route (no checksum
+                         * offload, a tunnel, an old kernel). EINVAL: that,
+                         * or, before Linux answered EMSGSIZE for it, a
+                         * segment above the path MTU (a QUIC PMTU probe
+                         * heading a run). EMSGSIZE: that segment, or an ICMP
+                         * "too big" a connected socket reports at its next
+                         * send; nothing against GSO. These packets go one
+                         * per message; after EINVAL, whether GSO stays on
+                         * is for the trial to decide. */
+                        single_until = first + msg_count[0];
+                        gso_on_trial = errno != EMSGSIZE;
                         continue;
                 }
-                /* Anything else (ICMP news on a connected socket, an
-                 * unreachable address) belongs to the first message. */
+                /* Anything else belongs to the first message: ICMP news on
+                 * a connected socket, an unreachable address, or EMSGSIZE
+                 * for a packet above the path MTU, since fragments are
+                 * forbidden (a PMTU probe too large: lost, as QUIC
+                 * expects). */
                 b->drops += msg_count[0];
                 first += msg_count[0];
         }

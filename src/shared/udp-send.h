@@ -9,7 +9,10 @@
  * possible, by the NIC or just before the receiving socket. A stream of
  * full-size frames makes such runs: QUIC packets of one connection all
  * have the path's size. Where the route cannot do GSO the kernel says so
- * (EIO) and every later packet is sent as a message of its own.
+ * (EIO, EINVAL) and every later packet is sent as a message of its own;
+ * a run whose segment is above the path MTU (EMSGSIZE, or EINVAL from
+ * older kernels) is sent one by one instead, the too large packets lost,
+ * GSO kept.
  *
  * Linux only; no dependencies beyond libc, so lanparty-client links it as
  * well as the daemons. */
@@ -44,6 +47,16 @@ typedef struct UdpSendBatch {
         uint8_t data[UDP_SEND_BATCH_MAX][UDP_SEND_PACKET_MAX];
 } UdpSendBatch;
 
+/* Forbids fragmenting what `fd` (a UDP socket of `family`) sends:
+ * IP_MTU_DISCOVER = IP_PMTUDISC_DO, and IPV6_MTU_DISCOVER =
+ * IPV6_PMTUDISC_DO too on an AF_INET6 socket (man 7 ip, man 7 ipv6). A
+ * datagram too big for the path is then refused (EMSGSIZE here, ICMP on
+ * the way) instead of split, so a QUIC path MTU probe (RFC 9000 14.3) that
+ * is too big gets lost rather than "succeeding" in fragments, and QUIC
+ * never settles on a packet size the path only carries in pieces. Returns
+ * 0, or the first setsockopt() error; -EAFNOSUPPORT for other families. */
+int udp_socket_forbid_fragments(int fd, int family);
+
 /* An empty batch. The socket is the owner's and is named at every call
  * that may send, so the batch never holds a stale one. */
 void udp_send_batch_init(UdpSendBatch *b);
@@ -58,5 +71,6 @@ int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, soc
  * empties the batch. A full socket buffer
  * drops the rest (counted in `drops`): QUIC takes it as loss, as it would
  * a full queue on the way. Any other error drops only the message it
- * belongs to. Returns the number of packets the kernel took. */
+ * belongs to: EMSGSIZE, a packet above the path MTU, is a lost packet
+ * like any other. Returns the number of packets the kernel took. */
 size_t udp_send_batch_flush(UdpSendBatch *b, int fd);

@@ -5,6 +5,13 @@
 # lanparty-client. Everything is real: QUIC, TAP devices, AF_PACKET,
 # dhclient, ping, socat, tcpdump, busctl.
 #
+# The party's dnsmasq hands out what a real party router does: itself as
+# the router, its DNS server, domain, search list, classless and static
+# routes, WPAD, and IPv6 router advertisements with RDNSS and DNSSL. Player
+# one runs the client as it comes and must keep its own default route and
+# resolver; player two runs it with --accept-party-gateway and must get
+# the party's, which shows the checks can fail.
+#
 # Usage: lan-party.sh [--demo] BUILD_DIR
 #   --demo   narrate and show the interesting bits instead of asserting quietly;
 #            skips the hostile-client and relay-restart checks
@@ -39,6 +46,12 @@ dump_state() {
         log "---- state at failure ----"
         for f in relayd gatewayd client1 client2 dnsmasq; do
                 [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 15 "$E2E_TMP/$f.log"; }
+        done
+        for ns in "$NS_C1" "$NS_C2"; do
+                echo "== routes and resolver of $ns"
+                nsx "$ns" ip route
+                nsx "$ns" ip -6 route
+                cat "$(resolv_conf "$ns")"
         done
         timeout 5 busctl --address="$BUS" tree org.lanparty.Relay1 2>/dev/null
         for path in $(timeout 5 busctl --address="$BUS" --list tree org.lanparty.Relay1 2>/dev/null | grep /peer/); do
@@ -80,7 +93,31 @@ relay_drops() { # reason
 
 say "Building the LAN party: namespaces, bridges, veth cables"
 topo_up
-start_dnsmasq
+# The party router's network settings, for PCs at the party; on a remote
+# player's PC they must not replace its own internet and DNS.
+PARTY_DNS=$LAN_PREFIX.53
+PARTY_DOMAIN=party.example
+LAN_PREFIX6=2001:db8:1
+nsx "$NS_LAN" ip addr add "$LAN_PREFIX6::1/64" dev br0 nodad
+start_dnsmasq --dhcp-option-force=option:dns-server,"$PARTY_DNS" \
+        --dhcp-option-force=option:domain-name,"$PARTY_DOMAIN" \
+        --dhcp-option-force=option:domain-search,"$PARTY_DOMAIN",lan.example \
+        --dhcp-option-force=option:classless-static-route,0.0.0.0/0,"$LAN_ROUTER",203.0.113.0/24,"$LAN_ROUTER" \
+        --dhcp-option-force=249,00:c0:00:02:01 \
+        --dhcp-option-force=option:static-route,203.0.113.9,"$LAN_ROUTER" \
+        --dhcp-option-force=252,"http://wpad.$PARTY_DOMAIN/wpad.dat" \
+        --enable-ra --dhcp-range="$LAN_PREFIX6::,ra-only,64" --ra-param=br0,4,1800 \
+        --dhcp-option=option6:dns-server,"[$LAN_PREFIX6::53]" --dhcp-option=option6:domain-search,"$PARTY_DOMAIN"
+
+# The players' own network: a default route with the metric NetworkManager
+# gives a wired connection, and their own resolver.
+PLAYER_DNS=$INET_PREFIX.53
+for ns in "$NS_C1" "$NS_C2"; do
+        nsx "$ns" ip route replace default via "$RELAY_IP" dev wan0 metric 100
+        nsx "$ns" ip route del default via "$RELAY_IP" dev wan0 metric 0 2>/dev/null || true
+        echo "nameserver $PLAYER_DNS" >"$(resolv_conf "$ns")"
+done
+PLAYER_ROUTE=$(nsx "$NS_C1" ip -4 route show default)
 
 # A private bus stands in for the system bus; it is reachable from every
 # namespace because it is a socket path, not an abstract socket.
@@ -111,17 +148,40 @@ gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room party --pin "$P
 INVITE=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}")
 log "invite link: $INVITE"
 bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
+GATEWAY_PID=$BG_PID
 gateway_in_room() { bus_prop org.lanparty.Relay1 /org/lanparty/Relay1/room/party org.lanparty.Relay1.Room GatewayPresent | grep -q true; }
 wait_for 20 "the gateway to open the room" gateway_in_room || { tail -20 "$E2E_TMP/gatewayd.log"; die "gateway did not join"; }
 ok "gateway joined room 'party'"
 
 say "Two remote players join with the invite link"
 bg client1 "$NS_C1" "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
-bg client2 "$NS_C2" "$client" --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" "$INVITE"
+CLIENT1_PID=$BG_PID
+bg client2 "$NS_C2" "$client" --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
+        --accept-party-gateway "$INVITE"
 tap_up() { nsx "$1" ip link show lp0 2>/dev/null | grep -q 'LOWER_UP'; }
 wait_for 20 "client 1's TAP" tap_up "$NS_C1" || { tail -20 "$E2E_TMP/client1.log"; die "client 1 did not come up"; }
 wait_for 20 "client 2's TAP" tap_up "$NS_C2" || { tail -20 "$E2E_TMP/client2.log"; die "client 2 did not come up"; }
 ok "both clients joined; TAP MTU $(nsx "$NS_C1" cat /sys/class/net/lp0/mtu)"
+
+# QUIC's path MTU probes must get lost when too big, not arrive in pieces:
+# every UDP socket of relay, gateway and client says "never fragment" (2).
+for who in "relay $RELAY_PID" "gateway $GATEWAY_PID" "client $CLIENT1_PID"; do
+        set -- $who
+        "$E2E_DIR/udp-pmtudisc.py" "$2" >"$E2E_TMP/pmtudisc-$1.txt" || die "cannot read the $1's sockets"
+        [ -s "$E2E_TMP/pmtudisc-$1.txt" ] || die "the $1 has no UDP socket"
+        ! grep -Ev '^[0-9]+ inet6? 2( 2)?$' "$E2E_TMP/pmtudisc-$1.txt" ||
+                die "the $1 lets its UDP packets be fragmented (2 = IP_PMTUDISC_DO)"
+done
+ok "relay, gateway and client forbid fragmenting QUIC: $(cat "$E2E_TMP"/pmtudisc-*.txt | wc -l) UDP sockets with IP_PMTUDISC_DO"
+# What reaches each player's TAP from the party's DHCP server and router.
+autoconf_captures=()
+for ns in "$NS_C1" "$NS_C2"; do
+        bg "autoconf-$ns" "$ns" tcpdump -i lp0 -n -U -w "$E2E_TMP/autoconf-$ns.pcap" \
+                '(icmp6 and ip6[40] == 134) or (udp src port 67)'
+        autoconf_captures+=("$BG_PID")
+        nsx "$ns" sysctl -qw net.ipv6.conf.lp0.accept_ra=1
+done
+sleep 1
 
 say "DHCP through the tunnel: the party's dnsmasq leases addresses to the remote players"
 C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "client 1 got no DHCP lease through the tunnel"
@@ -129,6 +189,55 @@ C2_IP=$(dhcp_lease "$NS_C2" lp0 30) || die "client 2 got no DHCP lease through t
 case "$C1_IP $C2_IP" in "$LAN_PREFIX".1[0-5][0-9]" $LAN_PREFIX".1[0-5][0-9]) ;; *) die "odd leases $C1_IP $C2_IP" ;; esac
 ok "leases: client 1 $C1_IP, client 2 $C2_IP"
 grep -q "$C1_IP" "$E2E_TMP/dnsmasq.leases" && grep -q "$C2_IP" "$E2E_TMP/dnsmasq.leases" || die "dnsmasq does not list the leases"
+
+say "The party's router and DNS stay off player one's PC, and reach player two's, who asked for them"
+[ "$(nsx "$NS_C1" ip -4 route show default)" = "$PLAYER_ROUTE" ] ||
+        die "client 1's default route moved into the tunnel: $(nsx "$NS_C1" ip -4 route show default | tr '\n' ';')"
+nsx "$NS_C1" ip -4 route get 203.0.113.9 | grep -q ' dev wan0 ' ||
+        die "client 1 routes the internet into the tunnel: $(nsx "$NS_C1" ip -4 route get 203.0.113.9)"
+[ "$(cat "$(resolv_conf "$NS_C1")")" = "nameserver $PLAYER_DNS" ] ||
+        die "client 1's resolver was rewritten: $(tr '\n' ';' <"$(resolv_conf "$NS_C1")")"
+nsx "$NS_C2" ip -4 route show default | grep -q "via $LAN_ROUTER dev lp0" ||
+        die "client 2 (--accept-party-gateway) did not get the party's default route"
+nsx "$NS_C2" ip -4 route get 203.0.113.9 | grep -q ' dev lp0 ' || die "client 2's classless routes are missing"
+grep -qx "nameserver $PARTY_DNS" "$(resolv_conf "$NS_C2")" && grep -q "^search $PARTY_DOMAIN" "$(resolv_conf "$NS_C2")" ||
+        die "client 2 (--accept-party-gateway) did not get the party's DNS: $(tr '\n' ';' <"$(resolv_conf "$NS_C2")")"
+ok "IPv4: client 1 keeps '$PLAYER_ROUTE' and nameserver $PLAYER_DNS; client 2 has the party's"
+nsx "$NS_C1" ping -c 2 -i 0.2 -W 2 "$LAN_ROUTER" >/dev/null || die "client 1 cannot reach the party's router"
+
+# Router advertisements: lifetime and RDNSS/DNSSL gone for player one, the
+# prefix kept, so it still gets an address on the party LAN and reaches it.
+slaac_addr() { nsx "$1" ip -6 -o addr show dev lp0 scope global | grep -q "$LAN_PREFIX6:"; }
+c2_default6() { nsx "$NS_C2" ip -6 route show default | grep -q 'dev lp0'; }
+wait_for 30 "client 2's IPv6 default route from the party's RA" c2_default6 ||
+        die "client 2 (--accept-party-gateway) got no IPv6 default route from the party's router advertisements"
+wait_for 30 "client 1's SLAAC address" slaac_addr "$NS_C1" || die "client 1 got no address from the party's prefix"
+! nsx "$NS_C1" ip -6 route show default | grep -q 'dev lp0' ||
+        die "client 1 took the party's IPv6 default route: $(nsx "$NS_C1" ip -6 route show default)"
+nsx "$NS_C1" ping -6 -c 2 -i 0.2 -W 2 "$LAN_PREFIX6::1" >/dev/null || die "client 1 cannot reach the party's router over IPv6"
+ok "IPv6: client 1 has an address from the party's prefix, reaches the router, has no default route through it"
+
+# On each TAP, as the OS got them: player one's DHCP replies without those
+# options and RAs with lifetime 0 and no RDNSS/DNSSL, checksums right;
+# player two's as the party sent them.
+kill "${autoconf_captures[@]}" 2>/dev/null
+wait "${autoconf_captures[@]}" 2>/dev/null || true
+decoded() { tcpdump -r "$E2E_TMP/autoconf-$1.pcap" -n -vv 2>/dev/null; }
+removed_options='\((3|6|15|33|119|121|249|252)\), length [0-9]+:'
+decoded "$NS_C1" >"$E2E_TMP/autoconf-c1.txt"
+decoded "$NS_C2" >"$E2E_TMP/autoconf-c2.txt"
+grep -q 'BOOTP/DHCP, Reply' "$E2E_TMP/autoconf-c1.txt" && grep -q 'router advertisement' "$E2E_TMP/autoconf-c1.txt" ||
+        die "client 1's TAP saw no DHCP reply or no router advertisement"
+! grep -Eq "$removed_options|rdnss option|dnssl option|route info option|bad (udp|icmp6) cksum" \
+        "$E2E_TMP/autoconf-c1.txt" || { cat "$E2E_TMP/autoconf-c1.txt"; die "client 1's TAP saw the party's settings"; }
+! grep -o 'router lifetime [0-9]*s' "$E2E_TMP/autoconf-c1.txt" | grep -qv 'lifetime 0s' ||
+        die "client 1's TAP saw a router advertisement with a router lifetime"
+grep -q 'udp sum ok' "$E2E_TMP/autoconf-c1.txt" && grep -q 'icmp6 sum ok' "$E2E_TMP/autoconf-c1.txt" ||
+        die "client 1's sanitised frames lack valid checksums"
+grep -Eq "$removed_options" "$E2E_TMP/autoconf-c2.txt" && grep -q 'rdnss option' "$E2E_TMP/autoconf-c2.txt" ||
+        die "client 2's TAP did not see the party's options (the checks above would prove nothing)"
+ok "on the TAPs: client 1 got $(grep -c 'BOOTP/DHCP, Reply' "$E2E_TMP/autoconf-c1.txt") DHCP replies and" \
+        "$(grep -c 'router advertisement' "$E2E_TMP/autoconf-c1.txt") RAs without them, client 2 with"
 
 say "Ping across the party"
 nsx "$NS_C1" ping -c 5 -i 0.2 -W 2 "$LAN_HOST" | tee "$E2E_TMP/ping-lan.txt" | tail -2
@@ -239,7 +348,8 @@ if [ -x "$test_peer" ]; then
         kill "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null || true
         seen() { tcpdump -r "$E2E_TMP/lan.pcap" -n "$@" 2>/dev/null | wc -l; }
         [ "$(seen "udp src port 67 and not ether src $ROUTER_MAC")" = 0 ] || die "a remote DHCP offer reached the LAN"
-        [ "$(seen 'icmp6 and ip6[40] == 134')" = 0 ] || die "a remote router advertisement reached the LAN"
+        [ "$(seen "icmp6 and ip6[40] == 134 and not ether src $ROUTER_MAC")" = 0 ] ||
+                die "a remote router advertisement reached the LAN"
         [ "$(seen 'ether dst 01:80:c2:00:00:00')" = 0 ] || die "a remote BPDU reached the LAN"
         [ "$(seen 'vlan')" = 0 ] || die "a remote VLAN-tagged frame reached the LAN"
         [ "$(seen "ether src $SPOOFED_MAC")" = 0 ] || die "a spoofed-source frame reached the LAN"

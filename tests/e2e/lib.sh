@@ -115,20 +115,40 @@ topo_up() {
         done
 }
 
+# Extra arguments go to dnsmasq (more options, router advertisements).
 start_dnsmasq() {
         bg dnsmasq "$NS_LAN" dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 \
                 --conf-file=/dev/null --user=root --interface=br0 --bind-interfaces \
                 --dhcp-range="$LAN_PREFIX.100,$LAN_PREFIX.150,255.255.255.0,1h" \
                 --dhcp-option=option:router,"$LAN_ROUTER" --dhcp-authoritative \
-                --dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" --log-dhcp --log-facility=-
+                --dhcp-leasefile="$E2E_TMP/dnsmasq.leases" --pid-file="$E2E_TMP/dnsmasq.pid" --log-dhcp --log-facility=- \
+                "$@"
         DNSMASQ_PID=$BG_PID
 }
 
-# Gets a DHCP lease on an interface with dhclient, using our own hook script
-# so the host's /etc/resolv.conf is never touched. Prints the leased address.
+# The resolver file dhcp_lease's hook writes for a namespace, in place of
+# its /etc/resolv.conf.
+resolv_conf() { # namespace
+        echo "$E2E_TMP/resolv-$1.conf"
+}
+
+# Gets a DHCP lease on an interface with dhclient, asking for what a PC asks
+# for (routers, DNS, domains, classless routes) with our own dhclient.conf,
+# and applying it with dhclient-hook.sh the way Debian's dhclient-script
+# does, except that the resolver goes to $(resolv_conf NAMESPACE), never to
+# the host's /etc/resolv.conf. Prints the leased address.
 dhcp_lease() { # namespace, interface, timeout
         local ns=$1 ifname=$2 timeout=${3:-20} addr
-        nsx "$ns" timeout "$timeout" dhclient -1 -4 -v -sf "$E2E_DIR/dhclient-hook.sh" \
+        cat >"$E2E_TMP/dhclient.conf" <<-EOF
+		option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
+		option ms-classless-static-routes code 249 = array of unsigned integer 8;
+		option wpad code 252 = text;
+		request subnet-mask, broadcast-address, time-offset, routers, static-routes,
+		        domain-name, domain-name-servers, domain-search, host-name, ntp-servers,
+		        rfc3442-classless-static-routes, ms-classless-static-routes, wpad;
+		EOF
+        nsx "$ns" timeout "$timeout" dhclient -1 -4 -v -cf "$E2E_TMP/dhclient.conf" -sf "$E2E_DIR/dhclient-hook.sh" \
+                -e RESOLV_CONF="$(resolv_conf "$ns")" \
                 -lf "$E2E_TMP/dhclient-$ns-$ifname.leases" -pf "$E2E_TMP/dhclient-$ns-$ifname.pid" \
                 "$ifname" >"$E2E_TMP/dhclient-$ns-$ifname.log" 2>&1 || {
                 cat "$E2E_TMP/dhclient-$ns-$ifname.log" >&2

@@ -24,6 +24,7 @@ tr -d "\r" <"$tmp/run.out" | grep -qx "lanparty client.exe [0-9.]*" || fail "odd
 run 0 --help
 says "--tap-instance-id"
 says "--list-tap-adapters"
+says "--accept-party-gateway"
 
 say "usage errors name the option"
 run 2 --bogus
