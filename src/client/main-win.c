@@ -591,6 +591,11 @@ static int device_open(Client *c) {
                 return fail(c, r, "%s", NOT_ADMIN_MESSAGE);
         case -EBUSY:
                 return fail(c, r, "The TAP adapter is used by another program (OpenVPN?). Close it and try again.");
+        case -EPROTONOSUPPORT:
+                return fail(c, r,
+                            "The TAP-Windows driver on this computer is too old for lanparty. Install the current "
+                            "TAP-Windows6 (run the lanparty installer again, or get it from "
+                            "https://github.com/OpenVPN/tap-windows6/releases), then start again.");
         default:
                 return fail(c, r, "Cannot use the TAP adapter: %s.", error_text(r));
         }

@@ -28,6 +28,8 @@
 
 _Static_assert(TAP_WIN_IOCTL_GET_MAC == CTL_CODE(FILE_DEVICE_UNKNOWN, 1, METHOD_BUFFERED, FILE_ANY_ACCESS),
                "TAP_WIN_IOCTL_GET_MAC");
+_Static_assert(TAP_WIN_IOCTL_GET_VERSION == CTL_CODE(FILE_DEVICE_UNKNOWN, 2, METHOD_BUFFERED, FILE_ANY_ACCESS),
+               "TAP_WIN_IOCTL_GET_VERSION");
 _Static_assert(TAP_WIN_IOCTL_GET_MTU == CTL_CODE(FILE_DEVICE_UNKNOWN, 3, METHOD_BUFFERED, FILE_ANY_ACCESS),
                "TAP_WIN_IOCTL_GET_MTU");
 _Static_assert(TAP_WIN_IOCTL_SET_MEDIA_STATUS == CTL_CODE(FILE_DEVICE_UNKNOWN, 6, METHOD_BUFFERED, FILE_ANY_ACCESS),
@@ -51,8 +53,15 @@ typedef struct TapWinState {
         char instance_id[TAP_WIN_GUID_STR_MAX];
         char name[FRAME_DEVICE_NAME_MAX];
         NET_LUID luid;
-        /* NlMtu per family before our first change; 0: not changed. */
-        ULONG mtu_orig[2];
+        bool link_up;
+        /* The MTU the interface should have, applied when the link comes
+         * up (or at once while it is up). Not at open: the interface's
+         * settings outlive us, and route-win.c records them before the
+         * first change so a crashed run's are put back (the RouteManager
+         * records the TAP right after open, before any link up). */
+        uint32_t mtu;
+        bool mtu_applied;
+        bool loss_logged;
 } TapWinState;
 
 typedef struct TapWinFound {
@@ -383,11 +392,35 @@ static int tap_set_media(TapWinState *s, bool connected) {
         return 0;
 }
 
+static int tap_apply_mtu(TapWinState *s);
+
+/* Connect the media first, then queue the read: TAP-Windows6 cancels
+ * every read while the media is disconnected (TapDeviceRead, txpath.c).
+ * Going down, stop reading first, then disconnect. OpenVPN does the same
+ * (tun.c, tuntap_set_connected() before its first read). */
 static int tap_set_link(void *state, bool up) {
-        return tap_set_media(state, up);
+        TapWinState *s = state;
+        int r;
+
+        if (!up) {
+                tap_win_io_set_link(&s->io, false);
+                s->link_up = false;
+                return tap_set_media(s, false);
+        }
+        /* Before the carrier: nothing Windows sends on the new link may be
+         * sized for the old MTU. */
+        r = tap_apply_mtu(s);
+        if (r < 0)
+                log_tap_errno(LOG_WARNING, r, s->name, "Connecting %s with its old MTU.", s->name);
+        r = tap_set_media(s, true);
+        if (r < 0)
+                return r;
+        s->link_up = true;
+        tap_win_io_set_link(&s->io, true);
+        return 0;
 }
 
-static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu, ULONG *ret_old) {
+static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu) {
         MIB_IPINTERFACE_ROW row;
         DWORD e;
 
@@ -398,8 +431,6 @@ static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu
         e = win_sys->GetIpInterfaceEntry(&row);
         if (e != NO_ERROR)
                 return errno_from_win32(e);
-        if (ret_old)
-                *ret_old = row.NlMtu;
         if (row.NlMtu == mtu)
                 return 0;
         row.NlMtu = mtu;
@@ -411,45 +442,34 @@ static int ip_interface_set_mtu(TapWinState *s, ADDRESS_FAMILY family, ULONG mtu
         return errno_from_win32(e);
 }
 
-static int tap_set_mtu(void *state, uint32_t mtu) {
-        TapWinState *s = state;
+static int tap_apply_mtu(TapWinState *s) {
         static const ADDRESS_FAMILY families[2] = { AF_INET, AF_INET6 };
         int r;
 
+        if (s->mtu_applied)
+                return 0;
         for (size_t i = 0; i < ELEMENTSOF(families); i++) {
-                ULONG old = 0;
-
-                r = ip_interface_set_mtu(s, families[i], mtu, &old);
+                r = ip_interface_set_mtu(s, families[i], s->mtu);
                 if (r < 0 && families[i] == AF_INET)
                         return log_tap_errno(LOG_ERR, r, s->name, "Failed to set IPv4 MTU of %s to %" PRIu32 ": %m",
-                                             s->name, mtu);
+                                             s->name, s->mtu);
                 /* IPv6 may be unbound from the adapter, and needs 1280 at least. */
-                if (r < 0) {
+                if (r < 0)
                         log_tap_errno(LOG_DEBUG, r, s->name, "Cannot set IPv6 MTU of %s to %" PRIu32 ", ignoring: %m",
-                                      s->name, mtu);
-                        continue;
-                }
-                if (s->mtu_orig[i] == 0)
-                        s->mtu_orig[i] = old;
+                                      s->name, s->mtu);
         }
-        log_tap_errno(LOG_DEBUG, 0, s->name, "MTU of %s set to %" PRIu32 ".", s->name, mtu);
+        s->mtu_applied = true;
+        log_tap_errno(LOG_DEBUG, 0, s->name, "MTU of %s set to %" PRIu32 ".", s->name, s->mtu);
         return 0;
 }
 
-static void tap_restore_mtu(TapWinState *s) {
-        static const ADDRESS_FAMILY families[2] = { AF_INET, AF_INET6 };
+static int tap_set_mtu(void *state, uint32_t mtu) {
+        TapWinState *s = state;
 
-        for (size_t i = 0; i < ELEMENTSOF(families); i++) {
-                int r;
-
-                if (s->mtu_orig[i] == 0)
-                        continue;
-                r = ip_interface_set_mtu(s, families[i], s->mtu_orig[i], NULL);
-                if (r < 0)
-                        log_tap_errno(LOG_WARNING, r, s->name, "Failed to restore MTU %lu of %s, ignoring: %m",
-                                      (unsigned long) s->mtu_orig[i], s->name);
-                s->mtu_orig[i] = 0;
-        }
+        if (s->mtu != mtu)
+                s->mtu_applied = false;
+        s->mtu = mtu;
+        return s->link_up ? tap_apply_mtu(s) : 0;
 }
 
 static void tap_close(void *state) {
@@ -457,12 +477,15 @@ static void tap_close(void *state) {
 
         if (s->device == INVALID_HANDLE_VALUE || !s->device)
                 return;
-        /* Windows drops the TAP's DHCP lease and routes as the link goes. */
+        /* Windows drops the TAP's DHCP lease and routes as the link goes.
+         * Its MTU is route-win.c's to restore, with the other interface
+         * settings it recorded. */
+        if (s->io_ready)
+                tap_win_io_set_link(&s->io, false);
         (void) tap_set_media(s, false);
         if (s->io_ready)
                 tap_win_io_done(&s->io);
         s->io_ready = false;
-        tap_restore_mtu(s);
         win_sys->CloseHandle(s->device);
         s->device = INVALID_HANDLE_VALUE;
 }
@@ -511,6 +534,27 @@ static int device_open(TapWinState *s, bool restarted) {
         }
 }
 
+/* What OpenVPN does before using an adapter (tun.c asks GET_VERSION and
+ * refuses drivers below its minimum), with tap-windows6's first version
+ * as ours: the driver this client is written and tested against. */
+static int tap_check_version(TapWinState *s, ULONG version[static 3]) {
+        DWORD n = 0;
+        int r;
+
+        r = device_ioctl(s->device, TAP_WIN_IOCTL_GET_VERSION, version, 3 * sizeof(ULONG), &n);
+        if (r < 0 || n < 2 * sizeof(ULONG))
+                return log_tap_errno(LOG_ERR, r < 0 ? r : -EIO, s->name,
+                                     "Cannot ask adapter %s for its driver version: %m", s->name);
+        if (!tap_win_driver_version_is_supported(version[0], version[1]))
+                return log_tap_errno(LOG_ERR, EPROTONOSUPPORT, s->name,
+                                     "Adapter %s runs TAP-Windows driver %lu.%lu, older than %d.%d, which lanparty "
+                                     "needs. Install the current TAP-Windows6 (https://github.com/OpenVPN/tap-windows6/"
+                                     "releases, or the one in OpenVPN's installer), then start again.",
+                                     s->name, (unsigned long) version[0], (unsigned long) version[1],
+                                     TAP_WIN_DRIVER_MIN_MAJOR, TAP_WIN_DRIVER_MIN_MINOR);
+        return 0;
+}
+
 static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint32_t mtu, char *name,
                     size_t name_size, uint32_t *ret_index) {
         _cleanup_(tap_closep) TapWinState *s = NULL;
@@ -519,7 +563,7 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
         MacAddr driver_mac;
         NET_IFINDEX index = 0;
         GUID guid;
-        ULONG driver_mtu = 0;
+        ULONG driver_mtu = 0, version[3] = {};
         DWORD n = 0;
         bool restarted = false;
         int r;
@@ -556,6 +600,10 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
                 /* A crashed run may have left the media connected; the OS must
                  * see the link drop so it forgets that run's lease and routes. */
                 r = tap_set_media(s, false);
+                if (r < 0)
+                        return r;
+
+                r = tap_check_version(s, version);
                 if (r < 0)
                         return r;
 
@@ -598,31 +646,39 @@ static int tap_open(void *state, const char *name_hint, const MacAddr *mac, uint
         if (r < 0)
                 return log_tap_errno(LOG_ERR, r, s->name, "Cannot find the interface of adapter %s: %m", s->name);
 
-        r = tap_set_mtu(s, mtu);
-        if (r < 0)
-                return r;
-
+        /* No read yet and the media left disconnected: the driver would
+         * cancel the read (TapDeviceRead, txpath.c). tap_set_link() connects
+         * the media and then starts reading, once we are in the room. */
         r = tap_win_io_init(&s->io, s->device);
         if (r < 0)
-                return log_tap_errno(LOG_ERR, r, s->name, "Cannot start reading from %s: %m", s->name);
+                return log_tap_errno(LOG_ERR, r, s->name, "Cannot set up reading from %s: %m", s->name);
         s->io_ready = true;
-
-        r = tap_set_media(s, true);
-        if (r < 0)
-                return r;
+        s->mtu = mtu;
+        s->mtu_applied = false;
 
         snprintf(name, name_size, "%s", s->name);
         *ret_index = index;
-        log_tap_errno(LOG_INFO, 0, s->name, "TAP-Windows6 adapter %s (%s) is up with MAC %s, MTU %" PRIu32 ".",
-                      s->name, s->instance_id, want, mtu);
+        log_tap_errno(LOG_INFO, 0, s->name,
+                      "TAP-Windows6 adapter %s (%s), driver %lu.%lu, is ready with MAC %s (media disconnected until we "
+                      "are in the room).",
+                      s->name, s->instance_id, (unsigned long) version[0], (unsigned long) version[1], want);
         TAKE_PTR(s);
         return 0;
 }
 
 static int tap_read(void *state, uint8_t *buf, size_t size) {
         TapWinState *s = state;
+        int r;
 
-        return tap_win_io_read(&s->io, buf, size);
+        r = tap_win_io_read(&s->io, buf, size);
+        /* Said once: the event is withdrawn after this. */
+        if (r == -ENODEV && tap_win_io_get_event(&s->io) == NULL && !s->loss_logged) {
+                s->loss_logged = true;
+                log_tap_errno(LOG_ERR, ENODEV, s->name,
+                              "Adapter %s stopped working (Windows error %lu): was it disabled or removed?", s->name,
+                              s->io.win32_error);
+        }
+        return r;
 }
 
 static int tap_write(void *state, const uint8_t *frame, size_t len) {
