@@ -58,6 +58,26 @@ static void test_state_parse_hostile(void) {
                      -EBADMSG);
         CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 dr 0\n", &s),
                      -EBADMSG);
+        /* The MTU: both tokens or none, a plain positive number. */
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu\n", &s),
+                     -EBADMSG);
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu 0\n", &s),
+                     -EBADMSG);
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu 01500\n", &s),
+                     -EBADMSG);
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtx 1500\n", &s),
+                     -EBADMSG);
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu -1\n", &s),
+                     -EBADMSG);
+        CHECK_EQ_INT(
+                parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu 1500 x\n", &s),
+                -EBADMSG);
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0 mtu 1500\n", &s),
+                     0);
+        CHECK(s.n_ifaces == 1 && s.ifaces[0].mtu == 1500);
+        /* A record written before MTUs were recorded still parses. */
+        CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface 4 0006000000000007 auto 25 ddr 0\n", &s), 0);
+        CHECK(s.n_ifaces == 1 && s.ifaces[0].mtu == 0 && s.ifaces[0].metric == 25);
         /* Spacing: doubled, leading, trailing, CRLF. */
         CHECK_EQ_INT(parse_str("lanparty-client-interfaces 1\niface  4 0006000000000007 auto 25 ddr 0\n", &s),
                      -EBADMSG);
@@ -95,7 +115,7 @@ static void test_state_roundtrip(void) {
         RouteWinIfaceState s = {}, back;
         char text[ROUTE_WIN_IFACE_STATE_TEXT_MAX];
         const RouteWinInterface v4 = { .family = ROUTE_FAMILY_IPV4, .luid = LUID_TAP, .automatic_metric = true,
-                                       .metric = 25 };
+                                       .metric = 25, .mtu = 1500 };
         const RouteWinInterface v6 = { .family = ROUTE_FAMILY_IPV6, .luid = UINT64_MAX, .metric = UINT32_MAX,
                                        .disable_default_routes = true };
         RouteWinInterface changed = v4;
@@ -116,15 +136,16 @@ static void test_state_roundtrip(void) {
         n = route_win_iface_state_format(&s, text, sizeof(text));
         CHECK(n > 0);
         CHECK_EQ_STR(text, "lanparty-client-interfaces 1\n"
-                           "iface 4 0006000000000007 auto 25 ddr 0\n"
+                           "iface 4 0006000000000007 auto 25 ddr 0 mtu 1500\n"
                            "iface 6 ffffffffffffffff fixed 4294967295 ddr 1\n");
         CHECK_EQ_INT(route_win_iface_state_parse(text, (size_t) n, &back), 0);
         CHECK_EQ_INT(back.n_ifaces, 2);
         CHECK(back.ifaces[0].family == ROUTE_FAMILY_IPV4 && back.ifaces[0].luid == LUID_TAP &&
-              back.ifaces[0].automatic_metric && back.ifaces[0].metric == 25 && !back.ifaces[0].disable_default_routes);
+              back.ifaces[0].automatic_metric && back.ifaces[0].metric == 25 && !back.ifaces[0].disable_default_routes &&
+              back.ifaces[0].mtu == 1500);
         CHECK(back.ifaces[1].family == ROUTE_FAMILY_IPV6 && back.ifaces[1].luid == UINT64_MAX &&
               !back.ifaces[1].automatic_metric && back.ifaces[1].metric == UINT32_MAX &&
-              back.ifaces[1].disable_default_routes);
+              back.ifaces[1].disable_default_routes && back.ifaces[1].mtu == 0);
 
         /* A cut inside a line is refused; one at a line end is a shorter
          * file and says so by its count. */

@@ -108,10 +108,10 @@ static int parse_luid(const RouteToken *t, uint64_t *ret) {
 static int parse_iface_line(const char *line, size_t len, void *records) {
         RouteWinIfaceState *s = records;
         RouteWinInterface i = {};
-        RouteToken t[7];
+        RouteToken t[9];
         size_t n;
 
-        if (route_text_split(line, len, t, ELEMENTSOF(t), &n) < 0 || n != ELEMENTSOF(t))
+        if (route_text_split(line, len, t, ELEMENTSOF(t), &n) < 0 || (n != 7 && n != 9))
                 return -EBADMSG;
         if (!route_token_is(&t[0], "iface") || !route_token_is(&t[5], "ddr"))
                 return -EBADMSG;
@@ -133,6 +133,9 @@ static int parse_iface_line(const char *line, size_t len, void *records) {
                 i.disable_default_routes = true;
         else if (!route_token_is(&t[6], "0"))
                 return -EBADMSG;
+        if (n == 9 && (!route_token_is(&t[7], "mtu") || route_text_parse_u32(t[8].p, t[8].n, &i.mtu) < 0 ||
+                       i.mtu == 0))
+                return -EBADMSG;
 
         if (s->n_ifaces >= ROUTE_WIN_IFACE_STATE_MAX)
                 return -E2BIG;
@@ -151,9 +154,15 @@ static int format_iface_line(const void *records, size_t k, char *buf, size_t si
 
         if (!family_is_valid(i->family) || i->luid == 0)
                 return -EINVAL;
-        n = snprintf(buf, size, "iface %c %016" PRIx64 " %s %" PRIu32 " ddr %c\n",
-                     i->family == ROUTE_FAMILY_IPV4 ? '4' : '6', i->luid, i->automatic_metric ? "auto" : "fixed",
-                     i->metric, i->disable_default_routes ? '1' : '0');
+        if (i->mtu > 0)
+                n = snprintf(buf, size, "iface %c %016" PRIx64 " %s %" PRIu32 " ddr %c mtu %" PRIu32 "\n",
+                             i->family == ROUTE_FAMILY_IPV4 ? '4' : '6', i->luid,
+                             i->automatic_metric ? "auto" : "fixed", i->metric, i->disable_default_routes ? '1' : '0',
+                             i->mtu);
+        else
+                n = snprintf(buf, size, "iface %c %016" PRIx64 " %s %" PRIu32 " ddr %c\n",
+                             i->family == ROUTE_FAMILY_IPV4 ? '4' : '6', i->luid,
+                             i->automatic_metric ? "auto" : "fixed", i->metric, i->disable_default_routes ? '1' : '0');
         return n < 0 ? -ENOBUFS : n;
 }
 

@@ -29,6 +29,7 @@ typedef struct RouteWinInterface {
         bool automatic_metric;
         uint32_t metric;
         bool disable_default_routes;
+        uint32_t mtu; /* NlMtu; 0: not recorded (a record from before MTUs were) */
 } RouteWinInterface;
 
 /* Decides the TAP's settings: a fixed low metric and no default routes.
@@ -68,12 +69,14 @@ int route_win_iface_state_remove(RouteWinIfaceState *s, RouteFamily family, uint
 
 /* Text format, one interface per line after a version line:
  *   lanparty-client-interfaces 1
- *   iface 4 0006000000000000 auto 25 ddr 0
+ *   iface 4 0006000000000000 auto 25 ddr 0 mtu 1500
  *   iface 6 0006000000000000 fixed 5 ddr 1
  * family, LUID as 16 lower-case hex digits, "auto" or "fixed", metric,
- * DisableDefaultRoutes. Strict like route_state_parse(): anything else is
- * -EBADMSG, another version -EPROTONOSUPPORT, more records -E2BIG.
- * `text` need not be NUL-terminated. */
+ * DisableDefaultRoutes, and the MTU when recorded (files written before
+ * MTUs were recorded have none; they still parse, so an upgrade after a
+ * crash still puts the metric back). Strict like route_state_parse():
+ * anything else is -EBADMSG, another version -EPROTONOSUPPORT, more
+ * records -E2BIG. `text` need not be NUL-terminated. */
 #define ROUTE_WIN_IFACE_STATE_TEXT_MAX 512
 int route_win_iface_state_parse(const char *text, size_t len, RouteWinIfaceState *ret);
 /* Returns the length written (without the NUL) or -ENOBUFS/-EINVAL. */

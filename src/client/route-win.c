@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* route.h on Windows: the RouteBackend of route-manager.h with the IP
- * Helper API. The relay's host route is pinned the same way as on Linux
- * (route-manager.c). Limited broadcasts need no route
+ * Helper API (through win-sys.h). The relay's host route is pinned the
+ * same way as on Linux (route-manager.c). Limited broadcasts need no route
  * of ours: every Windows interface has its own 255.255.255.255/32 and the
  * lowest interface metric wins, so route_manager_add_broadcast() gives the
  * TAP a fixed low metric instead, and switches off default routes learned
- * over it, which that metric would otherwise make everyone's way out.
+ * over it, which that metric would otherwise make everyone's way out. A
+ * default route that still appears on the TAP is removed the moment
+ * Windows adds it (NotifyRouteChange2), not at the next poll: until then
+ * it would be the player's way to the internet.
  *
  * Routes are recorded in route.c's state file; interface settings, which
- * Windows keeps across reboots, in route-win-plan.c's, by LUID. Both are
- * written before the change is made. */
+ * Windows keeps across reboots (metric, default routes, and the MTU that
+ * tap-win.c sets once we are in the room), in route-win-plan.c's, by
+ * LUID. Both are written before the change is made. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -36,6 +40,11 @@ struct RouteBackend {
         char state_path_utf8[WIN_PATH_MAX];
         HANDLE lock;
         RouteWinIfaceState ifaces; /* interface settings before we changed them */
+        /* NotifyRouteChange2's registration; its callback runs on a thread
+         * of Windows' and reads only the TAP's index, which is set before
+         * and never changes while registered. */
+        HANDLE route_notify;
+        volatile LONG tap_ifindex;
 };
 
 /* Table and metrics stay 0: Windows has no routing tables, and for a
@@ -242,6 +251,9 @@ static int iface_set(MIB_IPINTERFACE_ROW *row, const RouteWinInterface *want) {
         row->UseAutomaticMetric = want->automatic_metric;
         row->Metric = want->metric;
         row->DisableDefaultRoutes = want->disable_default_routes;
+        /* 0: a record from before MTUs were kept; leave the MTU alone. */
+        if (want->mtu > 0)
+                row->NlMtu = want->mtu;
         /* SetIpInterfaceEntry() refuses an IPv4 row carrying the
          * SitePrefixLength that GetIpInterfaceEntry() filled in. */
         if (row->Family == AF_INET)
@@ -264,7 +276,11 @@ static int iface_restore(RouteManager *m, const RouteWinInterface *orig) {
                 return log_warning_errno(r, "Failed to restore %s settings of interface %016" PRIx64
                                             ", keeping them in the state file: %m",
                                          route_family_to_string(orig->family), orig->luid);
-        if (r >= 0)
+        if (r >= 0 && orig->mtu > 0)
+                log_info("Restored %s metric (%s%" PRIu32 ") and MTU %" PRIu32 " of interface %016" PRIx64 ".",
+                         route_family_to_string(orig->family), orig->automatic_metric ? "automatic, " : "",
+                         orig->metric, orig->mtu, orig->luid);
+        else if (r >= 0)
                 log_info("Restored %s metric (%s%" PRIu32 ") of interface %016" PRIx64 ".",
                          route_family_to_string(orig->family), orig->automatic_metric ? "automatic, " : "",
                          orig->metric, orig->luid);
@@ -427,9 +443,14 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
         return 0;
 }
 
+static void route_notify_stop(RouteManager *m);
+
 RouteManager *route_manager_free(RouteManager *m) {
         if (!m)
                 return NULL;
+        /* Before undoing: CancelMibChangeNotify2() waits for a callback
+         * that is running, and none may start on a manager being freed. */
+        route_notify_stop(m);
         (void) route_manager_undo(m);
         /* The lock file stays, as on Linux. */
         manager_free_bare(m);
@@ -437,12 +458,38 @@ RouteManager *route_manager_free(RouteManager *m) {
 }
 
 /* Default routes the party's DHCP or router advertisements put on the
- * TAP, for when DisableDefaultRoutes did not keep them away. They belong
- * to Windows (its DHCP client adds them again on renewal), so they are
+ * TAP, for when DisableDefaultRoutes did not keep them away (Microsoft
+ * documents it for the interface's own default routes only, and the
+ * party's RAs or a DHCP option can still bring one). They belong to
+ * Windows (its DHCP client adds them again on renewal), so they are
  * deleted, not recorded: nothing of ours to put back. */
+static void tap_default_route_remove(const MIB_IPFORWARD_ROW2 *row, uint32_t tap_ifindex) {
+        char desc[ROUTE_DESCRIPTION_MAX];
+        MIB_IPFORWARD_ROW2 key;
+        Route r;
+        int k;
+
+        if (route_from_row(row, false, &r) < 0 || !route_win_is_tap_default(&r, tap_ifindex))
+                return;
+        /* What DeleteIpForwardEntry2() looks for: interface, prefix, next
+         * hop. A notification's row carries those, not always the rest. */
+        key = (MIB_IPFORWARD_ROW2) {};
+        key.InterfaceLuid = row->InterfaceLuid;
+        key.InterfaceIndex = row->InterfaceIndex;
+        key.DestinationPrefix = row->DestinationPrefix;
+        key.NextHop = row->NextHop;
+        k = errno_from_win32(win_sys->DeleteIpForwardEntry2(&key));
+        if (k == -ENOENT)
+                return;
+        log_route_errno(k < 0 ? LOG_WARNING : LOG_NOTICE, k, &r,
+                        k < 0 ? "Failed to remove default route %s on the TAP: %m"
+                              : "Removed default route %s on the TAP: the party's network is not the way to the "
+                                "internet.",
+                        route_manager_describe(&r, desc));
+}
+
 static void tap_default_routes_sweep(RouteManager *m) {
         static const RouteFamily families[] = { ROUTE_FAMILY_IPV4, ROUTE_FAMILY_IPV6 };
-        char desc[ROUTE_DESCRIPTION_MAX];
 
         if (m->tap_ifindex == 0)
                 return;
@@ -451,22 +498,47 @@ static void tap_default_routes_sweep(RouteManager *m) {
 
                 if (win_sys->GetIpForwardTable2(family_to_af(families[f]), &table) != NO_ERROR)
                         continue;
-                for (ULONG i = 0; i < table->NumEntries; i++) {
-                        Route r;
-                        int k;
-
-                        if (route_from_row(&table->Table[i], false, &r) < 0 ||
-                            !route_win_is_tap_default(&r, m->tap_ifindex))
-                                continue;
-                        k = errno_from_win32(win_sys->DeleteIpForwardEntry2(&table->Table[i]));
-                        log_route_errno(k < 0 ? LOG_WARNING : LOG_NOTICE, k, &r,
-                                        k < 0 ? "Failed to remove default route %s on the TAP: %m"
-                                              : "Removed default route %s on the TAP: the party's network is not "
-                                                "the way to the internet.",
-                                        route_manager_describe(&r, desc));
-                }
+                for (ULONG i = 0; i < table->NumEntries; i++)
+                        tap_default_route_remove(&table->Table[i], m->tap_ifindex);
                 win_sys->FreeMibTable(table);
         }
+}
+
+/* On a thread of Windows', for every route added anywhere. */
+static void WINAPI route_changed(PVOID context, PMIB_IPFORWARD_ROW2 row, MIB_NOTIFICATION_TYPE type) {
+        RouteBackend *b = context;
+
+        if (type != MibAddInstance || !row)
+                return;
+        tap_default_route_remove(row, (uint32_t) b->tap_ifindex);
+}
+
+/* Registers the watch, then sweeps once for what came before it. Without
+ * a registration the sweep runs before every path check instead. */
+static void route_notify_start(RouteManager *m) {
+        RouteBackend *b = m->backend;
+        DWORD e;
+
+        if (b->route_notify)
+                return;
+        InterlockedExchange(&b->tap_ifindex, (LONG) m->tap_ifindex);
+        e = win_sys->NotifyRouteChange2(AF_UNSPEC, route_changed, b, FALSE, &b->route_notify);
+        if (e != NO_ERROR) {
+                b->route_notify = NULL;
+                log_warning_errno(errno_from_win32(e),
+                                  "Cannot watch for default routes on the TAP (%m); removing them every few seconds "
+                                  "instead.");
+        }
+        tap_default_routes_sweep(m);
+}
+
+static void route_notify_stop(RouteManager *m) {
+        RouteBackend *b = m->backend;
+
+        if (!b || !b->route_notify)
+                return;
+        (void) win_sys->CancelMibChangeNotify2(b->route_notify);
+        b->route_notify = NULL;
 }
 
 /* The metrics of the other interfaces that are up, for one family. */
@@ -510,6 +582,7 @@ static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t lui
                 .automatic_metric = row.UseAutomaticMetric,
                 .metric = row.Metric,
                 .disable_default_routes = row.DisableDefaultRoutes,
+                .mtu = row.NlMtu,
         };
         r = other_metrics_get(family, luid, others, ELEMENTSOF(others), &n_others);
         if (r < 0)
@@ -518,17 +591,19 @@ static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t lui
         changed = route_win_plan_tap_interface(&now, others, n_others, &want, &contested);
         if (changed < 0)
                 return changed;
-        if (changed > 0) {
-                r = route_win_iface_state_add(&m->backend->ifaces, &now);
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        r = ifaces_save(m);
-                        if (r < 0) {
-                                route_win_iface_state_remove(&m->backend->ifaces, family, luid);
-                                return log_error_errno(r, "Failed to record the TAP's settings, not changing them: %m");
-                        }
+        /* Recorded even when the metric is right already: tap-win.c sets
+         * the room's MTU once we are in, and Windows keeps that too. */
+        r = route_win_iface_state_add(&m->backend->ifaces, &now);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = ifaces_save(m);
+                if (r < 0) {
+                        route_win_iface_state_remove(&m->backend->ifaces, family, luid);
+                        return log_error_errno(r, "Failed to record the TAP's settings, not changing them: %m");
                 }
+        }
+        if (changed > 0) {
                 r = iface_set(&row, &want);
                 if (r == -EINVAL && want.disable_default_routes) {
                         /* Should a Windows build refuse the flag, the metric
@@ -581,16 +656,18 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
                 log_warning("Another interface has metric 1 like the TAP; games' broadcasts may leave through it "
                             "instead of reaching the party. Raise its metric in its IPv4 settings.");
 
-        tap_default_routes_sweep(m);
+        route_notify_start(m);
 
         m->have_broadcast = true;
         m->broadcast_plan = contested ? ROUTE_PLAN_CONFLICT : changed ? ROUTE_PLAN_ADD : ROUTE_PLAN_REUSE;
         return m->broadcast_plan;
 }
 
-/* A renewed DHCP lease may have brought the TAP's default back. */
+/* Only when Windows would not tell us: a renewed DHCP lease may have
+ * brought the TAP's default back. */
 void route_backend_check_prepare(RouteManager *m) {
-        tap_default_routes_sweep(m);
+        if (!m->backend->route_notify)
+                tap_default_routes_sweep(m);
 }
 
 int route_backend_log_unpinnable(RouteManager *m, int error, const Route *lookup, const char *addr) {
