@@ -37,6 +37,7 @@
 #include "client-loop.h"
 #include "client-status.h"
 #include "client-win-args.h"
+#include "dhcp-renew-win.h"
 #include "control.h"
 #include "ether.h"
 #include "frame-device.h"
@@ -44,6 +45,7 @@
 #include "identity.h"
 #include "invite.h"
 #include "log.h"
+#include "net-category-win.h"
 #include "platform-win.h"
 #include "route.h"
 #include "tap-win.h"
@@ -95,6 +97,13 @@ typedef struct Client {
         HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
         Gui *gui;          /* NULL in the console */
         ClientLoop loop;
+
+        /* Windows' view of the party network on the TAP. */
+        NetCategory category;
+        DhcpRenew dhcp_renew;
+        bool gateway_here; /* as of WELCOME and PEER_JOINED/LEFT since */
+        bool gateway_new;  /* it came after us: renew at once if need be */
+        uint64_t joined_at; /* when the media last connected */
 
         ClientLights lights;
         bool lights_posted;
@@ -345,6 +354,27 @@ static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
                 else if (e->type == CLIENT_EVENT_DISCONNECTED)
                         say(c, "Adapter \"%s\" is unplugged until we are back (media disconnected).",
                             frame_device_get_name(c->device));
+                /* Either way the network Windows sees on the TAP is a new
+                 * one from here on. */
+                if (e->type == CLIENT_EVENT_JOINED || e->type == CLIENT_EVENT_DISCONNECTED)
+                        net_category_link_down(&c->category);
+                /* A gateway that was there when we joined answered the
+                 * DISCOVER Windows sends at media connect; one that comes
+                 * later did not, and Windows would wait 5 minutes. */
+                if (e->type == CLIENT_EVENT_JOINED) {
+                        c->gateway_here = e->welcome && e->welcome->gateway_present;
+                        c->joined_at = now_ns();
+                }
+                if (e->peer && e->peer->role == PEER_ROLE_GATEWAY) {
+                        if (e->type == CLIENT_EVENT_PEER_LEFT)
+                                c->gateway_here = false;
+                        else if (e->type == CLIENT_EVENT_PEER_JOINED && !c->gateway_here) {
+                                c->gateway_here = true;
+                                c->gateway_new = true;
+                                /* Look now, not at the next round. */
+                                c->loop.next_address_check = 0;
+                        }
+                }
         }
         c->loop.status_dirty = true;
 }
@@ -353,6 +383,43 @@ static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
 
 static void loop_say(void *userdata, const char *line) {
         say(userdata, "%s", line);
+}
+
+/* What Windows makes of the party network: a DHCP retry when it gave up
+ * (APIPA), and the firewall profile. */
+static void tap_network_update(Client *c, const char *ipv4) {
+        ClientDiagnostics d;
+        WinNetworkCategory orig;
+        uint32_t index = frame_device_get_index(c->device);
+        uint64_t now = now_ns();
+        bool gateway_new = c->gateway_new;
+        int r;
+
+        c->gateway_new = false;
+        client_core_get_diagnostics(c->core, now, &d);
+        if (dhcp_renew_wanted(&c->dhcp_renew, ipv4, d.phase == CLIENT_PHASE_JOINED ? c->joined_at : 0,
+                              d.gateway_present, gateway_new, now)) {
+                r = dhcp_renew_start(&c->dhcp_renew, index, now);
+                if (r > 0)
+                        say(c, "Adapter \"%s\" has %s%s: asking Windows for an address from the party's DHCP now.",
+                            frame_device_get_name(c->device), ipv4[0] ? "only the fallback address " : "no address yet",
+                            ipv4);
+                else if (r < 0)
+                        log_debug_errno(r, "Cannot start renewing the DHCP lease: %m");
+        }
+
+        if (!ipv4[0] || d.phase != CLIENT_PHASE_JOINED)
+                return;
+        r = net_category_make_private(&c->category, index, &orig);
+        if (r > 0)
+                say(c, "Windows treats the party network on adapter \"%s\" as Private now (it was %s), so games "
+                       "allowed through the firewall on private networks see the party.",
+                    frame_device_get_name(c->device), win_network_category_to_string(orig));
+        else if (r < 0)
+                say(c, "Warning: cannot make the party network on adapter \"%s\" Private (%s). Windows Firewall "
+                       "treats it as Public: games allowed only on private networks may not see the party; allow "
+                       "them on public networks too, or set the network to Private in Settings.",
+                    frame_device_get_name(c->device), error_text(r));
 }
 
 /* The TAP's first IPv4 address, as the party's DHCP server handed it out. */
@@ -392,6 +459,7 @@ static void device_address_update(void *userdata) {
                 break;
         }
         client_core_set_device_ipv4(c->core, text);
+        tap_network_update(c, text);
 }
 
 static void budget_update(Client *c, const ClientDiagnostics *d, uint64_t now) {
@@ -714,6 +782,13 @@ static int client_setup(Client *c) {
 /* Everything the network side holds, undone in the right order: routes
  * first (the pin must not outlive us), then the adapter (media off). */
 static void client_teardown(Client *c) {
+        int r;
+
+        /* While the network is still there to be found. */
+        r = net_category_restore(&c->category);
+        if (r < 0)
+                log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
+        dhcp_renew_done(&c->dhcp_renew, 1000);
         c->core = client_core_free(c->core);
         udp_close(c);
         c->routes = route_manager_free(c->routes);
