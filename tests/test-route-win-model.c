@@ -217,6 +217,28 @@ static void test_default_route_removed(void) {
         CHECK_EQ_INT(win_model_violations(), 0);
 }
 
+/* --accept-party-gateway: the player asked for the party's way to the
+ * internet, so its default routes on the TAP stay and are not switched
+ * off. */
+static void test_default_route_kept(void) {
+        MIB_IPFORWARD_ROW2 route;
+        RouteManager *m = NULL;
+        FrameDevice *d = NULL;
+
+        machine();
+        CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), 0);
+        CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
+        route_manager_keep_tap_default_routes(m);
+        CHECK(route_manager_add_broadcast(m, frame_device_get_index(d)) >= 0);
+        CHECK(!iface(AF_INET).DisableDefaultRoutes);
+        CHECK_EQ_INT(frame_device_set_link(d, true), 0);
+        default_route_on_tap(AF_INET, &route);
+        CHECK(!route_gone_within(&route, 500));
+        CHECK_EQ_INT(win_model_log_count("route-del"), 0);
+        m = route_manager_free(m);
+        d = frame_device_close(d);
+}
+
 /* Games send their discovery to 255.255.255.255 from unbound sockets;
  * Windows sends that out of the connected interface with the lowest
  * interface metric, which must be the TAP while we are in the room. */
@@ -251,6 +273,7 @@ int main(void) {
         CHECK(CreateDirectoryA(dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
         RUN(test_mtu_restored);
         RUN(test_default_route_removed);
+        RUN(test_default_route_kept);
         RUN(test_limited_broadcast);
         CHECK_EQ_INT(win_model_reset(true), 0);
         {

@@ -189,59 +189,67 @@ static void test_plan_tap_interface(void) {
         bool contested = true;
         uint32_t others[3] = { 25, 50, 75 };
 
-        CHECK_EQ_INT(route_win_plan_tap_interface(NULL, others, 3, &want, &contested), -EINVAL);
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, NULL, 3, &want, &contested), -EINVAL);
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, NULL, &contested), -EINVAL);
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, NULL), -EINVAL);
+        CHECK_EQ_INT(route_win_plan_tap_interface(NULL, others, 3, false, &want, &contested), -EINVAL);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, NULL, 3, false, &want, &contested), -EINVAL);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, NULL, &contested), -EINVAL);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, NULL), -EINVAL);
         CHECK_EQ_INT(route_win_plan_tap_interface(&(RouteWinInterface) { .family = _ROUTE_FAMILY_INVALID }, others, 3,
-                                                  &want, &contested),
+                                                  false, &want, &contested),
                      -EINVAL);
 
         /* The common case: an automatic metric becomes a fixed low one. */
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK(!want.automatic_metric && want.metric == ROUTE_WIN_TAP_METRIC && want.disable_default_routes);
         CHECK(want.luid == LUID_TAP && want.family == ROUTE_FAMILY_IPV4);
         CHECK(!contested);
         /* No other interface at all. */
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, NULL, 0, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, NULL, 0, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, ROUTE_WIN_TAP_METRIC);
 
         /* Already as wanted: nothing to do. */
         tap = want;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 0);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 0);
 
         /* Only the default routes to switch off. */
         tap.disable_default_routes = false;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK(want.disable_default_routes && want.metric == ROUTE_WIN_TAP_METRIC);
+        /* ... unless the player keeps the party's gateway
+         * (--accept-party-gateway): then they stay as they are. */
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, true, &want, &contested), 0);
+        CHECK(!want.disable_default_routes && want.metric == ROUTE_WIN_TAP_METRIC);
+        tap.disable_default_routes = true;
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, true, &want, &contested), 0);
+        CHECK(want.disable_default_routes);
+        tap.disable_default_routes = false;
 
         /* Someone set it lower by hand: keep it. */
         tap = (RouteWinInterface) { .family = ROUTE_FAMILY_IPV6, .luid = LUID_TAP, .metric = 2 };
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, 2);
         /* A fixed 0 means nothing to Windows; not "lower". */
         tap.metric = 0;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, ROUTE_WIN_TAP_METRIC);
 
         /* Another interface at or below 5: go just below it. */
         tap = (RouteWinInterface) { .family = ROUTE_FAMILY_IPV4, .luid = LUID_TAP, .automatic_metric = true,
                                     .metric = 5 };
         others[0] = 5;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, 4);
         CHECK(!contested);
         others[0] = 2;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, 1);
         CHECK(!contested);
         /* Nothing is below 1: a tie, and the caller warns. */
         others[1] = 1;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, 1);
         CHECK(contested);
         others[1] = 0;
-        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, &want, &contested), 1);
+        CHECK_EQ_INT(route_win_plan_tap_interface(&tap, others, 3, false, &want, &contested), 1);
         CHECK_EQ_INT(want.metric, 1);
         CHECK(contested);
 }

@@ -746,11 +746,14 @@ static int client_setup(Client *c) {
                 log_warning_errno(r, "Failed to disconnect the media of %s, ignoring: %m",
                                   frame_device_get_name(c->device));
         if (c->routes) {
+                if (c->args.accept_party_gateway)
+                        route_manager_keep_tap_default_routes(c->routes);
                 r = route_manager_add_broadcast(c->routes, frame_device_get_index(c->device));
                 if (r == ROUTE_PLAN_ADD)
-                        say(c, "Adapter \"%s\": low metric so games' broadcasts reach the party; default routes "
-                               "on it are ignored.",
-                            frame_device_get_name(c->device));
+                        say(c, "Adapter \"%s\": low metric so games' broadcasts reach the party; %s.",
+                            frame_device_get_name(c->device),
+                            c->args.accept_party_gateway ? "the party's gateway is kept as you asked"
+                                                         : "default routes on it are ignored");
                 else if (r < 0)
                         say(c, "Warning: cannot give adapter \"%s\" a low metric (%s). Games that broadcast without "
                                "choosing an adapter may not find the party.",
@@ -973,9 +976,9 @@ static const char *help_text(void) {
                "  -s --state-dir DIR          Keep the virtual MAC and the route state in DIR\n"
                "     --frame-device TYPE      tap (default) or null (no adapter, for tests)\n"
                "     --accept-party-gateway   Let the party's DHCP and router advertisements set\n"
-               "                              DNS servers and routes; normally they are removed\n"
-               "                              so your own internet keeps working (a default\n"
-               "                              route through the adapter is removed either way)\n"
+               "                              this computer's default route and DNS servers;\n"
+               "                              normally they are removed so your own internet\n"
+               "                              keeps working\n"
                "  -v --verbose                Log debug messages\n\n"
                "In the console, status lines go to standard output and log messages to\n"
                "standard error; Ctrl-C leaves the room.\n";

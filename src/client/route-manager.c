@@ -110,6 +110,11 @@ static int relay_readd(RouteManager *m) {
         return 1;
 }
 
+void route_manager_keep_tap_default_routes(RouteManager *m) {
+        if (m)
+                m->keep_tap_default_routes = true;
+}
+
 int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
         const RouteBackendInfo *info = &route_backend_info;
         Route lookup, pin, existing[ROUTE_DUMP_MAX];

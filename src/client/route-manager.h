@@ -37,6 +37,7 @@ struct RouteManager {
         Route relay_pin;    /* the route added or relied on */
 
         uint32_t tap_ifindex;
+        bool keep_tap_default_routes;
         bool have_broadcast;
         RoutePlan broadcast_plan;
 };

@@ -12,7 +12,7 @@ static bool family_is_valid(RouteFamily f) {
 }
 
 int route_win_plan_tap_interface(const RouteWinInterface *tap, const uint32_t *other_metrics, size_t n_other,
-                                 RouteWinInterface *ret, bool *ret_contested) {
+                                 bool keep_default_routes, RouteWinInterface *ret, bool *ret_contested) {
         uint32_t lowest = UINT32_MAX, target;
         RouteWinInterface want;
 
@@ -33,7 +33,8 @@ int route_win_plan_tap_interface(const RouteWinInterface *tap, const uint32_t *o
         want = *tap;
         want.automatic_metric = false;
         want.metric = target;
-        want.disable_default_routes = true;
+        if (!keep_default_routes)
+                want.disable_default_routes = true;
 
         *ret = want;
         *ret_contested = lowest <= target;

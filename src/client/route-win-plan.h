@@ -32,14 +32,15 @@ typedef struct RouteWinInterface {
         uint32_t mtu; /* NlMtu; 0: not recorded (a record from before MTUs were) */
 } RouteWinInterface;
 
-/* Decides the TAP's settings: a fixed low metric and no default routes.
- * `tap` is what it has now, `other_metrics` the metrics of the other
+/* Decides the TAP's settings: a fixed low metric and no default routes
+ * (unless `keep_default_routes`: then DisableDefaultRoutes stays as it
+ * is). `tap` is what it has now, `other_metrics` the metrics of the other
  * connected interfaces of the same family. *ret is what to set. Returns 1
  * when *ret differs from `tap`, 0 when nothing is to do, -EINVAL.
  * *ret_contested is set when another interface keeps a metric as low as
  * the TAP's, so broadcasts may still leave elsewhere. */
 int route_win_plan_tap_interface(const RouteWinInterface *tap, const uint32_t *other_metrics, size_t n_other,
-                                 RouteWinInterface *ret, bool *ret_contested);
+                                 bool keep_default_routes, RouteWinInterface *ret, bool *ret_contested);
 
 /* An IP Helper route (MIB_IPFORWARD_ROW2, or GetBestRoute2's answer) as a
  * Route. `next_hop` is all zeros for an on-link route. `local` marks an

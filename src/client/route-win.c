@@ -519,7 +519,7 @@ static void route_notify_start(RouteManager *m) {
         RouteBackend *b = m->backend;
         DWORD e;
 
-        if (b->route_notify)
+        if (b->route_notify || m->keep_tap_default_routes)
                 return;
         InterlockedExchange(&b->tap_ifindex, (LONG) m->tap_ifindex);
         e = win_sys->NotifyRouteChange2(AF_UNSPEC, route_changed, b, FALSE, &b->route_notify);
@@ -588,7 +588,8 @@ static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t lui
         if (r < 0)
                 return r;
 
-        changed = route_win_plan_tap_interface(&now, others, n_others, &want, &contested);
+        changed = route_win_plan_tap_interface(&now, others, n_others, m->keep_tap_default_routes, &want,
+                                               &contested);
         if (changed < 0)
                 return changed;
         /* Recorded even when the metric is right already: tap-win.c sets
@@ -666,7 +667,7 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
 /* Only when Windows would not tell us: a renewed DHCP lease may have
  * brought the TAP's default back. */
 void route_backend_check_prepare(RouteManager *m) {
-        if (!m->backend->route_notify)
+        if (!m->backend->route_notify && !m->keep_tap_default_routes)
                 tap_default_routes_sweep(m);
 }
 

@@ -228,6 +228,12 @@ int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay);
 /* Tells the manager which interface is the TAP and adds the
  * limited-broadcast route to it. Returns the RoutePlan carried out. */
 int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex);
+/* The player asked to let the party's DHCP and RAs set the way to the
+ * internet (--accept-party-gateway): default routes on the TAP are then
+ * neither switched off nor removed. Call before
+ * route_manager_add_broadcast(). Only Windows has anything to keep: on
+ * Linux the manager never touches the TAP's default routes. */
+void route_manager_keep_tap_default_routes(RouteManager *m);
 /* Looks the relay up again and compares. Logs changes; does not repair. */
 int route_manager_check_relay(RouteManager *m, RouteCheck *ret);
 /* Removes every route we added, newest first. Routes already gone count as
