@@ -31,8 +31,10 @@ int win_model_reset(bool forget_state) {
         model_log_reset();
         model_settings_default(&model.settings);
         model_net_profiles_clear();
-        if (forget_state)
+        if (forget_state) {
                 model_persist_forget();
+                model_registry_delete_test_subkeys();
+        }
         model_stack_init();
         model_persist_load();
         model_log("reset", "forget_state=%d", forget_state);

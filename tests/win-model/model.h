@@ -276,6 +276,7 @@ LONG model_tap_write(ModelTapCtx *c, const uint8_t *frame, size_t len, bool *ret
 /* tap-registry-model.c */
 int model_registry_write_adapter(const ModelAdapter *a, const WinModelAdapterConfig *c, bool fresh);
 void model_registry_delete_adapter(const ModelAdapter *a);
+void model_registry_delete_test_subkeys(void);
 void model_registry_read_config(const ModelAdapter *a, ModelTapCtx *c);
 HKEY model_registry_open(const ModelAdapter *a, REGSAM access);
 bool model_registry_subkey_exists(unsigned subkey);

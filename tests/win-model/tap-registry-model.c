@@ -89,6 +89,20 @@ int model_registry_write_adapter(const ModelAdapter *a, const WinModelAdapterCon
         return e == ERROR_SUCCESS ? 0 : -EIO;
 }
 
+/* Every subkey the wine tests own (WIN_MODEL_SUBKEY_FIRST..LAST): what a
+ * test program killed half-way, or another test's fakes, left behind in
+ * the private prefix. */
+void model_registry_delete_test_subkeys(void) {
+        wchar_t path[128];
+
+        if (!model_registry_allowed())
+                return;
+        for (unsigned s = WIN_MODEL_SUBKEY_FIRST; s <= WIN_MODEL_SUBKEY_LAST; s++) {
+                subkey_path(s, path);
+                (void) RegDeleteTreeW(HKEY_LOCAL_MACHINE, path);
+        }
+}
+
 void model_registry_delete_adapter(const ModelAdapter *a) {
         wchar_t path[128];
 

@@ -74,7 +74,8 @@ int win_model_config_load(const char *path);
 /* Back to a machine with only loopback and the uplink: closes nothing the
  * test opened (it must have closed its handles), removes the model's
  * adapters and their registry entries, forgets routes, settings, the log
- * and, with forget_state, the state file's contents. */
+ * and, with forget_state, the state file's contents and every registry
+ * entry in the wine tests' subkeys (another test program's leftovers). */
 int win_model_reset(bool forget_state);
 /* What a reboot forgets: routes made with CreateIpForwardEntry2 (the
  * active store), leases, networks' "Unidentified" profiles; kept are
