@@ -56,6 +56,61 @@ static void test_args_hostile(void) {
         CHECK_EQ_INT(client_win_args_parse(2, ARGV("--bogus"), &a, NULL, 0), -EINVAL);
 }
 
+/* The URL handler and the .lanparty file type run client.exe -- "%1".
+ * Windows substitutes the link into that command line as it is, and the
+ * C runtime splits it at spaces outside quotes, so a crafted link chooses
+ * how many words follow "--": never more than one may count, and none of
+ * them as an option. */
+static void test_args_hostile_links(void) {
+        ClientWinArgs a;
+        char err[256];
+
+        /* A link with spaces, kept together by the handler's quotes. */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "lanparty://x --state-dir C:\\evil"), 0);
+        CHECK_EQ_STR(a.invite, "lanparty://x --state-dir C:\\evil");
+        CHECK(!a.state_dir);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+
+        /* lanparty://x" --state-dir "C:\evil closes the handler's quotes:
+         * the runtime hands over four words. */
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--state-dir", "C:\\evil"), err,
+                     "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--frame-device", "null"), err,
+                     "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--cli"), err, "Too many arguments after \"--\"");
+        /* lanparty://x" " leaves an empty word behind. */
+        expect_error(PARSE(&a, err, "--", "lanparty://x", ""), err, "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "--frame-device", "null"), err, "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "--", "lanparty://x"), err, "Too many arguments after \"--\"");
+
+        /* One word after "--" is the invite even when it looks like an
+         * option; invite_parse() refuses it later. */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--frame-device=null"), 0);
+        CHECK_EQ_STR(a.invite, "--frame-device=null");
+        CHECK_EQ_INT(a.device_type, FRAME_DEVICE_TAP);
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--help"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+        CHECK_EQ_STR(a.invite, "--help");
+        CHECK_EQ_INT(PARSE(&a, err, "--", "-v"), 0);
+        CHECK(!a.verbose);
+        CHECK_EQ_STR(a.invite, "-v");
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--state-dir=C:\\evil"), 0);
+        CHECK(!a.state_dir);
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--"), 0);
+        CHECK_EQ_STR(a.invite, "--");
+        /* Quotes the runtime kept (\" in the command line) stay in the
+         * link, for invite_text_clean() and invite_parse(). */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "\"lanparty://x\" --cli \""), 0);
+        CHECK_EQ_STR(a.invite, "\"lanparty://x\" --cli \"");
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+
+        /* "--" without its invite, or with one on each side. */
+        expect_error(PARSE(&a, err, "--"), err, "must be followed by the invite link");
+        expect_error(PARSE(&a, err, "--cli", "--"), err, "must be followed by the invite link");
+        expect_error(PARSE(&a, err, "--", ""), err, "empty");
+        expect_error(PARSE(&a, err, "lanparty://a", "--", "lanparty://b"), err, "Too many arguments");
+}
+
 static void test_args_modes(void) {
         ClientWinArgs a;
         char err[256];
@@ -214,6 +269,7 @@ static void test_file(void) {
 
 int main(void) {
         RUN(test_args_hostile);
+        RUN(test_args_hostile_links);
         RUN(test_file_hostile);
         RUN(test_args_modes);
         RUN(test_source);

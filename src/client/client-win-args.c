@@ -111,7 +111,7 @@ static void mode_request(ClientWinArgs *a, ClientWinMode m, bool *have_exit_mode
 
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size) {
         ClientWinArgs a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP };
-        bool have_exit_mode = false, cli = false, options_done = false;
+        bool have_exit_mode = false, cli = false;
         const char *invite = NULL;
 
         if (!ret || argc < 0 || (argc > 0 && !argv))
@@ -125,7 +125,30 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
 
                 if (!arg)
                         return arg_error(error, error_size, "Empty argument.");
-                if (options_done || arg[0] != '-' || arg[1] == '\0') {
+                if (strcmp(arg, "--") == 0) {
+                        /* What the URL handler and the file type run:
+                         * client.exe -- "%1". Whatever a crafted link
+                         * makes of the quotes, the words after "--" are
+                         * the invite and nothing else: exactly one. */
+                        if (invite)
+                                return arg_error(error, error_size,
+                                                 "Too many arguments: an invite link before \"--\" and another "
+                                                 "after it.");
+                        if (i + 1 >= argc || !argv[i + 1])
+                                return arg_error(error, error_size,
+                                                 "\"--\" must be followed by the invite link or .lanparty file.");
+                        if (i + 2 < argc)
+                                return arg_error(error, error_size,
+                                                 "Too many arguments after \"--\": expected one invite link or "
+                                                 ".lanparty file, got \"%.64s\" and \"%.64s\".",
+                                                 argv[i + 1], argv[i + 2] ? argv[i + 2] : "");
+                        arg = argv[++i];
+                        if (arg[0] == '\0')
+                                return arg_error(error, error_size, "The invite link is empty.");
+                        invite = arg;
+                        continue;
+                }
+                if (arg[0] != '-' || arg[1] == '\0') {
                         if (invite)
                                 return arg_error(error, error_size,
                                                  "Too many arguments: expected one invite link or .lanparty file, "
@@ -134,10 +157,6 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                         if (arg[0] == '\0')
                                 return arg_error(error, error_size, "The invite link is empty.");
                         invite = arg;
-                        continue;
-                }
-                if (strcmp(arg, "--") == 0) {
-                        options_done = true;
                         continue;
                 }
 

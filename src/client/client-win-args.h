@@ -45,10 +45,12 @@ typedef struct ClientWinArgs {
 } ClientWinArgs;
 
 /* Parses argv[1..argc-1] (UTF-8; pointers into argv are kept). Long
- * options take "--opt VALUE" and "--opt=VALUE"; "--" ends the options.
- * When two of --help, --version and --list-tap-adapters are given, the
- * first one wins. Returns 0, or -EINVAL with a one-line reason naming the
- * option in `error`. */
+ * options take "--opt VALUE" and "--opt=VALUE". "--" ends the options and
+ * must be followed by exactly one argument, the invite, whatever it looks
+ * like: the URL handler runs client.exe -- "%1", so a crafted link cannot
+ * add options however it plays with quotes. When two of --help, --version
+ * and --list-tap-adapters are given, the first one wins. Returns 0, or
+ * -EINVAL with a one-line reason naming the option in `error`. */
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size);
 
 typedef enum InviteSource {
