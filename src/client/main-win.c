@@ -673,6 +673,9 @@ static int client_setup(Client *c) {
                 r = route_manager_new(instance, c->args.state_dir, &c->routes);
                 if (r == -EBUSY)
                         return fail(c, r, "lanparty is already running on this computer; leave that party first.");
+                if (r == -EPERM || r == -ENOTDIR)
+                        return fail(c, r, "lanparty does not trust the folder where it records its network changes; "
+                                          "see the message above.");
                 if (r < 0)
                         return fail(c, r, "Cannot keep track of routes: %s.", error_text(r));
                 r = client_addr_to_route(&c->loop.fresh, &ra);
