@@ -13,7 +13,11 @@
 ; (tap-windows-*.exe, run with /S) is used, otherwise the player is told
 ; where to get it.
 
-Unicode true
+; A 64-bit installer, like client.exe: it sees the 64-bit registry and
+; Program Files as they are (no WOW64 redirection to undo), and Windows
+; itself refuses to start it on 32-bit Windows. It is also what wine64
+; runs, so tests/wine/test-installer.sh runs it without 32-bit wine.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel admin
 ManifestSupportedOS Win10
@@ -30,7 +34,6 @@ ManifestSupportedOS Win10
 
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
-!include "x64.nsh"
 
 !define PRODUCT "lanparty"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty"
@@ -93,18 +96,6 @@ Function DetectTap
   Pop $2
   Pop $1
   Pop $0
-FunctionEnd
-
-Function .onInit
-  ${IfNot} ${RunningX64}
-    MessageBox MB_OK|MB_ICONSTOP "lanparty needs 64-bit Windows 10 or 11." /SD IDOK
-    Abort
-  ${EndIf}
-  SetRegView 64
-FunctionEnd
-
-Function un.onInit
-  SetRegView 64
 FunctionEnd
 
 Section "lanparty" SecMain

@@ -7,23 +7,23 @@
 # so the TAP section takes its "tell the player" path (no dialog in /S).
 #
 # Usage: test-installer.sh LANPARTY-WINE SETUP.EXE
-# Skips (77) without wine32: NSIS installers are 32-bit programs.
+# The installer is a 64-bit program (Target amd64-unicode), as wine64 runs.
 set -euo pipefail
 
 wrapper=$(realpath "$1")
 setup=$(realpath "$2")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
 
-# NSIS makes 32-bit installers; Debian's wine64 alone cannot run them.
-[ "$(dpkg-query -W -f='${db:Status-Abbrev}' wine32:i386 2>/dev/null)" = "ii " ] ||
-        skip "the NSIS installer is a 32-bit program: needs wine32:i386 (dpkg --add-architecture i386)"
 wine_setup
 # Not the shared prefix the unit tests use: installing changes it.
-WINEPREFIX=$WINEPREFIX-x11
-export WINEPREFIX
-[ -e "$WINEPREFIX/.lanparty-ready" ] || skip "no $WINEPREFIX yet (the client-exe-gui test makes it)"
+wine_prefix_x11
 w() { env -u DISPLAY timeout 120 wine "$@" </dev/null; }
-reg_value() { w reg query "$1" ${2:+/v "$2"} ${2:-/ve} 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p' | head -1; }
+# reg_value KEY [NAME]: a REG_SZ value, the key's default without NAME.
+reg_value() {
+        local which=(/ve)
+        [ $# -lt 2 ] || which=(/v "$2")
+        w reg query "$1" "${which[@]}" 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p' | head -1
+}
 
 say "silent install"
 w "$setup" /S
@@ -48,8 +48,12 @@ w "$pf\\lanparty\\client.exe" --version >"$tmp/version.out" 2>&1 || fail "instal
 grep -q "lanparty client.exe" "$tmp/version.out" || fail "installed client.exe: $(cat "$tmp/version.out")"
 
 say "silent uninstall"
-# The uninstaller copies itself away and returns at once; _?= keeps it in place.
-w "$unix_pf/uninstall.exe" /S "_?=$pf\\lanparty"
+# The uninstaller copies itself away and returns at once; _?= keeps it in
+# place. NSIS finds _?= only unquoted, and wine quotes an argument with
+# spaces: hence the short name of Program Files.
+short=$(w winepath -s "$pf\\lanparty" | tr -d '\r')
+[[ $short != *' '* ]] || fail "no short name for $pf\\lanparty: '$short'"
+w "$unix_pf/uninstall.exe" /S "_?=$short"
 rm -f "$unix_pf/uninstall.exe"
 [ ! -e "$unix_pf/client.exe" ] || fail "client.exe left behind"
 w reg query 'HKCR\lanparty' >/dev/null 2>&1 && fail "lanparty:// still registered"
