@@ -109,16 +109,19 @@ Section "lanparty" SecMain
     SW_SHOWNORMAL "" "Join a LAN party over the internet"
 
   ; lanparty:// links open client.exe with the link as its argument.
+  ; Windows puts the link into the command line as it is, so a link
+  ; with a quote in it could close "%1" and add options of its own: "--"
+  ; makes client.exe take exactly one word after it, as the invite.
   WriteRegStr HKCR "lanparty" "" "URL:lanparty invite"
   WriteRegStr HKCR "lanparty" "URL Protocol" ""
   WriteRegStr HKCR "lanparty\DefaultIcon" "" '"$INSTDIR\client.exe",0'
-  WriteRegStr HKCR "lanparty\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+  WriteRegStr HKCR "lanparty\shell\open\command" "" '"$INSTDIR\client.exe" -- "%1"'
   ; .lanparty files (a text file holding the link) likewise.
   WriteRegStr HKCR ".lanparty" "" "lanparty.invite"
   WriteRegStr HKCR ".lanparty" "Content Type" "text/plain"
   WriteRegStr HKCR "lanparty.invite" "" "lanparty invite"
   WriteRegStr HKCR "lanparty.invite\DefaultIcon" "" '"$INSTDIR\client.exe",0'
-  WriteRegStr HKCR "lanparty.invite\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+  WriteRegStr HKCR "lanparty.invite\shell\open\command" "" '"$INSTDIR\client.exe" -- "%1"'
 
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${PRODUCT}"
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"

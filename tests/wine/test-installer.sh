@@ -34,11 +34,11 @@ unix_pf=$(w winepath -u "$pf\\lanparty" | tr -d '\r')
 
 say "URL scheme, file type, Add/Remove Programs"
 cmdline=$(reg_value 'HKCR\lanparty\shell\open\command')
-[[ $cmdline == *'\lanparty\client.exe" "%1"' ]] || fail "lanparty:// command: '$cmdline'"
+[[ $cmdline == *'\lanparty\client.exe" -- "%1"' ]] || fail "lanparty:// command: '$cmdline'"
 w reg query 'HKCR\lanparty' /v "URL Protocol" >/dev/null 2>&1 || fail "no URL Protocol value"
 [ "$(reg_value 'HKCR\.lanparty')" = lanparty.invite ] || fail ".lanparty type: '$(reg_value 'HKCR\.lanparty')'"
 cmdline=$(reg_value 'HKCR\lanparty.invite\shell\open\command')
-[[ $cmdline == *'\lanparty\client.exe" "%1"' ]] || fail ".lanparty command: '$cmdline'"
+[[ $cmdline == *'\lanparty\client.exe" -- "%1"' ]] || fail ".lanparty command: '$cmdline'"
 key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty'
 [ "$(reg_value "$key" DisplayName)" = lanparty ] || fail "not in Add/Remove Programs"
 [ -n "$(reg_value "$key" UninstallString)" ] || fail "no UninstallString"
@@ -46,6 +46,20 @@ key='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty'
 say "the installed client.exe runs"
 w "$pf\\lanparty\\client.exe" --version >"$tmp/version.out" 2>&1 || fail "installed client.exe --version failed"
 grep -q "lanparty client.exe" "$tmp/version.out" || fail "installed client.exe: $(cat "$tmp/version.out")"
+
+say "a crafted link adds no options (opened the way a browser opens it)"
+# Its quotes close the handler's "%1": with the old handler client.exe
+# ran --cli with a state directory of the link's choosing. The relay
+# address is unreachable, so nothing else happens either way.
+key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+inject=$tmp/inject
+link="lanparty://192.0.2.1:4433/party?k=$key\" --cli --frame-device null --state-dir \"$(winpath "$inject")"
+rc=0
+env -u DISPLAY timeout 30 wine start /wait "$link" </dev/null >"$tmp/link.out" 2>&1 || rc=$?
+[ ! -e "$inject" ] || fail "the link added options: client.exe made $(winpath "$inject")"
+# 2 is client.exe's usage error ("Too many arguments after "--"", in a
+# message box that headless wine does not show).
+[ "$rc" = 2 ] || fail "client.exe, opened with the crafted link, exited with $rc, expected 2 (a usage error)"
 
 say "silent uninstall"
 # The uninstaller copies itself away and returns at once; _?= keeps it in
