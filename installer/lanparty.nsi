@@ -65,34 +65,98 @@ VIAddVersionKey "LegalCopyright" "MIT License"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
-Var TapFound
+Var TapAdapter
+Var TapDriver
 
-; Sets $TapFound to 1 when a TAP-Windows6 adapter or its driver service exists.
+; A silent install (setup.exe /S) shows no message box; what it would have
+; said also goes to the standard output, when the installer has one
+; (setup.exe /S >setup.log), so scripts and tests can read it.
+!macro WRITE_STDOUT_FUNCTION PREFIX
+Function ${PREFIX}WriteStdout
+  Exch $0
+  Push $1
+  Push $2
+  System::Call 'kernel32::GetStdHandle(i -11) p .r1'
+  ${If} $1 != 0
+  ${AndIf} $1 != -1
+    StrCpy $0 "$0$\r$\n"
+    ; As bytes of the ANSI code page: count them after the conversion.
+    System::Call 'kernel32::lstrlenA(m r0) i .r2'
+    System::Call 'kernel32::WriteFile(p r1, m r0, i r2, *i 0, p 0)'
+  ${EndIf}
+  Pop $2
+  Pop $1
+  Pop $0
+FunctionEnd
+!macroend
+!insertmacro WRITE_STDOUT_FUNCTION ""
+
+; Tell FLAGS TEXT: a message box, or in a silent install a line on the
+; standard output. Note TEXT: a line in the details, and the same.
+!macro TELL PREFIX FLAGS TEXT
+  MessageBox ${FLAGS} "${TEXT}" /SD IDOK
+  ${If} ${Silent}
+    Push "${TEXT}"
+    Call ${PREFIX}WriteStdout
+  ${EndIf}
+!macroend
+!define Tell `!insertmacro TELL ""`
+!macro NOTE PREFIX TEXT
+  DetailPrint "${TEXT}"
+  ${If} ${Silent}
+    Push "${TEXT}"
+    Call ${PREFIX}WriteStdout
+  ${EndIf}
+!macroend
+!define Note `!insertmacro NOTE ""`
+
+; Looks for a TAP-Windows6 adapter the way OpenVPN does (src/openvpn/tun.c,
+; get_tap_reg): a subkey of the network class key with a NetCfgInstanceId
+; (the adapter's GUID) whose ComponentId is tap0901 or root\tap0901, in
+; any case. tap-windows6's own installers create root\tap0901 devices
+; (msm/installation.c). $TapAdapter is 1 when there is one; $TapDriver is
+; 1 when the driver's service exists, which tells "the driver is missing"
+; from "the driver is there but has no adapter" (deleted in Device
+; Manager, or by another VPN's uninstaller).
 Function DetectTap
   Push $0
   Push $1
   Push $2
-  StrCpy $TapFound 0
+  Push $3
+  StrCpy $TapAdapter 0
+  StrCpy $TapDriver 0
   ClearErrors
   ReadRegStr $0 HKLM "${TAP_SERVICE_KEY}" "ImagePath"
   ${IfNot} ${Errors}
-    StrCpy $TapFound 1
+    StrCpy $TapDriver 1
   ${EndIf}
   StrCpy $1 0
   ${Do}
-    EnumRegKey $0 HKLM "${NET_CLASS_KEY}" $1
-    ${If} $0 == ""
-      ${ExitDo}
-    ${EndIf}
     ClearErrors
-    ReadRegStr $2 HKLM "${NET_CLASS_KEY}\$0" "ComponentId"
-    ${IfNot} ${Errors}
-    ${AndIf} $2 == "tap0901"
-      StrCpy $TapFound 1
+    EnumRegKey $0 HKLM "${NET_CLASS_KEY}" $1
+    ${If} ${Errors}
+    ${OrIf} $0 == ""
       ${ExitDo}
     ${EndIf}
     IntOp $1 $1 + 1
+    ; LogicLib's == is StrCmp, which ignores case.
+    ClearErrors
+    ReadRegStr $2 HKLM "${NET_CLASS_KEY}\$0" "ComponentId"
+    ${If} ${Errors}
+    ${OrIfNot} $2 == "tap0901"
+    ${AndIfNot} $2 == "root\tap0901"
+      ${Continue}
+    ${EndIf}
+    ClearErrors
+    ReadRegStr $3 HKLM "${NET_CLASS_KEY}\$0" "NetCfgInstanceId"
+    ${IfNot} ${Errors}
+    ${AndIf} $3 != ""
+      StrCpy $TapAdapter 1
+      StrCpy $TapDriver 1
+      ${ExitDo}
+    ${EndIf}
   ${Loop}
+  Pop $3
   Pop $2
   Pop $1
   Pop $0
@@ -134,35 +198,46 @@ Section "lanparty" SecMain
   WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
 SectionEnd
 
+!define TAP_FOUND "A TAP-Windows6 adapter is installed."
+!define TAP_GET "Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
+  ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\nand install it"
+
 Section "TAP-Windows6 adapter" SecTap
   Call DetectTap
-  ${If} $TapFound == 1
-    DetailPrint "TAP-Windows6 is installed."
+  ${If} $TapAdapter == 1
+    ${Note} "${TAP_FOUND}"
     Return
   ${EndIf}
 
-  ; An installer for it beside this one: OpenVPN's tap-windows-9.x.y.exe.
+  ; OpenVPN's tap-windows-9.x.y.exe beside this setup program. It installs
+  ; the driver and, when no adapter exists, adds one (tap-windows6's
+  ; installer/tap-windows6.nsi: "tapinstall hwids", then "install").
   FindFirst $0 $1 "$EXEDIR\tap-windows-*.exe"
+  FindClose $0
   ${If} $1 != ""
     DetailPrint "Installing TAP-Windows6 from $1..."
     ExecWait '"$EXEDIR\$1" /S' $2
-    FindClose $0
     Call DetectTap
-    ${If} $TapFound == 1
-      DetailPrint "TAP-Windows6 is installed."
+    ${If} $TapAdapter == 1
+      ${Note} "${TAP_FOUND}"
       Return
     ${EndIf}
-    MessageBox MB_OK|MB_ICONEXCLAMATION "Installing TAP-Windows6 from $1 did not work (exit code $2). \
-      Run it yourself, then open your invite link again." /SD IDOK
+    ${Tell} MB_OK|MB_ICONEXCLAMATION "Installing TAP-Windows6 from $1 did not give this computer a TAP-Windows6 \
+      network adapter (exit code $2). Run it yourself, then open your invite link again."
     Return
   ${EndIf}
-  FindClose $0
 
-  MessageBox MB_OK|MB_ICONINFORMATION "lanparty needs the TAP-Windows6 virtual network adapter \
-    (from the OpenVPN project), which is not installed.$\r$\n$\r$\n\
-    Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
-    ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\n\
-    and install it, or put it next to this setup program and run setup again." /SD IDOK
+  ${If} $TapDriver == 1
+    ${Tell} MB_OK|MB_ICONINFORMATION "TAP-Windows6 is installed, but this computer has no TAP-Windows6 network \
+      adapter (it may have been removed in Device Manager, or by another VPN program). lanparty needs one.$\r$\n$\r$\n\
+      Run the TAP-Windows installer again: it adds an adapter when there is none. If you installed its \
+      utilities, $\"Add a new TAP virtual ethernet adapter$\" (Start menu, TAP-Windows, Utilities; run it as \
+      administrator) does the same. Then open your invite link again."
+  ${Else}
+    ${Tell} MB_OK|MB_ICONINFORMATION "lanparty needs the TAP-Windows6 virtual network adapter (from the OpenVPN \
+      project), which is not installed.$\r$\n$\r$\n${TAP_GET}, or put it next to this setup program and run \
+      setup again."
+  ${EndIf}
 SectionEnd
 
 Section "Uninstall"

@@ -3,8 +3,15 @@
 # The NSIS installer under wine, silently (/S): client.exe lands in
 # Program Files\lanparty, the lanparty:// scheme and the .lanparty type
 # point at it, Add/Remove Programs lists it, the installed client.exe
-# runs; then the uninstaller removes all of it. Wine has no TAP-Windows6,
-# so the TAP section takes its "tell the player" path (no dialog in /S).
+# runs; then the uninstaller removes all of it.
+#
+# Wine has no TAP-Windows6. The installer looks for an adapter, not for
+# the driver, and says which of the two is missing; a silent install
+# writes what its message box would have said to standard output, which
+# the test reads. Fake adapters are registry entries as in
+# test-client-exe-tap-list.sh (class subkeys 9990-9999), here in the
+# wine-x11 prefix, whose other user, client-exe-gui, never looks for one
+# (--frame-device null); they are removed before and after.
 #
 # Usage: test-installer.sh LANPARTY-WINE SETUP.EXE
 # The installer is a 64-bit program (Target amd64-unicode), as wine64 runs.
@@ -18,6 +25,35 @@ wine_setup
 # Not the shared prefix the unit tests use: installing changes it.
 wine_prefix_x11
 w() { env -u DISPLAY timeout 120 wine "$@" </dev/null; }
+CLASS='HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Class\{4D36E972-E325-11CE-BFC1-08002BE10318}'
+SERVICE='HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\tap0901'
+fakes_remove() {
+        {
+                echo 'Windows Registry Editor Version 5.00'
+                for i in 0 1 2 3 4 5 6 7 8 9; do echo "[-$CLASS\\999$i]"; done
+                echo "[-$SERVICE]"
+        } >"$tmp/remove.reg"
+        w reg import "$(winpath "$tmp/remove.reg")" >/dev/null 2>&1
+}
+trap 'fakes_remove || true; cleanup' EXIT
+fakes_remove
+# fake KEY NAME VALUE...: REG_SZ values under a class subkey or the service.
+fake() {
+        local key=$1
+        shift
+        while [ $# -gt 1 ]; do
+                w reg add "$key" /v "$1" /t REG_SZ /d "$2" /f >/dev/null 2>&1 || fail "reg add $key $1"
+                shift 2
+        done
+}
+# install NAME: the silent install, its standard output in $tmp/NAME.out.
+install() {
+        w "$setup" /S >"$tmp/$1.out" 2>"$tmp/$1.err" || fail "the installer failed ($1)"
+        tr -d '\r' <"$tmp/$1.out" >"$tmp/$1.txt"
+}
+said() { grep -qF -- "$2" "$tmp/$1.txt" || fail "the installer ($1) did not say '$2': $(cat "$tmp/$1.txt")"; }
+not_said() { ! grep -qF -- "$2" "$tmp/$1.txt" || fail "the installer ($1) said '$2': $(cat "$tmp/$1.txt")"; }
+
 # reg_value KEY [NAME]: a REG_SZ value, the key's default without NAME.
 reg_value() {
         local which=(/ve)
@@ -25,8 +61,10 @@ reg_value() {
         w reg query "$1" "${which[@]}" 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p' | head -1
 }
 
-say "silent install"
-w "$setup" /S
+say "silent install, no TAP-Windows6 at all"
+install plain
+said plain "lanparty needs the TAP-Windows6 virtual network adapter (from the OpenVPN project), which is not installed."
+said plain "https://github.com/OpenVPN/tap-windows6/releases"
 pf=$(w cmd /c 'echo %ProgramW6432%' | tr -d '\r')
 unix_pf=$(w winepath -u "$pf\\lanparty" | tr -d '\r')
 [ -f "$unix_pf/client.exe" ] || fail "no client.exe in $unix_pf"
@@ -60,6 +98,33 @@ env -u DISPLAY timeout 30 wine start /wait "$link" </dev/null >"$tmp/link.out" 2
 # 2 is client.exe's usage error ("Too many arguments after "--"", in a
 # message box that headless wine does not show).
 [ "$rc" = 2 ] || fail "client.exe, opened with the crafted link, exited with $rc, expected 2 (a usage error)"
+
+say "TAP-Windows6: the driver without an adapter is not enough"
+# Another driver's adapter, and a tap0901 entry without the adapter's
+# GUID (a half-removed device), do not count either.
+fake "$SERVICE" ImagePath 'System32\drivers\tap0901.sys'
+fake "$CLASS\\9990" ComponentId tap0901
+fake "$CLASS\\9991" ComponentId wintun NetCfgInstanceId '{22222222-3333-4444-5555-666666666666}'
+install driver
+said driver "TAP-Windows6 is installed, but this computer has no TAP-Windows6 network adapter"
+said driver "Run the TAP-Windows installer again"
+not_said driver "A TAP-Windows6 adapter is installed."
+
+say "TAP-Windows6: an adapter as tap-windows6's own installers make it (root\\tap0901)"
+fakes_remove
+fake "$CLASS\\9992" ComponentId 'ROOT\TAP0901' NetCfgInstanceId '{11111111-2222-3333-4444-555555555555}'
+install root
+said root "A TAP-Windows6 adapter is installed."
+not_said root "not installed"
+not_said root "no TAP-Windows6 network adapter"
+
+say "TAP-Windows6: an adapter as OpenVPN's older installers make it (tap0901)"
+fakes_remove
+fake "$SERVICE" ImagePath 'System32\drivers\tap0901.sys'
+fake "$CLASS\\9993" ComponentId tap0901 NetCfgInstanceId '{11111111-2222-3333-4444-555555555556}'
+install plain-id
+said plain-id "A TAP-Windows6 adapter is installed."
+fakes_remove
 
 say "silent uninstall"
 # The uninstaller copies itself away and returns at once; _?= keeps it in
