@@ -198,6 +198,47 @@ Section "lanparty" SecMain
   WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
 SectionEnd
 
+!define WINTRUST_ACTION_GENERIC_VERIFY_V2 "{00AAC56B-CD44-11d0-8CC2-00C04FC295EE}"
+!define TRUST_E_NOSIGNATURE 0x800B0100
+
+; VerifySignature: pops a file's path and pushes 0 when the file carries
+; an Authenticode signature that chains to a root Windows trusts, else
+; WinVerifyTrust's error as 0x%08X. WINTRUST_ACTION_GENERIC_VERIFY_V2,
+; no UI, no revocation check, then WTD_STATEACTION_CLOSE, as Microsoft
+; Learn's "Example C Program: Verifying the Signature of a PE File". The
+; System plug-in lays structures out as written, so the padding of the
+; 64-bit layout is spelled out (&v4).
+Function VerifySignature
+  Exch $0
+  Push $1
+  Push $2
+  Push $3
+  ; The path, in a buffer of its own for pcwszFilePath to point at.
+  System::Call '*(&w${NSIS_MAX_STRLEN} r0) p .r1'
+  ; WINTRUST_FILE_INFO: cbStruct, pcwszFilePath, hFile, pgKnownSubject.
+  System::Call '*(i 32, &v4, p r1, p 0, p 0) p .r2'
+  ; WINTRUST_DATA: cbStruct, pPolicyCallbackData, pSIPClientData,
+  ; dwUIChoice WTD_UI_NONE, fdwRevocationChecks WTD_REVOKE_NONE,
+  ; dwUnionChoice WTD_CHOICE_FILE, pFile, dwStateAction
+  ; WTD_STATEACTION_VERIFY, hWVTStateData, pwszURLReference, dwProvFlags,
+  ; dwUIContext, pSignatureSettings: 88 bytes.
+  System::Call '*(i 88, &v4, p 0, p 0, i 2, i 0, i 1, &v4, p r2, i 1, &v4, p 0, p 0, i 0, i 0, p 0) p .r3'
+  System::Call 'wintrust::WinVerifyTrust(p -1, g "${WINTRUST_ACTION_GENERIC_VERIFY_V2}", p r3) i .r0'
+  ; dwStateAction (offset 48) WTD_STATEACTION_CLOSE frees what it kept.
+  System::Call '*$3(&v48, i 2)'
+  System::Call 'wintrust::WinVerifyTrust(p -1, g "${WINTRUST_ACTION_GENERIC_VERIFY_V2}", p r3) i'
+  System::Free $3
+  System::Free $2
+  System::Free $1
+  ${If} $0 != 0
+    IntFmt $0 "0x%08X" $0
+  ${EndIf}
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
 !define TAP_FOUND "A TAP-Windows6 adapter is installed."
 !define TAP_GET "Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
   ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\nand install it"
@@ -212,11 +253,40 @@ Section "TAP-Windows6 adapter" SecTap
   ; OpenVPN's tap-windows-9.x.y.exe beside this setup program. It installs
   ; the driver and, when no adapter exists, adds one (tap-windows6's
   ; installer/tap-windows6.nsi: "tapinstall hwids", then "install").
+  ; It runs with our administrator rights, so only if it is signed, and
+  ; what is checked and run is a copy in Program Files\lanparty, which
+  ; only administrators may change: the folder setup came from (say
+  ; Downloads) is the player's, and a file there could be swapped
+  ; between the check and the start.
   FindFirst $0 $1 "$EXEDIR\tap-windows-*.exe"
   FindClose $0
   ${If} $1 != ""
-    DetailPrint "Installing TAP-Windows6 from $1..."
-    ExecWait '"$EXEDIR\$1" /S' $2
+    StrCpy $3 "$INSTDIR\tap-windows-setup.exe"
+    Delete $3
+    ClearErrors
+    CopyFiles /SILENT "$EXEDIR\$1" $3
+    ${If} ${Errors}
+      StrCpy $2 "cannot be copied"
+    ${Else}
+      Push $3
+      Call VerifySignature
+      Pop $2
+      ${If} $2 == ${TRUST_E_NOSIGNATURE}
+        StrCpy $2 "is not signed"
+      ${ElseIf} $2 != 0
+        StrCpy $2 "has no signature Windows trusts (error $2)"
+      ${EndIf}
+    ${EndIf}
+    ${If} $2 != 0
+      Delete $3
+      ${Tell} MB_OK|MB_ICONEXCLAMATION "$1, next to this setup program, $2, so it was not run: it would run with \
+        administrator rights, and only the official TAP-Windows installer from the OpenVPN project, signed by \
+        it, may.$\r$\n$\r$\n${TAP_GET}, then open your invite link again."
+      Return
+    ${EndIf}
+    DetailPrint "Installing TAP-Windows6 from $1 (signature checked)..."
+    ExecWait '"$3" /S' $2
+    Delete $3
     Call DetectTap
     ${If} $TapAdapter == 1
       ${Note} "${TAP_FOUND}"

@@ -145,7 +145,8 @@ if [ "$RUN_TESTS" = 1 ]; then
         LANPARTY_NATIVE_BUILD="$BUILD_ROOT/native" meson test -C "$BUILD_ROOT/win" --print-errorlogs ||
                 die "Windows tests failed (log: $BUILD_ROOT/win/meson-logs/testlog.txt)"
         rc=0
-        "$ROOT/tests/wine/test-installer.sh" "$(dirname "$cross")/bin/lanparty-wine" "$setup" || rc=$?
+        "$ROOT/tests/wine/test-installer.sh" "$(dirname "$cross")/bin/lanparty-wine" "$setup" \
+                "$BUILD_ROOT/win/tests/installer-test-recorder.exe" || rc=$?
         # wine and wine64 are installed above: nothing is missing that
         # would excuse a skip, and a skipped test would pass CI unseen.
         case $rc in

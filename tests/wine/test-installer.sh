@@ -13,12 +13,17 @@
 # wine-x11 prefix, whose other user, client-exe-gui, never looks for one
 # (--frame-device null); they are removed before and after.
 #
-# Usage: test-installer.sh LANPARTY-WINE SETUP.EXE
+# An unsigned tap-windows-9.99.exe beside the setup program must not run:
+# it is tests/wine/recorder.c, which writes down that it ran.
+#
+# Usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE
+# (RECORDER.EXE: the build's tests/installer-test-recorder.exe.)
 # The installer is a 64-bit program (Target amd64-unicode), as wine64 runs.
 set -euo pipefail
 
 wrapper=$(realpath "$1")
 setup=$(realpath "$2")
+recorder=$(realpath "${3:?usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE}")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
 
 wine_setup
@@ -46,9 +51,9 @@ fake() {
                 shift 2
         done
 }
-# install NAME: the silent install, its standard output in $tmp/NAME.out.
+# install NAME [SETUP]: the silent install, its standard output in $tmp/NAME.out.
 install() {
-        w "$setup" /S >"$tmp/$1.out" 2>"$tmp/$1.err" || fail "the installer failed ($1)"
+        w "${2:-$setup}" /S >"$tmp/$1.out" 2>"$tmp/$1.err" || fail "the installer failed ($1)"
         tr -d '\r' <"$tmp/$1.out" >"$tmp/$1.txt"
 }
 said() { grep -qF -- "$2" "$tmp/$1.txt" || fail "the installer ($1) did not say '$2': $(cat "$tmp/$1.txt")"; }
@@ -125,6 +130,19 @@ fake "$CLASS\\9993" ComponentId tap0901 NetCfgInstanceId '{11111111-2222-3333-44
 install plain-id
 said plain-id "A TAP-Windows6 adapter is installed."
 fakes_remove
+
+say "an unsigned tap-windows-*.exe beside the setup program is not run"
+mkdir "$tmp/download"
+cp "$setup" "$tmp/download/lanparty-setup.exe"
+cp "$recorder" "$tmp/download/tap-windows-9.99.exe"
+LANPARTY_TEST_RECORD=$(winpath "$tmp/tap-ran")
+export LANPARTY_TEST_RECORD
+install unsigned "$tmp/download/lanparty-setup.exe"
+[ ! -e "$tmp/tap-ran" ] || fail "the installer ran the unsigned tap-windows-9.99.exe: $(cat "$tmp/tap-ran")"
+said unsigned "tap-windows-9.99.exe, next to this setup program, is not signed, so it was not run"
+said unsigned "https://github.com/OpenVPN/tap-windows6/releases"
+[ ! -e "$unix_pf/tap-windows-setup.exe" ] || fail "the checked copy stayed in $unix_pf"
+unset LANPARTY_TEST_RECORD
 
 say "silent uninstall"
 # The uninstaller copies itself away and returns at once; _?= keeps it in
