@@ -40,6 +40,9 @@ static void test_args_hostile(void) {
         expect_error(PARSE(&a, err, "-hv"), err, "Unknown option");
         expect_error(PARSE(&a, err, "--cli=yes"), err, "--cli takes no value");
         expect_error(PARSE(&a, err, "--cli"), err, "missing the invite link");
+        expect_error(PARSE(&a, err, "--restore", "lanparty://a/b?k=c"), err, "--restore takes no invite link");
+        expect_error(PARSE(&a, err, "--restore", "--", "lanparty://a/b?k=c"), err, "--restore takes no invite");
+        expect_error(PARSE(&a, err, "--restore=yes"), err, "--restore takes no value");
         expect_error(PARSE(&a, err, "--tap-instance-id", ""), err, "--tap-instance-id");
         memset(long_name, 'a', sizeof(long_name) - 1);
         long_name[sizeof(long_name) - 1] = '\0';
@@ -162,6 +165,18 @@ static void test_args_modes(void) {
         CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_LIST_ADAPTERS);
         CHECK_EQ_INT(PARSE(&a, err, "--cli", "--list-tap-adapters"), 0);
         CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_LIST_ADAPTERS);
+        /* What the uninstaller runs, and what tests run. */
+        CHECK_EQ_INT(PARSE(&a, err, "--restore"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK(!a.invite && !a.state_dir);
+        CHECK_EQ_INT(PARSE(&a, err, "--restore", "--state-dir", "Z:\\tmp\\x", "-v"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_STR(a.state_dir, "Z:\\tmp\\x");
+        CHECK_EQ_INT(PARSE(&a, err, "--cli", "--restore"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_INT(PARSE(&a, err, "--restore", "--help"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_STR(client_win_mode_to_string(CLIENT_WIN_MODE_RESTORE), "restore");
 
         CHECK_EQ_STR(client_win_mode_to_string(CLIENT_WIN_MODE_CLI), "cli");
         CHECK(!client_win_mode_to_string(_CLIENT_WIN_MODE_MAX));

@@ -13,6 +13,7 @@ static const char *const client_win_mode_table[_CLIENT_WIN_MODE_MAX] = {
         [CLIENT_WIN_MODE_HELP] = "help",
         [CLIENT_WIN_MODE_VERSION] = "version",
         [CLIENT_WIN_MODE_LIST_ADAPTERS] = "list-tap-adapters",
+        [CLIENT_WIN_MODE_RESTORE] = "restore",
 };
 
 const char *client_win_mode_to_string(ClientWinMode m) {
@@ -56,6 +57,7 @@ typedef enum ArgOption {
         ARG_HELP,
         ARG_VERSION,
         ARG_LIST,
+        ARG_RESTORE,
         ARG_CLI,
         ARG_VERBOSE,
         ARG_FRAME_DEVICE,
@@ -73,6 +75,7 @@ static const struct {
         [ARG_HELP] = { "help", 'h', false },
         [ARG_VERSION] = { "version", 0, false },
         [ARG_LIST] = { "list-tap-adapters", 0, false },
+        [ARG_RESTORE] = { "restore", 0, false },
         [ARG_CLI] = { "cli", 0, false },
         [ARG_VERBOSE] = { "verbose", 'v', false },
         [ARG_FRAME_DEVICE] = { "frame-device", 0, true },
@@ -183,6 +186,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                 case ARG_LIST:
                         mode_request(&a, CLIENT_WIN_MODE_LIST_ADAPTERS, &have_exit_mode);
                         break;
+                case ARG_RESTORE:
+                        mode_request(&a, CLIENT_WIN_MODE_RESTORE, &have_exit_mode);
+                        break;
                 case ARG_CLI:
                         cli = true;
                         break;
@@ -224,6 +230,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                 }
         }
 
+        /* The uninstaller runs it: a link there is a mistake, not a wish. */
+        if (a.mode == CLIENT_WIN_MODE_RESTORE && invite)
+                return arg_error(error, error_size, "--restore takes no invite link.");
         if (!have_exit_mode && cli) {
                 a.mode = CLIENT_WIN_MODE_CLI;
                 if (!invite)

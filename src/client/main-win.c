@@ -46,6 +46,7 @@
 #include "invite.h"
 #include "log.h"
 #include "platform-win.h"
+#include "restore-win.h"
 #include "route.h"
 #include "tap-win.h"
 
@@ -928,6 +929,9 @@ static const char *help_text(void) {
                "     --version                Show the version\n"
                "     --cli                    Run in this console instead of a window\n"
                "     --list-tap-adapters      List the TAP-Windows6 adapters and exit\n"
+               "     --restore                Undo what earlier runs left behind (the route to\n"
+               "                              the relay, the adapter's settings) and exit;\n"
+               "                              the uninstaller runs it\n"
                "     --tap-instance-id ID     Adapter to use, by GUID or connection name\n"
                "                              (needed only when there are several)\n"
                "  -n --name TEXT              Name the other players see (default: computer name)\n"
@@ -1090,6 +1094,19 @@ static int run_gui(Client *c, HINSTANCE instance) {
 
 /* ---- main ---------------------------------------------------------------------------- */
 
+/* --restore: what the uninstaller runs before it removes client.exe. */
+static int run_restore(const ClientWinArgs *args) {
+        console_setup(false);
+        if (!is_elevated()) {
+                print_or_show(true, PROGRAM_NAME ": " NOT_ADMIN_MESSAGE "\n");
+                return EXIT_FAILURE;
+        }
+        /* What was undone, route by route. */
+        if (log_get_max_level() < LOG_INFO)
+                log_set_max_level(LOG_INFO);
+        return restore_win_run(args->state_dir, stdout);
+}
+
 static int run(int argc, char **argv, HINSTANCE instance) {
         _cleanup_(client_freep) Client *c = NULL;
         char error[512] = "", hint[600];
@@ -1123,6 +1140,8 @@ static int run(int argc, char **argv, HINSTANCE instance) {
                 return EXIT_SUCCESS;
         case CLIENT_WIN_MODE_LIST_ADAPTERS:
                 return list_adapters();
+        case CLIENT_WIN_MODE_RESTORE:
+                return run_restore(&c->args);
         case CLIENT_WIN_MODE_CLI:
                 console_setup(true);
                 break;

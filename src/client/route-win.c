@@ -25,6 +25,7 @@
 #include "platform-win.h"
 #include "route-manager.h"
 #include "route-win-plan.h"
+#include "route-win.h"
 #include "route.h"
 #include "win-acl.h"
 
@@ -355,6 +356,10 @@ static int state_dir_pick(const char *state_dir, wchar_t *buf, size_t size) {
         if (n < 0 || (size_t) n >= sizeof(dir))
                 return -ENAMETOOLONG;
         return utf8_to_wide(dir, buf, size);
+}
+
+int route_win_state_dir(const char *state_dir, wchar_t *buf, size_t size) {
+        return state_dir_pick(state_dir, buf, size);
 }
 
 static void manager_free_bare(RouteManager *m) {
