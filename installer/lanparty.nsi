@@ -90,6 +90,7 @@ Function ${PREFIX}WriteStdout
 FunctionEnd
 !macroend
 !insertmacro WRITE_STDOUT_FUNCTION ""
+!insertmacro WRITE_STDOUT_FUNCTION "un."
 
 ; Tell FLAGS TEXT: a message box, or in a silent install a line on the
 ; standard output. Note TEXT: a line in the details, and the same.
@@ -101,6 +102,7 @@ FunctionEnd
   ${EndIf}
 !macroend
 !define Tell `!insertmacro TELL ""`
+!define UnTell `!insertmacro TELL "un."`
 !macro NOTE PREFIX TEXT
   DetailPrint "${TEXT}"
   ${If} ${Silent}
@@ -310,8 +312,41 @@ Section "TAP-Windows6 adapter" SecTap
   ${EndIf}
 SectionEnd
 
+!define STATE_DIR "$APPDATA\lanparty"
+!define FILE_ATTRIBUTE_REPARSE_POINT 0x400
+
 Section "Uninstall"
   SetShellVarContext all
+  ; First, while client.exe is still there: it puts back what it changed
+  ; and recorded in ${STATE_DIR} (%ProgramData%\lanparty, as all users'
+  ; $APPDATA): the route to the relay, the TAP adapter's settings.
+  ${If} ${FileExists} "$INSTDIR\client.exe"
+    nsExec::ExecToStack /TIMEOUT=60000 '"$INSTDIR\client.exe" --restore'
+    Pop $0
+    Pop $1
+    DetailPrint "client.exe --restore: $1"
+    ${If} $0 != 0
+      ${UnTell} MB_OK|MB_ICONEXCLAMATION "lanparty could not put back everything it changed on this computer \
+        (client.exe --restore: $0):$\r$\n$\r$\n$1$\r$\nCheck the TAP adapter's settings and routes by hand."
+    ${EndIf}
+  ${EndIf}
+
+  ; Then its state, without ever following a link: RMDir /r would walk
+  ; into a junction somebody put there, with administrator rights. Delete
+  ; with a wildcard removes files only; RMDir removes the directory when
+  ; it is empty, or a link in its place.
+  System::Call 'kernel32::GetFileAttributesW(w "${STATE_DIR}") i .r0'
+  ${If} $0 != -1
+    IntOp $1 $0 & ${FILE_ATTRIBUTE_REPARSE_POINT}
+    ${If} $1 == 0
+      Delete "${STATE_DIR}\routes-*"
+    ${EndIf}
+    RMDir "${STATE_DIR}"
+    ${If} ${FileExists} "${STATE_DIR}\*.*"
+      DetailPrint "${STATE_DIR} holds files lanparty did not write; left it there."
+    ${EndIf}
+  ${EndIf}
+
   Delete "$SMPROGRAMS\lanparty.lnk"
   Delete "$INSTDIR\client.exe"
   Delete "$INSTDIR\uninstall.exe"
