@@ -3,6 +3,7 @@
 ; Linux by tools/build-windows.sh:
 ;
 ;   makensis -WX -DVERSION=0.1.0 -DCLIENT_EXE=/path/client.exe \
+;            -DICON=/path/client.ico \
 ;            -DOUTFILE=/path/lanparty-setup-0.1.0.exe installer/lanparty.nsi
 ;
 ; Installs client.exe into Program Files\lanparty with a Start-menu
@@ -54,6 +55,12 @@ VIAddVersionKey "FileVersion" "${VERSION}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "LegalCopyright" "MIT License"
 
+; client.exe's icon (made at build time, see src/client/meson.build) for
+; the installer and the uninstaller too.
+!ifdef ICON
+  !define MUI_ICON "${ICON}"
+  !define MUI_UNICON "${ICON}"
+!endif
 !define MUI_ABORTWARNING
 !define MUI_FINISHPAGE_TEXT "lanparty is installed. Open an invite link (lanparty://...) or a .lanparty file to join a party, or start lanparty from the Start menu and paste a link."
 

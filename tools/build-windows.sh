@@ -125,7 +125,8 @@ say "client.exe imports only system DLLs"
 
 t=$SECONDS
 setup="$dist/lanparty-setup-$version.exe"
-makensis -WX -V2 -DVERSION="$version" -DCLIENT_EXE="$dist/client.exe" -DOUTFILE="$setup" \
+makensis -WX -V2 -DVERSION="$version" -DCLIENT_EXE="$dist/client.exe" \
+        -DICON="$BUILD_ROOT/win/src/client/client.ico" -DOUTFILE="$setup" \
         "$ROOT/installer/lanparty.nsi" >"$BUILD_ROOT/makensis.log" 2>&1 ||
         { cat "$BUILD_ROOT/makensis.log" >&2; die "makensis failed (warnings count as errors)"; }
 say "installer built ($(elapsed $t))"

@@ -65,6 +65,20 @@ struct Gui {
         SIZE min_window;
 };
 
+/* client.exe's own icon (client-win.rc) at a system size, SM_CXICON or
+ * SM_CXSMICON; shared, never destroyed. The stock one if it is missing. */
+static HICON app_icon(HINSTANCE instance, int metric) {
+        HICON icon = LoadImageW(instance, MAKEINTRESOURCEW(IDI_APP), IMAGE_ICON, GetSystemMetrics(metric),
+                                GetSystemMetrics(metric == SM_CXICON ? SM_CYICON : SM_CYSMICON), LR_SHARED);
+
+        return icon ? icon : LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION);
+}
+
+static void window_icons_set(HWND hwnd, HINSTANCE instance) {
+        SendMessageW(hwnd, WM_SETICON, ICON_BIG, (LPARAM) app_icon(instance, SM_CXICON));
+        SendMessageW(hwnd, WM_SETICON, ICON_SMALL, (LPARAM) app_icon(instance, SM_CXSMICON));
+}
+
 static void wide_from(const char *s, wchar_t *buf, size_t size) {
         if (!s || utf8_to_wide(s, buf, size) < 0) {
                 /* Never show nothing: a cut or broken string still says something. */
@@ -93,6 +107,7 @@ int gui_message(Gui *g, UINT type, const char *text) {
 /* ---- the paste dialog ---------------------------------------------------------- */
 
 typedef struct PasteDialog {
+        HINSTANCE instance;
         const char *hint;
         char *buf;
         size_t size;
@@ -138,6 +153,7 @@ static INT_PTR CALLBACK paste_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpa
 
                 p = (PasteDialog *) lparam;
                 SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR) p);
+                window_icons_set(dlg, p->instance);
                 SendDlgItemMessageW(dlg, IDC_LINK, EM_SETLIMITTEXT, LP_INVITE_TEXT_MAX + 32, 0);
                 if (p->hint) {
                         wide_from(p->hint, w, ELEMENTSOF(w));
@@ -183,7 +199,7 @@ static INT_PTR CALLBACK paste_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpa
 }
 
 int gui_ask_invite(HINSTANCE instance, const char *hint, char *buf, size_t size) {
-        PasteDialog p = { .hint = hint, .buf = buf, .size = size };
+        PasteDialog p = { .instance = instance, .hint = hint, .buf = buf, .size = size };
         INT_PTR r;
 
         if (!buf || size == 0)
@@ -320,7 +336,7 @@ static void tray_add(Gui *g) {
                 .uID = GUI_TRAY_ID,
                 .uFlags = NIF_MESSAGE | NIF_ICON | NIF_TIP,
                 .uCallbackMessage = GUI_MSG_TRAY,
-                .hIcon = LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION),
+                .hIcon = app_icon(g->instance, SM_CXSMICON),
         };
         _snwprintf(g->tray.szTip, ELEMENTSOF(g->tray.szTip), L"%ls", g->title);
         g->tray.szTip[ELEMENTSOF(g->tray.szTip) - 1] = L'\0';
@@ -427,8 +443,7 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                 SetWindowLongPtrW(hwnd, DWLP_USER, (LONG_PTR) g);
                 SetWindowTextW(hwnd, g->title);
                 SetDlgItemTextW(hwnd, IDC_ROOM, g->room_text);
-                SendMessageW(hwnd, WM_SETICON, ICON_BIG, (LPARAM) LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION));
-                SendMessageW(hwnd, WM_SETICON, ICON_SMALL, (LPARAM) LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION));
+                window_icons_set(hwnd, g->instance);
                 room_font_update(g);
                 layout_record(g);
                 tray_add(g);

@@ -6,7 +6,9 @@
 # the gateway), paint its lights, and leave the room cleanly when the
 # Leave button is pressed (xdotool sends the key press through X).
 # The screenshot is kept as SCREENSHOT (a test artifact) and checked: not
-# blank, and showing the relay and gateway lights in green.
+# blank, showing the relay and gateway lights in green, and client.exe's
+# own icon in the tray (wine, with no tray of the window manager's, shows
+# its own in the corner of the screen).
 #
 # Usage: test-client-exe-gui.sh LANPARTY-WINE CLIENT.EXE SCREENSHOT.png
 # Needs $LANPARTY_NATIVE_BUILD (a native build directory); skips (77) without.
@@ -53,6 +55,11 @@ colors=$(identify -format '%k' "$shot")
 echo "distinct colours: $colors, green light pixels: $green"
 [ "$colors" -ge 16 ] || fail "the screenshot looks blank ($colors colours)"
 [ "$green" -ge 40 ] || fail "no green status light in the screenshot"
+# The tile of client-icon.mvg, #1f5fae, flat also at 16x16.
+icon=$(convert "$shot" -fill black +opaque "rgb(31,95,174)" -fill white -opaque "rgb(31,95,174)" \
+        -format '%[fx:int(mean*w*h+0.5)]' info:)
+echo "icon pixels: $icon"
+[ "$icon" -ge 5 ] || fail "client.exe's icon is not in the tray"
 
 say "pressing Leave leaves the room"
 # The Leave button has the keyboard focus; space presses it, as a player
