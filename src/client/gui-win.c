@@ -13,6 +13,7 @@
 #include "client-win-args.h"
 #include "client-win-rc.h"
 #include "invite.h"
+#include "log.h"
 #include "platform-win.h"
 
 #define GUI_TITLE L"lanparty"
@@ -21,7 +22,7 @@
 #define GUI_MSG_DONE (WM_APP + 3)   /* wParam: failed; lParam: char * or NULL */
 #define GUI_MSG_TRAY (WM_APP + 4)   /* the tray icon was clicked */
 #define GUI_MSG_REFONT (WM_APP + 5) /* after a DPI change: remake the room font */
-#define GUI_TRAY_ID 1
+#define GUI_TRAY_ID 1 /* tests/wine/taskbar-restart.c removes it by this id */
 /* The log keeps the last ~100k characters; a LAN party is long. */
 #define GUI_LOG_MAX 100000
 #define GUI_LINE_WIDE_MAX 1024
@@ -41,6 +42,11 @@ static const struct {
         { IDC_LIGHT_GATEWAY, GUI_ANCHOR_TOP_STRETCH }, { IDC_LIGHT_ADDRESS, GUI_ANCHOR_TOP_STRETCH },
         { IDC_LOG, GUI_ANCHOR_FILL },                  { IDC_LEAVE, GUI_ANCHOR_BOTTOM_RIGHT },
 };
+
+/* Explorer broadcasts it when it (re)creates the taskbar, after a crash or
+ * a restart, which loses every tray icon: they must be added again
+ * (Microsoft Learn, "Taskbar": Taskbar Creation Notification). */
+static UINT taskbar_created;
 
 struct Gui {
         HINSTANCE instance;
@@ -330,6 +336,8 @@ static void tray_update(Gui *g) {
 }
 
 static void tray_add(Gui *g) {
+        bool had = g->tray_added;
+
         g->tray = (NOTIFYICONDATAW) {
                 .cbSize = sizeof(NOTIFYICONDATAW),
                 .hWnd = g->hwnd,
@@ -340,8 +348,11 @@ static void tray_add(Gui *g) {
         };
         _snwprintf(g->tray.szTip, ELEMENTSOF(g->tray.szTip), L"%ls", g->title);
         g->tray.szTip[ELEMENTSOF(g->tray.szTip) - 1] = L'\0';
-        /* Optional: a shell without a tray (or wine without one) is fine. */
-        g->tray_added = Shell_NotifyIconW(NIM_ADD, &g->tray);
+        /* Optional: a shell without a tray (or wine without one) is fine.
+         * Added again after TaskbarCreated, it may still be there (a
+         * broadcast without a new Explorer): then it is updated. */
+        g->tray_added = Shell_NotifyIconW(NIM_ADD, &g->tray) || (had && Shell_NotifyIconW(NIM_MODIFY, &g->tray));
+        tray_update(g);
 }
 
 static void tray_remove(Gui *g) {
@@ -436,6 +447,15 @@ static void gui_done(Gui *g, bool failed, char *text) {
 static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
         Gui *g = (Gui *) GetWindowLongPtrW(hwnd, DWLP_USER);
 
+        /* A registered message, no case label for it. */
+        if (msg == taskbar_created && msg != 0) {
+                if (g) {
+                        tray_add(g);
+                        log_debug("The taskbar was created anew (Explorer restarted?): %s the tray icon again.",
+                                  g->tray_added ? "added" : "could not add");
+                }
+                return TRUE;
+        }
         switch (msg) {
         case WM_INITDIALOG:
                 g = (Gui *) lparam;
@@ -447,6 +467,12 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                 room_font_update(g);
                 layout_record(g);
                 tray_add(g);
+                /* client.exe runs elevated, Explorer does not: User
+                 * Interface Privilege Isolation drops its broadcast to us
+                 * unless this window lets it through. */
+                if (taskbar_created && !ChangeWindowMessageFilterEx(hwnd, taskbar_created, MSGFLT_ALLOW, NULL))
+                        log_debug_errno(errno_from_win32(GetLastError()),
+                                        "Cannot let TaskbarCreated through to the window, ignoring: %m");
                 SetFocus(GetDlgItem(hwnd, IDC_LEAVE));
                 return FALSE;
         case WM_DRAWITEM:
@@ -552,6 +578,8 @@ int gui_new(Gui **ret, HINSTANCE instance, const char *room, const char *relay, 
         if (!ret || !room || !relay)
                 return -EINVAL;
         InitCommonControlsEx(&icc);
+        if (!taskbar_created)
+                taskbar_created = RegisterWindowMessageW(L"TaskbarCreated");
 
         g = calloc(1, sizeof(Gui));
         if (!g)
