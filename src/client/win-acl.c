@@ -187,8 +187,10 @@ int win_acl_state_dir_prepare(const wchar_t *dir, bool secure) {
         WinAclVerdict v;
         int r;
 
-        if (!dir || wcslen(dir) + 3 >= ELEMENTSOF(probe))
+        if (!dir)
                 return -EINVAL;
+        if (wcslen(dir) + 3 >= ELEMENTSOF(probe))
+                return log_error_errno(ENAMETOOLONG, "State directory name too long.");
         if (wide_to_utf8(dir, path, sizeof(path)) < 0)
                 snprintf(path, sizeof(path), "the state directory");
 
