@@ -40,8 +40,13 @@ fakes_remove() {
         } >"$tmp/remove.reg"
         w reg import "$(winpath "$tmp/remove.reg")" >/dev/null 2>&1
 }
-trap 'fakes_remove || true; cleanup' EXIT
+# What a crashed client.exe leaves in %ProgramData%\lanparty; planted
+# below, and gone at the end even when the test fails half-way.
+state=$(w winepath -u 'C:\ProgramData\lanparty' | tr -d '\r')
+[ -n "$state" ] || fail "no Unix path for C:\ProgramData\lanparty"
+trap 'fakes_remove || true; rm -rf "$state"; cleanup' EXIT
 fakes_remove
+rm -rf "$state"
 # fake KEY NAME VALUE...: REG_SZ values under a class subkey or the service.
 fake() {
         local key=$1
@@ -155,8 +160,6 @@ uninstall() {
         tr -d '\r' <"$tmp/$1.out" >"$tmp/$1.txt"
         rm -f "$unix_pf/uninstall.exe"
 }
-# What a crashed client.exe leaves in %ProgramData%\lanparty.
-state=$(w winepath -u 'C:\ProgramData\lanparty' | tr -d '\r')
 state_plant() {
         mkdir -p "$state"
         printf 'lanparty-client-routes 1\nroute 4 cb007107/32 c6336401 4000000000 0 0\n' >"$state/routes-planted.state"
