@@ -3,6 +3,7 @@
 ; Linux by tools/build-windows.sh:
 ;
 ;   makensis -WX -DVERSION=0.1.0 -DCLIENT_EXE=/path/client.exe \
+;            -DICON=/path/client.ico \
 ;            -DOUTFILE=/path/lanparty-setup-0.1.0.exe installer/lanparty.nsi
 ;
 ; Installs client.exe into Program Files\lanparty with a Start-menu
@@ -13,7 +14,11 @@
 ; (tap-windows-*.exe, run with /S) is used, otherwise the player is told
 ; where to get it.
 
-Unicode true
+; A 64-bit installer, like client.exe: it sees the 64-bit registry and
+; Program Files as they are (no WOW64 redirection to undo), and Windows
+; itself refuses to start it on 32-bit Windows. It is also what wine64
+; runs, so tests/wine/test-installer.sh runs it without 32-bit wine.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel admin
 ManifestSupportedOS Win10
@@ -30,7 +35,6 @@ ManifestSupportedOS Win10
 
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
-!include "x64.nsh"
 
 !define PRODUCT "lanparty"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\lanparty"
@@ -51,6 +55,12 @@ VIAddVersionKey "FileVersion" "${VERSION}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "LegalCopyright" "MIT License"
 
+; client.exe's icon (made at build time, see src/client/meson.build) for
+; the installer and the uninstaller too.
+!ifdef ICON
+  !define MUI_ICON "${ICON}"
+  !define MUI_UNICON "${ICON}"
+!endif
 !define MUI_ABORTWARNING
 !define MUI_FINISHPAGE_TEXT "lanparty is installed. Open an invite link (lanparty://...) or a .lanparty file to join a party, or start lanparty from the Start menu and paste a link."
 
@@ -62,49 +72,103 @@ VIAddVersionKey "LegalCopyright" "MIT License"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
-Var TapFound
+Var TapAdapter
+Var TapDriver
 
-; Sets $TapFound to 1 when a TAP-Windows6 adapter or its driver service exists.
-Function DetectTap
-  Push $0
+; A silent install (setup.exe /S) shows no message box; what it would have
+; said also goes to the standard output, when the installer has one
+; (setup.exe /S >setup.log), so scripts and tests can read it.
+!macro WRITE_STDOUT_FUNCTION PREFIX
+Function ${PREFIX}WriteStdout
+  Exch $0
   Push $1
   Push $2
-  StrCpy $TapFound 0
-  ClearErrors
-  ReadRegStr $0 HKLM "${TAP_SERVICE_KEY}" "ImagePath"
-  ${IfNot} ${Errors}
-    StrCpy $TapFound 1
+  System::Call 'kernel32::GetStdHandle(i -11) p .r1'
+  ${If} $1 != 0
+  ${AndIf} $1 != -1
+    StrCpy $0 "$0$\r$\n"
+    ; As bytes of the ANSI code page: count them after the conversion.
+    System::Call 'kernel32::lstrlenA(m r0) i .r2'
+    System::Call 'kernel32::WriteFile(p r1, m r0, i r2, *i 0, p 0)'
   ${EndIf}
-  StrCpy $1 0
-  ${Do}
-    EnumRegKey $0 HKLM "${NET_CLASS_KEY}" $1
-    ${If} $0 == ""
-      ${ExitDo}
-    ${EndIf}
-    ClearErrors
-    ReadRegStr $2 HKLM "${NET_CLASS_KEY}\$0" "ComponentId"
-    ${IfNot} ${Errors}
-    ${AndIf} $2 == "tap0901"
-      StrCpy $TapFound 1
-      ${ExitDo}
-    ${EndIf}
-    IntOp $1 $1 + 1
-  ${Loop}
   Pop $2
   Pop $1
   Pop $0
 FunctionEnd
+!macroend
+!insertmacro WRITE_STDOUT_FUNCTION ""
+!insertmacro WRITE_STDOUT_FUNCTION "un."
 
-Function .onInit
-  ${IfNot} ${RunningX64}
-    MessageBox MB_OK|MB_ICONSTOP "lanparty needs 64-bit Windows 10 or 11." /SD IDOK
-    Abort
+; Tell FLAGS TEXT: a message box, or in a silent install a line on the
+; standard output. Note TEXT: a line in the details, and the same.
+!macro TELL PREFIX FLAGS TEXT
+  MessageBox ${FLAGS} "${TEXT}" /SD IDOK
+  ${If} ${Silent}
+    Push "${TEXT}"
+    Call ${PREFIX}WriteStdout
   ${EndIf}
-  SetRegView 64
-FunctionEnd
+!macroend
+!define Tell `!insertmacro TELL ""`
+!define UnTell `!insertmacro TELL "un."`
+!macro NOTE PREFIX TEXT
+  DetailPrint "${TEXT}"
+  ${If} ${Silent}
+    Push "${TEXT}"
+    Call ${PREFIX}WriteStdout
+  ${EndIf}
+!macroend
+!define Note `!insertmacro NOTE ""`
 
-Function un.onInit
-  SetRegView 64
+; Looks for a TAP-Windows6 adapter the way OpenVPN does (src/openvpn/tun.c,
+; get_tap_reg): a subkey of the network class key with a NetCfgInstanceId
+; (the adapter's GUID) whose ComponentId is tap0901 or root\tap0901, in
+; any case. tap-windows6's own installers create root\tap0901 devices
+; (msm/installation.c). $TapAdapter is 1 when there is one; $TapDriver is
+; 1 when the driver's service exists, which tells "the driver is missing"
+; from "the driver is there but has no adapter" (deleted in Device
+; Manager, or by another VPN's uninstaller).
+Function DetectTap
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $TapAdapter 0
+  StrCpy $TapDriver 0
+  ClearErrors
+  ReadRegStr $0 HKLM "${TAP_SERVICE_KEY}" "ImagePath"
+  ${IfNot} ${Errors}
+    StrCpy $TapDriver 1
+  ${EndIf}
+  StrCpy $1 0
+  ${Do}
+    ClearErrors
+    EnumRegKey $0 HKLM "${NET_CLASS_KEY}" $1
+    ${If} ${Errors}
+    ${OrIf} $0 == ""
+      ${ExitDo}
+    ${EndIf}
+    IntOp $1 $1 + 1
+    ; LogicLib's == is StrCmp, which ignores case.
+    ClearErrors
+    ReadRegStr $2 HKLM "${NET_CLASS_KEY}\$0" "ComponentId"
+    ${If} ${Errors}
+    ${OrIfNot} $2 == "tap0901"
+    ${AndIfNot} $2 == "root\tap0901"
+      ${Continue}
+    ${EndIf}
+    ClearErrors
+    ReadRegStr $3 HKLM "${NET_CLASS_KEY}\$0" "NetCfgInstanceId"
+    ${IfNot} ${Errors}
+    ${AndIf} $3 != ""
+      StrCpy $TapAdapter 1
+      StrCpy $TapDriver 1
+      ${ExitDo}
+    ${EndIf}
+  ${Loop}
+  Pop $3
+  Pop $2
+  Pop $1
+  Pop $0
 FunctionEnd
 
 Section "lanparty" SecMain
@@ -118,16 +182,19 @@ Section "lanparty" SecMain
     SW_SHOWNORMAL "" "Join a LAN party over the internet"
 
   ; lanparty:// links open client.exe with the link as its argument.
+  ; Windows puts the link into the command line as it is, so a link
+  ; with a quote in it could close "%1" and add options of its own: "--"
+  ; makes client.exe take exactly one word after it, as the invite.
   WriteRegStr HKCR "lanparty" "" "URL:lanparty invite"
   WriteRegStr HKCR "lanparty" "URL Protocol" ""
   WriteRegStr HKCR "lanparty\DefaultIcon" "" '"$INSTDIR\client.exe",0'
-  WriteRegStr HKCR "lanparty\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+  WriteRegStr HKCR "lanparty\shell\open\command" "" '"$INSTDIR\client.exe" -- "%1"'
   ; .lanparty files (a text file holding the link) likewise.
   WriteRegStr HKCR ".lanparty" "" "lanparty.invite"
   WriteRegStr HKCR ".lanparty" "Content Type" "text/plain"
   WriteRegStr HKCR "lanparty.invite" "" "lanparty invite"
   WriteRegStr HKCR "lanparty.invite\DefaultIcon" "" '"$INSTDIR\client.exe",0'
-  WriteRegStr HKCR "lanparty.invite\shell\open\command" "" '"$INSTDIR\client.exe" "%1"'
+  WriteRegStr HKCR "lanparty.invite\shell\open\command" "" '"$INSTDIR\client.exe" -- "%1"'
 
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${PRODUCT}"
   WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
@@ -140,39 +207,153 @@ Section "lanparty" SecMain
   WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
 SectionEnd
 
+!define WINTRUST_ACTION_GENERIC_VERIFY_V2 "{00AAC56B-CD44-11d0-8CC2-00C04FC295EE}"
+!define TRUST_E_NOSIGNATURE 0x800B0100
+
+; VerifySignature: pops a file's path and pushes 0 when the file carries
+; an Authenticode signature that chains to a root Windows trusts, else
+; WinVerifyTrust's error as 0x%08X. WINTRUST_ACTION_GENERIC_VERIFY_V2,
+; no UI, no revocation check, then WTD_STATEACTION_CLOSE, as Microsoft
+; Learn's "Example C Program: Verifying the Signature of a PE File". The
+; System plug-in lays structures out as written, so the padding of the
+; 64-bit layout is spelled out (&v4).
+Function VerifySignature
+  Exch $0
+  Push $1
+  Push $2
+  Push $3
+  ; The path, in a buffer of its own for pcwszFilePath to point at.
+  System::Call '*(&w${NSIS_MAX_STRLEN} r0) p .r1'
+  ; WINTRUST_FILE_INFO: cbStruct, pcwszFilePath, hFile, pgKnownSubject.
+  System::Call '*(i 32, &v4, p r1, p 0, p 0) p .r2'
+  ; WINTRUST_DATA: cbStruct, pPolicyCallbackData, pSIPClientData,
+  ; dwUIChoice WTD_UI_NONE, fdwRevocationChecks WTD_REVOKE_NONE,
+  ; dwUnionChoice WTD_CHOICE_FILE, pFile, dwStateAction
+  ; WTD_STATEACTION_VERIFY, hWVTStateData, pwszURLReference, dwProvFlags,
+  ; dwUIContext, pSignatureSettings: 88 bytes.
+  System::Call '*(i 88, &v4, p 0, p 0, i 2, i 0, i 1, &v4, p r2, i 1, &v4, p 0, p 0, i 0, i 0, p 0) p .r3'
+  System::Call 'wintrust::WinVerifyTrust(p -1, g "${WINTRUST_ACTION_GENERIC_VERIFY_V2}", p r3) i .r0'
+  ; dwStateAction (offset 48) WTD_STATEACTION_CLOSE frees what it kept.
+  System::Call '*$3(&v48, i 2)'
+  System::Call 'wintrust::WinVerifyTrust(p -1, g "${WINTRUST_ACTION_GENERIC_VERIFY_V2}", p r3) i'
+  System::Free $3
+  System::Free $2
+  System::Free $1
+  ${If} $0 != 0
+    IntFmt $0 "0x%08X" $0
+  ${EndIf}
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
+!define TAP_FOUND "A TAP-Windows6 adapter is installed."
+!define TAP_GET "Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
+  ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\nand install it"
+
 Section "TAP-Windows6 adapter" SecTap
   Call DetectTap
-  ${If} $TapFound == 1
-    DetailPrint "TAP-Windows6 is installed."
+  ${If} $TapAdapter == 1
+    ${Note} "${TAP_FOUND}"
     Return
   ${EndIf}
 
-  ; An installer for it beside this one: OpenVPN's tap-windows-9.x.y.exe.
+  ; OpenVPN's tap-windows-9.x.y.exe beside this setup program. It installs
+  ; the driver and, when no adapter exists, adds one (tap-windows6's
+  ; installer/tap-windows6.nsi: "tapinstall hwids", then "install").
+  ; It runs with our administrator rights, so only if it is signed, and
+  ; what is checked and run is a copy in Program Files\lanparty, which
+  ; only administrators may change: the folder setup came from (say
+  ; Downloads) is the player's, and a file there could be swapped
+  ; between the check and the start.
   FindFirst $0 $1 "$EXEDIR\tap-windows-*.exe"
+  FindClose $0
   ${If} $1 != ""
-    DetailPrint "Installing TAP-Windows6 from $1..."
-    ExecWait '"$EXEDIR\$1" /S' $2
-    FindClose $0
-    Call DetectTap
-    ${If} $TapFound == 1
-      DetailPrint "TAP-Windows6 is installed."
+    StrCpy $3 "$INSTDIR\tap-windows-setup.exe"
+    Delete $3
+    ClearErrors
+    CopyFiles /SILENT "$EXEDIR\$1" $3
+    ${If} ${Errors}
+      StrCpy $2 "cannot be copied"
+    ${Else}
+      Push $3
+      Call VerifySignature
+      Pop $2
+      ${If} $2 == ${TRUST_E_NOSIGNATURE}
+        StrCpy $2 "is not signed"
+      ${ElseIf} $2 != 0
+        StrCpy $2 "has no signature Windows trusts (error $2)"
+      ${EndIf}
+    ${EndIf}
+    ${If} $2 != 0
+      Delete $3
+      ${Tell} MB_OK|MB_ICONEXCLAMATION "$1, next to this setup program, $2, so it was not run: it would run with \
+        administrator rights, and only the official TAP-Windows installer from the OpenVPN project, signed by \
+        it, may.$\r$\n$\r$\n${TAP_GET}, then open your invite link again."
       Return
     ${EndIf}
-    MessageBox MB_OK|MB_ICONEXCLAMATION "Installing TAP-Windows6 from $1 did not work (exit code $2). \
-      Run it yourself, then open your invite link again." /SD IDOK
+    DetailPrint "Installing TAP-Windows6 from $1 (signature checked)..."
+    ExecWait '"$3" /S' $2
+    Delete $3
+    Call DetectTap
+    ${If} $TapAdapter == 1
+      ${Note} "${TAP_FOUND}"
+      Return
+    ${EndIf}
+    ${Tell} MB_OK|MB_ICONEXCLAMATION "Installing TAP-Windows6 from $1 did not give this computer a TAP-Windows6 \
+      network adapter (exit code $2). Run it yourself, then open your invite link again."
     Return
   ${EndIf}
-  FindClose $0
 
-  MessageBox MB_OK|MB_ICONINFORMATION "lanparty needs the TAP-Windows6 virtual network adapter \
-    (from the OpenVPN project), which is not installed.$\r$\n$\r$\n\
-    Download $\"TAP-Windows$\" (the NDIS 6 version, tap-windows-9.x.y.exe) from$\r$\n\
-    ${TAP_DOWNLOAD}$\r$\nor ${TAP_DOWNLOAD_GITHUB}$\r$\n\
-    and install it, or put it next to this setup program and run setup again." /SD IDOK
+  ${If} $TapDriver == 1
+    ${Tell} MB_OK|MB_ICONINFORMATION "TAP-Windows6 is installed, but this computer has no TAP-Windows6 network \
+      adapter (it may have been removed in Device Manager, or by another VPN program). lanparty needs one.$\r$\n$\r$\n\
+      Run the TAP-Windows installer again: it adds an adapter when there is none. If you installed its \
+      utilities, $\"Add a new TAP virtual ethernet adapter$\" (Start menu, TAP-Windows, Utilities; run it as \
+      administrator) does the same. Then open your invite link again."
+  ${Else}
+    ${Tell} MB_OK|MB_ICONINFORMATION "lanparty needs the TAP-Windows6 virtual network adapter (from the OpenVPN \
+      project), which is not installed.$\r$\n$\r$\n${TAP_GET}, or put it next to this setup program and run \
+      setup again."
+  ${EndIf}
 SectionEnd
+
+!define STATE_DIR "$APPDATA\lanparty"
+!define FILE_ATTRIBUTE_REPARSE_POINT 0x400
 
 Section "Uninstall"
   SetShellVarContext all
+  ; First, while client.exe is still there: it puts back what it changed
+  ; and recorded in ${STATE_DIR} (%ProgramData%\lanparty, as all users'
+  ; $APPDATA): the route to the relay, the TAP adapter's settings.
+  ${If} ${FileExists} "$INSTDIR\client.exe"
+    nsExec::ExecToStack /TIMEOUT=60000 '"$INSTDIR\client.exe" --restore'
+    Pop $0
+    Pop $1
+    DetailPrint "client.exe --restore: $1"
+    ${If} $0 != 0
+      ${UnTell} MB_OK|MB_ICONEXCLAMATION "lanparty could not put back everything it changed on this computer \
+        (client.exe --restore: $0):$\r$\n$\r$\n$1$\r$\nCheck the TAP adapter's settings and routes by hand."
+    ${EndIf}
+  ${EndIf}
+
+  ; Then its state, without ever following a link: RMDir /r would walk
+  ; into a junction somebody put there, with administrator rights. Delete
+  ; with a wildcard removes files only; RMDir removes the directory when
+  ; it is empty, or a link in its place.
+  System::Call 'kernel32::GetFileAttributesW(w "${STATE_DIR}") i .r0'
+  ${If} $0 != -1
+    IntOp $1 $0 & ${FILE_ATTRIBUTE_REPARSE_POINT}
+    ${If} $1 == 0
+      Delete "${STATE_DIR}\routes-*"
+    ${EndIf}
+    RMDir "${STATE_DIR}"
+    ${If} ${FileExists} "${STATE_DIR}\*.*"
+      DetailPrint "${STATE_DIR} holds files lanparty did not write; left it there."
+    ${EndIf}
+  ${EndIf}
+
   Delete "$SMPROGRAMS\lanparty.lnk"
   Delete "$INSTDIR\client.exe"
   Delete "$INSTDIR\uninstall.exe"

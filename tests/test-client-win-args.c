@@ -42,6 +42,9 @@ static void test_args_hostile(void) {
         expect_error(PARSE(&a, err, "--accept-party-gateway=yes"), err, "--accept-party-gateway takes no value");
         expect_error(PARSE(&a, err, "--accept-party"), err, "Unknown option");
         expect_error(PARSE(&a, err, "--cli"), err, "missing the invite link");
+        expect_error(PARSE(&a, err, "--restore", "lanparty://a/b?k=c"), err, "--restore takes no invite link");
+        expect_error(PARSE(&a, err, "--restore", "--", "lanparty://a/b?k=c"), err, "--restore takes no invite");
+        expect_error(PARSE(&a, err, "--restore=yes"), err, "--restore takes no value");
         expect_error(PARSE(&a, err, "--tap-instance-id", ""), err, "--tap-instance-id");
         memset(long_name, 'a', sizeof(long_name) - 1);
         long_name[sizeof(long_name) - 1] = '\0';
@@ -56,6 +59,61 @@ static void test_args_hostile(void) {
         CHECK_EQ_INT(PARSE(&a, tiny, "--bogus-option-with-a-long-name"), -EINVAL);
         CHECK(strlen(tiny) < sizeof(tiny));
         CHECK_EQ_INT(client_win_args_parse(2, ARGV("--bogus"), &a, NULL, 0), -EINVAL);
+}
+
+/* The URL handler and the .lanparty file type run client.exe -- "%1".
+ * Windows substitutes the link into that command line as it is, and the
+ * C runtime splits it at spaces outside quotes, so a crafted link chooses
+ * how many words follow "--": never more than one may count, and none of
+ * them as an option. */
+static void test_args_hostile_links(void) {
+        ClientWinArgs a;
+        char err[256];
+
+        /* A link with spaces, kept together by the handler's quotes. */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "lanparty://x --state-dir C:\\evil"), 0);
+        CHECK_EQ_STR(a.invite, "lanparty://x --state-dir C:\\evil");
+        CHECK(!a.state_dir);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+
+        /* lanparty://x" --state-dir "C:\evil closes the handler's quotes:
+         * the runtime hands over four words. */
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--state-dir", "C:\\evil"), err,
+                     "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--frame-device", "null"), err,
+                     "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "lanparty://x", "--cli"), err, "Too many arguments after \"--\"");
+        /* lanparty://x" " leaves an empty word behind. */
+        expect_error(PARSE(&a, err, "--", "lanparty://x", ""), err, "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "--frame-device", "null"), err, "Too many arguments after \"--\"");
+        expect_error(PARSE(&a, err, "--", "--", "lanparty://x"), err, "Too many arguments after \"--\"");
+
+        /* One word after "--" is the invite even when it looks like an
+         * option; invite_parse() refuses it later. */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--frame-device=null"), 0);
+        CHECK_EQ_STR(a.invite, "--frame-device=null");
+        CHECK_EQ_INT(a.device_type, FRAME_DEVICE_TAP);
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--help"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+        CHECK_EQ_STR(a.invite, "--help");
+        CHECK_EQ_INT(PARSE(&a, err, "--", "-v"), 0);
+        CHECK(!a.verbose);
+        CHECK_EQ_STR(a.invite, "-v");
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--state-dir=C:\\evil"), 0);
+        CHECK(!a.state_dir);
+        CHECK_EQ_INT(PARSE(&a, err, "--", "--"), 0);
+        CHECK_EQ_STR(a.invite, "--");
+        /* Quotes the runtime kept (\" in the command line) stay in the
+         * link, for invite_text_clean() and invite_parse(). */
+        CHECK_EQ_INT(PARSE(&a, err, "--", "\"lanparty://x\" --cli \""), 0);
+        CHECK_EQ_STR(a.invite, "\"lanparty://x\" --cli \"");
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_GUI);
+
+        /* "--" without its invite, or with one on each side. */
+        expect_error(PARSE(&a, err, "--"), err, "must be followed by the invite link");
+        expect_error(PARSE(&a, err, "--cli", "--"), err, "must be followed by the invite link");
+        expect_error(PARSE(&a, err, "--", ""), err, "empty");
+        expect_error(PARSE(&a, err, "lanparty://a", "--", "lanparty://b"), err, "Too many arguments");
 }
 
 static void test_args_modes(void) {
@@ -115,6 +173,18 @@ static void test_args_modes(void) {
         CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_LIST_ADAPTERS);
         CHECK_EQ_INT(PARSE(&a, err, "--cli", "--list-tap-adapters"), 0);
         CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_LIST_ADAPTERS);
+        /* What the uninstaller runs, and what tests run. */
+        CHECK_EQ_INT(PARSE(&a, err, "--restore"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK(!a.invite && !a.state_dir);
+        CHECK_EQ_INT(PARSE(&a, err, "--restore", "--state-dir", "Z:\\tmp\\x", "-v"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_STR(a.state_dir, "Z:\\tmp\\x");
+        CHECK_EQ_INT(PARSE(&a, err, "--cli", "--restore"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_INT(PARSE(&a, err, "--restore", "--help"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_RESTORE);
+        CHECK_EQ_STR(client_win_mode_to_string(CLIENT_WIN_MODE_RESTORE), "restore");
 
         CHECK_EQ_STR(client_win_mode_to_string(CLIENT_WIN_MODE_CLI), "cli");
         CHECK(!client_win_mode_to_string(_CLIENT_WIN_MODE_MAX));
@@ -222,6 +292,7 @@ static void test_file(void) {
 
 int main(void) {
         RUN(test_args_hostile);
+        RUN(test_args_hostile_links);
         RUN(test_file_hostile);
         RUN(test_args_modes);
         RUN(test_source);

@@ -106,6 +106,50 @@ static void test_leftovers(void) {
         route_manager_free(m);
 }
 
+/* The default state directory, %ProgramData%\lanparty, when somebody
+ * else made it: nothing recorded there is undone (under wine undoing the
+ * route below would crash: DeleteIpForwardEntry2() is unimplemented) and
+ * nothing there is touched. Wine makes every directory the wine user's,
+ * so it always counts as somebody else's there; on Windows, where this
+ * test would have made it as an administrator, it would be re-secured
+ * and used. */
+static void test_default_dir(void) {
+        char programdata[MAX_PATH], path[MAX_PATH];
+        RouteManager *m = NULL;
+
+        /* Made by client.exe: used, and a clean run leaves no state. */
+        snprintf(programdata, sizeof(programdata), "%s-programdata-fresh", dir);
+        CHECK_EQ_INT(_putenv_s("ProgramData", programdata), 0);
+        CHECK_EQ_INT(route_manager_new("fresh", NULL, &m), 0);
+        m = route_manager_free(m);
+        snprintf(path, sizeof(path), "%s\\lanparty", programdata);
+        CHECK(GetFileAttributesA(path) & FILE_ATTRIBUTE_DIRECTORY);
+        snprintf(path, sizeof(path), "%s\\lanparty\\routes-fresh.state", programdata);
+        CHECK(GetFileAttributesA(path) == INVALID_FILE_ATTRIBUTES);
+
+        if (!running_on_wine()) {
+                fprintf(stderr, "Windows: skipping the planted state directory\n");
+                return;
+        }
+        snprintf(programdata, sizeof(programdata), "%s-programdata-planted", dir);
+        CHECK_EQ_INT(_putenv_s("ProgramData", programdata), 0);
+        CHECK(CreateDirectoryA(programdata, NULL));
+        snprintf(path, sizeof(path), "%s\\lanparty", programdata);
+        CHECK(CreateDirectoryA(path, NULL));
+        snprintf(path, sizeof(path), "%s\\lanparty\\routes-planted.state", programdata);
+        {
+                FILE *f = fopen(path, "wb");
+
+                CHECK(f);
+                fputs("lanparty-client-routes 1\nroute 4 cb007107/32 c6336401 4000000000 0 0\n", f);
+                CHECK(fclose(f) == 0);
+        }
+        CHECK_EQ_INT(route_manager_new("planted", NULL, &m), -EPERM);
+        CHECK(m == NULL);
+        CHECK(GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES);
+        CHECK_EQ_INT(_putenv_s("ProgramData", ""), 0);
+}
+
 int main(void) {
         char base[MAX_PATH];
 
@@ -117,5 +161,6 @@ int main(void) {
         RUN(test_args);
         RUN(test_lock);
         RUN(test_leftovers);
+        RUN(test_default_dir);
         return 0;
 }

@@ -13,6 +13,7 @@ static const char *const client_win_mode_table[_CLIENT_WIN_MODE_MAX] = {
         [CLIENT_WIN_MODE_HELP] = "help",
         [CLIENT_WIN_MODE_VERSION] = "version",
         [CLIENT_WIN_MODE_LIST_ADAPTERS] = "list-tap-adapters",
+        [CLIENT_WIN_MODE_RESTORE] = "restore",
 };
 
 const char *client_win_mode_to_string(ClientWinMode m) {
@@ -56,6 +57,7 @@ typedef enum ArgOption {
         ARG_HELP,
         ARG_VERSION,
         ARG_LIST,
+        ARG_RESTORE,
         ARG_CLI,
         ARG_VERBOSE,
         ARG_FRAME_DEVICE,
@@ -74,6 +76,7 @@ static const struct {
         [ARG_HELP] = { "help", 'h', false },
         [ARG_VERSION] = { "version", 0, false },
         [ARG_LIST] = { "list-tap-adapters", 0, false },
+        [ARG_RESTORE] = { "restore", 0, false },
         [ARG_CLI] = { "cli", 0, false },
         [ARG_VERBOSE] = { "verbose", 'v', false },
         [ARG_FRAME_DEVICE] = { "frame-device", 0, true },
@@ -113,7 +116,7 @@ static void mode_request(ClientWinArgs *a, ClientWinMode m, bool *have_exit_mode
 
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size) {
         ClientWinArgs a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP };
-        bool have_exit_mode = false, cli = false, options_done = false;
+        bool have_exit_mode = false, cli = false;
         const char *invite = NULL;
 
         if (!ret || argc < 0 || (argc > 0 && !argv))
@@ -127,7 +130,30 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
 
                 if (!arg)
                         return arg_error(error, error_size, "Empty argument.");
-                if (options_done || arg[0] != '-' || arg[1] == '\0') {
+                if (strcmp(arg, "--") == 0) {
+                        /* What the URL handler and the file type run:
+                         * client.exe -- "%1". Whatever a crafted link
+                         * makes of the quotes, the words after "--" are
+                         * the invite and nothing else: exactly one. */
+                        if (invite)
+                                return arg_error(error, error_size,
+                                                 "Too many arguments: an invite link before \"--\" and another "
+                                                 "after it.");
+                        if (i + 1 >= argc || !argv[i + 1])
+                                return arg_error(error, error_size,
+                                                 "\"--\" must be followed by the invite link or .lanparty file.");
+                        if (i + 2 < argc)
+                                return arg_error(error, error_size,
+                                                 "Too many arguments after \"--\": expected one invite link or "
+                                                 ".lanparty file, got \"%.64s\" and \"%.64s\".",
+                                                 argv[i + 1], argv[i + 2] ? argv[i + 2] : "");
+                        arg = argv[++i];
+                        if (arg[0] == '\0')
+                                return arg_error(error, error_size, "The invite link is empty.");
+                        invite = arg;
+                        continue;
+                }
+                if (arg[0] != '-' || arg[1] == '\0') {
                         if (invite)
                                 return arg_error(error, error_size,
                                                  "Too many arguments: expected one invite link or .lanparty file, "
@@ -136,10 +162,6 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                         if (arg[0] == '\0')
                                 return arg_error(error, error_size, "The invite link is empty.");
                         invite = arg;
-                        continue;
-                }
-                if (strcmp(arg, "--") == 0) {
-                        options_done = true;
                         continue;
                 }
 
@@ -165,6 +187,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                         break;
                 case ARG_LIST:
                         mode_request(&a, CLIENT_WIN_MODE_LIST_ADAPTERS, &have_exit_mode);
+                        break;
+                case ARG_RESTORE:
+                        mode_request(&a, CLIENT_WIN_MODE_RESTORE, &have_exit_mode);
                         break;
                 case ARG_CLI:
                         cli = true;
@@ -210,6 +235,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                 }
         }
 
+        /* The uninstaller runs it: a link there is a mistake, not a wish. */
+        if (a.mode == CLIENT_WIN_MODE_RESTORE && invite)
+                return arg_error(error, error_size, "--restore takes no invite link.");
         if (!have_exit_mode && cli) {
                 a.mode = CLIENT_WIN_MODE_CLI;
                 if (!invite)

@@ -9,7 +9,9 @@
  *
  * Modes: with no arguments, or an invite only, client.exe opens its window
  * (asking for a link when it has none); --cli runs in a console like the
- * Linux client; --help, --version and --list-tap-adapters print and exit. */
+ * Linux client; --help, --version and --list-tap-adapters print and exit;
+ * --restore undoes what earlier runs left behind (the uninstaller runs it)
+ * and exits. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@ typedef enum ClientWinMode {
         CLIENT_WIN_MODE_HELP,
         CLIENT_WIN_MODE_VERSION,
         CLIENT_WIN_MODE_LIST_ADAPTERS,
+        CLIENT_WIN_MODE_RESTORE,
         _CLIENT_WIN_MODE_MAX,
         _CLIENT_WIN_MODE_INVALID = -EINVAL,
 } ClientWinMode;
@@ -46,10 +49,13 @@ typedef struct ClientWinArgs {
 } ClientWinArgs;
 
 /* Parses argv[1..argc-1] (UTF-8; pointers into argv are kept). Long
- * options take "--opt VALUE" and "--opt=VALUE"; "--" ends the options.
- * When two of --help, --version and --list-tap-adapters are given, the
- * first one wins. Returns 0, or -EINVAL with a one-line reason naming the
- * option in `error`. */
+ * options take "--opt VALUE" and "--opt=VALUE". "--" ends the options and
+ * must be followed by exactly one argument, the invite, whatever it looks
+ * like: the URL handler runs client.exe -- "%1", so a crafted link cannot
+ * add options however it plays with quotes. When two of --help, --version,
+ * --list-tap-adapters and --restore are given, the first one wins;
+ * --restore takes no invite. Returns 0, or -EINVAL with a one-line reason
+ * naming the option in `error`. */
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size);
 
 typedef enum InviteSource {

@@ -4,6 +4,9 @@
 /* Resource ids shared by client-win.rc and gui-win.c. Plain #defines: the
  * resource compiler reads this file too. */
 
+/* The application icon: the lowest id, so Explorer shows it for client.exe. */
+#define IDI_APP 1
+
 #define IDD_MAIN 100
 #define IDD_PASTE 101
 

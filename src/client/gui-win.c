@@ -13,6 +13,7 @@
 #include "client-win-args.h"
 #include "client-win-rc.h"
 #include "invite.h"
+#include "log.h"
 #include "platform-win.h"
 
 #define GUI_TITLE L"lanparty"
@@ -21,7 +22,7 @@
 #define GUI_MSG_DONE (WM_APP + 3)   /* wParam: failed; lParam: char * or NULL */
 #define GUI_MSG_TRAY (WM_APP + 4)   /* the tray icon was clicked */
 #define GUI_MSG_REFONT (WM_APP + 5) /* after a DPI change: remake the room font */
-#define GUI_TRAY_ID 1
+#define GUI_TRAY_ID 1 /* tests/wine/taskbar-restart.c removes it by this id */
 /* The log keeps the last ~100k characters; a LAN party is long. */
 #define GUI_LOG_MAX 100000
 #define GUI_LINE_WIDE_MAX 1024
@@ -41,6 +42,11 @@ static const struct {
         { IDC_LIGHT_GATEWAY, GUI_ANCHOR_TOP_STRETCH }, { IDC_LIGHT_ADDRESS, GUI_ANCHOR_TOP_STRETCH },
         { IDC_LOG, GUI_ANCHOR_FILL },                  { IDC_LEAVE, GUI_ANCHOR_BOTTOM_RIGHT },
 };
+
+/* Explorer broadcasts it when it (re)creates the taskbar, after a crash or
+ * a restart, which loses every tray icon: they must be added again
+ * (Microsoft Learn, "Taskbar": Taskbar Creation Notification). */
+static UINT taskbar_created;
 
 struct Gui {
         HINSTANCE instance;
@@ -64,6 +70,20 @@ struct Gui {
         RECT rect0[ELEMENTSOF(gui_layout)];
         SIZE min_window;
 };
+
+/* client.exe's own icon (client-win.rc) at a system size, SM_CXICON or
+ * SM_CXSMICON; shared, never destroyed. The stock one if it is missing. */
+static HICON app_icon(HINSTANCE instance, int metric) {
+        HICON icon = LoadImageW(instance, MAKEINTRESOURCEW(IDI_APP), IMAGE_ICON, GetSystemMetrics(metric),
+                                GetSystemMetrics(metric == SM_CXICON ? SM_CYICON : SM_CYSMICON), LR_SHARED);
+
+        return icon ? icon : LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION);
+}
+
+static void window_icons_set(HWND hwnd, HINSTANCE instance) {
+        SendMessageW(hwnd, WM_SETICON, ICON_BIG, (LPARAM) app_icon(instance, SM_CXICON));
+        SendMessageW(hwnd, WM_SETICON, ICON_SMALL, (LPARAM) app_icon(instance, SM_CXSMICON));
+}
 
 static void wide_from(const char *s, wchar_t *buf, size_t size) {
         if (!s || utf8_to_wide(s, buf, size) < 0) {
@@ -93,6 +113,7 @@ int gui_message(Gui *g, UINT type, const char *text) {
 /* ---- the paste dialog ---------------------------------------------------------- */
 
 typedef struct PasteDialog {
+        HINSTANCE instance;
         const char *hint;
         char *buf;
         size_t size;
@@ -138,6 +159,7 @@ static INT_PTR CALLBACK paste_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpa
 
                 p = (PasteDialog *) lparam;
                 SetWindowLongPtrW(dlg, DWLP_USER, (LONG_PTR) p);
+                window_icons_set(dlg, p->instance);
                 SendDlgItemMessageW(dlg, IDC_LINK, EM_SETLIMITTEXT, LP_INVITE_TEXT_MAX + 32, 0);
                 if (p->hint) {
                         wide_from(p->hint, w, ELEMENTSOF(w));
@@ -183,7 +205,7 @@ static INT_PTR CALLBACK paste_proc(HWND dlg, UINT msg, WPARAM wparam, LPARAM lpa
 }
 
 int gui_ask_invite(HINSTANCE instance, const char *hint, char *buf, size_t size) {
-        PasteDialog p = { .hint = hint, .buf = buf, .size = size };
+        PasteDialog p = { .instance = instance, .hint = hint, .buf = buf, .size = size };
         INT_PTR r;
 
         if (!buf || size == 0)
@@ -314,18 +336,23 @@ static void tray_update(Gui *g) {
 }
 
 static void tray_add(Gui *g) {
+        bool had = g->tray_added;
+
         g->tray = (NOTIFYICONDATAW) {
                 .cbSize = sizeof(NOTIFYICONDATAW),
                 .hWnd = g->hwnd,
                 .uID = GUI_TRAY_ID,
                 .uFlags = NIF_MESSAGE | NIF_ICON | NIF_TIP,
                 .uCallbackMessage = GUI_MSG_TRAY,
-                .hIcon = LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION),
+                .hIcon = app_icon(g->instance, SM_CXSMICON),
         };
         _snwprintf(g->tray.szTip, ELEMENTSOF(g->tray.szTip), L"%ls", g->title);
         g->tray.szTip[ELEMENTSOF(g->tray.szTip) - 1] = L'\0';
-        /* Optional: a shell without a tray (or wine without one) is fine. */
-        g->tray_added = Shell_NotifyIconW(NIM_ADD, &g->tray);
+        /* Optional: a shell without a tray (or wine without one) is fine.
+         * Added again after TaskbarCreated, it may still be there (a
+         * broadcast without a new Explorer): then it is updated. */
+        g->tray_added = Shell_NotifyIconW(NIM_ADD, &g->tray) || (had && Shell_NotifyIconW(NIM_MODIFY, &g->tray));
+        tray_update(g);
 }
 
 static void tray_remove(Gui *g) {
@@ -420,6 +447,15 @@ static void gui_done(Gui *g, bool failed, char *text) {
 static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
         Gui *g = (Gui *) GetWindowLongPtrW(hwnd, DWLP_USER);
 
+        /* A registered message, no case label for it. */
+        if (msg == taskbar_created && msg != 0) {
+                if (g) {
+                        tray_add(g);
+                        log_debug("The taskbar was created anew (Explorer restarted?): %s the tray icon again.",
+                                  g->tray_added ? "added" : "could not add");
+                }
+                return TRUE;
+        }
         switch (msg) {
         case WM_INITDIALOG:
                 g = (Gui *) lparam;
@@ -427,11 +463,16 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                 SetWindowLongPtrW(hwnd, DWLP_USER, (LONG_PTR) g);
                 SetWindowTextW(hwnd, g->title);
                 SetDlgItemTextW(hwnd, IDC_ROOM, g->room_text);
-                SendMessageW(hwnd, WM_SETICON, ICON_BIG, (LPARAM) LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION));
-                SendMessageW(hwnd, WM_SETICON, ICON_SMALL, (LPARAM) LoadIconW(NULL, (LPCWSTR) IDI_APPLICATION));
+                window_icons_set(hwnd, g->instance);
                 room_font_update(g);
                 layout_record(g);
                 tray_add(g);
+                /* client.exe runs elevated, Explorer does not: User
+                 * Interface Privilege Isolation drops its broadcast to us
+                 * unless this window lets it through. */
+                if (taskbar_created && !ChangeWindowMessageFilterEx(hwnd, taskbar_created, MSGFLT_ALLOW, NULL))
+                        log_debug_errno(errno_from_win32(GetLastError()),
+                                        "Cannot let TaskbarCreated through to the window, ignoring: %m");
                 SetFocus(GetDlgItem(hwnd, IDC_LEAVE));
                 return FALSE;
         case WM_DRAWITEM:
@@ -537,6 +578,8 @@ int gui_new(Gui **ret, HINSTANCE instance, const char *room, const char *relay, 
         if (!ret || !room || !relay)
                 return -EINVAL;
         InitCommonControlsEx(&icc);
+        if (!taskbar_created)
+                taskbar_created = RegisterWindowMessageW(L"TaskbarCreated");
 
         g = calloc(1, sizeof(Gui));
         if (!g)

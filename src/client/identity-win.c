@@ -58,7 +58,7 @@ static int generate_and_store(const char *path, const wchar_t *wpath, MacAddr *r
         r = win_mkdir_parents(wpath);
         if (r >= 0) {
                 identity_mac_format(&mac, text);
-                r = win_write_file_atomic(wpath, text, IDENTITY_FILE_LEN);
+                r = win_write_file_atomic(wpath, text, IDENTITY_FILE_LEN, NULL);
         }
         if (r < 0)
                 return log_error_errno(r, "Failed to store the virtual MAC in %s: %m", path);

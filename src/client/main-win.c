@@ -47,6 +47,7 @@
 #include "log.h"
 #include "net-category-win.h"
 #include "platform-win.h"
+#include "restore-win.h"
 #include "route.h"
 #include "tap-win.h"
 #include "udp-win.h"
@@ -707,6 +708,9 @@ static int client_setup(Client *c) {
                 r = route_manager_new(instance, c->args.state_dir, &c->routes);
                 if (r == -EBUSY)
                         return fail(c, r, "lanparty is already running on this computer; leave that party first.");
+                if (r == -EPERM || r == -ENOTDIR)
+                        return fail(c, r, "lanparty does not trust the folder where it records its network changes; "
+                                          "see the message above.");
                 if (r < 0)
                         return fail(c, r, "Cannot keep track of routes: %s.", error_text(r));
                 r = client_addr_to_route(&c->loop.fresh, &ra);
@@ -970,6 +974,9 @@ static const char *help_text(void) {
                "     --version                Show the version\n"
                "     --cli                    Run in this console instead of a window\n"
                "     --list-tap-adapters      List the TAP-Windows6 adapters and exit\n"
+               "     --restore                Undo what earlier runs left behind (the route to\n"
+               "                              the relay, the adapter's settings) and exit;\n"
+               "                              the uninstaller runs it\n"
                "     --tap-instance-id ID     Adapter to use, by GUID or connection name\n"
                "                              (needed only when there are several)\n"
                "  -n --name TEXT              Name the other players see (default: computer name)\n"
@@ -1136,6 +1143,19 @@ static int run_gui(Client *c, HINSTANCE instance) {
 
 /* ---- main ---------------------------------------------------------------------------- */
 
+/* --restore: what the uninstaller runs before it removes client.exe. */
+static int run_restore(const ClientWinArgs *args) {
+        console_setup(false);
+        if (!is_elevated()) {
+                print_or_show(true, PROGRAM_NAME ": " NOT_ADMIN_MESSAGE "\n");
+                return EXIT_FAILURE;
+        }
+        /* What was undone, route by route. */
+        if (log_get_max_level() < LOG_INFO)
+                log_set_max_level(LOG_INFO);
+        return restore_win_run(args->state_dir, stdout);
+}
+
 static int run(int argc, char **argv, HINSTANCE instance) {
         _cleanup_(client_freep) Client *c = NULL;
         char error[512] = "", hint[600];
@@ -1169,6 +1189,8 @@ static int run(int argc, char **argv, HINSTANCE instance) {
                 return EXIT_SUCCESS;
         case CLIENT_WIN_MODE_LIST_ADAPTERS:
                 return list_adapters();
+        case CLIENT_WIN_MODE_RESTORE:
+                return run_restore(&c->args);
         case CLIENT_WIN_MODE_CLI:
                 console_setup(true);
                 break;

@@ -143,7 +143,6 @@ static void handle_closep(HANDLE *h) {
 
 int win_read_small_file(const wchar_t *path, void *buf, size_t size) {
         _cleanup_(handle_closep) HANDLE h = INVALID_HANDLE_VALUE;
-        size_t have = 0;
         DWORD attrs;
 
         if (!path || !buf || size > INT32_MAX)
@@ -155,10 +154,18 @@ int win_read_small_file(const wchar_t *path, void *buf, size_t size) {
         h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
         if (h == INVALID_HANDLE_VALUE)
                 return errno_from_win32(GetLastError());
+        return win_read_small_handle(h, buf, size);
+}
+
+int win_read_small_handle(void *handle, void *buf, size_t size) {
+        size_t have = 0;
+
+        if (!handle || handle == INVALID_HANDLE_VALUE || !buf || size > INT32_MAX)
+                return -EINVAL;
         while (have < size) {
                 DWORD n = 0;
 
-                if (!ReadFile(h, (char *) buf + have, (DWORD) (size - have), &n, NULL))
+                if (!ReadFile(handle, (char *) buf + have, (DWORD) (size - have), &n, NULL))
                         return errno_from_win32(GetLastError());
                 if (n == 0)
                         break;
@@ -172,7 +179,7 @@ static void delete_filep(wchar_t **path) {
                 (void) DeleteFileW(*path);
 }
 
-int win_write_file_atomic(const wchar_t *path, const void *data, size_t len) {
+int win_write_file_atomic(const wchar_t *path, const void *data, size_t len, SECURITY_ATTRIBUTES *security) {
         wchar_t tmp[WIN_PATH_MAX];
         _cleanup_(delete_filep) wchar_t *remove_tmp = NULL;
         HANDLE h;
@@ -186,7 +193,10 @@ int win_write_file_atomic(const wchar_t *path, const void *data, size_t len) {
         wcscpy(tmp, path);
         wcscat(tmp, L".tmp");
 
-        h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        /* CREATE_ALWAYS would write through whatever is there. */
+        if (!DeleteFileW(tmp) && GetLastError() != ERROR_FILE_NOT_FOUND)
+                return errno_from_win32(GetLastError());
+        h = CreateFileW(tmp, GENERIC_WRITE, 0, security, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
         if (h == INVALID_HANDLE_VALUE)
                 return errno_from_win32(GetLastError());
         remove_tmp = tmp;

@@ -28,7 +28,13 @@ int win_mkdir_parents(const wchar_t *path);
 /* Reads at most `size` bytes. -ENOENT when the file does not exist,
  * -EISDIR when `path` is a directory. Returns the number of bytes read. */
 int win_read_small_file(const wchar_t *path, void *buf, size_t size);
-/* Writes "<path>.tmp", flushes it to disk and moves it over `path`. */
-int win_write_file_atomic(const wchar_t *path, const void *data, size_t len);
+/* The same from an open file HANDLE, from where it stands. */
+int win_read_small_handle(void *handle, void *buf, size_t size);
+/* Writes "<path>.tmp", flushes it to disk and moves it over `path`. A
+ * "<path>.tmp" already there is deleted first and the new one created
+ * afresh, never opened: it might be a hard link someone else planted.
+ * `security` (may be NULL: inherited) is its SECURITY_ATTRIBUTES. */
+struct _SECURITY_ATTRIBUTES;
+int win_write_file_atomic(const wchar_t *path, const void *data, size_t len, struct _SECURITY_ATTRIBUTES *security);
 /* Whether `path` is absolute: "X:\" or "X:/", or a UNC path. */
 int win_path_is_absolute(const char *path);

@@ -29,7 +29,9 @@
 #include "platform-win.h"
 #include "route-manager.h"
 #include "route-win-plan.h"
+#include "route-win.h"
 #include "route.h"
+#include "win-acl.h"
 #include "win-sys.h"
 
 #define ROUTE_STATE_DIR_NAME "lanparty"
@@ -40,6 +42,7 @@ struct RouteBackend {
         char state_path_utf8[WIN_PATH_MAX];
         HANDLE lock;
         RouteWinIfaceState ifaces; /* interface settings before we changed them */
+        bool secure;               /* %ProgramData%\lanparty: only trusted files are read (win-acl.h) */
         /* NotifyRouteChange2's registration; its callback runs on a thread
          * of Windows' and reads only the TAP's index, which is set before
          * and never changes while registered. */
@@ -202,7 +205,7 @@ static int file_save(const wchar_t *path, const char *text, int n) {
                         return errno_from_win32(GetLastError());
                 return 0;
         }
-        return win_write_file_atomic(path, text, (size_t) n);
+        return win_write_file_atomic(path, text, (size_t) n, win_acl_state_file_attributes());
 }
 
 int route_backend_state_save(RouteManager *m) {
@@ -307,16 +310,30 @@ int route_backend_undo(RouteManager *m) {
 }
 
 /* Reads a state file; a damaged one is removed with a warning, since
- * nothing in it can be trusted to undo. Returns 1 when `parse` accepted
- * it, 0 when there was none (or it was dropped). */
-static int state_file_load(const wchar_t *path, const char *what, size_t max,
+ * nothing in it can be trusted to undo, and so is one in the secure
+ * directory that somebody else could have written. Returns 1 when `parse`
+ * accepted it, 0 when there was none (or it was dropped). */
+static int state_file_load(const wchar_t *path, bool secure, const char *what, size_t max,
                            int (*parse)(const char *text, size_t len, void *ret), void *ret) {
-        char text[ROUTE_STATE_TEXT_MAX + 1];
+        char text[ROUTE_STATE_TEXT_MAX + 1], why[256], name[WIN_PATH_MAX];
         int n, r;
 
-        n = win_read_small_file(path, text, MIN(max + 1, sizeof(text)));
+        if (secure)
+                n = win_acl_file_read_trusted(path, text, MIN(max + 1, sizeof(text)), why, sizeof(why));
+        else
+                n = win_read_small_file(path, text, MIN(max + 1, sizeof(text)));
         if (n == -ENOENT)
                 return 0;
+        if (n == -EPERM) {
+                if (wide_to_utf8(path, name, sizeof(name)) < 0)
+                        snprintf(name, sizeof(name), "The %s state file", what);
+                log_warning("%s %s: not undoing anything it records, and removing it. If lanparty crashed "
+                            "before, check the TAP's %s by hand.",
+                            name, why, what);
+                if (!DeleteFileW(path))
+                        return log_error_errno(errno_from_win32(GetLastError()), "Failed to remove %s: %m", name);
+                return 0;
+        }
         if (n < 0)
                 return log_error_errno(n, "Failed to read the %s state file: %m", what);
         r = parse(text, (size_t) n, ret);
@@ -358,6 +375,10 @@ static int state_dir_pick(const char *state_dir, wchar_t *buf, size_t size) {
         return utf8_to_wide(dir, buf, size);
 }
 
+int route_win_state_dir(const char *state_dir, wchar_t *buf, size_t size) {
+        return state_dir_pick(state_dir, buf, size);
+}
+
 static void manager_free_bare(RouteManager *m) {
         RouteBackend *b = m->backend;
 
@@ -370,7 +391,8 @@ static void manager_free_bare(RouteManager *m) {
 int route_manager_new(const char *instance, const char *state_dir, RouteManager **ret) {
         RouteManager *m;
         RouteBackend *b;
-        wchar_t dir[WIN_PATH_MAX], lock_path[WIN_PATH_MAX], probe[WIN_PATH_MAX + 2];
+        wchar_t dir[WIN_PATH_MAX], lock_path[WIN_PATH_MAX];
+        char why[256];
         int r;
 
         if (!instance || !ret)
@@ -381,13 +403,11 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
         r = state_dir_pick(state_dir, dir, ELEMENTSOF(dir));
         if (r < 0)
                 return log_error_errno(r, "Invalid route state directory: %m");
-        /* win_mkdir_parents() makes the parents of a path; give it one below dir. */
-        if (_snwprintf(probe, ELEMENTSOF(probe), L"%ls\\x", dir) < 0)
-                return log_error_errno(ENAMETOOLONG, "Route state directory too long.");
-        probe[ELEMENTSOF(probe) - 1] = L'\0';
-        r = win_mkdir_parents(probe);
+        /* The default one is shared by the machine and gets an ACL of its
+         * own; a --state-dir is the administrator's choice. */
+        r = win_acl_state_dir_prepare(dir, !state_dir);
         if (r < 0)
-                return log_error_errno(r, "Failed to create the route state directory: %m");
+                return r;
 
         m = calloc(1, sizeof(*m));
         if (!m)
@@ -398,6 +418,7 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
                 return log_oom();
         }
         b->lock = INVALID_HANDLE_VALUE;
+        b->secure = !state_dir;
         m->state_path = b->state_path_utf8;
         snprintf(m->instance, sizeof(m->instance), "%s", instance);
         if (_snwprintf(b->state_path, WIN_PATH_MAX, L"%ls\\routes-%hs.state", dir, instance) < 0 ||
@@ -410,10 +431,15 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
         if (wide_to_utf8(b->state_path, b->state_path_utf8, sizeof(b->state_path_utf8)) < 0)
                 snprintf(b->state_path_utf8, sizeof(b->state_path_utf8), "routes-%s.state", instance);
 
+        /* Somebody else's file is never ours to hold. */
+        if (b->secure && win_acl_file_read_trusted(lock_path, NULL, 0, why, sizeof(why)) == -EPERM) {
+                log_warning("The route lock file of %s %s; removing it.", instance, why);
+                (void) DeleteFileW(lock_path);
+        }
         /* Opened without sharing: Windows closes it when we die, so a
          * crashed run never blocks the next one, while a live one does. */
-        b->lock = CreateFileW(lock_path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
-                              NULL);
+        b->lock = CreateFileW(lock_path, GENERIC_READ | GENERIC_WRITE, 0, win_acl_state_file_attributes(), OPEN_ALWAYS,
+                              FILE_ATTRIBUTE_NORMAL, NULL);
         if (b->lock == INVALID_HANDLE_VALUE) {
                 DWORD e = GetLastError();
 
@@ -423,9 +449,9 @@ int route_manager_new(const char *instance, const char *state_dir, RouteManager 
                 return log_error_errno(errno_from_win32(e), "Failed to open the route lock file: %m");
         }
 
-        r = state_file_load(b->state_path, "routes", ROUTE_STATE_TEXT_MAX, parse_routes, &m->state);
+        r = state_file_load(b->state_path, b->secure, "routes", ROUTE_STATE_TEXT_MAX, parse_routes, &m->state);
         if (r >= 0)
-                r = state_file_load(b->iface_path, "interface settings", ROUTE_WIN_IFACE_STATE_TEXT_MAX,
+                r = state_file_load(b->iface_path, b->secure, "interface settings", ROUTE_WIN_IFACE_STATE_TEXT_MAX,
                                     parse_ifaces, &b->ifaces);
         if (r < 0) {
                 manager_free_bare(m);

@@ -62,17 +62,13 @@ wine_setup() {
         "$wrapper" --init || fail "lanparty-wine --init failed"
 }
 
-# The same with a display: a private Xvfb and a wine prefix of its own
-# (WINEPREFIX-x11, made once), so the shared headless prefix's wineserver
-# and desktop are never tied to a display that goes away with the test.
-# Windows (client.exe's, and the hidden one its console face keeps for
-# WM_CLOSE) need a display under wine. The prefix's wineserver is ended
-# with the test.
-wine_setup_x11() {
-        wine_setup
-        command -v Xvfb >/dev/null || skip "Xvfb is not installed (Debian package xvfb)"
+# Switches to the wine prefix of the tests with a display and of the
+# installer test (WINEPREFIX-x11), made once under WINEPREFIX-x11.lock.
+# Its wineserver is ended with the test. Call after wine_setup.
+wine_prefix_x11() {
         WINEPREFIX=$WINEPREFIX-x11
         export WINEPREFIX
+        wine_x11=1
         if [ ! -e "$WINEPREFIX/.lanparty-ready" ]; then
                 (
                         flock 9
@@ -88,12 +84,22 @@ wine_setup_x11() {
                 ) 9>"$WINEPREFIX.lock"
                 [ -e "$WINEPREFIX/.lanparty-ready" ] || fail "could not create wine prefix $WINEPREFIX"
         fi
+}
+
+# The same with a display: a private Xvfb and that prefix of its own, so
+# the shared headless prefix's wineserver and desktop are never tied to a
+# display that goes away with the test. Windows (client.exe's, and the
+# hidden one its console face keeps for WM_CLOSE) need a display under
+# wine.
+wine_setup_x11() {
+        wine_setup
+        command -v Xvfb >/dev/null || skip "Xvfb is not installed (Debian package xvfb)"
+        wine_prefix_x11
         Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
         pids+=($!)
         wait_for 20 test -s "$tmp/display" || fail "Xvfb did not start"
         DISPLAY=:$(cat "$tmp/display")
         export DISPLAY
-        wine_x11=1
 }
 wine_x11=
 

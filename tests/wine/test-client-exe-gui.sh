@@ -6,15 +6,21 @@
 # the gateway), paint its lights, and leave the room cleanly when the
 # Leave button is pressed (xdotool sends the key press through X).
 # The screenshot is kept as SCREENSHOT (a test artifact) and checked: not
-# blank, and showing the relay and gateway lights in green.
+# blank, showing the relay and gateway lights in green, and client.exe's
+# own icon in the tray (wine, with no tray of the window manager's, shows
+# its own in the corner of the screen). The tray icon must come back when
+# Explorer restarts: TASKBAR-RESTART.EXE (tests/wine/taskbar-restart.c)
+# removes it as a dying Explorer would and broadcasts TaskbarCreated as
+# a new one does.
 #
-# Usage: test-client-exe-gui.sh LANPARTY-WINE CLIENT.EXE SCREENSHOT.png
+# Usage: test-client-exe-gui.sh LANPARTY-WINE CLIENT.EXE SCREENSHOT.png TASKBAR-RESTART.EXE
 # Needs $LANPARTY_NATIVE_BUILD (a native build directory); skips (77) without.
 set -euo pipefail
 
 wrapper=$(realpath "$1")
 client=$(realpath "$2")
 shot=$(realpath -m "$3")
+taskbar_restart=$(realpath "$4")
 native=${LANPARTY_NATIVE_BUILD:-}
 [ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
 native=$(realpath "$native")
@@ -31,7 +37,7 @@ peer gw --role gateway --mac 00:11:22:33:44:01 --token tok-0123456789abcdef --na
 expect gw "welcome 1 "
 
 say "client.exe opens its window and joins"
-wine_bg client "$client" --frame-device null --name guiplayer --state-dir "$(winpath "$tmp/state-win")" "$invite"
+wine_bg client "$client" -v --frame-device null --name guiplayer --state-dir "$(winpath "$tmp/state-win")" "$invite"
 client_pid=$WINE_PID
 expect gw "client" 60
 grep -q "joined 2 client .* guiplayer" "$tmp/gw.out" || fail "the gateway did not see guiplayer join"
@@ -53,6 +59,27 @@ colors=$(identify -format '%k' "$shot")
 echo "distinct colours: $colors, green light pixels: $green"
 [ "$colors" -ge 16 ] || fail "the screenshot looks blank ($colors colours)"
 [ "$green" -ge 40 ] || fail "no green status light in the screenshot"
+# The tile of client-icon.mvg, #1f5fae, flat also at 16x16.
+icon_pixels() {
+        convert "$1" -fill black +opaque "rgb(31,95,174)" -fill white -opaque "rgb(31,95,174)" \
+                -format '%[fx:int(mean*w*h+0.5)]' info:
+}
+icon=$(icon_pixels "$shot")
+echo "icon pixels: $icon"
+[ "$icon" -ge 5 ] || fail "client.exe's icon is not in the tray"
+
+say "the tray icon comes back after Explorer restarts"
+icon_shown() {
+        import -display "$DISPLAY" -window root "$tmp/tray.png" 2>>"$tmp/import.err" &&
+                [ "$(icon_pixels "$tmp/tray.png")" -ge 5 ]
+}
+restart() { timeout 30 wine "$taskbar_restart" "lanparty - party" "$@" </dev/null >>"$tmp/restart.out" 2>&1; }
+restart --remove-only || fail "taskbar-restart.exe --remove-only failed"
+wait_for 10 eval '! icon_shown' || fail "the tray icon did not go away"
+restart || fail "taskbar-restart.exe failed"
+wait_for 10 icon_shown || fail "the tray icon did not come back after TaskbarCreated"
+grep -q "The taskbar was created anew (Explorer restarted?): added the tray icon again." "$tmp/client.err" ||
+        fail "client.exe did not log re-adding the tray icon"
 
 say "pressing Leave leaves the room"
 # The Leave button has the keyboard focus; space presses it, as a player
