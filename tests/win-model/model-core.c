@@ -5,7 +5,8 @@
  * whole client.exe linked against the model needs no extra call. The
  * stack thread plays the parts of Windows that act on their own time:
  * the burst of frames after media connect, DHCP retransmissions, the
- * APIPA fallback and its retries. */
+ * APIPA fallback and its retries; it also runs the commands a test in
+ * another process sends (model-control.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ Model model;
 static INIT_ONCE init_once = INIT_ONCE_STATIC_INIT;
 
 static uint64_t stack_next_due(uint64_t now) {
-        uint64_t next = now + 1000;
+        uint64_t next = now + (model_control_enabled() ? MODEL_CONTROL_POLL_MS : 1000);
 
         for (size_t k = 0; k < MODEL_IFS_MAX; k++) {
                 const ModelIf *i = &model.ifs[k];
@@ -38,6 +39,7 @@ static DWORD WINAPI stack_thread(void *arg) {
                 uint64_t now, next;
 
                 model_lock();
+                model_control_poll();
                 now = model_now_ms();
                 for (size_t k = 0; k < MODEL_IFS_MAX; k++) {
                         ModelIf *i = &model.ifs[k];
@@ -69,6 +71,7 @@ static BOOL CALLBACK model_init(INIT_ONCE *once, void *param, void **ctx) {
         model_settings_default(&model.settings);
         model.stack_wake = CreateEventW(NULL, FALSE, FALSE, NULL);
         model_log_open();
+        model_control_open();
 
         EnterCriticalSection(&model.lock);
         if (config && config[0] && model_config_load_file(config) < 0)
