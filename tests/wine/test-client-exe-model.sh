@@ -25,7 +25,8 @@
 #   apipa     (5) client.exe joins while the room's gateway is away: APIPA;
 #             the gateway comes, client.exe asks Windows to renew, and the
 #             TAP has the party's address long before Windows' own 5-minute
-#             retry.
+#             retry; (4) the network Windows identifies with that address
+#             is made Private too.
 #   crash     (8) client.exe killed hard while in the room: the TAP keeps
 #             the room's MTU and the fixed metric; the next start undoes
 #             them ("left behind").
@@ -308,6 +309,9 @@ scenario_apipa() {
         t1=$SECONDS
         client_expect apipa "Got address $LEASE on $ALIAS" 15
         echo "apipa: the party's address $((t1 - t0)) s after the gateway came"
+        # To Windows the network with the party's address is a new one,
+        # Public again; it must end up Private all the same.
+        network_private
         client_leave apipa
         cmd gw-apipa "disconnect quit"
         cmd keeper "disconnect quit"
