@@ -2,9 +2,10 @@
 /* A client or gateway for testing lanparty-relayd, built straight on
  * quic.c and the control and datagram codecs so it can also misbehave:
  * wrong proofs, spoofed sources, DHCP offers, RAs, BPDUs, VLAN tags,
- * malformed datagrams, floods. Driven by commands on stdin, one per line;
+ * malformed datagrams, floods. As a gateway it can also be the party's
+ * DHCP server (--dhcp-server). Driven by commands on stdin, one per line;
  * reports events on stdout, one per line (see usage()). Used by
- * test-relayd-relay.sh. */
+ * test-relayd-relay.sh and the client.exe tests under wine. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include "control.h"
 #include "datagram.h"
 #include "ether.h"
+#include "inet-checksum.h"
+#include "ip.h"
 #include "log.h"
 #include "quic.h"
 
@@ -46,6 +49,8 @@ static struct {
         bool no_pmtud_wait;
         bool no_hello;
         size_t drop_rx_above; /* drop received UDP payloads above this size (0: none) */
+        bool dhcp_server;     /* answer DISCOVER and REQUEST (--dhcp-server) */
+        uint8_t dhcp_lease[4], dhcp_router[4], dhcp_mask[4];
 } arg = {
         .role = PEER_ROLE_CLIENT,
         .room = "party",
@@ -194,6 +199,8 @@ static void on_control(QuicConn *c, const uint8_t *data, size_t len, void *userd
         }
 }
 
+static void dhcp_handle(const uint8_t *f, size_t len);
+
 static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
         char dst[LP_MAC_STR_MAX], src[LP_MAC_STR_MAX];
         DatagramError e;
@@ -207,6 +214,7 @@ static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *user
               mac_to_string(&(MacAddr) { { d.frame[0], d.frame[1], d.frame[2], d.frame[3], d.frame[4], d.frame[5] } }, dst),
               mac_to_string(&(MacAddr) { { d.frame[6], d.frame[7], d.frame[8], d.frame[9], d.frame[10], d.frame[11] } }, src),
               be16_load(d.frame + 12), d.frame_len);
+        dhcp_handle(d.frame, d.frame_len);
 }
 
 static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
@@ -286,6 +294,149 @@ static size_t build_icmp6(uint8_t *f, const MacAddr *dst, const MacAddr *src, ui
         ip[39] = 0x01;
         ip[40] = type;
         return o + 40 + 16;
+}
+
+/* ---- the party's DHCP server (--dhcp-server) ---- */
+
+#define DHCP_FIXED_LEN 240 /* BOOTP header and magic cookie */
+#define DHCP_MIN_LEN 300   /* what BOOTP clients expect (RFC 1542) */
+#define DHCP_MAX_LEN 548   /* in a 576-byte datagram (RFC 2131 2) */
+#define DHCP_MAGIC 0x63825363
+#define DHCP_LEASE_SEC 86400
+
+static const char *const dhcp_type_names[] = { "?", "discover", "offer", "request", "decline",
+                                               "ack", "nak", "release", "inform" };
+
+/* A DHCP client message (BOOTREQUEST, UDP 68 -> 67) in `f`: its message
+ * type (option 53), 0 when it is none. */
+static uint8_t dhcp_request_parse(const uint8_t *f, size_t len, const uint8_t **ret_msg) {
+        const uint8_t *ip = f + LP_ETHER_HEADER_LEN, *m;
+        size_t ihl, mlen;
+
+        if (len < LP_ETHER_HEADER_LEN + IPV4_HEADER_MIN || be16_load(f + 12) != LP_ETHERTYPE_IPV4 ||
+            ip[9] != IP_PROTO_UDP)
+                return 0;
+        ihl = (size_t) (ip[0] & 15) * 4;
+        if (ihl < IPV4_HEADER_MIN || len < LP_ETHER_HEADER_LEN + ihl + UDP_HEADER_LEN + DHCP_FIXED_LEN ||
+            be16_load(ip + ihl) != 68 || be16_load(ip + ihl + 2) != 67)
+                return 0;
+        m = ip + ihl + UDP_HEADER_LEN;
+        mlen = len - LP_ETHER_HEADER_LEN - ihl - UDP_HEADER_LEN;
+        if (m[0] != 1 || be32_load(m + 236) != DHCP_MAGIC)
+                return 0;
+        *ret_msg = m;
+        for (size_t o = DHCP_FIXED_LEN; o + 2 < mlen && m[o] != 255;) {
+                if (m[o] == 0) {
+                        o++;
+                        continue;
+                }
+                if (m[o] == 53 && m[o + 1] == 1)
+                        return m[o + 2] < ELEMENTSOF(dhcp_type_names) ? m[o + 2] : 0;
+                o += 2 + (size_t) m[o + 1];
+        }
+        return 0;
+}
+
+static size_t dhcp_option_put(uint8_t *p, uint8_t code, const void *v, size_t len) {
+        p[0] = code;
+        p[1] = (uint8_t) len;
+        memcpy(p + 2, v, len);
+        return 2 + len;
+}
+
+/* What a party's router hands out: the address, mask and lease, and the
+ * settings client-core.c removes (router 3, DNS 6, domain 15, classless
+ * routes 121 with a default route), sent to the broadcast address as
+ * for a client with the BROADCAST flag (RFC 2131 4.1). */
+static size_t dhcp_reply_build(uint8_t *f, const uint8_t *req, uint8_t type) {
+        static const MacAddr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+        static const char domain[] = "party.lan";
+        uint8_t *ip = f + LP_ETHER_HEADER_LEN, *udp = ip + IPV4_HEADER_MIN, *m = udp + UDP_HEADER_LEN;
+        uint8_t lease[4], classless[1 + 4] = { 0 };
+        size_t o = DHCP_FIXED_LEN, mlen;
+        uint64_t sum;
+
+        frame_header(f, &bcast, &arg.mac, LP_ETHERTYPE_IPV4);
+        memset(ip, 0, IPV4_HEADER_MIN + UDP_HEADER_LEN + DHCP_MAX_LEN);
+        m[0] = 2, m[1] = 1, m[2] = 6;
+        memcpy(m + 4, req + 4, 4);   /* xid */
+        memcpy(m + 10, req + 10, 2); /* flags */
+        memcpy(m + 16, arg.dhcp_lease, 4);
+        memcpy(m + 20, arg.dhcp_router, 4);
+        memcpy(m + 28, req + 28, 16); /* chaddr */
+        be32_store(m + 236, DHCP_MAGIC);
+        be32_store(lease, DHCP_LEASE_SEC);
+        o += dhcp_option_put(m + o, 53, &type, 1);
+        o += dhcp_option_put(m + o, 54, arg.dhcp_router, 4);
+        o += dhcp_option_put(m + o, 51, lease, 4);
+        o += dhcp_option_put(m + o, 1, arg.dhcp_mask, 4);
+        o += dhcp_option_put(m + o, 3, arg.dhcp_router, 4);
+        o += dhcp_option_put(m + o, 6, arg.dhcp_router, 4);
+        o += dhcp_option_put(m + o, 15, domain, strlen(domain));
+        memcpy(classless + 1, arg.dhcp_router, 4); /* 0.0.0.0/0 via the router */
+        o += dhcp_option_put(m + o, 121, classless, sizeof(classless));
+        m[o++] = 255;
+        mlen = MAX(o, (size_t) DHCP_MIN_LEN);
+
+        ip[0] = 0x45;
+        be16_store(ip + 2, (uint16_t) (IPV4_HEADER_MIN + UDP_HEADER_LEN + mlen));
+        ip[8] = 64;
+        ip[9] = IP_PROTO_UDP;
+        memcpy(ip + 12, arg.dhcp_router, 4);
+        memset(ip + 16, 0xff, 4);
+        be16_store(ip + 10, inet_checksum_finish(inet_checksum_add(0, ip, IPV4_HEADER_MIN)));
+        be16_store(udp, 67);
+        be16_store(udp + 2, 68);
+        be16_store(udp + 4, (uint16_t) (UDP_HEADER_LEN + mlen));
+        /* Pseudo-header: source, destination, protocol, UDP length. */
+        sum = inet_checksum_add(0, ip + 12, 8);
+        sum += IP_PROTO_UDP + UDP_HEADER_LEN + mlen;
+        sum = inet_checksum_add(sum, udp, UDP_HEADER_LEN + mlen);
+        be16_store(udp + 6, inet_checksum_finish(sum) ?: 0xffff);
+        return LP_ETHER_HEADER_LEN + IPV4_HEADER_MIN + UDP_HEADER_LEN + mlen;
+}
+
+/* Says which DHCP client message came from whom; with --dhcp-server,
+ * answers a DISCOVER with an OFFER and a REQUEST with an ACK. */
+static void dhcp_handle(const uint8_t *f, size_t len) {
+        uint8_t out[FRAME_BUF], reply;
+        const uint8_t *m = NULL;
+        char chaddr[LP_MAC_STR_MAX];
+        uint8_t type = dhcp_request_parse(f, len, &m);
+
+        if (type == 0)
+                return;
+        mac_to_string(&(MacAddr) { { m[28], m[29], m[30], m[31], m[32], m[33] } }, chaddr);
+        event("dhcp %s xid=%02x%02x%02x%02x chaddr=%s", dhcp_type_names[type], m[4], m[5], m[6], m[7], chaddr);
+        if (!arg.dhcp_server || (type != 1 && type != 3))
+                return;
+        reply = type == 1 ? 2 : 5;
+        send_frame(out, dhcp_reply_build(out, m, reply));
+        event("dhcp-sent %s xid=%02x%02x%02x%02x chaddr=%s yiaddr=%u.%u.%u.%u options=53,54,51,1,3,6,15,121",
+              dhcp_type_names[reply], m[4], m[5], m[6], m[7], chaddr, arg.dhcp_lease[0], arg.dhcp_lease[1],
+              arg.dhcp_lease[2], arg.dhcp_lease[3]);
+}
+
+static int dhcp_server_parse(const char *s) {
+        unsigned a, b, c, d, plen;
+        uint32_t mask, lease;
+        char end;
+
+        if (sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &plen, &end) != 5 || a > 255 || b > 255 || c > 255 ||
+            d > 255 || plen < 8 || plen > 30)
+                return -EINVAL;
+        lease = a << 24 | b << 16 | c << 8 | d;
+        mask = UINT32_MAX << (32 - plen);
+        /* The router is the network's first address; the lease may not be it. */
+        if ((lease & ~mask) <= 1 || (lease & ~mask) == ~mask)
+                return -EINVAL;
+        for (int i = 0; i < 4; i++) {
+                arg.dhcp_lease[i] = (uint8_t) (lease >> (24 - 8 * i));
+                arg.dhcp_mask[i] = (uint8_t) (mask >> (24 - 8 * i));
+                arg.dhcp_router[i] = (uint8_t) (((lease & mask) + 1) >> (24 - 8 * i));
+        }
+        arg.dhcp_server = true;
+        return 0;
 }
 
 static uint8_t rxbuf[2048];
@@ -438,11 +589,15 @@ static void usage(void) {
                 "relay-test-peer --relay IPv4:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
                 "                --mac MAC [--name NAME] [--room-key HEX] [--token T] [--wrong-proof]\n"
                 "                [--announce D] [--no-pmtud-wait] [--no-hello] [--drop-rx-above N]\n"
+                "                [--dhcp-server IPv4/LEN]\n"
                 "stdin:  hello | frame DST SRC|self TYPEHEX [LEN] | flood N DST SRC TYPEHEX [LEN] |\n"
                 "        dhcp-offer DST SRC | dhcp-discover DST SRC | ra SRC | bpdu SRC | vlan DST SRC |\n"
                 "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | disconnect REASON [TEXT] | close | quit\n"
                 "stdout: connected, hello, welcome ID MTU GW, reject REASON TEXT, joined/left ..., \n"
-                "        disconnect REASON TEXT, frame from=ID dst= src= type= len=, closed KIND ...\n");
+                "        disconnect REASON TEXT, frame from=ID dst= src= type= len=, closed KIND ...,\n"
+                "        dhcp TYPE xid= chaddr= for each DHCP client message, and with --dhcp-server\n"
+                "        (the address to hand out; the router is the network's first) its answers:\n"
+                "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=\n");
         exit(2);
 }
 
@@ -461,6 +616,7 @@ static void parse_args(int argc, char **argv) {
                 { "no-pmtud-wait", no_argument, NULL, 'P' },
                 { "no-hello", no_argument, NULL, 'H' },
                 { "drop-rx-above", required_argument, NULL, 'D' },
+                { "dhcp-server", required_argument, NULL, 'S' },
                 {}
         };
         size_t size;
@@ -513,6 +669,10 @@ static void parse_args(int argc, char **argv) {
                         break;
                 case 'D':
                         arg.drop_rx_above = (size_t) atoi(optarg);
+                        break;
+                case 'S':
+                        if (dhcp_server_parse(optarg) < 0)
+                                usage();
                         break;
                 default:
                         usage();

@@ -951,6 +951,22 @@ static int child_config(void) {
         return 0;
 }
 
+/* A test in another process: commands through LANPARTY_WIN_MODEL_CONTROL,
+ * answered in the log. The file holds two complete lines and a third
+ * still being written, which must wait for its newline. */
+static int child_control(void) {
+        WinModelAdapterState s;
+
+        CHECK_EQ_INT(win_model_adapter_state(GUID_B, &s), 0);
+        CHECK_EQ_INT(win_model_log_wait("control cmd=disable guid=" GUID_B " result=0", 3000), 0);
+        CHECK_EQ_INT(win_model_log_wait("control cmd=inbound guid=" GUID_B " profiles=2 allowed=0 result=-", 3000), 0);
+        CHECK_EQ_INT(win_model_adapter_state(GUID_B, &s), 0);
+        CHECK(!s.running);
+        CHECK_EQ_INT(win_model_log_count("cmd=enable"), 0);
+        CHECK_EQ_INT(win_model_adapter_remove(GUID_B), 0);
+        return 0;
+}
+
 static HANDLE cancel_handle;
 
 static void WINAPI cancel_self(PVOID ctx, PMIB_IPFORWARD_ROW2 row, MIB_NOTIFICATION_TYPE type) {
@@ -984,7 +1000,7 @@ static DWORD run_child(const char *arg) {
 }
 
 static void test_child_programs(void) {
-        char dir[MAX_PATH], config[MAX_PATH + 32], log[MAX_PATH + 32], line[512];
+        char dir[MAX_PATH], config[MAX_PATH + 32], log[MAX_PATH + 32], control[MAX_PATH + 32], line[512];
         bool seen = false;
         FILE *f;
 
@@ -992,6 +1008,7 @@ static void test_child_programs(void) {
         CHECK(GetTempPathA(sizeof(dir), dir) > 0);
         snprintf(config, sizeof(config), "%slanparty-win-model-%lu.conf", dir, GetCurrentProcessId());
         snprintf(log, sizeof(log), "%slanparty-win-model-%lu.log", dir, GetCurrentProcessId());
+        snprintf(control, sizeof(control), "%slanparty-win-model-%lu.control", dir, GetCurrentProcessId());
         f = fopen(config, "w");
         CHECK(f);
         fprintf(f, "# client-model.exe's machine\napipa_delay_ms=500\nadapter.0.guid=" GUID_B "\n"
@@ -1002,8 +1019,18 @@ static void test_child_programs(void) {
         CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONFIG", config));
         CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_LOG", log));
         CHECK_EQ_INT(run_child("--child-config"), 0);
+        f = fopen(control, "wb");
+        CHECK(f);
+        fprintf(f, "disable " GUID_B "\ninbound " GUID_B " 2\nenable " GUID_B);
+        CHECK(fclose(f) == 0);
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONTROL", control));
+        CHECK_EQ_INT(run_child("--child-control"), 0);
+        CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONTROL", NULL));
         CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_CONFIG", NULL));
         CHECK_EQ_INT(run_child("--child-cancel-in-callback"), 3);
+        /* Aborted, it could not remove its adapter; tests that run after
+         * this one in the private prefix would find two. */
+        CHECK_EQ_INT(RegDeleteTreeW(HKEY_LOCAL_MACHINE, CLASS_KEY L"\\9991"), ERROR_SUCCESS);
         CHECK(SetEnvironmentVariableA("LANPARTY_WIN_MODEL_LOG", NULL));
         f = fopen(log, "r");
         CHECK(f);
@@ -1013,6 +1040,7 @@ static void test_child_programs(void) {
         CHECK(seen);
         DeleteFileA(config);
         DeleteFileA(log);
+        DeleteFileA(control);
 }
 
 static void test_persistence(void) {
@@ -1043,6 +1071,8 @@ int main(int argc, char **argv) {
                 return child_check();
         if (argc > 1 && strcmp(argv[1], "--child-config") == 0)
                 return child_config();
+        if (argc > 1 && strcmp(argv[1], "--child-control") == 0)
+                return child_control();
         if (argc > 1 && strcmp(argv[1], "--child-cancel-in-callback") == 0)
                 return child_cancel_in_callback();
 

@@ -411,7 +411,7 @@ static void tap_network_update(Client *c, const char *ipv4) {
 
         if (!ipv4[0] || d.phase != CLIENT_PHASE_JOINED)
                 return;
-        r = net_category_make_private(&c->category, index, &orig);
+        r = net_category_make_private(&c->category, index, ipv4, &orig);
         if (r > 0)
                 say(c, "Windows treats the party network on adapter \"%s\" as Private now (it was %s), so games "
                        "allowed through the firewall on private networks see the party.",

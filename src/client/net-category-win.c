@@ -2,6 +2,8 @@
 #include "net-category-win.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "platform-win.h"
 
@@ -33,6 +35,7 @@ static int errno_from_hresult(HRESULT hr) {
 void net_category_link_down(NetCategory *nc) {
         nc->done = false;
         nc->changed = false;
+        nc->ipv4[0] = '\0';
 }
 
 static int adapter_guid(NetCategory *nc, uint32_t ifindex) {
@@ -59,13 +62,20 @@ static int report(NetCategory *nc, int r) {
         return r;
 }
 
-int net_category_make_private(NetCategory *nc, uint32_t ifindex, WinNetworkCategory *ret_orig) {
+int net_category_make_private(NetCategory *nc, uint32_t ifindex, const char *ipv4, WinNetworkCategory *ret_orig) {
         WinNetworkCategory now;
         HRESULT hr;
         int r;
 
-        if (!nc || ifindex == 0)
+        if (!nc || ifindex == 0 || !ipv4)
                 return -EINVAL;
+        /* A new address, a network Windows identifies anew: look again,
+         * as after a link down (the old network is forgotten with its
+         * category, so there is nothing of it to restore). */
+        if (strcmp(nc->ipv4, ipv4) != 0) {
+                net_category_link_down(nc);
+                snprintf(nc->ipv4, sizeof(nc->ipv4), "%s", ipv4);
+        }
         if (nc->done)
                 return 0;
         r = adapter_guid(nc, ifindex);

@@ -11,7 +11,9 @@
  * remember what it was, and put that back when we leave. Windows keeps no
  * profile for an unidentified network: it is a new one, Public again,
  * after every media disconnect, so a crash leaves nothing to undo and
- * every reconnect asks again. Windows only. */
+ * every reconnect asks again. So does a new address on the TAP (the
+ * party's lease replacing an APIPA address after a renewal): Windows
+ * identifies the network anew. Windows only. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,7 +24,8 @@ typedef struct NetCategory {
         uint32_t ifindex;
         GUID adapter;
         bool have_adapter;
-        bool done;       /* Private on this link, by us or before us */
+        char ipv4[16];   /* the TAP's IPv4 address (text) `done` is for */
+        bool done;       /* Private on this link and address, by us or before us */
         bool changed;    /* we changed it: restore `orig` when leaving */
         WinNetworkCategory orig;
         int last_error;  /* the failure last reported, so it is said once */
@@ -31,12 +34,13 @@ typedef struct NetCategory {
 /* Forgets the network: the media went down, the next link is a new one. */
 void net_category_link_down(NetCategory *nc);
 
-/* Makes the network on interface `ifindex` Private if it is not. Returns
- * 1 when it changed it now (*ret_orig says from what), 0 when there is
- * nothing to do (done already, or Windows shows no network there yet),
- * or a negative errno that was not reported before (a repeat of the last
+/* Makes the network on interface `ifindex`, whose IPv4 address is now
+ * `ipv4`, Private if it is not. Returns 1 when it changed it now
+ * (*ret_orig says from what), 0 when there is nothing to do (done already
+ * for this address, or Windows shows no network there yet), or a
+ * negative errno that was not reported before (a repeat of the last
  * failure returns 0). */
-int net_category_make_private(NetCategory *nc, uint32_t ifindex, WinNetworkCategory *ret_orig);
+int net_category_make_private(NetCategory *nc, uint32_t ifindex, const char *ipv4, WinNetworkCategory *ret_orig);
 
 /* Puts back the category we changed, if the network is still there.
  * Returns 1 when restored, 0 when there was nothing to restore, or a

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The model's lock, clock and its one "kernel" thread. Starting is lazy:
- * the first call into the model (through win_sys or win-model.h) reads
- * the config, the state file and sets up loopback and the uplink, so a
- * whole client.exe linked against the model needs no extra call. The
+/* The model's lock, clock and its one "kernel" thread. Starting reads
+ * the config and the state file and sets up loopback, the uplink and
+ * the configured adapters. For tests that drive the model themselves it
+ * is lazy, at the first call into the model (through win_sys or
+ * win-model.h); a whole program configured by $LANPARTY_WIN_MODEL_CONFIG
+ * (client-model.exe) starts it before main(), so it needs no extra call
+ * and finds its adapters installed when it looks in the registry. The
  * stack thread plays the parts of Windows that act on their own time:
  * the burst of frames after media connect, DHCP retransmissions, the
- * APIPA fallback and its retries. */
+ * APIPA fallback and its retries; it also runs the commands a test in
+ * another process sends (model-control.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,7 @@ Model model;
 static INIT_ONCE init_once = INIT_ONCE_STATIC_INIT;
 
 static uint64_t stack_next_due(uint64_t now) {
-        uint64_t next = now + 1000;
+        uint64_t next = now + (model_control_enabled() ? MODEL_CONTROL_POLL_MS : 1000);
 
         for (size_t k = 0; k < MODEL_IFS_MAX; k++) {
                 const ModelIf *i = &model.ifs[k];
@@ -38,6 +42,7 @@ static DWORD WINAPI stack_thread(void *arg) {
                 uint64_t now, next;
 
                 model_lock();
+                model_control_poll();
                 now = model_now_ms();
                 for (size_t k = 0; k < MODEL_IFS_MAX; k++) {
                         ModelIf *i = &model.ifs[k];
@@ -69,6 +74,7 @@ static BOOL CALLBACK model_init(INIT_ONCE *once, void *param, void **ctx) {
         model_settings_default(&model.settings);
         model.stack_wake = CreateEventW(NULL, FALSE, FALSE, NULL);
         model_log_open();
+        model_control_open();
 
         EnterCriticalSection(&model.lock);
         if (config && config[0] && model_config_load_file(config) < 0)
@@ -82,6 +88,17 @@ static BOOL CALLBACK model_init(INIT_ONCE *once, void *param, void **ctx) {
         if (thread)
                 CloseHandle(thread);
         return TRUE;
+}
+
+/* Client code looks for adapters in the registry before its first call
+ * into the model; on a PC they are installed before the program starts. */
+__attribute__((constructor)) static void model_autostart(void) {
+        const char *config = getenv("LANPARTY_WIN_MODEL_CONFIG");
+
+        if (config && config[0]) {
+                model_lock();
+                model_unlock();
+        }
 }
 
 void model_lock(void) {

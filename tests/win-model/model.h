@@ -243,6 +243,12 @@ void model_log(const char *event, const char *format, ...) __attribute__((format
 void model_log_open(void);
 void model_log_reset(void);
 
+/* model-control.c: commands from a test in another process. */
+#define MODEL_CONTROL_POLL_MS 100
+void model_control_open(void);
+bool model_control_enabled(void);
+void model_control_poll(void);
+
 /* model-config.c */
 void model_settings_default(ModelSettings *s);
 int model_config_apply(const char *key, const char *value);
@@ -272,6 +278,9 @@ void model_tap_process_queue(ModelTapCtx *c);
 void model_tap_flush(ModelTapCtx *c);
 void model_tap_cancel_reads(ModelTapCtx *c, ModelFile *f, const OVERLAPPED *only, LONG status, size_t *ret_n);
 LONG model_tap_write(ModelTapCtx *c, const uint8_t *frame, size_t len, bool *ret_pending);
+
+/* tap-adapter-model.c */
+int model_adapter_set_enabled_locked(ModelAdapter *a, bool enabled);
 
 /* tap-registry-model.c */
 int model_registry_write_adapter(const ModelAdapter *a, const WinModelAdapterConfig *c, bool fresh);
@@ -330,6 +339,7 @@ void model_net_forget(ModelIf *i);
 void model_net_profile_set(const uint8_t mac[6], WinNetworkCategory category);
 size_t model_net_profiles(uint8_t (*macs)[6], WinNetworkCategory *categories, size_t max);
 void model_net_profiles_clear(void);
+int model_net_inbound_allowed(const ModelIf *i, unsigned rule_profiles, bool *ret);
 
 /* model-persist.c */
 void model_persist_load(void);

@@ -151,23 +151,26 @@ HRESULT model_network_category_set(const GUID *adapter_id, WinNetworkCategory ca
         return hr;
 }
 
-int win_model_inbound_allowed(const char *guid, unsigned rule_profiles, bool *ret) {
-        ModelIf *i;
-        GUID g;
+int model_net_inbound_allowed(const ModelIf *i, unsigned rule_profiles, bool *ret) {
         unsigned profile;
+
+        if (!i || !i->present)
+                return -ENOENT;
+        profile = i->net.identified ? 1u << i->net.category : 1u;
+        *ret = (rule_profiles & profile) != 0;
+        return 0;
+}
+
+int win_model_inbound_allowed(const char *guid, unsigned rule_profiles, bool *ret) {
+        GUID g;
+        int r;
 
         if (!ret || model_guid_parse(guid, &g) < 0)
                 return -EINVAL;
         model_lock();
-        i = tap_if(&g);
-        if (!i) {
-                model_unlock();
-                return -ENOENT;
-        }
-        profile = i->net.identified ? 1u << i->net.category : 1u;
-        *ret = (rule_profiles & profile) != 0;
+        r = model_net_inbound_allowed(model_if_by_guid(&g), rule_profiles, ret);
         model_unlock();
-        return 0;
+        return r;
 }
 
 int win_model_ipv4_address(const char *guid, char *buf, size_t size) {

@@ -118,21 +118,21 @@ int win_model_adapter_remove(const char *guid) {
         return 0;
 }
 
+int model_adapter_set_enabled_locked(ModelAdapter *a, bool enabled) {
+        a->enabled = enabled;
+        if (enabled)
+                return model_tap_start(a);
+        model_tap_halt(a);
+        return 0;
+}
+
 int win_model_adapter_set_enabled(const char *guid, bool enabled) {
         ModelAdapter *a;
-        int r = 0;
+        int r;
 
         model_lock();
         a = model_adapter_by_guid(guid);
-        if (!a)
-                r = -ENOENT;
-        else if (enabled) {
-                a->enabled = true;
-                r = model_tap_start(a);
-        } else {
-                a->enabled = false;
-                model_tap_halt(a);
-        }
+        r = a ? model_adapter_set_enabled_locked(a, enabled) : -ENOENT;
         model_unlock();
         return r;
 }

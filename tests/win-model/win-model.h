@@ -17,7 +17,10 @@
  * LANPARTY_WIN_MODEL_LOG (one line each, "EVENT key=value ... t=MS") and
  * keeps the machine's state in the file named by LANPARTY_WIN_MODEL_STATE,
  * so a second process finds what a killed first one left behind, as on a
- * real PC. All three are read on the first call into the model.
+ * real PC. All three are read on the first call into the model. A test
+ * outside such a program appends commands (disable or enable an adapter,
+ * ask whether a game's broadcast gets in) to the file named by
+ * LANPARTY_WIN_MODEL_CONTROL; see model-control.c.
  *
  * Adapters exist as registry entries under the network class key, which
  * client code reads itself; the model writes them only under wine with
