@@ -542,8 +542,15 @@ static void process_udp(Client *c, uint64_t now) {
 }
 
 static void process_stop(Client *c, uint64_t now) {
+        int r;
+
         if (!c->loop.stopping)
                 say(c, "Leaving the room...");
+        /* While the media is still connected, so the network is there to
+         * be found; leaving takes the link down. */
+        r = net_category_restore(&c->category);
+        if (r < 0)
+                log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
         client_loop_stop(&c->loop, now);
 }
 

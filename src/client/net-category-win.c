@@ -32,9 +32,11 @@ static int errno_from_hresult(HRESULT hr) {
         return -EIO;
 }
 
+/* `changed` and `orig` stay: a network Windows remembers (one it could
+ * identify, with --accept-party-gateway) comes back with the category we
+ * gave it, and is still ours to put back when we leave. */
 void net_category_link_down(NetCategory *nc) {
         nc->done = false;
-        nc->changed = false;
         nc->ipv4[0] = '\0';
 }
 
@@ -101,8 +103,10 @@ int net_category_make_private(NetCategory *nc, uint32_t ifindex, const char *ipv
         if (FAILED(hr))
                 return report(nc, errno_from_hresult(hr));
         nc->done = true;
+        /* The first category we met is the one to put back. */
+        if (!nc->changed)
+                nc->orig = now;
         nc->changed = true;
-        nc->orig = now;
         nc->last_error = 0;
         if (ret_orig)
                 *ret_orig = now;

@@ -31,7 +31,8 @@ typedef struct NetCategory {
         int last_error;  /* the failure last reported, so it is said once */
 } NetCategory;
 
-/* Forgets the network: the media went down, the next link is a new one. */
+/* The media went down: the next link is looked at anew (what we changed
+ * is still remembered, to be put back). */
 void net_category_link_down(NetCategory *nc);
 
 /* Makes the network on interface `ifindex`, whose IPv4 address is now
@@ -42,9 +43,9 @@ void net_category_link_down(NetCategory *nc);
  * failure returns 0). */
 int net_category_make_private(NetCategory *nc, uint32_t ifindex, const char *ipv4, WinNetworkCategory *ret_orig);
 
-/* Puts back the category we changed, if the network is still there.
- * Returns 1 when restored, 0 when there was nothing to restore, or a
- * negative errno. */
+/* Puts back the category we changed, if the network is still there: call
+ * it before the media goes down. Returns 1 when restored, 0 when there
+ * was nothing to restore, or a negative errno. */
 int net_category_restore(NetCategory *nc);
 
 const char *win_network_category_to_string(WinNetworkCategory c);

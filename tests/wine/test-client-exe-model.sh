@@ -20,8 +20,8 @@
 #             it back on leaving; (8) a clean leave restores the TAP's MTU
 #             and metric.
 #   accept    (3) with --accept-party-gateway the options do reach Windows
-#             (so the check above can fail); the default route they bring
-#             still stays off the TAP (route-win.c's DisableDefaultRoutes).
+#             (so the check above can fail), and so does the default route
+#             they bring: the player asked for the party's way out.
 #   apipa     (5) client.exe joins while the room's gateway is away: APIPA;
 #             the gateway comes, client.exe asks Windows to renew, and the
 #             TAP has the party's address long before Windows' own 5-minute
@@ -257,8 +257,11 @@ scenario_join() {
         [ "$(cat "$tmp/$m.iface-before")" != "$(iface_now)" ] || fail "client.exe changed none of the TAP's settings"
         log_mark
         client_leave join
-        logged "^category-set guid=$GUID category=public result=0x00000000|^network-gone if=$ifindex" ||
-                fail "the party network stayed Private after leaving"
+        # Put back while the network is still there: before the media goes.
+        log_since | grep -E "^(category-set guid=$GUID category=public |network-gone if=$ifindex )" | head -n 1 |
+                grep -q "^category-set guid=$GUID category=public result=0x00000000" ||
+                fail "the party network was not put back to Public before it went: $(log_since |
+                        grep -E '^(category-set|network-gone)' | tr '\n' ';')"
         iface_restored
         ! grep "^violation" "$(mlog)" || fail "the model saw client.exe break a rule"
         cmd gw-join "disconnect quit"
@@ -277,9 +280,12 @@ scenario_accept() {
                 has_option dhcp-ack $opt || fail "dhcp-ack reached Windows without option $opt"
         done
         # Option 121 with 0.0.0.0/0 (RFC 3442: the router option is then
-        # ignored): Windows adds the default route, the TAP's
-        # DisableDefaultRoutes keeps it out or route-win.c removes it.
-        expect_log "^(default-route-ignored if=$ifindex |route-del by=client dst=0\.0\.0\.0/0 .* if=$ifindex )"
+        # ignored): Windows adds the default route on the TAP, and since
+        # the player asked for it, neither the TAP's DisableDefaultRoutes
+        # nor route-win.c keeps it away.
+        expect_log "^route-add by=stack dst=0\.0\.0\.0/0 .*if=$ifindex "
+        ! grep -qE "^(default-route-ignored if=$ifindex |route-del by=client dst=0\.0\.0\.0/0 .* if=$ifindex )" "$(mlog)" ||
+                fail "the party's default route was kept off the TAP although --accept-party-gateway asked for it"
         grep -E "^(route-add|route-del|default-route-ignored) .*if=$ifindex " "$(mlog)" | sed 's/^/  model: /'
         client_leave accept
         iface_restored
