@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "client-lights.h"
+#include "ipv4-autoconf.h"
 #include "test-util.h"
 
 #define SEC QUIC_NS_PER_SEC
@@ -68,16 +69,16 @@ static void test_hostile(void) {
         CHECK_EQ_INT(l.light[CLIENT_LIGHT_RELAY].color, CLIENT_LIGHT_RED);
         CHECK(strncmp(l.light[CLIENT_LIGHT_RELAY].text, "Relay: sent us away (", 21) == 0);
 
-        CHECK(!client_lights_address_is_autoconf(NULL));
-        CHECK(!client_lights_address_is_autoconf(""));
-        CHECK(!client_lights_address_is_autoconf("169.254"));
-        CHECK(!client_lights_address_is_autoconf("169.254.1.2x"));
-        CHECK(!client_lights_address_is_autoconf("169.254.1.256"));
-        CHECK(!client_lights_address_is_autoconf("1690.254.1.2"));
-        CHECK(!client_lights_address_is_autoconf("fe80::1"));
-        CHECK(!client_lights_address_is_autoconf("169.25.1.2"));
-        CHECK(client_lights_address_is_autoconf("169.254.0.0"));
-        CHECK(client_lights_address_is_autoconf("169.254.255.255"));
+        CHECK(!ipv4_text_is_autoconf(NULL));
+        CHECK(!ipv4_text_is_autoconf(""));
+        CHECK(!ipv4_text_is_autoconf("169.254"));
+        CHECK(!ipv4_text_is_autoconf("169.254.1.2x"));
+        CHECK(!ipv4_text_is_autoconf("169.254.1.256"));
+        CHECK(!ipv4_text_is_autoconf("1690.254.1.2"));
+        CHECK(!ipv4_text_is_autoconf("fe80::1"));
+        CHECK(!ipv4_text_is_autoconf("169.25.1.2"));
+        CHECK(ipv4_text_is_autoconf("169.254.0.0"));
+        CHECK(ipv4_text_is_autoconf("169.254.255.255"));
 
         CHECK(!client_light_color_to_string(_CLIENT_LIGHT_COLOR_MAX));
         CHECK(!client_light_kind_to_string(_CLIENT_LIGHT_KIND_INVALID));

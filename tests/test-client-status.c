@@ -253,6 +253,15 @@ static void test_joined_lines(void) {
                { CLIENT_STATUS_PLAYERS, "No other players in the room yet" },
                { CLIENT_STATUS_ADDRESS, "No IPv4 address on lp0 yet (waiting for DHCP)" });
 
+        /* The OS gave up on DHCP and picked an address itself (APIPA). */
+        snprintf(d.device_ipv4, sizeof(d.device_ipv4), "169.254.7.9");
+        EXPECT(&d, { CLIENT_STATUS_CONNECTION, "Connected to relay relay.example.org (RTT 0 ms)" },
+               { CLIENT_STATUS_GATEWAY, "Waiting for the party's gateway..." },
+               { CLIENT_STATUS_PLAYERS, "No other players in the room yet" },
+               { CLIENT_STATUS_ADDRESS,
+                 "Only the fallback address 169.254.7.9 on lp0 (no answer from the party's DHCP yet)" });
+        d.device_ipv4[0] = '\0';
+
         /* The null device: the platform knows no address, so no line. */
         d.device_ipv4_known = false;
         EXPECT(&d, { CLIENT_STATUS_CONNECTION, "Connected to relay relay.example.org (RTT 0 ms)" },

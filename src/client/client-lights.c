@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ipv4-autoconf.h"
+
 #define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
 
 static const char *const client_light_color_table[_CLIENT_LIGHT_COLOR_MAX] = {
@@ -122,21 +124,10 @@ static void decide_gateway(const ClientDiagnostics *d, ClientLight *l) {
         return light_set(l, CLIENT_LIGHT_GREY, "Gateway: unknown until we are in the room");
 }
 
-bool client_lights_address_is_autoconf(const char *text) {
-        unsigned a, b, c, e;
-        char tail;
-
-        if (!text || sscanf(text, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &e, &tail) != 4)
-                return false;
-        if (a > 255 || b > 255 || c > 255 || e > 255)
-                return false;
-        return a == 169 && b == 254;
-}
-
 static void decide_address(const ClientDiagnostics *d, ClientLight *l) {
         if (!d->device_ipv4_known)
                 return light_set(l, CLIENT_LIGHT_GREY, "LAN address: none (no network adapter in use)");
-        if (d->device_ipv4[0] && client_lights_address_is_autoconf(d->device_ipv4))
+        if (d->device_ipv4[0] && ipv4_text_is_autoconf(d->device_ipv4))
                 return light_set(l, CLIENT_LIGHT_YELLOW, "LAN address: %s (no answer from the party's DHCP yet)",
                                  d->device_ipv4);
         if (d->device_ipv4[0])

@@ -47,7 +47,3 @@ typedef struct ClientLights {
 void client_lights_decide(const ClientDiagnostics *d, ClientLights *ret);
 bool client_lights_equal(const ClientLights *a, const ClientLights *b);
 
-/* Whether a DHCP-less Windows picked this IPv4 address itself
- * (169.254.0.0/16, APIPA): the party's DHCP server did not answer.
- * `text` is a dotted quad; anything else is false. */
-bool client_lights_address_is_autoconf(const char *text);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ether.h"
+#include "ipv4-autoconf.h"
 
 #define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
 
@@ -240,7 +241,11 @@ size_t client_status_describe(const ClientDiagnostics *d, ClientStatusLine *line
 
         if (d->device_ipv4_known && d->device_name[0] && (d->device_ipv4[0] || joined)) {
                 l = line_next(lines, n, &count, CLIENT_STATUS_ADDRESS);
-                if (l && d->device_ipv4[0])
+                if (l && d->device_ipv4[0] && ipv4_text_is_autoconf(d->device_ipv4))
+                        format_line(text, sizeof(text),
+                                    "Only the fallback address %s on %s (no answer from the party's DHCP yet)",
+                                    d->device_ipv4, d->device_name);
+                else if (l && d->device_ipv4[0])
                         format_line(text, sizeof(text), "Got address %s on %s", d->device_ipv4, d->device_name);
                 else
                         format_line(text, sizeof(text), "No IPv4 address on %s yet (waiting for DHCP)", d->device_name);

@@ -5,13 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipv4-autoconf.h"
 #include "log.h"
 #include "platform-win.h"
-
-/* 169.254.0.0/16 (RFC 3927), as text from inet_ntop(). */
-static bool address_is_apipa(const char *ipv4) {
-        return strncmp(ipv4, "169.254.", 8) == 0;
-}
 
 bool dhcp_renew_wanted(const DhcpRenew *d, const char *ipv4, uint64_t joined_at, bool gateway_present,
                        bool gateway_new, uint64_t now) {
@@ -19,7 +15,7 @@ bool dhcp_renew_wanted(const DhcpRenew *d, const char *ipv4, uint64_t joined_at,
 
         if (!d || joined_at == 0 || !gateway_present || now < joined_at)
                 return false;
-        if (!none && !address_is_apipa(ipv4))
+        if (!none && !ipv4_text_is_autoconf(ipv4))
                 return false;
         if (gateway_new)
                 return true;

@@ -305,6 +305,11 @@ scenario_apipa() {
         client_start apipa
         client_expect apipa "Joined room apipa as peer 3 "
         expect_log "^apipa if=[0-9]+ addr=169\.254\." 15
+        # Said as what it is, not as an address from the party.
+        client_expect apipa "Only the fallback address 169.254." 15
+        grep -qE "Only the fallback address 169\.254\.[0-9.]+ on $ALIAS \(no answer from the party's DHCP yet\)" \
+                "$tmp/apipa.out" || fail "no fallback-address line: $(grep 'fallback address' "$tmp/apipa.out")"
+        ! grep -q "Got address 169\.254\." "$tmp/apipa.out" || fail "the APIPA address was reported as the party's"
         say "apipa: the gateway comes back with the party's DHCP"
         log_mark
         t0=$SECONDS
