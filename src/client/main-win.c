@@ -95,6 +95,8 @@ typedef struct Client {
         SOCKET udp;
         WSAEVENT udp_event;
         HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
+        HANDLE address_event; /* auto-reset: an IP address changed somewhere (NotifyUnicastIpAddressChange) */
+        HANDLE address_notify;
         HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
         Gui *gui;          /* NULL in the console */
         ClientLoop loop;
@@ -423,6 +425,12 @@ static void tap_network_update(Client *c, const char *ipv4) {
                     frame_device_get_name(c->device), error_text(r));
 }
 
+/* On a thread of Windows', for every unicast address that comes or goes:
+ * wakes the loop, which looks at the TAP's address itself. */
+static void WINAPI address_changed(PVOID context, PMIB_UNICASTIPADDRESS_ROW row, MIB_NOTIFICATION_TYPE type) {
+        SetEvent(context);
+}
+
 /* The TAP's first IPv4 address, as the party's DHCP server handed it out. */
 static void device_address_update(void *userdata) {
         Client *c = userdata;
@@ -558,11 +566,13 @@ static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
 
         while (!client_core_is_done(c->core)) {
-                HANDLE handles[3], tap;
+                HANDLE handles[4], tap;
                 DWORD n = 0, timeout, w;
                 uint64_t now;
 
                 handles[n++] = c->stop_event;
+                if (c->address_notify)
+                        handles[n++] = c->address_event;
                 if (c->udp != INVALID_SOCKET)
                         handles[n++] = c->udp_event;
                 tap = frame_device_get_waitable(c->device).handle;
@@ -585,6 +595,10 @@ static int run_loop(Client *c) {
                         process_udp(c, now);
                 if (tap && WaitForSingleObject(tap, 0) == WAIT_OBJECT_0)
                         (void) client_core_process_device(c->core, now);
+                /* The TAP's lease, an APIPA fallback: look at once rather
+                 * than at the next round. */
+                if (c->address_notify && WaitForSingleObject(c->address_event, 0) == WAIT_OBJECT_0)
+                        device_address_update(c);
                 client_loop_after_wait(&c->loop, now);
         }
         /* The lights' last word (left, or why not). */
@@ -751,6 +765,15 @@ static int client_setup(Client *c) {
         r = device_open(c);
         if (r < 0)
                 return r;
+        if (device_is_tap(c)) {
+                DWORD e = win_sys->NotifyUnicastIpAddressChange(AF_INET, address_changed, c->address_event, FALSE,
+                                                                &c->address_notify);
+                if (e != NO_ERROR) {
+                        c->address_notify = NULL;
+                        log_debug_errno(errno_from_win32(e),
+                                        "Cannot watch addresses, looking every few seconds instead: %m");
+                }
+        }
         /* Media disconnected until the core says we are in the room. */
         r = frame_device_set_link(c->device, false);
         if (r < 0)
@@ -803,6 +826,10 @@ static void client_teardown(Client *c) {
         if (r < 0)
                 log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
         dhcp_renew_done(&c->dhcp_renew, 1000);
+        /* Waits for a callback still running; never called from one. */
+        if (c->address_notify)
+                (void) win_sys->CancelMibChangeNotify2(c->address_notify);
+        c->address_notify = NULL;
         c->core = client_core_free(c->core);
         udp_close(c);
         c->routes = route_manager_free(c->routes);
@@ -817,6 +844,8 @@ static Client *client_free(Client *c) {
                 WSACloseEvent(c->udp_event);
         if (c->stop_event)
                 CloseHandle(c->stop_event);
+        if (c->address_event)
+                CloseHandle(c->address_event);
         if (c->done_event)
                 CloseHandle(c->done_event);
         free(c);
@@ -833,8 +862,9 @@ static int client_new(Client **ret) {
         c->udp = INVALID_SOCKET;
         c->udp_event = WSACreateEvent();
         c->stop_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+        c->address_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         c->done_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-        if (c->udp_event == WSA_INVALID_EVENT || !c->stop_event || !c->done_event)
+        if (c->udp_event == WSA_INVALID_EVENT || !c->stop_event || !c->address_event || !c->done_event)
                 return log_error_errno(errno_from_win32(GetLastError()), "Failed to create events: %m");
         client_loop_init(&c->loop, &loop_ops, c);
         *ret = TAKE_PTR(c);

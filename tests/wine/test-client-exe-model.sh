@@ -248,6 +248,11 @@ scenario_join() {
         ! grep -E "^route-add .* nh=10\.99\.0\.1 " "$(mlog)" || fail "Windows got a route through the party's router"
         client_expect join "Got address $LEASE on $ALIAS" 15
 
+        # Windows tells client.exe when an address changes (no 3 s poll),
+        # and routes too (default routes on the TAP go at once).
+        grep -q "^notify-register kind=address family=2" "$(mlog)" || fail "client.exe does not watch addresses"
+        grep -q "^notify-register kind=route " "$(mlog)" || fail "client.exe does not watch routes"
+
         # Item 4: Public ("Unidentified network": no gateway), then Private.
         expect_log "^network if=$ifindex name=unidentified category=public"
         client_expect join "Windows treats the party network on adapter \"$ALIAS\" as Private now (it was Public)" 15
@@ -257,6 +262,7 @@ scenario_join() {
         [ "$(cat "$tmp/$m.iface-before")" != "$(iface_now)" ] || fail "client.exe changed none of the TAP's settings"
         log_mark
         client_leave join
+        logged "^notify-cancel kind=address" || fail "client.exe left its address watch registered"
         # Put back while the network is still there: before the media goes.
         log_since | grep -E "^(category-set guid=$GUID category=public |network-gone if=$ifindex )" | head -n 1 |
                 grep -q "^category-set guid=$GUID category=public result=0x00000000" ||
