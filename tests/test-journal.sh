@@ -2,8 +2,9 @@
 # The relay's log as an operator reads it: a real systemd-journald (started
 # here in a private mount namespace, so the host's journal is untouched)
 # receives lanparty-relayd's structured fields, `journalctl ROOM=… PEER=…`
-# finds admissions and rejects, and `journalctl -x` explains them from our
-# message catalog.
+# finds admissions and rejects, `journalctl -x` explains them from our
+# message catalog, and every entry names the line that logged it once, by
+# its path in the source tree (CODE_FILE=src/relayd/…, as systemd's own).
 #
 # Usage: test-journal.sh RELAYD TEST_PEER SRCDIR
 set -u
@@ -55,7 +56,8 @@ journalctl --update-catalog || fail "journalctl --update-catalog rejected the ca
 port=$((20000 + RANDOM % 20000))
 LANPARTY_LOG_TARGET=journal "$relayd" --listen "127.0.0.1:$port" --insecure-open-gateways \
         --state-dir "$tmp/state" >"$tmp/relayd.out" 2>&1 &
-pids+=($!)
+relayd_pid=$!
+pids+=($relayd_pid)
 wait_for 10 test -f "$tmp/state/dev-cert/cert.pem" || fail "relayd did not start: $(cat "$tmp/relayd.out")"
 pin=$(openssl x509 -in "$tmp/state/dev-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
         openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
@@ -90,4 +92,27 @@ explained=$(jctl -x ROOM=party PEER=1 MESSAGE_ID=6eb55fb37d6f4e6ba289ed605693fd1
 grep -q "was admitted to room party" <<<"$explained" ||
         fail "journalctl -x shows no catalog text: $explained"
 echo "catalog: ok"
+
+# Where each entry was logged: CODE_FILE, CODE_LINE and CODE_FUNC once
+# each (sd-journal adds its own unless told not to, which would name
+# platform-journal.c beside the real place), and CODE_FILE a path in the
+# source tree, the same for every build directory.
+jctl _PID="$relayd_pid" -o export >"$tmp/export" || fail "journalctl -o export"
+entries=$(awk 'BEGIN { RS = "" } /MESSAGE=/ { n++ } END { print n + 0 }' "$tmp/export")
+[ "$entries" -ge 3 ] || fail "only $entries entries from the relay: $(cat "$tmp/export")"
+for field in CODE_FILE CODE_LINE CODE_FUNC; do
+        bad=$(awk -v f="$field=" 'BEGIN { RS = ""; FS = "\n" }
+                { n = 0; seen = ""
+                  for (i = 1; i <= NF; i++) if (index($i, f) == 1) { n++; seen = seen " " $i }
+                  if (n != 1) { print n " times:" seen; exit } }' "$tmp/export")
+        [ -z "$bad" ] || fail "an entry does not carry $field exactly once: $bad"
+done
+sed -n 's/^CODE_FILE=//p' "$tmp/export" | sort -u >"$tmp/code-files"
+while read -r file; do
+        case $file in
+        src/*) [ -f "$srcdir/$file" ] || fail "CODE_FILE=$file is not a file in the source tree" ;;
+        *) fail "CODE_FILE=$file is not a path in the source tree (src/...)" ;;
+        esac
+done <"$tmp/code-files"
+echo "code location: once per entry, $(tr '\n' ' ' <"$tmp/code-files")"
 echo "PASS"

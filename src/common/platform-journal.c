@@ -8,6 +8,11 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+/* Every entry carries the CODE_FILE=, CODE_LINE= and CODE_FUNC= of the
+ * log_*() call, which log_backend_journal() adds itself. Without this,
+ * sd-journal.h's macros add their own, naming this file, and journalctl
+ * shows both. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "log.h"
