@@ -826,9 +826,23 @@ int manager_start(Manager *m) {
                 log_warning("Continuing without the D-Bus management interface.");
         }
 
-        log_fields_errno(LOG_NOTICE, 0,
-                         LOG_FIELDS({"INTERFACE", m->config->interface}, {"ROOM", m->config->room}),
-                         "Invite link for room %s: %s", m->config->room, m->invite);
+        /* Never the link itself: whoever may read the journal (the
+         * systemd-journal and adm groups) would hold the room key, which
+         * GetInvite hands out only to whom polkit allows. */
+        if (m->bus)
+                log_fields_errno(LOG_NOTICE, 0,
+                                 LOG_FIELDS({"INTERFACE", m->config->interface}, {"ROOM", m->config->room}),
+                                 "Invite link for room %s ready; it holds the room key, so it is not logged. "
+                                 "Get it with 'busctl call %s " GATEWAY_BUS_PATH " " GATEWAY_BUS_MANAGER_INTERFACE
+                                 " GetInvite' or, as root, 'lanparty-gatewayd --print-invite --interface %s'.",
+                                 m->config->room, m->bus_name, m->config->interface);
+        else
+                log_fields_errno(LOG_NOTICE, 0,
+                                 LOG_FIELDS({"INTERFACE", m->config->interface}, {"ROOM", m->config->room}),
+                                 "Invite link for room %s ready; it holds the room key, so it is not logged. "
+                                 "Get it as root with 'lanparty-gatewayd --print-invite --interface %s'.",
+                                 m->config->room, m->config->interface);
+        /* A person at a terminal started us: they may see it. */
         if (isatty(STDOUT_FILENO)) {
                 printf("Invite link: %s\n", m->invite);
                 fflush(stdout);
