@@ -111,11 +111,21 @@ static void test_files(void) {
         CHECK(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/%s", dir, ROOM_KEY_FILE_NAME);
 
-        /* Missing directory parent. */
-        CHECK(room_key_load_or_create("/nonexistent/a/b", key, &created, &e) < 0);
-        CHECK(e && strstr(e, "/nonexistent/a/b"));
+        /* A state directory that cannot be made (a file in the way of a
+         * parent): refused, named. */
+        snprintf(sub, sizeof(sub), "%s/file", dir);
+        {
+                int fd = open(sub, O_WRONLY | O_CREAT | O_EXCL, 0600);
+                CHECK(fd >= 0);
+                close(fd);
+        }
+        snprintf(sub, sizeof(sub), "%s/file/a/b", dir);
+        CHECK(room_key_load_or_create(sub, key, &created, &e) < 0);
+        CHECK(e && strstr(e, sub));
         free(e);
         e = NULL;
+        snprintf(sub, sizeof(sub), "%s/file", dir);
+        CHECK_EQ_INT(unlink(sub), 0);
         CHECK_EQ_INT(room_key_load(dir, key, &e), -ENOENT);
 
         /* Damaged: refused, named, and left exactly as it was. */
@@ -222,6 +232,36 @@ static void test_files(void) {
         snprintf(path, sizeof(path), "%s/%s", sub, ROOM_KEY_FILE_NAME);
         CHECK_EQ_INT(unlink(path), 0);
         CHECK_EQ_INT(rmdir(sub), 0);
+
+        /* --print-invite before the first start: /var/lib/lanparty-gatewayd
+         * does not exist yet either. Missing parents are made 0755 whatever
+         * the umask, as systemd makes those of a nested StateDirectory=, so
+         * the service user, who will own only the last one, gets through. */
+        {
+                char parent[256];
+                mode_t old_umask = umask(0077);
+
+                snprintf(parent, sizeof(parent), "%s/lib", dir);
+                snprintf(sub, sizeof(sub), "%s/lib/lanparty-gatewayd/eth1", dir);
+                CHECK_EQ_INT(room_key_load_or_create(sub, key, &created, &e), 0);
+                umask(old_umask);
+                CHECK(created);
+                CHECK_EQ_INT(stat(sub, &st), 0);
+                CHECK_EQ_INT(st.st_mode & 07777, 0700);
+                CHECK_EQ_INT(stat(parent, &st), 0);
+                CHECK_EQ_INT(st.st_mode & 07777, 0755);
+                snprintf(path, sizeof(path), "%s/lib/lanparty-gatewayd", dir);
+                CHECK_EQ_INT(stat(path, &st), 0);
+                CHECK_EQ_INT(st.st_mode & 07777, 0755);
+                CHECK_EQ_INT(room_key_load(sub, again, &e), 0);
+                CHECK_MEM(key, again, sizeof(key));
+                snprintf(path, sizeof(path), "%s/%s", sub, ROOM_KEY_FILE_NAME);
+                CHECK_EQ_INT(unlink(path), 0);
+                CHECK_EQ_INT(rmdir(sub), 0);
+                snprintf(path, sizeof(path), "%s/lib/lanparty-gatewayd", dir);
+                CHECK_EQ_INT(rmdir(path), 0);
+                CHECK_EQ_INT(rmdir(parent), 0);
+        }
         CHECK_EQ_INT(rmdir(dir), 0);
         CHECK(!e);
 

@@ -122,11 +122,39 @@ static int room_key_read_at(int dir_fd, const char *dir, uint8_t key[static LP_R
         return 0;
 }
 
+/* mkdir -p for the parents of `dir` (not `dir` itself). The ones made
+ * here get 0755 whatever the umask, as systemd makes the parents of a
+ * nested StateDirectory=: root running --print-invite before the first
+ * start makes /var/lib/lanparty-gatewayd, and the service user, who owns
+ * only the directory below it, must get through. Existing ones are left
+ * as they are. */
+static int mkdir_parents(const char *dir, char **ret_error) {
+        _cleanup_free_ char *buf = strdup(dir);
+
+        if (!buf)
+                return -ENOMEM;
+        for (char *p = strchr(buf + 1, '/'); p && p[1]; p = strchr(p + 1, '/')) {
+                *p = '\0';
+                if (mkdir(buf, 0755) >= 0) {
+                        if (chmod(buf, 0755) < 0)
+                                return key_error(ret_error, errno, "Cannot set the mode of %s: %s", buf,
+                                                 strerror(errno));
+                } else if (errno != EEXIST)
+                        return key_error(ret_error, errno, "Cannot create %s for the state directory %s: %s", buf,
+                                         dir, strerror(errno));
+                *p = '/';
+        }
+        return 0;
+}
+
 static int dir_open(const char *dir, bool create, char **ret_error) {
-        int fd;
+        int fd, r;
 
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT && create) {
+                r = mkdir_parents(dir, ret_error);
+                if (r < 0)
+                        return r;
                 if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                         return key_error(ret_error, errno, "Cannot create state directory %s: %s", dir,
                                          strerror(errno));

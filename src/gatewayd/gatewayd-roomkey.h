@@ -33,7 +33,7 @@ int room_key_format(const uint8_t key[static LP_ROOM_KEY_SIZE], char buf[static 
 int room_key_load(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error);
 
 /* room_key_load(), and on -ENOENT a new key written to DIR/room-key with
- * mode 0600 (DIR is created 0700 if missing, its parent must exist). The
+ * mode 0600 (DIR is created 0700 if missing, missing parents 0755). The
  * file appears complete or not at all, and an existing one is never
  * overwritten, not even by a concurrent second gateway: that one's key
  * wins and is returned. *ret_created tells whether we made it. */
