@@ -144,6 +144,15 @@ out=$("$gatewayd" --interface dn0 --relay "127.0.0.1:$port" --room party --gatew
         --state-dir "$tmp/gw-x" --bus-address "$address" 2>&1) && fail "started on a down interface"
 expect_contains "$out" "dn0 is down; refusing to start" "down interface"
 ip link del dn0
+# Started by systemd ($SYSTEMD_EXEC_PID is its own pid) without a system
+# bus to own its name on: the unit must show a failure, not run on with
+# nobody able to manage it or ask for the invite link.
+rc=0
+out=$(DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" timeout 10 bash -c 'export SYSTEMD_EXEC_PID=$$; exec "$@"' \
+        bash "$gatewayd" --interface lan0 --relay "127.0.0.1:$port" --room party --gateway-token-file "$tmp/tokens" \
+        --state-dir "$tmp/gw-x" 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "under systemd without a bus the gateway exited with $rc: $out"
+expect_contains "$out" "Failed to connect to the system bus" "no bus under systemd"
 
 echo "== start"
 wrapper=(${GATEWAYD_TEST_WRAPPER:-})

@@ -325,4 +325,32 @@ wait "$relayd_pid" || rc=$?
 [ "$rc" = 0 ] || fail "relayd exited with $rc after SIGTERM: $(tail -20 "$tmp/relayd.err")"
 [ $notify = no ] || grep -q "STOPPING=1" "$tmp/notify.log" || fail "no STOPPING=1"
 
+echo "== a bus name it may not own: a warning by hand, the end of the service under systemd"
+# As the issue found it: the service user not allowed to own the name by
+# the policy dbus-daemon read (here: nobody, on our policy).
+mkdir -m 777 "$tmp/nobody-state"
+relayd_nobody() {
+        port=$((20000 + RANDOM % 40000))
+        rc=0
+        timeout "$1" setpriv --reuid=65534 --regid=65534 --clear-groups env DBUS_SYSTEM_BUS_ADDRESS="$address" \
+                "${@:2}" "$relayd" --config "$tmp/relayd.conf" --listen "127.0.0.1:$port" --insecure-open-gateways \
+                --state-dir "$tmp/nobody-state" 2>"$tmp/nobody.err" || rc=$?
+}
+# By hand: relaying goes on without the management interface.
+relayd_nobody 3
+[ "$rc" = 124 ] || fail "by hand, relayd did not keep running without its bus name (exit $rc): $(cat "$tmp/nobody.err")"
+expect_contains "$(cat "$tmp/nobody.err")" "Failed to acquire bus name org.lanparty.Relay1: Permission denied" \
+        "the refusal by hand"
+expect_contains "$(cat "$tmp/nobody.err")" "Continuing without the D-Bus management interface" "by hand"
+# Started by systemd ($SYSTEMD_EXEC_PID is our own pid): the unit must
+# show the failure, not an active service nobody can manage.
+relayd_nobody 10 bash -c 'export SYSTEMD_EXEC_PID=$$; exec "$@"' bash
+[ "$rc" != 124 ] || fail "under systemd, relayd kept running without its bus name: $(cat "$tmp/nobody.err")"
+[ "$rc" = 1 ] || fail "under systemd, relayd exited with $rc: $(cat "$tmp/nobody.err")"
+expect_contains "$(cat "$tmp/nobody.err")" "Failed to acquire bus name org.lanparty.Relay1: Permission denied" \
+        "the refusal under systemd"
+# $SYSTEMD_EXEC_PID inherited from a service further up is not ours.
+relayd_nobody 3 env SYSTEMD_EXEC_PID=1
+[ "$rc" = 124 ] || fail "relayd took an inherited \$SYSTEMD_EXEC_PID for its own (exit $rc): $(cat "$tmp/nobody.err")"
+
 echo "PASS"

@@ -820,11 +820,8 @@ int manager_start(Manager *m) {
                                link_monitor_get_state(m->link_monitor), m);
 
         r = manager_connect_bus(m);
-        if (r < 0) {
-                if (m->config->bus_address)
-                        return r;
-                log_warning("Continuing without the D-Bus management interface.");
-        }
+        if (r < 0)
+                return r;
 
         /* Never the link itself: whoever may read the journal (the
          * systemd-journal and adm groups) would hold the room key, which

@@ -299,14 +299,8 @@ int manager_start(Manager *m) {
                 return r;
 
         r = manager_connect_bus(m);
-        if (r < 0) {
-                /* The bus is only for management; relaying works without
-                 * it, which matters for test runs as an ordinary user. An
-                 * explicitly requested bus must work, though. */
-                if (m->config->bus_address)
-                        return r;
-                log_warning("Continuing without the D-Bus management interface.");
-        }
+        if (r < 0)
+                return r;
 
         if (m->config->insecure_open_gateways)
                 log_warning("--insecure-open-gateways: any gateway may open rooms on this relay.");

@@ -95,9 +95,9 @@ void strv_freep(char ***l) {
         free(*l);
 }
 
-int bus_open_daemon(sd_event *event, const char *address, const char *description, sd_bus **ret) {
+int bus_open_daemon(sd_event *event, const char *address, const char *description, bool required, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int level = address ? LOG_ERR : LOG_WARNING;
+        int level = required ? LOG_ERR : LOG_WARNING;
         int r;
 
         if (address) {

@@ -9,6 +9,7 @@
  *                     offsetof(Room, n_peers), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-bus.h>
@@ -52,7 +53,6 @@ void strv_freep(char ***l);
 
 /* Connects a daemon to D-Bus and attaches the connection to `event`: the
  * bus at `address` (--bus-address, tests) or else the system bus. Logs
- * failures at error level when an address was asked for, as a warning
- * otherwise: a daemon started by hand without a system bus runs on
- * without its management interface. */
-int bus_open_daemon(sd_event *event, const char *address, const char *description, sd_bus **ret);
+ * failures at error level when the daemon cannot do without the bus
+ * (`required`), as a warning otherwise. */
+int bus_open_daemon(sd_event *event, const char *address, const char *description, bool required, sd_bus **ret);

@@ -7,6 +7,7 @@
  * loop itself. The handlers, bus objects and names stay the daemon's own.
  * Every function logs its failures. */
 
+#include <stdbool.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -20,13 +21,25 @@ int daemon_setup_event(sd_event *event, sd_event_signal_handler_t on_exit, sd_ev
  * asked for it; the handler then finds the source off again. */
 int daemon_add_flush(sd_event *event, sd_event_source **ret, sd_event_handler_t handler, void *userdata);
 
+/* Whether the service manager executed this very process: systemd (since
+ * v248) sets $SYSTEMD_EXEC_PID to the PID of the process it executed, so a
+ * shell or a child that inherited the variable from a service sees a
+ * value that is not its own (systemd.exec(5), "Environment Variables in
+ * Spawned Processes"). */
+bool daemon_started_by_service_manager(void);
+
 /* Connects to the bus at `address` or the system bus (bus_open_daemon()),
  * lets register_objects() put the daemon's objects on it, and takes the
  * well-known `name`. *ret holds the connection before register_objects()
  * runs, for callers that keep it in the struct the objects are made from;
- * on failure it is NULL again. Logged at error level when `address` was
- * asked for, as a warning otherwise (the caller decides whether to go on
- * without the bus). */
+ * on failure it is NULL again.
+ *
+ * The bus is required, and a failure logged as an error and returned, when
+ * `address` was asked for or systemd started the daemon: a service that
+ * cannot own its name must fail where the unit shows it, not run on
+ * unmanageable. Started by hand (tests, an ordinary user) the daemon runs
+ * on without its management interface: the failure is a warning and 0 is
+ * returned with *ret NULL. */
 int daemon_connect_bus(sd_event *event, const char *address, const char *description, const char *name,
                        int (*register_objects)(void *userdata), void *userdata, sd_bus **ret);
 
