@@ -6,13 +6,14 @@
 # installed, which also proves the lanparty user may own the per-interface
 # names and nobody else may).
 #
-# Usage: test-gatewayd-units.sh GATEWAYD SOURCE_ROOT
+# Usage: test-gatewayd-units.sh GATEWAYD SOURCE_ROOT UNIT
+# UNIT is lanparty-gatewayd@.service as meson made it from its .in file.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 gatewayd=$(realpath "$1")
 srcdir=$(realpath "$2")
-unit=$srcdir/systemd/lanparty-gatewayd@.service
+unit=$(realpath "$3")
 policy=$srcdir/polkit/org.lanparty.gateway.policy
 buspolicy=$srcdir/dbus/org.lanparty.Gateway1.conf
 max_exposure=2.0
@@ -24,12 +25,17 @@ test_tmp test-gatewayd-units
 
 echo "== unit settings"
 for setting in Type=notify User=lanparty Group=lanparty 'StateDirectory=lanparty-gatewayd/%I' \
-        StateDirectoryMode=0700 ConfigurationDirectory=lanparty 'ExecStart=/usr/bin/lanparty-gatewayd --interface %I' \
+        StateDirectoryMode=0700 \
         'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN' 'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' \
         'BindsTo=sys-subsystem-net-devices-%i.device' NoNewPrivileges=yes; do
         grep -qxF -- "$setting" "$unit" || fail "$unit lacks $setting"
 done
 grep -qE '^After=.*sys-subsystem-net-devices-%i\.device' "$unit" || fail "$unit is not ordered after the device"
+# The installed program (test-install.sh checks it is meson's bindir).
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+[[ $exec_start == /*/lanparty-gatewayd" --interface %I" ]] || fail "ExecStart= is not lanparty-gatewayd --interface %I: $exec_start"
+exec_start=${exec_start% --interface %I}
+grep -q '@[a-z]*@' "$unit" && fail "meson left a placeholder in $unit: $(grep '@[a-z]*@' "$unit")"
 grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
 grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser= (the bus policy names the user)"
 # The daemon reads /etc/lanparty/gatewayd-IFACE.conf by itself.
@@ -43,13 +49,13 @@ echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: only the
 # missing device unit of the made-up interface may be mentioned.
 mkdir -p "$tmp/built"
-sed "s|^ExecStart=/usr/bin/lanparty-gatewayd|ExecStart=$gatewayd|" "$unit" >"$tmp/built/lanparty-gatewayd@.service"
+sed "s|^ExecStart=[^ ]*|ExecStart=$gatewayd|" "$unit" >"$tmp/built/lanparty-gatewayd@.service"
 out=$(cd "$tmp/built" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || fail "verify failed: $out"
 rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -v '^$' || true)
 [ -z "$rest" ] || fail "verify is not clean: $rest"
 # The unit as shipped: the only further complaint allowed is a binary not installed.
 out=$(cd "$tmp" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || true
-rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -v '/usr/bin/lanparty-gatewayd' |
+rest=$(grep -v 'sys-subsystem-net-devices-eth0.device' <<<"$out" | grep -vF "$exec_start" |
         grep -v '^$' || true)
 [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 

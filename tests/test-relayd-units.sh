@@ -5,13 +5,14 @@
 # and the D-Bus policy (the bus test also loads the latter into a
 # dbus-daemon).
 #
-# Usage: test-relayd-units.sh RELAYD SOURCE_ROOT
+# Usage: test-relayd-units.sh RELAYD SOURCE_ROOT UNIT
+# UNIT is lanparty-relayd.service as meson made it from its .in file.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
 relayd=$(realpath "$1")
 srcdir=$(realpath "$2")
-unit=$srcdir/systemd/lanparty-relayd.service
+unit=$(realpath "$3")
 sysusers=$srcdir/systemd/lanparty-sysusers.conf
 policy=$srcdir/polkit/org.lanparty.relay.policy
 buspolicy=$srcdir/dbus/org.lanparty.Relay1.conf
@@ -23,11 +24,15 @@ command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 test_tmp test-relayd-units
 
 echo "== unit settings"
-for setting in Type=notify User=lanparty StateDirectory=lanparty-relayd ConfigurationDirectory=lanparty \
+for setting in Type=notify User=lanparty StateDirectory=lanparty-relayd \
         BusName=org.lanparty.Relay1 AmbientCapabilities=CAP_NET_BIND_SERVICE \
-        CapabilityBoundingSet=CAP_NET_BIND_SERVICE ExecStart=/usr/bin/lanparty-relayd; do
+        CapabilityBoundingSet=CAP_NET_BIND_SERVICE; do
         grep -qx -- "$setting" "$unit" || fail "$unit lacks $setting"
 done
+# The installed program (test-install.sh checks it is meson's bindir).
+exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+[[ $exec_start == /*/lanparty-relayd ]] || fail "ExecStart= is not an absolute lanparty-relayd: $exec_start"
+grep -q '@[a-z]*@' "$unit" && fail "meson left a placeholder in $unit: $(grep '@[a-z]*@' "$unit")"
 grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
 # A dynamic user cannot be named in the D-Bus policy.
 grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser="
@@ -36,15 +41,15 @@ check_exposure "$unit" "$max_exposure"
 
 echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: must be clean.
-sed "s|^ExecStart=/usr/bin/lanparty-relayd|ExecStart=$relayd|" "$unit" >"$tmp/lanparty-relayd.service"
+sed "s|^ExecStart=.*|ExecStart=$relayd|" "$unit" >"$tmp/lanparty-relayd.service"
 out=$(systemd-analyze verify "$tmp/lanparty-relayd.service" 2>&1) || fail "verify failed: $out"
 [ -z "$out" ] || fail "verify is not clean: $out"
 # The unit as shipped: the only complaint allowed is a binary not installed.
 out=$(systemd-analyze verify "$unit" 2>&1) || true
-if [ -x /usr/bin/lanparty-relayd ]; then
+if [ -x "$exec_start" ]; then
         [ -z "$out" ] || fail "verify of the shipped unit is not clean: $out"
 else
-        rest=$(grep -v '/usr/bin/lanparty-relayd' <<<"$out" | grep -v '^$' || true)
+        rest=$(grep -vF "$exec_start" <<<"$out" | grep -v '^$' || true)
         [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 fi
 

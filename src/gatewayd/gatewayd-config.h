@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Command line and /etc/lanparty/gatewayd-IFACE.conf ([Gateway] group).
+/* Command line and /etc/lanparty/gatewayd-IFACE.conf ([Gateway] group; the
+ * directory and the state directory come from config.h's
+ * GATEWAYD_CONFIG_DIR and GATEWAYD_STATE_DIR, which meson fills in).
  * Everything here except gateway_config_load() and gateway_token_load() is
  * pure: no files, no environment, so the tests can throw hostile input at
  * it. Errors come back as one line of text naming the flag, or the file and
@@ -16,13 +18,6 @@
 #include "control.h"
 #include "invite.h"
 #include "macro.h"
-
-#ifndef GATEWAYD_CONFIG_DIR
-#define GATEWAYD_CONFIG_DIR "/etc/lanparty"
-#endif
-#ifndef GATEWAYD_STATE_DIR
-#define GATEWAYD_STATE_DIR "/var/lib/lanparty-gatewayd"
-#endif
 
 #define GATEWAYD_IFNAME_SIZE 16 /* IFNAMSIZ */
 #define GATEWAYD_CONFIG_FILE_MAX (64U * 1024U)

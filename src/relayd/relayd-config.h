@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Command line and /etc/lanparty/relayd.conf ([Relay] group). Everything
+/* Command line and /etc/lanparty/relayd.conf ([Relay] group; the file and
+ * the state directory default to RELAYD_CONFIG_FILE and RELAYD_STATE_DIR
+ * from config.h, which meson fills in from its sysconfdir). Everything
  * here except relay_config_load() is pure: no files, no environment, so the
  * tests can throw hostile input at it. Errors come back as one line of text
  * naming the flag, or the file and key, at fault. */
@@ -12,13 +14,6 @@
 
 #include "macro.h"
 #include "socket-address.h"
-
-#ifndef RELAYD_CONFIG_FILE
-#define RELAYD_CONFIG_FILE "/etc/lanparty/relayd.conf"
-#endif
-#ifndef RELAYD_STATE_DIR
-#define RELAYD_STATE_DIR "/var/lib/lanparty-relayd"
-#endif
 
 #define RELAYD_LISTEN_DEFAULT "[::]:443"
 #define RELAYD_MAX_ROOMS_DEFAULT 256U
