@@ -93,6 +93,57 @@ check_exposure() {
                 fail "exposure level $score is above $max: $out"
 }
 
+# unit_seconds VALUE: a systemd time span of the forms units use here
+# ("5", "5s", "2min", "1min 30s", "500ms") in whole seconds, rounded down.
+unit_seconds() {
+        local total=0 part n
+        for part in $1; do
+                n=${part%%[a-z]*}
+                case ${part#"$n"} in
+                "" | s | sec) total=$((total + n)) ;;
+                ms | msec) total=$((total + n / 1000)) ;;
+                m | min) total=$((total + n * 60)) ;;
+                h | hr) total=$((total + n * 3600)) ;;
+                *) fail "unit_seconds: cannot read '$1'" ;;
+                esac
+        done
+        echo "$total"
+}
+
+# unit_setting UNIT_FILE SECTION KEY: the last value of KEY in [SECTION].
+unit_setting() {
+        awk -v section="[$2]" -v key="$3" '
+                /^\[/ { in_section = ($0 == section) }
+                in_section && index($0, key "=") == 1 { value = substr($0, length(key) + 2) }
+                END { print value }' "$1"
+}
+
+# check_restart UNIT_FILE: Restart=on-failure waits RestartSec= (at least a
+# second) between attempts, and the start limit can be reached: the
+# StartLimitBurst= attempts fit in StartLimitIntervalSec= ([Unit], where
+# systemd reads them), so a broken config ends in a failed unit after a
+# few tries instead of retrying for ever (or burning the default five
+# tries in about a second with the default RestartSec=100ms).
+check_restart() {
+        local unit=$1 restart interval burst
+
+        echo "== restart and start limit"
+        [ "$(unit_setting "$unit" Service Restart)" = on-failure ] || fail "$unit: Restart= is not on-failure"
+        restart=$(unit_setting "$unit" Service RestartSec)
+        [ -n "$restart" ] || fail "$unit lacks RestartSec= (the default 100ms burns the start limit in a second)"
+        restart=$(unit_seconds "$restart")
+        [ "$restart" -ge 1 ] || fail "$unit: RestartSec= below a second"
+        interval=$(unit_setting "$unit" Unit StartLimitIntervalSec)
+        burst=$(unit_setting "$unit" Unit StartLimitBurst)
+        [ -n "$interval" ] && [ -n "$burst" ] ||
+                fail "$unit lacks StartLimitIntervalSec= or StartLimitBurst= in [Unit]"
+        interval=$(unit_seconds "$interval")
+        [ $((burst * restart)) -lt "$interval" ] ||
+                fail "$unit: $burst attempts $restart s apart never reach the start limit of $interval s"
+        [ "$interval" -le 600 ] || fail "$unit: a start limit interval of $interval s keeps a fixed unit from starting"
+        echo "restart after $restart s, at most $burst starts in $interval s"
+}
+
 # start_relayd [same-port] [ARG...]: runs the command in the array
 # $relayd_cmd (lanparty-relayd and the script's options) with
 # --listen 127.0.0.1:$port and ARG..., on a random free port (again on

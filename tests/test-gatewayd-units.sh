@@ -45,6 +45,8 @@ grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser= (the bu
 cp "$unit" "$tmp/lanparty-gatewayd@eth0.service"
 check_exposure "$tmp/lanparty-gatewayd@eth0.service" "$max_exposure"
 
+check_restart "$unit"
+
 echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: only the
 # missing device unit of the made-up interface may be mentioned.

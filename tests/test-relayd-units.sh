@@ -39,6 +39,8 @@ grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser="
 
 check_exposure "$unit" "$max_exposure"
 
+check_restart "$unit"
+
 echo "== systemd-analyze verify"
 # The unit as built here, pointing at the binary just compiled: must be clean.
 sed "s|^ExecStart=.*|ExecStart=$relayd|" "$unit" >"$tmp/lanparty-relayd.service"
