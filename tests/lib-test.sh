@@ -58,11 +58,11 @@ test_bus_start() {
 }
 bus() { timeout 10 busctl --address="$address" "$@"; }
 
-# check_polkit_action POLICY ACTION BUS_HEADER: POLICY validates (against
-# the DTD when installed), defines ACTION owned by the lanparty user, and
-# the daemon's BUS_HEADER asks for that ACTION.
+# check_polkit_action POLICY ACTION BUS_HEADER USER: POLICY validates
+# (against the DTD when installed), defines ACTION owned by USER, the
+# daemon's service user, and the daemon's BUS_HEADER asks for that ACTION.
 check_polkit_action() {
-        local policy=$1 action=$2 header=$3 dtd=/usr/share/polkit-1/policyconfig-1.dtd
+        local policy=$1 action=$2 header=$3 user=$4 dtd=/usr/share/polkit-1/policyconfig-1.dtd
 
         echo "== polkit action"
         if [ -f "$dtd" ]; then
@@ -74,7 +74,7 @@ check_polkit_action() {
         [ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = "$action" ] ||
                 fail "action id is not $action"
         [ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
-                unix-user:lanparty ] || fail "policykit.owner annotation is not unix-user:lanparty"
+                "unix-user:$user" ] || fail "policykit.owner annotation is not unix-user:$user"
         grep -q "\"$action\"" "$header" || fail "the daemon does not ask for the action the policy defines"
 }
 

@@ -77,7 +77,7 @@ for t in json.load(sys.stdin):
         expected=(
                 "$prefix/bin/lanparty-relayd" "$prefix/bin/lanparty-gatewayd" "$prefix/bin/lanparty-client"
                 "$unitdir/lanparty-relayd.service" "$unitdir/lanparty-gatewayd@.service"
-                "$sysusersdir/lanparty.conf"
+                "$sysusersdir/lanparty-relayd.conf" "$sysusersdir/lanparty-gatewayd.conf"
                 "$tmpfilesdir/lanparty-gatewayd.conf"
                 "$catalogdir/lanparty-relayd.catalog"
                 "$dbusdir/org.lanparty.Relay1.conf" "$dbusdir/org.lanparty.Gateway1.conf"

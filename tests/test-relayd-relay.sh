@@ -26,7 +26,7 @@ fail_hook() {
 
 command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
 command -v busctl >/dev/null || skip "busctl is not installed"
-# Our bus policy lets only root or the lanparty user own the name.
+# Our bus policy lets only root or the lanparty-relayd user own the name.
 [ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
 
 test_tmp test-relayd-relay

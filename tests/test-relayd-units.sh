@@ -13,7 +13,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 relayd=$(realpath "$1")
 srcdir=$(realpath "$2")
 unit=$(realpath "$3")
-sysusers=$srcdir/systemd/lanparty-sysusers.conf
+sysusers=$srcdir/systemd/lanparty-relayd-sysusers.conf
+user=lanparty-relayd
 policy=$srcdir/polkit/org.lanparty.relay.policy
 buspolicy=$srcdir/dbus/org.lanparty.Relay1.conf
 max_exposure=2.0
@@ -24,7 +25,7 @@ command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 test_tmp test-relayd-units
 
 echo "== unit settings"
-for setting in Type=notify User=lanparty StateDirectory=lanparty-relayd \
+for setting in Type=notify User=$user Group=$user StateDirectory=lanparty-relayd \
         BusName=org.lanparty.Relay1 AmbientCapabilities=CAP_NET_BIND_SERVICE \
         CapabilityBoundingSet=CAP_NET_BIND_SERVICE; do
         grep -qx -- "$setting" "$unit" || fail "$unit lacks $setting"
@@ -60,20 +61,20 @@ if command -v systemd-sysusers >/dev/null; then
         mkdir -p "$tmp/root/etc"
         systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
                 fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
-        grep -q '^lanparty:' "$tmp/root/etc/passwd" || fail "sysusers did not create lanparty"
-        grep -q '^lanparty:' "$tmp/root/etc/group" || fail "sysusers did not create the lanparty group"
+        grep -q "^$user:" "$tmp/root/etc/passwd" || fail "sysusers did not create $user"
+        grep -q "^$user:" "$tmp/root/etc/group" || fail "sysusers did not create the $user group"
 else
         echo "systemd-sysusers missing: not checked"
 fi
 
-check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h"
+check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h" "$user"
 
 echo "== D-Bus policy"
 # No DTD for busconfig is installed; dbus-daemon itself parses the file in
 # the relayd-bus test. Here: well-formed, and who may own the name.
 xmllint --noout "$buspolicy" || fail "$buspolicy is not well-formed"
-[ "$(xmllint --xpath 'count(//policy[@user="lanparty"]/allow[@own="org.lanparty.Relay1"])' "$buspolicy")" = 1 ] ||
-        fail "lanparty may not own org.lanparty.Relay1"
+[ "$(xmllint --xpath "count(//policy[@user=\"$user\"]/allow[@own=\"org.lanparty.Relay1\"])" "$buspolicy")" = 1 ] ||
+        fail "$user may not own org.lanparty.Relay1"
 [ "$(xmllint --xpath 'count(//policy[@context="default"]/deny[@own="org.lanparty.Relay1"])' "$buspolicy")" = 1 ] ||
         fail "the default policy does not deny owning org.lanparty.Relay1"
 
