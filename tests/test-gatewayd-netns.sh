@@ -84,7 +84,8 @@ with open(sys.argv[3], "a", buffering=1) as out:
         out.write("dst=%s src=%s type=%s len=%d\n" % (mac(f[0:6]), mac(f[6:12]), f[12:14].hex(), len(f)))
 PY
 python3 "$tmp/lan.py" capture lan1 "$tmp/lan.log" &
-pids+=($!)
+capture_pid=$!
+pids+=($capture_pid)
 sleep 0.3
 hexmac() { echo "${1//:/}"; }
 # lan_send DST SRC TYPEHEX [PAYLOAD_LEN]
@@ -281,6 +282,31 @@ wait_for prop_is $G $M LinkState 's "ok"' || fail "LinkState did not return to o
 wait_for eval '[ "$(lan_count "src=$ALICE type=88b5")" -gt "$cam_before" ]' || fail "no CAM refresh after the cable returned"
 lan_send $BCAST $LANHOST 88bb
 expect alice "type=88bb"
+
+echo "== the NIC unplugged and plugged back (a USB NIC: gone, then back under a new index)"
+# The unit does not bind the gateway to the NIC's device unit, so systemd
+# does not stop it when the NIC goes: the gateway itself waits for it.
+ifindex() { ip -o link show lan0 | cut -d: -f1; }
+old_ifindex=$(ifindex)
+kill $capture_pid
+ip link del lan0
+wait_for prop_is $G $M LinkState 's "missing"' || fail "LinkState did not become missing: $(prop $G $M LinkState)"
+expect_eq "$(prop $G $M RelayState)" 's "joined"' "RelayState while the NIC is gone"
+ip link add lan0 address $GWMAC type veth peer name lan1 address $LANHOST
+ip link set lan0 up
+ip link set lan1 up
+[ "$(ifindex)" != "$old_ifindex" ] || fail "the new lan0 has the old index"
+python3 "$tmp/lan.py" capture lan1 "$tmp/lan.log" &
+capture_pid=$!
+pids+=($capture_pid)
+wait_for prop_is $G $M LinkState 's "ok"' || fail "LinkState did not return to ok after the NIC came back"
+wait_for eval 'grep -q "Interface lan0 is back" "$tmp/gatewayd.err"' || fail "the gateway did not notice the NIC return"
+kill -0 $gw_pid || fail "the gateway died with its NIC"
+sleep 0.3
+lan_send $BCAST $LANHOST 88bf
+expect alice "type=88bf"
+cmd alice "frame $BCAST self 88c3 60"
+wait_for lan_has "src=$ALICE type=88c3" || fail "alice's frame not on the new NIC"
 
 echo "== relay restart"
 kill -TERM $relayd_pid

@@ -133,8 +133,8 @@ for t in json.load(sys.stdin):
         done
         (cd "$tmp/units-$name" && systemd-analyze verify lanparty-relayd.service lanparty-gatewayd@eth0.service) \
                 >"$tmp/verify-$name.log" 2>&1 || fail "systemd-analyze verify: $(cat "$tmp/verify-$name.log")"
-        other=$(grep -v 'sys-subsystem-net-devices-eth0.device' "$tmp/verify-$name.log" || true)
-        [ -z "$other" ] || fail "systemd-analyze verify of the installed units is not clean: $other"
+        [ ! -s "$tmp/verify-$name.log" ] ||
+                fail "systemd-analyze verify of the installed units is not clean: $(cat "$tmp/verify-$name.log")"
 
         # The tmpfiles.d entry makes the gateways' parent state directory
         # as systemd would.
