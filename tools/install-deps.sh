@@ -7,11 +7,12 @@ set -euo pipefail
 # libdbus-1-dev and libpolkit-gobject-1-dev for their .pc files only: they
 # say where dbus-daemon and polkitd read our policy and actions (systemd.pc
 # comes with the systemd package on Debian 12, systemd-dev on Debian 13).
+# help2man makes the man pages from --help.
 build_pkgs=(
         meson ninja-build pkg-config gcc clang libclang-rt-14-dev
         libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
         libsystemd-dev libglib2.0-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
-        libdbus-1-dev libpolkit-gobject-1-dev
+        libdbus-1-dev libpolkit-gobject-1-dev help2man
 )
 test_pkgs=(
         valgrind dbus libxml2-utils systemd iproute2 dnsmasq-base isc-dhcp-client
