@@ -43,12 +43,14 @@ check_exposure "$unit" "$max_exposure"
 check_restart "$unit"
 
 echo "== systemd-analyze verify"
+# --man=no: Documentation= names a man page that is installed, not
+# built here (test-install.sh and the container test look for it).
 # The unit as built here, pointing at the binary just compiled: must be clean.
 sed "s|^ExecStart=.*|ExecStart=$relayd|" "$unit" >"$tmp/lanparty-relayd.service"
-out=$(systemd-analyze verify "$tmp/lanparty-relayd.service" 2>&1) || fail "verify failed: $out"
+out=$(systemd-analyze verify --man=no "$tmp/lanparty-relayd.service" 2>&1) || fail "verify failed: $out"
 [ -z "$out" ] || fail "verify is not clean: $out"
 # The unit as shipped: the only complaint allowed is a binary not installed.
-out=$(systemd-analyze verify "$unit" 2>&1) || true
+out=$(systemd-analyze verify --man=no "$unit" 2>&1) || true
 if [ -x "$exec_start" ]; then
         [ -z "$out" ] || fail "verify of the shipped unit is not clean: $out"
 else
