@@ -35,6 +35,9 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 [[ $exec_start == /*/lanparty-relayd ]] || fail "ExecStart= is not an absolute lanparty-relayd: $exec_start"
 grep -q '@[a-z]*@' "$unit" && fail "meson left a placeholder in $unit: $(grep '@[a-z]*@' "$unit")"
 grep -qE '^WatchdogSec=[1-9]' "$unit" || fail "$unit lacks WatchdogSec="
+# Skipped, not failed, before it is configured (the package starts it).
+config=$("$relayd" --help | tr -s ' \n' ' ' | sed -n 's/.*--config FILE [^(]*(default: \([^ ,)]*\).*/\1/p')
+grep -qxF "ConditionPathExists=$config" "$unit" || fail "$unit lacks ConditionPathExists=$config"
 # A dynamic user cannot be named in the D-Bus policy.
 grep -q '^DynamicUser=' "$unit" && fail "$unit must not use DynamicUser="
 
