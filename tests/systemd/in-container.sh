@@ -15,7 +15,7 @@
 # - journalctl ROOM=, journalctl -x (the catalog), no room key in the
 #   journal;
 # - polkit: nobody is refused GetInvite and KickPeer, root gets them;
-# - the watchdog: WatchdogSec= set, a relay that answers stays past it, a
+# - the watchdog: WatchdogSec= set, relay and gateway stay past it, a
 #   SIGSTOP'd relay is killed and restarted by systemd;
 # - systemctl reload (SIGHUP, same process), restart of both keeping the
 #   relay's pin and the room key, dpkg -i again (an upgrade restarts both);
@@ -266,26 +266,31 @@ for unit in "$RELAY_UNIT" "$GW_UNIT"; do
 done
 # A short watchdog from a drop-in, as an administrator would set it, so
 # that the test need not wait the shipped 30 s.
-mkdir -p /run/systemd/system/$RELAY_UNIT.d
-printf '[Service]\nWatchdogSec=3s\n' >/run/systemd/system/$RELAY_UNIT.d/watchdog.conf
+for unit in "$RELAY_UNIT" "$GW_UNIT"; do
+        mkdir -p "/run/systemd/system/$unit.d"
+        printf '[Service]\nWatchdogSec=3s\n' >"/run/systemd/system/$unit.d/watchdog.conf"
+done
 systemctl daemon-reload
-timeout 60 systemctl restart "$RELAY_UNIT"
-pid=$(main_pid "$RELAY_UNIT")
+timeout 60 systemctl restart "$RELAY_UNIT" "$GW_UNIT"
+pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
 restarts=$(systemctl show -P NRestarts "$RELAY_UNIT")
 sleep 7
 [ "$(main_pid "$RELAY_UNIT")" = "$pid" ] && systemctl is-active -q "$RELAY_UNIT" ||
         die "the relay did not outlive twice its watchdog: $(journalctl --no-pager -n 10 -u "$RELAY_UNIT")"
+[ "$(main_pid "$GW_UNIT")" = "$gw_pid" ] && systemctl is-active -q "$GW_UNIT" ||
+        die "the gateway did not outlive twice its watchdog: $(journalctl --no-pager -n 10 -u "$GW_UNIT")"
 journal_mark
 kill -STOP "$pid"
 restarted() { [ "$(systemctl show -P NRestarts "$RELAY_UNIT")" -gt "$restarts" ] && systemctl is-active -q "$RELAY_UNIT"; }
 wait_for 60 "systemd to restart the stopped relay" restarted || die "the SIGSTOP'd relay was not restarted"
 journal_since -u "$RELAY_UNIT" >"$E2E_TMP/watchdog.log"
 grep -q "Failed with result 'watchdog'" "$E2E_TMP/watchdog.log" || die "no watchdog failure in the journal: $(cat "$E2E_TMP/watchdog.log")"
-rm -r /run/systemd/system/$RELAY_UNIT.d
+rm -r "/run/systemd/system/$RELAY_UNIT.d" "/run/systemd/system/$GW_UNIT.d"
 systemctl daemon-reload
-timeout 60 systemctl restart "$RELAY_UNIT"
+timeout 60 systemctl restart "$RELAY_UNIT" "$GW_UNIT"
 [ "$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)" = "$PIN" ] || die "the pin changed"
-ok "WatchdogSec=$(systemctl show -P WatchdogUSec "$RELAY_UNIT"); alive past a 3 s watchdog; stopped, it was killed and restarted"
+wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back after the watchdog test"
+ok "WatchdogSec=$(systemctl show -P WatchdogUSec "$RELAY_UNIT") shipped; relay and gateway alive past a 3 s one; the relay, stopped, was killed and restarted"
 
 log "== the sandbox"
 journalctl --no-pager -q -u "$RELAY_UNIT" -u "$GW_UNIT" >"$E2E_TMP/units.log"
