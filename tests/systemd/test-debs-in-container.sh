@@ -13,7 +13,7 @@
 #   --rootfs DIR   the root filesystem to boot (default /, the host's).
 #                  It needs what the packages depend on and the test's
 #                  tools: systemd, dbus, polkitd, iproute2, dnsmasq-base,
-#                  isc-dhcp-client, iputils-ping, util-linux, python3, man-db.
+#                  isc-dhcp-client, iputils-ping, util-linux, procps, man-db.
 # Exit: 0 passed, 1 failed, 77 skipped (not root, no systemd-nspawn).
 # The container, every process in it and the overlay go away however the
 # script ends; KEEP_TMP=1 keeps the overlay's upper layer (its journal in
