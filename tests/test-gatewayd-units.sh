@@ -76,14 +76,16 @@ if command -v systemctl >/dev/null; then
 fi
 
 echo "== systemd-analyze verify"
+# --man=no: Documentation= names a man page that is installed, not
+# built here (test-install.sh and the container test look for it).
 # The unit as built here, pointing at the binary just compiled, for an
 # interface that does not exist (no device unit, as in a container): clean.
 mkdir -p "$tmp/built"
 sed "s|^ExecStart=[^ ]*|ExecStart=$gatewayd|" "$unit" >"$tmp/built/lanparty-gatewayd@.service"
-out=$(cd "$tmp/built" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || fail "verify failed: $out"
+out=$(cd "$tmp/built" && systemd-analyze verify --man=no lanparty-gatewayd@eth0.service 2>&1) || fail "verify failed: $out"
 [ -z "$out" ] || fail "verify is not clean: $out"
 # The unit as shipped: the only complaint allowed is a binary not installed.
-out=$(cd "$tmp" && systemd-analyze verify lanparty-gatewayd@eth0.service 2>&1) || true
+out=$(cd "$tmp" && systemd-analyze verify --man=no lanparty-gatewayd@eth0.service 2>&1) || true
 rest=$(grep -vF "$exec_start" <<<"$out" | grep -v '^$' || true)
 [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 

@@ -84,6 +84,11 @@ for t in json.load(sys.stdin):
                 "$polkitdir/org.lanparty.relay.policy" "$polkitdir/org.lanparty.gateway.policy"
                 "$prefix/share/doc/lanparty/relayd.conf.example"
         )
+        # The man pages, where help2man is installed (-Dman=auto).
+        if command -v help2man >/dev/null; then
+                expected+=("$prefix/share/man/man8/lanparty-relayd.8" "$prefix/share/man/man8/lanparty-gatewayd.8"
+                        "$prefix/share/man/man1/lanparty-client.1")
+        fi
         for f in "${expected[@]}"; do
                 [ -f "$root$f" ] || fail "$f not installed for $prefix: $(cd "$root" && find . -type f | sort)"
         done
@@ -131,7 +136,12 @@ for t in json.load(sys.stdin):
         for f in lanparty-relayd.service lanparty-gatewayd@.service; do
                 sed "s|^ExecStart=$prefix/bin/|ExecStart=$root$prefix/bin/|" "$root$unitdir/$f" >"$tmp/units-$name/$f"
         done
-        (cd "$tmp/units-$name" && systemd-analyze verify lanparty-relayd.service lanparty-gatewayd@eth0.service) \
+        # Documentation= names the man pages installed with them (when
+        # help2man made them; -Dman=auto).
+        man=(--man=no)
+        [ -f "$root$prefix/share/man/man8/lanparty-relayd.8" ] && man=()
+        (cd "$tmp/units-$name" && MANPATH=$root$prefix/share/man systemd-analyze verify "${man[@]}" \
+                lanparty-relayd.service lanparty-gatewayd@eth0.service) \
                 >"$tmp/verify-$name.log" 2>&1 || fail "systemd-analyze verify: $(cat "$tmp/verify-$name.log")"
         [ ! -s "$tmp/verify-$name.log" ] ||
                 fail "systemd-analyze verify of the installed units is not clean: $(cat "$tmp/verify-$name.log")"

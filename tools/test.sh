@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every lanparty test: the unit, integration and end-to-end tests of a
-# -Werror build, the unit tests again under ASan+UBSan and valgrind, each
-# libFuzzer target for a bounded time, and the Windows client cross-built
-# with its tests under wine.
+# -Werror build, the Debian packages (built, lintian, installed in a
+# container with systemd as PID 1), the unit tests again under ASan+UBSan
+# and valgrind, each libFuzzer target for a bounded time, and the Windows
+# client cross-built with its tests under wine.
 # Installs the Debian packages it needs first (as root).
 #
 # Usage: tools/test.sh [--quick] [--no-windows]
-#   --quick        skip the sanitizer, valgrind and fuzzing passes
+#   --quick        skip the Debian packages, sanitizer, valgrind and fuzzing passes
 #   --no-windows   skip the Windows client (cross build, tests under wine)
 # Environment:
 #   FUZZ_SECONDS   seconds per fuzz target (default 60)
@@ -24,7 +25,7 @@ for a in "$@"; do
         case "$a" in
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
-                -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
@@ -79,6 +80,21 @@ else
 fi
 
 if [ "$quick" -eq 0 ]; then
+        step "Debian packages: build, lintian, and a test under systemd as PID 1"
+        # The packages from a scratch copy of this checkout, then booted
+        # in a container on an overlay of this machine's / (tests/systemd/).
+        start=$SECONDS
+        if tools/build-debs.sh "$build_root/debs"; then
+                record 0 "tools/build-debs.sh"
+                bash tests/systemd/test-debs-in-container.sh "$build_root/debs"
+                rc=$?
+                [ $rc -eq 77 ] && rc=1 # tools/install-deps.sh installed what it needs: a skip is a failure
+                record $rc "Debian packages under systemd (tests/systemd/test-debs-in-container.sh)"
+        else
+                record 1 "tools/build-debs.sh"
+        fi
+        echo "packages and their test: $((SECONDS - start)) s"
+
         step "unit tests under ASan+UBSan"
         if setup_build "$build_root/asan" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
                 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run by test-debs-in-container.sh inside a container whose PID 1 is
+# systemd: installs the Debian packages and checks them as a sysadmin
+# would, following README's "Running a party for real":
+# - dpkg -i: the users, the gateways' state directory, the relay enabled
+#   but skipped until configured, the units verified with their man pages,
+#   the catalog taken in, no failed unit;
+# - the relay configured (token file, relayd.conf) and started with
+#   systemctl; a gateway lanparty-gatewayd@eth1 on a veth whose other end
+#   is a party LAN with dnsmasq (in a network namespace), its invite link
+#   printed before the first start; a Linux client in another namespace
+#   joins with that link and gets a DHCP lease through the tunnel;
+# - busctl tree and properties of both daemons, readable by nobody;
+# - journalctl ROOM=, journalctl -x (the catalog), no room key in the
+#   journal;
+# - polkit: nobody is refused GetInvite and KickPeer, root gets them;
+# - the watchdog: WatchdogSec= set, relay and gateway stay past it, a
+#   SIGSTOP'd relay is killed and restarted by systemd;
+# - systemctl reload (SIGHUP, same process), restart of both keeping the
+#   relay's pin and the room key, dpkg -i again (an upgrade restarts both);
+# - nothing denied by the sandbox in our units' journal;
+# - dpkg -r stops both daemons.
+#
+# Usage: in-container.sh DEB_DIR
+source "$(dirname "${BASH_SOURCE[0]}")/e2e/lib.sh"
+set -eo pipefail
+
+debs=${1:?usage: in-container.sh DEB_DIR}
+[ "$(cat /proc/1/comm)" = systemd ] || die "PID 1 is not systemd"
+
+E2E_ID=lpc
+NS_LAN=$E2E_ID-lan
+NS_C1=$E2E_ID-c1
+ALL_NS=("$NS_LAN" "$NS_C1")
+GW_IF=eth1
+GW_UNIT=lanparty-gatewayd@$GW_IF.service
+RELAY_UNIT=lanparty-relayd.service
+ROOM=party
+RELAY=org.lanparty.Relay1
+RELAY_PATH=/org/lanparty/Relay1
+GATEWAY=org.lanparty.Gateway1.$GW_IF
+GATEWAY_PATH=/org/lanparty/Gateway1
+checks=0
+
+dump_state() {
+        set +e
+        log "---- state at failure ----"
+        systemctl --no-pager status "$RELAY_UNIT" "$GW_UNIT" 2>&1 | tail -n 40
+        journalctl --no-pager -n 40 -u "$RELAY_UNIT" -u "$GW_UNIT"
+        for f in client1 dnsmasq; do
+                [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 15 "$E2E_TMP/$f.log"; }
+        done
+}
+die() {
+        log "FAIL: $*"
+        dump_state
+        exit 1
+}
+ok() { checks=$((checks + 1)); log "ok: $*"; }
+trap topo_down EXIT
+
+prop() { # service, path, interface, property: the value alone
+        timeout 10 busctl get-property "$@" | cut -d' ' -f2- | sed 's/^"\(.*\)"$/\1/'
+}
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+main_pid() { systemctl show -P MainPID "$1"; }
+# Journal lines of a unit since a cursor file was written (journal_mark).
+journal_mark() { journalctl --show-cursor -n 0 -q | sed -n 's/^-- cursor: //p' >"$E2E_TMP/cursor"; }
+journal_since() { journalctl --no-pager -q --after-cursor="$(cat "$E2E_TMP/cursor")" "$@"; }
+
+log "== dpkg -i"
+# A root filesystem made for Docker (this host's, say) forbids maintainer
+# scripts to start services; a Debian installed on a machine does not.
+if [ -e /usr/sbin/policy-rc.d ]; then
+        log "removing /usr/sbin/policy-rc.d (exit $(/usr/sbin/policy-rc.d; echo $?)), as on a machine installed with Debian"
+        rm /usr/sbin/policy-rc.d
+fi
+# What a meson install on the host may have left (the overlay hides it;
+# the host keeps it): a clean system has no settings or state yet.
+for f in /etc/lanparty /usr/local/etc/lanparty /var/lib/lanparty-relayd /var/lib/lanparty-gatewayd; do
+        [ ! -e "$f" ] || { log "removing $f left on the root filesystem"; rm -rf "$f"; }
+done
+mapfile -t packages < <(ls "$debs"/lanparty-{relayd,gatewayd,client}_*.deb)
+dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i failed"; }
+for user in lanparty-relayd lanparty-gatewayd; do
+        getent passwd "$user" >/dev/null || die "dpkg -i made no user $user"
+        [ "$(id -gn "$user")" = "$user" ] || die "$user's group is $(id -gn "$user")"
+done
+[ "$(stat -c '%a %U' /var/lib/lanparty-gatewayd)" = "755 root" ] ||
+        die "/var/lib/lanparty-gatewayd: $(stat -c '%a %U' /var/lib/lanparty-gatewayd 2>&1)"
+[ "$(systemctl is-enabled "$RELAY_UNIT")" = enabled ] || die "the relay is not enabled: $(systemctl is-enabled "$RELAY_UNIT")"
+# Started by the package, skipped for want of its settings: not failed.
+[ "$(systemctl show -P ConditionResult "$RELAY_UNIT")" = no ] && ! systemctl is-failed -q "$RELAY_UNIT" ||
+        die "the unconfigured relay: $(systemctl show -P ActiveState,ConditionResult "$RELAY_UNIT" | tr '\n' ' ')"
+man=()
+command -v man >/dev/null || man=(--man=no)
+out=$(systemd-analyze verify "${man[@]}" "$RELAY_UNIT" "$GW_UNIT" 2>&1) && [ -z "$out" ] ||
+        die "systemd-analyze verify of the installed units: $out"
+journalctl --list-catalog >"$E2E_TMP/catalog.txt" 2>&1
+grep -q 'lanparty relay: peer' "$E2E_TMP/catalog.txt" ||
+        die "the relay's catalog is not in the journal's database (no dpkg trigger?)"
+ok "installed: users, /var/lib/lanparty-gatewayd, relay enabled and skipped until configured, units verify${man:+ (no man)}, catalog"
+
+log "== the networks: a party LAN with dnsmasq behind $GW_IF, a player's namespace"
+ip netns add "$NS_LAN"
+ip netns add "$NS_C1"
+nsx "$NS_LAN" ip link set lo up
+nsx "$NS_C1" ip link set lo up
+nsx "$NS_LAN" ip link add br0 type bridge
+nsx "$NS_LAN" ip addr add "$LAN_ROUTER/24" dev br0
+nsx "$NS_LAN" ip link set br0 up
+# The gateway's NIC: a veth whose other end is a port of the LAN's bridge.
+ip link add "$GW_IF" type veth peer name lan-gw netns "$NS_LAN"
+nsx "$NS_LAN" ip link set lan-gw master br0 up
+ip link set "$GW_IF" up
+# Wire-sized frames, as a switch port delivers them (lib.sh's topo_up).
+if command -v ethtool >/dev/null; then nsx "$NS_LAN" ethtool -K lan-gw tso off gso off >/dev/null; fi
+# The "internet": the relay listens on the container's own address here.
+ip link add inet-c1 type veth peer name wan0 netns "$NS_C1"
+ip addr add "$RELAY_IP/24" dev inet-c1
+ip link set inet-c1 up
+nsx "$NS_C1" ip addr add "$C1_WAN_IP/24" dev wan0
+nsx "$NS_C1" ip link set wan0 up
+nsx "$NS_C1" ip route add default via "$RELAY_IP"
+start_dnsmasq
+ok "LAN $LAN_PREFIX.0/24 behind $GW_IF, player at $C1_WAN_IP, relay at $RELAY_IP"
+
+log "== the relay, configured as README says"
+token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+printf '# the party gateway\n%s\n' "$token" >/etc/lanparty/gateway-tokens
+chgrp lanparty-relayd /etc/lanparty/gateway-tokens
+chmod 640 /etc/lanparty/gateway-tokens
+printf '[Relay]\nGatewayTokenFile=/etc/lanparty/gateway-tokens\n' >/etc/lanparty/relayd.conf
+timeout 60 systemctl start "$RELAY_UNIT" || die "systemctl start $RELAY_UNIT failed"
+systemctl is-active -q "$RELAY_UNIT" || die "the relay is not active"
+PIN=$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)
+[ ${#PIN} = 43 ] || die "no certificate pin on D-Bus: '$PIN'"
+[ "$(stat -c %U /var/lib/lanparty-relayd)" = lanparty-relayd ] || die "the relay's state is not its user's"
+ok "relay active as $(ps -o user= -p "$(main_pid "$RELAY_UNIT")"), pin $PIN"
+
+log "== the gateway on $GW_IF"
+printf '%s\n' "$token" >/etc/lanparty/gateway-token
+chgrp lanparty-gatewayd /etc/lanparty/gateway-token
+chmod 640 /etc/lanparty/gateway-token
+cat >/etc/lanparty/gatewayd-$GW_IF.conf <<EOF
+[Gateway]
+Relay=$RELAY_IP
+Room=$ROOM
+Pin=$PIN
+GatewayTokenFile=/etc/lanparty/gateway-token
+EOF
+# README's order: the link before the first start.
+INVITE=$(/usr/bin/lanparty-gatewayd --print-invite --interface "$GW_IF") || die "--print-invite before the first start"
+[[ $INVITE == lanparty://* ]] || die "not an invite link: $INVITE"
+room_key_sum=$(sha256sum </var/lib/lanparty-gatewayd/$GW_IF/room-key)
+timeout 60 systemctl enable --now "$GW_UNIT" >"$E2E_TMP/enable.log" 2>&1 || { cat "$E2E_TMP/enable.log"; die "systemctl enable --now $GW_UNIT"; }
+gateway_in_room() { [ "$(prop "$RELAY" "$RELAY_PATH/room/$ROOM" "$RELAY.Room" GatewayPresent)" = true ]; }
+wait_for 30 "the gateway in room $ROOM" gateway_in_room || die "the gateway did not open room $ROOM"
+[ "$(stat -c '%a %U' /var/lib/lanparty-gatewayd/$GW_IF)" = "700 lanparty-gatewayd" ] ||
+        die "the room key's directory: $(stat -c '%a %U' /var/lib/lanparty-gatewayd/$GW_IF)"
+ok "gateway active as $(ps -o user= -p "$(main_pid "$GW_UNIT")"), room $ROOM open"
+
+log "== a player joins with the link and gets a lease from the party's dnsmasq"
+tap_up() { grep -q LOWER_UP <<<"$(nsx "$NS_C1" ip link show lp0 2>/dev/null)"; }
+start_client() {
+        bg client1 "$NS_C1" /usr/bin/lanparty-client --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
+        CLIENT_PID=$BG_PID
+        wait_for 30 "the client's TAP" tap_up || die "the client did not join"
+        C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "the client got no DHCP lease through the tunnel"
+        case $C1_IP in "$LAN_PREFIX".1[0-5][0-9]) ;; *) die "odd lease $C1_IP" ;; esac
+        nsx "$NS_C1" ping -c 2 -i 0.2 -W 2 "$LAN_ROUTER" >/dev/null || die "the client cannot ping the party's router"
+}
+start_client
+ok "lease $C1_IP, the party's router answers pings"
+
+log "== busctl"
+timeout 10 busctl tree "$RELAY" >"$E2E_TMP/relay-tree.txt" || die "busctl tree $RELAY"
+n=$(grep -c "$RELAY_PATH/room/$ROOM/peer/" "$E2E_TMP/relay-tree.txt" || true)
+[ "$n" = 2 ] || die "busctl tree $RELAY shows $n peers, not the gateway and the client: $(cat "$E2E_TMP/relay-tree.txt")"
+grep -q "$GATEWAY_PATH" <<<"$(timeout 10 busctl tree "$GATEWAY")" || die "busctl tree $GATEWAY"
+[ "$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" RoomCount)" = 1 ] || die "RoomCount"
+[ "$(prop "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager RelayState)" = joined ] || die "RelayState"
+[ "$(prop "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager ClientCount)" = 1 ] || die "ClientCount"
+# State is readable by anyone (the bus policies).
+[ "$(as_nobody busctl get-property "$RELAY" "$RELAY_PATH/room/$ROOM" "$RELAY.Room" PeerCount)" = "u 2" ] ||
+        die "nobody cannot read the room's PeerCount"
+as_nobody busctl get-property "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager Room >/dev/null ||
+        die "nobody cannot read the gateway's Room"
+ok "busctl tree: room $ROOM with $n peers; gateway joined with 1 client; readable by nobody"
+
+log "== journalctl"
+journalctl --no-pager -q -u "$RELAY_UNIT" ROOM="$ROOM" >"$E2E_TMP/room.log"
+[ -s "$E2E_TMP/room.log" ] || die "journalctl ROOM=$ROOM shows nothing"
+journalctl --no-pager -q -x -u "$RELAY_UNIT" ROOM="$ROOM" MESSAGE_ID=6eb55fb37d6f4e6ba289ed605693fd14 >"$E2E_TMP/joined.log"
+grep -q "was admitted to room $ROOM" "$E2E_TMP/joined.log" ||
+        die "journalctl -x does not explain a peer joining: $(cat "$E2E_TMP/joined.log")"
+room_key=${INVITE##*k=}
+room_key=${room_key%%&*}
+journalctl --no-pager -q >"$E2E_TMP/journal.txt"
+! grep -qF "$room_key" "$E2E_TMP/journal.txt" || die "the room key is in the journal"
+ok "journalctl ROOM=$ROOM: $(wc -l <"$E2E_TMP/room.log") entries; -x shows the catalog; the room key is not logged"
+
+log "== polkit"
+out=$(as_nobody timeout 30 busctl call "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager GetInvite 2>&1) &&
+        die "nobody got the invite link"
+grep -qi "auth\|denied" <<<"$out" && ! grep -q "polkit is not available" <<<"$out" ||
+        die "nobody's GetInvite: $out"
+[ "$(timeout 30 busctl call "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager GetInvite | cut -d' ' -f2-)" = "\"$INVITE\"" ] ||
+        die "root did not get the invite link"
+client_id=
+for p in $(grep -o "$RELAY_PATH/room/$ROOM/peer/[0-9]*" "$E2E_TMP/relay-tree.txt"); do
+        [ "$(prop "$RELAY" "$p" "$RELAY.Peer" Role)" = client ] && client_id=$(prop "$RELAY" "$p" "$RELAY.Peer" Id)
+done
+[ -n "$client_id" ] || die "no client peer on D-Bus"
+out=$(as_nobody timeout 30 busctl call "$RELAY" "$RELAY_PATH" "$RELAY.Manager" KickPeer sqs "$ROOM" "$client_id" test 2>&1) &&
+        die "nobody kicked a peer"
+grep -qi "auth\|denied" <<<"$out" && ! grep -q "polkit is not available" <<<"$out" || die "nobody's KickPeer: $out"
+systemctl is-active -q polkit.service || die "polkitd was not asked (polkit.service is not active)"
+journal_mark
+timeout 30 busctl call "$RELAY" "$RELAY_PATH" "$RELAY.Manager" KickPeer sqs "$ROOM" "$client_id" test ||
+        die "root could not kick peer $client_id"
+kicked() { [ -n "$(journal_since -u "$RELAY_UNIT" ROOM="$ROOM" PEER="$client_id" REASON=kicked)" ]; }
+wait_for 10 "the kick in the journal" kicked || die "the kick is not in the journal"
+# A kicked client leaves for good; the player starts it again.
+wait_for 10 "the kicked client to exit" test ! -d "/proc/$CLIENT_PID" || die "the kicked client did not exit"
+grep -q 'kicked' "$E2E_TMP/client1.log" || die "the client did not say it was kicked"
+start_client
+ok "polkit refuses nobody ($(head -1 <<<"$out")) and lets root GetInvite and KickPeer; the client rejoined"
+
+log "== reload"
+pid=$(main_pid "$RELAY_UNIT")
+journal_mark
+timeout 30 systemctl reload "$RELAY_UNIT" || die "systemctl reload"
+reloaded() { grep -q 'Received SIGHUP, reloading' <<<"$(journal_since -u "$RELAY_UNIT")"; }
+wait_for 10 "the reload in the journal" reloaded ||
+        die "the relay did not log the reload"
+[ "$(main_pid "$RELAY_UNIT")" = "$pid" ] && systemctl is-active -q "$RELAY_UNIT" || die "the relay did not survive the reload"
+ok "systemctl reload: SIGHUP, same process"
+
+log "== restarts keep the pin and the room key"
+timeout 60 systemctl restart "$RELAY_UNIT" || die "systemctl restart $RELAY_UNIT"
+[ "$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)" = "$PIN" ] || die "the pin changed on restart"
+timeout 60 systemctl stop "$GW_UNIT" || die "systemctl stop $GW_UNIT"
+timeout 60 systemctl start "$GW_UNIT" || die "systemctl start $GW_UNIT"
+[ "$(sha256sum </var/lib/lanparty-gatewayd/$GW_IF/room-key)" = "$room_key_sum" ] || die "the room key changed"
+wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back"
+[ "$(timeout 30 busctl call "$GATEWAY" "$GATEWAY_PATH" org.lanparty.Gateway1.Manager GetInvite | cut -d' ' -f2-)" = "\"$INVITE\"" ] ||
+        die "the invite link changed"
+wait_for 45 "the client back through the tunnel" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_ROUTER" ||
+        die "the client did not come back after the restarts"
+ok "relay restarted with the same pin, gateway with the same room key and link; the client is back"
+
+log "== an upgrade (dpkg -i again) restarts both"
+relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
+dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i again failed"; }
+systemctl is-active -q "$RELAY_UNIT" && systemctl is-active -q "$GW_UNIT" || die "not active after the upgrade"
+[ "$(main_pid "$RELAY_UNIT")" != "$relay_pid" ] || die "the upgrade did not restart the relay"
+[ "$(main_pid "$GW_UNIT")" != "$gw_pid" ] || die "the upgrade did not restart the gateway"
+wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back after the upgrade"
+ok "upgrade: relay and gateway restarted, room open again"
+
+log "== the watchdog"
+for unit in "$RELAY_UNIT" "$GW_UNIT"; do
+        [ "$(systemctl show -P WatchdogUSec "$unit")" != 0 ] || die "$unit has no watchdog"
+done
+# A short watchdog from a drop-in, as an administrator would set it, so
+# that the test need not wait the shipped 30 s.
+for unit in "$RELAY_UNIT" "$GW_UNIT"; do
+        mkdir -p "/run/systemd/system/$unit.d"
+        printf '[Service]\nWatchdogSec=3s\n' >"/run/systemd/system/$unit.d/watchdog.conf"
+done
+systemctl daemon-reload
+timeout 60 systemctl restart "$RELAY_UNIT" "$GW_UNIT"
+pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
+restarts=$(systemctl show -P NRestarts "$RELAY_UNIT")
+sleep 7
+[ "$(main_pid "$RELAY_UNIT")" = "$pid" ] && systemctl is-active -q "$RELAY_UNIT" ||
+        die "the relay did not outlive twice its watchdog: $(journalctl --no-pager -n 10 -u "$RELAY_UNIT")"
+[ "$(main_pid "$GW_UNIT")" = "$gw_pid" ] && systemctl is-active -q "$GW_UNIT" ||
+        die "the gateway did not outlive twice its watchdog: $(journalctl --no-pager -n 10 -u "$GW_UNIT")"
+journal_mark
+kill -STOP "$pid"
+restarted() { [ "$(systemctl show -P NRestarts "$RELAY_UNIT")" -gt "$restarts" ] && systemctl is-active -q "$RELAY_UNIT"; }
+wait_for 60 "systemd to restart the stopped relay" restarted || die "the SIGSTOP'd relay was not restarted"
+journal_since -u "$RELAY_UNIT" >"$E2E_TMP/watchdog.log"
+grep -q "Failed with result 'watchdog'" "$E2E_TMP/watchdog.log" || die "no watchdog failure in the journal: $(cat "$E2E_TMP/watchdog.log")"
+rm -r "/run/systemd/system/$RELAY_UNIT.d" "/run/systemd/system/$GW_UNIT.d"
+systemctl daemon-reload
+timeout 60 systemctl restart "$RELAY_UNIT" "$GW_UNIT"
+[ "$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)" = "$PIN" ] || die "the pin changed"
+wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back after the watchdog test"
+ok "WatchdogSec=$(systemctl show -P WatchdogUSec "$RELAY_UNIT") shipped; relay and gateway alive past a 3 s one; the relay, stopped, was killed and restarted"
+
+log "== the sandbox"
+journalctl --no-pager -q -u "$RELAY_UNIT" -u "$GW_UNIT" >"$E2E_TMP/units.log"
+if grep -i 'denied\|Permission denied\|Operation not permitted' "$E2E_TMP/units.log" >"$E2E_TMP/denied.log"; then
+        cat "$E2E_TMP/denied.log"
+        die "denials in the units' journal"
+fi
+failed=$(systemctl --failed --no-legend --plain | grep lanparty || true)
+[ -z "$failed" ] || die "failed units: $failed"
+ok "no denial in $(wc -l <"$E2E_TMP/units.log") journal lines of our units; no failed unit"
+
+log "== dpkg -r stops what runs"
+relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
+kill "$CLIENT_PID" 2>/dev/null || true
+dpkg -r lanparty-relayd lanparty-gatewayd lanparty-client >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -r failed"; }
+gone() { ! kill -0 "$relay_pid" 2>/dev/null && ! kill -0 "$gw_pid" 2>/dev/null; }
+wait_for 20 "the daemons to stop" gone || die "a daemon still runs after dpkg -r: $(ps -o pid,cmd -p "$relay_pid,$gw_pid")"
+! systemctl is-active -q "$RELAY_UNIT" && ! systemctl is-active -q "$GW_UNIT" || die "a unit is still active after dpkg -r"
+ok "dpkg -r stopped the relay and the gateway"
+
+log "all $checks checks passed"

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The Debian packages under a real systemd as PID 1, checked as a sysadmin
+# would (tests/systemd/in-container.sh says what): a container booted with
+# systemd-nspawn on an overlay whose lower layer is a root filesystem,
+# the host's own / (Debian 12 here) or a Debian rootfs made with
+# debootstrap; the overlay keeps that filesystem untouched. The packages
+# are installed with dpkg -i in the container.
+#
+# Usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR
+#   DEB_DIR        the packages (tools/build-debs.sh): lanparty-relayd,
+#                  lanparty-gatewayd and lanparty-client *.deb
+#   --rootfs DIR   the root filesystem to boot (default /, the host's).
+#                  It needs what the packages depend on and the test's
+#                  tools: systemd, dbus, polkitd, iproute2, dnsmasq-base,
+#                  isc-dhcp-client, iputils-ping, util-linux, procps, man-db.
+# Exit: 0 passed, 1 failed, 77 skipped (not root, no systemd-nspawn).
+# The container, every process in it and the overlay go away however the
+# script ends; KEEP_TMP=1 keeps the overlay's upper layer (its journal in
+# var/log/journal) for a look afterwards.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib-test.sh"
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+rootfs=/
+if [ "${1:-}" = --rootfs ]; then
+        rootfs=$(realpath "${2:?--rootfs needs a directory}")
+        shift 2
+fi
+debs=$(realpath "${1:?usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR}")
+
+[ "$(id -u)" = 0 ] || skip "needs root to mount the overlay and boot the container"
+for tool in systemd-nspawn nsenter mountpoint; do
+        command -v $tool >/dev/null || skip "$tool is not installed (systemd-container, util-linux)"
+done
+[ -x "$rootfs/lib/systemd/systemd" ] || [ -x "$rootfs/usr/lib/systemd/systemd" ] ||
+        fail "$rootfs has no systemd to boot"
+for p in lanparty-relayd lanparty-gatewayd lanparty-client; do
+        compgen -G "$debs/${p}_*.deb" >/dev/null || fail "no $p package in $debs"
+done
+
+# A TERM or INT (a test runner's timeout, ^C) becomes an ordinary exit so
+# the EXIT trap (test_cleanup, then cleanup_hook below) runs.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+test_tmp lanparty-container
+nspawn_pid= init_pid=
+root=$tmp/root
+
+# Stops what this script started, by PID: the container's systemd with
+# the signal that asks it to halt (everything in the container goes with
+# it), systemd-nspawn then exits; SIGKILL to both after 30 s. Then the
+# overlay.
+cleanup_hook() {
+        local i
+        set +e
+        if [ -n "$init_pid" ] && kill -0 "$init_pid" 2>/dev/null; then
+                kill -RTMIN+4 "$init_pid"
+        fi
+        if [ -n "$nspawn_pid" ]; then
+                for ((i = 0; i < 300; i++)); do
+                        kill -0 "$nspawn_pid" 2>/dev/null || break
+                        sleep 0.1
+                done
+                if kill -0 "$nspawn_pid" 2>/dev/null; then
+                        echo "the container did not halt in 30 s: SIGKILL" >&2
+                        [ -n "$init_pid" ] && kill -KILL "$init_pid" 2>/dev/null
+                        kill -KILL "$nspawn_pid" 2>/dev/null
+                fi
+                wait "$nspawn_pid" 2>/dev/null
+        fi
+        if mountpoint -q "$root"; then
+                umount "$root" || { sleep 1; umount "$root"; } || umount --lazy "$root"
+        fi
+        # The upper layer holds the container's journal; its copy of the
+        # lower layer's /tmp is not worth keeping.
+        [ -z "${KEEP_TMP:-}" ] || echo "container's files: $tmp/upper"
+}
+fail_hook() {
+        echo "--- console (tail)" >&2
+        tail -n 20 "$tmp/console.log" >&2 2>/dev/null || true
+}
+
+echo "== booting $rootfs in a container"
+start=$SECONDS
+mkdir "$tmp/upper" "$tmp/work" "$root"
+mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$tmp/upper,workdir=$tmp/work" "$root"
+# What the container needs from here, copied into the upper layer (not
+# under /run or /tmp, which nspawn and systemd mount over).
+mkdir -p "$root/srv/lanparty-test/debs"
+cp "$debs"/lanparty-{relayd,gatewayd,client}_*.deb "$root/srv/lanparty-test/debs/"
+cp -r "$here/../e2e" "$here/in-container.sh" "$root/srv/lanparty-test/"
+# No udev in a container, no network but its own loopback (the test makes
+# its veths inside), no machine registration with a host systemd (there
+# may be none), and the journal stays inside.
+systemd-nspawn -D "$root" --machine=lanparty-test --register=no --keep-unit --link-journal=no \
+        --private-network --console=read-only -b </dev/null >"$tmp/console.log" 2>&1 &
+nspawn_pid=$!
+find_init() {
+        local pid
+        for pid in $(pgrep -P "$nspawn_pid"); do
+                [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd ] && init_pid=$pid && return 0
+        done
+        return 1
+}
+WAIT=30 wait_for find_init || fail "systemd-nspawn started no systemd"
+in_container() { nsenter -t "$init_pid" -a "$@"; }
+# systemctl needs systemd's private socket, there once it has set up.
+WAIT=30 wait_for in_container test -S /run/systemd/private || fail "systemd in the container does not answer"
+state=$(in_container timeout 60 systemctl is-system-running --wait 2>&1) || true
+case $state in
+running) ;;
+degraded) echo "the container booted degraded: $(in_container systemctl --failed --no-legend --plain | tr '\n' ';')" ;;
+*) fail "the container did not boot: '$state'" ;;
+esac
+echo "systemd $(in_container systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p') is PID 1 of" \
+        "$(in_container sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), $state after $((SECONDS - start)) s"
+
+in_container env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb \
+        bash /srv/lanparty-test/in-container.sh /srv/lanparty-test/debs ||
+        fail "the checks inside the container failed (above)"
+echo "PASS ($((SECONDS - start)) s)"
