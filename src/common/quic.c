@@ -390,10 +390,15 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
 
 static void conn_free_now(QuicConn *c);
 
-static void conn_enter(QuicConn *c, uint64_t now) {
+/* Returns the time to use for this call: owners read their clock once per
+ * batch and may hand an older reading to a later call, but time must never
+ * go back for ngtcp2 (1.x asserts it, 0.12 silently misreads RTTs and
+ * timers). */
+static uint64_t conn_enter(QuicConn *c, uint64_t now) {
         c->busy++;
         if (now > c->last_now)
                 c->last_now = now;
+        return c->last_now;
 }
 
 static bool conn_close_ready(QuicConn *c, uint64_t now) {
@@ -1012,7 +1017,7 @@ int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *da
         if (len == 0)
                 return 0;
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         c->counters.packets_rx++;
         c->counters.bytes_rx += len;
 
@@ -1244,7 +1249,7 @@ int quic_conn_write(QuicConn *c, uint64_t now) {
 
         if (!c)
                 return -EINVAL;
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         n = conn_write(c, now);
         conn_leave(c);
         return (int) MIN(n, (unsigned) INT32_MAX);
@@ -1279,7 +1284,7 @@ int quic_conn_handle_expiry(QuicConn *c, uint64_t now) {
 
         if (!c)
                 return -EINVAL;
-        conn_enter(c, now);
+        now = conn_enter(c, now);
 
         switch (c->state) {
         case QUIC_STATE_CLOSING:
@@ -1311,7 +1316,7 @@ int quic_conn_close(QuicConn *c, uint64_t app_error_code, const char *reason, ui
         if (c->state > QUIC_STATE_ESTABLISHED || c->close_requested)
                 return 0;
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         c->close_requested = true;
         c->close_code = app_error_code;
         reason_copy(c->close_reason, (const uint8_t *) (reason ? reason : ""), reason ? strlen(reason) : 0);
@@ -1342,7 +1347,7 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
                 return -EMSGSIZE;
         }
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         if (c->busy > 1 || c->dq_count > 0)
                 /* Inside one of our callbacks ngtcp2 must not be re-entered,
                  * and queued datagrams go first. */
