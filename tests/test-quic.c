@@ -700,6 +700,15 @@ static void test_read_batched(void) {
                 p->n_dgrams = 0;
                 for (unsigned i = 0; i < 8; i++)
                         CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, sizeof buf, n.now), 0);
+                /* ngtcp2 1.x paces the last one a little later: let the
+                 * client's timer send it, with nothing read meanwhile. */
+                while (n.wire.count < 8) {
+                        uint64_t e = quic_conn_get_expiry(c->conn);
+
+                        CHECK(e <= n.now + 10 * MSEC);
+                        n.now = MAX(n.now, e);
+                        CHECK(quic_conn_handle_expiry(c->conn, n.now) >= 0);
+                }
                 k = wire_take(&n, pk, ELEMENTSOF(pk));
                 CHECK_EQ_INT(k, 8);
                 n.now += TEST_NET_LATENCY;
