@@ -16,6 +16,7 @@
 
 #include "cert.h"
 #include "log.h"
+#include "quic-compat.h"
 #include "quic-server.h"
 #include "quic.h"
 #include "quic-test-net.h"
@@ -1320,7 +1321,7 @@ static void test_tls_session_released(void) {
          * frame) is closed with unexpected_message, not handed to a freed
          * session. */
         static const uint8_t key_update[] = {24, 0, 0, 1, 0};
-        CHECK_EQ_INT(ngtcp2_conn_submit_crypto_data(quic_conn_get_ngtcp2(c->conn), NGTCP2_CRYPTO_LEVEL_APPLICATION,
+        CHECK_EQ_INT(ngtcp2_conn_submit_crypto_data(quic_conn_get_ngtcp2(c->conn), QUIC_CRYPTO_LEVEL_1RTT,
                                                     key_update, sizeof key_update),
                      0);
         CHECK_EQ_INT(quic_conn_send_control(c->conn, "x", 1), 0);
