@@ -12,6 +12,7 @@ build_pkgs=(
 test_pkgs=(
         valgrind dbus libxml2-utils systemd iproute2 dnsmasq-base isc-dhcp-client
         iputils-ping socat tcpdump procps util-linux openssl python3 polkitd ethtool
+        debootstrap
 )
 
 case "${1:-all}" in
