@@ -21,7 +21,10 @@
  * The callback table, settings and transport parameters are versioned
  * structs in both (ngtcp2_conn_client_new() and ngtcp2_settings_default()
  * are macros passing the header's struct versions), and the write, read
- * and expiry calls kept their signatures. */
+ * and expiry calls kept their signatures. Two behaviours changed with no
+ * API change, and quic.c works with either: 1.x asserts that time never
+ * goes back (conn_enter() keeps it monotonic), and paces packets to the
+ * instant where 0.12 sent them up to 1 ms early. */
 
 #include <stdbool.h>
 #include <stddef.h>
