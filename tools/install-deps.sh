@@ -21,7 +21,7 @@ deb_pkgs=(
 test_pkgs=(
         valgrind dbus libxml2-utils systemd iproute2 dnsmasq-base isc-dhcp-client
         iputils-ping socat tcpdump procps util-linux openssl python3 polkitd ethtool
-        systemd-container man-db
+        systemd-container man-db debootstrap
 )
 
 case "${1:-all}" in

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Runs every lanparty test: the unit, integration and end-to-end tests of a
-# -Werror build, the Debian packages (built, lintian, installed in a
-# container with systemd as PID 1), the unit tests again under ASan+UBSan
-# and valgrind, each libFuzzer target for a bounded time, and the Windows
-# client cross-built with its tests under wine.
+# -Werror build, a -Werror build with its unit and integration tests on
+# Debian 13 (ngtcp2 1.x, gcc 14) in a debootstrap root, the Debian packages
+# (built, lintian, installed in a container with systemd as PID 1), the
+# unit tests again under ASan+UBSan and valgrind, each libFuzzer target for
+# a bounded time, and the Windows client cross-built with its tests under
+# wine.
 # Installs the Debian packages it needs first (as root).
 #
-# Usage: tools/test.sh [--quick] [--no-windows]
+# Usage: tools/test.sh [--quick] [--no-windows] [--no-trixie]
 #   --quick        skip the Debian packages, sanitizer, valgrind and fuzzing passes
 #   --no-windows   skip the Windows client (cross build, tests under wine)
+#   --no-trixie    skip Debian 13 (tools/build-trixie.sh --test)
 # Environment:
 #   FUZZ_SECONDS   seconds per fuzz target (default 60)
 #   BUILD_ROOT     where build directories go (default ./build-test)
-#   LANPARTY_CACHE_DIR  cache for slow builds (the Windows dependencies;
-#                  default ~/.cache/lanparty)
+#   LANPARTY_CACHE_DIR  cache for slow builds (the Windows dependencies,
+#                  the Debian 13 root; default ~/.cache/lanparty)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,11 +24,13 @@ cd "$top"
 
 quick=0
 windows=1
+trixie=1
 for a in "$@"; do
         case "$a" in
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
-                -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                --no-trixie) trixie=0 ;;
+                -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
@@ -77,6 +82,18 @@ if setup_build "$build_root/release" -Dwerror=true; then
         count_meson "$build_root/release" "tests (release)"
 else
         record 1 "build (release)"
+fi
+
+if [ "$trixie" -eq 1 ]; then
+        step "Debian 13 (ngtcp2 1.x, gcc 14): -Werror build, unit and integration tests in a debootstrap root"
+        # A log from an earlier run must not count for this one.
+        rm -f "$build_root/trixie/meson-logs/testlog.json"
+        if tools/build-trixie.sh --test --build-dir "$build_root/trixie"; then
+                count_meson "$build_root/trixie" "tests (Debian 13)"
+        else
+                count_meson "$build_root/trixie" "tests (Debian 13)"
+                record 1 "tools/build-trixie.sh --test"
+        fi
 fi
 
 if [ "$quick" -eq 0 ]; then

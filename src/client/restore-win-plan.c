@@ -35,7 +35,7 @@ RestoreFileKind restore_file_classify(const char *name, char instance[static ROU
         static const char prefix[] = "routes-";
         size_t len;
 
-        if (!name || !instance)
+        if (!name)
                 return _RESTORE_FILE_KIND_INVALID;
         len = strlen(name);
         if (len <= strlen(prefix) || !equal_nocase(name, prefix, strlen(prefix)))

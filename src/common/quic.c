@@ -10,6 +10,7 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include "log.h"
+#include "quic-compat.h"
 #include "quic.h"
 
 /* Packets one quic_conn_write() emits at most before it lets the event loop
@@ -27,7 +28,9 @@
  * deadlines closer than this to the last activity are moved to it; what
  * else falls due that soon (time-threshold loss detection at LAN RTTs)
  * waits at most this long, and an ACK arriving meanwhile detects it anyway.
- * ngtcp2 itself lets pacing run 1 ms early (NGTCP2_PKT_PACING_OVERHEAD). */
+ * ngtcp2 0.12 itself lets pacing run 1 ms early (NGTCP2_PKT_PACING_OVERHEAD);
+ * 1.x paces to the instant but credits late sends to the next ones. While
+ * something of ours waits, the expiry is ngtcp2's own, in both. */
 #define QUIC_TIMER_FLOOR_NS (1000U * 1000U)
 /* The congestion controller, for relay, gateways and clients alike. What
  * we carry are datagrams, never retransmitted, mostly other flows' packets
@@ -237,8 +240,7 @@ static void conn_set_closed(QuicConn *c, QuicState state, const QuicCloseInfo *i
 
 /* Writes CONNECTION_CLOSE with ccerr, keeps the packet for the closing
  * period and reports `info`. */
-static void conn_close_with(QuicConn *c, const ngtcp2_connection_close_error *ccerr, const QuicCloseInfo *info,
-                            uint64_t now) {
+static void conn_close_with(QuicConn *c, const QuicCcerr *ccerr, const QuicCloseInfo *info, uint64_t now) {
         ngtcp2_path_storage ps;
         ngtcp2_pkt_info pi;
         ngtcp2_ssize n;
@@ -264,7 +266,7 @@ static void conn_close_with(QuicConn *c, const ngtcp2_connection_close_error *cc
 }
 
 static void conn_close_app(QuicConn *c, uint64_t now) {
-        ngtcp2_connection_close_error ccerr;
+        QuicCcerr ccerr;
         QuicCloseInfo info = {
                 .kind = QUIC_CLOSE_APPLICATION,
                 .remote = false,
@@ -273,34 +275,34 @@ static void conn_close_app(QuicConn *c, uint64_t now) {
         };
 
         memcpy(info.reason, c->close_reason, sizeof info.reason);
-        ngtcp2_connection_close_error_default(&ccerr);
-        ngtcp2_connection_close_error_set_application_error(&ccerr, c->close_code, (const uint8_t *) c->close_reason,
-                                                            strlen(c->close_reason));
+        quic_ccerr_default(&ccerr);
+        quic_ccerr_set_application_error(&ccerr, c->close_code, (const uint8_t *) c->close_reason,
+                                         strlen(c->close_reason));
         conn_close_with(c, &ccerr, &info, now);
 }
 
 /* Whatever an ngtcp2 call returned that is not success. */
 static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
-        ngtcp2_connection_close_error ccerr;
+        QuicCcerr ccerr;
         QuicCloseInfo info = {.kind = QUIC_CLOSE_TRANSPORT};
 
         if (c->state >= QUIC_STATE_CLOSING)
                 return;
 
-        ngtcp2_connection_close_error_default(&ccerr);
+        quic_ccerr_default(&ccerr);
 
         switch (rv) {
         case NGTCP2_ERR_DRAINING: {
                 /* The peer closed, or reset us statelessly: stay silent. */
-                ngtcp2_connection_close_error rx;
+                QuicCcerr rx;
 
-                ngtcp2_conn_get_connection_close_error(c->conn, &rx);
+                quic_compat_get_peer_ccerr(c->conn, &rx);
                 info.remote = true;
                 if (c->reset_received) {
                         info.kind = QUIC_CLOSE_STATELESS_RESET;
                         snprintf(info.reason, sizeof info.reason, "stateless reset");
                 } else {
-                        info.app_error = rx.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_APPLICATION;
+                        info.app_error = rx.type == QUIC_CCERR_TYPE_APPLICATION;
                         info.error_code = rx.error_code;
                         reason_copy(info.reason, rx.reason ? rx.reason : (const uint8_t *) "", rx.reasonlen);
                         if (info.app_error)
@@ -338,7 +340,7 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
         case NGTCP2_ERR_CRYPTO: {
                 uint8_t alert = ngtcp2_conn_get_tls_alert(c->conn);
 
-                ngtcp2_connection_close_error_set_transport_error_tls_alert(&ccerr, alert, NULL, 0);
+                quic_ccerr_set_tls_alert(&ccerr, alert, NULL, 0);
                 info.error_code = ccerr.error_code;
                 switch (c->tls.verify) {
                 case QUIC_TLS_VERIFY_PIN_MISMATCH:
@@ -358,7 +360,7 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
         }
 
         case NGTCP2_ERR_HANDSHAKE_TIMEOUT:
-                ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, rv, NULL, 0);
+                quic_ccerr_set_liberr(&ccerr, rv, NULL, 0);
                 info.kind = QUIC_CLOSE_HANDSHAKE_FAILED;
                 info.error_code = ccerr.error_code;
                 snprintf(info.reason, sizeof info.reason, "handshake timed out");
@@ -366,10 +368,9 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
 
         case NGTCP2_ERR_CALLBACK_FAILURE:
                 if (c->fail_set && c->fail_kind == QUIC_CLOSE_HANDSHAKE_FAILED)
-                        ngtcp2_connection_close_error_set_transport_error_tls_alert(
-                                &ccerr, TLS_ALERT_NO_APPLICATION_PROTOCOL, NULL, 0);
+                        quic_ccerr_set_tls_alert(&ccerr, TLS_ALERT_NO_APPLICATION_PROTOCOL, NULL, 0);
                 else
-                        ngtcp2_connection_close_error_set_transport_error(&ccerr, NGTCP2_INTERNAL_ERROR, NULL, 0);
+                        quic_ccerr_set_transport_error(&ccerr, NGTCP2_INTERNAL_ERROR, NULL, 0);
                 info.error_code = ccerr.error_code;
                 info.kind = c->fail_set ? c->fail_kind : QUIC_CLOSE_TRANSPORT;
                 snprintf(info.reason, sizeof info.reason, "%s",
@@ -377,7 +378,7 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
                 break;
 
         default:
-                ngtcp2_connection_close_error_set_transport_error_liberr(&ccerr, rv, NULL, 0);
+                quic_ccerr_set_liberr(&ccerr, rv, NULL, 0);
                 info.error_code = ccerr.error_code;
                 info.kind = c->state == QUIC_STATE_HANDSHAKE ? QUIC_CLOSE_HANDSHAKE_FAILED : QUIC_CLOSE_TRANSPORT;
                 snprintf(info.reason, sizeof info.reason, "%s", ngtcp2_strerror(rv));
@@ -390,10 +391,15 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
 
 static void conn_free_now(QuicConn *c);
 
-static void conn_enter(QuicConn *c, uint64_t now) {
+/* Returns the time to use for this call: owners read their clock once per
+ * batch and may hand an older reading to a later call, but time must never
+ * go back for ngtcp2 (1.x asserts it, 0.12 silently misreads RTTs and
+ * timers). */
+static uint64_t conn_enter(QuicConn *c, uint64_t now) {
         c->busy++;
         if (now > c->last_now)
                 c->last_now = now;
+        return c->last_now;
 }
 
 static bool conn_close_ready(QuicConn *c, uint64_t now) {
@@ -701,7 +707,7 @@ static const ngtcp2_callbacks quic_client_callbacks = {
  * (conn_release_tls()). No client has anything to say to TLS after that
  * (RFC 9001 forbids KeyUpdate messages; we send no tickets), so new CRYPTO
  * data then is refused as TLS would refuse an unexpected message. */
-static int cb_server_recv_crypto_data(ngtcp2_conn *conn, ngtcp2_crypto_level crypto_level, uint64_t offset,
+static int cb_server_recv_crypto_data(ngtcp2_conn *conn, QuicCryptoLevel crypto_level, uint64_t offset,
                                       const uint8_t *data, size_t datalen, void *user_data) {
         QuicConn *c = user_data;
 
@@ -904,7 +910,7 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
 
         conn_fill_settings(c, &settings, now);
         conn_fill_params(c, &params);
-        params.original_dcid = hd->dcid;
+        quic_compat_set_original_dcid(&params, &hd->dcid);
         params.stateless_reset_token_present = 1;
         if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token, c->hooks.reset_secret,
                                                          c->hooks.reset_secret_len, &scid) != 0)
@@ -964,7 +970,7 @@ QuicConn *quic_conn_free_server(QuicConn *c) {
         if (c->hooks.cid_remove) {
                 c->hooks.cid_remove(c->hooks.server, c, &c->client_initial_dcid);
                 if (c->conn) {
-                        size_t n = ngtcp2_conn_get_num_scid(c->conn);
+                        size_t n = quic_compat_get_num_scid(c->conn);
                         _cleanup_free_ ngtcp2_cid *scids = n > 0 ? calloc(n, sizeof *scids) : NULL;
 
                         if (scids) {
@@ -1012,7 +1018,7 @@ int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *da
         if (len == 0)
                 return 0;
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         c->counters.packets_rx++;
         c->counters.bytes_rx += len;
 
@@ -1244,7 +1250,7 @@ int quic_conn_write(QuicConn *c, uint64_t now) {
 
         if (!c)
                 return -EINVAL;
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         n = conn_write(c, now);
         conn_leave(c);
         return (int) MIN(n, (unsigned) INT32_MAX);
@@ -1279,7 +1285,7 @@ int quic_conn_handle_expiry(QuicConn *c, uint64_t now) {
 
         if (!c)
                 return -EINVAL;
-        conn_enter(c, now);
+        now = conn_enter(c, now);
 
         switch (c->state) {
         case QUIC_STATE_CLOSING:
@@ -1311,7 +1317,7 @@ int quic_conn_close(QuicConn *c, uint64_t app_error_code, const char *reason, ui
         if (c->state > QUIC_STATE_ESTABLISHED || c->close_requested)
                 return 0;
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         c->close_requested = true;
         c->close_code = app_error_code;
         reason_copy(c->close_reason, (const uint8_t *) (reason ? reason : ""), reason ? strlen(reason) : 0);
@@ -1342,7 +1348,7 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
                 return -EMSGSIZE;
         }
 
-        conn_enter(c, now);
+        now = conn_enter(c, now);
         if (c->busy > 1 || c->dq_count > 0)
                 /* Inside one of our callbacks ngtcp2 must not be re-entered,
                  * and queued datagrams go first. */
@@ -1512,8 +1518,7 @@ QuicTlsVerify quic_conn_get_tls_verify(QuicConn *c) {
 }
 
 void quic_conn_get_rtt(QuicConn *c, uint64_t *ret_smoothed, uint64_t *ret_min) {
-        ngtcp2_conn_stat st;
-        bool sampled;
+        QuicConnInfo st;
 
         if (!c || !c->conn) {
                 if (ret_smoothed)
@@ -1522,12 +1527,11 @@ void quic_conn_get_rtt(QuicConn *c, uint64_t *ret_smoothed, uint64_t *ret_min) {
                         *ret_min = 0;
                 return;
         }
-        ngtcp2_conn_get_conn_stat(c->conn, &st);
-        sampled = st.first_rtt_sample_ts != UINT64_MAX;
+        quic_compat_get_conn_info(c->conn, &st);
         if (ret_smoothed)
                 *ret_smoothed = st.smoothed_rtt;
-        if (ret_min)
-                *ret_min = sampled ? st.min_rtt : st.smoothed_rtt;
+        if (ret_min) /* UINT64_MAX until the first sample */
+                *ret_min = st.min_rtt != UINT64_MAX ? st.min_rtt : st.smoothed_rtt;
 }
 
 void quic_conn_get_counters(QuicConn *c, QuicConnCounters *ret) {

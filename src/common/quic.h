@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* One QUIC connection (client or server side) on ngtcp2 0.12.1 + GnuTLS,
- * carrying what docs/PROTOCOL.md asks for: ALPN "lanparty/1", one
- * bidirectional control stream (id 0, opened by the client right after the
- * handshake; the server allows no other) and unreliable DATAGRAM frames.
+/* One QUIC connection (client or server side) on ngtcp2 (0.12 or 1.x,
+ * quic-compat.h hides the difference) + GnuTLS, carrying what
+ * docs/PROTOCOL.md asks for: ALPN "lanparty/1", one bidirectional control
+ * stream (id 0, opened by the client right after the handshake; the server
+ * allows no other) and unreliable DATAGRAM frames.
  *
  * No sockets, threads or clocks in here: the owner feeds packets in, gets
  * packets out through a send callback, and passes monotonic nanoseconds to

@@ -138,7 +138,7 @@ int gateway_token_parse(const char *filename, const char *data, size_t size,
         const char *found = NULL, *line;
         int r;
 
-        if (!filename || (!data && size > 0) || !token || !ret_len)
+        if (!filename || (!data && size > 0) || !ret_len)
                 return -EINVAL;
         if (size > GATEWAYD_TOKEN_FILE_MAX)
                 return conf_error(ret_error, "%s: file too large (more than %u bytes)", filename,
@@ -176,7 +176,7 @@ int gateway_token_load(const char *path, uint8_t token[static LP_CONTROL_GATEWAY
         size_t size = 0;
         int r;
 
-        if (!path || !token || !ret_len)
+        if (!path || !ret_len)
                 return -EINVAL;
 
         r = token_file_read(path, GATEWAYD_TOKEN_FILE_MAX, &data, &size, ret_error);
@@ -585,7 +585,7 @@ int gateway_config_format_invite(const GatewayConfig *c, const uint8_t key[stati
         Invite inv;
         int r;
 
-        if (!c || !key || !buf)
+        if (!c || !buf)
                 return -EINVAL;
         inv = (Invite) {
                 .host_type = c->relay.host_type,

@@ -168,7 +168,7 @@ static int dir_open(const char *dir, bool create, char **ret_error) {
 int room_key_load(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error) {
         _cleanup_(fd_closep) int dir_fd = -EBADF;
 
-        if (!dir || !key)
+        if (!dir)
                 return -EINVAL;
         dir_fd = dir_open(dir, false, ret_error);
         if (dir_fd < 0)
@@ -242,7 +242,7 @@ int room_key_load_or_create(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE
         uint8_t fresh[LP_ROOM_KEY_SIZE];
         int r;
 
-        if (!dir || !key)
+        if (!dir)
                 return -EINVAL;
 
         dir_fd = dir_open(dir, true, ret_error);

@@ -30,7 +30,7 @@ int room_new(Manager *m, const char *name, const uint8_t auth_key[static LP_CONT
         size_t len;
         int r;
 
-        if (!m || !name || !auth_key || !ret)
+        if (!m || !name || !ret)
                 return -EINVAL;
         len = strlen(name);
         if (!room_name_is_valid(name, len))
