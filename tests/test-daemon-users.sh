@@ -35,6 +35,10 @@ echo "relay: $relayd_user, gateway: $gatewayd_user"
 
 echo "== sysusers.d"
 mkdir -p "$tmp/root/etc"
+# The machine's own users first: dbus-daemon must still find root (uid 0,
+# the user it runs as) in the passwd bound over the host's; dbus 1.16
+# (Debian 13) refuses to serve anyone without it.
+cp /etc/passwd /etc/group "$tmp/root/etc/"
 systemd-sysusers --root="$tmp/root" "$srcdir/systemd/lanparty-relayd-sysusers.conf" \
         "$srcdir/systemd/lanparty-gatewayd-sysusers.conf" 2>"$tmp/sysusers.err" ||
         fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
