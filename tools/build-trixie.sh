@@ -150,34 +150,33 @@ step() {
 
 # --- the archive ----------------------------------------------------------------
 
-# The first Debian archive (not the security one) the machine's apt sources
-# name, deb822 or one-line style; deb.debian.org if there is none.
-debian_mirror() {
-        local f uri
+# The archive addresses the machine's apt sources name, deb822 or one-line
+# style, in order; not those in comments (Debian's images keep the
+# snapshot.debian.org address they were made from in one, and that host
+# may be unreachable).
+source_uris() {
+        local f
         for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
                 [ -e "$f" ] || continue
-                uri=$(grep -hoE '(https?|file)://[^ ]*debian[^ ]*' "$f" | grep -v -- '-security' |
-                        grep -E '/debian/?$' | head -n 1 || :)
-                if [ -n "$uri" ]; then
-                        echo "${uri%/}"
-                        return
-                fi
+                grep -v '^[[:space:]]*#' "$f" | grep -oE '(https?|file)://[^ ]*' || :
         done
-        echo http://deb.debian.org/debian
+}
+
+# The first Debian archive (not the security one) they name;
+# deb.debian.org if there is none.
+debian_mirror() {
+        local uri
+        uri=$(source_uris | grep -v -- '-security' | grep -E '/debian/?$' | head -n 1 || :)
+        uri=${uri:-http://deb.debian.org/debian}
+        echo "${uri%/}"
 }
 
 # The security archive beside it (deb.debian.org/debian-security and the
 # like), or nothing.
 security_mirror() {
-        local f uri
-        for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-                [ -e "$f" ] || continue
-                uri=$(grep -hoE '(https?|file)://[^ ]*debian-security/?' "$f" | head -n 1 || :)
-                if [ -n "$uri" ]; then
-                        echo "${uri%/}"
-                        return
-                fi
-        done
+        local uri
+        uri=$(source_uris | grep -E 'debian-security/?$' | head -n 1 || :)
+        [ -z "$uri" ] || echo "${uri%/}"
 }
 
 MIRROR=${LANPARTY_TRIXIE_MIRROR:-$(debian_mirror)}
