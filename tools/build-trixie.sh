@@ -3,27 +3,39 @@
 #
 # Builds this checkout on Debian 13 (trixie), and with --test runs its unit
 # and integration tests there: ngtcp2 1.x, GnuTLS 3.8, systemd 257, gcc 14.
-# The Debian 13 root file system is made with debootstrap from Debian's
-# archive into a cache directory outside the clone and reused.
+# With --debs it builds the Debian packages there instead, with
+# --test-debs it boots that Debian 13 with systemd as PID 1 in a container
+# and tests the packages in it. The Debian 13 root file system is made with
+# debootstrap from Debian's archive into a cache directory outside the
+# clone and reused.
 
 set -euo pipefail
 
 SUITE=trixie
-# Everything meson needs to build lanparty, and what the unit and
-# integration suites call (tests skip when a tool is missing, so a missing
-# package here hides tests instead of failing them). Changing the list
-# changes this file, hence the key, hence makes a new root file system.
+# Everything meson needs to build lanparty, what the unit and integration
+# suites call (tests skip when a tool is missing, so a missing package here
+# hides tests instead of failing them), what the Debian packages are built
+# with and what their container test needs. Changing the list changes this
+# file, hence the key, hence makes a new root file system.
 PACKAGES=(
         # build
-        meson ninja-build pkgconf gcc libc6-dev
+        meson ninja-build pkgconf build-essential
         libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev
         libsystemd-dev libglib2.0-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
         # test: private buses, busctl, unit checks, sysusers, journald,
         # network namespaces, setpriv, the polkit DTD, certificate pins (dbus
-        # and libpam-systemd: debootstrap does not pick what polkitd needs
-        # among alternatives)
+        # and libpam-systemd: what polkitd needs among alternatives)
         dbus dbus-daemon dbus-bin systemd libpam-systemd libxml2-utils iproute2 util-linux procps
         python3 polkitd openssl
+        # the Debian packages (tools/build-debs.sh): debhelper (which has
+        # dh_installsysusers on 13), lintian, help2man for the man pages,
+        # the .pc files that say where units, D-Bus policies and polkit
+        # actions go
+        debhelper lintian help2man systemd-dev libdbus-1-dev libpolkit-gobject-1-dev
+        # their test under systemd as PID 1 (tests/systemd/): the party LAN's
+        # DHCP server, the player's DHCP client, ping, ethtool, and man for
+        # the Documentation= check of systemd-analyze verify
+        dnsmasq-base isc-dhcp-client iputils-ping ethtool man-db
 )
 # A cached root file system is brought up to date (apt-get upgrade: point
 # releases and security fixes) when it is older than this.
@@ -38,7 +50,8 @@ Usage: tools/build-trixie.sh [OPTIONS]
 
 Makes (once) a Debian 13 ($SUITE) root file system with debootstrap, from the
 Debian archive this machine's apt sources name, with lanparty's build and
-test dependencies (ngtcp2 1.x among them), in
+test dependencies (ngtcp2 1.x among them, debhelper and lintian, what the
+container test needs), in
 
   CACHE/trixie-rootfs-KEY
 
@@ -53,6 +66,17 @@ namespace of its own, so every mount goes away with the run, also when it
 fails or is interrupted (the script unmounts them itself as well). The
 build runs as root under chroot, in the host's network namespace: the
 tests that make network namespaces work as they do on the host.
+
+With --debs or --test-debs, instead of the meson build:
+  --debs DIR        build the Debian packages for Debian 13 into DIR (emptied
+                    first): tools/build-debs.sh, lintian included, under
+                    chroot from a copy of the checkout (tools/build-debs.sh
+                    --export)
+  --test-debs DIR   then (or alone) boot the root file system in a container
+                    with systemd as PID 1 and test the packages in DIR there:
+                    tests/systemd/test-debs-in-container.sh --rootfs; it runs
+                    on an overlay, the cached tree is not written. Exit 77:
+                    skipped (see that script)
 
 Options:
   --test            also run: meson test --suite unit --suite integration
@@ -79,6 +103,8 @@ else
         BUILD_DIR=$PWD/build-trixie
 fi
 RUN_TESTS=0
+DEBS_DIR=
+TEST_DEBS_DIR=
 FORCE=0
 UPDATE=0
 SHELL_ONLY=0
@@ -86,6 +112,10 @@ SHELL_ONLY=0
 while [ $# -gt 0 ]; do
         case "$1" in
         --test) RUN_TESTS=1; shift ;;
+        --debs) DEBS_DIR=${2:?--debs needs a directory}; shift 2 ;;
+        --debs=*) DEBS_DIR=${1#*=}; shift ;;
+        --test-debs) TEST_DEBS_DIR=${2:?--test-debs needs a directory}; shift 2 ;;
+        --test-debs=*) TEST_DEBS_DIR=${1#*=}; shift ;;
         --build-dir) BUILD_DIR=${2:?--build-dir needs a directory}; shift 2 ;;
         --build-dir=*) BUILD_DIR=${1#*=}; shift ;;
         --cache-dir) CACHE_DIR=${2:?--cache-dir needs a directory}; shift 2 ;;
@@ -98,10 +128,16 @@ while [ $# -gt 0 ]; do
         esac
 done
 
+if [ -n "$DEBS_DIR$TEST_DEBS_DIR" ] && [ "$RUN_TESTS$SHELL_ONLY" != 00 ]; then
+        echo "build-trixie: --debs and --test-debs go without --test and --shell" >&2
+        exit 2
+fi
+
 T0=$SECONDS
 CURRENT_STEP=
 CURRENT_LOG=
 LOG_DIR=
+SRC_COPY=
 
 say() {
         printf 'build-trixie: %s\n' "$*" >&2
@@ -123,6 +159,7 @@ elapsed() {
 
 on_exit() {
         local rc=$?
+        [ -z "$SRC_COPY" ] || rm -rf "$SRC_COPY"
         if [ "$rc" -ne 0 ] && [ -n "$CURRENT_STEP" ]; then
                 printf ' FAILED\n' >&2
                 say "$CURRENT_STEP failed (exit $rc); last lines of $CURRENT_LOG:"
@@ -150,34 +187,33 @@ step() {
 
 # --- the archive ----------------------------------------------------------------
 
-# The first Debian archive (not the security one) the machine's apt sources
-# name, deb822 or one-line style; deb.debian.org if there is none.
-debian_mirror() {
-        local f uri
+# The archive addresses the machine's apt sources name, deb822 or one-line
+# style, in order; not those in comments (Debian's images keep the
+# snapshot.debian.org address they were made from in one, and that host
+# may be unreachable).
+source_uris() {
+        local f
         for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
                 [ -e "$f" ] || continue
-                uri=$(grep -hoE '(https?|file)://[^ ]*debian[^ ]*' "$f" | grep -v -- '-security' |
-                        grep -E '/debian/?$' | head -n 1 || :)
-                if [ -n "$uri" ]; then
-                        echo "${uri%/}"
-                        return
-                fi
+                grep -v '^[[:space:]]*#' "$f" | grep -oE '(https?|file)://[^ ]*' || :
         done
-        echo http://deb.debian.org/debian
+}
+
+# The first Debian archive (not the security one) they name;
+# deb.debian.org if there is none.
+debian_mirror() {
+        local uri
+        uri=$(source_uris | grep -v -- '-security' | grep -E '/debian/?$' | head -n 1 || :)
+        uri=${uri:-http://deb.debian.org/debian}
+        echo "${uri%/}"
 }
 
 # The security archive beside it (deb.debian.org/debian-security and the
 # like), or nothing.
 security_mirror() {
-        local f uri
-        for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-                [ -e "$f" ] || continue
-                uri=$(grep -hoE '(https?|file)://[^ ]*debian-security/?' "$f" | head -n 1 || :)
-                if [ -n "$uri" ]; then
-                        echo "${uri%/}"
-                        return
-                fi
-        done
+        local uri
+        uri=$(source_uris | grep -E 'debian-security/?$' | head -n 1 || :)
+        [ -z "$uri" ] || echo "${uri%/}"
 }
 
 MIRROR=${LANPARTY_TRIXIE_MIRROR:-$(debian_mirror)}
@@ -192,13 +228,16 @@ ensure_debootstrap() {
         apt-get install -y --no-install-recommends debootstrap
 }
 
+# The base system. PACKAGES are installed afterwards with apt, which knows
+# virtual packages: debootstrap --include does not (lintian's
+# libnet-ssleay-perl depends on perl-openssl-abi-3, libpolkit-gobject-1-dev
+# on gir1.2-gio-2.0-dev, both only provided by other packages, and
+# debootstrap gave up on them).
 make_rootfs() {
-        local include
-        include=$(IFS=,; echo "${PACKAGES[*]}")
         rm -rf "$NEW"
         # debootstrap mounts /proc and /sys in the new tree while it works: in
         # a mount namespace of its own those go away even if it is killed.
-        unshare --mount --propagation private -- debootstrap --variant=minbase --include="$include" \
+        unshare --mount --propagation private -- debootstrap --variant=minbase \
                 --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
                 "$SUITE" "$NEW" "$MIRROR"
         {
@@ -217,10 +256,17 @@ make_rootfs() {
                 fi
         } >"$NEW/etc/apt/sources.list.d/debian.sources"
         : >"$NEW/etc/apt/sources.list"
-        # No documentation, no apt cache: smaller, and nothing in it is used.
-        rm -rf "$NEW"/usr/share/doc/* "$NEW"/usr/share/man/* "$NEW"/var/cache/apt/archives/*.deb
         # dbus-daemon and journald want a machine id; any fixed one will do.
         [ -s "$NEW/etc/machine-id" ] || echo 6c616e70617274792d7472697869650a >"$NEW/etc/machine-id"
+}
+
+install_packages() {
+        cp /etc/resolv.conf "$NEW/etc/resolv.conf"
+        chroot_run "$NEW" 0 "" "" apt-get update
+        chroot_run "$NEW" 0 "" "" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+        chroot_run "$NEW" 0 "" "" apt-get clean
+        # No documentation: smaller, and nothing in it is used.
+        rm -rf "$NEW"/usr/share/doc/* "$NEW"/usr/share/man/*
 }
 
 # chroot_run ROOTFS OVERLAY SRC BUILD COMMAND...: COMMAND as root under
@@ -353,6 +399,7 @@ if [ "$FORCE" = 1 ] || [ ! -e "$STAMP" ] || [ "$UPDATE" = 1 ] ||
                 say "making a Debian 13 root file system in $ROOTFS from $MIRROR (logs in $LOG_DIR)"
                 step debootstrap-tool ensure_debootstrap
                 step debootstrap make_rootfs
+                step packages install_packages
                 rm -rf "$ROOTFS"
                 mv "$NEW" "$ROOTFS"
                 step upgrade update_rootfs
@@ -397,6 +444,43 @@ if [ "$SHELL_ONLY" = 1 ]; then
         CURRENT_STEP=
         chroot_run "$ROOTFS" 1 "$ROOT" "$BUILD_DIR" /bin/bash -i
         exit
+fi
+
+# The packages, from a copy of the files of the checkout git knows (the
+# root has no git, and a worktree's .git points outside the checkout),
+# built under chroot by tools/build-debs.sh into DEBS_DIR mounted at /build.
+build_debs() {
+        local t=$SECONDS rc=0
+        mkdir -p "$DEBS_DIR"
+        DEBS_DIR=$(cd "$DEBS_DIR" && pwd)
+        SRC_COPY=$(mktemp -d /tmp/lanparty-trixie-src.XXXXXX)
+        "$ROOT/tools/build-debs.sh" --export "$SRC_COPY"
+        say "building the Debian packages into $DEBS_DIR"
+        chroot_run "$ROOTFS" 1 "$SRC_COPY" "$DEBS_DIR" /src/tools/build-debs.sh /build || rc=$?
+        rm -rf "$SRC_COPY"
+        SRC_COPY=
+        say "packages $([ $rc = 0 ] && echo ok || echo "failed (exit $rc)") in $(elapsed "$t")"
+        return $rc
+}
+
+# The container test on the host, with this root file system as the
+# overlay's lower layer (held by the shared lock, so not upgraded under it).
+test_debs() {
+        local t=$SECONDS rc=0
+        say "testing the packages in $TEST_DEBS_DIR under systemd as PID 1 in a container on $ROOTFS"
+        bash "$ROOT/tests/systemd/test-debs-in-container.sh" --rootfs "$ROOTFS" "$TEST_DEBS_DIR" </dev/null 8>&- &
+        CHILD=$!
+        wait "$CHILD" || rc=$?
+        CHILD=
+        say "container test $([ $rc = 0 ] && echo ok || echo "failed (exit $rc)") in $(elapsed "$t"); all in $(elapsed "$T0")"
+        return $rc
+}
+
+if [ -n "$DEBS_DIR$TEST_DEBS_DIR" ]; then
+        rc=0
+        [ -z "$DEBS_DIR" ] || build_debs || rc=$?
+        [ "$rc" != 0 ] || [ -z "$TEST_DEBS_DIR" ] || test_debs || rc=$?
+        exit $rc
 fi
 
 t=$SECONDS

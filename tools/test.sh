@@ -2,16 +2,17 @@
 # Runs every lanparty test: the unit, integration and end-to-end tests of a
 # -Werror build, a -Werror build with its unit and integration tests on
 # Debian 13 (ngtcp2 1.x, gcc 14) in a debootstrap root, the Debian packages
-# (built, lintian, installed in a container with systemd as PID 1), the
-# unit tests again under ASan+UBSan and valgrind, each libFuzzer target for
-# a bounded time, and the Windows client cross-built with its tests under
-# wine.
+# for Debian 12 and for Debian 13 (built, lintian, installed in a container
+# with systemd as PID 1 on that release), the unit tests again under
+# ASan+UBSan and valgrind, each libFuzzer target for a bounded time, and
+# the Windows client cross-built with its tests under wine.
 # Installs the Debian packages it needs first (as root).
 #
 # Usage: tools/test.sh [--quick] [--no-windows] [--no-trixie]
 #   --quick        skip the Debian packages, sanitizer, valgrind and fuzzing passes
 #   --no-windows   skip the Windows client (cross build, tests under wine)
-#   --no-trixie    skip Debian 13 (tools/build-trixie.sh --test)
+#   --no-trixie    skip Debian 13 (tools/build-trixie.sh: --test, and
+#                  --debs with --test-debs for the packages)
 # Environment:
 #   FUZZ_SECONDS   seconds per fuzz target (default 60)
 #   BUILD_ROOT     where build directories go (default ./build-test)
@@ -30,7 +31,7 @@ for a in "$@"; do
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
                 --no-trixie) trixie=0 ;;
-                -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
@@ -58,6 +59,25 @@ count_meson() { # build dir, label, [log name]
 # Records a single pass/fail for a step that is not a meson test run.
 record() {
         if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$2"); fi
+}
+
+# Builds Debian packages with BUILD DIR and, if that worked, tests them
+# under systemd as PID 1 with TEST DIR; records both.
+# tools/install-deps.sh installed what the test needs: a skip (77) is a
+# failure.
+debs_step() { # "BUILD command", "TEST command", package dir
+        local start=$SECONDS rc
+        # shellcheck disable=SC2086 # the commands are split into words
+        if $1 "$3"; then
+                record 0 "$1"
+                $2 "$3"
+                rc=$?
+                [ $rc -eq 77 ] && rc=1
+                record $rc "the packages under systemd ($2)"
+        else
+                record 1 "$1"
+        fi
+        echo "packages and their test: $((SECONDS - start)) s"
 }
 
 setup_build() { # dir, extra meson args...
@@ -100,17 +120,14 @@ if [ "$quick" -eq 0 ]; then
         step "Debian packages: build, lintian, and a test under systemd as PID 1"
         # The packages from a scratch copy of this checkout, then booted
         # in a container on an overlay of this machine's / (tests/systemd/).
-        start=$SECONDS
-        if tools/build-debs.sh "$build_root/debs"; then
-                record 0 "tools/build-debs.sh"
-                bash tests/systemd/test-debs-in-container.sh "$build_root/debs"
-                rc=$?
-                [ $rc -eq 77 ] && rc=1 # tools/install-deps.sh installed what it needs: a skip is a failure
-                record $rc "Debian packages under systemd (tests/systemd/test-debs-in-container.sh)"
-        else
-                record 1 "tools/build-debs.sh"
+        debs_step tools/build-debs.sh "bash tests/systemd/test-debs-in-container.sh" "$build_root/debs"
+
+        if [ "$trixie" -eq 1 ]; then
+                step "Debian 13 packages: built in the debootstrap root, lintian, a test under its systemd 257 as PID 1"
+                # The same on Debian 13: built under chroot in the root, the
+                # container booted on an overlay of it.
+                debs_step "tools/build-trixie.sh --debs" "tools/build-trixie.sh --test-debs" "$build_root/debs-trixie"
         fi
-        echo "packages and their test: $((SECONDS - start)) s"
 
         step "unit tests under ASan+UBSan"
         if setup_build "$build_root/asan" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then

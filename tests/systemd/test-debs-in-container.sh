@@ -8,12 +8,16 @@
 # are installed with dpkg -i in the container.
 #
 # Usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR
-#   DEB_DIR        the packages (tools/build-debs.sh): lanparty-relayd,
-#                  lanparty-gatewayd and lanparty-client *.deb
-#   --rootfs DIR   the root filesystem to boot (default /, the host's).
-#                  It needs what the packages depend on and the test's
-#                  tools: systemd, dbus, polkitd, iproute2, dnsmasq-base,
-#                  isc-dhcp-client, iputils-ping, util-linux, procps, man-db.
+#        test-debs-in-container.sh --help
+#   DEB_DIR        the packages built for that root filesystem's release
+#                  (tools/build-debs.sh; for Debian 13 tools/build-trixie.sh
+#                  --debs): lanparty-relayd, -gatewayd and -client *.deb
+#   --rootfs DIR   the root filesystem to boot (default /, the host's;
+#                  tools/build-trixie.sh --test-debs boots its Debian 13
+#                  root). It needs what the packages depend on and the
+#                  test's tools: systemd, dbus, polkitd, iproute2,
+#                  dnsmasq-base, isc-dhcp-client, iputils-ping, util-linux,
+#                  procps, man-db.
 # Exit: 0 passed, 1 failed, 77 skipped (not root, no systemd-nspawn).
 # The container, every process in it and the overlay go away however the
 # script ends; KEEP_TMP=1 keeps the overlay's upper layer (its journal in
@@ -21,6 +25,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-test.sh"
 
+case "${1:-}" in -h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rootfs=/
 if [ "${1:-}" = --rootfs ]; then
