@@ -3,13 +3,15 @@
 # -Werror build, a -Werror build with its unit and integration tests on
 # Debian 13 (ngtcp2 1.x, gcc 14) in a debootstrap root, the Debian packages
 # for Debian 12 and for Debian 13 (built, lintian, installed in a container
-# with systemd as PID 1 on that release), the unit tests again under
+# with systemd as PID 1 on that release), a `meson install` with the
+# default prefix in such a container, the unit tests again under
 # ASan+UBSan and valgrind, each libFuzzer target for a bounded time, and
 # the Windows client cross-built with its tests under wine.
 # Installs the Debian packages it needs first (as root).
 #
 # Usage: tools/test.sh [--quick] [--no-windows] [--no-trixie]
-#   --quick        skip the Debian packages, sanitizer, valgrind and fuzzing passes
+#   --quick        skip the Debian packages, meson install under systemd,
+#                  sanitizer, valgrind and fuzzing passes
 #   --no-windows   skip the Windows client (cross build, tests under wine)
 #   --no-trixie    skip Debian 13 (tools/build-trixie.sh: --test, and
 #                  --debs with --test-debs for the packages)
@@ -31,7 +33,7 @@ for a in "$@"; do
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
                 --no-trixie) trixie=0 ;;
-                -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
@@ -121,6 +123,16 @@ if [ "$quick" -eq 0 ]; then
         # The packages from a scratch copy of this checkout, then booted
         # in a container on an overlay of this machine's / (tests/systemd/).
         debs_step tools/build-debs.sh "bash tests/systemd/test-debs-in-container.sh" "$build_root/debs"
+
+        step "meson install (default prefix /usr/local) under systemd as PID 1"
+        # README's "Building by hand" on a machine: the release build
+        # installed over the container's /, then the steps README lists.
+        start=$SECONDS
+        bash tests/systemd/test-debs-in-container.sh --meson-install "$build_root/release"
+        rc=$?
+        [ $rc -eq 77 ] && rc=1 # tools/install-deps.sh installed what it needs: a skip is a failure
+        record $rc "meson install under systemd (tests/systemd/test-debs-in-container.sh --meson-install)"
+        echo "meson install and its test: $((SECONDS - start)) s"
 
         if [ "$trixie" -eq 1 ]; then
                 step "Debian 13 packages: built in the debootstrap root, lintian, a test under its systemd 257 as PID 1"

@@ -21,12 +21,26 @@
 #   relay's pin and the room key, dpkg -i again (an upgrade restarts both);
 # - nothing denied by the sandbox in our units' journal;
 # - dpkg -r stops both daemons.
+# With --meson-install, a staged `meson install` is copied over / and
+# README's steps after `meson install` follow instead of dpkg -i; the
+# upgrade and removal checks, dpkg's, are left out.
 #
 # Usage: in-container.sh DEB_DIR
+#        in-container.sh --meson-install STAGE_DIR PREFIX
 source "$(dirname "${BASH_SOURCE[0]}")/e2e/lib.sh"
 set -eo pipefail
 
-debs=${1:?usage: in-container.sh DEB_DIR}
+usage="usage: in-container.sh DEB_DIR | --meson-install STAGE_DIR PREFIX"
+stage= debs=
+if [ "${1:-}" = --meson-install ]; then
+        stage=${2:?$usage} prefix=${3:?$usage}
+else
+        debs=${1:?$usage} prefix=/usr
+fi
+# Where settings and programs are for that prefix: meson's rules (README,
+# "Building by hand"); state is in /var/lib for every prefix.
+bindir=$prefix/bin
+if [ "$prefix" = /usr ]; then confdir=/etc/lanparty; else confdir=$prefix/etc/lanparty; fi
 [ "$(cat /proc/1/comm)" = systemd ] || die "PID 1 is not systemd"
 
 E2E_ID=lpc
@@ -81,18 +95,35 @@ fi
 for f in /etc/lanparty /usr/local/etc/lanparty /var/lib/lanparty-relayd /var/lib/lanparty-gatewayd; do
         [ ! -e "$f" ] || { log "removing $f left on the root filesystem"; rm -rf "$f"; }
 done
-mapfile -t packages < <(ls "$debs"/lanparty-{relayd,gatewayd,client}_*.deb)
-dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i failed"; }
+if [ -n "$stage" ]; then
+        log "== meson install (prefix $prefix) and README's steps after it"
+        # As meson install writes: through the symlinks of a merged /usr
+        # (Debian's pkg-config says /lib/systemd/system for the units).
+        tar -C "$stage" -cf - . | tar -C / -xf - --keep-directory-symlink --no-overwrite-dir ||
+                die "copying the staged meson install over /"
+        {
+                systemd-sysusers &&
+                        systemd-tmpfiles --create &&
+                        systemctl daemon-reload &&
+                        systemctl reload dbus &&
+                        journalctl --update-catalog
+        } >"$E2E_TMP/install.log" 2>&1 || { cat "$E2E_TMP/install.log"; die "README's steps after meson install failed"; }
+else
+        mapfile -t packages < <(ls "$debs"/lanparty-{relayd,gatewayd,client}_*.deb)
+        dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i failed"; }
+fi
 for user in lanparty-relayd lanparty-gatewayd; do
         getent passwd "$user" >/dev/null || die "dpkg -i made no user $user"
         [ "$(id -gn "$user")" = "$user" ] || die "$user's group is $(id -gn "$user")"
 done
 [ "$(stat -c '%a %U' /var/lib/lanparty-gatewayd)" = "755 root" ] ||
         die "/var/lib/lanparty-gatewayd: $(stat -c '%a %U' /var/lib/lanparty-gatewayd 2>&1)"
-[ "$(systemctl is-enabled "$RELAY_UNIT")" = enabled ] || die "the relay is not enabled: $(systemctl is-enabled "$RELAY_UNIT")"
-# Started by the package, skipped for want of its settings: not failed.
-[ "$(systemctl show -P ConditionResult "$RELAY_UNIT")" = no ] && ! systemctl is-failed -q "$RELAY_UNIT" ||
-        die "the unconfigured relay: $(systemctl show -P ActiveState,ConditionResult "$RELAY_UNIT" | tr '\n' ' ')"
+if [ -n "$debs" ]; then
+        [ "$(systemctl is-enabled "$RELAY_UNIT")" = enabled ] || die "the relay is not enabled: $(systemctl is-enabled "$RELAY_UNIT")"
+        # Started by the package, skipped for want of its settings: not failed.
+        [ "$(systemctl show -P ConditionResult "$RELAY_UNIT")" = no ] && ! systemctl is-failed -q "$RELAY_UNIT" ||
+                die "the unconfigured relay: $(systemctl show -P ActiveState,ConditionResult "$RELAY_UNIT" | tr '\n' ' ')"
+fi
 man=()
 command -v man >/dev/null || man=(--man=no)
 out=$(systemd-analyze verify "${man[@]}" "$RELAY_UNIT" "$GW_UNIT" 2>&1) && [ -z "$out" ] ||
@@ -100,7 +131,7 @@ out=$(systemd-analyze verify "${man[@]}" "$RELAY_UNIT" "$GW_UNIT" 2>&1) && [ -z 
 journalctl --list-catalog >"$E2E_TMP/catalog.txt" 2>&1
 grep -q 'lanparty relay: peer' "$E2E_TMP/catalog.txt" ||
         die "the relay's catalog is not in the journal's database (no dpkg trigger?)"
-ok "installed: users, /var/lib/lanparty-gatewayd, relay enabled and skipped until configured, units verify${man:+ (no man)}, catalog"
+ok "installed: users, /var/lib/lanparty-gatewayd, ${debs:+relay enabled and skipped until configured, }units verify${man:+ (no man)}, catalog"
 
 log "== the networks: a party LAN with dnsmasq behind $GW_IF, a player's namespace"
 ip netns add "$NS_LAN"
@@ -128,11 +159,11 @@ ok "LAN $LAN_PREFIX.0/24 behind $GW_IF, player at $C1_WAN_IP, relay at $RELAY_IP
 
 log "== the relay, configured as README says"
 token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf '# the party gateway\n%s\n' "$token" >/etc/lanparty/gateway-tokens
-chgrp lanparty-relayd /etc/lanparty/gateway-tokens
-chmod 640 /etc/lanparty/gateway-tokens
-printf '[Relay]\nGatewayTokenFile=/etc/lanparty/gateway-tokens\n' >/etc/lanparty/relayd.conf
-timeout 60 systemctl start "$RELAY_UNIT" || die "systemctl start $RELAY_UNIT failed"
+printf '# the party gateway\n%s\n' "$token" >"$confdir/gateway-tokens"
+chgrp lanparty-relayd "$confdir/gateway-tokens"
+chmod 640 "$confdir/gateway-tokens"
+printf '[Relay]\nGatewayTokenFile=%s\n' "$confdir/gateway-tokens" >"$confdir/relayd.conf"
+timeout 60 systemctl enable --now "$RELAY_UNIT" >"$E2E_TMP/enable.log" 2>&1 || { cat "$E2E_TMP/enable.log"; die "systemctl enable --now $RELAY_UNIT failed"; }
 systemctl is-active -q "$RELAY_UNIT" || die "the relay is not active"
 PIN=$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)
 [ ${#PIN} = 43 ] || die "no certificate pin on D-Bus: '$PIN'"
@@ -140,18 +171,18 @@ PIN=$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)
 ok "relay active as $(ps -o user= -p "$(main_pid "$RELAY_UNIT")"), pin $PIN"
 
 log "== the gateway on $GW_IF"
-printf '%s\n' "$token" >/etc/lanparty/gateway-token
-chgrp lanparty-gatewayd /etc/lanparty/gateway-token
-chmod 640 /etc/lanparty/gateway-token
-cat >/etc/lanparty/gatewayd-$GW_IF.conf <<EOF
+printf '%s\n' "$token" >"$confdir/gateway-token"
+chgrp lanparty-gatewayd "$confdir/gateway-token"
+chmod 640 "$confdir/gateway-token"
+cat >"$confdir/gatewayd-$GW_IF.conf" <<EOF
 [Gateway]
 Relay=$RELAY_IP
 Room=$ROOM
 Pin=$PIN
-GatewayTokenFile=/etc/lanparty/gateway-token
+GatewayTokenFile=$confdir/gateway-token
 EOF
 # README's order: the link before the first start.
-INVITE=$(/usr/bin/lanparty-gatewayd --print-invite --interface "$GW_IF") || die "--print-invite before the first start"
+INVITE=$("$bindir/lanparty-gatewayd" --print-invite --interface "$GW_IF") || die "--print-invite before the first start"
 [[ $INVITE == lanparty://* ]] || die "not an invite link: $INVITE"
 room_key_sum=$(sha256sum </var/lib/lanparty-gatewayd/$GW_IF/room-key)
 timeout 60 systemctl enable --now "$GW_UNIT" >"$E2E_TMP/enable.log" 2>&1 || { cat "$E2E_TMP/enable.log"; die "systemctl enable --now $GW_UNIT"; }
@@ -164,7 +195,7 @@ ok "gateway active as $(ps -o user= -p "$(main_pid "$GW_UNIT")"), room $ROOM ope
 log "== a player joins with the link and gets a lease from the party's dnsmasq"
 tap_up() { grep -q LOWER_UP <<<"$(nsx "$NS_C1" ip link show lp0 2>/dev/null)"; }
 start_client() {
-        bg client1 "$NS_C1" /usr/bin/lanparty-client --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
+        bg client1 "$NS_C1" "$bindir/lanparty-client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
         CLIENT_PID=$BG_PID
         wait_for 30 "the client's TAP" tap_up || die "the client did not join"
         C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "the client got no DHCP lease through the tunnel"
@@ -251,14 +282,18 @@ wait_for 45 "the client back through the tunnel" nsx "$NS_C1" ping -c 1 -W 1 "$L
         die "the client did not come back after the restarts"
 ok "relay restarted with the same pin, gateway with the same room key and link; the client is back"
 
-log "== an upgrade (dpkg -i again) restarts both"
-relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
-dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i again failed"; }
-systemctl is-active -q "$RELAY_UNIT" && systemctl is-active -q "$GW_UNIT" || die "not active after the upgrade"
-[ "$(main_pid "$RELAY_UNIT")" != "$relay_pid" ] || die "the upgrade did not restart the relay"
-[ "$(main_pid "$GW_UNIT")" != "$gw_pid" ] || die "the upgrade did not restart the gateway"
-wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back after the upgrade"
-ok "upgrade: relay and gateway restarted, room open again"
+if [ -n "$debs" ]; then
+        log "== an upgrade (dpkg -i again) restarts both"
+        relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
+        dpkg -i "${packages[@]}" >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -i again failed"; }
+        systemctl is-active -q "$RELAY_UNIT" && systemctl is-active -q "$GW_UNIT" || die "not active after the upgrade"
+        [ "$(main_pid "$RELAY_UNIT")" != "$relay_pid" ] || die "the upgrade did not restart the relay"
+        [ "$(main_pid "$GW_UNIT")" != "$gw_pid" ] || die "the upgrade did not restart the gateway"
+        wait_for 30 "the gateway back in the room" gateway_in_room || die "the gateway did not come back after the upgrade"
+        ok "upgrade: relay and gateway restarted, room open again"
+else
+        log "== (meson install: no upgrade by a package manager to check)"
+fi
 
 log "== the watchdog"
 for unit in "$RELAY_UNIT" "$GW_UNIT"; do
@@ -308,13 +343,17 @@ failed=$(systemctl --failed --no-legend --plain | grep lanparty || true)
 [ -z "$failed" ] || die "failed units: $failed"
 ok "no denial in $(wc -l <"$E2E_TMP/units.log") journal lines of our units; no failed unit"
 
-log "== dpkg -r stops what runs"
-relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
-kill "$CLIENT_PID" 2>/dev/null || true
-dpkg -r lanparty-relayd lanparty-gatewayd lanparty-client >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -r failed"; }
-gone() { ! kill -0 "$relay_pid" 2>/dev/null && ! kill -0 "$gw_pid" 2>/dev/null; }
-wait_for 20 "the daemons to stop" gone || die "a daemon still runs after dpkg -r: $(ps -o pid,cmd -p "$relay_pid,$gw_pid")"
-! systemctl is-active -q "$RELAY_UNIT" && ! systemctl is-active -q "$GW_UNIT" || die "a unit is still active after dpkg -r"
-ok "dpkg -r stopped the relay and the gateway"
+if [ -n "$debs" ]; then
+        log "== dpkg -r stops what runs"
+        relay_pid=$(main_pid "$RELAY_UNIT") gw_pid=$(main_pid "$GW_UNIT")
+        kill "$CLIENT_PID" 2>/dev/null || true
+        dpkg -r lanparty-relayd lanparty-gatewayd lanparty-client >"$E2E_TMP/dpkg.log" 2>&1 || { cat "$E2E_TMP/dpkg.log"; die "dpkg -r failed"; }
+        gone() { ! kill -0 "$relay_pid" 2>/dev/null && ! kill -0 "$gw_pid" 2>/dev/null; }
+        wait_for 20 "the daemons to stop" gone || die "a daemon still runs after dpkg -r: $(ps -o pid,cmd -p "$relay_pid,$gw_pid")"
+        ! systemctl is-active -q "$RELAY_UNIT" && ! systemctl is-active -q "$GW_UNIT" || die "a unit is still active after dpkg -r"
+        ok "dpkg -r stopped the relay and the gateway"
+else
+        log "(meson install: no package to remove; the container goes)"
+fi
 
 log "all $checks checks passed"

@@ -5,9 +5,11 @@
 # systemd-nspawn on an overlay whose lower layer is a root filesystem,
 # the host's own / (Debian 12 here) or a Debian rootfs made with
 # debootstrap; the overlay keeps that filesystem untouched. The packages
-# are installed with dpkg -i in the container.
+# are installed with dpkg -i in the container; or, with --meson-install,
+# what `meson install` installs from a build directory.
 #
 # Usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR
+#        test-debs-in-container.sh [--rootfs DIR] --meson-install BUILD_DIR
 #        test-debs-in-container.sh --help
 #   DEB_DIR        the packages built for that root filesystem's release
 #                  (tools/build-debs.sh; for Debian 13 tools/build-trixie.sh
@@ -18,6 +20,13 @@
 #                  test's tools: systemd, dbus, polkitd, iproute2,
 #                  dnsmasq-base, isc-dhcp-client, iputils-ping, util-linux,
 #                  procps, man-db.
+#   --meson-install BUILD_DIR
+#                  instead of packages, `meson install` of that build
+#                  directory (built for that root filesystem's release) with
+#                  its prefix (/usr/local by default), then README's steps
+#                  after it: systemd-sysusers, systemd-tmpfiles --create,
+#                  daemon-reload, dbus reload, journalctl --update-catalog.
+#                  The same checks but dpkg's own (upgrade, removal).
 # Exit: 0 passed, 1 failed, 77 skipped (not root, no systemd-nspawn).
 # The container, every process in it and the overlay go away however the
 # script ends; KEEP_TMP=1 keeps the overlay's upper layer (its journal in
@@ -25,14 +34,21 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-test.sh"
 
-case "${1:-}" in -h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '3,33s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rootfs=/
 if [ "${1:-}" = --rootfs ]; then
         rootfs=$(realpath "${2:?--rootfs needs a directory}")
         shift 2
 fi
-debs=$(realpath "${1:?usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR}")
+usage="usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR|--meson-install BUILD_DIR"
+meson_build=
+if [ "${1:-}" = --meson-install ]; then
+        meson_build=$(realpath "${2:?$usage}")
+        [ -f "$meson_build/meson-private/coredata.dat" ] || fail "$meson_build is not a meson build directory"
+else
+        debs=$(realpath "${1:?$usage}")
+fi
 
 [ "$(id -u)" = 0 ] || skip "needs root to mount the overlay and boot the container"
 for tool in systemd-nspawn nsenter mountpoint; do
@@ -40,9 +56,11 @@ for tool in systemd-nspawn nsenter mountpoint; do
 done
 [ -x "$rootfs/lib/systemd/systemd" ] || [ -x "$rootfs/usr/lib/systemd/systemd" ] ||
         fail "$rootfs has no systemd to boot"
-for p in lanparty-relayd lanparty-gatewayd lanparty-client; do
-        compgen -G "$debs/${p}_*.deb" >/dev/null || fail "no $p package in $debs"
-done
+if [ -z "$meson_build" ]; then
+        for p in lanparty-relayd lanparty-gatewayd lanparty-client; do
+                compgen -G "$debs/${p}_*.deb" >/dev/null || fail "no $p package in $debs"
+        done
+fi
 
 # A TERM or INT (a test runner's timeout, ^C) becomes an ordinary exit so
 # the EXIT trap (test_cleanup, then cleanup_hook below) runs.
@@ -92,8 +110,22 @@ mkdir "$tmp/upper" "$tmp/work" "$root"
 mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$tmp/upper,workdir=$tmp/work" "$root"
 # What the container needs from here, copied into the upper layer (not
 # under /run or /tmp, which nspawn and systemd mount over).
-mkdir -p "$root/srv/lanparty-test/debs"
-cp "$debs"/lanparty-{relayd,gatewayd,client}_*.deb "$root/srv/lanparty-test/debs/"
+if [ -n "$meson_build" ]; then
+        # Installed into a staging directory here, copied over the
+        # container's / inside it (in-container.sh), as `meson install`
+        # would have written it there.
+        meson install -C "$meson_build" --no-rebuild --quiet --destdir "$tmp/stage" >"$tmp/install.log" 2>&1 ||
+                { cat "$tmp/install.log" >&2; fail "meson install -C $meson_build"; }
+        prefix=$(meson introspect --buildoptions "$meson_build" |
+                python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+        mkdir -p "$root/srv/lanparty-test"
+        cp -a "$tmp/stage" "$root/srv/lanparty-test/stage"
+        install_args=(--meson-install /srv/lanparty-test/stage "$prefix")
+else
+        mkdir -p "$root/srv/lanparty-test/debs"
+        cp "$debs"/lanparty-{relayd,gatewayd,client}_*.deb "$root/srv/lanparty-test/debs/"
+        install_args=(/srv/lanparty-test/debs)
+fi
 cp -r "$here/../e2e" "$here/in-container.sh" "$root/srv/lanparty-test/"
 # No udev in a container, no network but its own loopback (the test makes
 # its veths inside), no machine registration with a host systemd (there
@@ -122,6 +154,6 @@ echo "systemd $(in_container systemctl --version | sed -n '1s/^systemd \([0-9]*\
         "$(in_container sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), $state after $((SECONDS - start)) s"
 
 in_container env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb \
-        bash /srv/lanparty-test/in-container.sh /srv/lanparty-test/debs ||
+        bash /srv/lanparty-test/in-container.sh "${install_args[@]}" ||
         fail "the checks inside the container failed (above)"
 echo "PASS ($((SECONDS - start)) s)"
