@@ -80,6 +80,11 @@ With --debs or --test-debs, instead of the meson build:
 
 Options:
   --test            also run: meson test --suite unit --suite integration
+  --test-meson-install
+                    with --test, then `meson install` of that build (prefix
+                    /usr/local) booted with systemd as PID 1 in a container
+                    on the root file system, README's steps after it:
+                    tests/systemd/test-debs-in-container.sh --meson-staged
   --build-dir DIR   build directory on the host (default: \$BUILD_ROOT/trixie
                     if BUILD_ROOT is set, else ./build-trixie; now: $BUILD_DIR)
   --cache-dir DIR   cache directory (default: \$LANPARTY_CACHE_DIR, else
@@ -103,6 +108,7 @@ else
         BUILD_DIR=$PWD/build-trixie
 fi
 RUN_TESTS=0
+TEST_MESON_INSTALL=0
 DEBS_DIR=
 TEST_DEBS_DIR=
 FORCE=0
@@ -112,6 +118,7 @@ SHELL_ONLY=0
 while [ $# -gt 0 ]; do
         case "$1" in
         --test) RUN_TESTS=1; shift ;;
+        --test-meson-install) TEST_MESON_INSTALL=1; shift ;;
         --debs) DEBS_DIR=${2:?--debs needs a directory}; shift 2 ;;
         --debs=*) DEBS_DIR=${1#*=}; shift ;;
         --test-debs) TEST_DEBS_DIR=${2:?--test-debs needs a directory}; shift 2 ;;
@@ -128,6 +135,10 @@ while [ $# -gt 0 ]; do
         esac
 done
 
+if [ "$TEST_MESON_INSTALL" = 1 ] && [ "$RUN_TESTS" = 0 ]; then
+        echo "build-trixie: --test-meson-install goes with --test" >&2
+        exit 2
+fi
 if [ -n "$DEBS_DIR$TEST_DEBS_DIR" ] && [ "$RUN_TESTS$SHELL_ONLY" != 00 ]; then
         echo "build-trixie: --debs and --test-debs go without --test and --shell" >&2
         exit 2
@@ -436,7 +447,10 @@ grep -E "libngtcp2|C compiler for the host" setup.log
 ninja -C /build >build.log 2>&1 || { tail -n 60 build.log; exit 1; }
 echo "built: $(ninja -C /build -t targets all | grep -c ":")" targets
 [ "$RUN_TESTS" = 1 ] || exit 0
-meson test -C /build --suite unit --suite integration --print-errorlogs
+meson test -C /build --suite unit --suite integration --print-errorlogs || exit
+[ "$TEST_MESON_INSTALL" = 1 ] || exit 0
+rm -rf /build/stage
+meson install -C /build --no-rebuild --quiet --destdir /build/stage >install.log 2>&1 || { cat install.log; exit 1; }
 '
 
 if [ "$SHELL_ONLY" = 1 ]; then
@@ -487,6 +501,16 @@ t=$SECONDS
 say "building in $BUILD_DIR$([ "$RUN_TESTS" = 1 ] && echo ", then the unit and integration tests")"
 rc=0
 chroot_run "$ROOTFS" 1 "$ROOT" "$BUILD_DIR" /usr/bin/env KEY="$KEY" RUN_TESTS="$RUN_TESTS" \
-        /bin/bash -c "$INNER" || rc=$?
+        TEST_MESON_INSTALL="$TEST_MESON_INSTALL" /bin/bash -c "$INNER" || rc=$?
 say "build$([ "$RUN_TESTS" = 1 ] && echo " and tests") $([ $rc = 0 ] && echo ok || echo "failed (exit $rc)") in $(elapsed "$t"); all in $(elapsed "$T0")"
+if [ $rc = 0 ] && [ "$TEST_MESON_INSTALL" = 1 ]; then
+        t=$SECONDS
+        say "testing meson install of $BUILD_DIR under systemd as PID 1 in a container on $ROOTFS"
+        bash "$ROOT/tests/systemd/test-debs-in-container.sh" --rootfs "$ROOTFS" \
+                --meson-staged "$BUILD_DIR/stage" /usr/local </dev/null 8>&- &
+        CHILD=$!
+        wait "$CHILD" || rc=$?
+        CHILD=
+        say "meson install test $([ $rc = 0 ] && echo ok || echo "failed (exit $rc)") in $(elapsed "$t"); all in $(elapsed "$T0")"
+fi
 exit $rc

@@ -10,6 +10,7 @@
 #
 # Usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR
 #        test-debs-in-container.sh [--rootfs DIR] --meson-install BUILD_DIR
+#        test-debs-in-container.sh [--rootfs DIR] --meson-staged STAGE PREFIX
 #        test-debs-in-container.sh --help
 #   DEB_DIR        the packages built for that root filesystem's release
 #                  (tools/build-debs.sh; for Debian 13 tools/build-trixie.sh
@@ -27,6 +28,11 @@
 #                  after it: systemd-sysusers, systemd-tmpfiles --create,
 #                  daemon-reload, dbus reload, journalctl --update-catalog.
 #                  The same checks but dpkg's own (upgrade, removal).
+#   --meson-staged STAGE PREFIX
+#                  the same with what `meson install --destdir STAGE` of a
+#                  build for PREFIX installed already (tools/build-trixie.sh
+#                  --test-meson-install stages its Debian 13 build so: this
+#                  machine's meson cannot read that build directory).
 # Exit: 0 passed, 1 failed, 77 skipped (not root, no systemd-nspawn).
 # The container, every process in it and the overlay go away however the
 # script ends; KEEP_TMP=1 keeps the overlay's upper layer (its journal in
@@ -34,18 +40,21 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-test.sh"
 
-case "${1:-}" in -h|--help) sed -n '3,33s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '3,39s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rootfs=/
 if [ "${1:-}" = --rootfs ]; then
         rootfs=$(realpath "${2:?--rootfs needs a directory}")
         shift 2
 fi
-usage="usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR|--meson-install BUILD_DIR"
-meson_build=
+usage="usage: test-debs-in-container.sh [--rootfs DIR] DEB_DIR|--meson-install BUILD_DIR|--meson-staged STAGE PREFIX"
+meson_build= stage=
 if [ "${1:-}" = --meson-install ]; then
         meson_build=$(realpath "${2:?$usage}")
         [ -f "$meson_build/meson-private/coredata.dat" ] || fail "$meson_build is not a meson build directory"
+elif [ "${1:-}" = --meson-staged ]; then
+        stage=$(realpath "${2:?$usage}") prefix=${3:?$usage}
+        [ -d "$stage$prefix/bin" ] || fail "$stage has no $prefix/bin: not a meson install --destdir for $prefix"
 else
         debs=$(realpath "${1:?$usage}")
 fi
@@ -56,7 +65,7 @@ for tool in systemd-nspawn nsenter mountpoint; do
 done
 [ -x "$rootfs/lib/systemd/systemd" ] || [ -x "$rootfs/usr/lib/systemd/systemd" ] ||
         fail "$rootfs has no systemd to boot"
-if [ -z "$meson_build" ]; then
+if [ -z "$meson_build$stage" ]; then
         for p in lanparty-relayd lanparty-gatewayd lanparty-client; do
                 compgen -G "$debs/${p}_*.deb" >/dev/null || fail "no $p package in $debs"
         done
@@ -114,12 +123,15 @@ if [ -n "$meson_build" ]; then
         # Installed into a staging directory here, copied over the
         # container's / inside it (in-container.sh), as `meson install`
         # would have written it there.
-        meson install -C "$meson_build" --no-rebuild --quiet --destdir "$tmp/stage" >"$tmp/install.log" 2>&1 ||
+        stage=$tmp/stage
+        meson install -C "$meson_build" --no-rebuild --quiet --destdir "$stage" >"$tmp/install.log" 2>&1 ||
                 { cat "$tmp/install.log" >&2; fail "meson install -C $meson_build"; }
         prefix=$(meson introspect --buildoptions "$meson_build" |
                 python3 -c 'import json, sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))')
+fi
+if [ -n "$stage" ]; then
         mkdir -p "$root/srv/lanparty-test"
-        cp -a "$tmp/stage" "$root/srv/lanparty-test/stage"
+        cp -a "$stage" "$root/srv/lanparty-test/stage"
         install_args=(--meson-install /srv/lanparty-test/stage "$prefix")
 else
         mkdir -p "$root/srv/lanparty-test/debs"
