@@ -389,6 +389,8 @@ static void test_names(void) {
         CHECK_EQ_STR(gso_error_to_string(-EBADMSG), "malformed");
         CHECK_EQ_STR(gso_error_to_string(-EOPNOTSUPP), "extension_headers");
         CHECK_EQ_STR(gso_error_to_string(-EMSGSIZE), "segment_too_big");
+        CHECK_EQ_STR(gso_error_to_string(-E2BIG), "above_64k");
+        CHECK_EQ_STR(gso_error_to_string(-EINVAL), "invalid");
 }
 
 int main(void) {

@@ -37,6 +37,8 @@ const char *gso_error_to_string(int error) {
                 return "extension_headers";
         case -EMSGSIZE:
                 return "segment_too_big";
+        case -E2BIG:
+                return "above_64k";
         default:
                 return "invalid";
         }

@@ -63,5 +63,7 @@ int gso_segment(const uint8_t *frame, size_t len, const GsoInfo *gso, uint8_t *o
                 GsoSegmentFunc emit, void *userdata);
 
 /* Why gso_segment() refused, for logs and counters: "unsupported_type",
- * "malformed", "extension_headers", "segment_too_big", "invalid". */
+ * "malformed", "extension_headers", "segment_too_big", "invalid"; and
+ * "above_64k" for -E2BIG, a super-frame larger than the gateway reads
+ * (BIG TCP), which gso_segment() never sees. */
 const char *gso_error_to_string(int error);

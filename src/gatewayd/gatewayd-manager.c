@@ -373,9 +373,11 @@ static void manager_log_unsegmentable(Manager *m, const PacketInfo *info, int er
                          "Dropped a %zu byte %s super-frame from the LAN: cannot segment it (%s)%s. The NIC merges "
                          "received packets or its sender on this host hands it unsegmented ones; turn that off: "
                          "'ethtool -K %s gro off lro off rx-gro-list off rx-udp-gro-forwarding off' here, and "
-                         "'ethtool -K PEER tso off gso off' on the veth peer or the VM's tap on the host.",
+                         "'ethtool -K PEER tso off gso off' on the veth peer or the VM's tap on the host%s.",
                          info->wire_len, gso_type_to_string(info->gso.type), reason,
-                         m->gso_log_suppressed > 0 ? " (more not logged)" : "", m->config->interface);
+                         m->gso_log_suppressed > 0 ? " (more not logged)" : "", m->config->interface,
+                         error == -E2BIG ? "; above 64 KiB: 'ip link set IFACE gro_max_size 65536 gso_max_size "
+                                           "65536' on both" : "");
         m->gso_log_suppressed = 0;
 }
 
@@ -415,16 +417,22 @@ static bool manager_forward_super_frame(Manager *m, uint8_t *frame, const Packet
 
 /* Ordinary frames, super-frames, and what the kernel would not describe. */
 static bool manager_receive_frame(Manager *m, uint8_t *frame, const PacketInfo *info) {
-        if (info->gso.type == GSO_NONE || info->truncated)
+        int error;
+
+        if (info->gso.type == GSO_NONE)
                 return manager_forward_frame(m, frame, info);
-        if (info->gso.type == GSO_UNSUPPORTED && info->len == 0) {
-                /* The kernel dropped it before we saw a byte. */
-                m->counters.lan_rx_frames++;
-                manager_count_drop(m, BRIDGE_DROP_UNSEGMENTABLE, L2_LAN_TO_REMOTE, NULL, 0, NULL);
-                manager_log_unsegmentable(m, info, -EPROTONOSUPPORT);
-                return false;
-        }
-        return manager_forward_super_frame(m, frame, info);
+        if (info->gso.type == GSO_UNSUPPORTED && info->len == 0)
+                error = -EPROTONOSUPPORT; /* the kernel dropped it before we saw a byte */
+        else if (info->truncated)
+                error = -E2BIG; /* above 64 KiB (BIG TCP): only its start was read */
+        else
+                return manager_forward_super_frame(m, frame, info);
+
+        m->counters.lan_rx_frames++;
+        m->counters.lan_rx_bytes += info->wire_len;
+        manager_count_drop(m, BRIDGE_DROP_UNSEGMENTABLE, L2_LAN_TO_REMOTE, frame, info->len, NULL);
+        manager_log_unsegmentable(m, info, error);
+        return false;
 }
 
 static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
