@@ -22,7 +22,8 @@
 #include "gatewayd-roomkey.h"
 #include "mtu.h"
 
-/* Frames read from the NIC per wakeup before the relay side gets a turn. */
+/* Frames read from the NIC per wakeup before the relay side gets a turn
+ * (a super-frame counts as the frames it is cut into). */
 #define PACKET_READ_BUDGET 64
 /* Drop messages: a burst of 10, then one per second. */
 #define DROP_LOG_RATE 1
@@ -439,6 +440,7 @@ static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, 
         Manager *m = userdata;
 
         for (unsigned n = 0; n < PACKET_READ_BUDGET;) {
+                uint64_t before = m->counters.lan_rx_frames;
                 PacketBatch *b;
                 bool queued = false;
                 int r;
@@ -462,7 +464,9 @@ static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, 
                 for (size_t i = 0; i < b->n; i++)
                         if (manager_receive_frame(m, b->frames[i], &b->info[i]))
                                 queued = true;
-                n += (unsigned) b->n;
+                /* Frames as the wire carries them: a super-frame counts as
+                 * the segments it was cut into. */
+                n += (unsigned) MIN(m->counters.lan_rx_frames - before, (uint64_t) PACKET_READ_BUDGET);
                 /* Once per batch: the frames share QUIC packets and the
                  * packets one sendmmsg(). */
                 if (queued)
