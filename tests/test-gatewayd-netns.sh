@@ -8,7 +8,9 @@
 # LAN broadcast reaches the client, LAN unicast to the client does and to a
 # LAN host does not, the client's frames appear on the LAN, a DHCP offer
 # from the client does not, CAM refresh frames for a joined client, VLAN
-# tagged and STP frames stay on the LAN (counted), the D-Bus object with
+# tagged and STP frames stay on the LAN (counted), a GSO super-frame from
+# the LAN cut into frames for the client and one that cannot be cut
+# counted and explained, the D-Bus object with
 # counters, client child objects and GetInvite, carrier loss and return,
 # a relay restart (the gateway reconnects by itself), and SIGTERM (the
 # relay sees our goodbye, exit 0).
@@ -254,6 +256,57 @@ expect_not alice "type=88b9"
 expect_not alice "type=88ba"
 [ "$(counter RelayTxFrames)" -ge 2 ] || fail "RelayTxFrames below 2"
 [ "$(counter LanRxFrames)" -ge 5 ] || fail "LanRxFrames below 5"
+
+echo "== GSO super-frames from the LAN"
+# What a veth or virtio NIC hands AF_PACKET when its sender on the same host
+# does TSO: one 64 KiB frame and a vnet header saying how to cut it. lan1's
+# packet socket sends it that way; the gateway must cut it into frames the
+# tunnel carries, and count and loudly log one it cannot cut.
+cat >"$tmp/gso.py" <<'PY'
+import socket, struct, sys
+SOL_PACKET, PACKET_VNET_HDR = 263, 15
+ifname, dst, src, kind = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3]), sys.argv[4]
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return s
+payload = bytes(i & 0xff for i in range(20000))
+tcp = struct.pack("!HHIIBBHHH", 40000, 5001, 1, 1, 0x50, 0x18, 1000, 0, 0) + payload
+if kind == "tcpv4":
+    src_ip, dst_ip = bytes([192, 0, 2, 10]), bytes([192, 0, 2, 201])
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 7, 0x4000, 64, 6, 0, src_ip, dst_ip)
+    ip = ip[:10] + struct.pack("!H", 0xffff - csum(ip)) + ip[12:]
+    pseudo = csum(src_ip + dst_ip + struct.pack("!BBH", 0, 6, len(tcp)))
+    frame, ethertype, gso_type, l4 = ip + tcp[:16] + struct.pack("!H", pseudo) + tcp[18:], 0x0800, 1, 34
+else:
+    # IPv6 with a hop-by-hop header before TCP: not ours to cut.
+    src_ip, dst_ip = bytes(15) + b"\x0a", bytes(15) + b"\x0b"
+    hbh = bytes([6, 0, 1, 4, 0, 0, 0, 0])
+    pseudo = csum(src_ip + dst_ip + struct.pack("!IxxxB", len(tcp), 6))
+    ip = struct.pack("!IHBB", 0x60000000, len(hbh) + len(tcp), 0, 64) + src_ip + dst_ip
+    frame, ethertype, gso_type, l4 = ip + hbh + tcp[:16] + struct.pack("!H", pseudo) + tcp[18:], 0x86dd, 4, 62
+frame = dst + src + struct.pack("!H", ethertype) + frame
+# flags NEEDS_CSUM, gso_type, hdr_len, gso_size, csum_start, csum_offset
+vnet = struct.pack("<BBHHHH", 1, gso_type, l4 + 20, 1000, l4, 16)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ethertype))
+s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
+s.bind((ifname, 0))
+s.send(vnet + frame)
+PY
+gso_frames() { grep -c -- "frame from=1 dst=$ALICE src=$LANHOST type=0800 len=1054" "$tmp/alice.out" || true; }
+python3 "$tmp/gso.py" lan1 "$(hexmac $ALICE)" "$(hexmac $LANHOST)" tcpv4
+wait_for eval '[ "$(gso_frames)" -ge 20 ]' || fail "alice got $(gso_frames) of 20 segments of a super-frame"
+sleep 0.3
+[ "$(gso_frames)" = 20 ] || fail "alice got $(gso_frames) segments of a 20-segment super-frame"
+expect_eq "$(counter GSOFrames)" 1 "GSOFrames"
+expect_eq "$(counter GSOSegments)" 20 "GSOSegments"
+python3 "$tmp/gso.py" lan1 "$(hexmac $ALICE)" "$(hexmac $LANHOST)" tcpv6-hop-by-hop
+wait_for has_drop unsegmentable || fail "no unsegmentable drop: $(prop $G $M Drops)"
+wait_for eval 'grep -q "cannot segment it (extension_headers).*ethtool -K lan0 gro off" "$tmp/gatewayd.err"' ||
+        fail "the gateway did not say why and how to fix it: $(grep -i segment "$tmp/gatewayd.err")"
+expect_eq "$(counter GSOFrames)" 1 "GSOFrames after the refused one"
+grep -m1 "cannot segment" "$tmp/gatewayd.err"
 
 echo "== client -> LAN"
 cmd alice "frame $BCAST self 88c0 100"

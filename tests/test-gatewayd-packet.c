@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ethtool.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -13,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gatewayd-gso.h"
 #include "gatewayd-packet.h"
+#include "inet-checksum.h"
 #include "log.h"
 #include "test-util.h"
 
@@ -559,6 +563,201 @@ static void test_batch_errors(void) {
         packet_socket_close(&b);
 }
 
+
+/* A counter of the namespace's IP stack from /proc/net/snmp: the header
+ * line names the columns, the next line holds the values. */
+static uint64_t snmp_get(const char *proto, const char *name) {
+        char names[4096], values[4096], prefix[32];
+        FILE *f = fopen("/proc/net/snmp", "re");
+        uint64_t result = UINT64_MAX;
+
+        CHECK(f);
+        snprintf(prefix, sizeof(prefix), "%s:", proto);
+        while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
+                char *sn, *sv, *n, *v;
+
+                if (strncmp(names, prefix, strlen(prefix)) != 0)
+                        continue;
+                n = strtok_r(names, " \n", &sn);
+                v = strtok_r(values, " \n", &sv);
+                while ((n = strtok_r(NULL, " \n", &sn)) && (v = strtok_r(NULL, " \n", &sv)))
+                        if (strcmp(n, name) == 0)
+                                result = strtoull(v, NULL, 10);
+        }
+        fclose(f);
+        CHECK(result != UINT64_MAX);
+        return result;
+}
+
+#define GSO_PAYLOAD 20000
+#define GSO_MSS 1448
+
+/* veth0 -> veth1, IPv4 10.0.0.1:40000 -> 10.0.0.2:5001, ACK|PSH, the TCP
+ * checksum field holding the pseudo-header sum as a sender with checksum
+ * offload leaves it. Returns the frame's length. */
+static size_t tcp_super_frame(uint8_t *f, uint32_t seq) {
+        size_t len = 14 + 20 + 20 + GSO_PAYLOAD;
+        uint8_t *ip = f + 14, *t = f + 34;
+        uint64_t pseudo;
+
+        memset(f, 0, 54);
+        memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+        be16_store(f + 12, 0x0800);
+        ip[0] = 0x45;
+        be16_store(ip + 2, (uint16_t) (len - 14));
+        be16_store(ip + 4, 0x4242);
+        be16_store(ip + 6, 0x4000);
+        ip[8] = 64;
+        ip[9] = 6;
+        memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+        be16_store(ip + 10, inet_checksum_finish(inet_checksum_add(0, ip, 20)));
+        be16_store(t, 40000);
+        be16_store(t + 2, 5001);
+        be32_store(t + 4, seq);
+        be32_store(t + 8, 1);
+        t[12] = 0x50;
+        t[13] = 0x18;
+        be16_store(t + 14, 1000);
+        for (size_t i = 54; i < len; i++)
+                f[i] = (uint8_t) (i * 13);
+        pseudo = inet_checksum_add(0, ip + 12, 8) + 6 + (len - 34);
+        be16_store(t + 16, (uint16_t) ~inet_checksum_finish(pseudo));
+        return len;
+}
+
+/* What a sender with TSO hands a veth: one super-frame described by a
+ * vnet header. The kernel passes it through the veth whole, and the
+ * gateway's socket on the other end must read it whole, with its
+ * description. */
+static void test_gso_receive(void) {
+        static uint8_t f[PACKET_RECV_FRAME_MAX];
+        PacketSocket b = PACKET_SOCKET_NULL;
+        struct virtio_net_hdr vh = {
+                .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+                .hdr_len = 54,
+                .gso_size = GSO_MSS,
+                .csum_start = 34,
+                .csum_offset = 16,
+        };
+        struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_halen = 6};
+        struct iovec iov[2];
+        struct msghdr mh = {.msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = iov, .msg_iovlen = 2};
+        size_t len = tcp_super_frame(f, 1000);
+        uint64_t end = now_ms() + WAIT_MS;
+        int sender, one = 1;
+        bool seen = false;
+
+        CHECK_EQ_INT(packet_socket_open(&b, "veth1"), 0);
+        CHECK(b.vnet_hdr);
+        sender = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        CHECK(sender >= 0);
+        CHECK(setsockopt(sender, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == 0);
+        sll.sll_ifindex = (int) if_nametoindex("veth0");
+        sll.sll_protocol = htons(0x0800);
+        iov[0] = (struct iovec) {.iov_base = &vh, .iov_len = sizeof(vh)};
+        iov[1] = (struct iovec) {.iov_base = f, .iov_len = len};
+        CHECK(sendmsg(sender, &mh, 0) == (ssize_t) (sizeof(vh) + len));
+        close(sender);
+
+        while (!seen) {
+                struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
+                PacketBatch *batch;
+                int r;
+
+                CHECK(now_ms() < end);
+                (void) poll(&pfd, 1, 100);
+                r = packet_socket_recv_batch(&b, &batch);
+                CHECK(r >= 0);
+                for (size_t i = 0; i < batch->n; i++) {
+                        const PacketInfo *info = &batch->info[i];
+
+                        if (info->len < 54 || be16_load(batch->frames[i] + 12) != 0x0800)
+                                continue;
+                        CHECK_EQ_INT(info->len, len);
+                        CHECK_EQ_INT(info->wire_len, len);
+                        CHECK(!info->truncated);
+                        CHECK_EQ_INT(info->gso.type, GSO_TCPV4);
+                        CHECK_EQ_INT(info->gso.size, GSO_MSS);
+                        CHECK(info->gso.needs_csum);
+                        CHECK_EQ_INT(info->gso.csum_start, 34);
+                        CHECK_EQ_INT(info->gso.csum_offset, 16);
+                        CHECK_MEM(batch->frames[i] + 54, f + 54, len - 54);
+                        seen = true;
+                }
+        }
+        packet_socket_close(&b);
+}
+
+typedef struct Injector {
+        PacketSocket *p;
+        size_t n;
+        bool corrupt; /* flip a payload byte: the kernel must refuse it */
+} Injector;
+
+static void inject_segment(uint8_t *segment, size_t len, void *userdata) {
+        Injector *inj = userdata;
+        uint8_t *slot = packet_socket_queue_slot(inj->p);
+
+        CHECK(slot);
+        memcpy(slot, segment, len);
+        if (inj->corrupt)
+                slot[len - 1] ^= 0x01;
+        CHECK_EQ_INT(packet_socket_queue(inj->p, len, (uint32_t) inj->n++), 0);
+}
+
+/* The segments gso_segment() cuts, put on the wire through the batched
+ * send path, are what the kernel's TCP accepts: each closed-port segment
+ * with a good checksum gets a RST, a bad one only counts as a checksum
+ * error. A corrupted segment shows the check can fail. */
+static void test_gso_segments_accepted(void) {
+        static uint8_t f[PACKET_RECV_FRAME_MAX];
+        uint8_t out[LP_ETHER_FRAME_MAX];
+        PacketSocket a = PACKET_SOCKET_NULL;
+        Injector inj = {.p = &a};
+        GsoInfo gso = {.type = GSO_TCPV4, .size = GSO_MSS, .needs_csum = true, .csum_start = 34, .csum_offset = 16};
+        size_t len = tcp_super_frame(f, 5000), want = (GSO_PAYLOAD + GSO_MSS - 1) / GSO_MSS;
+        uint64_t rsts, csum_errors, ip_errors, end;
+        int r;
+
+        run("ip addr add 10.0.0.2/24 dev veth1");
+        run("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.veth1.rp_filter=0");
+        CHECK_EQ_INT(packet_socket_open(&a, "veth0"), 0);
+        rsts = snmp_get("Tcp", "OutRsts");
+        csum_errors = snmp_get("Tcp", "InCsumErrors");
+        ip_errors = snmp_get("Ip", "InHdrErrors");
+
+        r = gso_segment(f, len, &gso, out, sizeof(out), inject_segment, &inj);
+        CHECK_EQ_INT(r, want);
+        CHECK(want <= PACKET_SEND_BATCH);
+        CHECK_EQ_INT(packet_socket_flush(&a, NULL, NULL), (int) want);
+
+        end = now_ms() + WAIT_MS;
+        while (snmp_get("Tcp", "OutRsts") < rsts + want) {
+                CHECK(now_ms() < end);
+                usleep(10 * 1000);
+        }
+        fprintf(stderr, "   %zu segments, %" PRIu64 " RSTs, %" PRIu64 " checksum errors\n", want,
+                snmp_get("Tcp", "OutRsts") - rsts, snmp_get("Tcp", "InCsumErrors") - csum_errors);
+        CHECK_EQ_INT(snmp_get("Tcp", "InCsumErrors"), csum_errors);
+        CHECK_EQ_INT(snmp_get("Ip", "InHdrErrors"), ip_errors);
+
+        /* One segment with a flipped payload byte: refused as such. */
+        inj.corrupt = true;
+        tcp_super_frame(f, 90000);
+        be16_store(f + 16, 20 + 20 + 1000);
+        CHECK_EQ_INT(gso_segment(f, 14 + 20 + 20 + 1000, &gso, out, sizeof(out), inject_segment, &inj), 1);
+        CHECK_EQ_INT(packet_socket_flush(&a, NULL, NULL), 1);
+        end = now_ms() + WAIT_MS;
+        while (snmp_get("Tcp", "InCsumErrors") < csum_errors + 1) {
+                CHECK(now_ms() < end);
+                usleep(10 * 1000);
+        }
+
+        packet_socket_close(&a);
+        run("ip addr del 10.0.0.2/24 dev veth1");
+}
+
 int main(void) {
         log_set_max_level(LOG_DEBUG);
         netns_setup();
@@ -573,6 +772,8 @@ int main(void) {
         RUN(test_send_queue_full);
         RUN(test_batches);
         RUN(test_batch_errors);
+        RUN(test_gso_receive);
+        RUN(test_gso_segments_accepted);
         RUN(test_send_errors);
         return 0;
 }

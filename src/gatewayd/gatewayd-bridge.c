@@ -17,6 +17,7 @@ static const char *const bridge_verdict_table[_BRIDGE_VERDICT_MAX - _L2_VERDICT_
         [BRIDGE_DROP_UNKNOWN_PEER - _L2_VERDICT_MAX] = "unknown_peer",
         [BRIDGE_DROP_CONGESTION - _L2_VERDICT_MAX] = "congestion",
         [BRIDGE_DROP_LINK_DOWN - _L2_VERDICT_MAX] = "link_down",
+        [BRIDGE_DROP_UNSEGMENTABLE - _L2_VERDICT_MAX] = "unsegmentable",
 };
 
 const char *bridge_verdict_to_string(BridgeVerdict v) {
@@ -157,16 +158,12 @@ void mac_table_done(MacTable *t) {
 
 /* ---- decisions ---- */
 
-BridgeVerdict bridge_lan_to_remote(const uint8_t *frame, size_t len, bool truncated, bool vlan_tagged,
-                                   const MacTable *remotes, uint16_t room_mtu, size_t frame_budget) {
+BridgeVerdict bridge_lan_to_remote_header(const uint8_t *frame, size_t len, bool vlan_tagged,
+                                          const MacTable *remotes, uint16_t room_mtu) {
         MacAddr dst, src;
-        L2FilterContext ctx = { .mtu = room_mtu };
-        L2Verdict v;
 
         if (room_mtu == 0)
                 return BRIDGE_DROP_NO_RELAY;
-        if (truncated)
-                return BRIDGE_DROP_TRUNCATED;
         /* The kernel took the tag off before we saw the frame: forwarding
          * it would move it from its VLAN onto the untagged one remotely. */
         if (vlan_tagged)
@@ -184,6 +181,22 @@ BridgeVerdict bridge_lan_to_remote(const uint8_t *frame, size_t len, bool trunca
                 return BRIDGE_DROP_LOOP;
         if (mac_is_unicast(&dst) && !mac_table_get(remotes, &dst))
                 return BRIDGE_LOCAL;
+        return BRIDGE_FORWARD;
+}
+
+BridgeVerdict bridge_lan_to_remote(const uint8_t *frame, size_t len, bool truncated, bool vlan_tagged,
+                                   const MacTable *remotes, uint16_t room_mtu, size_t frame_budget) {
+        L2FilterContext ctx = { .mtu = room_mtu };
+        BridgeVerdict b;
+        L2Verdict v;
+
+        if (room_mtu == 0)
+                return BRIDGE_DROP_NO_RELAY;
+        if (truncated)
+                return BRIDGE_DROP_TRUNCATED;
+        b = bridge_lan_to_remote_header(frame, len, vlan_tagged, remotes, room_mtu);
+        if (b != BRIDGE_FORWARD)
+                return b;
 
         v = l2_filter(frame, len, L2_LAN_TO_REMOTE, &ctx);
         if (v != L2_ALLOW)

@@ -31,6 +31,7 @@ typedef enum BridgeVerdict {
         BRIDGE_DROP_UNKNOWN_PEER, /* "unknown_peer": from a peer id the relay never announced */
         BRIDGE_DROP_CONGESTION,   /* "congestion": a send queue was full */
         BRIDGE_DROP_LINK_DOWN,    /* "link_down": the LAN NIC refused it (down, gone) */
+        BRIDGE_DROP_UNSEGMENTABLE, /* "unsegmentable": a GSO/GRO super-frame we cannot cut (gatewayd-gso.h) */
         _BRIDGE_VERDICT_MAX,
         _BRIDGE_VERDICT_INVALID = -EINVAL,
 } BridgeVerdict;
@@ -74,6 +75,14 @@ void mac_table_done(MacTable *t);
  * included), then the frame budget. */
 BridgeVerdict bridge_lan_to_remote(const uint8_t *frame, size_t len, bool truncated, bool vlan_tagged,
                                    const MacTable *remotes, uint16_t room_mtu, size_t frame_budget);
+
+/* The checks of bridge_lan_to_remote() that read only the Ethernet header
+ * (no relay, VLAN tag, runt, loop, local), for a GSO/GRO super-frame before
+ * it is cut into segments: LAN-local bulk TCP is decided once per
+ * super-frame, not per segment. BRIDGE_FORWARD means "cut it and decide
+ * each segment with bridge_lan_to_remote()". */
+BridgeVerdict bridge_lan_to_remote_header(const uint8_t *frame, size_t len, bool vlan_tagged,
+                                          const MacTable *remotes, uint16_t room_mtu);
 
 /* A frame from the relay. `sender` is the MAC the relay announced for the
  * source peer id, NULL when the id is unknown. The full L2 policy applies

@@ -180,6 +180,8 @@ static const sd_bus_vtable manager_vtable[] = {
         COUNTER("LanTxBytes", lan_tx_bytes),
         COUNTER("LocalFrames", local_frames),
         COUNTER("MSSClamped", mss_clamped),
+        COUNTER("GSOFrames", gso_frames),
+        COUNTER("GSOSegments", gso_segments),
         COUNTER("CAMRefreshes", cam_frames),
         COUNTER("DroppedFrames", dropped_frames),
         SD_BUS_PROPERTY("Drops", "a{st}", property_get_drops, 0, 0),

@@ -87,3 +87,15 @@ int csum_complete_frame(uint8_t *frame, size_t len) {
                 return complete_ipv6(frame + LP_ETHER_HEADER_LEN, len - LP_ETHER_HEADER_LEN);
         return 0;
 }
+
+int csum_complete_partial(uint8_t *frame, size_t len, size_t csum_start, size_t csum_offset) {
+        uint16_t c;
+
+        if (!frame)
+                return -EINVAL;
+        if (csum_start >= len || csum_offset > len - csum_start || len - csum_start - csum_offset < 2)
+                return 0;
+        c = inet_checksum_finish(inet_checksum_add(0, frame + csum_start, len - csum_start));
+        be16_store(frame + csum_start + csum_offset, c == 0 ? 0xffff : c);
+        return 1;
+}

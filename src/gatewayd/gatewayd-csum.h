@@ -18,3 +18,12 @@
  * IP or cannot be checksummed whole (fragments, cut short, extension
  * headers before the transport header), negative errno for bad arguments. */
 int csum_complete_frame(uint8_t *frame, size_t len);
+
+/* Finishes a checksum the way the device would have: the field at
+ * csum_start + csum_offset holds the pseudo-header sum; sums from
+ * csum_start to the end of the frame and stores the result there (a
+ * computed 0 as 0xffff, as the kernel does). The kernel gives both offsets
+ * with PACKET_VNET_HDR, which also covers what csum_complete_frame() leaves
+ * alone (IPv6 extension headers). Returns 1 when written, 0 when the
+ * offsets do not lie within the frame, -EINVAL for a NULL frame. */
+int csum_complete_partial(uint8_t *frame, size_t len, size_t csum_start, size_t csum_offset);

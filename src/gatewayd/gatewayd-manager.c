@@ -17,15 +17,20 @@
 #include "ether.h"
 #include "gatewayd-bus.h"
 #include "gatewayd-csum.h"
+#include "gatewayd-gso.h"
 #include "gatewayd-mss.h"
 #include "gatewayd-roomkey.h"
 #include "mtu.h"
 
-/* Frames read from the NIC per wakeup before the relay side gets a turn. */
+/* Frames read from the NIC per wakeup before the relay side gets a turn
+ * (a super-frame counts as the frames it is cut into). */
 #define PACKET_READ_BUDGET 64
 /* Drop messages: a burst of 10, then one per second. */
 #define DROP_LOG_RATE 1
 #define DROP_LOG_BURST 10
+/* Unsegmentable super-frames: a few at once, then one a second. */
+#define GSO_LOG_RATE 1
+#define GSO_LOG_BURST 3
 #define USEC_PER_SEC UINT64_C(1000000)
 
 static uint64_t now_usec(void) {
@@ -174,8 +179,9 @@ static void manager_count_drop(Manager *m, BridgeVerdict v, L2Direction dir, con
         if (s && v != BRIDGE_DROP_TOO_BIG && v != BRIDGE_DROP_CONGESTION)
                 session_count_drop(s);
 
-        /* Being outside the room is reported once, by the relay state. */
-        if (v == BRIDGE_DROP_NO_RELAY)
+        /* Being outside the room is reported once, by the relay state;
+         * unsegmentable super-frames loudly, by manager_log_unsegmentable(). */
+        if (v == BRIDGE_DROP_NO_RELAY || v == BRIDGE_DROP_UNSEGMENTABLE)
                 return;
         if (!ratelimit_consume(&m->drop_log_limit, now_usec() * 1000, 1)) {
                 m->drop_log_suppressed++;
@@ -294,7 +300,11 @@ static void on_relay_batch_done(RelayLink *l, void *userdata) {
 
 /* One frame of a batch read from the NIC. Returns true when it was queued
  * for the relay. */
-static bool manager_forward_frame(Manager *m, uint8_t *frame, const PacketInfo *info, size_t budget) {
+static bool manager_forward_frame(Manager *m, uint8_t *frame, const PacketInfo *info) {
+        /* Per frame: a queued frame's write may end the session, and with
+         * it the budget. */
+        Session *s = relay_link_get_session(m->relay);
+        size_t budget = s ? session_get_frame_budget(s) : 0;
         BridgeVerdict v;
         RemoteClient *c;
         int r;
@@ -314,8 +324,11 @@ static bool manager_forward_frame(Manager *m, uint8_t *frame, const PacketInfo *
         }
 
         /* Before clamping: the clamp updates the checksum incrementally,
-         * which needs a complete one. */
-        if (info->csum_not_ready)
+         * which needs a complete one. The kernel's offsets first; the
+         * frame's own headers when it gave none. */
+        if (!(info->gso.needs_csum &&
+              csum_complete_partial(frame, info->len, info->gso.csum_start, info->gso.csum_offset) > 0) &&
+            info->csum_not_ready)
                 (void) csum_complete_frame(frame, info->len);
         if (mss_clamp_frame(frame, info->len, m->room_mtu) > 0)
                 m->counters.mss_clamped++;
@@ -334,10 +347,100 @@ static bool manager_forward_frame(Manager *m, uint8_t *frame, const PacketInfo *
         return true;
 }
 
+typedef struct SegmentContext {
+        Manager *manager;
+        bool queued;
+} SegmentContext;
+
+static void on_segment(uint8_t *segment, size_t len, void *userdata) {
+        SegmentContext *ctx = userdata;
+
+        if (manager_forward_frame(ctx->manager, segment, &(const PacketInfo) {.len = len, .wire_len = len}))
+                ctx->queued = true;
+}
+
+/* Loudly, rate-limited: all bulk TCP through this gateway is lost, and the
+ * fix is on the host, often outside the gateway's container or VM. */
+static void manager_log_unsegmentable(Manager *m, const PacketInfo *info, int error) {
+        const char *reason = gso_error_to_string(error);
+
+        if (!ratelimit_consume(&m->gso_log_limit, now_usec() * 1000, 1)) {
+                m->gso_log_suppressed++;
+                return;
+        }
+        log_fields_errno(LOG_WARNING, 0,
+                         LOG_FIELDS({"INTERFACE", m->config->interface}, {"ROOM", m->config->room},
+                                    {"REASON", reason}),
+                         "Dropped a %zu byte %s super-frame from the LAN: cannot segment it (%s)%s. The NIC merges "
+                         "received packets or its sender on this host hands it unsegmented ones; turn that off: "
+                         "'ethtool -K %s gro off lro off rx-gro-list off rx-udp-gro-forwarding off' here, and "
+                         "'ethtool -K PEER tso off gso off' on the veth peer or the VM's tap on the host%s.",
+                         info->wire_len, gso_type_to_string(info->gso.type), reason,
+                         m->gso_log_suppressed > 0 ? " (more not logged)" : "", m->config->interface,
+                         error == -E2BIG ? "; above 64 KiB: 'ip link set IFACE gro_max_size 65536 gso_max_size "
+                                           "65536' on both" : "");
+        m->gso_log_suppressed = 0;
+}
+
+/* A GSO/GRO super-frame (gatewayd-gso.h): decided whole when its Ethernet
+ * header suffices (LAN-local bulk TCP is not cut for nothing), otherwise
+ * cut into frames that each go through manager_forward_frame(). */
+static bool manager_forward_super_frame(Manager *m, uint8_t *frame, const PacketInfo *info) {
+        SegmentContext ctx = {.manager = m};
+        BridgeVerdict v;
+        int r;
+
+        v = bridge_lan_to_remote_header(frame, info->len, info->vlan_tagged, &m->clients_by_mac, m->room_mtu);
+        if (v != BRIDGE_FORWARD)
+                return manager_forward_frame(m, frame, info);
+
+        r = gso_segment(frame, info->len, &info->gso, m->segment, sizeof(m->segment), on_segment, &ctx);
+        if (r < 0) {
+                m->counters.lan_rx_frames++;
+                m->counters.lan_rx_bytes += info->wire_len;
+                manager_count_drop(m, BRIDGE_DROP_UNSEGMENTABLE, L2_LAN_TO_REMOTE, frame, info->len, NULL);
+                manager_log_unsegmentable(m, info, r);
+                return false;
+        }
+        m->counters.gso_frames++;
+        m->counters.gso_segments += (unsigned) r;
+        if (!m->gso_noticed) {
+                m->gso_noticed = true;
+                log_manager_errno(m, LOG_NOTICE, 0,
+                                  "Receiving %zu byte %s super-frames on %s (segment size %u): cutting them into "
+                                  "frames costs CPU; 'ethtool -K PEER tso off gso off' on the veth peer or the "
+                                  "VM's tap on the host would spare it.",
+                                  info->wire_len, gso_type_to_string(info->gso.type), m->config->interface,
+                                  info->gso.size);
+        }
+        return ctx.queued;
+}
+
+/* Ordinary frames, super-frames, and what the kernel would not describe. */
+static bool manager_receive_frame(Manager *m, uint8_t *frame, const PacketInfo *info) {
+        int error;
+
+        if (info->gso.type == GSO_NONE)
+                return manager_forward_frame(m, frame, info);
+        if (info->gso.type == GSO_UNSUPPORTED && info->len == 0)
+                error = -EPROTONOSUPPORT; /* the kernel dropped it before we saw a byte */
+        else if (info->truncated)
+                error = -E2BIG; /* above 64 KiB (BIG TCP): only its start was read */
+        else
+                return manager_forward_super_frame(m, frame, info);
+
+        m->counters.lan_rx_frames++;
+        m->counters.lan_rx_bytes += info->wire_len;
+        manager_count_drop(m, BRIDGE_DROP_UNSEGMENTABLE, L2_LAN_TO_REMOTE, frame, info->len, NULL);
+        manager_log_unsegmentable(m, info, error);
+        return false;
+}
+
 static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
 
         for (unsigned n = 0; n < PACKET_READ_BUDGET;) {
+                uint64_t before = m->counters.lan_rx_frames;
                 PacketBatch *b;
                 bool queued = false;
                 int r;
@@ -358,16 +461,12 @@ static int manager_on_packet(sd_event_source *source, int fd, uint32_t revents, 
                         break;
                 }
 
-                for (size_t i = 0; i < b->n; i++) {
-                        /* Per frame: a queued frame's write may end the
-                         * session, and with it the budget. */
-                        Session *s = relay_link_get_session(m->relay);
-                        size_t budget = s ? session_get_frame_budget(s) : 0;
-
-                        if (manager_forward_frame(m, b->frames[i], &b->info[i], budget))
+                for (size_t i = 0; i < b->n; i++)
+                        if (manager_receive_frame(m, b->frames[i], &b->info[i]))
                                 queued = true;
-                }
-                n += (unsigned) b->n;
+                /* Frames as the wire carries them: a super-frame counts as
+                 * the segments it was cut into. */
+                n += (unsigned) MIN(m->counters.lan_rx_frames - before, (uint64_t) PACKET_READ_BUDGET);
                 /* Once per batch: the frames share QUIC packets and the
                  * packets one sendmmsg(). */
                 if (queued)
@@ -388,8 +487,8 @@ static int manager_open_packet_socket(Manager *m) {
         r = packet_socket_disable_offloads(&m->packet);
         if (r < 0)
                 log_manager_errno(m, LOG_WARNING, r,
-                                  "Continuing with receive offloads on: merged TCP segments larger than a frame "
-                                  "will be dropped as truncated.");
+                                  "Continuing with receive offloads on: merged TCP segments are cut back into "
+                                  "frames, at some CPU cost.");
         r = sd_event_add_io(m->event, &m->packet_event_source, m->packet.fd, EPOLLIN, manager_on_packet, m);
         if (r < 0)
                 return log_manager_errno(m, LOG_ERR, r, "Failed to watch the packet socket: %m");
@@ -636,6 +735,7 @@ int manager_new(Manager **ret, GatewayConfig *config) {
         m->last_end = _SESSION_END_KIND_INVALID;
         m->cam_interval_usec = CAM_REFRESH_INTERVAL_DEFAULT_USEC;
         ratelimit_init(&m->drop_log_limit, DROP_LOG_RATE, DROP_LOG_BURST);
+        ratelimit_init(&m->gso_log_limit, GSO_LOG_RATE, GSO_LOG_BURST);
 
         r = sd_event_default(&m->event);
         if (r < 0)

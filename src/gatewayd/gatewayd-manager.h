@@ -49,6 +49,8 @@ typedef struct GatewayCounters {
         uint64_t lan_tx_frames, lan_tx_bytes;     /* injected on the NIC */
         uint64_t local_frames;                    /* LAN unicast that stays local */
         uint64_t mss_clamped;
+        uint64_t gso_frames;                      /* super-frames cut into segments */
+        uint64_t gso_segments;                    /* the segments they became */
         uint64_t cam_frames;
         uint64_t dropped_frames;                  /* sum of drops[] */
         uint64_t drops[_BRIDGE_VERDICT_MAX];
@@ -92,6 +94,10 @@ struct Manager {
         GatewayCounters counters;
         RateLimit drop_log_limit;
         uint64_t drop_log_suppressed;
+        RateLimit gso_log_limit;
+        uint64_t gso_log_suppressed;
+        bool gso_noticed; /* the first super-frame was logged */
+        uint8_t segment[LP_ETHER_FRAME_MAX]; /* where gso_segment() builds each segment */
 
         /* Once per loop iteration: PropertiesChanged and STATUS= for what
          * changed. */

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +22,23 @@
 
 _Static_assert(PACKET_IFNAME_SIZE == IF_NAMESIZE, "interface name size");
 
-/* The batch and the frames it points into, in one allocation per socket. */
+/* Linux 6.2+ reports UDP segmentation (USO, UDP GRO) as this; older
+ * <linux/virtio_net.h> lack the name. */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
+/* The batch and the frames it points into, in one allocation per socket
+ * (2 MiB of address space; the kernel backs only the pages that big
+ * frames touch). */
 typedef struct PacketBatchStorage {
         PacketBatch batch;
-        uint8_t frames[PACKET_BATCH_SIZE][LP_ETHER_FRAME_MAX];
+        uint8_t frames[PACKET_BATCH_SIZE][PACKET_RECV_FRAME_MAX];
 } PacketBatchStorage;
+
+/* What goes in front of every frame we send with PACKET_VNET_HDR on: no
+ * GSO, no checksum to finish. */
+static const struct virtio_net_hdr vnet_hdr_none = {.gso_type = VIRTIO_NET_HDR_GSO_NONE};
 
 /* Frames waiting for packet_socket_flush(), with everything sendmmsg()
  * needs, in one allocation per socket. */
@@ -33,7 +47,7 @@ struct PacketSendQueue {
         size_t len[PACKET_SEND_BATCH];
         uint32_t tag[PACKET_SEND_BATCH];
         struct sockaddr_ll sll[PACKET_SEND_BATCH];
-        struct iovec iov[PACKET_SEND_BATCH];
+        struct iovec iov[PACKET_SEND_BATCH][2]; /* vnet header, frame */
         struct mmsghdr msgs[PACKET_SEND_BATCH];
         int result[PACKET_SEND_BATCH];
         uint8_t frames[PACKET_SEND_BATCH][LP_ETHER_FRAME_MAX];
@@ -88,6 +102,16 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
         r = setsockopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1);
         if (r < 0)
                 return log_packet_errno(&p, LOG_ERR, r, "Failed to enable PACKET_AUXDATA on %s: %m", ifname);
+
+        /* The kernel's description of GSO/GRO super-frames and partial
+         * checksums (Linux 2.6.36+). Without it a super-frame cannot be cut
+         * and is dropped as truncated, and the caller says so. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+        if (r < 0)
+                log_packet_errno(&p, LOG_WARNING, r, "PACKET_VNET_HDR unavailable on %s, super-frames from receive "
+                                 "offloads cannot be segmented, ignoring: %m", ifname);
+        else
+                p.vnet_hdr = true;
 
         /* FORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN. */
         r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, PACKET_RCVBUF_SIZE);
@@ -244,6 +268,34 @@ static void auxdata_parse(struct msghdr *mh, PacketInfo *info) {
         }
 }
 
+static void vnet_hdr_parse(const struct virtio_net_hdr *h, PacketInfo *info) {
+        /* Little-endian: the kernel writes it for a little-endian guest
+         * (vio_le()), and we run on no big-endian host with legacy virtio. */
+        switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+        case VIRTIO_NET_HDR_GSO_NONE:
+                info->gso.type = GSO_NONE;
+                break;
+        case VIRTIO_NET_HDR_GSO_TCPV4:
+                info->gso.type = GSO_TCPV4;
+                break;
+        case VIRTIO_NET_HDR_GSO_TCPV6:
+                info->gso.type = GSO_TCPV6;
+                break;
+        case VIRTIO_NET_HDR_GSO_UDP_L4:
+                info->gso.type = GSO_UDP_L4;
+                break;
+        default:
+                info->gso.type = GSO_UNSUPPORTED;
+                break;
+        }
+        info->gso.size = le16toh(h->gso_size);
+        if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+                info->gso.needs_csum = true;
+                info->gso.csum_start = le16toh(h->csum_start);
+                info->gso.csum_offset = le16toh(h->csum_offset);
+        }
+}
+
 /* One recvmmsg() into bufs[0..n), each `size` bytes, until at least one
  * frame is not an outgoing one. Those kept are moved to the front, bufs[]
  * pointers included, and described in infos[]. Returns how many. */
@@ -252,9 +304,11 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
                 struct cmsghdr align;
                 uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
         } control[PACKET_BATCH_SIZE];
+        struct virtio_net_hdr vnet[PACKET_BATCH_SIZE];
         struct sockaddr_ll sll[PACKET_BATCH_SIZE];
-        struct iovec iov[PACKET_BATCH_SIZE];
+        struct iovec iov[PACKET_BATCH_SIZE][2];
         struct mmsghdr msgs[PACKET_BATCH_SIZE];
+        size_t vnet_size = p->vnet_hdr ? sizeof(struct virtio_net_hdr) : 0;
 
         assert(n > 0 && n <= PACKET_BATCH_SIZE);
 
@@ -264,13 +318,14 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
 
                 for (size_t i = 0; i < n; i++) {
                         sll[i] = (struct sockaddr_ll) {};
-                        iov[i] = (struct iovec) {.iov_base = bufs[i], .iov_len = size};
+                        iov[i][0] = (struct iovec) {.iov_base = &vnet[i], .iov_len = vnet_size};
+                        iov[i][1] = (struct iovec) {.iov_base = bufs[i], .iov_len = size};
                         msgs[i] = (struct mmsghdr) {
                                 .msg_hdr = {
                                         .msg_name = &sll[i],
                                         .msg_namelen = sizeof(sll[i]),
-                                        .msg_iov = &iov[i],
-                                        .msg_iovlen = 1,
+                                        .msg_iov = vnet_size > 0 ? iov[i] : iov[i] + 1,
+                                        .msg_iovlen = vnet_size > 0 ? 2 : 1,
                                         .msg_control = &control[i],
                                         .msg_controllen = sizeof(control[i]),
                                 },
@@ -285,6 +340,14 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
                                 return 0;
                         if (errno == EINTR)
                                 continue;
+                        /* The kernel could not describe a GSO frame in a
+                         * vnet header (a type virtio has no name for, say
+                         * a tunnel's) and dropped it: one frame lost, not
+                         * a broken socket. */
+                        if (errno == EINVAL && vnet_size > 0) {
+                                infos[0] = (PacketInfo) {.gso.type = GSO_UNSUPPORTED};
+                                return 1;
+                        }
                         /* ENETDOWN (link down) and ENODEV (interface gone)
                          * are reported once; the link monitor says more. */
                         return log_packet_errno(p, errno == ENETDOWN ? LOG_DEBUG : LOG_WARNING, errno,
@@ -302,11 +365,17 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
                          * bridge. */
                         if (sll[i].sll_pkttype == PACKET_OUTGOING)
                                 continue;
+                        /* The returned length counts the vnet header. */
+                        if (len < vnet_size)
+                                continue;
+                        len -= vnet_size;
 
                         info.wire_len = len;
                         info.len = MIN(len, size);
                         info.truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len > size;
                         auxdata_parse(&msgs[i].msg_hdr, &info);
+                        if (vnet_size > 0)
+                                vnet_hdr_parse(&vnet[i], &info);
                         infos[kept] = info;
                         t = bufs[kept];
                         bufs[kept] = bufs[i];
@@ -329,7 +398,7 @@ int packet_socket_recv_batch(PacketSocket *p, PacketBatch **ret) {
 
         if (!p || p->fd < 0 || !p->batch || !ret)
                 return -EINVAL;
-        r = packet_socket_recv_many(p, p->batch->frames, LP_ETHER_FRAME_MAX, p->batch->info, PACKET_BATCH_SIZE);
+        r = packet_socket_recv_many(p, p->batch->frames, PACKET_RECV_FRAME_MAX, p->batch->info, PACKET_BATCH_SIZE);
         p->batch->n = r > 0 ? (size_t) r : 0;
         *ret = p->batch;
         return r;
@@ -357,8 +426,23 @@ static int send_error(PacketSocket *p, int error, size_t len) {
         return log_packet_errno(p, LOG_DEBUG, error, "Failed to send %zu byte frame on %s: %m", len, p->ifname);
 }
 
+/* The frame's iovecs: the vnet header first when the socket wants one. */
+static struct msghdr frame_msghdr(const PacketSocket *p, struct sockaddr_ll *sll, struct iovec iov[static 2],
+                                  const uint8_t *frame, size_t len) {
+        iov[0] = (struct iovec) {.iov_base = (void *) &vnet_hdr_none, .iov_len = sizeof(vnet_hdr_none)};
+        iov[1] = (struct iovec) {.iov_base = (void *) frame, .iov_len = len};
+        return (struct msghdr) {
+                .msg_name = sll,
+                .msg_namelen = sizeof(*sll),
+                .msg_iov = p->vnet_hdr ? iov : iov + 1,
+                .msg_iovlen = p->vnet_hdr ? 2 : 1,
+        };
+}
+
 int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {
         struct sockaddr_ll sll;
+        struct iovec iov[2];
+        struct msghdr mh;
 
         if (!p || p->fd < 0 || !frame)
                 return -EINVAL;
@@ -367,8 +451,9 @@ int packet_socket_send(PacketSocket *p, const uint8_t *frame, size_t len) {
                                         p->ifname);
 
         frame_sll(p, frame, &sll);
+        mh = frame_msghdr(p, &sll, iov, frame, len);
         for (;;) {
-                ssize_t n = sendto(p->fd, frame, len, MSG_DONTWAIT, (const struct sockaddr *) &sll, sizeof(sll));
+                ssize_t n = sendmsg(p->fd, &mh, MSG_DONTWAIT);
                 if (n >= 0)
                         return 1;
                 if (errno != EINTR)
@@ -393,15 +478,7 @@ int packet_socket_queue(PacketSocket *p, size_t len, uint32_t tag) {
         q->len[i] = len;
         q->tag[i] = tag;
         frame_sll(p, q->frames[i], &q->sll[i]);
-        q->iov[i] = (struct iovec) {.iov_base = q->frames[i], .iov_len = len};
-        q->msgs[i] = (struct mmsghdr) {
-                .msg_hdr = {
-                        .msg_name = &q->sll[i],
-                        .msg_namelen = sizeof(q->sll[i]),
-                        .msg_iov = &q->iov[i],
-                        .msg_iovlen = 1,
-                },
-        };
+        q->msgs[i] = (struct mmsghdr) {.msg_hdr = frame_msghdr(p, &q->sll[i], q->iov[i], q->frames[i], len)};
         return 0;
 }
 

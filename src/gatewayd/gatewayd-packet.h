@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "ether.h"
+#include "gatewayd-gso.h"
 #include "macro.h"
 
 #define PACKET_IFNAME_SIZE 16 /* IFNAMSIZ; <net/if.h> clashes with <linux/if.h> */
@@ -17,6 +18,11 @@
 /* Asked of the kernel; root gets it even above net.core.rmem_max. A burst
  * of broadcast at a LAN party start easily outruns the default 208 KiB. */
 #define PACKET_RCVBUF_SIZE (4 * 1024 * 1024)
+
+/* What one receive buffer holds: a GSO/GRO super-frame of up to 64 KiB
+ * (the IPv4/IPv6 length field's limit) with its Ethernet header and a tag.
+ * Larger ones (BIG TCP, gro_max_size above 65536) arrive truncated. */
+#define PACKET_RECV_FRAME_MAX (UINT16_MAX + LP_ETHER_HEADER_LEN + LP_ETHER_TAG_LEN)
 
 /* Frames packet_socket_recv_batch() takes with one system call: at a busy
  * LAN party a syscall per frame is what limits the gateway. */
@@ -35,6 +41,10 @@ typedef struct PacketSocket {
         char ifname[PACKET_IFNAME_SIZE];
         bool restore_gro; /* we turned these off; close turns them back on */
         bool restore_lro;
+        /* PACKET_VNET_HDR is on: every frame received comes with the
+         * kernel's GSO and checksum description, every frame sent needs a
+         * (zeroed) header in front. */
+        bool vnet_hdr;
         PacketBatch *batch; /* receive buffers, allocated by open */
         PacketSendQueue *send_queue; /* frames waiting for packet_socket_flush() */
 } PacketSocket;
@@ -54,10 +64,16 @@ typedef struct PacketInfo {
         /* The TCP/UDP checksum is still the offload placeholder (the frame
          * came through a veth from the same host): see gatewayd-csum.h. */
         bool csum_not_ready;
+        /* From the vnet header: a super-frame to cut (gso.type), and where
+         * a partial checksum is to be finished (gso.needs_csum). All zero
+         * without PACKET_VNET_HDR. GSO_UNSUPPORTED with len 0: the kernel
+         * refused to describe a frame (a GSO type virtio has no name for)
+         * and dropped it. */
+        GsoInfo gso;
 } PacketInfo;
 
 /* Opens the socket on `ifname`, promiscuous, with outgoing copies of our
- * own frames suppressed. Returns 0 or negative errno (logged): -ENODEV when
+ * own frames suppressed and PACKET_VNET_HDR on (see PacketInfo.gso). Returns 0 or negative errno (logged): -ENODEV when
  * the interface does not exist, -EPERM without CAP_NET_RAW. */
 int packet_socket_open(PacketSocket *ret, const char *ifname);
 /* Closes the fd, which also ends promiscuous mode, after restoring the
@@ -68,7 +84,8 @@ void packet_socket_close(PacketSocket *p);
 
 /* GRO and LRO merge consecutive TCP segments into one large frame before
  * AF_PACKET sees it, a frame no Ethernet link and no tunnel can carry: a
- * bridge turns them off on its ports for the same reason. Turns both off
+ * bridge turns them off on its ports for the same reason. The caller cuts
+ * what still arrives merged (gatewayd-gso.h), at a cost: turns both off
  * on the interface and remembers which were on. Returns 0, or negative
  * errno (logged) when they cannot be turned off; a NIC without them
  * counts as success. */
@@ -85,9 +102,9 @@ int packet_socket_recv(PacketSocket *p, uint8_t *buf, size_t size, PacketInfo *r
 
 /* What one packet_socket_recv_batch() read: `n` frames, each described as
  * packet_socket_recv() describes one, in the order they arrived. The frames
- * are the socket's own buffers of LP_ETHER_FRAME_MAX bytes, writable (the
- * caller clamps and completes checksums in place), valid until the next
- * call or close. */
+ * are the socket's own buffers of PACKET_RECV_FRAME_MAX bytes, writable
+ * (the caller clamps and completes checksums in place), valid until the
+ * next call or close. */
 struct PacketBatch {
         size_t n;
         uint8_t *frames[PACKET_BATCH_SIZE];

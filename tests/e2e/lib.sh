@@ -90,7 +90,8 @@ topo_up() {
         # veth passes the LAN host's 64 KiB TSO/GSO segments through whole.
         # Without segmentation offload on this port the bridge cuts them to
         # MTU size, as a switch port would. Checksum offload stays on, so the
-        # gateway still meets (and must complete) partial checksums.
+        # gateway still meets (and must complete) partial checksums. gso.sh
+        # turns them back on: the gateway in a container, fed super-frames.
         nsx "$NS_LAN" ethtool -K lan-gw tso off gso off >/dev/null
 
         # The "internet": a bridge in the relay namespace.
