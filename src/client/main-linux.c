@@ -368,10 +368,10 @@ static bool have_cap_net_admin(void) {
 }
 
 static void help(void) {
-        printf("%s [OPTIONS...] --invite-file FILE\n"
-               "%s [OPTIONS...] -  < FILE\n"
-               "%s=LINK %s [OPTIONS...]\n"
-               "%s [OPTIONS...] INVITE-LINK\n\n"
+        printf("Usage: %s [OPTIONS...] --invite-file FILE\n"
+               "  or:  %s [OPTIONS...] - <FILE\n"
+               "  or:  %s=LINK %s [OPTIONS...]\n"
+               "  or:  %s [OPTIONS...] INVITE-LINK\n\n"
                "Joins a LAN party through its relay: a TAP interface on this machine becomes\n"
                "a port of the party's LAN. Needs root or CAP_NET_ADMIN for the TAP and routes.\n\n"
                "The invite link (lanparty://...) holds the room key, a secret. Every user of\n"
