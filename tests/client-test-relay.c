@@ -308,7 +308,7 @@ int test_relay_new(TestRelay **ret, const TestRelayConfig *config) {
         r->config.room = r->room;
         r->gateway_present = config->virtual_gateway;
         r->next_id = TEST_RELAY_GATEWAY_ID + 1;
-        k = auth_derive_keys(config->room_key, r->auth_key, e2e);
+        k = auth_derive_keys(config->room_key, config->pin, NULL, r->auth_key, e2e);
         if (k < 0)
                 return k;
         k = quic_tls_credentials_load(&cred, config->cert_path, config->key_path);

@@ -42,6 +42,8 @@ typedef struct TestRelayPeer {
 
 typedef struct TestRelayConfig {
         const char *cert_path, *key_path;
+        /* cert_path's pin: the peers bind auth_key to it (their invites have it). */
+        const uint8_t *pin;
         QuicAddr local;
         QuicSettings quic;
         const char *room;

@@ -164,6 +164,7 @@ int main(int argc, char *argv[]) {
         TestRelayConfig cfg = {
                 .cert_path = cert_path,
                 .key_path = key_path,
+                .pin = pin,
                 .room = "party",
                 .room_mtu = (uint16_t) mtu,
                 .virtual_gateway = true,

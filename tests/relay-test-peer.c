@@ -43,6 +43,8 @@ static struct {
         MacAddr mac;
         char name[LP_CONTROL_NAME_MAX + 1];
         uint8_t room_key[LP_ROOM_KEY_SIZE];
+        bool have_auth_key;
+        uint8_t auth_key[LP_AUTH_KEY_SIZE]; /* --auth-key: instead of the derived one */
         char token[LP_CONTROL_GATEWAY_TOKEN_MAX + 1];
         bool wrong_proof;
         unsigned announce;
@@ -120,7 +122,9 @@ static void send_hello(void) {
         size_t d = quic_conn_max_datagram_payload(conn);
 
         hello_sent = true;
-        if (auth_derive_keys(arg.room_key, auth_key, e2e) < 0)
+        if (arg.have_auth_key)
+                memcpy(auth_key, arg.auth_key, sizeof auth_key);
+        else if (auth_derive_keys(arg.room_key, arg.pin, NULL, auth_key, e2e) < 0)
                 abort();
         *h = (ControlHello) {
                 .version = LP_CONTROL_PROTOCOL_VERSION,
@@ -144,7 +148,15 @@ static void send_hello(void) {
                 if (arg.wrong_proof)
                         h->auth[0] ^= 1;
         }
-        event("hello d=%u", h->max_datagram_size);
+        if (arg.role == PEER_ROLE_GATEWAY) {
+                /* What the relay learns: a test plays its operator with it. */
+                char hex[2 * LP_AUTH_KEY_SIZE + 1];
+
+                for (size_t i = 0; i < LP_AUTH_KEY_SIZE; i++)
+                        snprintf(hex + 2 * i, 3, "%02x", auth_key[i]);
+                event("hello d=%u auth-key=%s", h->max_datagram_size, hex);
+        } else
+                event("hello d=%u", h->max_datagram_size);
         send_control(&m);
 }
 
@@ -587,13 +599,16 @@ static void handle_command(char *line) {
 static void usage(void) {
         fprintf(stderr,
                 "relay-test-peer --relay IPv4:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
-                "                --mac MAC [--name NAME] [--room-key HEX] [--token T] [--wrong-proof]\n"
-                "                [--announce D] [--no-pmtud-wait] [--no-hello] [--drop-rx-above N]\n"
-                "                [--dhcp-server IPv4/LEN]\n"
+                "                --mac MAC [--name NAME] [--room-key HEX] [--auth-key HEX] [--token T]\n"
+                "                [--wrong-proof] [--announce D] [--no-pmtud-wait] [--no-hello]\n"
+                "                [--drop-rx-above N]"
+                " [--dhcp-server IPv4/LEN]\n"
                 "stdin:  hello | frame DST SRC|self TYPEHEX [LEN] | flood N DST SRC TYPEHEX [LEN] |\n"
                 "        dhcp-offer DST SRC | dhcp-discover DST SRC | ra SRC | bpdu SRC | vlan DST SRC |\n"
                 "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | disconnect REASON [TEXT] | close | quit\n"
-                "stdout: connected, hello, welcome ID MTU GW, reject REASON TEXT, joined/left ..., \n"
+                "--auth-key: send this auth_key (gateway) or prove with it (client) instead of the one\n"
+                "        derived from the room key and the pin, as the operator of the relay that saw it could\n"
+                "stdout: connected, hello d=D [auth-key=HEX], welcome ID MTU GW, reject REASON TEXT, joined/left ..., \n"
                 "        disconnect REASON TEXT, frame from=ID dst= src= type= len=, closed KIND ...,\n"
                 "        dhcp TYPE xid= chaddr= for each DHCP client message, and with --dhcp-server\n"
                 "        (the address to hand out; the router is the network's first) its answers:\n"
@@ -610,6 +625,7 @@ static void parse_args(int argc, char **argv) {
                 { "mac", required_argument, NULL, 'm' },
                 { "name", required_argument, NULL, 'n' },
                 { "room-key", required_argument, NULL, 'k' },
+                { "auth-key", required_argument, NULL, 'A' },
                 { "token", required_argument, NULL, 't' },
                 { "wrong-proof", no_argument, NULL, 'w' },
                 { "announce", required_argument, NULL, 'a' },
@@ -651,6 +667,11 @@ static void parse_args(int argc, char **argv) {
                 case 'k':
                         if (hex_decode(optarg, arg.room_key, sizeof arg.room_key) != LP_ROOM_KEY_SIZE)
                                 usage();
+                        break;
+                case 'A':
+                        if (hex_decode(optarg, arg.auth_key, sizeof arg.auth_key) != LP_AUTH_KEY_SIZE)
+                                usage();
+                        arg.have_auth_key = true;
                         break;
                 case 't':
                         snprintf(arg.token, sizeof arg.token, "%s", optarg);

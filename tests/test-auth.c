@@ -9,14 +9,30 @@
 #include "macro.h"
 #include "test-util.h"
 
-/* Test vectors below come from an independent implementation, the OpenSSL
- * 3.0 command line, not from the code under test:
+/* Test vectors below come from independent implementations, not from the
+ * code under test. The key schedule (protocol version 2) and the proof, with
+ * Python's hmac and hashlib (RFC 5869 written out):
  *
- *   HKDF:  openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:<room key>
- *              -kdfopt "salt:lanparty/1 room" -kdfopt "info:lanparty/1 auth" HKDF
- *   proof: openssl dgst -sha256 -mac HMAC -macopt hexkey:<auth_key> -binary msg.bin
- *   pins:  openssl x509 -pubkey -noout | openssl pkey -pubin -outform der |
- *              openssl dgst -sha256 -binary
+ *   def hkdf(ikm, salt, info, n=32):
+ *       prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+ *       okm, t, i = b"", b"", 1
+ *       while len(okm) < n:
+ *           t = hmac.new(prk, t + info + bytes([i]), hashlib.sha256).digest()
+ *           okm, i = okm + t, i + 1
+ *       return okm[:n]
+ *   room = bytes(range(32)); salt = b"lanparty/2 room"
+ *   hkdf(room, salt, b"lanparty/2 auth" + b"\x01" + pin_ec_p256)          # auth_key_pin_vector
+ *   hkdf(room, salt, b"lanparty/2 auth" + b"\x02" + bytes([17]) + b"relay.example.org")
+ *                                                                        # auth_key_host_vector
+ *   hkdf(room, salt, b"lanparty/2 e2e")                                  # e2e_key_vector
+ *   hmac.new(auth_key_pin_vector, b"lanparty/1 join" + bytes(range(0x40, 0x60)) + b"\x05party"
+ *            + bytes([2, 0, 0x5e, 0x10, 0x20, 0x30]), hashlib.sha256).digest()   # proof_vector
+ *
+ * auth_key_pin_vector was also checked with the OpenSSL 3.0 command line:
+ *   openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:<room key>
+ *       -kdfopt "salt:lanparty/2 room" -kdfopt hexinfo:<"lanparty/2 auth" 01 pin> HKDF
+ * and the pins with:
+ *   openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary
  *
  * The certificates were made once with `openssl req -x509 -newkey ...
  * -subj /CN=relay.example.org`; their private keys were thrown away. */
@@ -85,19 +101,24 @@ static const uint8_t pin_ed25519[LP_SPKI_PIN_SIZE] = {
         0xe3, 0xb6, 0x17, 0x8f, 0xa0, 0x87, 0x3a, 0x36, 0xcb, 0xc6, 0xb0, 0xa2, 0xf1, 0x31, 0x1d, 0x8b,
 };
 
-/* Room key 00 01 .. 1f and what OpenSSL derives from it. */
-static const uint8_t auth_key_vector[LP_AUTH_KEY_SIZE] = {
-        0x9a, 0xfb, 0x52, 0x72, 0x64, 0x6d, 0x4e, 0x30, 0xea, 0x59, 0x50, 0x6c, 0x9c, 0xb5, 0x77, 0x7d,
-        0x62, 0xc7, 0x04, 0xc9, 0x07, 0x56, 0x85, 0x91, 0x8c, 0x62, 0x81, 0xb4, 0x9b, 0x0f, 0x0b, 0xcf,
+/* Room key 00 01 .. 1f and what Python derives from it, for the relay with
+ * the pin pin_ec_p256 and for the relay named relay.example.org. */
+static const uint8_t auth_key_pin_vector[LP_AUTH_KEY_SIZE] = {
+        0x88, 0xf1, 0xd7, 0x4d, 0x07, 0x15, 0xb7, 0xf9, 0x17, 0xbc, 0x4f, 0x1a, 0x20, 0x53, 0x31, 0x99,
+        0x87, 0x5e, 0x8c, 0x1b, 0x85, 0xec, 0x94, 0xc5, 0x20, 0xe0, 0xd7, 0x31, 0x0d, 0xbc, 0x5a, 0xa9,
+};
+static const uint8_t auth_key_host_vector[LP_AUTH_KEY_SIZE] = {
+        0x33, 0x8f, 0xec, 0x11, 0x04, 0x1b, 0x36, 0x89, 0xfa, 0xc9, 0x54, 0xe2, 0x23, 0x27, 0x81, 0x49,
+        0x97, 0x81, 0xce, 0x15, 0xd4, 0xcb, 0xe8, 0x2c, 0x5d, 0x5b, 0x66, 0x74, 0xd8, 0xf5, 0x72, 0x7e,
 };
 static const uint8_t e2e_key_vector[LP_E2E_KEY_SIZE] = {
-        0x20, 0x7d, 0x07, 0x94, 0xdc, 0xbb, 0xa8, 0x74, 0xee, 0x60, 0x50, 0xe0, 0xcb, 0x44, 0x89, 0xc5,
-        0xfc, 0x19, 0x96, 0xf9, 0xe2, 0x5e, 0x8d, 0xd8, 0xcf, 0x25, 0x8d, 0x30, 0xf2, 0x35, 0xdd, 0xb0,
+        0x22, 0xa7, 0x65, 0x9f, 0x85, 0xc6, 0xf9, 0x09, 0xb8, 0xba, 0xc9, 0xf0, 0x9d, 0xdf, 0xf9, 0xe9,
+        0xbb, 0x9b, 0xed, 0x97, 0xfd, 0xc3, 0x6c, 0xd4, 0xd6, 0x36, 0xa9, 0x08, 0x1f, 0x72, 0x80, 0x67,
 };
-/* auth_key_vector, exporter 40 41 .. 5f, room "party", MAC 02:00:5e:10:20:30. */
+/* auth_key_pin_vector, exporter 40 41 .. 5f, room "party", MAC 02:00:5e:10:20:30. */
 static const uint8_t proof_vector[LP_AUTH_PROOF_SIZE] = {
-        0x67, 0x07, 0xed, 0x74, 0x72, 0xa1, 0x71, 0x5d, 0x19, 0x8f, 0x07, 0x7d, 0x26, 0xbe, 0xe0, 0x96,
-        0x91, 0x1c, 0xab, 0x0f, 0x3e, 0xda, 0xe7, 0x5d, 0xb2, 0xd8, 0xed, 0xc0, 0xeb, 0x82, 0x76, 0x5f,
+        0x4e, 0xa0, 0x1a, 0x8c, 0xc1, 0xb1, 0xa6, 0xf1, 0x18, 0x37, 0xfd, 0xa7, 0x97, 0x01, 0x6d, 0xba,
+        0x5d, 0x26, 0xe8, 0x29, 0xec, 0x26, 0x57, 0x6a, 0x73, 0xb9, 0xf9, 0x29, 0x28, 0x72, 0xe9, 0xce,
 };
 
 static const MacAddr mac_vector = {{0x02, 0x00, 0x5e, 0x10, 0x20, 0x30}};
@@ -209,21 +230,84 @@ static void test_derive_keys(void) {
         uint8_t auth_key2[LP_AUTH_KEY_SIZE], e2e_key2[LP_E2E_KEY_SIZE];
 
         fill_counting(room_key, sizeof room_key, 0);
-        CHECK_EQ_INT(auth_derive_keys(room_key, auth_key, e2e_key), 0);
-        CHECK_MEM(auth_key, auth_key_vector, sizeof auth_key);
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_ec_p256, NULL, auth_key, e2e_key), 0);
+        CHECK_MEM(auth_key, auth_key_pin_vector, sizeof auth_key);
         CHECK_MEM(e2e_key, e2e_key_vector, sizeof e2e_key);
         CHECK(memcmp(auth_key, e2e_key, LP_AUTH_KEY_SIZE) != 0);
 
+        /* With a pin the host name plays no part. */
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_ec_p256, "relay.example.org", auth_key2, e2e_key2), 0);
+        CHECK_MEM(auth_key2, auth_key_pin_vector, sizeof auth_key2);
+
+        /* Without one, the name, in any ASCII case. */
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay.example.org", auth_key2, e2e_key2), 0);
+        CHECK_MEM(auth_key2, auth_key_host_vector, sizeof auth_key2);
+        CHECK_MEM(e2e_key2, e2e_key_vector, sizeof e2e_key2);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "Relay.EXAMPLE.org", auth_key2, e2e_key2), 0);
+        CHECK_MEM(auth_key2, auth_key_host_vector, sizeof auth_key2);
+
         /* Deterministic. */
-        CHECK_EQ_INT(auth_derive_keys(room_key, auth_key2, e2e_key2), 0);
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_ec_p256, NULL, auth_key2, e2e_key2), 0);
         CHECK_MEM(auth_key2, auth_key, sizeof auth_key);
         CHECK_MEM(e2e_key2, e2e_key, sizeof e2e_key);
 
         /* One bit of room key changes both. */
         room_key[31] ^= 0x01;
-        CHECK_EQ_INT(auth_derive_keys(room_key, auth_key2, e2e_key2), 0);
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_ec_p256, NULL, auth_key2, e2e_key2), 0);
         CHECK(memcmp(auth_key2, auth_key, sizeof auth_key) != 0);
         CHECK(memcmp(e2e_key2, e2e_key, sizeof e2e_key) != 0);
+}
+
+/* The same room key on two relays gives two auth_keys: what relay A learns
+ * (its auth_key) makes no proof relay B accepts. e2e_key, which no relay
+ * sees, stays the same. */
+static void test_derive_keys_bound_to_relay(void) {
+        uint8_t room_key[LP_ROOM_KEY_SIZE], exporter[LP_AUTH_EXPORTER_SIZE], proof[LP_AUTH_PROOF_SIZE];
+        uint8_t auth_a[LP_AUTH_KEY_SIZE], auth_b[LP_AUTH_KEY_SIZE], auth_c[LP_AUTH_KEY_SIZE];
+        uint8_t e2e_a[LP_E2E_KEY_SIZE], e2e_b[LP_E2E_KEY_SIZE];
+
+        fill_counting(room_key, sizeof room_key, 0);
+        fill_counting(exporter, sizeof exporter, 0x40);
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_ec_p256, NULL, auth_a, e2e_a), 0);
+        CHECK_EQ_INT(auth_derive_keys(room_key, pin_rsa_2048, NULL, auth_b, e2e_b), 0);
+        CHECK(memcmp(auth_a, auth_b, sizeof auth_a) != 0);
+        CHECK_MEM(e2e_a, e2e_b, sizeof e2e_a);
+
+        CHECK_EQ_INT(auth_join_proof(auth_a, exporter, "party", 5, &mac_vector, proof), 0);
+        CHECK(auth_join_proof_verify(auth_a, exporter, "party", 5, &mac_vector, proof));
+        CHECK(!auth_join_proof_verify(auth_b, exporter, "party", 5, &mac_vector, proof));
+
+        /* A name is not a pin: 0x01/0x02 keep them apart even when the
+         * name's bytes would spell a pin's. */
+        char host[LP_SPKI_PIN_SIZE + 1];
+        fill_counting((uint8_t *) host, LP_SPKI_PIN_SIZE, '0');
+        host[LP_SPKI_PIN_SIZE] = '\0';
+        CHECK_EQ_INT(auth_derive_keys(room_key, (const uint8_t *) host, NULL, auth_a, e2e_a), 0);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, host, auth_b, e2e_b), 0);
+        CHECK(memcmp(auth_a, auth_b, sizeof auth_a) != 0);
+        /* Two names. */
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay-a.example.org", auth_a, e2e_a), 0);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay-b.example.org", auth_b, e2e_b), 0);
+        CHECK(memcmp(auth_a, auth_b, sizeof auth_a) != 0);
+        /* The length prefix: a name that is a prefix of another. */
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay-a.example.or", auth_c, e2e_a), 0);
+        CHECK(memcmp(auth_a, auth_c, sizeof auth_a) != 0);
+}
+
+static void test_derive_keys_hostile(void) {
+        uint8_t room_key[LP_ROOM_KEY_SIZE] = {0}, auth_key[LP_AUTH_KEY_SIZE], e2e_key[LP_E2E_KEY_SIZE];
+        char host[LP_AUTH_RELAY_HOST_MAX + 2];
+
+        /* No relay at all: nothing to bind to. */
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, NULL, auth_key, e2e_key), -EINVAL);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "", auth_key, e2e_key), -EINVAL);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay\texample", auth_key, e2e_key), -EINVAL);
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, "relay\x7f", auth_key, e2e_key), -EINVAL);
+        memset(host, 'a', sizeof host - 1);
+        host[LP_AUTH_RELAY_HOST_MAX + 1] = '\0';
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, host, auth_key, e2e_key), -EINVAL);
+        host[LP_AUTH_RELAY_HOST_MAX] = '\0';
+        CHECK_EQ_INT(auth_derive_keys(room_key, NULL, host, auth_key, e2e_key), 0);
 }
 
 static void test_generate_room_key(void) {
@@ -241,56 +325,56 @@ static void test_join_proof(void) {
         uint8_t key[LP_AUTH_KEY_SIZE], exp2[LP_AUTH_EXPORTER_SIZE];
 
         fill_counting(exporter, sizeof exporter, 0x40);
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "party", 5, &mac_vector, proof), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "party", 5, &mac_vector, proof), 0);
         CHECK_MEM(proof, proof_vector, sizeof proof);
-        CHECK(auth_join_proof_verify(auth_key_vector, exporter, "party", 5, &mac_vector, proof));
+        CHECK(auth_join_proof_verify(auth_key_pin_vector, exporter, "party", 5, &mac_vector, proof));
 
         /* Every input is bound: change one and the proof changes. */
         memcpy(exp2, exporter, sizeof exp2);
         exp2[17] ^= 0x80;
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exp2, "party", 5, &mac_vector, other), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exp2, "party", 5, &mac_vector, other), 0);
         CHECK(memcmp(other, proof, sizeof proof) != 0);
-        CHECK(!auth_join_proof_verify(auth_key_vector, exp2, "party", 5, &mac_vector, proof));
+        CHECK(!auth_join_proof_verify(auth_key_pin_vector, exp2, "party", 5, &mac_vector, proof));
 
-        memcpy(key, auth_key_vector, sizeof key);
+        memcpy(key, auth_key_pin_vector, sizeof key);
         key[0] ^= 0x01;
         CHECK_EQ_INT(auth_join_proof(key, exporter, "party", 5, &mac_vector, other), 0);
         CHECK(memcmp(other, proof, sizeof proof) != 0);
         CHECK(!auth_join_proof_verify(key, exporter, "party", 5, &mac_vector, proof));
 
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "partz", 5, &mac_vector, other), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "partz", 5, &mac_vector, other), 0);
         CHECK(memcmp(other, proof, sizeof proof) != 0);
-        CHECK(!auth_join_proof_verify(auth_key_vector, exporter, "Party", 5, &mac_vector, proof));
-        CHECK(!auth_join_proof_verify(auth_key_vector, exporter, "part", 4, &mac_vector, proof));
+        CHECK(!auth_join_proof_verify(auth_key_pin_vector, exporter, "Party", 5, &mac_vector, proof));
+        CHECK(!auth_join_proof_verify(auth_key_pin_vector, exporter, "part", 4, &mac_vector, proof));
 
         MacAddr mac = mac_vector;
         mac.bytes[5] ^= 0x01;
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "party", 5, &mac, other), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "party", 5, &mac, other), 0);
         CHECK(memcmp(other, proof, sizeof proof) != 0);
-        CHECK(!auth_join_proof_verify(auth_key_vector, exporter, "party", 5, &mac, proof));
+        CHECK(!auth_join_proof_verify(auth_key_pin_vector, exporter, "party", 5, &mac, proof));
 
         /* The length prefix keeps room and MAC apart: moving a byte between
          * them must not give the same proof. */
         MacAddr shifted = {{'y', 0x02, 0x00, 0x5e, 0x10, 0x20}};
         uint8_t a[LP_AUTH_PROOF_SIZE], b[LP_AUTH_PROOF_SIZE];
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "party", 5, &mac_vector, a), 0);
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "part", 4, &shifted, b), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "party", 5, &mac_vector, a), 0);
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "part", 4, &shifted, b), 0);
         CHECK(memcmp(a, b, sizeof a) != 0);
 
         /* Every single flipped bit of the proof is refused. */
         for (size_t i = 0; i < LP_AUTH_PROOF_SIZE * 8; i++) {
                 memcpy(other, proof, sizeof other);
                 other[i / 8] ^= (uint8_t) (1u << (i % 8));
-                CHECK(!auth_join_proof_verify(auth_key_vector, exporter, "party", 5, &mac_vector, other));
+                CHECK(!auth_join_proof_verify(auth_key_pin_vector, exporter, "party", 5, &mac_vector, other));
         }
         memset(other, 0, sizeof other);
-        CHECK(!auth_join_proof_verify(auth_key_vector, exporter, "party", 5, &mac_vector, other));
+        CHECK(!auth_join_proof_verify(auth_key_pin_vector, exporter, "party", 5, &mac_vector, other));
 
         /* Longest room name: the message buffer's worst case. */
-        CHECK_EQ_INT(auth_join_proof(auth_key_vector, exporter, "12345678901234567890123456789012", 32,
+        CHECK_EQ_INT(auth_join_proof(auth_key_pin_vector, exporter, "12345678901234567890123456789012", 32,
                                      &mac_vector, other),
                      0);
-        CHECK(auth_join_proof_verify(auth_key_vector, exporter, "12345678901234567890123456789012", 32,
+        CHECK(auth_join_proof_verify(auth_key_pin_vector, exporter, "12345678901234567890123456789012", 32,
                                      &mac_vector, other));
 }
 
@@ -350,6 +434,8 @@ int main(void) {
         RUN(test_spki_pin_hostile);
         RUN(test_hkdf_rfc5869);
         RUN(test_derive_keys);
+        RUN(test_derive_keys_bound_to_relay);
+        RUN(test_derive_keys_hostile);
         RUN(test_generate_room_key);
         RUN(test_join_proof);
         RUN(test_spki_pin_vectors);

@@ -260,6 +260,7 @@ static void relay_start(Net *n, bool virtual_gateway) {
                 .cert_path = cert_path,
                 .key_path = key_path,
                 .local = n->relay_addr,
+                .pin = pin,
                 .room = "party",
                 .room_mtu = ROOM_MTU,
                 .virtual_gateway = virtual_gateway,

@@ -7,8 +7,11 @@
 # join (TAP MTU = room MTU, carrier, MAC from the state directory, relay
 # route pinned, broadcast route), a broadcast from the client reaching the
 # gateway, broadcast traffic arriving, a reconnect with the same MAC after
-# the relay is killed and restarted, a wrong room key, and that SIGTERM
-# leaves with exit status 0 and takes routes and TAP along.
+# the relay is killed and restarted, a wrong room key, that SIGTERM
+# leaves with exit status 0 and takes routes and TAP along, and the ways
+# the invite link (a secret) comes in: a private file, stdin, the
+# environment, and the command line with its warning; none of them leaves
+# the room key in /proc/PID/cmdline or /proc/PID/environ once joined.
 # Needs root; skips (77) without it.
 #
 # Usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD
@@ -40,6 +43,32 @@ err=$("$client" --frame-device bogus 'lanparty://x/y?k=z' 2>&1)
 [[ $err == *"--frame-device"* ]] || fail "bad --frame-device message: $err"
 err=$("$client" --name $'bad\tname' 'lanparty://x/y?k=z' 2>&1)
 [ $? -eq 2 ] || fail "bad --name: expected exit 2"
+
+step "invite files others may read are refused; --help says where links come from"
+help=$("$client" --help) || fail "--help failed"
+grep -q -- "--invite-file FILE" <<<"$help" || fail "--help does not mention --invite-file"
+grep -q -- "LANPARTY_INVITE" <<<"$help" || fail "--help does not mention LANPARTY_INVITE"
+grep -q -- "/proc/PID/cmdline" <<<"$help" || fail "--help does not say why"
+cli_tmp=$(mktemp -d)
+printf '# the party\nlanparty://192.0.2.1/party?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$cli_tmp/invite"
+for mode in 644 640 604 660; do
+        chmod "$mode" "$cli_tmp/invite"
+        err=$("$client" --frame-device null --invite-file "$cli_tmp/invite" 2>&1 </dev/null)
+        rc=$?
+        [ $rc -eq 2 ] || { rm -rf "$cli_tmp"; fail "invite file mode $mode: expected exit 2, got $rc ($err)"; }
+        [[ $err == *"Invite file $cli_tmp/invite may be read by other users (mode 0$mode); refusing to use it"*"chmod 600"* ]] ||
+                { rm -rf "$cli_tmp"; fail "invite file mode $mode: message '$err'"; }
+done
+printf 'not a link\n' >"$cli_tmp/junk"
+chmod 600 "$cli_tmp/junk"
+err=$("$client" --invite-file "$cli_tmp/junk" 2>&1 </dev/null)
+rc=$?
+rm -rf "$cli_tmp"
+[ $rc -eq 2 ] || fail "invite file without a link: expected exit 2, got $rc"
+[[ $err == *"holds no invite link"* ]] || fail "invite file without a link: message '$err'"
+err=$("$client" --invite-file /dev/null 'lanparty://x/y?k=z' 2>&1)
+[ $? -eq 2 ] || fail "link twice: expected exit 2"
+[[ $err == *"Give the invite link once"* ]] || fail "link twice: message '$err'"
 
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: needs iproute2"; exit 77; }
@@ -205,6 +234,51 @@ grep -q 'The relay refused to let us in: auth_failed.*ask for a new link' "$tmp/
         fail "wrong key: no auth_failed line"
 cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 left behind after a failure"
 [ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind after a failure"
+
+# joined_privately NAME: the client ($client_pid) joined, and the room key
+# is in neither its command line nor its environment.
+key=${invite#*k=}
+key=${key%%&*}
+joined_privately() {
+        wait_for 15 "$tmp/$1.out" '^Joined room party as peer '
+        grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "$1: the room key is in /proc/$client_pid/cmdline"
+        grep -qaF -- "$key" "/proc/$client_pid/environ" && fail "$1: the room key is in /proc/$client_pid/environ"
+        grep -q "Warning: the invite link" "$tmp/$1.err" && fail "$1: warned about the command line"
+        kill -TERM "$client_pid"
+        wait "$client_pid"
+        rc=$?
+        client_pid=
+        [ $rc -eq 0 ] || fail "$1: exit status $rc"
+}
+
+step "the invite link from a private file, from stdin and from \$LANPARTY_INVITE"
+printf '# lanparty invite\r\n\r\n%s\r\n' "$invite" >"$tmp/invite.lanparty"
+chmod 600 "$tmp/invite.lanparty"
+ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" --invite-file "$tmp/invite.lanparty" \
+        >"$tmp/from-file.out" 2>"$tmp/from-file.err" </dev/null &
+client_pid=$!
+grep -qaF -- "$tmp/invite.lanparty" "/proc/$client_pid/cmdline" || fail "not the client's command line"
+joined_privately from-file
+ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" - \
+        >"$tmp/from-stdin.out" 2>"$tmp/from-stdin.err" <<<"$invite" &
+client_pid=$!
+joined_privately from-stdin
+LANPARTY_INVITE=$invite ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" \
+        >"$tmp/from-env.out" 2>"$tmp/from-env.err" </dev/null &
+client_pid=$!
+joined_privately from-env
+
+step "the invite link as an argument: a warning, and it is wiped from the command line"
+ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" \
+        >"$tmp/from-argv.out" 2>"$tmp/from-argv.err" </dev/null &
+client_pid=$!
+wait_for 15 "$tmp/from-argv.out" '^Joined room party as peer '
+grep -q "Warning: the invite link, room key included, was given on the command line, where every user of this computer can read it" \
+        "$tmp/from-argv.err" || fail "no warning for a link on the command line: $(cat "$tmp/from-argv.err")"
+grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "the room key is still in /proc/$client_pid/cmdline"
+kill -TERM "$client_pid"
+wait "$client_pid"
+client_pid=
 
 step "the null frame device joins without a TAP"
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" >"$tmp/null.out" 2>"$tmp/null.err" </dev/null &

@@ -259,7 +259,7 @@ static void test_lying_string_lengths(void) {
         n = FRAME(buf, CONTROL_TYPE_PEER_JOINED, 0, 1, 1, 2, 0, 0, 0, 0, 1, 1);
         expect_decode_error(buf, n, CONTROL_ERROR_TRUNCATED);
         /* HELLO room claims 200 bytes. */
-        n = FRAME(buf, CONTROL_TYPE_HELLO, 1, 1, 200, 'a', 'b');
+        n = FRAME(buf, CONTROL_TYPE_HELLO, LP_CONTROL_PROTOCOL_VERSION, 1, 200, 'a', 'b');
         expect_decode_error(buf, n, CONTROL_ERROR_TRUNCATED);
 
         /* Lengths that fit the message but exceed a field's cap. */
@@ -303,12 +303,31 @@ static void test_hello_hostile(void) {
         /* Another version is bad_version however the rest looks, even when
          * there is no rest. */
         expect_wire_error(&good, H + 0, 0, CONTROL_ERROR_BAD_VERSION);
-        expect_wire_error(&good, H + 0, 2, CONTROL_ERROR_BAD_VERSION);
+        expect_wire_error(&good, H + 0, 1, CONTROL_ERROR_BAD_VERSION);
+        expect_wire_error(&good, H + 0, 3, CONTROL_ERROR_BAD_VERSION);
         expect_wire_error(&good, H + 0, 255, CONTROL_ERROR_BAD_VERSION);
-        n = FRAME(buf, CONTROL_TYPE_HELLO, 2);
+        n = FRAME(buf, CONTROL_TYPE_HELLO, 3);
         expect_decode_error(buf, n, CONTROL_ERROR_BAD_VERSION);
-        n = FRAME(buf, CONTROL_TYPE_HELLO, 2, 0xFF, 0xFF, 0xFF);
+        n = FRAME(buf, CONTROL_TYPE_HELLO, 3, 0xFF, 0xFF, 0xFF);
         expect_decode_error(buf, n, CONTROL_ERROR_BAD_VERSION);
+        /* A whole version 1 HELLO (before auth_key was bound to the relay):
+         * refused, and the version it had is there to say "update". */
+        {
+                ControlReader r;
+                ControlError e;
+
+                n = encode_ok(&good, buf, sizeof(buf));
+                buf[H + 0] = 1;
+                CHECK_EQ_INT(control_decode(buf, n, &m, &e), -EBADMSG);
+                CHECK_EQ_INT(e, CONTROL_ERROR_BAD_VERSION);
+                CHECK_EQ_INT(m.type, CONTROL_TYPE_HELLO);
+                CHECK_EQ_INT(m.hello.version, 1);
+                control_reader_init(&r);
+                CHECK_EQ_INT(control_reader_feed(&r, buf, n), n);
+                CHECK_EQ_INT(control_reader_next(&r, &m), -EBADMSG);
+                CHECK_EQ_INT(r.error, CONTROL_ERROR_BAD_VERSION);
+                CHECK_EQ_INT(m.hello.version, 1);
+        }
 
         expect_wire_error(&good, H + 1, 0, CONTROL_ERROR_BAD_ROLE);
         expect_wire_error(&good, H + 1, 3, CONTROL_ERROR_BAD_ROLE);
@@ -345,7 +364,7 @@ static void test_hello_hostile(void) {
         m.hello.auth_len = SIZE_MAX;
         CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
         {
-                uint8_t body[64] = { 1, PEER_ROLE_CLIENT, 1, 'r', 2, 0, 0, 0, 0, 1, 0x05, 0x80, 0, 31 };
+                uint8_t body[64] = { LP_CONTROL_PROTOCOL_VERSION, PEER_ROLE_CLIENT, 1, 'r', 2, 0, 0, 0, 0, 1, 0x05, 0x80, 0, 31 };
                 /* 14 + 31 auth bytes + empty token */
                 n = frame(buf, CONTROL_TYPE_HELLO, body, 14 + 31 + 1);
                 expect_decode_error(buf, n, CONTROL_ERROR_BAD_AUTH);
@@ -382,7 +401,7 @@ static void test_hello_hostile(void) {
         be16_store(buf, (uint16_t) (be16_load(buf) - 1));
         expect_decode_error(buf, n - 1, CONTROL_ERROR_BAD_GATEWAY_TOKEN);
         {
-                uint8_t body[47 + 129] = { 1, PEER_ROLE_GATEWAY, 1, 'r', 0, 1, 2, 3, 4, 5, 0x05, 0x80, 0, 32 };
+                uint8_t body[47 + 129] = { LP_CONTROL_PROTOCOL_VERSION, PEER_ROLE_GATEWAY, 1, 'r', 0, 1, 2, 3, 4, 5, 0x05, 0x80, 0, 32 };
                 body[46] = 129;
                 n = frame(buf, CONTROL_TYPE_HELLO, body, sizeof(body));
                 expect_decode_error(buf, n, CONTROL_ERROR_BAD_GATEWAY_TOKEN);
@@ -390,7 +409,7 @@ static void test_hello_hostile(void) {
 
         /* Room: empty and 33 characters. */
         {
-                uint8_t body[64] = { 1, PEER_ROLE_CLIENT, 0, 2, 0, 0, 0, 0, 1, 0x05, 0x80, 0, 32 };
+                uint8_t body[64] = { LP_CONTROL_PROTOCOL_VERSION, PEER_ROLE_CLIENT, 0, 2, 0, 0, 0, 0, 1, 0x05, 0x80, 0, 32 };
                 n = frame(buf, CONTROL_TYPE_HELLO, body, 13 + 32 + 1);
                 expect_decode_error(buf, n, CONTROL_ERROR_BAD_ROOM);
         }
@@ -399,7 +418,7 @@ static void test_hello_hostile(void) {
         m.hello.room_len = LP_ROOM_NAME_MAX + 1;
         CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
         {
-                uint8_t body[128] = { 1, PEER_ROLE_CLIENT, 33 };
+                uint8_t body[128] = { LP_CONTROL_PROTOCOL_VERSION, PEER_ROLE_CLIENT, 33 };
                 memset(body + 3, 'a', 33);
                 memcpy(body + 36, (const uint8_t[]){ 2, 0, 0, 0, 0, 1, 0x05, 0x80, 0, 32 }, 10);
                 n = frame(buf, CONTROL_TYPE_HELLO, body, 36 + 10 + 32 + 1);
@@ -675,7 +694,7 @@ static void test_golden_bytes(void) {
 
         /* HELLO as PROTOCOL.md lays it out. */
         msg_init(&m, CONTROL_TYPE_HELLO);
-        m.hello.version = 1;
+        m.hello.version = 2;
         m.hello.role = PEER_ROLE_CLIENT;
         set_text(m.hello.room, &m.hello.room_len, "lan");
         m.hello.mac = (MacAddr) { { 0x02, 0, 0, 0, 0, 0x01 } };
@@ -686,7 +705,7 @@ static void test_golden_bytes(void) {
         m.hello.auth_len = 32;
         {
                 uint8_t expected[2 + 53] = {
-                        0x00, 0x35, 0x01, 0x01, 0x01, 0x03, 'l', 'a', 'n', 0x02, 0x00, 0x00, 0x00, 0x00,
+                        0x00, 0x35, 0x01, 0x02, 0x01, 0x03, 'l', 'a', 'n', 0x02, 0x00, 0x00, 0x00, 0x00,
                         0x01, 0x05, 0x80, 0x03, 'b', 'o', 'b', 0x20,
                 };
                 for (size_t i = 0; i < 32; i++)

@@ -103,8 +103,8 @@ PIN_OVERRIDE=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA peer wrongpin --mac $AL
 expect wrongpin "closed pin-mismatch"
 expect wrongpin "reason=relay certificate does not match the pin in the invite link"
 
-mac_hello() { # ROLE MAC-HEX ROOM-HEX ROOM-LEN
-        local body="01 01 $1 $4 $3 $2 0550 00 20 $(printf '00%.0s' {1..32}) 00"
+mac_hello() { # ROLE MAC-HEX ROOM-HEX ROOM-LEN [VERSION]
+        local body="01 ${5:-02} $1 $4 $3 $2 0550 00 20 $(printf '00%.0s' {1..32}) 00"
         body=${body// /}
         printf 'ctrl %04x%s\n' $((${#body} / 2)) "$body"
 }
@@ -143,10 +143,16 @@ peer vendormac --no-hello --mac $ALICE
 expect vendormac "connected"
 cmd vendormac "$(mac_hello 01 001122334455 7061727479 05)"
 expect vendormac "reject malformed"
-peer v2 --no-hello --mac $ALICE
-expect v2 "connected"
-cmd v2 "ctrl 00020102"
-expect v2 "reject bad_version"
+peer v3 --no-hello --mac $ALICE
+expect v3 "connected"
+cmd v3 "ctrl 00020103"
+expect v3 "reject bad_version this relay speaks protocol version 2, not 3: its operator must update lanparty-relayd"
+# A whole HELLO of version 1, whose auth_key was not bound to the relay:
+# the peer is told to update rather than failing its proof.
+peer v1 --no-hello --mac $ALICE
+expect v1 "connected"
+cmd v1 "$(mac_hello 01 020000000009 7061727479 05 01)"
+expect v1 "reject bad_version protocol version 1 is too old, this relay speaks version 2: update lanparty on this computer"
 peer badroom --no-hello --mac $ALICE
 expect badroom "connected"
 cmd badroom "$(mac_hello 01 020000000009 706172747921 06)"

@@ -324,6 +324,7 @@ typedef struct SideOpts {
         PeerRole role;
         const uint8_t *room_key;
         const uint8_t *pin;
+        bool by_name; /* no pin: the certificate checked against "relay.test" */
         uint8_t mac_last;
         uint64_t pmtu_wait;
 } SideOpts;
@@ -341,7 +342,9 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         SessionConfig cfg = {
                 .role = o->role,
                 .mac = { { o->role == PEER_ROLE_GATEWAY ? 0x00 : 0x02, 0, 0, 0, 0, o->mac_last } },
-                .tls = { .pin = o->pin ? o->pin : relay_pin },
+                .tls = o->by_name ? (QuicTlsClientConfig) { .hostname = "relay.test", .ca_file = cert_path }
+                                  : (QuicTlsClientConfig) { .hostname = "relay.test",
+                                                            .pin = o->pin ? o->pin : relay_pin },
                 .pmtu_wait = o->pmtu_wait,
                 .callbacks = {
                         .send = test_net_send,
@@ -483,9 +486,9 @@ static void test_join_and_frames(void) {
         CHECK_EQ_INT(gw->welcome.peer_id, 1);
         CHECK_EQ_INT(session_get_room_mtu(gw->s), 1344);
         CHECK(session_get_state(gw->s) == SESSION_STATE_JOINED);
-        /* The relay got auth_key, not the room key. */
+        /* The relay got auth_key for its own pin, not the room key. */
         uint8_t auth_key[LP_AUTH_KEY_SIZE], e2e[LP_E2E_KEY_SIZE];
-        CHECK(auth_derive_keys(room_key, auth_key, e2e) == 0);
+        CHECK(auth_derive_keys(room_key, relay_pin, NULL, auth_key, e2e) == 0);
         CHECK_MEM(n.auth_key, auth_key, LP_AUTH_KEY_SIZE);
         /* The session waited for PMTUD's first probe before HELLO. */
         CHECK(n.last_hello_budget >= LP_SESSION_PMTU_TARGET);
@@ -660,6 +663,33 @@ static void test_wrong_room_key(void) {
         net_done(&n);
 }
 
+/* auth_key is bound to the relay as the link names it: a client whose link
+ * has no pin (the certificate checked by name) cannot join a room whose
+ * gateway pinned the relay, and is told why; two that agree can. */
+static void test_relay_named_otherwise(void) {
+        uint8_t auth_key[LP_AUTH_KEY_SIZE], e2e[LP_E2E_KEY_SIZE];
+        Net n;
+
+        net_init(&n);
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .by_name = true, .mac_last = 3 });
+        CHECK(net_run(&n, 10 * SEC, cond_ended, cl));
+        CHECK(!cl->joined);
+        CHECK(cl->end.reject == REJECT_REASON_AUTH_FAILED);
+        CHECK(strstr(cl->end.message, "names the relay otherwise than the gateway does"));
+        net_done(&n);
+
+        net_init(&n);
+        gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .by_name = true, .mac_last = 1 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        CHECK(auth_derive_keys(room_key, NULL, "relay.test", auth_key, e2e) == 0);
+        CHECK_MEM(n.auth_key, auth_key, LP_AUTH_KEY_SIZE);
+        cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .by_name = true, .mac_last = 3 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, cl));
+        net_done(&n);
+}
+
 static void test_no_room_is_retryable(void) {
         Net n;
         net_init(&n);
@@ -756,6 +786,7 @@ int main(void) {
         RUN(test_join_and_frames);
         RUN(test_queue_frames);
         RUN(test_wrong_room_key);
+        RUN(test_relay_named_otherwise);
         RUN(test_no_room_is_retryable);
         RUN(test_pin_mismatch);
         RUN(test_pmtu_wait_times_out);

@@ -12,7 +12,8 @@
  * address to try) is client-loop.c's, shared with client.exe.
  *
  * Status lines for people go to stdout (line-buffered, so a script can
- * follow them); logs go to stderr. Nothing reads stdin: the program runs
+ * follow them); logs go to stderr. Stdin is read only for an invite link
+ * given as "-", up to the end of its line: after that the program runs
  * happily in the background. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -41,6 +42,7 @@
 #include "ether.h"
 #include "frame-device.h"
 #include "identity.h"
+#include "invite-input.h"
 #include "invite.h"
 #include "log.h"
 #include "route.h"
@@ -63,12 +65,14 @@ typedef struct Args {
         FrameDeviceType device_type;
         bool verbose;
         bool accept_party_gateway;
-        const char *link;
+        char *link;              /* the argument: a link, or "-" for stdin */
+        const char *invite_file; /* --invite-file: a path, or "-" */
 } Args;
 
 typedef struct Client {
         Args args;
         Invite invite;
+        char link[INVITE_INPUT_LINK_MAX];
         MacAddr mac;
         char name[LP_CONTROL_NAME_MAX + 1];
         RouteManager *routes;
@@ -364,11 +368,28 @@ static bool have_cap_net_admin(void) {
 }
 
 static void help(void) {
-        printf("%s [OPTIONS...] INVITE-LINK\n\n"
+        printf("Usage: %s [OPTIONS...] --invite-file FILE\n"
+               "  or:  %s [OPTIONS...] - <FILE\n"
+               "  or:  %s=LINK %s [OPTIONS...]\n"
+               "  or:  %s [OPTIONS...] INVITE-LINK\n\n"
                "Joins a LAN party through its relay: a TAP interface on this machine becomes\n"
                "a port of the party's LAN. Needs root or CAP_NET_ADMIN for the TAP and routes.\n\n"
+               "The invite link (lanparty://...) holds the room key, a secret. Every user of\n"
+               "this computer can read a program's command line (ps, /proc/PID/cmdline), so\n"
+               "give the link in one of these ways rather than as INVITE-LINK:\n"
+               "  --invite-file FILE     a file only you may read (chmod 600; a file the group\n"
+               "                         or others may access is refused), holding the link\n"
+               "                         as client.exe's .lanparty files do: the first line\n"
+               "                         that is not blank or a # comment\n"
+               "  - or --invite-file -   standard input, up to the end of the link's line\n"
+               "  %s        the environment variable, removed once read;\n"
+               "                         used when no link is given otherwise\n"
+               "An INVITE-LINK argument still works, with a warning: it is wiped from the\n"
+               "command line once read, but other users could see it until then, and it\n"
+               "stays in your shell's history.\n\n"
                "  -h --help               Show this help\n"
                "     --version            Show the version\n"
+               "     --invite-file FILE   Read the invite link from FILE (\"-\": standard input)\n"
                "  -t --tap NAME           Name of the TAP interface (default: %s)\n"
                "  -n --name TEXT          Name the other players see (default: the host name)\n"
                "  -s --state-dir DIR      Keep the virtual MAC and the route state in DIR\n"
@@ -380,7 +401,8 @@ static void help(void) {
                "  -v --verbose            Log debug messages to stderr\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
                "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n",
-               PROGRAM_NAME, TAP_NAME_DEFAULT);
+               PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV, PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV,
+               TAP_NAME_DEFAULT);
 }
 
 static int usage_error(const char *format, ...) _printf_(1, 2);
@@ -397,7 +419,7 @@ static int usage_error(const char *format, ...) {
 
 /* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
 static int parse_argv(int argc, char *argv[], Args *args) {
-        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY };
+        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -407,6 +429,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 { "frame-device", required_argument, NULL, ARG_FRAME_DEVICE },
                 { "accept-party-gateway", no_argument, NULL, ARG_ACCEPT_PARTY_GATEWAY },
                 { "verbose", no_argument, NULL, 'v' },
+                { "invite-file", required_argument, NULL, ARG_INVITE_FILE },
                 {}
         };
         int c;
@@ -443,6 +466,11 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 case ARG_ACCEPT_PARTY_GATEWAY:
                         args->accept_party_gateway = true;
                         break;
+                case ARG_INVITE_FILE:
+                        if (optarg[0] == '\0')
+                                return usage_error("--invite-file: needs a file name, or \"-\" for standard input.");
+                        args->invite_file = optarg;
+                        break;
                 case 'v':
                         args->verbose = true;
                         break;
@@ -452,11 +480,54 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                         return usage_error("Unhandled option.");
                 }
 
-        if (optind + 1 != argc)
-                return usage_error(optind >= argc ? "Missing the invite link (see --help)."
-                                                  : "Too many arguments; expected one invite link.");
-        args->link = argv[optind];
+        if (optind + 1 < argc)
+                return usage_error("Too many arguments; expected one invite link.");
+        if (optind < argc && args->invite_file)
+                return usage_error("Give the invite link once: as an argument or with --invite-file, not both.");
+        args->link = optind < argc ? argv[optind] : NULL;
         return 1;
+}
+
+/* The invite link from wherever --help says, into `link`. $LANPARTY_INVITE
+ * is wiped whether it is used or not. Returns 0, or -EINVAL after saying
+ * why on stderr. */
+static int read_invite_link(Args *args, char *link, size_t size) {
+        char error[PATH_MAX + 256];
+        const char *file = args->invite_file;
+        int env, r;
+
+        env = invite_input_take_env(INVITE_INPUT_ENV, link, size);
+        if (env == -ENOBUFS)
+                return usage_error("$%s is too long for an invite link.", INVITE_INPUT_ENV);
+        if (env > 0 && (args->link || file))
+                log_notice("Ignoring $%s: an invite link was given on the command line.", INVITE_INPUT_ENV);
+
+        if (args->link && strcmp(args->link, "-") == 0)
+                file = "-";
+        if (file) {
+                if (strcmp(file, "-") == 0 && isatty(STDIN_FILENO))
+                        fprintf(stderr, "Paste the invite link and press Enter: ");
+                r = invite_input_read_file(file, link, size, error, sizeof(error));
+                if (r < 0)
+                        return usage_error("%s", error);
+                return 0;
+        }
+        if (args->link) {
+                if (strlen(args->link) >= size)
+                        return usage_error("This is not a valid invite link: it is too long.");
+                strcpy(link, args->link);
+                invite_input_wipe_argument(args->link);
+                fprintf(stderr,
+                        "%s: Warning: the invite link, room key included, was given on the command line, where "
+                        "every user of this computer can read it (ps, /proc/PID/cmdline) and your shell may "
+                        "keep it in its history. It is wiped from the command line now, but was visible until "
+                        "then: use --invite-file FILE, \"-\" (standard input) or $%s instead.\n",
+                        PROGRAM_NAME, INVITE_INPUT_ENV);
+                return 0;
+        }
+        if (env > 0)
+                return 0;
+        return usage_error("Missing the invite link (see --help).");
 }
 
 /* "%d" and other characters the kernel allows in interface names but the
@@ -608,7 +679,11 @@ static int run(int argc, char *argv[]) {
         if (c->args.verbose)
                 log_set_max_level(LOG_DEBUG);
 
-        if (invite_parse(c->args.link, &c->invite, &ie) < 0) {
+        if (read_invite_link(&c->args, c->link, sizeof(c->link)) < 0)
+                return EXIT_USAGE;
+        r = invite_parse(c->link, &c->invite, &ie);
+        explicit_bzero(c->link, sizeof(c->link));
+        if (r < 0) {
                 fprintf(stderr, "%s: This is not a valid invite link: %s.\n", PROGRAM_NAME, invite_error_to_string(ie));
                 return EXIT_USAGE;
         }

@@ -12,11 +12,16 @@
 #include "macro.h"
 #include "room-name.h"
 
-/* The labels of PROTOCOL.md, without NUL terminators. */
-#define KDF_SALT "lanparty/1 room"
-#define KDF_INFO_AUTH "lanparty/1 auth"
-#define KDF_INFO_E2E "lanparty/1 e2e"
+/* The labels of PROTOCOL.md, without NUL terminators. Each names the
+ * protocol version that introduced it: the join proof is unchanged since 1,
+ * the key schedule is 2's (auth_key bound to the relay). */
+#define KDF_SALT "lanparty/2 room"
+#define KDF_INFO_AUTH "lanparty/2 auth"
+#define KDF_INFO_E2E "lanparty/2 e2e"
 #define JOIN_PROOF_LABEL "lanparty/1 join"
+/* What follows KDF_INFO_AUTH: how the relay is named. */
+#define KDF_RELAY_PIN 0x01
+#define KDF_RELAY_HOST 0x02
 
 #define SHA256_SIZE 32
 
@@ -70,15 +75,51 @@ int auth_hkdf_sha256(const void *ikm, size_t ikm_len, const void *salt, size_t s
         return 0;
 }
 
-int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE],
-                     uint8_t auth_key[static LP_AUTH_KEY_SIZE],
+/* The info of auth_key's HKDF-Expand: KDF_INFO_AUTH, then 0x01 and the pin,
+ * or 0x02, u8 length and the host name in lower case. Returns its length. */
+static int relay_info(const uint8_t *relay_pin, const char *relay_host, uint8_t *info, size_t size) {
+        size_t n = sizeof(KDF_INFO_AUTH) - 1, host_len;
+
+        if (size < n + 2 + MAX(LP_SPKI_PIN_SIZE, LP_AUTH_RELAY_HOST_MAX))
+                return -ENOBUFS;
+        memcpy(info, KDF_INFO_AUTH, n);
+        if (relay_pin) {
+                info[n++] = KDF_RELAY_PIN;
+                memcpy(info + n, relay_pin, LP_SPKI_PIN_SIZE);
+                return (int) (n + LP_SPKI_PIN_SIZE);
+        }
+        if (!relay_host)
+                return -EINVAL;
+        host_len = strlen(relay_host);
+        if (host_len == 0 || host_len > LP_AUTH_RELAY_HOST_MAX)
+                return -EINVAL;
+        info[n++] = KDF_RELAY_HOST;
+        info[n++] = (uint8_t) host_len;
+        for (size_t i = 0; i < host_len; i++) {
+                char ch = relay_host[i];
+
+                if ((unsigned char) ch < 0x20 || ch == 0x7f)
+                        return -EINVAL;
+                /* DNS names are case-insensitive; so are IPv6 hex digits. */
+                info[n++] = (uint8_t) (ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        }
+        return (int) n;
+}
+
+int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE], const uint8_t *relay_pin,
+                     const char *relay_host, uint8_t auth_key[static LP_AUTH_KEY_SIZE],
                      uint8_t e2e_key[static LP_E2E_KEY_SIZE]) {
-        int r;
+        uint8_t info[sizeof(KDF_INFO_AUTH) - 1 + 2 + MAX(LP_SPKI_PIN_SIZE, LP_AUTH_RELAY_HOST_MAX)];
+        int info_len, r;
+
+        info_len = relay_info(relay_pin, relay_host, info, sizeof info);
+        if (info_len < 0)
+                return info_len;
 
         /* Two extracts of the same PRK instead of keeping it between calls:
          * this runs once per session and keeps the HKDF wrapper one-shot. */
-        r = auth_hkdf_sha256(room_key, LP_ROOM_KEY_SIZE, KDF_SALT, strlen(KDF_SALT), KDF_INFO_AUTH,
-                             strlen(KDF_INFO_AUTH), auth_key, LP_AUTH_KEY_SIZE);
+        r = auth_hkdf_sha256(room_key, LP_ROOM_KEY_SIZE, KDF_SALT, strlen(KDF_SALT), info, (size_t) info_len,
+                             auth_key, LP_AUTH_KEY_SIZE);
         if (r < 0)
                 return r;
         r = auth_hkdf_sha256(room_key, LP_ROOM_KEY_SIZE, KDF_SALT, strlen(KDF_SALT), KDF_INFO_E2E,

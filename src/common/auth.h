@@ -4,12 +4,14 @@
 /* The key schedule and the join proof of docs/PROTOCOL.md ("Invite link and
  * join authentication"), on top of GnuTLS's HKDF, HMAC and RNG.
  *
- *   room key --HKDF--> auth_key (the gateway hands it to the relay)
- *                  \-> e2e_key  (reserved, never leaves the room's peers)
+ *   room key, relay --HKDF--> auth_key (the gateway hands it to the relay)
+ *   room key        --HKDF--> e2e_key  (reserved, never leaves the room's peers)
  *   proof = HMAC(auth_key, "lanparty/1 join" || exporter || len(room) || room || MAC)
  *
  * The exporter binds a proof to one QUIC connection, so a proof seen once is
- * useless on another connection. */
+ * useless on another connection. The relay is an input of auth_key because
+ * the relay learns auth_key: bound to it, what one relay learns lets nobody
+ * into a room with the same room key on another relay. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,9 +38,17 @@ int auth_generate_room_key(uint8_t key[static LP_ROOM_KEY_SIZE]);
 int auth_hkdf_sha256(const void *ikm, size_t ikm_len, const void *salt, size_t salt_len,
                      const void *info, size_t info_len, uint8_t *out, size_t out_len);
 
-/* Derives auth_key and e2e_key from the room key. */
-int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE],
-                     uint8_t auth_key[static LP_AUTH_KEY_SIZE],
+/* Longest relay host name auth_derive_keys() takes (a DNS name's text form). */
+#define LP_AUTH_RELAY_HOST_MAX 253
+
+/* Derives auth_key and e2e_key from the room key. auth_key is bound to the
+ * relay as the peers check its certificate: `relay_pin` (LP_SPKI_PIN_SIZE
+ * bytes) when the invite has a pin, else `relay_host`, the host name of the
+ * invite (ASCII case does not matter; 1..LP_AUTH_RELAY_HOST_MAX bytes, no
+ * NUL or control characters). With a pin the host is not used. -EINVAL
+ * without either. */
+int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE], const uint8_t *relay_pin,
+                     const char *relay_host, uint8_t auth_key[static LP_AUTH_KEY_SIZE],
                      uint8_t e2e_key[static LP_E2E_KEY_SIZE]);
 
 /* Computes a client's join proof. `room` must be a valid room name (1–32

@@ -14,7 +14,10 @@
 #include "mac.h"
 #include "room-name.h"
 
-#define LP_CONTROL_PROTOCOL_VERSION 1
+/* HELLO's version. 2: auth_key is bound to the relay (PROTOCOL.md, "Key
+ * schedule"); a version 1 peer's auth_key or proof could never match, so it
+ * is refused with bad_version and told to update. */
+#define LP_CONTROL_PROTOCOL_VERSION 2
 #define LP_CONTROL_LENGTH_SIZE 2      /* the u16 length prefix */
 #define LP_CONTROL_MAX 1024           /* largest value of the length field */
 #define LP_CONTROL_MESSAGE_MAX (LP_CONTROL_LENGTH_SIZE + LP_CONTROL_MAX)
@@ -204,7 +207,9 @@ int control_encode(const ControlMessage *m, uint8_t *buf, size_t size);
  * buf[0..len). Returns 1 with *ret filled (the whole struct is zeroed first,
  * so two decodes of equal messages compare equal with memcmp), 0 for a
  * well-formed message of a type we do not know (to be skipped), or -EBADMSG
- * with the reason in *ret_error (may be NULL). */
+ * with the reason in *ret_error (may be NULL). With CONTROL_ERROR_BAD_VERSION
+ * ret->type is HELLO and ret->hello.version the version the peer sent, so
+ * the answer can say who must update (the same from control_reader_next()). */
 int control_decode(const uint8_t *buf, size_t len, ControlMessage *ret, ControlError *ret_error);
 
 /* Reassembles messages from the stream. The buffer holds at most one message,

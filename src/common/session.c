@@ -268,7 +268,11 @@ static void session_send_stats(Session *s) {
 static const char *reject_hint(RejectReason r) {
         switch (r) {
         case REJECT_REASON_AUTH_FAILED:
-                return " The room key in the invite link is wrong or outdated: ask for a new link.";
+                return " The room key in the invite link is wrong or outdated, or the link names the relay "
+                       "otherwise than the gateway does (another pin or host name): ask for a new link.";
+        case REJECT_REASON_BAD_VERSION:
+                return " This program and the relay speak different versions of the lanparty protocol: "
+                       "update whichever is older.";
         case REJECT_REASON_NO_SUCH_ROOM:
                 return " The party's gateway is not connected yet; trying again.";
         case REJECT_REASON_BAD_GATEWAY_TOKEN:
@@ -497,7 +501,8 @@ int session_new(Session **ret, const SessionConfig *config, const QuicAddr *loca
         s->pmtu_deadline = s->hello_deadline = s->stats_due = UINT64_MAX;
         control_reader_init(&s->reader);
 
-        r = auth_derive_keys(config->room_key, s->auth_key, e2e_key);
+        /* Bound to the relay the way TLS checks it: the pin, else the name. */
+        r = auth_derive_keys(config->room_key, config->tls.pin, config->tls.hostname, s->auth_key, e2e_key);
         if (r < 0)
                 return r;
 

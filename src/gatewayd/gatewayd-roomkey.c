@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 
 /* Anything longer is not a key file; read one byte more to notice. */
@@ -86,7 +87,7 @@ static int room_key_read_at(int dir_fd, const char *dir, uint8_t key[static LP_R
         if (!S_ISREG(st.st_mode))
                 return key_error(ret_error, EBADMSG, "Room key %s/%s is not a regular file.", dir,
                                  ROOM_KEY_FILE_NAME);
-        if (st.st_mode & 0077)
+        if (!file_mode_is_private(st.st_mode))
                 return key_error(ret_error, EPERM,
                                  "Room key %s/%s may be read by other users (mode %04o); refusing to use it. "
                                  "Run 'chmod 600' on it if it was not exposed, else remove it to generate a "

@@ -463,6 +463,19 @@ static void session_handle_message(Session *s, const ControlMessage *msg) {
         }
 }
 
+/* The REJECT text is all an older program can show its user, so it says
+ * who has to update. */
+static void session_reject_version(Session *s, uint8_t version) {
+        if (version < LP_CONTROL_PROTOCOL_VERSION)
+                return session_reject(s, NULL, REJECT_REASON_BAD_VERSION,
+                                      "protocol version %u is too old, this relay speaks version %u: "
+                                      "update lanparty on this computer",
+                                      version, LP_CONTROL_PROTOCOL_VERSION);
+        session_reject(s, NULL, REJECT_REASON_BAD_VERSION,
+                       "this relay speaks protocol version %u, not %u: its operator must update lanparty-relayd",
+                       LP_CONTROL_PROTOCOL_VERSION, version);
+}
+
 void session_on_control(Session *s, const uint8_t *data, size_t len) {
         ControlMessage msg;
 
@@ -477,7 +490,9 @@ void session_on_control(Session *s, const uint8_t *data, size_t len) {
                 if (s->closing)
                         break;
                 if (k < 0) {
-                        if (!s->hello_answered)
+                        if (!s->hello_answered && s->control.error == CONTROL_ERROR_BAD_VERSION)
+                                session_reject_version(s, msg.hello.version);
+                        else if (!s->hello_answered)
                                 session_reject(s, NULL, control_error_to_reject_reason(s->control.error),
                                                "HELLO did not parse: %s", control_error_to_string(s->control.error));
                         else {

@@ -14,7 +14,12 @@ static inline void closep(int *fd) {
                 close(*fd);
 }
 
-int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size) {
+bool file_mode_is_private(mode_t mode) {
+        return (mode & 0077) == 0;
+}
+
+static int read_bounded(const char *path, size_t max_size, bool private, char **ret, size_t *ret_size,
+                        mode_t *ret_mode) {
         _cleanup_(closep) int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
@@ -32,6 +37,10 @@ int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret
                 return -EISDIR;
         if (!S_ISREG(st.st_mode))
                 return -EINVAL;
+        if (ret_mode)
+                *ret_mode = st.st_mode;
+        if (private && !file_mode_is_private(st.st_mode))
+                return -EPERM;
         if ((uint64_t) st.st_size > max_size)
                 return -EFBIG;
 
@@ -60,4 +69,12 @@ int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size) {
+        return read_bounded(path, max_size, false, ret, ret_size, NULL);
+}
+
+int read_private_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size, mode_t *ret_mode) {
+        return read_bounded(path, max_size, true, ret, ret_size, ret_mode);
 }
