@@ -101,7 +101,9 @@ bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --b
 joined() { gw_prop RelayState | grep -q '"joined"'; }
 wait_for 20 "the gateway to join" joined || die "gateway did not join"
 
-bg client1 "$NS_C1" "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
+(umask 077 && printf '%s\n' "$INVITE" >"$E2E_TMP/invite.lanparty")
+bg client1 "$NS_C1" "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" \
+        --invite-file "$E2E_TMP/invite.lanparty"
 tap_up() { nsx "$NS_C1" ip link show lp0 2>/dev/null | grep -q 'LOWER_UP'; }
 wait_for 20 "client 1's TAP" tap_up || die "client 1 did not come up"
 nsx "$NS_C1" ip addr add "$C1_LAN_IP/24" dev lp0

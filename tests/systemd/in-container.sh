@@ -195,7 +195,11 @@ ok "gateway active as $(ps -o user= -p "$(main_pid "$GW_UNIT")"), room $ROOM ope
 log "== a player joins with the link and gets a lease from the party's dnsmasq"
 tap_up() { grep -q LOWER_UP <<<"$(nsx "$NS_C1" ip link show lp0 2>/dev/null)"; }
 start_client() {
-        bg client1 "$NS_C1" "$bindir/lanparty-client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" "$INVITE"
+        # As README tells players: the link from a file only its owner
+        # reads, not on the command line other users see.
+        (umask 077 && printf '%s\n' "$INVITE" >"$E2E_TMP/invite.lanparty")
+        bg client1 "$NS_C1" "$bindir/lanparty-client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" \
+                --invite-file "$E2E_TMP/invite.lanparty"
         CLIENT_PID=$BG_PID
         wait_for 30 "the client's TAP" tap_up || die "the client did not join"
         C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "the client got no DHCP lease through the tunnel"
