@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <gnutls/gnutls.h>
 #include <systemd/sd-event.h>
 
 #include "auth.h"
@@ -323,7 +324,9 @@ static void session_admit(Session *s, const ControlHello *h) {
                 if (room && room->gateway)
                         return session_reject(s, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
                                               h->room);
-                if (room && memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) != 0) {
+                /* Constant time: a stranger with a token must not learn
+                 * the room's auth_key byte by byte. */
+                if (room && gnutls_memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) != 0) {
                         /* Clients joined with the old key; a gateway with
                          * another one is another party. */
                         if (room->n_peers > 0)
@@ -359,6 +362,13 @@ static void session_admit(Session *s, const ControlHello *h) {
                         return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot derive the TLS exporter");
                 if (!auth_join_proof_verify(room->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
                         return session_reject(s, h, REJECT_REASON_AUTH_FAILED, "join proof does not match the room key");
+                /* A MAC seen behind the gateway belongs to a host on the
+                 * party LAN (a phone's randomised MAC, say): frames the
+                 * room sends to it must keep going there, not to a client
+                 * that claims it. */
+                if (forward_mac_table_lookup(room->lan_macs, &h->mac, s->quic->now))
+                        return session_reject(s, h, REJECT_REASON_DUPLICATE_MAC,
+                                              "this MAC is in use on the party's LAN behind the gateway");
                 if (!mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
                         return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
                                               "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",

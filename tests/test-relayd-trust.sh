@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# What lanparty-relayd trusts a gateway token, a client's MAC and an
+# unauthenticated stranger with, against the real daemon and real QUIC
+# test peers (relay-test-peer): tokens bound to rooms and their room
+# quota, a client refused a MAC learned behind the gateway, rejected
+# HELLOs logged at a bounded rate, and secret files and the state
+# directory refused when other users may use them.
+#
+# Usage: test-relayd-trust.sh RELAYD TEST_PEER SOURCE_ROOT
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
+
+relayd=$(realpath "$1")
+peer_bin=$(realpath "$2")
+srcdir=$(realpath "$3")
+
+fail_hook() {
+        echo "--- relayd log (tail)" >&2
+        tail -n 40 "$tmp/relayd.err" >&2 || true
+}
+
+command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
+[ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
+
+test_tmp test-relayd-trust
+test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+
+declare -A FD
+peer() {
+        local name=$1 fd
+        shift
+        mkfifo "$tmp/$name.in"
+        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" "$@" <"$tmp/$name.in" \
+                >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+        exec {fd}>"$tmp/$name.in"
+        FD[$name]=$fd
+}
+cmd() { echo "$2" >&"${FD[$1]}"; }
+has() { grep -qF -- "$2" "$tmp/$1.out"; }
+expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
+expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
+relay_pin() { sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1; }
+stop_relayd() {
+        kill -TERM "$relayd_pid"
+        local rc=0
+        wait "$relayd_pid" || rc=$?
+        [ $rc = 0 ] || fail "relayd exited with $rc"
+}
+
+GW=00:11:22:33:44:01
+PHONE=02:aa:bb:cc:dd:01
+BCAST=ff:ff:ff:ff:ff:ff
+
+mkdir -m 700 "$tmp/state"
+: >"$tmp/relayd.conf"
+relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state" --bus-address "$address"
+        --max-peers-per-room 8)
+tokens() { printf '%s\n' "$@" >"$tmp/tokens" && chmod 600 "$tmp/tokens"; }
+
+echo "== a client may not claim a MAC the relay learned behind the gateway"
+tokens tok-party-0123456789
+port=
+start_relayd --gateway-token-file "$tmp/tokens"
+pin=$(relay_pin)
+peer gw --role gateway --mac $GW --token tok-party-0123456789 --name gw
+expect gw "welcome 1"
+peer alice --mac 02:00:00:00:00:02 --name alice
+expect alice "welcome 2"
+# A phone on the party LAN with a randomised (locally administered) MAC.
+cmd gw "frame $BCAST $PHONE 0806 28"
+expect alice "frame from=1 dst=$BCAST src=$PHONE"
+peer squatter --mac $PHONE --name squatter
+expect squatter "reject duplicate_mac"
+expect squatter "in use on the party's LAN"
+# Unicast to the phone still goes to the gateway, not to anybody else.
+cmd alice "frame $PHONE self 88b5 20"
+expect gw "frame from=2 dst=$PHONE src=02:00:00:00:00:02 type=88b5 len=34"
+expect_not squatter "dst=$PHONE"
+stop_relayd
+
+echo "PASS"
