@@ -78,6 +78,36 @@ expect squatter "in use on the party's LAN"
 cmd alice "frame $PHONE self 88b5 20"
 expect gw "frame from=2 dst=$PHONE src=02:00:00:00:00:02 type=88b5 len=34"
 expect_not squatter "dst=$PHONE"
+
+echo "== a burst of rejected HELLOs: a bounded number of log lines, and the rest counted"
+# As the relay limits them (relayd-session.c): 10 at once, then 1 a second,
+# and a summary of what was held back at most every 5 s.
+BURST=10
+N=60
+: >"$tmp/burst.pids"
+start=$(date +%s.%N)
+for ((i = 0; i < N; i++)); do
+        sleep 20 | timeout 25 "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --role gateway \
+                --mac $GW --token "wrong-token-$i-0123456789" --no-pmtud-wait >"$tmp/burst$i.out" 2>&1 &
+        echo $! >>"$tmp/burst.pids"
+        pids+=($!)
+done
+all_rejected() {
+        for ((i = 0; i < N; i++)); do grep -q "reject bad_gateway_token" "$tmp/burst$i.out" || return 1; done
+}
+WAIT=60 wait_for all_rejected || fail "not all $N bad HELLOs were rejected"
+end=$(date +%s.%N)
+lines() { grep -c "Rejected gateway from .*bad_gateway_token" "$tmp/relayd.err" || true; }
+suppressed() { sed -n 's/.*Not logged: \([0-9]*\) more rejected HELLO.*/\1/p' "$tmp/relayd.err" | awk '{ s += $1 } END { print s + 0 }'; }
+# Everything is accounted for once the summary came.
+WAIT=15 wait_for eval '[ $(($(lines) + $(suppressed))) -ge $N ]' ||
+        fail "$(lines) rejected HELLOs logged and $(suppressed) counted as not logged, of $N"
+secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a + 1 }')
+bound=$((BURST + secs + secs / 5 + 1))
+echo "$N rejected HELLOs in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s:" \
+        "$(lines) logged, $(suppressed) summarised (bound $bound lines over $secs s)"
+[ "$(lines)" -le "$bound" ] || fail "$(lines) log lines for $N rejected HELLOs in $secs s, more than $bound"
+expect_eq "$(($(lines) + $(suppressed)))" "$N" "rejected HELLOs logged plus summarised"
 stop_relayd
 
 echo "PASS"

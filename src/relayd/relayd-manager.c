@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,7 @@ int manager_new(Manager **ret, RelayConfig *config, GatewayTokens *tokens) {
 
         socket_address_format(&config->listen.sa, config->listen.size, m->listen_str);
 
+        log_ratelimit_init(&m->reject_log, RELAY_REJECT_LOG_PER_SEC, RELAY_REJECT_LOG_BURST);
         m->config = config;
         m->gateway_tokens = tokens;
         *ret = TAKE_PTR(m);
@@ -73,6 +75,7 @@ Manager *manager_free(Manager *m) {
                 g_hash_table_destroy(m->rooms);
         }
 
+        sd_event_source_disable_unref(m->reject_log_summary);
         sd_event_source_disable_unref(m->flush_event_source);
         sd_event_source_disable_unref(m->udp_event_source);
         if (m->udp_fd >= 0)
@@ -323,6 +326,40 @@ void manager_close_rooms(Manager *m, LeaveReason reason, const char *text) {
                 room_close(value, reason, text);
                 g_hash_table_iter_init(&i, m->rooms);
         }
+}
+
+static int manager_on_reject_log_summary(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t n = log_ratelimit_take_suppressed(&m->reject_log);
+
+        if (n > 0)
+                log_notice("Not logged: %" PRIu64 " more rejected HELLO%s (at most %u lines a second).", n,
+                           n == 1 ? "" : "s", RELAY_REJECT_LOG_PER_SEC);
+        return 0;
+}
+
+bool manager_reject_log_allow(Manager *m, uint64_t now_nsec) {
+        int enabled = SD_EVENT_OFF, r;
+
+        if (log_ratelimit_allow(&m->reject_log, now_nsec))
+                return true;
+        if (!m->event)
+                return false;
+        if (m->reject_log_summary)
+                (void) sd_event_source_get_enabled(m->reject_log_summary, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return false;
+        if (!m->reject_log_summary)
+                r = sd_event_add_time_relative(m->event, &m->reject_log_summary, CLOCK_MONOTONIC,
+                                               RELAY_REJECT_LOG_SUMMARY_USEC, 0, manager_on_reject_log_summary, m);
+        else {
+                r = sd_event_source_set_time_relative(m->reject_log_summary, RELAY_REJECT_LOG_SUMMARY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reject_log_summary, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_debug_errno(r, "Failed to arm the summary of unlogged rejections, ignoring: %m");
+        return false;
 }
 
 bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size) {

@@ -10,10 +10,18 @@
 
 #include "bus-polkit.h"
 #include "control.h"
+#include "ratelimit.h"
 #include "relayd-config.h"
 #include "relayd-gateway-tokens.h"
 #include "relayd-peer.h"
 #include "socket-address.h"
+
+/* Rejected HELLOs come from anyone on the network: this many log lines at
+ * once, then one a second; the rest are summed up in one line at most
+ * every RELAY_REJECT_LOG_SUMMARY_USEC. */
+#define RELAY_REJECT_LOG_BURST 10U
+#define RELAY_REJECT_LOG_PER_SEC 1U
+#define RELAY_REJECT_LOG_SUMMARY_USEC (5U * 1000000U)
 
 typedef struct Manager Manager;
 typedef struct _GHashTable GHashTable; /* <glib.h> clashes with macro.h's MIN/MAX */
@@ -56,6 +64,9 @@ struct Manager {
         sd_event_source *flush_event_source;
         unsigned emitted_n_rooms, emitted_n_peers; /* as last sent in PropertiesChanged */
 
+        LogRateLimit reject_log;
+        sd_event_source *reject_log_summary; /* armed while rejections went unlogged */
+
         PolkitRegistry *polkit_registry;
         bool stopping; /* SIGTERM: peers were told, the loop ends shortly */
 
@@ -86,6 +97,10 @@ int manager_reload(Manager *m);
 
 /* Disconnects everyone and frees all rooms. */
 void manager_close_rooms(Manager *m, LeaveReason reason, const char *text);
+
+/* Whether a rejected HELLO may be logged now (now_nsec: CLOCK_MONOTONIC).
+ * If not, it is counted for the next summary line. */
+bool manager_reject_log_allow(Manager *m, uint64_t now_nsec);
 
 bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size);
 void manager_get_counters(Manager *m, RelayCounters *ret);

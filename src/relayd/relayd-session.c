@@ -281,12 +281,14 @@ static void session_reject(Session *s, const ControlHello *h, RejectReason reaso
 
         if (h)
                 mac_to_string(&h->mac, mac);
-        log_fields_errno(LOG_NOTICE, 0,
-                         LOG_FIELDS({ "ROOM", h && h->room_len > 0 ? h->room : NULL }, { "MAC", h ? mac : NULL },
-                                    { "REMOTE", s->remote_str }, { "REASON", reject_reason_to_string(reason) },
-                                    { "MESSAGE_ID", RELAY_MESSAGE_PEER_REJECTED }),
-                         "Rejected %s from %s (%s): %s", h ? peer_role_to_string(h->role) : "peer", s->remote_str,
-                         reject_reason_to_string(reason), text);
+        if (manager_reject_log_allow(s->quic->manager, s->quic->now))
+                log_fields_errno(LOG_NOTICE, 0,
+                                 LOG_FIELDS({ "ROOM", h && h->room_len > 0 ? h->room : NULL },
+                                            { "MAC", h ? mac : NULL }, { "REMOTE", s->remote_str },
+                                            { "REASON", reject_reason_to_string(reason) },
+                                            { "MESSAGE_ID", RELAY_MESSAGE_PEER_REJECTED }),
+                                 "Rejected %s from %s (%s): %s", h ? peer_role_to_string(h->role) : "peer",
+                                 s->remote_str, reject_reason_to_string(reason), text);
 
         s->hello_answered = true;
         send_text_message(s, CONTROL_TYPE_REJECT, (uint8_t) reason, text);
