@@ -73,6 +73,7 @@ else
 fi
 
 check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h" "$user"
+check_polkit_action "$policy" org.lanparty.relay.peer-address "$srcdir/src/relayd/relayd-bus.h" "$user"
 
 echo "== D-Bus policy"
 # No DTD for busconfig is installed; dbus-daemon itself parses the file in
