@@ -229,7 +229,7 @@ static void test_token(void) {
         TOKEN_FAILS("", "no gateway token");
         TOKEN_FAILS("\n\n# only a comment\n   \n", "no gateway token");
         TOKEN_FAILS("one\ntwo\n", "line 2: a second token");
-        TOKEN_FAILS("with space\n", "line 1: token contains a space");
+        TOKEN_FAILS("one rooms\ntwo\n", "line 2: a second token");
         TOKEN_FAILS("nul\0byte\n", "not printable ASCII");
         TOKEN_FAILS("\xc3\xa4\n", "not printable ASCII");
         TOKEN_FAILS("tok\x7f\n", "not printable ASCII");
@@ -255,6 +255,15 @@ static void test_token(void) {
         CHECK_MEM(token, "0123456789abcdef0123", 20);
         CHECK_EQ_INT(gateway_token_parse("tok", "x", 1, token, &len, &e), 0);
         CHECK_EQ_INT(len, 1);
+        /* A line of the relay's file: the rooms after the token are the
+         * relay's business. */
+        {
+                static const char text[] = "0123456789abcdef0123\tparty,lan-2  max-rooms=1\n";
+
+                CHECK_EQ_INT(gateway_token_parse("tok", text, sizeof(text) - 1, token, &len, &e), 0);
+        }
+        CHECK_EQ_INT(len, 20);
+        CHECK_MEM(token, "0123456789abcdef0123", 20);
 #undef TOKEN_FAILS
 }
 

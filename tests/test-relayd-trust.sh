@@ -21,6 +21,7 @@ fail_hook() {
 }
 
 command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
+command -v busctl >/dev/null || skip "busctl is not installed"
 [ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
 
 test_tmp test-relayd-trust
@@ -59,11 +60,45 @@ relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state" --bus
         --max-peers-per-room 8)
 tokens() { printf '%s\n' "$@" >"$tmp/tokens" && chmod 600 "$tmp/tokens"; }
 
-echo "== a client may not claim a MAC the relay learned behind the gateway"
-tokens tok-party-0123456789
+echo "== gateway tokens bound to rooms, with a room quota"
+tokens "# token  rooms  [max-rooms=N]" "tok-party-0123456789 party" "tok-lan-0123456789ab lan-1,lan-2" \
+        "tok-any-0123456789ab * max-rooms=2" "tok-old-0123456789ab"
 port=
 start_relayd --gateway-token-file "$tmp/tokens"
 pin=$(relay_pin)
+grep -q "Loaded 4 gateway tokens" "$tmp/relayd.err" || fail "tokens not loaded: $(cat "$tmp/relayd.err")"
+# A token alone on its line (the format before rooms): any one room at a
+# time, and a warning that says how to bind it.
+expect_contains "$(cat "$tmp/relayd.err")" "line 5: a token without rooms may open any one room at a time" \
+        "warning about the unbound token"
+# A token for one party cannot take another party's room name first.
+peer squat --role gateway --mac 00:11:22:33:44:0a --token tok-lan-0123456789ab --room party
+expect squat "reject bad_gateway_token"
+expect squat "this gateway token may not open room 'party'"
+peer lan1 --role gateway --mac 00:11:22:33:44:0b --token tok-lan-0123456789ab --room lan-1
+expect lan1 "welcome 1"
+peer lan2 --role gateway --mac 00:11:22:33:44:0c --token tok-lan-0123456789ab --room lan-2
+expect lan2 "welcome 1"
+# A wildcard token opens any room, but no more than its quota.
+peer any1 --role gateway --mac 00:11:22:33:44:0d --token tok-any-0123456789ab --room any-1
+expect any1 "welcome 1"
+peer any2 --role gateway --mac 00:11:22:33:44:0e --token tok-any-0123456789ab --room any-2
+expect any2 "welcome 1"
+peer any3 --role gateway --mac 00:11:22:33:44:0f --token tok-any-0123456789ab --room any-3
+expect any3 "reject too_many_rooms"
+expect any3 "this gateway token holds 2 rooms, its max-rooms"
+peer old1 --role gateway --mac 00:11:22:33:44:10 --token tok-old-0123456789ab --room old-1
+expect old1 "welcome 1"
+peer old2 --role gateway --mac 00:11:22:33:44:11 --token tok-old-0123456789ab --room old-2
+expect old2 "reject too_many_rooms"
+# A room closing gives its place in the quota back.
+cmd any2 "disconnect quit"
+expect any2 "closed"
+wait_for eval '! bus tree --list org.lanparty.Relay1 | grep -q room/any_2d2' || fail "room any-2 still open"
+peer any4 --role gateway --mac 00:11:22:33:44:12 --token tok-any-0123456789ab --room any-4
+expect any4 "welcome 1"
+
+echo "== a client may not claim a MAC the relay learned behind the gateway"
 peer gw --role gateway --mac $GW --token tok-party-0123456789 --name gw
 expect gw "welcome 1"
 peer alice --mac 02:00:00:00:00:02 --name alice
@@ -79,7 +114,11 @@ cmd alice "frame $PHONE self 88b5 20"
 expect gw "frame from=2 dst=$PHONE src=02:00:00:00:00:02 type=88b5 len=34"
 expect_not squatter "dst=$PHONE"
 
+stop_relayd
+
 echo "== a burst of rejected HELLOs: a bounded number of log lines, and the rest counted"
+start_relayd --gateway-token-file "$tmp/tokens"
+pin=$(relay_pin)
 # As the relay limits them (relayd-session.c): 10 at once, then 1 a second,
 # and a summary of what was held back at most every 5 s.
 BURST=10

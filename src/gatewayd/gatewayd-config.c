@@ -150,6 +150,9 @@ int gateway_token_parse(const char *filename, const char *data, size_t size,
                                           "%s: line %zu: a second token (the gateway presents exactly one; "
                                           "the first is on line %zu)",
                                           filename, line_no, found_line);
+                /* The rooms a relay's line names after the token are the
+                 * relay's business. */
+                len = token_file_split(line, len, NULL, NULL);
                 r = token_file_check(filename, line_no, line, len, ret_error);
                 if (r < 0)
                         return r;

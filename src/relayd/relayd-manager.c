@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include <errno.h>
+#include <gnutls/crypto.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -180,8 +181,9 @@ int manager_reload(Manager *m) {
                         log_warning_errno(r, "Failed to reload gateway tokens, keeping the previous ones: %s",
                                           error ? error : "out of memory");
                 else {
-                        log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens,
-                                 tokens->n_tokens == 1 ? "" : "s", m->config->gateway_token_file);
+                        /* Rooms open stay open; the new rules apply to the
+                         * next gateway's HELLO. */
+                        manager_log_gateway_tokens(m, tokens);
                         gateway_tokens_free(m->gateway_tokens);
                         m->gateway_tokens = TAKE_PTR(tokens);
                 }
@@ -362,10 +364,49 @@ bool manager_reject_log_allow(Manager *m, uint64_t now_nsec) {
         return false;
 }
 
-bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size) {
+int manager_check_gateway_token(Manager *m, const void *token, size_t size, const char *room_name,
+                                const Room *room, uint8_t ret_digest[static RELAY_TOKEN_DIGEST_SIZE],
+                                unsigned *ret_max_rooms) {
+        const GatewayToken *k;
+        GHashTableIter i;
+        gpointer value;
+        unsigned held = 0;
+
+        memset(ret_digest, 0, RELAY_TOKEN_DIGEST_SIZE);
         if (m->config->insecure_open_gateways)
-                return true;
-        return gateway_tokens_check(m->gateway_tokens, token, size);
+                return 0;
+        k = gateway_tokens_find(m->gateway_tokens, token, size);
+        if (!k)
+                return -EACCES;
+        if (!gateway_token_allows_room(k, room_name))
+                return -EPERM;
+        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, k->data, k->size, ret_digest) < 0)
+                return -ENOMEM;
+        /* Its own room, back after a reconnect: no new room. */
+        if (room && memcmp(room->gateway_token_digest, ret_digest, RELAY_TOKEN_DIGEST_SIZE) == 0)
+                return 0;
+
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value))
+                if (memcmp(((Room *) value)->gateway_token_digest, ret_digest, RELAY_TOKEN_DIGEST_SIZE) == 0)
+                        held++;
+        if (held >= k->max_rooms) {
+                *ret_max_rooms = k->max_rooms;
+                return -EDQUOT;
+        }
+        return 0;
+}
+
+void manager_log_gateway_tokens(Manager *m, const GatewayTokens *tokens) {
+        const char *path = m->config->gateway_token_file;
+
+        log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens, tokens->n_tokens == 1 ? "" : "s", path);
+        for (size_t i = 0; i < tokens->n_tokens; i++)
+                if (tokens->tokens[i].unbound)
+                        log_warning("%s: line %zu: a token without rooms may open any one room at a time, and "
+                                    "take a room name before the party it belongs to; name its rooms after it "
+                                    "(TOKEN ROOM[,ROOM...]), or allow any with '*' (TOKEN * max-rooms=N).",
+                                    path, tokens->tokens[i].line);
 }
 
 void manager_get_counters(Manager *m, RelayCounters *ret) {

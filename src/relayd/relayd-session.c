@@ -307,6 +307,7 @@ static void session_admit(Session *s, const ControlHello *h) {
         Manager *m = s->quic->manager;
         const QuicAddr *remote = quic_conn_get_remote(s->conn);
         Room *room = room_get_by_name(m, h->room);
+        uint8_t token_digest[RELAY_TOKEN_DIGEST_SIZE];
         bool new_room = false;
         int mtu, r;
         Peer *p;
@@ -315,8 +316,21 @@ static void session_admit(Session *s, const ControlHello *h) {
                 return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "the relay is shutting down");
 
         if (h->role == PEER_ROLE_GATEWAY) {
-                if (!manager_gateway_token_is_valid(m, h->gateway_token, h->gateway_token_len))
+                unsigned max_rooms = 0;
+
+                r = manager_check_gateway_token(m, h->gateway_token, h->gateway_token_len, h->room, room,
+                                                token_digest, &max_rooms);
+                if (r == -EACCES)
                         return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN, "gateway token missing or wrong");
+                if (r == -EPERM)
+                        return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN,
+                                              "this gateway token may not open room '%s'", h->room);
+                if (r == -EDQUOT)
+                        return session_reject(s, h, REJECT_REASON_TOO_MANY_ROOMS,
+                                              "this gateway token holds %u room%s, its max-rooms", max_rooms,
+                                              max_rooms == 1 ? "" : "s");
+                if (r < 0)
+                        return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot check the gateway token");
                 mtu = room_mtu_for_budget(h->max_datagram_size);
                 if (mtu < 0)
                         return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
@@ -399,6 +413,8 @@ static void session_admit(Session *s, const ControlHello *h) {
                 return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot add peer: %s", strerror(-r));
         }
 
+        if (h->role == PEER_ROLE_GATEWAY)
+                memcpy(room->gateway_token_digest, token_digest, sizeof(token_digest));
         s->peer = p;
         p->session = s;
         s->hello_answered = true;

@@ -380,6 +380,20 @@ int token_file_next(const char *data, size_t size, size_t *pos, size_t *line_no,
         return 0;
 }
 
+size_t token_file_split(const char *line, size_t len, const char **ret_rest, size_t *ret_rest_len) {
+        size_t n = 0, i;
+
+        while (n < len && line[n] != ' ' && line[n] != '\t')
+                n++;
+        for (i = n; i < len && (line[i] == ' ' || line[i] == '\t');)
+                i++;
+        if (ret_rest)
+                *ret_rest = line + i;
+        if (ret_rest_len)
+                *ret_rest_len = len - i;
+        return n;
+}
+
 int token_file_check(const char *filename, size_t line_no, const char *token, size_t len, char **ret_error) {
         for (size_t i = 0; i < len; i++)
                 if (token[i] < 0x21 || token[i] > 0x7e)
