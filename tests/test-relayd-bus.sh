@@ -288,6 +288,7 @@ echo "== the daemon: READY=1, properties, SIGHUP, SIGTERM"
 version=$("$relayd" --version | cut -d' ' -f2)
 : >"$tmp/relayd.conf"
 printf '%s\n' "# test" "0123456789abcdef0123" >"$tmp/tokens"
+chmod 600 "$tmp/tokens" # the relay refuses a token file others may read
 
 notify=no
 if command -v python3 >/dev/null; then
@@ -353,7 +354,9 @@ wait "$relayd_pid" || rc=$?
 echo "== a bus name it may not own: a warning by hand, the end of the service under systemd"
 # As the issue found it: the service user not allowed to own the name by
 # the policy dbus-daemon read (here: nobody, on our policy).
-mkdir -m 777 "$tmp/nobody-state"
+# Its own, and nobody else's to change: the relay refuses others'.
+mkdir -m 700 "$tmp/nobody-state"
+chown nobody "$tmp/nobody-state"
 relayd_nobody() {
         port=$((20000 + RANDOM % 40000))
         rc=0

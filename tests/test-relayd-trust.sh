@@ -4,8 +4,9 @@
 # unauthenticated stranger with, against the real daemon and real QUIC
 # test peers (relay-test-peer): tokens bound to rooms and their room
 # quota, a client refused a MAC learned behind the gateway, rejected
-# HELLOs logged at a bounded rate, and secret files and the state
-# directory refused when other users may use them.
+# HELLOs logged at a bounded rate, and secret files (token file, dev
+# certificate key, --key) and the state directory refused when other users
+# may use them.
 #
 # Usage: test-relayd-trust.sh RELAYD TEST_PEER SOURCE_ROOT
 set -euo pipefail
@@ -147,6 +148,56 @@ echo "$N rejected HELLOs in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1
         "$(lines) logged, $(suppressed) summarised (bound $bound lines over $secs s)"
 [ "$(lines)" -le "$bound" ] || fail "$(lines) log lines for $N rejected HELLOs in $secs s, more than $bound"
 expect_eq "$(($(lines) + $(suppressed)))" "$N" "rejected HELLOs logged plus summarised"
+stop_relayd
+
+echo "== secrets and the state directory: refused when other users may use them"
+# relayd_refuses NEEDLE ARG...: the relay does not start, and says NEEDLE.
+relayd_refuses() {
+        local rc=0
+        timeout 20 "${relayd_cmd[@]}" --listen "127.0.0.1:$port" "${@:2}" >"$tmp/refused.err" 2>&1 || rc=$?
+        [ $rc != 0 ] && [ $rc != 124 ] || fail "relayd ran with ${*:2} (exit $rc): $(cat "$tmp/refused.err")"
+        expect_contains "$(cat "$tmp/refused.err")" "$1" "relayd with ${*:2}"
+}
+# A group this test (root) is not in.
+other_group=$(getent group nogroup | cut -d: -f1)
+[ -n "$other_group" ] || other_group=$(getent group 65534 | cut -d: -f1)
+chmod 644 "$tmp/tokens"
+relayd_refuses "tokens: may be read by other users (mode 0644); refusing to use it" --gateway-token-file "$tmp/tokens"
+chmod 640 "$tmp/tokens"
+chgrp "$other_group" "$tmp/tokens"
+relayd_refuses "may be read by the members of group $other_group (mode 0640)" --gateway-token-file "$tmp/tokens"
+# Through the service's own group (here root's): the documented way.
+chgrp "$(id -gn)" "$tmp/tokens"
+start_relayd same-port --gateway-token-file "$tmp/tokens"
+stop_relayd
+# The dev certificate's key, made 0600 by the relay, and its directory.
+chmod 644 "$tmp/state/dev-cert/key.pem"
+relayd_refuses "dev-cert/key.pem: may be read by other users (mode 0644)" --gateway-token-file "$tmp/tokens"
+chmod 600 "$tmp/state/dev-cert/key.pem"
+chmod 777 "$tmp/state/dev-cert"
+relayd_refuses "dev-cert: may be changed by other users (mode 0777)" --gateway-token-file "$tmp/tokens"
+chmod 700 "$tmp/state/dev-cert"
+# An existing state directory others could write to: they could swap
+# the key or the reset secret.
+chmod 777 "$tmp/state"
+relayd_refuses "state: may be changed by other users (mode 0777)" --gateway-token-file "$tmp/tokens"
+chmod 1777 "$tmp/state"
+relayd_refuses "(mode 1777)" --gateway-token-file "$tmp/tokens"
+chmod 755 "$tmp/state"
+start_relayd same-port --gateway-token-file "$tmp/tokens"
+stop_relayd
+# --key, like the token file: only through our own group.
+cp "$tmp/state/dev-cert/cert.pem" "$tmp/cert.pem"
+install -m 644 "$tmp/state/dev-cert/key.pem" "$tmp/key.pem"
+relayd_refuses "key.pem: may be read by other users (mode 0644)" --gateway-token-file "$tmp/tokens" \
+        --cert "$tmp/cert.pem" --key "$tmp/key.pem"
+chmod 640 "$tmp/key.pem"
+start_relayd same-port --gateway-token-file "$tmp/tokens" --cert "$tmp/cert.pem" --key "$tmp/key.pem"
+# A SIGHUP finding the key exposed keeps the old one.
+chmod 604 "$tmp/key.pem"
+kill -HUP "$relayd_pid"
+wait_for grep -q "keeping the previous one" "$tmp/relayd.err" || fail "exposed key on reload not refused"
+expect_contains "$(cat "$tmp/relayd.err")" "(mode 0604)" "the exposed key on reload"
 stop_relayd
 
 echo "PASS"

@@ -25,7 +25,9 @@ command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 test_tmp test-relayd-units
 
 echo "== unit settings"
-for setting in Type=notify User=$user Group=$user StateDirectory=lanparty-relayd \
+# StateDirectoryMode=0700: the relay refuses a state directory others may
+# change, and keeps its secrets (reset secret, dev certificate's key) there.
+for setting in Type=notify User=$user Group=$user StateDirectory=lanparty-relayd StateDirectoryMode=0700 UMask=0077 \
         BusName=org.lanparty.Relay1 AmbientCapabilities=CAP_NET_BIND_SERVICE \
         CapabilityBoundingSet=CAP_NET_BIND_SERVICE; do
         grep -qx -- "$setting" "$unit" || fail "$unit lacks $setting"

@@ -118,6 +118,7 @@ int token_file_next(const char *data, size_t size, size_t *pos, size_t *line_no,
 size_t token_file_split(const char *line, size_t len, const char **ret_rest, size_t *ret_rest_len);
 int token_file_check(const char *filename, size_t line_no, const char *token, size_t len, char **ret_error);
 
-/* Reads a token file of at most max_size bytes. The caller wipes and frees
- * the contents. */
+/* Reads a token file of at most max_size bytes, refused (-EPERM) when
+ * other users may read it (file_check_private(), PRIVATE_GROUP_READ). The
+ * caller wipes and frees the contents. */
 int token_file_read(const char *path, size_t max_size, char **ret, size_t *ret_size, char **ret_error);

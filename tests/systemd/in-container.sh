@@ -137,6 +137,10 @@ systemctl is-active -q "$RELAY_UNIT" || die "the relay is not active"
 PIN=$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)
 [ ${#PIN} = 43 ] || die "no certificate pin on D-Bus: '$PIN'"
 [ "$(stat -c %U /var/lib/lanparty-relayd)" = lanparty-relayd ] || die "the relay's state is not its user's"
+# The relay and the gateway refuse secrets other users may reach: what
+# the packages and the README's steps make must pass.
+[ "$(stat -c %a /var/lib/lanparty-relayd)" = 700 ] || die "the relay's state directory is not 0700"
+[ "$(stat -c %a /var/lib/lanparty-relayd/dev-cert/key.pem)" = 600 ] || die "the dev certificate's key is not 0600"
 ok "relay active as $(ps -o user= -p "$(main_pid "$RELAY_UNIT")"), pin $PIN"
 
 log "== the gateway on $GW_IF"
