@@ -9,6 +9,8 @@
 # may use them.
 #
 # Usage: test-relayd-trust.sh RELAYD TEST_PEER SOURCE_ROOT
+# $RELAYD_TEST_WRAPPER, if set, runs the daemon under it (e.g. valgrind);
+# it must still exit 0.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
@@ -57,7 +59,7 @@ BCAST=ff:ff:ff:ff:ff:ff
 
 mkdir -m 700 "$tmp/state"
 : >"$tmp/relayd.conf"
-relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state" --bus-address "$address"
+relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state" --bus-address "$address"
         --max-peers-per-room 8)
 tokens() { printf '%s\n' "$@" >"$tmp/tokens" && chmod 600 "$tmp/tokens"; }
 
