@@ -106,6 +106,7 @@ fi
 
 token=bench-token-0123456789abcdef
 echo "$token" >"$tmp/tokens"
+chmod 600 "$tmp/tokens"
 : >"$tmp/relayd.conf"
 
 relayd_pid=

@@ -59,7 +59,7 @@ test_bus_start() {
 bus() { timeout 10 busctl --address="$address" "$@"; }
 
 # check_polkit_action POLICY ACTION BUS_HEADER USER: POLICY validates
-# (against the DTD when installed), defines ACTION owned by USER, the
+# (against the DTD when installed), defines ACTION (one of its actions) owned by USER, the
 # daemon's service user, and the daemon's BUS_HEADER asks for that ACTION.
 check_polkit_action() {
         local policy=$1 action=$2 header=$3 user=$4 dtd=/usr/share/polkit-1/policyconfig-1.dtd
@@ -71,10 +71,10 @@ check_polkit_action() {
                 echo "$dtd missing: checking well-formedness only"
                 xmllint --noout "$policy" || fail "$policy is not well-formed"
         fi
-        [ "$(xmllint --xpath 'string(//action/@id)' "$policy")" = "$action" ] ||
-                fail "action id is not $action"
-        [ "$(xmllint --xpath 'string(//action/annotate[@key="org.freedesktop.policykit.owner"])' "$policy")" = \
-                "unix-user:$user" ] || fail "policykit.owner annotation is not unix-user:$user"
+        [ "$(xmllint --xpath "string(//action[@id='$action']/@id)" "$policy")" = "$action" ] ||
+                fail "no action $action in $policy"
+        [ "$(xmllint --xpath "string(//action[@id='$action']/annotate[@key='org.freedesktop.policykit.owner'])" \
+                "$policy")" = "unix-user:$user" ] || fail "$action: policykit.owner annotation is not unix-user:$user"
         grep -q "\"$action\"" "$header" || fail "the daemon does not ask for the action the policy defines"
 }
 

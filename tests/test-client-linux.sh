@@ -56,7 +56,7 @@ for mode in 644 640 604 660; do
         err=$("$client" --frame-device null --invite-file "$cli_tmp/invite" 2>&1 </dev/null)
         rc=$?
         [ $rc -eq 2 ] || { rm -rf "$cli_tmp"; fail "invite file mode $mode: expected exit 2, got $rc ($err)"; }
-        [[ $err == *"Invite file $cli_tmp/invite may be read by other users (mode 0$mode); refusing to use it"*"chmod 600"* ]] ||
+        [[ $err == *"Invite file $cli_tmp/invite may be "*"(mode 0$mode); refusing to use it"*"chmod 600"* ]] ||
                 { rm -rf "$cli_tmp"; fail "invite file mode $mode: message '$err'"; }
 done
 printf 'not a link\n' >"$cli_tmp/junk"
@@ -241,6 +241,11 @@ key=${invite#*k=}
 key=${key%%&*}
 joined_privately() {
         wait_for 15 "$tmp/$1.out" '^Joined room party as peer '
+        # The /proc files below are the client's own, not those of the
+        # shell or `ip netns exec` that started it (which have not
+        # necessarily exec'd yet right after the fork).
+        [ "$(readlink "/proc/$client_pid/exe")" = "$(readlink -f "$client")" ] ||
+                fail "$1: $client_pid is not the client but $(readlink "/proc/$client_pid/exe")"
         grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "$1: the room key is in /proc/$client_pid/cmdline"
         grep -qaF -- "$key" "/proc/$client_pid/environ" && fail "$1: the room key is in /proc/$client_pid/environ"
         grep -q "Warning: the invite link" "$tmp/$1.err" && fail "$1: warned about the command line"
@@ -257,7 +262,6 @@ chmod 600 "$tmp/invite.lanparty"
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" --invite-file "$tmp/invite.lanparty" \
         >"$tmp/from-file.out" 2>"$tmp/from-file.err" </dev/null &
 client_pid=$!
-grep -qaF -- "$tmp/invite.lanparty" "/proc/$client_pid/cmdline" || fail "not the client's command line"
 joined_privately from-file
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" - \
         >"$tmp/from-stdin.out" 2>"$tmp/from-stdin.err" <<<"$invite" &

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gatewayd-config.h"
@@ -229,7 +230,7 @@ static void test_token(void) {
         TOKEN_FAILS("", "no gateway token");
         TOKEN_FAILS("\n\n# only a comment\n   \n", "no gateway token");
         TOKEN_FAILS("one\ntwo\n", "line 2: a second token");
-        TOKEN_FAILS("with space\n", "line 1: token contains a space");
+        TOKEN_FAILS("one rooms\ntwo\n", "line 2: a second token");
         TOKEN_FAILS("nul\0byte\n", "not printable ASCII");
         TOKEN_FAILS("\xc3\xa4\n", "not printable ASCII");
         TOKEN_FAILS("tok\x7f\n", "not printable ASCII");
@@ -255,6 +256,15 @@ static void test_token(void) {
         CHECK_MEM(token, "0123456789abcdef0123", 20);
         CHECK_EQ_INT(gateway_token_parse("tok", "x", 1, token, &len, &e), 0);
         CHECK_EQ_INT(len, 1);
+        /* A line of the relay's file: the rooms after the token are the
+         * relay's business. */
+        {
+                static const char text[] = "0123456789abcdef0123\tparty,lan-2  max-rooms=1\n";
+
+                CHECK_EQ_INT(gateway_token_parse("tok", text, sizeof(text) - 1, token, &len, &e), 0);
+        }
+        CHECK_EQ_INT(len, 20);
+        CHECK_MEM(token, "0123456789abcdef0123", 20);
 #undef TOKEN_FAILS
 }
 
@@ -434,6 +444,26 @@ static void test_load(void) {
         CHECK_EQ_INT(gateway_config_load(3, ARGV("--interface", "eth0"), dir, NULL, &c, &e), -EINVAL);
         CHECK(strstr(e, path) && strstr(e, "Room="));
         CHECK_EQ_INT(unlink(path), 0);
+
+        /* The token file: not if other users may read it. */
+        {
+                uint8_t token[LP_CONTROL_GATEWAY_TOKEN_MAX];
+                size_t len = 0;
+
+                snprintf(path, sizeof(path), "%s/token", dir);
+                f = fopen(path, "w");
+                CHECK(f);
+                fputs("0123456789abcdef0123\n", f);
+                fclose(f);
+                CHECK_EQ_INT(chmod(path, 0644), 0);
+                CHECK_EQ_INT(gateway_token_load(path, token, &len, &e), -EINVAL);
+                CHECK(strstr(e, path) && strstr(e, "may be read by other users (mode 0644)"));
+                CHECK(strstr(e, "chmod 600"));
+                CHECK_EQ_INT(chmod(path, 0600), 0);
+                CHECK_EQ_INT(gateway_token_load(path, token, &len, &e), 0);
+                CHECK_EQ_INT(len, 20);
+                CHECK_EQ_INT(unlink(path), 0);
+        }
         CHECK_EQ_INT(rmdir(dir), 0);
         free(e);
 }

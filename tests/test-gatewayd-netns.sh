@@ -114,6 +114,7 @@ has_drop() { local n; n=$(drop_count "$1"); [ -n "$n" ] && [ "$n" -ge "${2:-1}" 
 # ---- the relay ----
 token=tok-0123456789abcdef
 echo "$token" >"$tmp/tokens"
+chmod 600 "$tmp/tokens" # both daemons refuse a token file others may read
 : >"$tmp/relayd.conf"
 relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/relay" --gateway-token-file "$tmp/tokens")
 port=

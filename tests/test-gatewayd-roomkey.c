@@ -164,6 +164,21 @@ static void test_files(void) {
         free(e);
         e = NULL;
 
+        /* A state directory others may write to: they could swap the
+         * key. Refused, and not created in it either. */
+        write_key_file(good, sizeof(good) - 1, 0600);
+        CHECK_EQ_INT(chmod(dir, 0777), 0);
+        CHECK_EQ_INT(room_key_load(dir, key, &e), -EPERM);
+        CHECK(e && strstr(e, "may be changed by other users (mode 0777)") && strstr(e, "chmod 700"));
+        free(e);
+        e = NULL;
+        CHECK_EQ_INT(room_key_load_or_create(dir, key, &created, &e), -EPERM);
+        free(e);
+        e = NULL;
+        CHECK_EQ_INT(chmod(dir, 0755), 0);
+        CHECK_EQ_INT(room_key_load(dir, key, &e), 0);
+        CHECK_EQ_INT(chmod(dir, 0700), 0);
+
         /* A good one loads and is not replaced. */
         write_key_file(good, sizeof(good) - 1, 0600);
         CHECK_EQ_INT(room_key_load_or_create(dir, key, &created, &e), 0);

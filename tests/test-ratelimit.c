@@ -173,6 +173,34 @@ static void test_long_gap_capped(void) {
         CHECK(ratelimit_consume(&rl, t + 1000000, 1));
 }
 
+/* A flood of loggable events: the burst, then one line per second, and
+ * every line held back counted exactly once. */
+static void test_log_ratelimit(void) {
+        LogRateLimit l;
+        uint64_t t = 5 * NSEC_PER_SEC, logged = 0, suppressed = 0;
+
+        log_ratelimit_init(&l, 1, 10);
+        CHECK_EQ_INT(log_ratelimit_take_suppressed(&l), 0);
+        /* 1000 events in 3 s: 10 + 3 lines. */
+        for (int i = 0; i < 1000; i++) {
+                if (log_ratelimit_allow(&l, t + (uint64_t) i * 3000000))
+                        logged++;
+                if (i == 499)
+                        suppressed += log_ratelimit_take_suppressed(&l);
+        }
+        suppressed += log_ratelimit_take_suppressed(&l);
+        CHECK_EQ_INT(logged, 12);
+        CHECK_EQ_INT(logged + suppressed, 1000);
+        CHECK_EQ_INT(log_ratelimit_take_suppressed(&l), 0);
+        /* Quiet for a minute: the burst is back, no more. */
+        t += 60 * NSEC_PER_SEC;
+        logged = 0;
+        for (int i = 0; i < 20; i++)
+                logged += log_ratelimit_allow(&l, t);
+        CHECK_EQ_INT(logged, 10);
+        CHECK_EQ_INT(log_ratelimit_take_suppressed(&l), 10);
+}
+
 int main(void) {
         RUN(test_cost_above_burst);
         RUN(test_backwards_time);
@@ -182,5 +210,6 @@ int main(void) {
         RUN(test_burst_then_deny);
         RUN(test_refill_exact);
         RUN(test_long_gap_capped);
+        RUN(test_log_ratelimit);
         return 0;
 }

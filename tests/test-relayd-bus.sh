@@ -85,10 +85,13 @@ done
 grep -E '^\.PeerCount ' <<<"$intro" | grep -q emits-change || fail "Room.PeerCount lacks emits-change"
 grep -E '^\.RxFrames ' <<<"$intro" | grep -q emits-change && fail "Room.RxFrames must not emit changes"
 intro=$(bus introspect org.lanparty.Relay1 $R/room/party/peer/2)
-for member in .Id .Role .MAC .Name .RemoteAddress .ConnectedSince .LastSeen .RTT .RxFrames .RxBytes \
+for member in .Id .Role .MAC .Name .GetRemoteAddress .ConnectedSince .LastSeen .RTT .RxFrames .RxBytes \
         .TxFrames .TxBytes .Drops; do
         expect_contains "$intro" "$member" "introspect peer"
 done
+# Where players connect from is not for every local user: no property
+# (nor PropertiesChanged) carries it, a method behind polkit does.
+grep -qE '^\.RemoteAddress ' <<<"$intro" && fail "peers still have a RemoteAddress property"
 
 echo "== properties"
 expect_eq "$(prop $R $M RoomCount)" "u 2" "RoomCount"
@@ -103,12 +106,14 @@ expect_eq "$(prop $R/room/party $ROOM EffectiveMTU)" "q 1390" "EffectiveMTU"
 expect_eq "$(prop $R/room/party $ROOM PeerCount)" "u 2" "Room.PeerCount"
 expect_eq "$(prop $R/room/party $ROOM TxBytes)" "t 2000" "Room.TxBytes"
 expect_eq "$(prop $R/room/party/peer/1 $PEER Role)" 's "gateway"' "gateway Role"
-expect_eq "$(prop $R/room/party/peer/1 $PEER RemoteAddress)" 's "[2001:db8::1]:6000"' "gateway RemoteAddress"
+expect_eq "$(bus call org.lanparty.Relay1 $R/room/party/peer/1 $PEER GetRemoteAddress)" 's "[2001:db8::1]:6000"' \
+        "gateway's GetRemoteAddress as root"
 expect_eq "$(prop $R/room/party/peer/2 $PEER Id)" "q 2" "Id"
 expect_eq "$(prop $R/room/party/peer/2 $PEER Role)" 's "client"' "client Role"
 expect_eq "$(prop $R/room/party/peer/2 $PEER MAC)" 's "02:00:00:00:00:02"' "MAC"
 expect_eq "$(prop $R/room/party/peer/2 $PEER Name)" "s \"alice\\'s PC\"" "Name"
-expect_eq "$(prop $R/room/party/peer/2 $PEER RemoteAddress)" 's "192.0.2.10:5000"' "RemoteAddress"
+expect_eq "$(bus call org.lanparty.Relay1 $R/room/party/peer/2 $PEER GetRemoteAddress)" 's "192.0.2.10:5000"' \
+        "GetRemoteAddress as root"
 expect_eq "$(prop $R/room/party/peer/2 $PEER RTT)" "t 12345" "RTT"
 expect_eq "$(prop $R/room/party/peer/2 $PEER RxFrames)" "t 10" "RxFrames"
 expect_eq "$(prop $R/room/party/peer/2 $PEER DroppedFrames)" "t 3" "DroppedFrames"
@@ -118,6 +123,16 @@ now_usec=$(($(date +%s) * 1000000))
 since=${since#t }
 ((since > now_usec - 600000000 && since <= now_usec + 1000000)) || fail "ConnectedSince $since is not realtime usec"
 bus_nobody get-property org.lanparty.Relay1 $R $M RoomCount >/dev/null || fail "nobody cannot read properties"
+# ... but not where the players are.
+out=$(bus_nobody get-property org.lanparty.Relay1 $R/room/party/peer/2 $PEER RemoteAddress 2>&1) &&
+        fail "nobody read RemoteAddress: $out"
+out=$(as_nobody dbus-send --bus="$address" --print-reply --dest=org.lanparty.Relay1 $R/room/party/peer/2 \
+        $PEER.GetRemoteAddress 2>&1) && fail "nobody could GetRemoteAddress: $out"
+expect_contains "$out" "Access denied: polkit is not available" "GetRemoteAddress as nobody"
+managed=$(bus_nobody call org.lanparty.Relay1 $R org.freedesktop.DBus.ObjectManager GetManagedObjects)
+expect_contains "$managed" '"02:00:00:00:00:02"' "nobody's GetManagedObjects"
+grep -qF 192.0.2.10 <<<"$managed" && fail "nobody's GetManagedObjects shows a player's address: $managed"
+grep -qF 2001:db8::1 <<<"$managed" && fail "nobody's GetManagedObjects shows the gateway's address: $managed"
 # No objects for paths that name nothing.
 bus get-property org.lanparty.Relay1 $R/room/nope $ROOM Name 2>/dev/null && fail "a room that does not exist answered"
 bus get-property org.lanparty.Relay1 $R/room/party/peer/99 $PEER Id 2>/dev/null && fail "a peer that does not exist answered"
@@ -214,7 +229,17 @@ start_polkit challenge
 out=$(send_nobody KickPeer string:party uint16:2 string:bye 2>&1) && fail "nobody could KickPeer on a challenge"
 expect_contains "$out" "InteractiveAuthorizationRequired" "KickPeer, polkit wants a challenge"
 
+start_polkit no
+out=$(as_nobody dbus-send --bus="$address" --print-reply --dest=org.lanparty.Relay1 $R/room/party/peer/2 \
+        $PEER.GetRemoteAddress 2>&1) && fail "nobody could GetRemoteAddress though polkit said no"
+expect_contains "$out" "org.freedesktop.DBus.Error.AccessDenied: Access denied." "GetRemoteAddress, polkit says no"
+grep -qE -- "^check system-bus-name :[0-9]+\.[0-9]+ org\.lanparty\.relay\.peer-address room=party peer=2 flags=0\$" \
+        "$tmp/polkit.out" || fail "polkit was not asked about the peer's address: $(cat "$tmp/polkit.out")"
+
 start_polkit yes
+out=$(as_nobody dbus-send --bus="$address" --print-reply --dest=org.lanparty.Relay1 $R/room/party/peer/2 \
+        $PEER.GetRemoteAddress 2>&1) || fail "nobody could not GetRemoteAddress though polkit said yes: $out"
+expect_contains "$out" '"192.0.2.10:5000"' "GetRemoteAddress, polkit says yes"
 echo "add-peer party 02:00:00:00:00:0a carol" >&4
 wait_for fixture_has "added 4" || fail "fixture could not add carol"
 send_nobody KickPeer string:party uint16:4 string:polkit-said-yes >/dev/null || fail "nobody could not KickPeer though polkit said yes"
@@ -263,6 +288,7 @@ echo "== the daemon: READY=1, properties, SIGHUP, SIGTERM"
 version=$("$relayd" --version | cut -d' ' -f2)
 : >"$tmp/relayd.conf"
 printf '%s\n' "# test" "0123456789abcdef0123" >"$tmp/tokens"
+chmod 600 "$tmp/tokens" # the relay refuses a token file others may read
 
 notify=no
 if command -v python3 >/dev/null; then
@@ -328,7 +354,9 @@ wait "$relayd_pid" || rc=$?
 echo "== a bus name it may not own: a warning by hand, the end of the service under systemd"
 # As the issue found it: the service user not allowed to own the name by
 # the policy dbus-daemon read (here: nobody, on our policy).
-mkdir -m 777 "$tmp/nobody-state"
+# Its own, and nobody else's to change: the relay refuses others'.
+mkdir -m 700 "$tmp/nobody-state"
+chown nobody "$tmp/nobody-state"
 relayd_nobody() {
         port=$((20000 + RANDOM % 40000))
         rc=0

@@ -626,8 +626,31 @@ static void test_tokens_hostile(void) {
         TOKENS_FAIL("# just a comment\n  # another\n", "no gateway tokens");
         TOKENS_FAIL("0123456789abcde\n", "line 1: token has 15 characters, expected 16..128");
         TOKENS_FAIL("# c\n" TOKEN16 "\nshort\n", "line 3: token has 5 characters");
-        TOKENS_FAIL("0123456789 abcdef\n", "line 1: token contains a space");
-        TOKENS_FAIL("0123456789\tabcdef\n", "line 1: token contains a space");
+        /* A blank ends the token; the rooms follow. */
+        TOKENS_FAIL("0123456789 abcdef\n", "line 1: token has 10 characters");
+        TOKENS_FAIL("0123456789\tabcdef\n", "line 1: token has 10 characters");
+        TOKENS_FAIL(TOKEN16 " party,\n", "line 1: '' is not a room name");
+        TOKENS_FAIL(TOKEN16 " ,party\n", "line 1: '' is not a room name");
+        TOKENS_FAIL(TOKEN16 " party,,lan\n", "line 1: '' is not a room name");
+        TOKENS_FAIL(TOKEN16 " party/1\n", "line 1: 'party/1' is not a room name");
+        TOKENS_FAIL(TOKEN16 " *,party\n", "line 1: '*' is not a room name");
+        TOKENS_FAIL(TOKEN16 " **\n", "line 1: '**' is not a room name");
+        TOKENS_FAIL(TOKEN16 " 0123456789012345678901234567890123\n", "'01234567890123456789012345678901...' is not");
+        TOKENS_FAIL(TOKEN16 " party,lan,party\n", "line 1: room 'party' is listed twice");
+        TOKENS_FAIL(TOKEN16 " lan-1,lan-2,lan-2\n", "line 1: room 'lan-2' is listed twice");
+        TOKENS_FAIL(TOKEN16 " party max=2\n", "line 1: expected max-rooms=N after the rooms, got 'max=2'");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=\n", "line 1: max-rooms= takes a number of rooms, 1..65535");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=0\n", "max-rooms= takes a number");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=65536\n", "max-rooms= takes a number");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=99999999999999999999999\n", "max-rooms= takes a number");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=-1\n", "max-rooms= takes a number");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=2x\n", "max-rooms= takes a number");
+        TOKENS_FAIL(TOKEN16 " * max-rooms=2 more\n", "line 1: unexpected 'more' after max-rooms=");
+        TOKENS_FAIL(TOKEN16 " party,lan max-rooms=3\n", "line 1: max-rooms=3, but only 2 rooms are listed");
+        TOKENS_FAIL(TOKEN16 " party max-rooms=2\n", "max-rooms=2, but only 1 room is listed");
+        TOKENS_FAIL(TOKEN16 " party\x01\n", "line 1: a character that is not printable ASCII after the token");
+        TOKENS_FAIL(TOKEN16 " p\xc3\xa4rty\n", "not printable ASCII after the token");
+        TOKENS_FAIL("# c\n" TOKEN16 " party\n\n" TOKEN16 " lan\n", "line 4: the same token as on line 2");
         TOKENS_FAIL("0123456789\x01" "abcdef\n", "not printable ASCII");
         TOKENS_FAIL("0123456789\x7f" "abcdef\n", "not printable ASCII");
         TOKENS_FAIL("0123456789\xc3\xa4" "abcdef\n", "not printable ASCII");
@@ -681,6 +704,41 @@ static void test_tokens(void) {
         CHECK(gateway_tokens_check(t, max, GATEWAY_TOKEN_MAX));
         memset(longer, '~', GATEWAY_TOKEN_MAX + 1);
         CHECK(!gateway_tokens_check(t, longer, GATEWAY_TOKEN_MAX + 1));
+        gateway_tokens_free(t);
+
+        /* Rooms and quotas. */
+        t = tokens_ok("# token rooms\n" TOKEN16 "\n"
+                      "party-token-0123 party\n"
+                      "lan-token-012345\tlan-1,lan-2,lan_3   max-rooms=2\n"
+                      "any-token-012345 *\n"
+                      "many-token-01234 * max-rooms=65535\n");
+        CHECK_EQ_INT(t->n_tokens, 5);
+        CHECK_EQ_INT(t->n_unbound, 1);
+        CHECK(t->tokens[0].unbound && !t->tokens[0].rooms && t->tokens[0].max_rooms == 1);
+        CHECK_EQ_INT(t->tokens[0].line, 2);
+        CHECK(!t->tokens[1].unbound);
+        CHECK_EQ_STR(t->tokens[1].rooms, "party");
+        CHECK_EQ_INT(t->tokens[1].max_rooms, 1);
+        CHECK_EQ_STR(t->tokens[2].rooms, "lan-1,lan-2,lan_3");
+        CHECK_EQ_INT(t->tokens[2].max_rooms, 2);
+        CHECK(!t->tokens[3].rooms && !t->tokens[3].unbound && t->tokens[3].max_rooms == 1);
+        CHECK_EQ_INT(t->tokens[4].max_rooms, 65535);
+        CHECK(gateway_tokens_find(t, "lan-token-012345", 16) == &t->tokens[2]);
+        CHECK(gateway_tokens_find(t, "many-token-01234", 16) == &t->tokens[4]);
+        CHECK(gateway_tokens_find(t, TOKEN16, 16) == &t->tokens[0]);
+        CHECK(!gateway_tokens_find(t, "lan-token-01234", 15));
+        CHECK(gateway_token_allows_room(&t->tokens[0], "anything"));
+        CHECK(gateway_token_allows_room(&t->tokens[1], "party"));
+        CHECK(!gateway_token_allows_room(&t->tokens[1], "part"));
+        CHECK(!gateway_token_allows_room(&t->tokens[1], "party2"));
+        CHECK(!gateway_token_allows_room(&t->tokens[1], ""));
+        CHECK(gateway_token_allows_room(&t->tokens[2], "lan-1"));
+        CHECK(gateway_token_allows_room(&t->tokens[2], "lan_3"));
+        CHECK(!gateway_token_allows_room(&t->tokens[2], "lan-1,lan-2"));
+        CHECK(!gateway_token_allows_room(&t->tokens[2], "lan"));
+        CHECK(!gateway_token_allows_room(&t->tokens[2], NULL));
+        CHECK(!gateway_token_allows_room(NULL, "lan-1"));
+        CHECK(gateway_token_allows_room(&t->tokens[3], "x"));
         gateway_tokens_free(t);
 
         /* Every printable character is allowed, '#' inside a token too. */

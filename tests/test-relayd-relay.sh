@@ -56,7 +56,10 @@ wait_drop() { wait_for drop_at_least "$1" "$2" "${3:-1}" || expect_drop "$@"; }
 # ---- the relay ----
 token=tok-0123456789abcdef
 : >"$tmp/relayd.conf"
-echo "$token" >"$tmp/tokens"
+# Any room, three at a time: the relay's own --max-rooms 2 is what
+# "limits: rooms" meets (tokens and their quotas: test-relayd-trust.sh).
+echo "$token * max-rooms=3" >"$tmp/tokens"
+chmod 600 "$tmp/tokens" # the relay refuses a token file others may read
 relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state"
         --gateway-token-file "$tmp/tokens" --bus-address "$address" --max-rooms 2 --max-peers-per-room 4
         --rate-broadcast 30 --rate-unknown-unicast 30 --rate-bandwidth 400000)

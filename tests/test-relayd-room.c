@@ -303,11 +303,8 @@ static void test_remote_and_rtt(void) {
         inet_pton(AF_INET6, "::ffff:203.0.113.9", &in6.sin6_addr);
         peer_set_remote(p, (struct sockaddr *) &in6, sizeof(in6));
         CHECK_EQ_STR(p->remote_str, "203.0.113.9:443");
-        CHECK(p->dirty);
-        run_iteration(m);
-        CHECK(!p->dirty);
         peer_set_remote(p, (struct sockaddr *) &in6, sizeof(in6));
-        CHECK(!p->dirty); /* unchanged: nothing to signal */
+        CHECK_EQ_STR(p->remote_str, "203.0.113.9:443");
         /* A length larger than any address is not copied. */
         peer_set_remote(p, (struct sockaddr *) &in6, 100000);
         CHECK_EQ_STR(p->remote_str, "(unknown)");
@@ -320,25 +317,69 @@ static void test_remote_and_rtt(void) {
         manager_free(m);
 }
 
+/* Opens a room as the session would after the token check passed. */
+static Room *open_room_with_token(Manager *m, const char *name, const char *token) {
+        uint8_t digest[RELAY_TOKEN_DIGEST_SIZE];
+        unsigned max = 0;
+        Room *room;
+
+        CHECK_EQ_INT(manager_check_gateway_token(m, token, strlen(token), name, NULL, digest, &max), 0);
+        CHECK(room_new(m, name, key, 1400, &room) == 0);
+        memcpy(room->gateway_token_digest, digest, sizeof(digest));
+        return room;
+}
+
 static void test_gateway_tokens(void) {
+        static const char file[] = "0123456789abcdef\n"
+                                   "party-token-0123 party,lan-2\n"
+                                   "any-token-012345 * max-rooms=2\n";
         char *args[] = { "lanparty-relayd", "--gateway-token-file", "/unused", NULL };
         RelayConfig *cli = NULL, *config = NULL;
+        uint8_t digest[RELAY_TOKEN_DIGEST_SIZE];
         GatewayTokens *tokens = NULL;
         char *error = NULL;
         Manager *m = NULL;
+        unsigned max = 0;
+        Room *party, *any1;
 
-        CHECK(gateway_tokens_parse("t", "0123456789abcdef\n", 17, &tokens, &error) == 0);
+        CHECK(gateway_tokens_parse("t", file, sizeof(file) - 1, &tokens, &error) == 0);
         CHECK(relay_config_parse_argv(3, args, &cli, &error) == 0);
         CHECK(relay_config_merge(cli, NULL, NULL, &config, &error) == 0);
         relay_config_free(cli);
         CHECK(manager_new(&m, config, tokens) == 0);
-        CHECK(manager_gateway_token_is_valid(m, "0123456789abcdef", 16));
-        CHECK(!manager_gateway_token_is_valid(m, "0123456789abcdeX", 16));
-        CHECK(!manager_gateway_token_is_valid(m, "", 0));
+
+#define TOKEN_CHECK(token, room_name, room) \
+        manager_check_gateway_token(m, token, strlen(token), room_name, room, digest, &max)
+        CHECK_EQ_INT(TOKEN_CHECK("0123456789abcdeX", "party", NULL), -EACCES);
+        CHECK_EQ_INT(TOKEN_CHECK("", "party", NULL), -EACCES);
+        /* Bound: its rooms, no other name. */
+        CHECK_EQ_INT(TOKEN_CHECK("party-token-0123", "other", NULL), -EPERM);
+        CHECK_EQ_INT(TOKEN_CHECK("party-token-0123", "part", NULL), -EPERM);
+        CHECK_EQ_INT(TOKEN_CHECK("party-token-0123", "lan-22", NULL), -EPERM);
+        party = open_room_with_token(m, "party", "party-token-0123");
+        /* Taking its own room back counts nothing new. */
+        CHECK_EQ_INT(TOKEN_CHECK("party-token-0123", "party", party), 0);
+        (void) open_room_with_token(m, "lan-2", "party-token-0123");
+        /* A wildcard: any name, two at a time. */
+        any1 = open_room_with_token(m, "any-1", "any-token-012345");
+        (void) open_room_with_token(m, "any-2", "any-token-012345");
+        CHECK_EQ_INT(TOKEN_CHECK("any-token-012345", "any-3", NULL), -EDQUOT);
+        CHECK_EQ_INT(max, 2);
+        /* Taking over another token's room is a new room for the quota. */
+        CHECK_EQ_INT(TOKEN_CHECK("any-token-012345", "party", party), -EDQUOT);
+        CHECK_EQ_INT(TOKEN_CHECK("any-token-012345", "any-1", any1), 0);
+        room_free(any1);
+        CHECK_EQ_INT(TOKEN_CHECK("any-token-012345", "any-3", NULL), 0);
+        /* The old format: any room, one at a time. */
+        (void) open_room_with_token(m, "old-1", "0123456789abcdef");
+        CHECK_EQ_INT(TOKEN_CHECK("0123456789abcdef", "old-2", NULL), -EDQUOT);
+        CHECK_EQ_INT(max, 1);
         manager_free(m);
 
         m = manager_for_test("1", "2");
-        CHECK(manager_gateway_token_is_valid(m, "anything", 8));
+        CHECK_EQ_INT(TOKEN_CHECK("anything", "party", NULL), 0);
+        CHECK_EQ_INT(TOKEN_CHECK("anything", "party", NULL), 0);
+#undef TOKEN_CHECK
         manager_free(m);
 
         CHECK(!manager_free(NULL));

@@ -25,7 +25,9 @@ command -v xmllint >/dev/null || skip "xmllint is not installed (libxml2-utils)"
 test_tmp test-relayd-units
 
 echo "== unit settings"
-for setting in Type=notify User=$user Group=$user StateDirectory=lanparty-relayd \
+# StateDirectoryMode=0700: the relay refuses a state directory others may
+# change, and keeps its secrets (reset secret, dev certificate's key) there.
+for setting in Type=notify User=$user Group=$user StateDirectory=lanparty-relayd StateDirectoryMode=0700 UMask=0077 \
         BusName=org.lanparty.Relay1 AmbientCapabilities=CAP_NET_BIND_SERVICE \
         CapabilityBoundingSet=CAP_NET_BIND_SERVICE; do
         grep -qx -- "$setting" "$unit" || fail "$unit lacks $setting"
@@ -73,6 +75,7 @@ else
 fi
 
 check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h" "$user"
+check_polkit_action "$policy" org.lanparty.relay.peer-address "$srcdir/src/relayd/relayd-bus.h" "$user"
 
 echo "== D-Bus policy"
 # No DTD for busconfig is installed; dbus-daemon itself parses the file in

@@ -91,9 +91,8 @@ int invite_input_read_fd(int fd, const char *what, char *link, size_t size, char
 
 int invite_input_read_file(const char *path, char *link, size_t size, char *error, size_t error_size) {
         _cleanup_free_ char *data = NULL;
-        char what[PATH_MAX + 32];
+        char what[PATH_MAX + 32], reason[FILE_PRIVATE_REASON_MAX];
         size_t len = 0;
-        mode_t mode = 0;
         int r;
 
         if (!path || !link)
@@ -102,13 +101,13 @@ int invite_input_read_file(const char *path, char *link, size_t size, char *erro
                 return invite_input_read_fd(STDIN_FILENO, "standard input", link, size, error, error_size);
 
         snprintf(what, sizeof(what), "Invite file %s", path);
-        r = read_private_file_bounded(path, CLIENT_WIN_INVITE_FILE_MAX, &data, &len, &mode);
+        r = read_private_file(path, CLIENT_WIN_INVITE_FILE_MAX, PRIVATE_OWNER_ONLY, &data, &len, reason,
+                              sizeof(reason));
         if (r == -EPERM)
                 return input_error(r, error, error_size,
-                                   "Invite file %s may be read by other users (mode %04o); refusing to use it: the "
-                                   "room key in it is a secret. Run 'chmod 600 %s', and ask for a new link if "
-                                   "others may have read it.",
-                                   path, (unsigned) (mode & 07777), path);
+                                   "Invite file %s %s; refusing to use it: the room key in it is a secret. Run "
+                                   "'chmod 600 %s', and ask for a new link if others may have read it.",
+                                   path, reason, path);
         if (r == -EFBIG)
                 return input_error(r, error, error_size, "%s is larger than %d bytes: not an invite link.", what,
                                    CLIENT_WIN_INVITE_FILE_MAX);

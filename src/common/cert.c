@@ -315,12 +315,9 @@ int cert_ensure_self_signed(const char *dir, const char *hostname, uint8_t pin[s
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", dir);
 
+        /* Who may read the key is the caller's to check (the relay does,
+         * with src/shared's file_check_private()). */
         if (file_exists(key_path) && file_exists(cert_path)) {
-#ifndef _WIN32
-                struct stat st;
-                if (stat(key_path, &st) == 0 && (st.st_mode & 0077))
-                        log_warning("%s is readable by other users; it should be mode 0600.", key_path);
-#endif
                 r = cert_pin_from_pem_file(cert_path, pin);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read certificate %s: %m", cert_path);

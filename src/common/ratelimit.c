@@ -61,3 +61,23 @@ bool ratelimit_consume(RateLimit *rl, uint64_t now_nsec, uint64_t cost) {
         rl->tokens -= cost;
         return true;
 }
+
+void log_ratelimit_init(LogRateLimit *l, uint64_t per_sec, uint64_t burst) {
+        *l = (LogRateLimit) {};
+        ratelimit_init(&l->bucket, per_sec, burst);
+}
+
+bool log_ratelimit_allow(LogRateLimit *l, uint64_t now_nsec) {
+        if (ratelimit_consume(&l->bucket, now_nsec, 1))
+                return true;
+        if (l->suppressed < UINT64_MAX)
+                l->suppressed++;
+        return false;
+}
+
+uint64_t log_ratelimit_take_suppressed(LogRateLimit *l) {
+        uint64_t n = l->suppressed;
+
+        l->suppressed = 0;
+        return n;
+}

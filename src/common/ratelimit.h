@@ -26,3 +26,18 @@ void ratelimit_init(RateLimit *rl, uint64_t rate_per_sec, uint64_t burst);
  * whether it did; a denied call takes nothing, and a cost above the burst is
  * always denied. */
 bool ratelimit_consume(RateLimit *rl, uint64_t now_nsec, uint64_t cost);
+
+/* A budget of log lines for events anyone on the network can cause (a
+ * rejected HELLO, a refused handshake): `burst` lines at once, `per_sec`
+ * a second after that, so a flood cannot become a journal flood. What it
+ * holds back is counted, for a summary line ("N more not logged"). */
+typedef struct LogRateLimit {
+        RateLimit bucket;
+        uint64_t suppressed; /* lines held back since the last summary */
+} LogRateLimit;
+
+void log_ratelimit_init(LogRateLimit *l, uint64_t per_sec, uint64_t burst);
+/* Whether a line may be logged now; counts it as suppressed if not. */
+bool log_ratelimit_allow(LogRateLimit *l, uint64_t now_nsec);
+/* The count of lines suppressed since the last call; resets it. */
+uint64_t log_ratelimit_take_suppressed(LogRateLimit *l);

@@ -150,6 +150,9 @@ int gateway_token_parse(const char *filename, const char *data, size_t size,
                                           "%s: line %zu: a second token (the gateway presents exactly one; "
                                           "the first is on line %zu)",
                                           filename, line_no, found_line);
+                /* The rooms a relay's line names after the token are the
+                 * relay's business. */
+                len = token_file_split(line, len, NULL, NULL);
                 r = token_file_check(filename, line_no, line, len, ret_error);
                 if (r < 0)
                         return r;
@@ -544,7 +547,10 @@ void gateway_config_help(FILE *f) {
                 "                               (43 characters of base64url); without it the relay\n"
                 "                               certificate must chain to the system trust store\n"
                 "     --gateway-token-file FILE File holding the token the relay operator issued for\n"
-                "                               this gateway (one line, 1-128 printable characters)\n"
+                "                               this gateway (one line, 1-128 printable characters;\n"
+                "                               the rooms after it on a line of the relay's file are\n"
+                "                               ignored). Other users may not read it (its group\n"
+                "                               only if the gateway runs in it)\n"
                 "     --state-dir DIR           Where the room key lives (default: $STATE_DIRECTORY,\n"
                 "                               else %s/IFACE)\n"
                 "     --name TEXT               Name shown to the players (default: gateway IFACE)\n"

@@ -99,8 +99,10 @@ const char *relay_endpoint_format(const RelayEndpoint *e, char buf[static RELAY_
 
 /* The gateway token file: exactly one token of 1..128 printable ASCII
  * characters without spaces; blank lines and lines starting with '#' are
- * skipped, blanks around the token are ignored (the relay's token file
- * syntax, so one file can be copied from the other). Returns 0 with the
+ * skipped, blanks around the token are ignored, and so is what follows
+ * it on its line (the relay's token file syntax, whose lines may name the
+ * token's rooms after it: one line can be copied from the relay's file to
+ * the gateway's). Returns 0 with the
  * token in token[] and its length in *ret_len, or -EINVAL with a message
  * naming `filename` in *ret_error. */
 int gateway_token_parse(const char *filename, const char *data, size_t size,

@@ -68,7 +68,7 @@ int room_key_format(const uint8_t key[static LP_ROOM_KEY_SIZE], char buf[static 
 
 static int room_key_read_at(int dir_fd, const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error) {
         _cleanup_(fd_closep) int fd = -EBADF;
-        char buf[ROOM_KEY_READ_MAX];
+        char buf[ROOM_KEY_READ_MAX], reason[FILE_PRIVATE_REASON_MAX];
         size_t size = 0;
         struct stat st;
         int r;
@@ -87,12 +87,12 @@ static int room_key_read_at(int dir_fd, const char *dir, uint8_t key[static LP_R
         if (!S_ISREG(st.st_mode))
                 return key_error(ret_error, EBADMSG, "Room key %s/%s is not a regular file.", dir,
                                  ROOM_KEY_FILE_NAME);
-        if (!file_mode_is_private(st.st_mode))
+        if (file_check_private(&st, PRIVATE_OWNER_ONLY, reason, sizeof(reason)) < 0)
                 return key_error(ret_error, EPERM,
-                                 "Room key %s/%s may be read by other users (mode %04o); refusing to use it. "
+                                 "Room key %s/%s %s; refusing to use it. "
                                  "Run 'chmod 600' on it if it was not exposed, else remove it to generate a "
                                  "new key (old invite links stop working).",
-                                 dir, ROOM_KEY_FILE_NAME, (unsigned) (st.st_mode & 07777));
+                                 dir, ROOM_KEY_FILE_NAME, reason);
 
         for (;;) {
                 ssize_t n = read(fd, buf + size, sizeof(buf) - size);
@@ -163,7 +163,24 @@ static int dir_open(const char *dir, bool create, char **ret_error) {
         }
         if (fd < 0)
                 return key_error(ret_error, errno, "Cannot open state directory %s: %s", dir, strerror(errno));
-        return fd;
+        /* Whoever may write here could swap the key. */
+        {
+                char reason[FILE_PRIVATE_REASON_MAX];
+                struct stat st;
+
+                if (fstat(fd, &st) < 0)
+                        r = key_error(ret_error, errno, "Cannot stat state directory %s: %s", dir, strerror(errno));
+                else if (file_check_private(&st, PRIVATE_OWNER_ONLY, reason, sizeof(reason)) < 0)
+                        r = key_error(ret_error, EPERM,
+                                      "State directory %s %s; refusing to use the room key in it. Run 'chmod 700' "
+                                      "on it, and if others may have changed the key, remove it to generate a new "
+                                      "one (old invite links stop working).",
+                                      dir, reason);
+                else
+                        return fd;
+                close(fd);
+                return r;
+        }
 }
 
 int room_key_load(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error) {

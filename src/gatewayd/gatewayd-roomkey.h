@@ -27,7 +27,8 @@ int room_key_parse(const char *data, size_t size, uint8_t key[static LP_ROOM_KEY
 int room_key_format(const uint8_t key[static LP_ROOM_KEY_SIZE], char buf[static ROOM_KEY_TEXT_LEN + 1]);
 
 /* Reads DIR/room-key. Returns 0; -ENOENT when there is none; -EBADMSG when
- * it does not parse; -EPERM when group or others may access it; other
+ * it does not parse; -EPERM when group or others may access it, or may
+ * write to DIR (file_check_private()); other
  * negative errno when it cannot be read. The error is described in
  * *ret_error (may be NULL) but not logged. */
 int room_key_load(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error);

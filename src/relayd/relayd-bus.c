@@ -288,6 +288,27 @@ static int property_get_reported_stats(sd_bus *bus, const char *path, const char
         return sd_bus_message_close_container(reply);
 }
 
+/* Where a player connects from is personal data: not a property every
+ * local user could read (or see in PropertiesChanged), but an answer for
+ * root and whom polkit allows. The peer is found again when polkit's
+ * answer re-runs the call, so a peer gone meanwhile is UnknownObject. */
+static int method_get_remote_address(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Peer *peer = userdata;
+        char id_str[PEER_ID_STR_MAX];
+        int r;
+
+        snprintf(id_str, sizeof(id_str), "%u", peer->id);
+        r = bus_verify_polkit_async(message, RELAY_POLKIT_ACTION_PEER_ADDRESS,
+                                    (const char *const[]) { "room", peer->room->name, "peer", id_str, NULL },
+                                    &peer->room->manager->polkit_registry, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* polkit is asked; we run again when it answers */
+
+        return sd_bus_reply_method_return(message, "s", peer->remote_str);
+}
+
 static int peer_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                             sd_bus_error *error) {
         _cleanup_free_ char *name = NULL, *id_str = NULL;
@@ -319,8 +340,6 @@ static const sd_bus_vtable peer_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Name", "s", bus_property_get_string_array, offsetof(Peer, name),
                         SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("RemoteAddress", "s", bus_property_get_string_array, offsetof(Peer, remote_str),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ConnectedSince", "t", bus_property_get_uint64, offsetof(Peer, connected_usec),
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("LastSeen", "t", bus_property_get_uint64, offsetof(Peer, last_seen_usec), 0),
@@ -332,6 +351,8 @@ static const sd_bus_vtable peer_vtable[] = {
         SD_BUS_PROPERTY("DroppedFrames", "t", bus_property_get_uint64, offsetof(Peer, counters.dropped_frames), 0),
         SD_BUS_PROPERTY("Drops", "a{st}", property_get_drops, 0, 0),
         SD_BUS_PROPERTY("ReportedStats", "a{st}", property_get_reported_stats, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("GetRemoteAddress", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", address),
+                                method_get_remote_address, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -435,7 +456,7 @@ void peer_bus_emit_removed(Peer *peer) {
 }
 
 void manager_bus_emit_changes(Manager *m) {
-        GHashTableIter i, j;
+        GHashTableIter i;
         gpointer value;
         int r;
 
@@ -460,17 +481,5 @@ void manager_bus_emit_changes(Manager *m) {
                 }
                 room->dirty = false;
 
-                g_hash_table_iter_init(&j, room->peers_by_id);
-                while (g_hash_table_iter_next(&j, NULL, &value)) {
-                        Peer *peer = value;
-
-                        if (peer->dirty && m->bus) {
-                                r = sd_bus_emit_properties_changed(m->bus, peer->object_path,
-                                                                   RELAY_BUS_PEER_INTERFACE, "RemoteAddress", NULL);
-                                if (r < 0)
-                                        log_peer_debug_errno(peer, r, "Failed to emit PropertiesChanged, ignoring: %m");
-                        }
-                        peer->dirty = false;
-                }
         }
 }

@@ -21,6 +21,7 @@ typedef struct Peer Peer;
 #define RELAY_BUS_ERROR_NO_SUCH_ROOM "org.lanparty.Relay1.NoSuchRoom"
 #define RELAY_BUS_ERROR_NO_SUCH_PEER "org.lanparty.Relay1.NoSuchPeer"
 #define RELAY_POLKIT_ACTION_MANAGE "org.lanparty.relay.manage"
+#define RELAY_POLKIT_ACTION_PEER_ADDRESS "org.lanparty.relay.peer-address"
 
 /* Registers the vtables, node enumerator and object manager on m->bus. */
 int manager_bus_register(Manager *m);
@@ -34,6 +35,6 @@ void room_bus_emit_removed(Room *room);
 void peer_bus_emit_added(Peer *peer);
 void peer_bus_emit_removed(Peer *peer);
 
-/* PropertiesChanged for the manager, rooms and peers marked dirty; clears
- * the marks. */
+/* PropertiesChanged for the manager and the rooms marked dirty; clears
+ * the marks. (Peers have no state property that changes.) */
 void manager_bus_emit_changes(Manager *m);

@@ -6,6 +6,8 @@
 #include <glib.h>
 
 #include <errno.h>
+#include <gnutls/crypto.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,7 @@ int manager_new(Manager **ret, RelayConfig *config, GatewayTokens *tokens) {
 
         socket_address_format(&config->listen.sa, config->listen.size, m->listen_str);
 
+        log_ratelimit_init(&m->reject_log, RELAY_REJECT_LOG_PER_SEC, RELAY_REJECT_LOG_BURST);
         m->config = config;
         m->gateway_tokens = tokens;
         *ret = TAKE_PTR(m);
@@ -73,6 +76,7 @@ Manager *manager_free(Manager *m) {
                 g_hash_table_destroy(m->rooms);
         }
 
+        sd_event_source_disable_unref(m->reject_log_summary);
         sd_event_source_disable_unref(m->flush_event_source);
         sd_event_source_disable_unref(m->udp_event_source);
         if (m->udp_fd >= 0)
@@ -177,8 +181,9 @@ int manager_reload(Manager *m) {
                         log_warning_errno(r, "Failed to reload gateway tokens, keeping the previous ones: %s",
                                           error ? error : "out of memory");
                 else {
-                        log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens,
-                                 tokens->n_tokens == 1 ? "" : "s", m->config->gateway_token_file);
+                        /* Rooms open stay open; the new rules apply to the
+                         * next gateway's HELLO. */
+                        manager_log_gateway_tokens(m, tokens);
                         gateway_tokens_free(m->gateway_tokens);
                         m->gateway_tokens = TAKE_PTR(tokens);
                 }
@@ -325,10 +330,83 @@ void manager_close_rooms(Manager *m, LeaveReason reason, const char *text) {
         }
 }
 
-bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size) {
-        if (m->config->insecure_open_gateways)
+static int manager_on_reject_log_summary(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        uint64_t n = log_ratelimit_take_suppressed(&m->reject_log);
+
+        if (n > 0)
+                log_notice("Not logged: %" PRIu64 " more rejected HELLO%s (at most %u lines a second).", n,
+                           n == 1 ? "" : "s", RELAY_REJECT_LOG_PER_SEC);
+        return 0;
+}
+
+bool manager_reject_log_allow(Manager *m, uint64_t now_nsec) {
+        int enabled = SD_EVENT_OFF, r;
+
+        if (log_ratelimit_allow(&m->reject_log, now_nsec))
                 return true;
-        return gateway_tokens_check(m->gateway_tokens, token, size);
+        if (!m->event)
+                return false;
+        if (m->reject_log_summary)
+                (void) sd_event_source_get_enabled(m->reject_log_summary, &enabled);
+        if (enabled != SD_EVENT_OFF)
+                return false;
+        if (!m->reject_log_summary)
+                r = sd_event_add_time_relative(m->event, &m->reject_log_summary, CLOCK_MONOTONIC,
+                                               RELAY_REJECT_LOG_SUMMARY_USEC, 0, manager_on_reject_log_summary, m);
+        else {
+                r = sd_event_source_set_time_relative(m->reject_log_summary, RELAY_REJECT_LOG_SUMMARY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reject_log_summary, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_debug_errno(r, "Failed to arm the summary of unlogged rejections, ignoring: %m");
+        return false;
+}
+
+int manager_check_gateway_token(Manager *m, const void *token, size_t size, const char *room_name,
+                                const Room *room, uint8_t ret_digest[static RELAY_TOKEN_DIGEST_SIZE],
+                                unsigned *ret_max_rooms) {
+        const GatewayToken *k;
+        GHashTableIter i;
+        gpointer value;
+        unsigned held = 0;
+
+        memset(ret_digest, 0, RELAY_TOKEN_DIGEST_SIZE);
+        if (m->config->insecure_open_gateways)
+                return 0;
+        k = gateway_tokens_find(m->gateway_tokens, token, size);
+        if (!k)
+                return -EACCES;
+        if (!gateway_token_allows_room(k, room_name))
+                return -EPERM;
+        if (gnutls_hash_fast(GNUTLS_DIG_SHA256, k->data, k->size, ret_digest) < 0)
+                return -ENOMEM;
+        /* Its own room, back after a reconnect: no new room. */
+        if (room && memcmp(room->gateway_token_digest, ret_digest, RELAY_TOKEN_DIGEST_SIZE) == 0)
+                return 0;
+
+        g_hash_table_iter_init(&i, m->rooms);
+        while (g_hash_table_iter_next(&i, NULL, &value))
+                if (memcmp(((Room *) value)->gateway_token_digest, ret_digest, RELAY_TOKEN_DIGEST_SIZE) == 0)
+                        held++;
+        if (held >= k->max_rooms) {
+                *ret_max_rooms = k->max_rooms;
+                return -EDQUOT;
+        }
+        return 0;
+}
+
+void manager_log_gateway_tokens(Manager *m, const GatewayTokens *tokens) {
+        const char *path = m->config->gateway_token_file;
+
+        log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens, tokens->n_tokens == 1 ? "" : "s", path);
+        for (size_t i = 0; i < tokens->n_tokens; i++)
+                if (tokens->tokens[i].unbound)
+                        log_warning("%s: line %zu: a token without rooms may open any one room at a time, and "
+                                    "take a room name before the party it belongs to; name its rooms after it "
+                                    "(TOKEN ROOM[,ROOM...]), or allow any with '*' (TOKEN * max-rooms=N).",
+                                    path, tokens->tokens[i].line);
 }
 
 void manager_get_counters(Manager *m, RelayCounters *ret) {

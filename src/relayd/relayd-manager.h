@@ -10,10 +10,22 @@
 
 #include "bus-polkit.h"
 #include "control.h"
+#include "ratelimit.h"
 #include "relayd-config.h"
 #include "relayd-gateway-tokens.h"
 #include "relayd-peer.h"
 #include "socket-address.h"
+
+/* Rejected HELLOs come from anyone on the network: this many log lines at
+ * once, then one a second; the rest are summed up in one line at most
+ * every RELAY_REJECT_LOG_SUMMARY_USEC. */
+#define RELAY_REJECT_LOG_BURST 10U
+#define RELAY_REJECT_LOG_PER_SEC 1U
+#define RELAY_REJECT_LOG_SUMMARY_USEC (5U * 1000000U)
+
+/* Rooms remember which token opened them by its SHA-256, not the token:
+ * the quota is counted per token, across reloads of the token file. */
+#define RELAY_TOKEN_DIGEST_SIZE 32
 
 typedef struct Manager Manager;
 typedef struct _GHashTable GHashTable; /* <glib.h> clashes with macro.h's MIN/MAX */
@@ -56,6 +68,9 @@ struct Manager {
         sd_event_source *flush_event_source;
         unsigned emitted_n_rooms, emitted_n_peers; /* as last sent in PropertiesChanged */
 
+        LogRateLimit reject_log;
+        sd_event_source *reject_log_summary; /* armed while rejections went unlogged */
+
         PolkitRegistry *polkit_registry;
         bool stopping; /* SIGTERM: peers were told, the loop ends shortly */
 
@@ -87,7 +102,20 @@ int manager_reload(Manager *m);
 /* Disconnects everyone and frees all rooms. */
 void manager_close_rooms(Manager *m, LeaveReason reason, const char *text);
 
-bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size);
+/* Whether a rejected HELLO may be logged now (now_nsec: CLOCK_MONOTONIC).
+ * If not, it is counted for the next summary line. */
+bool manager_reject_log_allow(Manager *m, uint64_t now_nsec);
+
+/* Whether a gateway presenting `token` may open the room `room_name`, or
+ * take back `room`, the open room of that name (NULL: none). Returns 0 and
+ * the token's digest, to be kept in the room (all zero with
+ * --insecure-open-gateways); -EACCES: not a token of ours; -EPERM: the
+ * token does not name this room; -EDQUOT: the token holds *ret_max_rooms
+ * other rooms already, its max-rooms. */
+int manager_check_gateway_token(Manager *m, const void *token, size_t size, const char *room_name,
+                                const Room *room, uint8_t ret_digest[static RELAY_TOKEN_DIGEST_SIZE],
+                                unsigned *ret_max_rooms);
+void manager_log_gateway_tokens(Manager *m, const GatewayTokens *tokens);
 void manager_get_counters(Manager *m, RelayCounters *ret);
 /* Schedules the once-per-iteration flush; rooms and peers call this. */
 void manager_mark_dirty(Manager *m);

@@ -76,7 +76,6 @@ int peer_new(Room *room, PeerRole role, const MacAddr *mac, const char *name, co
                 memcpy(peer->name, name, name_len);
         mac_to_string(&peer->mac, peer->mac_str);
         peer_set_remote(peer, remote, remote_len);
-        peer->dirty = false;
 
         r = room_allocate_peer_id(room, &peer->id);
         if (r < 0)
@@ -262,11 +261,8 @@ void peer_set_remote(Peer *peer, const struct sockaddr *remote, socklen_t remote
 
         peer->remote = a;
         socket_address_format(&peer->remote.sa, peer->remote.size, peer->remote_str);
-        peer->dirty = true;
-        if (peer->room) {
+        if (peer->room)
                 log_peer_debug(peer, "Remote address is now %s.", peer->remote_str);
-                manager_mark_dirty(peer->room->manager);
-        }
 }
 
 void peer_touch(Peer *peer, uint64_t realtime_usec) {

@@ -77,8 +77,6 @@ struct Peer {
         PeerDrop drops[PEER_DROP_REASONS_MAX];
         size_t n_drops;
 
-        bool dirty; /* a state property changed; PropertiesChanged is pending */
-
         /* The connection (relayd-session.c); NULL for peers without one
          * (the bus test's made-up peers, or one being torn down). */
         Session *session;

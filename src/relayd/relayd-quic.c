@@ -241,6 +241,22 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
 
 /* ---- credentials and state ------------------------------------------------------ */
 
+/* What other users may read or change is no secret: refused, the way
+ * ssh refuses a private key (fileio.h has the rule). */
+static int check_private(const char *path, PrivateAccess access, const char *what) {
+        char reason[FILE_PRIVATE_REASON_MAX];
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return log_error_errno(errno, "Failed to check who may read %s %s: %m", what, path);
+        if (file_check_private(&st, access, reason, sizeof(reason)) < 0)
+                return log_error_errno(EPERM, "%s: %s; refusing to use this %s. Run 'chmod %s' on it%s.", path,
+                                       reason, what, S_ISDIR(st.st_mode) ? "700" : "600",
+                                       access == PRIVATE_GROUP_READ ?
+                                               ", or 'chgrp lanparty-relayd' and 'chmod 640'" : "");
+        return 0;
+}
+
 static int relay_quic_load_credentials(RelayQuic *q, QuicTlsCredentials **ret, char pin_str[static RELAY_QUIC_PIN_STR_MAX]) {
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
         const RelayConfig *c = q->manager->config;
@@ -252,6 +268,9 @@ static int relay_quic_load_credentials(RelayQuic *q, QuicTlsCredentials **ret, c
         if (c->cert_file) {
                 cert = c->cert_file;
                 key = c->key_file;
+                r = check_private(key, PRIVATE_GROUP_READ, "key");
+                if (r < 0)
+                        return r;
                 r = cert_pin_from_pem_file(cert, pin);
                 if (r < 0)
                         return log_error_errno(r, "Failed to read certificate %s: %m", cert);
@@ -270,6 +289,11 @@ static int relay_quic_load_credentials(RelayQuic *q, QuicTlsCredentials **ret, c
                 snprintf(key_buf, sizeof(key_buf), "%s/%s", c->dev_cert_dir, KEY_FILE_NAME);
                 cert = cert_buf;
                 key = key_buf;
+                r = check_private(c->dev_cert_dir, PRIVATE_OWNER_ONLY, "directory");
+                if (r >= 0)
+                        r = check_private(key, PRIVATE_OWNER_ONLY, "key");
+                if (r < 0)
+                        return r;
         }
 
         r = quic_tls_credentials_load(&cred, cert, key);
@@ -344,6 +368,13 @@ int relay_quic_new(Manager *m, RelayQuic **ret) {
         /* Outside systemd's StateDirectory= nobody made it for us. */
         if (m->config->state_dir && mkdir(m->config->state_dir, 0700) < 0 && errno != EEXIST)
                 log_warning_errno(errno, "Failed to create %s, ignoring: %m", m->config->state_dir);
+        /* An existing one included: whoever may write to it could swap
+         * the reset secret or the development certificate's key. */
+        if (m->config->state_dir && access(m->config->state_dir, F_OK) >= 0) {
+                r = check_private(m->config->state_dir, PRIVATE_OWNER_ONLY, "state directory");
+                if (r < 0)
+                        return r;
+        }
 
         r = relay_quic_load_credentials(q, &q->credentials, q->pin);
         if (r < 0)

@@ -28,6 +28,9 @@ struct Room {
         char *object_path;
 
         uint8_t auth_key[LP_CONTROL_AUTH_SIZE]; /* from the gateway's HELLO */
+        /* SHA-256 of the gateway token that opened it (or took it back),
+         * for the token's max-rooms; all zero without tokens. */
+        uint8_t gateway_token_digest[32];
         uint16_t mtu;                           /* effective L3 MTU of the room */
 
         Peer *gateway;            /* NULL while no gateway is connected */

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <gnutls/gnutls.h>
 #include <systemd/sd-event.h>
 
 #include "auth.h"
@@ -280,12 +281,14 @@ static void session_reject(Session *s, const ControlHello *h, RejectReason reaso
 
         if (h)
                 mac_to_string(&h->mac, mac);
-        log_fields_errno(LOG_NOTICE, 0,
-                         LOG_FIELDS({ "ROOM", h && h->room_len > 0 ? h->room : NULL }, { "MAC", h ? mac : NULL },
-                                    { "REMOTE", s->remote_str }, { "REASON", reject_reason_to_string(reason) },
-                                    { "MESSAGE_ID", RELAY_MESSAGE_PEER_REJECTED }),
-                         "Rejected %s from %s (%s): %s", h ? peer_role_to_string(h->role) : "peer", s->remote_str,
-                         reject_reason_to_string(reason), text);
+        if (manager_reject_log_allow(s->quic->manager, s->quic->now))
+                log_fields_errno(LOG_NOTICE, 0,
+                                 LOG_FIELDS({ "ROOM", h && h->room_len > 0 ? h->room : NULL },
+                                            { "MAC", h ? mac : NULL }, { "REMOTE", s->remote_str },
+                                            { "REASON", reject_reason_to_string(reason) },
+                                            { "MESSAGE_ID", RELAY_MESSAGE_PEER_REJECTED }),
+                                 "Rejected %s from %s (%s): %s", h ? peer_role_to_string(h->role) : "peer",
+                                 s->remote_str, reject_reason_to_string(reason), text);
 
         s->hello_answered = true;
         send_text_message(s, CONTROL_TYPE_REJECT, (uint8_t) reason, text);
@@ -304,6 +307,7 @@ static void session_admit(Session *s, const ControlHello *h) {
         Manager *m = s->quic->manager;
         const QuicAddr *remote = quic_conn_get_remote(s->conn);
         Room *room = room_get_by_name(m, h->room);
+        uint8_t token_digest[RELAY_TOKEN_DIGEST_SIZE];
         bool new_room = false;
         int mtu, r;
         Peer *p;
@@ -312,8 +316,21 @@ static void session_admit(Session *s, const ControlHello *h) {
                 return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "the relay is shutting down");
 
         if (h->role == PEER_ROLE_GATEWAY) {
-                if (!manager_gateway_token_is_valid(m, h->gateway_token, h->gateway_token_len))
+                unsigned max_rooms = 0;
+
+                r = manager_check_gateway_token(m, h->gateway_token, h->gateway_token_len, h->room, room,
+                                                token_digest, &max_rooms);
+                if (r == -EACCES)
                         return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN, "gateway token missing or wrong");
+                if (r == -EPERM)
+                        return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN,
+                                              "this gateway token may not open room '%s'", h->room);
+                if (r == -EDQUOT)
+                        return session_reject(s, h, REJECT_REASON_TOO_MANY_ROOMS,
+                                              "this gateway token holds %u room%s, its max-rooms", max_rooms,
+                                              max_rooms == 1 ? "" : "s");
+                if (r < 0)
+                        return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot check the gateway token");
                 mtu = room_mtu_for_budget(h->max_datagram_size);
                 if (mtu < 0)
                         return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
@@ -323,7 +340,9 @@ static void session_admit(Session *s, const ControlHello *h) {
                 if (room && room->gateway)
                         return session_reject(s, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
                                               h->room);
-                if (room && memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) != 0) {
+                /* Constant time: a stranger with a token must not learn
+                 * the room's auth_key byte by byte. */
+                if (room && gnutls_memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) != 0) {
                         /* Clients joined with the old key; a gateway with
                          * another one is another party. */
                         if (room->n_peers > 0)
@@ -359,6 +378,13 @@ static void session_admit(Session *s, const ControlHello *h) {
                         return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot derive the TLS exporter");
                 if (!auth_join_proof_verify(room->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
                         return session_reject(s, h, REJECT_REASON_AUTH_FAILED, "join proof does not match the room key");
+                /* A MAC seen behind the gateway belongs to a host on the
+                 * party LAN (a phone's randomised MAC, say): frames the
+                 * room sends to it must keep going there, not to a client
+                 * that claims it. */
+                if (forward_mac_table_lookup(room->lan_macs, &h->mac, s->quic->now))
+                        return session_reject(s, h, REJECT_REASON_DUPLICATE_MAC,
+                                              "this MAC is in use on the party's LAN behind the gateway");
                 if (!mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
                         return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
                                               "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",
@@ -387,6 +413,8 @@ static void session_admit(Session *s, const ControlHello *h) {
                 return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot add peer: %s", strerror(-r));
         }
 
+        if (h->role == PEER_ROLE_GATEWAY)
+                memcpy(room->gateway_token_digest, token_digest, sizeof(token_digest));
         s->peer = p;
         p->session = s;
         s->hello_answered = true;

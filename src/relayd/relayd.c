@@ -45,13 +45,13 @@ static int run(int argc, char *argv[]) {
                         fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
                         return r;
                 }
-                log_info("Loaded %zu gateway token%s from %s.", tokens->n_tokens, tokens->n_tokens == 1 ? "" : "s",
-                         config->gateway_token_file);
         }
 
         r = manager_new(&m, config, tokens);
         if (r < 0)
                 return log_error_errno(r, "Failed to create manager: %m");
+        if (tokens)
+                manager_log_gateway_tokens(m, tokens);
         TAKE_PTR(config);
         TAKE_PTR(tokens);
 

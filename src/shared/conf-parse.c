@@ -380,6 +380,20 @@ int token_file_next(const char *data, size_t size, size_t *pos, size_t *line_no,
         return 0;
 }
 
+size_t token_file_split(const char *line, size_t len, const char **ret_rest, size_t *ret_rest_len) {
+        size_t n = 0, i;
+
+        while (n < len && line[n] != ' ' && line[n] != '\t')
+                n++;
+        for (i = n; i < len && (line[i] == ' ' || line[i] == '\t');)
+                i++;
+        if (ret_rest)
+                *ret_rest = line + i;
+        if (ret_rest_len)
+                *ret_rest_len = len - i;
+        return n;
+}
+
 int token_file_check(const char *filename, size_t line_no, const char *token, size_t len, char **ret_error) {
         for (size_t i = 0; i < len; i++)
                 if (token[i] < 0x21 || token[i] > 0x7e)
@@ -391,8 +405,23 @@ int token_file_check(const char *filename, size_t line_no, const char *token, si
 }
 
 int token_file_read(const char *path, size_t max_size, char **ret, size_t *ret_size, char **ret_error) {
+        char reason[FILE_PRIVATE_REASON_MAX];
         int r;
 
-        r = read_file_or_error(path, max_size, "gateway token file", false, ret, ret_size, ret_error);
-        return r < 0 ? r : 0;
+        if (!path || !ret || !ret_size)
+                return -EINVAL;
+        r = read_private_file(path, max_size, PRIVATE_GROUP_READ, ret, ret_size, reason, sizeof(reason));
+        if (r == -EPERM)
+                return conf_error(ret_error,
+                                  "%s: %s; refusing to use it. Run 'chmod 600' on it, or give it to the service's "
+                                  "group ('chgrp lanparty-relayd' or 'chgrp lanparty-gatewayd') with 'chmod 640'; "
+                                  "replace the tokens if others may have read them",
+                                  path, reason);
+        if (r == -EFBIG)
+                return conf_error(ret_error, "%s: file too large (more than %zu bytes)", path, max_size);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return conf_error(ret_error, "%s: cannot read gateway token file: %s", path, strerror(-r));
+        return 0;
 }

@@ -102,17 +102,23 @@ int conf_state_directory(const char *state_directory, char **ret, char **ret_err
 
 /* Gateway token files, the same syntax for the relay's list and the
  * gateway's one token, so one file can be copied from the other: one token
- * a line, printable ASCII without spaces; blank lines and lines starting
- * with '#' are skipped, blanks around a token are ignored.
+ * a line, printable ASCII without spaces, then, after blanks, what the
+ * relay knows about it (the rooms it may open; the gateway ignores that);
+ * blank lines and lines starting with '#' are skipped, blanks around a
+ * line are ignored.
  *
  * token_file_next() returns the next token line after *pos (1, with the
- * token, unchecked, in *ret and *ret_len, its line number in *line_no), or
- * 0 at the end. token_file_check() checks its characters. Each daemon
- * applies its own rules about count and length in between. */
+ * line, unchecked, in *ret and *ret_len, its line number in *line_no), or
+ * 0 at the end. token_file_split() returns the length of the token at the
+ * start of such a line and points *ret_rest past the blanks after it.
+ * token_file_check() checks the token's characters. Each daemon applies
+ * its own rules about count and length in between. */
 int token_file_next(const char *data, size_t size, size_t *pos, size_t *line_no, const char **ret,
                     size_t *ret_len);
+size_t token_file_split(const char *line, size_t len, const char **ret_rest, size_t *ret_rest_len);
 int token_file_check(const char *filename, size_t line_no, const char *token, size_t len, char **ret_error);
 
-/* Reads a token file of at most max_size bytes. The caller wipes and frees
- * the contents. */
+/* Reads a token file of at most max_size bytes, refused (-EPERM) when
+ * other users may read it (file_check_private(), PRIVATE_GROUP_READ). The
+ * caller wipes and frees the contents. */
 int token_file_read(const char *path, size_t max_size, char **ret, size_t *ret_size, char **ret_error);

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <sys/stat.h>
 
 /* Reads a whole regular file of at most max_size bytes into a new
  * NUL-terminated buffer (the NUL is not counted in *ret_size). Returns 0, or
@@ -11,11 +9,37 @@
  * directories and other non-regular files. */
 int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size);
 
-/* Files holding secrets (room keys, invite links) must be their owner's
- * alone: false when the group or others have any access. */
-bool file_mode_is_private(mode_t mode);
+/* Who besides us may use a file or directory that holds secrets: the one
+ * rule for the room key, the dev certificate's key, gateway token files,
+ * --key and the state directories, after ssh's for private keys.
+ *
+ * Files: other users may not read, write or execute them, nor may the
+ * file's group write or execute them. The group may read only files the
+ * admin hands us (PRIVATE_GROUP_READ: a token file or TLS key made
+ * readable to the service user by `chgrp lanparty-relayd FILE; chmod 640
+ * FILE`), and then only a group this process runs in: any other group's
+ * members are other users. Files we make ourselves are 0600
+ * (PRIVATE_OWNER_ONLY).
+ *
+ * Directories: nobody else may write to them (or could swap the secrets
+ * inside); listing them shows only names, each secret file is checked
+ * itself.
+ *
+ * Returns 0, or -EPERM with why in `reason` ("may be read by other users
+ * (mode 0644)"), for the caller to put after the path and before what to
+ * do about it. */
+typedef enum PrivateAccess {
+        PRIVATE_OWNER_ONLY,
+        PRIVATE_GROUP_READ,
+} PrivateAccess;
 
-/* read_file_bounded() for such a file: -EPERM when file_mode_is_private()
- * says no, with the mode in *ret_mode (may be NULL) either way. Nothing is
- * read from a refused file. */
-int read_private_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size, mode_t *ret_mode);
+#define FILE_PRIVATE_REASON_MAX 160
+
+struct stat;
+int file_check_private(const struct stat *st, PrivateAccess access, char *reason, size_t reason_size);
+
+/* read_file_bounded() for a file holding secrets: -EPERM, with why in
+ * `reason` and nothing read, when file_check_private() refuses the file
+ * it opened. */
+int read_private_file(const char *path, size_t max_size, PrivateAccess access, char **ret, size_t *ret_size,
+                      char *reason, size_t reason_size);

@@ -3,8 +3,8 @@
  * one: config file, command line (NUL-separated arguments), gateway token
  * file, listen address. Checks: errors are one printable line, accepted
  * values are within their documented ranges, a listen address formats back
- * into text that parses to the same address, every parsed token matches
- * itself. */
+ * into text that parses to the same address, every parsed token finds
+ * itself and opens exactly the valid room names listed with it. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 
 #include "relayd-config.h"
 #include "relayd-gateway-tokens.h"
+#include "room-name.h"
 #include "socket-address.h"
 
 #define ARGS_MAX 32
@@ -103,8 +104,31 @@ static void fuzz_tokens(const char *text, size_t size) {
 
                 if (k->size < GATEWAY_TOKEN_MIN || k->size > GATEWAY_TOKEN_MAX)
                         abort();
-                if (!gateway_tokens_check(t, k->data, k->size))
+                /* Tokens are unique: each finds its own line. */
+                if (gateway_tokens_find(t, k->data, k->size) != k)
                         abort();
+                if (k->max_rooms < 1 || k->max_rooms > GATEWAY_TOKEN_MAX_ROOMS_MAX || (k->unbound && k->rooms))
+                        abort();
+                if (k->rooms) {
+                        char name[LP_ROOM_NAME_MAX + 1];
+                        size_t n_rooms = 0;
+
+                        /* Every listed name is a room name the token opens. */
+                        for (const char *p = k->rooms; *p; p += *p == ',') {
+                                size_t n = strcspn(p, ",");
+
+                                if (!room_name_is_valid(p, n))
+                                        abort();
+                                memcpy(name, p, n);
+                                name[n] = '\0';
+                                if (!gateway_token_allows_room(k, name))
+                                        abort();
+                                n_rooms++;
+                                p += n;
+                        }
+                        if (k->max_rooms > n_rooms)
+                                abort();
+                }
                 if (gateway_tokens_check(t, k->data, k->size - 1) && k->size - 1 < GATEWAY_TOKEN_MIN)
                         abort();
         }

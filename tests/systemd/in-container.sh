@@ -14,7 +14,8 @@
 # - busctl tree and properties of both daemons, readable by nobody;
 # - journalctl ROOM=, journalctl -x (the catalog), no room key in the
 #   journal;
-# - polkit: nobody is refused GetInvite and KickPeer, root gets them;
+# - polkit: nobody is refused GetInvite, a player's GetRemoteAddress and
+#   KickPeer, root gets them;
 # - the watchdog: WatchdogSec= set, relay and gateway stay past it, a
 #   SIGSTOP'd relay is killed and restarted by systemd;
 # - systemctl reload (SIGHUP, same process), restart of both keeping the
@@ -159,7 +160,8 @@ ok "LAN $LAN_PREFIX.0/24 behind $GW_IF, player at $C1_WAN_IP, relay at $RELAY_IP
 
 log "== the relay, configured as README says"
 token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf '# the party gateway\n%s\n' "$token" >"$confdir/gateway-tokens"
+# The party's token opens its room and no other.
+printf '# the party gateway\n%s %s\n' "$token" "$ROOM" >"$confdir/gateway-tokens"
 chgrp lanparty-relayd "$confdir/gateway-tokens"
 chmod 640 "$confdir/gateway-tokens"
 printf '[Relay]\nGatewayTokenFile=%s\n' "$confdir/gateway-tokens" >"$confdir/relayd.conf"
@@ -168,10 +170,16 @@ systemctl is-active -q "$RELAY_UNIT" || die "the relay is not active"
 PIN=$(prop "$RELAY" "$RELAY_PATH" "$RELAY.Manager" CertificatePin)
 [ ${#PIN} = 43 ] || die "no certificate pin on D-Bus: '$PIN'"
 [ "$(stat -c %U /var/lib/lanparty-relayd)" = lanparty-relayd ] || die "the relay's state is not its user's"
+# The relay and the gateway refuse secrets other users may reach: what
+# the packages and the README's steps make must pass.
+[ "$(stat -c %a /var/lib/lanparty-relayd)" = 700 ] || die "the relay's state directory is not 0700"
+[ "$(stat -c %a /var/lib/lanparty-relayd/dev-cert/key.pem)" = 600 ] || die "the dev certificate's key is not 0600"
+journalctl --no-pager -q -u "$RELAY_UNIT" | grep -q "token without rooms" && die "the relay warns about the token file"
 ok "relay active as $(ps -o user= -p "$(main_pid "$RELAY_UNIT")"), pin $PIN"
 
 log "== the gateway on $GW_IF"
-printf '%s\n' "$token" >"$confdir/gateway-token"
+# The relay's line, copied: the gateway reads the token and ignores the room.
+grep -v '^#' "$confdir/gateway-tokens" >"$confdir/gateway-token"
 chgrp lanparty-gatewayd "$confdir/gateway-token"
 chmod 640 "$confdir/gateway-token"
 cat >"$confdir/gatewayd-$GW_IF.conf" <<EOF
@@ -252,6 +260,14 @@ out=$(as_nobody timeout 30 busctl call "$RELAY" "$RELAY_PATH" "$RELAY.Manager" K
         die "nobody kicked a peer"
 grep -qi "auth\|denied" <<<"$out" && ! grep -q "polkit is not available" <<<"$out" || die "nobody's KickPeer: $out"
 systemctl is-active -q polkit.service || die "polkitd was not asked (polkit.service is not active)"
+# Where the player connects from: root only (and whom polkit allows).
+client_path=$RELAY_PATH/room/$ROOM/peer/$client_id
+out=$(as_nobody timeout 30 busctl call "$RELAY" "$client_path" "$RELAY.Peer" GetRemoteAddress 2>&1) &&
+        die "nobody got a player's address: $out"
+as_nobody timeout 30 busctl get-property "$RELAY" "$client_path" "$RELAY.Peer" RemoteAddress >/dev/null 2>&1 &&
+        die "nobody read a RemoteAddress property"
+timeout 30 busctl call "$RELAY" "$client_path" "$RELAY.Peer" GetRemoteAddress | grep -qF "\"$C1_WAN_IP:" ||
+        die "root did not get the player's address: $(timeout 30 busctl call "$RELAY" "$client_path" "$RELAY.Peer" GetRemoteAddress 2>&1)"
 journal_mark
 timeout 30 busctl call "$RELAY" "$RELAY_PATH" "$RELAY.Manager" KickPeer sqs "$ROOM" "$client_id" test ||
         die "root could not kick peer $client_id"
@@ -261,7 +277,7 @@ wait_for 10 "the kick in the journal" kicked || die "the kick is not in the jour
 wait_for 10 "the kicked client to exit" test ! -d "/proc/$CLIENT_PID" || die "the kicked client did not exit"
 grep -q 'kicked' "$E2E_TMP/client1.log" || die "the client did not say it was kicked"
 start_client
-ok "polkit refuses nobody ($(head -1 <<<"$out")) and lets root GetInvite and KickPeer; the client rejoined"
+ok "polkit refuses nobody ($(head -1 <<<"$out")) and lets root GetInvite, GetRemoteAddress and KickPeer; the client rejoined"
 
 log "== reload"
 pid=$(main_pid "$RELAY_UNIT")

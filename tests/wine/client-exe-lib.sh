@@ -169,6 +169,7 @@ prop() { timeout 10 busctl --address="$bus" get-property org.lanparty.Relay1 "$@
 relayd_start() {
         local attempt bus_args=()
         echo tok-0123456789abcdef >"$tmp/tokens"
+        chmod 600 "$tmp/tokens"
         : >"$tmp/relayd.conf"
         if [ -n "$bus" ]; then
                 bus_args=(--bus-address "$bus")
