@@ -321,7 +321,7 @@ static void net_deliver(void *net, const TestPacket *p) {
         Net *n = net;
 
         if (quic_addr_equal(&p->to, &n->server_addr)) {
-                CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
+                CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
         Client *c = net_client_by_addr(n, &p->to);
@@ -716,11 +716,11 @@ static void test_read_batched(void) {
                 sent0 = n.wire.n_sent;
                 for (size_t i = 0; i < k; i++) {
                         if (batched)
-                                CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[i].from, pk[i].data,
+                                CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[i].from, pk[i].data,
                                                                              pk[i].len, n.now),
                                              0);
                         else
-                                CHECK_EQ_INT(quic_server_read_packet(n.server, &pk[i].from, pk[i].data, pk[i].len,
+                                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &pk[i].from, pk[i].data, pk[i].len,
                                                                      n.now),
                                              0);
                 }
@@ -735,10 +735,10 @@ static void test_read_batched(void) {
         }
 
         /* Hostile arguments are refused like quic_server_read_packet()'s. */
-        CHECK_EQ_INT(quic_server_read_packet_batched(NULL, &pk[0].from, pk[0].data, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, pk[0].data, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, NULL, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, pk[0].data, 0, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet_batched(NULL, NULL, &pk[0].from, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, NULL, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[0].from, NULL, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[0].from, pk[0].data, 0, n.now), 0);
         net_done(&n);
 }
 
@@ -1235,7 +1235,7 @@ static void test_queue_datagram_no_flush(void) {
         net_settle(&n);
 
         /* A packet from the peer: quic_server_read_packet() writes the
-         * connection, queued datagrams included. */
+         * connection, NULL, queued datagrams included. */
         for (unsigned i = 0; i < 3; i++) {
                 dgram_fill(buf, 10 + i, 80);
                 CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
@@ -1592,17 +1592,17 @@ static void test_garbage(void) {
         net_init(&n, 0, NULL);
 
         /* Misuse. */
-        CHECK_EQ_INT(quic_server_read_packet(NULL, &evil, buf, 1, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, buf, 1, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, NULL, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(NULL, NULL, &evil, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, NULL, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, NULL, 1, n.now), -EINVAL);
 
         /* Empty and tiny. */
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 0, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 0, n.now), 0);
         for (size_t len = 1; len < 64; len++) {
                 memset(buf, 0xff, len); /* long header, version 0xffffffff */
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
                 memset(buf, 0x40, len); /* short header */
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
         }
 
         /* Random junk of every size up to a full packet, both header forms. */
@@ -1610,9 +1610,9 @@ static void test_garbage(void) {
         for (size_t len = 1; len <= 1500; len += 7) {
                 for (size_t i = 0; i < len; i++)
                         buf[i] = (uint8_t) rand();
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
                 buf[0] |= 0xc0;
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
         }
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
         test_net_flush(&n.wire);
@@ -1628,7 +1628,7 @@ static void test_garbage(void) {
         memset(buf + 15, 0x22, 4); /* SCID */
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 0);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1200, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 1200, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
         TestPacket *vn = test_net_find_to(&n.wire, &evil);
@@ -1644,7 +1644,7 @@ static void test_garbage(void) {
                         has_v1 = true;
         CHECK(has_v1);
         /* Below the minimum Initial size: not worth an answer. */
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1199, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 1199, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
         test_net_flush(&n.wire);
@@ -1657,20 +1657,20 @@ static void test_garbage(void) {
         resets0 = sc.stateless_resets;
         memset(buf, 0x33, sizeof buf);
         buf[0] = 0x40;
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 100, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
         TestPacket *sr = test_net_find_to(&n.wire, &evil);
         CHECK(sr && sr->len < 100 && sr->len >= 21 && (sr->data[0] & 0xc0) == 0x40);
         test_net_flush(&n.wire);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 30, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 30, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
         limited0 = sc.stateless_limited;
 
         /* A flood is rate limited. */
         for (unsigned i = 0; i < 200; i++)
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 100, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK(sc.stateless_resets - resets0 <= QUIC_SERVER_STATELESS_BURST);
         CHECK(sc.stateless_limited - limited0 >= 200 - QUIC_SERVER_STATELESS_BURST);
@@ -1683,12 +1683,12 @@ static void test_garbage(void) {
         TestPacket initial = *init;
         test_net_flush(&n.wire);
         for (size_t len = 0; len < initial.len; len++)
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &c->addr, initial.data, len, n.now), 0);
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
         /* Bit flips in the protected part: accepted as a new connection
          * (the header is fine), then dropped by packet protection. */
         initial.data[initial.len - 5] ^= 0x01;
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, initial.len, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &c->addr, initial.data, initial.len, n.now), 0);
         test_net_flush(&n.wire);
 
         /* Garbage into an established client does not hurt it. */
@@ -1882,10 +1882,9 @@ static uint64_t mono_now(void) {
         return (uint64_t) ts.tv_sec * SEC + (uint64_t) ts.tv_nsec;
 }
 
-static int udp_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                    size_t len) {
+static int udp_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         Udp *u = userdata;
-        ssize_t n = sendto(u->fd, data, len, 0, remote, remote_len);
+        ssize_t n = sendto(u->fd, data, len, 0, path->remote.addr, path->remote.addrlen);
         return n < 0 ? -errno : 0;
 }
 
@@ -1970,7 +1969,7 @@ static void test_udp(void) {
                                 }
                                 CHECK(quic_addr_set(&fa, (const ngtcp2_sockaddr *) &from, flen) == 0);
                                 if (i == 0)
-                                        CHECK(quic_server_read_packet(server, &fa, buf, (size_t) nr, now) == 0);
+                                        CHECK(quic_server_read_packet(server, NULL, &fa, buf, (size_t) nr, now) == 0);
                                 else
                                         CHECK(quic_conn_read_packet(c->conn, &fa, buf, (size_t) nr, now) == 0);
                         }
