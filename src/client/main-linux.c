@@ -468,7 +468,9 @@ static void help(void) {
                "                          are removed so your own internet keeps working\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
-               "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n",
+               "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n"
+               "When this computer's own address changes (another network, Wi-Fi to cable), the\n"
+               "connection moves along within about a second and the game goes on.\n",
                PROGRAM_NAME, TAP_NAME_DEFAULT);
 }
 
