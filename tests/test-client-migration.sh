@@ -18,6 +18,7 @@
 # rejoin: the client joined once and never reconnected, the gateway saw it
 # join once and never leave, the relay's peer object is the same one with
 # its counters still growing, and its RemoteAddress follows the client.
+# Last, the relay routed into the client's own TAP must not be followed.
 #
 # Usage: test-client-migration.sh CLIENT RELAYD TEST_PEER SOURCE_ROOT
 set -euo pipefail
@@ -248,5 +249,14 @@ else
 fi
 echo "quick succession: $how; the longest time without frames at the gateway was $gap ms"
 [ "$gap" -le 3000 ] || fail "quick succession: $gap ms without frames"
+
+echo "== the relay routed into the TAP (its pin gone, a default route through the party): not followed"
+moves=$(grep -c '^Our address changed' "$tmp/client.out" || true)
+while cx ip route del 10.0.2.2/32 2>/dev/null; do :; done
+cx ip route replace default via 192.0.2.1 dev lp0
+expect_contains "$(cx ip route get 10.0.2.2)" "dev lp0" "the relay's route"
+sleep 2.5
+[ "$(grep -c '^Our address changed' "$tmp/client.out" || true)" = "$moves" ] ||
+        fail "the connection moved into its own tunnel: $(tail -n 3 "$tmp/client.out")"
 
 echo "PASS"

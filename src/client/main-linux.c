@@ -249,6 +249,28 @@ static bool addr_same_host(const QuicAddr *a, const QuicAddr *b) {
                a->sa.in6.sin6_scope_id == b->sa.in6.sin6_scope_id;
 }
 
+/* Whether `a` is an address of our own TAP: a route to the relay through
+ * the tunnel (the pin gone, the party's default route let in) must not
+ * take the connection along. */
+static bool address_on_device(Client *c, const QuicAddr *a) {
+        struct ifaddrs *ifa = NULL;
+        bool found = false;
+
+        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
+                return false;
+        for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
+                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->device)) != 0)
+                        continue;
+                if (i->ifa_addr->sa_family == AF_INET && a->sa.sa.sa_family == AF_INET)
+                        found = ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a->sa.in.sin_addr.s_addr;
+                else if (i->ifa_addr->sa_family == AF_INET6 && a->sa.sa.sa_family == AF_INET6)
+                        found = memcmp(&((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr, &a->sa.in6.sin6_addr,
+                                       sizeof(struct in6_addr)) == 0;
+        }
+        freeifaddrs(ifa);
+        return found;
+}
+
 /* The relay socket is connected, so its source address was fixed when it
  * connected. When that address goes away (a new lease, Wi-Fi to cable) or
  * the kernel now prefers another one towards the relay, what we send
@@ -273,7 +295,7 @@ static void relay_path_check(void *userdata, uint64_t now) {
                 log_debug_errno(r, "No way to relay %s right now: %m", c->loop.last_text);
                 return;
         }
-        if (addr_same_host(&local, &c->udp_local)) {
+        if (addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
                 close(fd);
                 return;
         }
