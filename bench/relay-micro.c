@@ -150,8 +150,7 @@ static double self_cpu_seconds(void) {
 
 /* ---- sessions ------------------------------------------------------------- */
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                   size_t len) {
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         BenchPeer *p = userdata;
 
         if (send(p->fd, data, len, MSG_DONTWAIT) >= 0)

@@ -353,7 +353,7 @@ int test_relay_read_packet(TestRelay *r, const QuicAddr *remote, const uint8_t *
         int k;
 
         r->now = now;
-        k = quic_server_read_packet(r->server, remote, data, len, now);
+        k = quic_server_read_packet(r->server, NULL, remote, data, len, now);
         flush(r);
         return k;
 }

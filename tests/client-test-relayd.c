@@ -53,9 +53,8 @@ static uint64_t now_ns(void) {
         return (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
 }
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                   size_t len) {
-        if (sendto(fd, data, len, MSG_DONTWAIT, remote, remote_len) < 0)
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
+        if (sendto(fd, data, len, MSG_DONTWAIT, path->remote.addr, path->remote.addrlen) < 0)
                 return -errno;
         return 0;
 }

@@ -43,11 +43,15 @@ void test_net_push(TestNet *w, const QuicAddr *from, const ngtcp2_sockaddr *to, 
         w->count++;
 }
 
-int test_net_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                  size_t len) {
+int test_net_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         TestNetPort *port = userdata;
+        QuicAddr from;
 
-        test_net_push(port->wire, port->addr, remote, remote_len, data, len);
+        if (port->addr)
+                from = *port->addr;
+        else
+                CHECK(quic_addr_set(&from, path->local.addr, path->local.addrlen) == 0);
+        test_net_push(port->wire, &from, path->remote.addr, path->remote.addrlen, data, len);
         return 0;
 }
 

@@ -55,14 +55,15 @@ void test_net_push(TestNet *w, const QuicAddr *from, const ngtcp2_sockaddr *to, 
                    const uint8_t *data, size_t len);
 
 /* One address on the network; its test_net_send() is the QuicSendFunc
- * (send_userdata: the TestNetPort) that puts what it sends on the wire. */
+ * (send_userdata: the TestNetPort) that puts what it sends on the wire.
+ * addr NULL: a host with several addresses, whose packets leave from
+ * whatever the path's local address says. */
 typedef struct TestNetPort {
         TestNet *wire;
         const QuicAddr *addr;
 } TestNetPort;
 
-int test_net_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                  size_t len);
+int test_net_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len);
 
 /* The first queued packet to `to`, or NULL. */
 TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to);

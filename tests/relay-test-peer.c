@@ -98,9 +98,8 @@ static int hex_decode(const char *s, uint8_t *buf, size_t size) {
         return (int) (n / 2);
 }
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *to, ngtcp2_socklen to_len, const uint8_t *data,
-                   size_t len) {
-        return sendto(fd, data, len, 0, to, to_len) < 0 ? -errno : 0;
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
+        return sendto(fd, data, len, 0, path->remote.addr, path->remote.addrlen) < 0 ? -errno : 0;
 }
 
 static void send_control(const ControlMessage *m) {
@@ -598,7 +597,7 @@ static void handle_command(char *line) {
 
 static void usage(void) {
         fprintf(stderr,
-                "relay-test-peer --relay IPv4:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
+                "relay-test-peer --relay IPv4:PORT|[IPv6]:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
                 "                --mac MAC [--name NAME] [--room-key HEX] [--auth-key HEX] [--token T]\n"
                 "                [--wrong-proof] [--announce D] [--no-pmtud-wait] [--no-hello]\n"
                 "                [--drop-rx-above N]"
@@ -703,8 +702,8 @@ static void parse_args(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        struct sockaddr_in sin = { .sin_family = AF_INET };
-        socklen_t slen = sizeof sin;
+        struct sockaddr_storage ss = {0};
+        socklen_t slen;
         char host[64], *colon;
         uint8_t buf[2048];
         char line[4096];
@@ -714,26 +713,50 @@ int main(int argc, char **argv) {
         parse_args(argc, argv);
         log_set_max_level(getenv("PEER_DEBUG") ? LOG_DEBUG : LOG_WARNING);
 
+        /* IPv4:PORT or [IPv6]:PORT */
         snprintf(host, sizeof host, "%s", arg.relay);
         colon = strrchr(host, ':');
         if (!colon)
                 usage();
         *colon = 0;
-        sin.sin_port = htons((uint16_t) atoi(colon + 1));
-        if (inet_pton(AF_INET, host, &sin.sin_addr) != 1)
-                usage();
-        if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &sin, sizeof sin) < 0)
+        if (host[0] == '[') {
+                struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+                size_t n = strlen(host);
+
+                if (n < 3 || host[n - 1] != ']')
+                        usage();
+                host[n - 1] = 0;
+                memmove(host, host + 1, n - 1);
+                sin6->sin6_family = AF_INET6;
+                sin6->sin6_port = htons((uint16_t) atoi(colon + 1));
+                if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+                        usage();
+                slen = sizeof *sin6;
+        } else {
+                struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+
+                sin->sin_family = AF_INET;
+                sin->sin_port = htons((uint16_t) atoi(colon + 1));
+                if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+                        usage();
+                slen = sizeof *sin;
+        }
+        if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &ss, slen) < 0)
                 abort();
 
-        fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *) &sin, sizeof sin) < 0) {
+        fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *) &ss, slen) < 0) {
                 perror("socket");
                 return 1;
         }
         /* Path MTU discovery needs unfragmented packets. */
-        (void) setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &(int) { IP_PMTUDISC_DO }, sizeof(int));
-        getsockname(fd, (struct sockaddr *) &sin, &slen);
-        quic_addr_set(&local, (const ngtcp2_sockaddr *) &sin, slen);
+        if (ss.ss_family == AF_INET6)
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &(int) { IPV6_PMTUDISC_DO }, sizeof(int));
+        else
+                (void) setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &(int) { IP_PMTUDISC_DO }, sizeof(int));
+        slen = sizeof ss;
+        getsockname(fd, (struct sockaddr *) &ss, &slen);
+        quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, slen);
 
         control_reader_init(&reader);
         cfg = (QuicClientConfig) {

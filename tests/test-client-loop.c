@@ -111,8 +111,7 @@ static const ClientLoopOps ops_slow_address = {
         .diagnostics = fake_diagnostics,
 };
 
-static int fake_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                     size_t len) {
+static int fake_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         return -EBADF;
 }
 

@@ -321,7 +321,7 @@ static void net_deliver(void *net, const TestPacket *p) {
         Net *n = net;
 
         if (quic_addr_equal(&p->to, &n->server_addr)) {
-                CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
+                CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
         Client *c = net_client_by_addr(n, &p->to);
@@ -716,11 +716,11 @@ static void test_read_batched(void) {
                 sent0 = n.wire.n_sent;
                 for (size_t i = 0; i < k; i++) {
                         if (batched)
-                                CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[i].from, pk[i].data,
+                                CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[i].from, pk[i].data,
                                                                              pk[i].len, n.now),
                                              0);
                         else
-                                CHECK_EQ_INT(quic_server_read_packet(n.server, &pk[i].from, pk[i].data, pk[i].len,
+                                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &pk[i].from, pk[i].data, pk[i].len,
                                                                      n.now),
                                              0);
                 }
@@ -735,10 +735,10 @@ static void test_read_batched(void) {
         }
 
         /* Hostile arguments are refused like quic_server_read_packet()'s. */
-        CHECK_EQ_INT(quic_server_read_packet_batched(NULL, &pk[0].from, pk[0].data, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, pk[0].data, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, NULL, 10, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, &pk[0].from, pk[0].data, 0, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet_batched(NULL, NULL, &pk[0].from, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, NULL, pk[0].data, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[0].from, NULL, 10, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet_batched(n.server, NULL, &pk[0].from, pk[0].data, 0, n.now), 0);
         net_done(&n);
 }
 
@@ -1235,7 +1235,7 @@ static void test_queue_datagram_no_flush(void) {
         net_settle(&n);
 
         /* A packet from the peer: quic_server_read_packet() writes the
-         * connection, queued datagrams included. */
+         * connection, NULL, queued datagrams included. */
         for (unsigned i = 0; i < 3; i++) {
                 dgram_fill(buf, 10 + i, 80);
                 CHECK_EQ_INT(quic_conn_queue_datagram(p->conn, buf, 80), 0);
@@ -1592,17 +1592,17 @@ static void test_garbage(void) {
         net_init(&n, 0, NULL);
 
         /* Misuse. */
-        CHECK_EQ_INT(quic_server_read_packet(NULL, &evil, buf, 1, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, buf, 1, n.now), -EINVAL);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, NULL, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(NULL, NULL, &evil, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, NULL, buf, 1, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, NULL, 1, n.now), -EINVAL);
 
         /* Empty and tiny. */
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 0, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 0, n.now), 0);
         for (size_t len = 1; len < 64; len++) {
                 memset(buf, 0xff, len); /* long header, version 0xffffffff */
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
                 memset(buf, 0x40, len); /* short header */
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
         }
 
         /* Random junk of every size up to a full packet, both header forms. */
@@ -1610,9 +1610,9 @@ static void test_garbage(void) {
         for (size_t len = 1; len <= 1500; len += 7) {
                 for (size_t i = 0; i < len; i++)
                         buf[i] = (uint8_t) rand();
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
                 buf[0] |= 0xc0;
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, len, n.now), 0);
         }
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
         test_net_flush(&n.wire);
@@ -1628,7 +1628,7 @@ static void test_garbage(void) {
         memset(buf + 15, 0x22, 4); /* SCID */
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 0);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1200, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 1200, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
         TestPacket *vn = test_net_find_to(&n.wire, &evil);
@@ -1644,7 +1644,7 @@ static void test_garbage(void) {
                         has_v1 = true;
         CHECK(has_v1);
         /* Below the minimum Initial size: not worth an answer. */
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 1199, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 1199, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.version_negotiations, 1);
         test_net_flush(&n.wire);
@@ -1657,20 +1657,20 @@ static void test_garbage(void) {
         resets0 = sc.stateless_resets;
         memset(buf, 0x33, sizeof buf);
         buf[0] = 0x40;
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 100, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
         TestPacket *sr = test_net_find_to(&n.wire, &evil);
         CHECK(sr && sr->len < 100 && sr->len >= 21 && (sr->data[0] & 0xc0) == 0x40);
         test_net_flush(&n.wire);
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 30, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 30, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK_EQ_INT(sc.stateless_resets, resets0 + 1);
         limited0 = sc.stateless_limited;
 
         /* A flood is rate limited. */
         for (unsigned i = 0; i < 200; i++)
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &evil, buf, 100, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &evil, buf, 100, n.now), 0);
         quic_server_get_counters(n.server, &sc);
         CHECK(sc.stateless_resets - resets0 <= QUIC_SERVER_STATELESS_BURST);
         CHECK(sc.stateless_limited - limited0 >= 200 - QUIC_SERVER_STATELESS_BURST);
@@ -1683,12 +1683,12 @@ static void test_garbage(void) {
         TestPacket initial = *init;
         test_net_flush(&n.wire);
         for (size_t len = 0; len < initial.len; len++)
-                CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, len, n.now), 0);
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &c->addr, initial.data, len, n.now), 0);
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
         /* Bit flips in the protected part: accepted as a new connection
          * (the header is fine), then dropped by packet protection. */
         initial.data[initial.len - 5] ^= 0x01;
-        CHECK_EQ_INT(quic_server_read_packet(n.server, &c->addr, initial.data, initial.len, n.now), 0);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &c->addr, initial.data, initial.len, n.now), 0);
         test_net_flush(&n.wire);
 
         /* Garbage into an established client does not hurt it. */
@@ -1882,10 +1882,9 @@ static uint64_t mono_now(void) {
         return (uint64_t) ts.tv_sec * SEC + (uint64_t) ts.tv_nsec;
 }
 
-static int udp_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                    size_t len) {
+static int udp_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         Udp *u = userdata;
-        ssize_t n = sendto(u->fd, data, len, 0, remote, remote_len);
+        ssize_t n = sendto(u->fd, data, len, 0, path->remote.addr, path->remote.addrlen);
         return n < 0 ? -errno : 0;
 }
 
@@ -1970,7 +1969,7 @@ static void test_udp(void) {
                                 }
                                 CHECK(quic_addr_set(&fa, (const ngtcp2_sockaddr *) &from, flen) == 0);
                                 if (i == 0)
-                                        CHECK(quic_server_read_packet(server, &fa, buf, (size_t) nr, now) == 0);
+                                        CHECK(quic_server_read_packet(server, NULL, &fa, buf, (size_t) nr, now) == 0);
                                 else
                                         CHECK(quic_conn_read_packet(c->conn, &fa, buf, (size_t) nr, now) == 0);
                         }
@@ -2020,6 +2019,146 @@ static void test_udp(void) {
         }
 }
 
+/* The client's address changes (Wi-Fi to cable): quic_conn_migrate()
+ * moves the connection to a socket at the new address; the server follows
+ * (its remote, quic_conn_get_remote()), and datagrams flow both ways from
+ * and to the new address only. */
+static void test_migrate(void) {
+        Net n;
+        Client *c;
+        SPeer *p = net_one_client(&n, &c);
+        QuicAddr old = c->addr, moved;
+
+        /* Hostile first. */
+        CHECK_EQ_INT(quic_conn_migrate(NULL, &old, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_conn_migrate(c->conn, NULL, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_conn_migrate(c->conn, &(QuicAddr) {.len = 0}, n.now), -EINVAL);
+        CHECK_EQ_INT(quic_conn_migrate(c->conn, &old, n.now), -EINVAL); /* where it is already */
+        CHECK_EQ_INT(quic_conn_migrate(p->conn, &old, n.now), -EOPNOTSUPP);
+        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = pin});
+        test_addr4(&moved, "10.0.9.9", 50000);
+        CHECK_EQ_INT(quic_conn_migrate(fresh->conn, &moved, n.now), -ENOTCONN); /* no handshake yet */
+
+        /* The handshake must be confirmed (HANDSHAKE_DONE) first. */
+        CHECK(net_run(&n, 200 * MSEC, NULL, NULL));
+        CHECK(quic_addr_equal(quic_conn_get_remote(p->conn), &old));
+
+        /* The old address is gone: nothing reaches it any more. */
+        test_addr4(&moved, "10.0.2.7", 41000);
+        c->addr = moved;
+        CHECK_EQ_INT(quic_conn_migrate(c->conn, &moved, n.now), 0);
+        CHECK(quic_addr_equal(quic_conn_get_local(c->conn), &moved));
+
+        CHECK_EQ_INT(quic_conn_send_datagram(c->conn, "up", 2, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_speer_dgrams, p));
+        CHECK_EQ_INT(p->dgram_len, 2);
+        CHECK_EQ_INT(quic_conn_send_datagram(p->conn, "down", 4, n.now), 0);
+        CHECK(net_run(&n, 1 * SEC, cond_client_dgrams, c));
+        CHECK_EQ_INT(c->dgram_len, 4);
+        CHECK(quic_addr_equal(quic_conn_get_remote(p->conn), &moved));
+        CHECK(quic_conn_get_state(c->conn) == QUIC_STATE_ESTABLISHED);
+        CHECK(quic_conn_get_state(p->conn) == QUIC_STATE_ESTABLISHED);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 2);
+
+        /* It stays up, with the new address's path validated. */
+        CHECK(net_run(&n, 5 * SEC, NULL, NULL));
+        CHECK(!c->closed && !p->closed);
+        CHECK(quic_addr_equal(quic_conn_get_remote(p->conn), &moved));
+        net_done(&n);
+}
+
+/* A server socket bound to a wildcard address on a host with two: every
+ * packet leaves from the address its client talks to (QuicSendFunc's
+ * path->local), handshakes, datagrams and stateless answers alike. */
+static QuicAddr multihomed_a, multihomed_b;
+
+static void multihomed_deliver(void *net, const TestPacket *p) {
+        Net *n = net;
+
+        if (quic_addr_equal(&p->to, &multihomed_a) || quic_addr_equal(&p->to, &multihomed_b)) {
+                CHECK(quic_server_read_packet(n->server, &p->to, &p->from, p->data, p->len, n->now) == 0);
+                return;
+        }
+        Client *c = net_client_by_addr(n, &p->to);
+        if (!c || !c->conn)
+                return;
+        /* What a connected socket enforces. */
+        CHECK(quic_addr_equal(&p->from, quic_conn_get_remote(c->conn)));
+        CHECK(quic_conn_read_packet(c->conn, &p->from, p->data, p->len, n->now) == 0);
+        if (c->conn)
+                CHECK(quic_conn_write(c->conn, n->now) >= 0);
+}
+
+static const TestNetOps multihomed_ops = {
+        .get_expiry = net_get_expiry,
+        .deliver = multihomed_deliver,
+        .handle_expiry = net_handle_expiry,
+};
+
+static void test_multihomed(void) {
+        _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
+        QuicServerCounters sc;
+        QuicAddr any;
+        Client *ca, *cb;
+        Net n;
+
+        net_init(&n, 0, NULL);
+        quic_server_free(n.server);
+        test_addr4(&multihomed_a, "10.0.0.1", 443);
+        test_addr4(&multihomed_b, "10.0.0.2", 443);
+        test_addr4(&any, "0.0.0.0", 443);
+        n.server_port = (TestNetPort) {&n.wire, NULL}; /* from path->local */
+        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        QuicServerConfig cfg = {
+                .settings = test_settings(),
+                .credentials = cred,
+                .local = any,
+                .callbacks = {.send = test_net_send, .handshake_completed = server_handshake,
+                              .datagram_received = server_dgram, .closed = server_closed_dispatch},
+                .userdata = &n,
+                .send_userdata = &n.server_port,
+                .tls_exporter_label = "EXPORTER-lanparty-join",
+                .tls_exporter_size = 32,
+                .reset_secret = test_reset_secret,
+        };
+        CHECK(quic_server_new(&n.server, &cfg) == 0);
+        n.server_echo_dgram = true;
+
+        /* A local address that is not one is refused like any misuse. */
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &(QuicAddr) {.len = 0}, &multihomed_a, (const uint8_t *) "x", 1,
+                                             n.now),
+                     -EINVAL);
+
+        /* net_add_client() talks to n.server_addr: point it at each. */
+        n.server_addr = multihomed_a;
+        ca = net_add_client(&n, &(ClientOpts){.pin = pin});
+        n.server_addr = multihomed_b;
+        cb = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(test_net_run(&n.wire, 5 * SEC, &multihomed_ops, &n, cond_all_handshakes, NULL));
+        CHECK(quic_addr_equal(quic_conn_get_local(speer_for(&n, ca)->conn), &multihomed_a));
+        CHECK(quic_addr_equal(quic_conn_get_local(speer_for(&n, cb)->conn), &multihomed_b));
+
+        CHECK_EQ_INT(quic_conn_send_datagram(ca->conn, "a", 1, n.now), 0);
+        CHECK_EQ_INT(quic_conn_send_datagram(cb->conn, "bb", 2, n.now), 0);
+        CHECK(test_net_run(&n.wire, 1 * SEC, &multihomed_ops, &n, cond_client_dgrams, ca));
+        CHECK(test_net_run(&n.wire, 1 * SEC, &multihomed_ops, &n, cond_client_dgrams, cb));
+        CHECK_EQ_INT(ca->dgram_len, 1);
+        CHECK_EQ_INT(cb->dgram_len, 2);
+
+        /* A stateless reset for an unknown short-header packet to B comes
+         * from B. */
+        uint8_t junk[64];
+        memset(junk, 0x41, sizeof junk);
+        junk[0] = 0x40;
+        test_net_flush(&n.wire);
+        CHECK(quic_server_read_packet(n.server, &multihomed_b, &ca->addr, junk, sizeof junk, n.now) == 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.stateless_resets, 1);
+        CHECK_EQ_INT(n.wire.count, 1);
+        CHECK(quic_addr_equal(&n.wire.q[n.wire.head].from, &multihomed_b));
+        net_done(&n);
+}
+
 static void test_to_string(void) {
         CHECK_EQ_STR(quic_state_to_string(QUIC_STATE_DRAINING), "draining");
         CHECK(!quic_state_to_string(_QUIC_STATE_MAX));
@@ -2060,6 +2199,8 @@ int main(void) {
         RUN(test_handshake);
         RUN(test_control);
         RUN(test_datagram);
+        RUN(test_migrate);
+        RUN(test_multihomed);
         RUN(test_expiry_floor);
         RUN(test_read_batched);
         RUN(test_stale_now);

@@ -393,7 +393,7 @@ static void net_deliver(void *net, const TestPacket *p) {
         Side *sd;
 
         if (quic_addr_equal(&p->to, &n->server_addr)) {
-                CHECK(quic_server_read_packet(n->server, &p->from, p->data, p->len, n->now) == 0);
+                CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
         sd = net_side_by_addr(n, &p->to);

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,7 +60,7 @@ static void add(UdpSendBatch *b, int fd, const struct sockaddr_in *to, size_t le
         uint8_t buf[UDP_SEND_PACKET_MAX];
 
         fill(buf, len, seq);
-        CHECK_EQ_INT(udp_send_batch_add(b, fd, (const struct sockaddr *) to, to ? sizeof(*to) : 0, buf, len), 0);
+        CHECK_EQ_INT(udp_send_batch_add(b, fd, (const struct sockaddr *) to, to ? sizeof(*to) : 0, NULL, 0, buf, len), 0);
 }
 
 static void test_hostile(void) {
@@ -67,16 +69,21 @@ static void test_hostile(void) {
         uint8_t buf[UDP_SEND_PACKET_MAX + 1] = {0};
 
         udp_send_batch_init(&b);
-        CHECK_EQ_INT(udp_send_batch_add(NULL, -1, NULL, 0, buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, NULL, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, 0, buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, sizeof(struct sockaddr_storage) + 1, buf, 10),
+        CHECK_EQ_INT(udp_send_batch_add(NULL, -1, NULL, 0, NULL, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, NULL, 0, NULL, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, 0, NULL, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, (struct sockaddr *) &a, sizeof(struct sockaddr_storage) + 1, NULL, 0, buf, 10),
                      -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, sizeof(a), buf, 10), -EINVAL);
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, buf, sizeof(buf)), -EMSGSIZE);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, sizeof(a), NULL, 0, buf, 10), -EINVAL);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, NULL, 0, buf, sizeof(buf)), -EMSGSIZE);
+        /* A source of another family, or cut short. */
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, (struct sockaddr *) &(struct sockaddr) {.sa_family = AF_UNIX},
+                                        sizeof(struct sockaddr), buf, 10),
+                     -EAFNOSUPPORT);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, (struct sockaddr *) &a, sizeof(a) - 1, buf, 10), -EINVAL);
         CHECK_EQ_INT(b.n, 0);
         /* No socket: the batch is dropped and counted. */
-        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, buf, 10), 0);
+        CHECK_EQ_INT(udp_send_batch_add(&b, -1, NULL, 0, NULL, 0, buf, 10), 0);
         CHECK_EQ_INT(udp_send_batch_flush(&b, -1), 0);
         CHECK_EQ_INT(b.drops, 1);
         CHECK_EQ_INT(b.n, 0);
@@ -238,7 +245,7 @@ static void add6(UdpSendBatch *b, int fd, size_t len, unsigned seq) {
         uint8_t buf[UDP_SEND_PACKET_MAX];
 
         fill(buf, len, seq);
-        CHECK_EQ_INT(udp_send_batch_add(b, fd, NULL, 0, buf, len), 0);
+        CHECK_EQ_INT(udp_send_batch_add(b, fd, NULL, 0, NULL, 0, buf, len), 0);
 }
 
 /* A path MTU below what QUIC tries (here IPV6_MTU on a loopback socket:
@@ -286,8 +293,203 @@ static void test_path_mtu(void) {
         close(rx);
 }
 
+/* ---- answering from the address a packet came to (udp-pktinfo.h) ---- */
+
+/* msghdr with one control message of `level`/`type` and `data_len` bytes
+ * (claimed length `claimed`, 0: the real one) in `buf`. */
+static void make_cmsg(struct msghdr *mh, void *buf, size_t size, int level, int type, const void *data,
+                      size_t data_len, size_t claimed) {
+        struct cmsghdr *c;
+
+        memset(buf, 0, size);
+        *mh = (struct msghdr) {.msg_control = buf, .msg_controllen = size};
+        c = CMSG_FIRSTHDR(mh);
+        CHECK(c);
+        c->cmsg_level = level;
+        c->cmsg_type = type;
+        c->cmsg_len = claimed ? claimed : CMSG_LEN(data_len);
+        memcpy(CMSG_DATA(c), data, data_len);
+}
+
+static void test_pktinfo_hostile(void) {
+        union {
+                char buf[UDP_PKTINFO_RECV_CONTROL];
+                struct cmsghdr align;
+        } ctl;
+        struct sockaddr_in b4 = {.sin_family = AF_INET, .sin_port = htons(443)};
+        struct sockaddr_in6 b6 = {.sin6_family = AF_INET6, .sin6_port = htons(443)}, *r6;
+        struct in_pktinfo p4 = {.ipi_ifindex = 2};
+        struct in6_pktinfo p6 = {.ipi6_ifindex = 7};
+        struct sockaddr_storage ret;
+        socklen_t ret_len;
+        struct msghdr mh = {0};
+        char text[INET6_ADDRSTRLEN];
+
+        CHECK(inet_pton(AF_INET, "192.0.2.7", &p4.ipi_addr) == 1);
+        CHECK(inet_pton(AF_INET6, "2001:db8::7", &p6.ipi6_addr) == 1);
+
+        /* Arguments. */
+        CHECK_EQ_INT(udp_pktinfo_local(NULL, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -EINVAL);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4) + 1, &ret, &ret_len), -EINVAL);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b4), &ret, &ret_len), -EINVAL);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &(struct sockaddr) {.sa_family = AF_UNIX},
+                                       sizeof(struct sockaddr), &ret, &ret_len),
+                     -EAFNOSUPPORT);
+        /* No control data at all. */
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+
+        /* The real thing, both families. */
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IP, IP_PKTINFO, &p4, sizeof(p4), 0);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), 0);
+        CHECK_EQ_INT(ret_len, sizeof(b4));
+        CHECK(((struct sockaddr_in *) &ret)->sin_addr.s_addr == p4.ipi_addr.s_addr);
+        CHECK(((struct sockaddr_in *) &ret)->sin_port == htons(443));
+        /* IP_PKTINFO on a dual-stack socket: v4-mapped. */
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b6), &ret, &ret_len), 0);
+        r6 = (struct sockaddr_in6 *) &ret;
+        CHECK_EQ_STR(inet_ntop(AF_INET6, &r6->sin6_addr, text, sizeof(text)), "::ffff:192.0.2.7");
+        CHECK(r6->sin6_port == htons(443));
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof(p6), 0);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b6), &ret, &ret_len), 0);
+        CHECK_EQ_STR(inet_ntop(AF_INET6, &r6->sin6_addr, text, sizeof(text)), "2001:db8::7");
+        CHECK_EQ_INT(r6->sin6_scope_id, 0); /* global: no scope */
+        /* IPV6_PKTINFO means nothing to an AF_INET socket. */
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+        /* A link-local address keeps its interface. */
+        CHECK(inet_pton(AF_INET6, "fe80::7", &p6.ipi6_addr) == 1);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof(p6), 0);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b6), &ret, &ret_len), 0);
+        CHECK_EQ_INT(r6->sin6_scope_id, 7);
+
+        /* Cut short by the kernel. */
+        mh.msg_flags = MSG_CTRUNC;
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b6), &ret, &ret_len), -ENODATA);
+        /* Too short for its kind, claiming more than the buffer, another
+         * level or type: ignored. */
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IP, IP_PKTINFO, &p4, sizeof(p4), CMSG_LEN(sizeof(p4) - 1));
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IPV6, IPV6_PKTINFO, &p6, sizeof(p6), 0);
+        mh.msg_controllen = CMSG_LEN(sizeof(p6)) - 1;
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b6, sizeof(b6), &ret, &ret_len), -ENODATA);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IP, IP_PKTINFO, &p4, sizeof(p4), 100000);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), SOL_SOCKET, IP_PKTINFO, &p4, sizeof(p4), 0);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IP, IP_TTL, &p4, sizeof(p4), 0);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+        make_cmsg(&mh, ctl.buf, sizeof(ctl.buf), IPPROTO_IP, IP_PKTINFO, &p4, sizeof(p4), 3);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &b4, sizeof(b4), &ret, &ret_len), -ENODATA);
+}
+
+/* A server socket on a wildcard address, a client that talks to
+ * 127.0.0.2 (a second address of the host: all of 127/8 is local) from
+ * 127.0.0.1 with a connected socket, which only takes answers from
+ * 127.0.0.2. Answered without a source the kernel picks 127.0.0.1 and
+ * the client never hears them; answered from the address udp_pktinfo_local()
+ * found, GSO runs included, it does. */
+static void pktinfo_round(int family) {
+        static UdpSendBatch b;
+        union {
+                char buf[UDP_PKTINFO_RECV_CONTROL];
+                struct cmsghdr align;
+        } ctl;
+        struct sockaddr_storage bound = {0}, from, local;
+        socklen_t bound_len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+        struct sockaddr_in to = {.sin_family = AF_INET};
+        int server, client, one = 1, zero = 0;
+        socklen_t local_len;
+        size_t sizes[4] = {1200, 1200, 1200, 300};
+        uint8_t buf[64];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+        struct msghdr mh;
+        struct pollfd p;
+        uint16_t port;
+
+        server = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        CHECK(server >= 0);
+        bound.ss_family = (sa_family_t) family;
+        if (family == AF_INET6) {
+                if (setsockopt(server, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0) {
+                        fprintf(stderr, "no dual-stack sockets here, skipping\n");
+                        close(server);
+                        return;
+                }
+                CHECK(setsockopt(server, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) == 0);
+        } else
+                CHECK(setsockopt(server, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == 0);
+        if (bind(server, (struct sockaddr *) &bound, bound_len) < 0) {
+                CHECK(family == AF_INET6); /* no IPv6 at all */
+                fprintf(stderr, "no IPv6 here, skipping\n");
+                close(server);
+                return;
+        }
+        CHECK(getsockname(server, (struct sockaddr *) &bound, &bound_len) == 0);
+        port = family == AF_INET ? ((struct sockaddr_in *) &bound)->sin_port : ((struct sockaddr_in6 *) &bound)->sin6_port;
+
+        client = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        CHECK(client >= 0);
+        to.sin_port = port;
+        CHECK(inet_pton(AF_INET, "127.0.0.2", &to.sin_addr) == 1);
+        CHECK(connect(client, (struct sockaddr *) &to, sizeof(to)) == 0);
+        CHECK(send(client, "hello", 5, 0) == 5);
+
+        p = (struct pollfd) {.fd = server, .events = POLLIN};
+        CHECK(poll(&p, 1, 2000) == 1);
+        mh = (struct msghdr) {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf)};
+        CHECK(recvmsg(server, &mh, 0) == 5);
+        CHECK_EQ_INT(udp_pktinfo_local(&mh, (struct sockaddr *) &bound, bound_len, &local, &local_len), 0);
+        if (family == AF_INET)
+                CHECK(((struct sockaddr_in *) &local)->sin_addr.s_addr == to.sin_addr.s_addr);
+        else {
+                struct sockaddr_in6 *l6 = (struct sockaddr_in6 *) &local;
+                char text[INET6_ADDRSTRLEN];
+                CHECK_EQ_STR(inet_ntop(AF_INET6, &l6->sin6_addr, text, sizeof(text)), "::ffff:127.0.0.2");
+        }
+
+        udp_send_batch_init(&b);
+        /* Without a source: the kernel's choice, 127.0.0.1; never arrives. */
+        for (unsigned i = 0; i < 4; i++) {
+                uint8_t pkt[UDP_SEND_PACKET_MAX];
+                fill(pkt, sizes[i], i);
+                CHECK_EQ_INT(udp_send_batch_add(&b, server, (struct sockaddr *) &from, mh.msg_namelen, NULL, 0, pkt,
+                                                sizes[i]),
+                             0);
+        }
+        CHECK_EQ_INT(udp_send_batch_flush(&b, server), 4);
+        p = (struct pollfd) {.fd = client, .events = POLLIN};
+        CHECK_EQ_INT(poll(&p, 1, 200), 0);
+
+        /* From the address it came to: all four, the first three as one
+         * GSO message. */
+        for (unsigned i = 0; i < 4; i++) {
+                uint8_t pkt[UDP_SEND_PACKET_MAX];
+                fill(pkt, sizes[i], 10 + i);
+                CHECK_EQ_INT(udp_send_batch_add(&b, server, (struct sockaddr *) &from, mh.msg_namelen,
+                                                (struct sockaddr *) &local, local_len, pkt, sizes[i]),
+                             0);
+        }
+        CHECK_EQ_INT(udp_send_batch_flush(&b, server), 4);
+        CHECK(b.gso_messages >= 1);
+        expect(client, 4, sizes, 10);
+
+        close(client);
+        close(server);
+}
+
+static void test_pktinfo_v4(void) {
+        pktinfo_round(AF_INET);
+}
+
+static void test_pktinfo_dual_stack(void) {
+        pktinfo_round(AF_INET6);
+}
+
 int main(void) {
         RUN(test_hostile);
+        RUN(test_pktinfo_hostile);
+        RUN(test_pktinfo_v4);
+        RUN(test_pktinfo_dual_stack);
         RUN(test_forbid_fragments);
         RUN(test_path_mtu);
         RUN(test_runs);

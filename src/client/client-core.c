@@ -523,6 +523,19 @@ int client_core_read_packet(ClientCore *c, const QuicAddr *remote, const uint8_t
         return r;
 }
 
+int client_core_migrate(ClientCore *c, const QuicAddr *local, uint64_t now) {
+        int r;
+
+        if (!c || !local)
+                return -EINVAL;
+        c->now = now;
+        if (!c->session)
+                return -ENOTCONN;
+        r = session_migrate(c->session, local, now);
+        client_settle(c);
+        return r;
+}
+
 int client_core_write(ClientCore *c, uint64_t now) {
         int r;
 

@@ -187,6 +187,12 @@ const SessionEnd *client_core_get_last_end(ClientCore *c);
 int client_core_read_packet(ClientCore *c, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
 /* After a batch of reads. */
 int client_core_write(ClientCore *c, uint64_t now);
+/* The machine's address towards the relay changed and the platform
+ * opened a socket at `local`; every send from now on is for it. The
+ * running session moves there (QUIC connection migration) and stays in
+ * the room: same peer id, same MAC, no rejoin. Negative errno when it
+ * cannot (session_migrate()); the old socket is then still the one. */
+int client_core_migrate(ClientCore *c, const QuicAddr *local, uint64_t now);
 /* UINT64_MAX when nothing is scheduled. */
 uint64_t client_core_get_expiry(ClientCore *c);
 int client_core_handle_expiry(ClientCore *c, uint64_t now);

@@ -196,6 +196,8 @@ void client_loop_after_wait(ClientLoop *l, uint64_t now) {
                         l->next_route_check = now + CLIENT_LOOP_ROUTE_CHECK_INTERVAL;
                         route_check(l);
                 }
+                if (l->ops->path_check)
+                        l->ops->path_check(l->userdata, now);
                 /* Counters and RTT move without events. */
                 l->status_dirty = true;
         }

@@ -46,6 +46,10 @@ typedef struct ClientLoopOps {
         /* Optional: each diagnostics snapshot, before its status lines
          * and also once the core is done (the window's lights). */
         void (*diagnostics)(void *userdata, const ClientDiagnostics *d, uint64_t now);
+        /* Optional, every tick: checks whether the address the OS would
+         * send to the relay from has changed, and if so moves the
+         * connection (client_core_migrate()). */
+        void (*path_check)(void *userdata, uint64_t now);
 } ClientLoopOps;
 
 typedef struct ClientLoop {

@@ -54,6 +54,9 @@
 #define UDP_RECV_BATCH 16
 #define UDP_RECV_ROUNDS 16
 #define UDP_RECV_BUFFER 4096
+/* A send the kernel refused (the source address is gone) asks for a path
+ * check at once, but not more often than this. */
+#define PATH_CHECK_MIN_INTERVAL (QUIC_NS_PER_SEC / 5)
 #define CAP_NET_ADMIN_BIT 12
 
 #define EXIT_USAGE 2
@@ -79,8 +82,11 @@ typedef struct Client {
         FrameDevice *device;
         ClientCore *core;
         int udp_fd;
+        QuicAddr udp_local; /* what udp_fd is connected from */
         int signal_fd;
         ClientLoop loop;
+        uint64_t path_checked_at;
+        uint64_t send_drops_seen;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
         struct mmsghdr recv_msgs[UDP_RECV_BATCH];
@@ -173,56 +179,150 @@ static void flush_sends(Client *c) {
         (void) udp_send_batch_flush(&c->send, c->udp_fd);
 }
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                   size_t len) {
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         Client *c = userdata;
 
-        /* The socket is connected to the relay; QUIC never migrates here. */
+        /* The socket is connected to the relay, from path->local: after a
+         * migration (relay_path_check()) it is the new one. */
         if (c->udp_fd < 0)
                 return -EBADF;
-        return udp_send_batch_add(&c->send, c->udp_fd, NULL, 0, data, len);
+        return udp_send_batch_add(&c->send, c->udp_fd, NULL, 0, NULL, 0, data, len);
 }
 
-static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
-        Client *c = userdata;
+/* A UDP socket connected to the relay, and the local address the kernel
+ * chose for it: the source of the current route's preferred address.
+ * Errors are returned, not logged (a path check asks every second). */
+static int relay_socket_open(const QuicAddr *remote, int *ret_fd, QuicAddr *ret_local) {
         _cleanup_close_ int fd = -EBADF;
-        char text[CLIENT_ADDRESS_TEXT_MAX];
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        QuicAddr remote, local;
         int r;
 
-        r = client_loop_next_relay(&c->loop, &remote);
-        if (r < 0)
-                return r;
-
-        fd = socket(remote.sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+        fd = socket(remote->sa.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0)
-                return log_warning_errno(errno, "Failed to create a UDP socket: %m");
+                return -errno;
         /* QUIC must not be fragmented (RFC 9000, 14): a path MTU probe
          * too big for the path has to get lost, not arrive in pieces. */
-        r = udp_socket_forbid_fragments(fd, remote.sa.sa.sa_family);
+        r = udp_socket_forbid_fragments(fd, remote->sa.sa.sa_family);
         if (r < 0)
                 log_warning_errno(r, "Failed to forbid fragmentation on the relay socket, ignoring: %m");
         /* Connected: the kernel picks the source address of the current
          * path for us, and ICMP errors come back to this socket. */
-        if (connect(fd, &remote.sa.sa, remote.len) < 0)
-                return log_warning_errno(errno, "Cannot reach relay %s: %m", addr_to_text(&remote, text));
+        if (connect(fd, &remote->sa.sa, remote->len) < 0)
+                return -errno;
         if (getsockname(fd, (struct sockaddr *) &ss, &sl) < 0)
-                return log_warning_errno(errno, "Failed to read the local address: %m");
-        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl);
+                return -errno;
+        r = quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl);
         if (r < 0)
                 return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
+        Client *c = userdata;
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr remote, local;
+        int fd, r;
+
+        r = client_loop_next_relay(&c->loop, &remote);
+        if (r < 0)
+                return r;
+        r = relay_socket_open(&remote, &fd, &local);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot reach relay %s: %m", addr_to_text(&remote, text));
 
         if (c->udp_fd >= 0) {
                 flush_sends(c); /* the old connection's last words */
                 close(c->udp_fd);
         }
-        c->udp_fd = TAKE_FD(fd);
+        c->udp_fd = fd;
+        c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
         client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
         return 0;
+}
+
+static bool addr_same_host(const QuicAddr *a, const QuicAddr *b) {
+        if (a->sa.sa.sa_family != b->sa.sa.sa_family)
+                return false;
+        if (a->sa.sa.sa_family == AF_INET)
+                return a->sa.in.sin_addr.s_addr == b->sa.in.sin_addr.s_addr;
+        return memcmp(&a->sa.in6.sin6_addr, &b->sa.in6.sin6_addr, sizeof(struct in6_addr)) == 0 &&
+               a->sa.in6.sin6_scope_id == b->sa.in6.sin6_scope_id;
+}
+
+/* Whether `a` is an address of our own TAP: a route to the relay through
+ * the tunnel (the pin gone, the party's default route let in) must not
+ * take the connection along. */
+static bool address_on_device(Client *c, const QuicAddr *a) {
+        struct ifaddrs *ifa = NULL;
+        bool found = false;
+
+        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
+                return false;
+        for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
+                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->device)) != 0)
+                        continue;
+                if (i->ifa_addr->sa_family == AF_INET && a->sa.sa.sa_family == AF_INET)
+                        found = ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a->sa.in.sin_addr.s_addr;
+                else if (i->ifa_addr->sa_family == AF_INET6 && a->sa.sa.sa_family == AF_INET6)
+                        found = memcmp(&((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr, &a->sa.in6.sin6_addr,
+                                       sizeof(struct in6_addr)) == 0;
+        }
+        freeifaddrs(ifa);
+        return found;
+}
+
+/* The relay socket is connected, so its source address was fixed when it
+ * connected. When that address goes away (a new lease, Wi-Fi to cable) or
+ * the kernel now prefers another one towards the relay, what we send
+ * leaves from an address that is gone (the kernel refuses it) or that the
+ * new network does not route back. So ask the kernel which source it
+ * would pick now, with a socket connected the same way; if it is another
+ * one, that socket becomes ours and the connection moves to it (QUIC
+ * connection migration): the session, our peer id and our place in the
+ * room survive, and the relay validates the new path. A NAT that maps us
+ * anew needs none of this: the relay follows the new address by itself. */
+static void relay_path_check(void *userdata, uint64_t now) {
+        Client *c = userdata;
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr local, old_local;
+        int fd, old_fd, r;
+
+        if (c->udp_fd < 0 || !c->loop.have_last || client_core_get_phase(c->core) != CLIENT_PHASE_JOINED)
+                return;
+        c->path_checked_at = now;
+        r = relay_socket_open(&c->loop.last, &fd, &local);
+        if (r < 0) {
+                log_debug_errno(r, "No way to relay %s right now: %m", c->loop.last_text);
+                return;
+        }
+        if (addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
+                close(fd);
+                return;
+        }
+
+        /* What migrating writes (PATH_CHALLENGE) is for the new socket. */
+        flush_sends(c);
+        old_fd = c->udp_fd;
+        old_local = c->udp_local;
+        c->udp_fd = fd;
+        c->udp_local = local;
+        r = client_core_migrate(c->core, &local, now);
+        if (r < 0) {
+                flush_sends(c);
+                c->udp_fd = old_fd;
+                c->udp_local = old_local;
+                close(fd);
+                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
+                           "it reconnects if the old address stopped working.",
+                           c->loop.last_text, addr_to_text(&local, text), strerror(-r));
+                return;
+        }
+        close(old_fd);
+        status("Our address changed; the connection moved to %s.", addr_to_text(&local, text));
 }
 
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
@@ -270,6 +370,7 @@ static const ClientLoopOps loop_ops = {
         .say = loop_say,
         .resolve = relay_resolve,
         .address_update = device_address_update,
+        .path_check = relay_path_check,
 };
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -323,6 +424,16 @@ static int run_loop(Client *c) {
                 timeout = (int) client_loop_timeout_ms(&c->loop, now_ns());
                 /* What the last round wrote, before we sleep. */
                 flush_sends(c);
+                /* Refused sends: our source address may be gone. */
+                if (c->send.drops != c->send_drops_seen) {
+                        uint64_t t = now_ns();
+
+                        c->send_drops_seen = c->send.drops;
+                        if (t - c->path_checked_at >= PATH_CHECK_MIN_INTERVAL) {
+                                relay_path_check(c, t);
+                                flush_sends(c);
+                        }
+                }
 
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
                 fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
@@ -400,7 +511,9 @@ static void help(void) {
                "                          are removed so your own internet keeps working\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
-               "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n",
+               "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n"
+               "When this computer's own address changes (another network, Wi-Fi to cable), the\n"
+               "connection moves along within about a second and the game goes on.\n",
                PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV, PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV,
                TAP_NAME_DEFAULT);
 }

@@ -269,8 +269,7 @@ static int relay_resolve_again(void *userdata, QuicAddr *ret) {
 
 /* ---- callbacks from the core ---------------------------------------------------- */
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                   size_t len) {
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         Client *c = userdata;
 
         if (c->udp == INVALID_SOCKET)

@@ -209,13 +209,20 @@ static bool rate_limit_allow(RateLimit *rl, uint64_t now) {
         return true;
 }
 
-static void server_send(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len) {
+/* Stateless answers leave from the address the packet came to. */
+static void server_send(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                        size_t len) {
+        ngtcp2_path path = {
+                .local = {.addr = (ngtcp2_sockaddr *) &local->sa.sa, .addrlen = local->len},
+                .remote = {.addr = (ngtcp2_sockaddr *) &remote->sa.sa, .addrlen = remote->len},
+        };
+
         if (s->callbacks.send)
-                (void) s->callbacks.send(s->send_userdata, &remote->sa.sa, remote->len, data, len);
+                (void) s->callbacks.send(s->send_userdata, &path, data, len);
 }
 
-static void server_send_version_negotiation(QuicServer *s, const QuicAddr *remote, const ngtcp2_version_cid *vc,
-                                            uint64_t now) {
+static void server_send_version_negotiation(QuicServer *s, const QuicAddr *local, const QuicAddr *remote,
+                                            const ngtcp2_version_cid *vc, uint64_t now) {
         uint8_t buf[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
         uint32_t versions[2], grease;
         uint8_t unused;
@@ -237,11 +244,11 @@ static void server_send_version_negotiation(QuicServer *s, const QuicAddr *remot
         if (n <= 0)
                 return;
         s->counters.version_negotiations++;
-        server_send(s, remote, buf, (size_t) n);
+        server_send(s, local, remote, buf, (size_t) n);
 }
 
-static void server_send_stateless_reset(QuicServer *s, const QuicAddr *remote, const uint8_t *dcid, size_t pkt_len,
-                                        uint64_t now) {
+static void server_send_stateless_reset(QuicServer *s, const QuicAddr *local, const QuicAddr *remote,
+                                        const uint8_t *dcid, size_t pkt_len, uint64_t now) {
         uint8_t buf[RESET_SIZE_MAX], token[NGTCP2_STATELESS_RESET_TOKENLEN], rnd[RESET_SIZE_MAX];
         size_t reset_len;
         ngtcp2_cid cid;
@@ -267,10 +274,10 @@ static void server_send_stateless_reset(QuicServer *s, const QuicAddr *remote, c
         if (n <= 0)
                 return;
         s->counters.stateless_resets++;
-        server_send(s, remote, buf, (size_t) n);
+        server_send(s, local, remote, buf, (size_t) n);
 }
 
-static void server_refuse(QuicServer *s, const QuicAddr *remote, const ngtcp2_pkt_hd *hd) {
+static void server_refuse(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const ngtcp2_pkt_hd *hd) {
         static const char reason[] = "relay is full";
         uint8_t buf[NGTCP2_MAX_UDP_PAYLOAD_SIZE];
         ngtcp2_ssize n;
@@ -280,7 +287,7 @@ static void server_refuse(QuicServer *s, const QuicAddr *remote, const ngtcp2_pk
                                                  NGTCP2_CONNECTION_REFUSED, (const uint8_t *) reason,
                                                  sizeof reason - 1);
         if (n > 0)
-                server_send(s, remote, buf, (size_t) n);
+                server_send(s, local, remote, buf, (size_t) n);
 }
 
 static int server_conns_add(QuicServer *s, QuicConn *c) {
@@ -336,7 +343,8 @@ static void server_reap(QuicServer *s, QuicConn *c) {
                 }
 }
 
-static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
+static void server_accept(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                          size_t len, uint64_t now) {
         ngtcp2_pkt_hd hd;
         QuicConn *c = NULL;
         int r;
@@ -348,7 +356,7 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
         }
 
         if (s->n_conns >= s->max_connections) {
-                server_refuse(s, remote, &hd);
+                server_refuse(s, local, remote, &hd);
                 return;
         }
 
@@ -370,7 +378,7 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
                 .tls_exporter_size = s->tls_exporter_size,
         };
 
-        r = quic_conn_new_server(&c, &cfg, &hd, &s->local, remote, now);
+        r = quic_conn_new_server(&c, &cfg, &hd, local, remote, now);
         if (r < 0) {
                 log_debug_errno(r, "Failed to create a QUIC connection, dropping Initial: %m");
                 s->counters.packets_dropped++;
@@ -383,7 +391,7 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
         }
         s->counters.connections_accepted++;
 
-        (void) quic_conn_read_packet(c, remote, data, len, now);
+        (void) quic_conn_read_packet_at(c, local, remote, data, len, now);
         (void) quic_conn_write(c, now);
         server_reap(s, c);
 }
@@ -452,15 +460,17 @@ QuicServer *quic_server_free(QuicServer *s) {
         return NULL;
 }
 
-static int server_read(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now,
-                       bool write_now) {
+static int server_read(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                       size_t len, uint64_t now, bool write_now) {
         ngtcp2_version_cid vc;
         QuicConn *c;
         CidEntry *e;
         int r;
 
-        if (!s || !remote || remote->len == 0 || (!data && len > 0))
+        if (!s || (local && local->len == 0) || !remote || remote->len == 0 || (!data && len > 0))
                 return -EINVAL;
+        if (!local)
+                local = &s->local;
 
         s->counters.packets_rx++;
         if (len == 0) {
@@ -470,7 +480,7 @@ static int server_read(QuicServer *s, const QuicAddr *remote, const uint8_t *dat
 
         r = ngtcp2_pkt_decode_version_cid(&vc, data, len, QUIC_CID_LEN);
         if (r == NGTCP2_ERR_VERSION_NEGOTIATION) {
-                server_send_version_negotiation(s, remote, &vc, now);
+                server_send_version_negotiation(s, local, remote, &vc, now);
                 return 0;
         }
         if (r != 0) {
@@ -481,7 +491,7 @@ static int server_read(QuicServer *s, const QuicAddr *remote, const uint8_t *dat
         e = cid_table_find(&s->cids, vc.dcid, vc.dcidlen);
         if (e) {
                 c = e->conn;
-                (void) quic_conn_read_packet(c, remote, data, len, now);
+                (void) quic_conn_read_packet_at(c, local, remote, data, len, now);
                 if (write_now)
                         (void) quic_conn_write(c, now);
                 else if (!quic_conn_is_dead(c))
@@ -491,19 +501,20 @@ static int server_read(QuicServer *s, const QuicAddr *remote, const uint8_t *dat
         }
 
         if (vc.version == 0)
-                server_send_stateless_reset(s, remote, vc.dcid, len, now);
+                server_send_stateless_reset(s, local, remote, vc.dcid, len, now);
         else
-                server_accept(s, remote, data, len, now);
+                server_accept(s, local, remote, data, len, now);
         return 0;
 }
 
-int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
-        return server_read(s, remote, data, len, now, true);
+int quic_server_read_packet(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                            size_t len, uint64_t now) {
+        return server_read(s, local, remote, data, len, now, true);
 }
 
-int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len,
-                                    uint64_t now) {
-        return server_read(s, remote, data, len, now, false);
+int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *local, const QuicAddr *remote,
+                                    const uint8_t *data, size_t len, uint64_t now) {
+        return server_read(s, local, remote, data, len, now, false);
 }
 
 int quic_server_flush(QuicServer *s, uint64_t now) {

@@ -42,7 +42,7 @@ typedef struct QuicServer QuicServer;
 typedef struct QuicServerConfig {
         QuicSettings settings;
         QuicTlsCredentials *credentials; /* the server takes its own reference */
-        QuicAddr local;                  /* the address the socket is bound to */
+        QuicAddr local;                  /* the address the socket is bound to (may be a wildcard) */
         size_t max_connections;          /* 0: QUIC_SERVER_MAX_CONNECTIONS_DEFAULT */
         /* For every connection. userdata is each new connection's until
          * the owner sets its own with quic_conn_set_userdata(), typically
@@ -82,9 +82,14 @@ int quic_server_new(QuicServer **ret, const QuicServerConfig *config);
 QuicServer *quic_server_free(QuicServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(QuicServer *, quic_server_free);
 
-/* Routes one received UDP payload; writes whatever it causes. Returns 0
- * for every packet, dropped or not (counters tell); negative on misuse. */
-int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
+/* Routes one received UDP payload; writes whatever it causes. `local` is
+ * the address it arrived at (IP_PKTINFO on a socket bound to a wildcard
+ * address), NULL for config.local: answers, and every packet of the
+ * connection it starts, leave from there (QuicSendFunc's path->local).
+ * Returns 0 for every packet, dropped or not (counters tell); negative on
+ * misuse. */
+int quic_server_read_packet(QuicServer *s, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                            size_t len, uint64_t now);
 
 /* Like quic_server_read_packet(), but what an established connection
  * answers (its ACKs, mostly) waits for the next quic_server_flush(): a
@@ -92,8 +97,8 @@ int quic_server_read_packet(QuicServer *s, const QuicAddr *remote, const uint8_t
  * two packets (ngtcp2's ack threshold), which saves both ends a small
  * packet each. A new connection's first packet, version negotiation and
  * stateless resets are still answered at once. */
-int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *remote, const uint8_t *data, size_t len,
-                                    uint64_t now);
+int quic_server_read_packet_batched(QuicServer *s, const QuicAddr *local, const QuicAddr *remote,
+                                    const uint8_t *data, size_t len, uint64_t now);
 
 /* Writes every connection that quic_conn_queue_datagram() queued
  * datagrams on, or that quic_server_read_packet_batched() read from,

@@ -214,13 +214,13 @@ static void conn_request_close(QuicConn *c, uint64_t code, const char *reason) {
         reason_copy(c->close_reason, (const uint8_t *) reason, strlen(reason));
 }
 
-static void conn_send(QuicConn *c, const ngtcp2_addr *remote, const uint8_t *data, size_t len) {
+static void conn_send(QuicConn *c, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         int r = -ENOTCONN;
 
         c->counters.packets_tx++;
         c->counters.bytes_tx += len;
         if (c->cb.send)
-                r = c->cb.send(c->send_userdata, remote->addr, remote->addrlen, data, len);
+                r = c->cb.send(c->send_userdata, path, data, len);
         if (r < 0)
                 c->counters.send_errors++;
 }
@@ -261,7 +261,7 @@ static void conn_close_with(QuicConn *c, const QuicCcerr *ccerr, const QuicClose
                 return;
         }
         c->close_pkt_len = (size_t) n;
-        conn_send(c, &ps.path.remote, c->close_pkt, c->close_pkt_len);
+        conn_send(c, &ps.path, c->close_pkt, c->close_pkt_len);
         conn_set_closed(c, QUIC_STATE_CLOSING, info, now);
 }
 
@@ -813,9 +813,9 @@ static void conn_fill_params(QuicConn *c, ngtcp2_transport_params *p) {
         p->active_connection_id_limit = QUIC_ACTIVE_CID_LIMIT;
 }
 
-static void conn_path(QuicConn *c, const QuicAddr *remote, ngtcp2_path *path) {
+static void conn_path(const QuicAddr *local, const QuicAddr *remote, ngtcp2_path *path) {
         *path = (ngtcp2_path){
-                .local = {.addr = &c->local.sa.sa, .addrlen = c->local.len},
+                .local = {.addr = (ngtcp2_sockaddr *) &local->sa.sa, .addrlen = local->len},
                 .remote = {.addr = (ngtcp2_sockaddr *) &remote->sa.sa, .addrlen = remote->len},
         };
 }
@@ -859,7 +859,7 @@ int quic_conn_new_client(QuicConn **ret, const QuicClientConfig *config, const Q
 
         conn_fill_settings(c, &settings, now);
         conn_fill_params(c, &params);
-        conn_path(c, &c->remote, &path);
+        conn_path(&c->local, &c->remote, &path);
 
         r = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &quic_client_callbacks,
                                    &settings, &params, NULL, c);
@@ -915,7 +915,7 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
         if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token, c->hooks.reset_secret,
                                                          c->hooks.reset_secret_len, &scid) != 0)
                 return -EIO;
-        conn_path(c, &c->remote, &path);
+        conn_path(&c->local, &c->remote, &path);
 
         r = ngtcp2_conn_server_new(&c->conn, &hd->scid, &scid, &path, hd->version, &quic_server_callbacks,
                                    &settings, &params, NULL, c);
@@ -1008,12 +1008,35 @@ static void conn_release_tls(QuicConn *c) {
         ngtcp2_conn_set_tls_native_handle(c->conn, NULL);
 }
 
+/* ngtcp2 validates and follows a migrating peer, and a client's own
+ * migration; keep our copy of the current path in step, for
+ * quic_conn_get_remote() and the next packet's path. */
+static void conn_sync_path(QuicConn *c, const QuicAddr *local, const QuicAddr *remote) {
+        const ngtcp2_path *cur;
+
+        if (quic_addr_equal(local, &c->local) && quic_addr_equal(remote, &c->remote))
+                return;
+        cur = ngtcp2_conn_get_path(c->conn);
+        (void) quic_addr_set(&c->local, cur->local.addr, cur->local.addrlen);
+        (void) quic_addr_set(&c->remote, cur->remote.addr, cur->remote.addrlen);
+}
+
 int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now) {
+        QuicAddr local;
+
+        if (!c)
+                return -EINVAL;
+        local = c->local;
+        return quic_conn_read_packet_at(c, &local, remote, data, len, now);
+}
+
+int quic_conn_read_packet_at(QuicConn *c, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                             size_t len, uint64_t now) {
         ngtcp2_pkt_info pi = {0};
         ngtcp2_path path;
         int rv;
 
-        if (!c || !remote || remote->len == 0 || (!data && len > 0))
+        if (!c || !local || local->len == 0 || !remote || remote->len == 0 || (!data && len > 0))
                 return -EINVAL;
         if (len == 0)
                 return 0;
@@ -1028,24 +1051,20 @@ int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *da
                  * exponentially so a flood cannot turn us into a reflector. */
                 c->close_rx++;
                 if (c->close_pkt && (c->close_rx & (c->close_rx - 1)) == 0)
-                        conn_send(c, &ngtcp2_conn_get_path(c->conn)->remote, c->close_pkt, c->close_pkt_len);
+                        conn_send(c, ngtcp2_conn_get_path(c->conn), c->close_pkt, c->close_pkt_len);
                 break;
         case QUIC_STATE_DRAINING:
         case QUIC_STATE_DEAD:
                 break;
         default:
-                conn_path(c, remote, &path);
+                conn_path(local, remote, &path);
                 rv = ngtcp2_conn_read_pkt(c->conn, &path, &pi, data, len, now);
                 if (rv == 0 && c->is_server && c->state == QUIC_STATE_ESTABLISHED && quic_tls_has_session(&c->tls))
                         conn_release_tls(c);
                 if (rv != 0)
                         conn_handle_liberr(c, rv, now);
-                else if (remote->len != c->remote.len || memcmp(&remote->sa, &c->remote.sa, remote->len) != 0) {
-                        /* ngtcp2 validates and follows a migrated peer; keep
-                         * our copy in step for quic_conn_get_remote(). */
-                        const ngtcp2_path *cur = ngtcp2_conn_get_path(c->conn);
-                        (void) quic_addr_set(&c->remote, cur->remote.addr, cur->remote.addrlen);
-                }
+                else
+                        conn_sync_path(c, local, remote);
         }
 
         conn_leave(c);
@@ -1075,7 +1094,7 @@ static int conn_write_datagram(QuicConn *c, const uint8_t *data, size_t len, uin
                         return (int) n;
                 if (n == 0)
                         return 0; /* congestion window or pacing */
-                conn_send(c, &ps.path.remote, buf, (size_t) n);
+                conn_send(c, &ps.path, buf, (size_t) n);
                 (*n_sent)++;
                 if (accepted) {
                         c->counters.datagrams_tx++;
@@ -1174,7 +1193,7 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
                 if (n == 0)
                         return 0; /* congestion window or pacing */
                 open = false;
-                conn_send(c, &ps.path.remote, buf, (size_t) n);
+                conn_send(c, &ps.path, buf, (size_t) n);
                 (*n_sent)++;
                 if (accepted) {
                         c->counters.datagrams_tx++;
@@ -1237,7 +1256,7 @@ static unsigned conn_write(QuicConn *c, uint64_t now) {
                 }
                 if (n == 0)
                         break;
-                conn_send(c, &ps.path.remote, buf, (size_t) n);
+                conn_send(c, &ps.path, buf, (size_t) n);
                 n_sent++;
         }
 
@@ -1511,6 +1530,51 @@ bool quic_conn_is_dead(QuicConn *c) {
 
 const QuicAddr *quic_conn_get_remote(QuicConn *c) {
         return c ? &c->remote : NULL;
+}
+
+const QuicAddr *quic_conn_get_local(QuicConn *c) {
+        return c ? &c->local : NULL;
+}
+
+int quic_conn_migrate(QuicConn *c, const QuicAddr *local, uint64_t now) {
+        ngtcp2_path path;
+        int rv, r = 0;
+
+        if (!c || !local || local->len == 0)
+                return -EINVAL;
+        if (c->is_server)
+                return -EOPNOTSUPP;
+        if (c->state != QUIC_STATE_ESTABLISHED || c->close_requested)
+                return -ENOTCONN;
+        if (quic_addr_equal(local, &c->local))
+                return -EINVAL;
+        if (c->busy > 0)
+                return -EBUSY; /* not from inside our callbacks: ngtcp2 is not re-entrant */
+
+        now = conn_enter(c, now);
+        conn_path(local, &c->remote, &path);
+        /* Immediate: the old address is gone or no longer routed, so
+         * waiting on it for the new path's validation would only stall. */
+        rv = ngtcp2_conn_initiate_immediate_migration(c->conn, &path, now);
+        switch (rv) {
+        case 0:
+                c->local = *local;
+                (void) conn_write(c, now); /* PATH_CHALLENGE, and what waited */
+                break;
+        case NGTCP2_ERR_INVALID_STATE:
+                r = -EBUSY;
+                break;
+        case NGTCP2_ERR_CONN_ID_BLOCKED:
+                r = -ENOSPC;
+                break;
+        case NGTCP2_ERR_NOMEM:
+                r = -ENOMEM;
+                break;
+        default:
+                r = -EINVAL;
+        }
+        conn_leave(c);
+        return r;
 }
 
 QuicTlsVerify quic_conn_get_tls_verify(QuicConn *c) {

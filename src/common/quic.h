@@ -127,9 +127,14 @@ typedef struct QuicCloseInfo {
         char reason[QUIC_CLOSE_REASON_MAX + 1];
 } QuicCloseInfo;
 
-/* Sends one UDP payload. Returning an error only counts it. */
-typedef int (*QuicSendFunc)(void *send_userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                            const uint8_t *data, size_t len);
+/* Sends one UDP payload to path->remote. path->local is the address it
+ * must leave from: the one the peer sent its packets to. A socket bound to
+ * a wildcard address on a host with several addresses must say so
+ * (IP_PKTINFO), or the kernel picks its preferred source and the peer,
+ * which only listens to the address it talks to, never hears the answer.
+ * A connected socket's source is fixed already. Returning an error only
+ * counts it. */
+typedef int (*QuicSendFunc)(void *send_userdata, const ngtcp2_path *path, const uint8_t *data, size_t len);
 
 typedef struct QuicConnCallbacks {
         QuicSendFunc send;
@@ -175,10 +180,22 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(QuicConn *, quic_conn_free);
 void quic_conn_set_userdata(QuicConn *c, void *userdata);
 void *quic_conn_get_userdata(QuicConn *c);
 
-/* Feeds one received UDP payload. Returns 0 also when the packet was
- * dropped or ended the connection (the `closed` callback tells); negative
- * only for misuse. Call quic_conn_write() after a batch. */
+/* Feeds one received UDP payload, which arrived at the connection's
+ * current local address (a client's socket). Returns 0 also when the
+ * packet was dropped or ended the connection (the `closed` callback
+ * tells); negative only for misuse. Call quic_conn_write() after a batch. */
 int quic_conn_read_packet(QuicConn *c, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
+
+/* Client: the local address changed (the old one is gone, or the OS now
+ * prefers another: Wi-Fi to cable), and the owner opened a socket at
+ * `local`. Moves the connection there at once (QUIC connection migration,
+ * RFC 9000 9: a fresh connection ID, the new path validated while in use),
+ * so the session and everything the relay and the room know about it
+ * survive. Every later send is for the new socket. -EINVAL when `local` is
+ * the current address, -EBUSY before the handshake is confirmed, -ENOSPC
+ * when the relay gave us no spare connection ID, -ENOTCONN when closing,
+ * -EOPNOTSUPP on server connections. */
+int quic_conn_migrate(QuicConn *c, const QuicAddr *local, uint64_t now);
 
 /* Writes what ngtcp2 allows now through the send callback, until it says
  * 0 (congestion window, pacing) or after 64 packets — pacing then makes the
@@ -252,7 +269,10 @@ ngtcp2_conn *quic_conn_get_ngtcp2(QuicConn *c);
 bool quic_conn_is_server(QuicConn *c);
 /* True when the connection can be freed without losing anything. */
 bool quic_conn_is_dead(QuicConn *c);
+/* The current path's ends: they follow a migrating peer (the server's
+ * remote) and quic_conn_migrate() (the client's local). */
 const QuicAddr *quic_conn_get_remote(QuicConn *c);
+const QuicAddr *quic_conn_get_local(QuicConn *c);
 /* The TLS verification result on a client (QUIC_TLS_VERIFY_OK on servers). */
 QuicTlsVerify quic_conn_get_tls_verify(QuicConn *c);
 
@@ -301,10 +321,14 @@ typedef struct QuicServerConnConfig {
         size_t tls_exporter_size;
 } QuicServerConnConfig;
 
-/* From a client Initial `hd` (ngtcp2_accept()). Registers the client's
- * initial DCID and our SCID through hooks.cid_add. */
+/* From a client Initial `hd` (ngtcp2_accept()) that arrived at `local`.
+ * Registers the client's initial DCID and our SCID through hooks.cid_add. */
 int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, const ngtcp2_pkt_hd *hd,
                          const QuicAddr *local, const QuicAddr *remote, uint64_t now);
+/* quic_conn_read_packet() for a packet that arrived at `local` (one
+ * socket may serve several addresses of the host). */
+int quic_conn_read_packet_at(QuicConn *c, const QuicAddr *local, const QuicAddr *remote, const uint8_t *data,
+                             size_t len, uint64_t now);
 /* Unregisters every CID through hooks.cid_remove and frees. */
 QuicConn *quic_conn_free_server(QuicConn *c);
 /* quic_conn_write(), and hooks.write_wanted fires again for the next

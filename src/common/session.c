@@ -572,6 +572,19 @@ int session_read_packet(Session *s, const QuicAddr *remote, const uint8_t *data,
         return r;
 }
 
+int session_migrate(Session *s, const QuicAddr *local, uint64_t now) {
+        int r;
+
+        if (!s || !local)
+                return -EINVAL;
+        if (s->state == SESSION_STATE_CONNECTING || s->state >= SESSION_STATE_CLOSING)
+                return -ENOTCONN;
+        s->now = now;
+        r = quic_conn_migrate(s->conn, local, now);
+        session_maybe_report_end(s);
+        return r;
+}
+
 int session_write(Session *s, uint64_t now) {
         int r;
 

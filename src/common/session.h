@@ -134,6 +134,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Session *, session_free);
 
 int session_read_packet(Session *s, const QuicAddr *remote, const uint8_t *data, size_t len, uint64_t now);
 int session_write(Session *s, uint64_t now);
+/* The owner's address changed and it opened a socket at `local`: the
+ * connection moves there (quic_conn_migrate(), same errors; -ENOTCONN
+ * before the handshake or once closing). The room sees nothing of it. */
+int session_migrate(Session *s, const QuicAddr *local, uint64_t now);
 uint64_t session_get_expiry(Session *s);
 int session_handle_expiry(Session *s, uint64_t now);
 

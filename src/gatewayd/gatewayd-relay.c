@@ -234,14 +234,14 @@ static void relay_link_settle(RelayLink *l) {
 
 /* Collects packets for one sendmmsg() at the end of the call into the
  * session (relay_link_settle()), or earlier when the batch is full. */
-static int on_session_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                           const uint8_t *data, size_t len) {
+static int on_session_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         RelayLink *l = userdata;
 
         if (l->fd < 0)
                 return -EBADF;
-        /* Connected socket: the remote is the one address we use. */
-        return udp_send_batch_add(&l->send, l->fd, NULL, 0, data, len);
+        /* Connected socket: the remote is the one address we use, and the
+         * kernel fixed the source when it connected. */
+        return udp_send_batch_add(&l->send, l->fd, NULL, 0, NULL, 0, data, len);
 }
 
 static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {

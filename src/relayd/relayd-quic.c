@@ -40,14 +40,16 @@ void relay_quic_flush_sends(RelayQuic *q) {
         (void) udp_send_batch_flush(&q->send, q->manager->udp_fd);
 }
 
-static int on_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                   size_t len) {
+static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         RelayQuic *q = userdata;
         bool was_empty = q->send.n == 0;
         int r;
 
-        r = udp_send_batch_add(&q->send, q->manager->udp_fd, (const struct sockaddr *) remote, (socklen_t) remote_len,
-                               data, len);
+        /* From the address the peer talks to: on a host with several, the
+         * kernel's choice would be another one, which the peer ignores. */
+        r = udp_send_batch_add(&q->send, q->manager->udp_fd, (const struct sockaddr *) path->remote.addr,
+                               (socklen_t) path->remote.addrlen, (const struct sockaddr *) path->local.addr,
+                               (socklen_t) path->local.addrlen, data, len);
         if (r < 0)
                 return r;
         /* Outside an event handler of ours (a D-Bus method closing a
@@ -172,6 +174,8 @@ static int on_readable(Manager *m, int fd, void *userdata) {
                                         .msg_namelen = sizeof(q->addrs[i]),
                                         .msg_iov = &q->iovs[i],
                                         .msg_iovlen = 1,
+                                        .msg_control = q->controls[i].buf,
+                                        .msg_controllen = sizeof(q->controls[i].buf),
                                 },
                         };
                 }
@@ -187,15 +191,21 @@ static int on_readable(Manager *m, int fd, void *userdata) {
 
                 (void) relay_quic_now(q);
                 for (int i = 0; i < n; i++) {
-                        QuicAddr remote;
+                        struct sockaddr_storage to;
+                        socklen_t to_len;
+                        QuicAddr remote, local;
+                        bool have_local;
 
                         if (q->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
                                 continue; /* larger than any QUIC packet we accept */
                         if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &q->addrs[i],
                                           q->msgs[i].msg_hdr.msg_namelen) < 0)
                                 continue;
-                        (void) quic_server_read_packet_batched(q->server, &remote, q->bufs[i], q->msgs[i].msg_len,
-                                                               q->now);
+                        have_local = udp_pktinfo_local(&q->msgs[i].msg_hdr, (const struct sockaddr *) &q->bound,
+                                                       q->bound_len, &to, &to_len) >= 0 &&
+                                     quic_addr_set(&local, (const ngtcp2_sockaddr *) &to, (ngtcp2_socklen) to_len) >= 0;
+                        (void) quic_server_read_packet_batched(q->server, have_local ? &local : NULL, &remote,
+                                                               q->bufs[i], q->msgs[i].msg_len, q->now);
                 }
                 /* The frames of this batch leave together, packed per peer,
                  * with one ACK per peer for what it sent in the batch. */
@@ -451,6 +461,8 @@ int relay_quic_start(RelayQuic *q) {
         r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, len);
         if (r < 0)
                 return log_error_errno(r, "Unsupported socket address family: %m");
+        q->bound = ss;
+        q->bound_len = len;
 
         /* Every peer's packets land in this one socket: the default
          * buffer (~200 KiB) overflows while a busy relay serves a batch.

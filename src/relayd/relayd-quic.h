@@ -68,6 +68,14 @@ typedef struct RelayQuic {
         struct iovec iovs[RELAY_QUIC_RECV_BATCH];
         struct sockaddr_storage addrs[RELAY_QUIC_RECV_BATCH];
         uint8_t bufs[RELAY_QUIC_RECV_BATCH][RELAY_QUIC_RECV_BUFFER];
+        /* Which of the host's addresses each datagram came to: the
+         * answers leave from there (udp-pktinfo.h). */
+        union {
+                char buf[UDP_PKTINFO_RECV_CONTROL];
+                struct cmsghdr align;
+        } controls[RELAY_QUIC_RECV_BATCH];
+        struct sockaddr_storage bound; /* getsockname() of the socket */
+        socklen_t bound_len;
         /* A received datagram is copied here and stamped with its source
          * before it goes to its destinations: ngtcp2's buffer is not ours
          * to write. */

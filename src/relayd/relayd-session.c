@@ -723,7 +723,13 @@ void session_housekeeping(Session *s, uint64_t now) {
                 return;
         }
         if (s->peer) {
+                const QuicAddr *remote = quic_conn_get_remote(s->conn);
+
                 quic_conn_get_rtt(s->conn, &rtt, NULL);
                 peer_set_rtt(s->peer, rtt / 1000);
+                /* QUIC follows a peer whose address changed (NAT
+                 * rebinding, a player's new network); so does GetRemoteAddress. */
+                if (remote)
+                        peer_set_remote(s->peer, (const struct sockaddr *) &remote->sa, remote->len);
         }
 }

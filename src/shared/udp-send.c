@@ -15,17 +15,23 @@ void udp_send_batch_init(UdpSendBatch *b) {
 }
 
 int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, socklen_t addr_len,
-                       const uint8_t *data, size_t len) {
+                       const struct sockaddr *src, socklen_t src_len, const uint8_t *data, size_t len) {
+        UdpSource source;
         size_t i;
+        int r;
 
         if (!b || (!data && len > 0) || (addr && (addr_len == 0 || addr_len > sizeof(b->addr[0]))) ||
             (!addr && addr_len != 0))
                 return -EINVAL;
         if (len > UDP_SEND_PACKET_MAX)
                 return -EMSGSIZE;
+        r = udp_source_from_sockaddr(src, src_len, &source);
+        if (r < 0)
+                return r;
         if (b->n == UDP_SEND_BATCH_MAX)
                 (void) udp_send_batch_flush(b, fd);
         i = b->n++;
+        b->src[i] = source;
         if (len > 0)
                 memcpy(b->data[i], data, len);
         b->len[i] = len;
@@ -36,8 +42,10 @@ int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, soc
         return 0;
 }
 
+/* One GSO message has one destination and one source. */
 static bool same_destination(const UdpSendBatch *b, size_t i, size_t j) {
-        return b->addr_len[i] == b->addr_len[j] && memcmp(&b->addr[i], &b->addr[j], b->addr_len[i]) == 0;
+        return b->addr_len[i] == b->addr_len[j] && memcmp(&b->addr[i], &b->addr[j], b->addr_len[i]) == 0 &&
+               udp_source_equal(&b->src[i], &b->src[j]);
 }
 
 /* How many packets from `first` on one message carries: a run to one
@@ -71,17 +79,27 @@ static void message_fill(UdpSendBatch *b, size_t m, size_t first, size_t count) 
                 .msg_iov = &b->iov[first],
                 .msg_iovlen = count,
         };
-        if (count > 1) {
+        if (count > 1 || b->src[first].family != AF_UNSPEC) {
                 struct cmsghdr *c;
-                uint16_t seg = (uint16_t) b->len[first];
+                size_t used = 0;
 
+                memset(b->control[m].buf, 0, sizeof(b->control[m].buf));
                 mh->msg_control = b->control[m].buf;
                 mh->msg_controllen = sizeof(b->control[m].buf);
                 c = CMSG_FIRSTHDR(mh);
-                c->cmsg_level = SOL_UDP;
-                c->cmsg_type = UDP_SEGMENT;
-                c->cmsg_len = CMSG_LEN(sizeof(seg));
-                memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+                if (count > 1) {
+                        uint16_t seg = (uint16_t) b->len[first];
+
+                        c->cmsg_level = SOL_UDP;
+                        c->cmsg_type = UDP_SEGMENT;
+                        c->cmsg_len = CMSG_LEN(sizeof(seg));
+                        memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+                        used += CMSG_SPACE(sizeof(seg));
+                        c = CMSG_NXTHDR(mh, c);
+                }
+                if (c)
+                        used += udp_source_put_cmsg(&b->src[first], c);
+                mh->msg_controllen = used;
         }
 }
 

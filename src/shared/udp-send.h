@@ -2,7 +2,7 @@
 #pragma once
 
 /* Outgoing UDP packets collected for one sendmmsg(). Consecutive packets
- * to the same address and of the same size (the last of a run may be
+ * to the same address, from the same source, and of the same size (the last of a run may be
  * shorter) go to the kernel as one UDP GSO message (UDP_SEGMENT): it
  * passes the IP stack, netfilter, a bridge and the NIC driver once
  * instead of once per packet and is cut into wire packets as late as
@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "udp-pktinfo.h"
+
 #define UDP_SEND_BATCH_MAX 64
 #define UDP_SEND_PACKET_MAX 1500 /* >= QUIC_MAX_UDP_PAYLOAD */
 /* What one GSO message may carry: the UDP length field is 16 bits, and
@@ -38,10 +40,11 @@ typedef struct UdpSendBatch {
         size_t len[UDP_SEND_BATCH_MAX];
         socklen_t addr_len[UDP_SEND_BATCH_MAX]; /* 0: the socket is connected */
         struct sockaddr_storage addr[UDP_SEND_BATCH_MAX];
+        UdpSource src[UDP_SEND_BATCH_MAX];
         struct iovec iov[UDP_SEND_BATCH_MAX];
         struct mmsghdr msgs[UDP_SEND_BATCH_MAX];
         union {
-                char buf[CMSG_SPACE(sizeof(uint16_t))];
+                char buf[CMSG_SPACE(sizeof(uint16_t)) + UDP_SOURCE_CMSG_SPACE];
                 struct cmsghdr align;
         } control[UDP_SEND_BATCH_MAX];
         uint8_t data[UDP_SEND_BATCH_MAX][UDP_SEND_PACKET_MAX];
@@ -62,10 +65,12 @@ int udp_socket_forbid_fragments(int fd, int family);
 void udp_send_batch_init(UdpSendBatch *b);
 
 /* Copies one packet in, flushing to `fd` first when the batch is full.
- * `addr` is NULL (and addr_len 0) for a connected socket. Returns 0,
- * -EMSGSIZE for a packet above UDP_SEND_PACKET_MAX, or -EINVAL. */
+ * `addr` is NULL (and addr_len 0) for a connected socket. `src` is the
+ * address it must leave from (udp-pktinfo.h; its port is ignored), NULL
+ * or a wildcard for the kernel's choice. Returns 0, -EMSGSIZE for a
+ * packet above UDP_SEND_PACKET_MAX, -EAFNOSUPPORT or -EINVAL. */
 int udp_send_batch_add(UdpSendBatch *b, int fd, const struct sockaddr *addr, socklen_t addr_len,
-                       const uint8_t *data, size_t len);
+                       const struct sockaddr *src, socklen_t src_len, const uint8_t *data, size_t len);
 
 /* Sends what is collected on `fd` (fd < 0 drops it all, counted) and
  * empties the batch. A full socket buffer

@@ -30,16 +30,14 @@ static uint8_t initial[QUIC_MAX_UDP_PAYLOAD];
 static size_t initial_len;
 static size_t n_sent;
 
-static int fuzz_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len, const uint8_t *data,
-                     size_t len) {
+static int fuzz_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         if (len > QUIC_MAX_UDP_PAYLOAD)
                 abort();
         n_sent++;
         return 0;
 }
 
-static int capture_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                        const uint8_t *data, size_t len) {
+static int capture_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         if (initial_len == 0 && len <= sizeof initial) {
                 memcpy(initial, data, len);
                 initial_len = len;
@@ -120,11 +118,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         for (size_t i = 0; i < len && off + i < initial_len; i++)
                                 pkt[off + i] ^= data[i];
                         addr4(&from, 0x0a000002, port);
-                        (void) quic_server_read_packet(server, &from, pkt, initial_len, now);
+                        (void) quic_server_read_packet(server, NULL, &from, pkt, initial_len, now);
                 } else {
                         memcpy(pkt, data, len);
                         addr4(&from, 0x0a000003, port);
-                        (void) quic_server_read_packet(server, &from, pkt, len, now);
+                        (void) quic_server_read_packet(server, NULL, &from, pkt, len, now);
                 }
                 data += len;
                 size -= len;
