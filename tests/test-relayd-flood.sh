@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# lanparty-relayd under a handshake flood, on loopback, bounded: the real
+# daemon, a gateway (relay-test-peer) in its room, then quic-flood sends
+# 5,000 real QUIC Initials at 1,000/s from one address (fresh DCIDs, ports
+# from a pool), then the same from 50 addresses (127.0.0.10-59), then junk
+# (unknown CIDs and versions). The flooder never answers, as a spoofed
+# source would not. During each flood a real client joins and exchanges
+# frames with the gateway. Checked:
+#   - the client's join (connect, HELLO, WELCOME) takes at most JOIN_MAX_MS;
+#   - the flooding addresses get back at most AMPLIFICATION_MAX times the
+#     bytes they sent (QUIC's own limit for unvalidated addresses is 3x);
+#   - the relay's peak RSS (VmHWM) stays below RSS_MAX_KB;
+#   - refusals are counted on D-Bus by reason and logged, rate-limited.
+# The figures are printed for docs/SECURITY.md ("Under load").
+#
+# Usage: test-relayd-flood.sh RELAYD TEST_PEER FLOOD SOURCE_ROOT
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
+
+relayd=$(realpath "$1")
+peer_bin=$(realpath "$2")
+flood_bin=$(realpath "$3")
+srcdir=$(realpath "$4")
+
+JOIN_MAX_MS=${JOIN_MAX_MS:-2000}
+AMPLIFICATION_MAX=3
+RSS_MAX_KB=${RSS_MAX_KB:-65536}
+FLOOD_COUNT=${FLOOD_COUNT:-5000}
+FLOOD_RATE=${FLOOD_RATE:-1000}
+
+fail_hook() {
+        echo "--- relayd log (tail)" >&2
+        tail -n 40 "$tmp/relayd.err" >&2 || true
+}
+
+command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
+command -v busctl >/dev/null || skip "busctl is not installed"
+[ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
+
+test_tmp test-relayd-flood
+
+test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+R=/org/lanparty/Relay1
+M=org.lanparty.Relay1.Manager
+prop() { bus get-property org.lanparty.Relay1 "$@"; }
+
+token=tok-0123456789abcdef
+: >"$tmp/relayd.conf"
+echo "$token" >"$tmp/tokens"
+relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state"
+        --gateway-token-file "$tmp/tokens" --bus-address "$address")
+port=
+relayd_pid=
+start_relayd
+pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+[ ${#pin} = 43 ] || fail "no pin logged: $(cat "$tmp/relayd.err")"
+
+declare -A FD
+peer() {
+        local name=$1 fd
+        shift
+        mkfifo "$tmp/$name.in"
+        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --no-pmtud-wait "$@" <"$tmp/$name.in" \
+                >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+        exec {fd}>"$tmp/$name.in"
+        FD[$name]=$fd
+}
+cmd() { echo "$2" >&"${FD[$1]}"; }
+has() { grep -qF -- "$2" "$tmp/$1.out"; }
+expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+GW=00:11:22:33:44:01
+peer gw --role gateway --mac $GW --token $token
+expect gw "welcome 1"
+
+# flood NAME MODE SOURCES: quic-flood in the background, its summary in
+# $tmp/NAME.flood.
+flood() {
+        "$flood_bin" --relay "127.0.0.1:$port" --source 127.0.0.10 --sources "$3" --count "$FLOOD_COUNT" \
+                --rate "$FLOOD_RATE" --mode "$2" --drain-ms 1500 >"$tmp/$1.flood" 2>&1 &
+        flood_pid=$!
+        pids+=($flood_pid)
+}
+field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" "$tmp/$1.flood"; }
+
+# join NAME MAC: a client joins while the flood runs (after a second of
+# it, when the flood's connections have piled up), exchanges a frame each
+# way with the gateway, leaves.
+join() {
+        local name=$1 mac=$2 t0 t1 id
+        sleep 1
+        kill -0 "$flood_pid" 2>/dev/null || fail "the flood ended before the join: $(cat "$tmp"/*.flood)"
+        t0=$(ms)
+        peer "$name" --mac "$mac"
+        WAIT=5 wait_for has "$name" "welcome" ||
+                fail "$name did not join during the flood: $(cat "$tmp/$name.out" "$tmp/$name.err")"
+        t1=$(ms)
+        join_ms=$((t1 - t0))
+        id=$(sed -n 's/^welcome \([0-9]*\) .*/\1/p' "$tmp/$name.out")
+        cmd "$name" "frame $GW self 88b5 40"
+        expect gw "frame from=$id dst=$GW src=$mac type=88b5 len=54"
+        cmd gw "frame $mac self 88b5 41"
+        expect "$name" "frame from=1 dst=$mac src=$GW type=88b5 len=55"
+        cmd "$name" "quit"
+        echo "$name joined in $join_ms ms during the flood and exchanged frames"
+}
+
+# check_flood NAME: waits for it, checks the amplification.
+check_flood() {
+        local sent recvd
+        wait "$flood_pid" || fail "quic-flood failed: $(cat "$tmp/$1.flood")"
+        sent=$(field "$1" sent_bytes)
+        recvd=$(field "$1" received_bytes)
+        [ -n "$sent" ] && [ "$sent" -gt 0 ] || fail "no flood summary: $(cat "$tmp/$1.flood")"
+        echo "$1: $(cat "$tmp/$1.flood"), amplification $(awk -v r="$recvd" -v s="$sent" 'BEGIN { printf "%.3f", r / s }')"
+        awk -v r="$recvd" -v s="$sent" -v max=$AMPLIFICATION_MAX 'BEGIN { exit !(r <= max * s) }' ||
+                fail "$1: the relay sent $recvd bytes for $sent received: more than ${AMPLIFICATION_MAX}x"
+}
+
+check_join() {
+        [ "$join_ms" -le "$JOIN_MAX_MS" ] || fail "$1: the join took $join_ms ms, more than $JOIN_MAX_MS"
+}
+
+rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$relayd_pid/status"; }
+
+echo "== $FLOOD_COUNT Initials at $FLOOD_RATE/s from one address"
+flood one initial 1
+join alice 02:00:00:00:00:02
+check_join one
+check_flood one
+echo "relay peak RSS: $(rss_kb) kB"
+
+echo "== $FLOOD_COUNT Initials at $FLOOD_RATE/s from 50 addresses"
+flood fifty initial 50
+join bob 02:00:00:00:00:03
+check_join fifty
+check_flood fifty
+echo "relay peak RSS: $(rss_kb) kB"
+
+echo "== $FLOOD_COUNT junk packets (unknown CIDs and versions) at $FLOOD_RATE/s from one address"
+flood junk junk 1
+join carol 02:00:00:00:00:04
+check_join junk
+check_flood junk
+
+rss=$(rss_kb)
+echo "relay peak RSS over the whole test: $rss kB (bound $RSS_MAX_KB kB)"
+[ "$rss" -le "$RSS_MAX_KB" ] || fail "relay peak RSS $rss kB above $RSS_MAX_KB kB"
+
+kill -TERM $relayd_pid
+rc=0
+wait $relayd_pid || rc=$?
+[ $rc = 0 ] || fail "relayd exited with $rc"
+echo "PASS"
