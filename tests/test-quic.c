@@ -223,7 +223,7 @@ static QuicSettings test_settings(void) {
 
 static const uint8_t test_reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-static void net_init(Net *n, size_t max_connections, const QuicSettings *settings) {
+static void net_init_limits(Net *n, const QuicServerLimits *limits, const QuicSettings *settings) {
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
 
         *n = (Net){.magic = NET_MAGIC, .now = SEC};
@@ -236,7 +236,7 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 .settings = settings ? *settings : test_settings(),
                 .credentials = cred,
                 .local = n->server_addr,
-                .max_connections = max_connections,
+                .limits = *limits,
                 .callbacks = {
                         .send = test_net_send,
                         .handshake_completed = server_handshake,
@@ -251,6 +251,10 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 .reset_secret = test_reset_secret,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
+}
+
+static void net_init(Net *n, size_t max_connections, const QuicSettings *settings) {
+        net_init_limits(n, &(QuicServerLimits) { .max_connections = max_connections }, settings);
 }
 
 static void client_free(Client *c) {

@@ -436,8 +436,19 @@ int relay_quic_start(RelayQuic *q) {
         have_secret = relay_quic_reset_secret(q, secret) >= 0;
 
         config = (QuicServerConfig) {
+                .settings = {
+                        .handshake_timeout = RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC,
+                },
                 .credentials = q->credentials,
                 .local = local,
+                .limits = {
+                        .max_connections = m->config->max_connections,
+                        .reserved_admitted = m->config->max_connections / RELAY_QUIC_RESERVED_SHARE,
+                        .max_unadmitted_per_source = RELAY_QUIC_UNADMITTED_PER_SOURCE,
+                        .admission_timeout = RELAY_QUIC_HELLO_TIMEOUT_NSEC,
+                        .retry = true,
+                        .retry_threshold = RELAY_QUIC_RETRY_THRESHOLD,
+                },
                 .callbacks = {
                         .send = on_send,
                         .handshake_completed = on_handshake_completed,
