@@ -149,6 +149,62 @@ check_flood junk
 rss=$(rss_kb)
 echo "relay peak RSS over the whole test: $rss kB (bound $RSS_MAX_KB kB)"
 [ "$rss" -le "$RSS_MAX_KB" ] || fail "relay peak RSS $rss kB above $RSS_MAX_KB kB"
+retries=$(prop $R $M RetriesSent | cut -d' ' -f2)
+echo "Retry packets sent to the floods: $retries"
+[ "$retries" -gt 0 ] || fail "the floods got no Retry"
+
+# refusal NAME KEY: the count of KEY in the Manager's Refusals.
+refusal() { prop $R $M Refusals | grep -o "\"$1\" [0-9]*" | cut -d' ' -f2; }
+
+echo "== one address, real handshakes, no HELLO: the per-address limit and the HELLO timeout"
+expect_eq "$(refusal per_source)" 0 "per_source refusals before"
+for i in $(seq 10 39); do
+        peer "silent$i" --no-hello --mac "02:00:00:00:01:$i"
+done
+silent_has() { grep -lF -- "$1" "$tmp"/silent*.out 2>/dev/null | wc -l; }
+settled() { [ $(($(silent_has connected) + $(silent_has "closed handshake-failed"))) -eq 30 ]; }
+wait_for settled || fail "the silent peers did not all connect or get refused"
+connected=$(silent_has connected)
+refused=$(silent_has "too many new connections from your address")
+echo "30 silent peers from 127.0.0.1: $connected connected, $refused refused"
+[ "$refused" -ge 1 ] || fail "no silent peer was refused by the per-address limit"
+[ "$connected" -le 20 ] || fail "$connected silent peers from one address connected"
+expect_eq "$(refusal per_source)" "$refused" "Refusals per_source"
+# Closed 3 s after their handshakes, not 10.
+all_timed_out() { [ "$(silent_has 'reason=not admitted in time')" -eq "$connected" ]; }
+WAIT=6 wait_for all_timed_out ||
+        fail "the silent peers were not closed for want of HELLO: $(cat "$tmp"/silent*.out)"
+expect_eq "$(refusal hello_timeout)" "$connected" "Refusals hello_timeout"
+wait_for grep -q "Turned away new connections" "$tmp/relayd.err" || fail "refusals not logged"
+lines=$(grep -c "Turned away new connections" "$tmp/relayd.err")
+[ "$lines" -le 2 ] || fail "refusals logged $lines times within seconds"
+grep "Turned away new connections" "$tmp/relayd.err" | head -2
+
+echo "== a relay crash and restart under junk from another address: the client is reset at once"
+peer dave --mac 02:00:00:00:00:05
+expect dave "welcome"
+kill -KILL $relayd_pid
+wait $relayd_pid 2>/dev/null || true
+# Junk at 2000/s from 127.0.0.10, half of it short-header packets that each
+# ask for a stateless reset, before and after the restart.
+"$flood_bin" --relay "127.0.0.1:$port" --source 127.0.0.10 --sources 1 --count 12000 --rate 2000 --mode junk \
+        --drain-ms 0 >"$tmp/restart.flood" 2>&1 &
+flood_pid=$!
+pids+=($flood_pid)
+sleep 1
+start_relayd same-port
+sleep 1
+kill -0 "$flood_pid" 2>/dev/null || fail "the junk flood ended before the restart was done"
+# dave does not know the relay went away; its next packet meets a relay
+# that kept the reset secret in its state directory.
+t0=$(ms)
+cmd dave "frame $GW self 88b5 40"
+WAIT=5 wait_for has dave "closed stateless-reset" || fail "dave was not reset: $(cat "$tmp/dave.out")"
+reset_ms=$(($(ms) - t0))
+echo "dave was reset ${reset_ms} ms after its first packet to the restarted relay, under junk"
+[ "$reset_ms" -le "$JOIN_MAX_MS" ] || fail "the reset took $reset_ms ms"
+wait "$flood_pid" || true
+echo "junk during the restart: $(cat "$tmp/restart.flood")"
 
 kill -TERM $relayd_pid
 rc=0

@@ -567,7 +567,7 @@ static void server_reap(QuicServer *s, QuicConn *c) {
 }
 
 /* Whether a new connection from `remote` may start; refuses it if not. */
-static bool server_admission_check(QuicServer *s, const QuicAddr *remote, const ngtcp2_pkt_hd *hd, bool validated) {
+static bool server_admission_check(QuicServer *s, const QuicAddr *remote, const ngtcp2_pkt_hd *hd) {
         const QuicServerLimits *l = &s->limits;
 
         if (s->n_conns >= l->max_connections) {
@@ -578,7 +578,11 @@ static bool server_admission_check(QuicServer *s, const QuicAddr *remote, const 
                 server_refuse(s, remote, hd, QUIC_SERVER_REFUSAL_UNADMITTED);
                 return false;
         }
-        if (validated && l->max_unadmitted_per_source > 0) {
+        /* Only validated connections count, so a spoofer cannot use up the
+         * share of someone else's address; the check applies to every
+         * Initial, so nobody collects pending connections one unvalidated
+         * handshake at a time. */
+        if (l->max_unadmitted_per_source > 0) {
                 SourcePrefix p = source_prefix(remote);
 
                 if (source_count(s, &p) >= l->max_unadmitted_per_source) {
@@ -619,7 +623,7 @@ static void server_accept(QuicServer *s, const QuicAddr *remote, const uint8_t *
                 validated = true;
         }
 
-        if (!server_admission_check(s, remote, &hd, validated))
+        if (!server_admission_check(s, remote, &hd))
                 return;
         if (s->limits.retry && !validated && s->n_unvalidated >= s->limits.retry_threshold) {
                 server_send_retry(s, remote, &hd, now);

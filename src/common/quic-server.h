@@ -11,9 +11,10 @@
  *
  * Admission: a connection is unadmitted from its first Initial until the
  * owner calls quic_server_admit() (the relay: HELLO accepted). Unadmitted
- * connections share max_connections - reserved_admitted slots, each source
- * prefix (an IPv4 address, an IPv6 /64) at most max_unadmitted_per_source
- * of them once its address is validated, and must be admitted within
+ * connections share max_connections - reserved_admitted slots; a source
+ * prefix (an IPv4 address, an IPv6 /64) with max_unadmitted_per_source of
+ * them validated (by a Retry token or a complete handshake) starts no new
+ * one; and they must be admitted within
  * admission_timeout of their handshake. Addresses are validated with a
  * Retry (ngtcp2_crypto's tokens, bound to the address and the client's
  * first DCID, valid RETRY_TOKEN_TIMEOUT) once retry_threshold handshakes

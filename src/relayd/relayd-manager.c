@@ -331,6 +331,12 @@ bool manager_gateway_token_is_valid(Manager *m, const void *token, size_t size) 
         return gateway_tokens_check(m->gateway_tokens, token, size);
 }
 
+void manager_get_admission(Manager *m, RelayAdmission *ret) {
+        *ret = (RelayAdmission) {};
+        if (m->hooks.get_admission)
+                m->hooks.get_admission(m, ret, m->hooks.userdata);
+}
+
 void manager_get_counters(Manager *m, RelayCounters *ret) {
         GHashTableIter i;
         gpointer value;

@@ -22,6 +22,8 @@
 #include "udp-send.h"
 #include "macro.h"
 #include "quic-server.h"
+#include "ratelimit.h"
+#include "relayd-manager.h"
 
 typedef struct Manager Manager;
 typedef struct Session Session;
@@ -45,6 +47,7 @@ typedef struct sd_event_source sd_event_source;
 /* Handshakes from unvalidated addresses in progress beyond which new
  * clients are asked to prove their address with a Retry. */
 #define RELAY_QUIC_RETRY_THRESHOLD 16
+#define RELAY_QUIC_REFUSAL_LOG_SEC 10
 #define RELAY_QUIC_PIN_STR_MAX (B64URL_ENCODED_LEN(CERT_PIN_SIZE) + 1)
 #define RELAY_QUIC_RESET_SECRET_FILE "reset-secret"
 
@@ -67,6 +70,11 @@ typedef struct RelayQuic {
         sd_event_source *housekeeping_event_source;
         bool memory_freed; /* a handshake ended or a connection went since the last trim */
         uint64_t now; /* CLOCK_MONOTONIC ns of the batch being handled */
+
+        /* Refusals are summed up in one log line at most every
+         * RELAY_QUIC_REFUSAL_LOG_SEC: a flood must not flood the journal. */
+        RateLimit refusal_log_limit;
+        RelayAdmission refusals_logged;
 
         Session *sessions;     /* every connection past its handshake */
         Session *write_queue;  /* connections with control bytes to write */
