@@ -4,7 +4,7 @@
  * quic.c, so a fresh DCID and a real TLS ClientHello, 1200 bytes), or junk
  * (short-header packets with unknown CIDs, which draw stateless resets, and
  * long-header packets of an unknown version, which draw version
- * negotiation). The flooder never answers: to the relay it looks like a
+ * negotiation), or only the former (reset). The flooder never answers: to the relay it looks like a
  * spoofed source. It spreads the packets over --sources addresses counted
  * up from --source (loopback: 127.0.0.0/8 is all local), each with a pool of
  * sockets so that ports change from packet to packet, counts every byte the
@@ -43,6 +43,7 @@
 typedef enum FloodMode {
         FLOOD_INITIAL,
         FLOOD_JUNK,
+        FLOOD_RESET, /* only the short-header half of the junk */
 } FloodMode;
 
 static struct {
@@ -70,7 +71,7 @@ static uint64_t now_ns(void) {
 
 static void usage(void) {
         fprintf(stderr, "quic-flood --relay IPv4:PORT --source IPv4 [--sources N] [--count N] [--rate PPS]\n"
-                        "           [--drain-ms MS] [--mode initial|junk]\n");
+                        "           [--drain-ms MS] [--mode initial|junk|reset]\n");
         exit(2);
 }
 
@@ -134,6 +135,8 @@ static void parse_args(int argc, char **argv) {
                                 arg.mode = FLOOD_INITIAL;
                         else if (strcmp(optarg, "junk") == 0)
                                 arg.mode = FLOOD_JUNK;
+                        else if (strcmp(optarg, "reset") == 0)
+                                arg.mode = FLOOD_RESET;
                         else
                                 usage();
                         break;
@@ -290,7 +293,7 @@ int main(int argc, char **argv) {
                                         abort();
                                 len = make_initial(&local, &remote, pkt);
                         } else
-                                len = make_junk(sent, pkt);
+                                len = make_junk(arg.mode == FLOOD_RESET ? 0 : sent, pkt);
                         if (sendto(fd, pkt, len, 0, (struct sockaddr *) &arg.relay, sizeof arg.relay) == (ssize_t) len)
                                 sent_bytes += len;
                         sent++;

@@ -185,9 +185,10 @@ peer dave --mac 02:00:00:00:00:05
 expect dave "welcome"
 kill -KILL $relayd_pid
 wait $relayd_pid 2>/dev/null || true
-# Junk at 2000/s from 127.0.0.10, half of it short-header packets that each
-# ask for a stateless reset, before and after the restart.
-"$flood_bin" --relay "127.0.0.1:$port" --source 127.0.0.10 --sources 1 --count 12000 --rate 2000 --mode junk \
+# Junk at 3000/s from 127.0.0.10, short-header packets that each ask for a
+# stateless reset, before and after the restart. (With one bucket for all
+# sources, as before, dave's packets would find it empty.)
+"$flood_bin" --relay "127.0.0.1:$port" --source 127.0.0.10 --sources 1 --count 18000 --rate 3000 --mode reset \
         --drain-ms 0 >"$tmp/restart.flood" 2>&1 &
 flood_pid=$!
 pids+=($flood_pid)
