@@ -125,26 +125,41 @@ check_join() {
 }
 
 rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$relayd_pid/status"; }
+# The relay's user+system CPU time in clock ticks (after the comm field,
+# which may hold spaces, utime and stime are fields 12 and 13).
+cpu_ticks() { sed 's/.*) //' "/proc/$relayd_pid/stat" | awk '{ print $12 + $13 }'; }
+cpu_start() { cpu0=$(cpu_ticks); }
+cpu_report() {
+        local ticks=$(($(cpu_ticks) - cpu0)) hz
+        hz=$(getconf CLK_TCK)
+        echo "$1: relay CPU $(awk -v t=$ticks -v hz=$hz 'BEGIN { printf "%.2f", t / hz }') s during the flood"
+}
 
 echo "== $FLOOD_COUNT Initials at $FLOOD_RATE/s from one address"
+cpu_start
 flood one initial 1
 join alice 02:00:00:00:00:02
 check_join one
 check_flood one
+cpu_report one
 echo "relay peak RSS: $(rss_kb) kB"
 
 echo "== $FLOOD_COUNT Initials at $FLOOD_RATE/s from 50 addresses"
+cpu_start
 flood fifty initial 50
 join bob 02:00:00:00:00:03
 check_join fifty
 check_flood fifty
+cpu_report fifty
 echo "relay peak RSS: $(rss_kb) kB"
 
 echo "== $FLOOD_COUNT junk packets (unknown CIDs and versions) at $FLOOD_RATE/s from one address"
+cpu_start
 flood junk junk 1
 join carol 02:00:00:00:00:04
 check_join junk
 check_flood junk
+cpu_report junk
 
 rss=$(rss_kb)
 echo "relay peak RSS over the whole test: $rss kB (bound $RSS_MAX_KB kB)"
