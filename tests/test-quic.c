@@ -1835,6 +1835,51 @@ static void test_retry(void) {
         CHECK_EQ_INT(sc.retries, 0);
 }
 
+/* The client's Initial with the token, waiting on the wire. */
+static const TestPacket *wire_token_initial(Net *n, Client *c) {
+        QuicServerCounters sc;
+
+        quic_server_get_counters(n->server, &sc);
+        if (sc.retries == 0)
+                return NULL;
+        for (size_t i = 0; i < n->wire.count; i++) {
+                const TestPacket *p = &n->wire.q[(n->wire.head + i) % n->wire.capacity];
+                if (quic_addr_equal(&p->from, &c->addr) && quic_addr_equal(&p->to, &n->server_addr))
+                        return p;
+        }
+        return NULL;
+}
+
+static bool cond_token_initial(void *net, void *userdata) {
+        return wire_token_initial(net, userdata) != NULL;
+}
+
+/* A token is good only from the address it was given to: the same Initial
+ * from elsewhere is dropped and counted; from the client, it gets in. */
+static void test_retry_token_other_address(void) {
+        Net n;
+        QuicServerCounters sc;
+        TestPacket copy;
+        QuicAddr other;
+
+        net_init_limits(&n, &(QuicServerLimits) { .max_connections = 8, .retry = true, .retry_threshold = 0 }, NULL);
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_token_initial, c));
+        copy = *wire_token_initial(&n, c);
+        test_addr4(&other, "10.0.7.7", 40000);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, &other, copy.data, copy.len, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.retry_tokens_invalid, 1);
+        CHECK_EQ_INT(sc.retries, 1);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.connections_accepted, 1);
+        CHECK_EQ_INT(sc.retry_tokens_invalid, 1);
+        net_done(&n);
+}
+
 static bool cond_n_closed(void *net, void *userdata) {
         Net *n = net;
         size_t want = *(size_t *) userdata, k = 0;
@@ -2230,6 +2275,7 @@ int main(void) {
         RUN(test_stateless_reset);
         RUN(test_max_connections);
         RUN(test_retry);
+        RUN(test_retry_token_other_address);
         RUN(test_admission_limits);
         RUN(test_stateless_reset_per_source);
         RUN(test_reload);
