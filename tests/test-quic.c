@@ -1981,6 +1981,61 @@ static void test_stateless_reset_per_source(void) {
         net_done(&n);
 }
 
+static void addr6(QuicAddr *a, const char *ip) {
+        struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(1000) };
+
+        CHECK(inet_pton(AF_INET6, ip, &sin6.sin6_addr) == 1);
+        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin6, sizeof sin6) == 0);
+}
+
+/* Sources are IPv4 addresses and IPv6 /64s; IPv4 clients of a dual-stack
+ * socket arrive as ::ffff:a.b.c.d and are IPv4 addresses too, not one /64
+ * for all of them. */
+static void test_source_prefixes(void) {
+        static const struct {
+                const char *a, *b;
+                bool same;
+        } cases[] = {
+                { "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", true },   /* one /64 */
+                { "2001:db8:1:2::1", "2001:db8:1:3::1", false },       /* another /64 */
+                { "::ffff:192.0.2.1", "::ffff:192.0.2.2", false },     /* two IPv4 clients */
+                { "::ffff:192.0.2.1", "::ffff:192.0.2.1", true },
+        };
+        uint8_t junk[80];
+
+        memset(junk, 0x5a, sizeof junk);
+        junk[0] = 0x40;
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                bool apart = false;
+
+                /* Two sources may share a bucket by their (seeded) hash, 1 in
+                 * 1024: three servers with three seeds all putting them
+                 * together would be one in a billion. */
+                for (int attempt = 0; attempt < 3; attempt++) {
+                        Net n;
+                        QuicServerCounters sc;
+                        QuicAddr a, b;
+
+                        net_init(&n, 0, NULL);
+                        n.wire.blackhole = true;
+                        addr6(&a, cases[k].a);
+                        addr6(&b, cases[k].b);
+                        for (int i = 0; i < QUIC_SERVER_STATELESS_BURST; i++) {
+                                junk[1] = (uint8_t) i;
+                                CHECK_EQ_INT(quic_server_read_packet(n.server, &a, junk, sizeof junk, n.now), 0);
+                        }
+                        CHECK_EQ_INT(quic_server_read_packet(n.server, &b, junk, sizeof junk, n.now), 0);
+                        quic_server_get_counters(n.server, &sc);
+                        /* One source: b finds the bucket a emptied. */
+                        if (cases[k].same)
+                                CHECK_EQ_INT(sc.stateless_limited, 1);
+                        apart = apart || sc.stateless_limited == 0;
+                        net_done(&n);
+                }
+                CHECK(apart != cases[k].same);
+        }
+}
+
 static void test_reload(void) {
         Net n;
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred2 = NULL;
@@ -2278,6 +2333,7 @@ int main(void) {
         RUN(test_retry_token_other_address);
         RUN(test_admission_limits);
         RUN(test_stateless_reset_per_source);
+        RUN(test_source_prefixes);
         RUN(test_reload);
         RUN(test_free_in_callback);
         RUN(test_udp);

@@ -252,12 +252,20 @@ static void server_cid_remove(void *userdata, QuicConn *c, const ngtcp2_cid *cid
 /* ---- sources ------------------------------------------------------------------------ */
 
 static SourcePrefix source_prefix(const QuicAddr *a) {
+        static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
         SourcePrefix p = { .family = (uint8_t) a->sa.sa.sa_family };
+        const uint8_t *in6 = (const uint8_t *) &a->sa.in6.sin6_addr;
 
         if (a->sa.sa.sa_family == AF_INET)
                 memcpy(&p.bits, &a->sa.in.sin_addr, 4);
-        else
-                memcpy(&p.bits, &a->sa.in6.sin6_addr, 8); /* the /64 */
+        else if (memcmp(in6, v4mapped, sizeof v4mapped) == 0) {
+                /* An IPv4 client on a dual-stack socket ([::]:443, the
+                 * default): its IPv4 address, not the /64 all of them
+                 * share. */
+                p.family = AF_INET;
+                memcpy(&p.bits, in6 + 12, 4);
+        } else
+                memcpy(&p.bits, in6, 8); /* the /64 */
         return p;
 }
 
