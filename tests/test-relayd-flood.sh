@@ -15,6 +15,8 @@
 # The figures are printed for docs/SECURITY.md ("Under load").
 #
 # Usage: test-relayd-flood.sh RELAYD TEST_PEER FLOOD SOURCE_ROOT
+# $RELAYD_TEST_WRAPPER, if set, runs the daemon under it (e.g. valgrind, with
+# FLOOD_RATE, JOIN_MAX_MS and RSS_MAX_KB to match); it must still exit 0.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
@@ -48,7 +50,7 @@ prop() { bus get-property org.lanparty.Relay1 "$@"; }
 token=tok-0123456789abcdef
 : >"$tmp/relayd.conf"
 echo "$token" >"$tmp/tokens"
-relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state"
+relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/state"
         --gateway-token-file "$tmp/tokens" --bus-address "$address")
 port=
 relayd_pid=
@@ -194,6 +196,17 @@ wait_for grep -q "Turned away new connections" "$tmp/relayd.err" || fail "refusa
 lines=$(grep -c "Turned away new connections" "$tmp/relayd.err")
 [ "$lines" -le 2 ] || fail "refusals logged $lines times within seconds"
 grep "Turned away new connections" "$tmp/relayd.err" | head -2
+
+# The relay that took the floods ends cleanly (under $RELAYD_TEST_WRAPPER
+# too); a fresh one on the same port, with the same state directory, has
+# the gateway back.
+kill -TERM $relayd_pid
+rc=0
+wait $relayd_pid || rc=$?
+[ $rc = 0 ] || fail "relayd exited with $rc after the floods"
+start_relayd same-port
+peer gw2 --role gateway --mac $GW --token $token
+expect gw2 "welcome 1"
 
 echo "== a relay crash and restart under junk from another address: the client is reset at once"
 peer dave --mac 02:00:00:00:00:05

@@ -53,6 +53,7 @@ typedef enum ConnPhase {
         PHASE_HANDSHAKE, /* the QUIC handshake is not complete */
         PHASE_PENDING,   /* complete, not admitted by the owner yet */
         PHASE_ADMITTED,  /* quic_server_admit() */
+        PHASE_CLOSED,    /* closing or draining before it was admitted */
 } ConnPhase;
 
 /* A source: an IPv4 address, or the /64 of an IPv6 address. */
@@ -334,7 +335,9 @@ static uint32_t source_count(QuicServer *s, const SourcePrefix *p) {
 static void account(QuicServer *s, ServerConn *sc, int sign) {
         SourceEntry *e;
 
-        if (sc->phase == PHASE_ADMITTED)
+        /* A connection on its way out holds a slot until it is gone, but
+         * no longer its source's share: the source may try again. */
+        if (sc->phase == PHASE_ADMITTED || sc->phase == PHASE_CLOSED)
                 return;
         s->n_unadmitted += (size_t) sign;
         if (!sc->validated) {
@@ -356,6 +359,10 @@ static void server_conn_sync(QuicServer *s, ServerConn *sc, uint64_t now) {
         QuicState state = quic_conn_get_state(c);
         uint64_t key;
 
+        if (sc->phase != PHASE_ADMITTED && sc->phase != PHASE_CLOSED && state >= QUIC_STATE_CLOSING) {
+                account(s, sc, -1);
+                sc->phase = PHASE_CLOSED;
+        }
         if (sc->phase == PHASE_HANDSHAKE && state == QUIC_STATE_ESTABLISHED) {
                 account(s, sc, -1);
                 sc->phase = PHASE_PENDING;
@@ -917,7 +924,7 @@ void quic_server_close_all(QuicServer *s, uint64_t app_error_code, const char *r
 void quic_server_admit(QuicServer *s, QuicConn *c) {
         ServerConn *sc = quic_conn_get_server_data(c);
 
-        if (!s || !sc || sc->phase == PHASE_ADMITTED)
+        if (!s || !sc || sc->phase == PHASE_ADMITTED || sc->phase == PHASE_CLOSED)
                 return;
         account(s, sc, -1);
         sc->phase = PHASE_ADMITTED;

@@ -162,8 +162,8 @@ void quic_server_close_all(QuicServer *s, uint64_t app_error_code, const char *r
 void quic_server_admit(QuicServer *s, QuicConn *c);
 
 size_t quic_server_get_n_connections(QuicServer *s);
-/* Connections not admitted yet, and of those the handshakes from addresses
- * not validated yet. */
+/* Connections not admitted yet (and not closing), and of those the
+ * handshakes from addresses not validated yet. */
 size_t quic_server_get_n_unadmitted(QuicServer *s);
 size_t quic_server_get_n_unvalidated(QuicServer *s);
 /* Connection IDs currently routed (tests check the bookkeeping with it). */
