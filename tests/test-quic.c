@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 #include "test-util.h"
 
 #define NET_QUEUE_MAX 8192
-#define MAX_CLIENTS 8
+#define MAX_CLIENTS 16
 #define MAX_SPEERS 32
 #define PKT_MAX 2048
 #define NET_MAGIC UINT32_C(0x4e455421)
@@ -223,7 +224,7 @@ static QuicSettings test_settings(void) {
 
 static const uint8_t test_reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-static void net_init(Net *n, size_t max_connections, const QuicSettings *settings) {
+static void net_init_limits(Net *n, const QuicServerLimits *limits, const QuicSettings *settings) {
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred = NULL;
 
         *n = (Net){.magic = NET_MAGIC, .now = SEC};
@@ -236,7 +237,7 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 .settings = settings ? *settings : test_settings(),
                 .credentials = cred,
                 .local = n->server_addr,
-                .max_connections = max_connections,
+                .limits = *limits,
                 .callbacks = {
                         .send = test_net_send,
                         .handshake_completed = server_handshake,
@@ -251,6 +252,10 @@ static void net_init(Net *n, size_t max_connections, const QuicSettings *setting
                 .reset_secret = test_reset_secret,
         };
         CHECK(quic_server_new(&n->server, &cfg) == 0);
+}
+
+static void net_init(Net *n, size_t max_connections, const QuicSettings *settings) {
+        net_init_limits(n, &(QuicServerLimits) { .max_connections = max_connections }, settings);
 }
 
 static void client_free(Client *c) {
@@ -278,6 +283,7 @@ typedef struct ClientOpts {
         const char *hostname;
         const char *ca_file;
         const QuicSettings *settings;
+        const char *ip; /* NULL: one of its own, 10.0.1.N */
 } ClientOpts;
 
 static Client *net_add_client(Net *n, const ClientOpts *o) {
@@ -286,7 +292,9 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
 
         CHECK(c && n->n_clients < MAX_CLIENTS);
         c->net = n;
-        snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
+        snprintf(ip, sizeof ip, "%s", o->ip ? o->ip : "");
+        if (!o->ip)
+                snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
         test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
         c->port = (TestNetPort) { &n->wire, &c->addr };
 
@@ -1788,6 +1796,246 @@ static void test_max_connections(void) {
         net_done(&n);
 }
 
+/* ---- admission control ---- */
+
+/* Time from a client's first Initial to its handshake, in virtual time. */
+static uint64_t handshake_time(const QuicServerLimits *limits, QuicServerCounters *ret) {
+        Net n;
+        uint64_t t0;
+
+        net_init_limits(&n, limits, NULL);
+        t0 = n.now;
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        t0 = n.now - t0;
+        quic_server_get_counters(n.server, ret);
+        net_done(&n);
+        return t0;
+}
+
+/* A Retry costs the client exactly one round trip, and the handshake
+ * completes with the validated address. */
+static void test_retry(void) {
+        QuicServerCounters sc;
+        uint64_t plain, retried;
+
+        plain = handshake_time(&(QuicServerLimits) { .max_connections = 8 }, &sc);
+        CHECK_EQ_INT(sc.retries, 0);
+        retried = handshake_time(&(QuicServerLimits) { .max_connections = 8, .retry = true, .retry_threshold = 0 },
+                                 &sc);
+        CHECK_EQ_INT(sc.retries, 1);
+        CHECK_EQ_INT(sc.connections_accepted, 1);
+        CHECK_EQ_INT(sc.retry_tokens_invalid, 0);
+        fprintf(stderr, "handshake: %" PRIu64 " ms, with Retry %" PRIu64 " ms (one-way latency %" PRIu64 " ms)\n",
+                plain / MSEC, retried / MSEC, TEST_NET_LATENCY / MSEC);
+        CHECK(retried == plain + 2 * TEST_NET_LATENCY);
+
+        /* Below the threshold nobody is asked. */
+        handshake_time(&(QuicServerLimits) { .max_connections = 8, .retry = true, .retry_threshold = 1 }, &sc);
+        CHECK_EQ_INT(sc.retries, 0);
+}
+
+/* The client's Initial with the token, waiting on the wire. */
+static const TestPacket *wire_token_initial(Net *n, Client *c) {
+        QuicServerCounters sc;
+
+        quic_server_get_counters(n->server, &sc);
+        if (sc.retries == 0)
+                return NULL;
+        for (size_t i = 0; i < n->wire.count; i++) {
+                const TestPacket *p = &n->wire.q[(n->wire.head + i) % n->wire.capacity];
+                if (quic_addr_equal(&p->from, &c->addr) && quic_addr_equal(&p->to, &n->server_addr))
+                        return p;
+        }
+        return NULL;
+}
+
+static bool cond_token_initial(void *net, void *userdata) {
+        return wire_token_initial(net, userdata) != NULL;
+}
+
+/* A token is good only from the address it was given to: the same Initial
+ * from elsewhere is dropped and counted; from the client, it gets in. */
+static void test_retry_token_other_address(void) {
+        Net n;
+        QuicServerCounters sc;
+        TestPacket copy;
+        QuicAddr other;
+
+        net_init_limits(&n, &(QuicServerLimits) { .max_connections = 8, .retry = true, .retry_threshold = 0 }, NULL);
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_token_initial, c));
+        copy = *wire_token_initial(&n, c);
+        test_addr4(&other, "10.0.7.7", 40000);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &other, copy.data, copy.len, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.retry_tokens_invalid, 1);
+        CHECK_EQ_INT(sc.retries, 1);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 0);
+
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.connections_accepted, 1);
+        CHECK_EQ_INT(sc.retry_tokens_invalid, 1);
+        net_done(&n);
+}
+
+static bool cond_n_closed(void *net, void *userdata) {
+        Net *n = net;
+        size_t want = *(size_t *) userdata, k = 0;
+
+        for (size_t i = 0; i < n->n_clients; i++)
+                k += n->clients[i]->closed;
+        return k >= want;
+}
+
+static void test_admission_limits(void) {
+        Net n;
+        QuicServerCounters sc;
+        size_t want;
+
+        net_init_limits(&n,
+                        &(QuicServerLimits) {
+                                .max_connections = 10,
+                                .reserved_admitted = 4,
+                                .max_unadmitted_per_source = 2,
+                                .admission_timeout = 3 * SEC,
+                        },
+                        NULL);
+
+        /* Two from one address are let in, the third is refused. */
+        Client *a1 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a1));
+        Client *a2 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a2));
+        CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 2);
+        Client *a3 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, a3));
+        CHECK(!a3->handshake);
+        CHECK_EQ_INT(a3->info.error_code, NGTCP2_CONNECTION_REFUSED);
+        CHECK_EQ_STR(a3->info.reason, "too many new connections from your address, try again");
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.refused[QUIC_SERVER_REFUSAL_SOURCE], 1);
+
+        /* Once one is admitted, the address may start another. */
+        quic_server_admit(n.server, speer_for(&n, a1)->conn);
+        CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 1);
+        Client *a4 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a4));
+        quic_server_admit(n.server, speer_for(&n, a4)->conn);
+
+        /* 10 slots, 4 reserved for admitted peers: 6 unadmitted at most. One
+         * is a2; five more from other addresses fill the share, with slots
+         * to spare. */
+        for (int i = 0; i < 5; i++) {
+                Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+                CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
+        }
+        CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 6);
+        Client *busy = net_add_client(&n, &(ClientOpts){.pin = pin});
+        CHECK(net_run(&n, 5 * SEC, cond_client_closed, busy));
+        CHECK_EQ_STR(busy->info.reason, "relay is busy with new connections, try again");
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.refused[QUIC_SERVER_REFUSAL_UNADMITTED], 1);
+        CHECK_EQ_INT(sc.connections_refused, 2);
+
+        /* Nobody admits the six: 3 s after their handshakes they are
+         * closed, the admitted two stay. */
+        want = 8; /* a3, busy and the six */
+        CHECK(net_run(&n, 10 * SEC, cond_n_closed, &want));
+        CHECK(a2->closed);
+        CHECK_EQ_STR(a2->info.reason, "not admitted in time");
+        CHECK(!a1->closed && !a4->closed);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.admission_timeouts, 6);
+        CHECK(net_run(&n, 2 * SEC, NULL, NULL));
+        CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 0);
+        CHECK_EQ_INT(quic_server_get_n_connections(n.server), 2);
+        net_done(&n);
+}
+
+/* Junk from one source uses up its own bucket of stateless resets, not
+ * another source's. */
+static void test_stateless_reset_per_source(void) {
+        Net n;
+        QuicServerCounters sc;
+        uint8_t junk[80];
+        QuicAddr a, b;
+
+        net_init(&n, 0, NULL);
+        n.wire.blackhole = true;
+        test_addr4(&a, "10.0.3.1", 1000);
+        test_addr4(&b, "10.0.3.2", 1000);
+        memset(junk, 0x5a, sizeof junk);
+        junk[0] = 0x40; /* short header */
+        for (int i = 0; i < 200; i++) {
+                junk[1] = (uint8_t) i; /* another unknown CID each time */
+                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &a, junk, sizeof junk, n.now), 0);
+        }
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.stateless_resets, QUIC_SERVER_STATELESS_BURST);
+        CHECK_EQ_INT(sc.stateless_limited, 200 - QUIC_SERVER_STATELESS_BURST);
+        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &b, junk, sizeof junk, n.now), 0);
+        quic_server_get_counters(n.server, &sc);
+        CHECK_EQ_INT(sc.stateless_resets, QUIC_SERVER_STATELESS_BURST + 1);
+        net_done(&n);
+}
+
+static void addr6(QuicAddr *a, const char *ip) {
+        struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(1000) };
+
+        CHECK(inet_pton(AF_INET6, ip, &sin6.sin6_addr) == 1);
+        CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin6, sizeof sin6) == 0);
+}
+
+/* Sources are IPv4 addresses and IPv6 /64s; IPv4 clients of a dual-stack
+ * socket arrive as ::ffff:a.b.c.d and are IPv4 addresses too, not one /64
+ * for all of them. */
+static void test_source_prefixes(void) {
+        static const struct {
+                const char *a, *b;
+                bool same;
+        } cases[] = {
+                { "2001:db8:1:2::1", "2001:db8:1:2:ffff::9", true },   /* one /64 */
+                { "2001:db8:1:2::1", "2001:db8:1:3::1", false },       /* another /64 */
+                { "::ffff:192.0.2.1", "::ffff:192.0.2.2", false },     /* two IPv4 clients */
+                { "::ffff:192.0.2.1", "::ffff:192.0.2.1", true },
+        };
+        uint8_t junk[80];
+
+        memset(junk, 0x5a, sizeof junk);
+        junk[0] = 0x40;
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                bool apart = false;
+
+                /* Two sources may share a bucket by their (seeded) hash, 1 in
+                 * 1024: three servers with three seeds all putting them
+                 * together would be one in a billion. */
+                for (int attempt = 0; attempt < 3; attempt++) {
+                        Net n;
+                        QuicServerCounters sc;
+                        QuicAddr a, b;
+
+                        net_init(&n, 0, NULL);
+                        n.wire.blackhole = true;
+                        addr6(&a, cases[k].a);
+                        addr6(&b, cases[k].b);
+                        for (int i = 0; i < QUIC_SERVER_STATELESS_BURST; i++) {
+                                junk[1] = (uint8_t) i;
+                                CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &a, junk, sizeof junk, n.now), 0);
+                        }
+                        CHECK_EQ_INT(quic_server_read_packet(n.server, NULL, &b, junk, sizeof junk, n.now), 0);
+                        quic_server_get_counters(n.server, &sc);
+                        /* One source: b finds the bucket a emptied. */
+                        if (cases[k].same)
+                                CHECK_EQ_INT(sc.stateless_limited, 1);
+                        apart = apart || sc.stateless_limited == 0;
+                        net_done(&n);
+                }
+                CHECK(apart != cases[k].same);
+        }
+}
+
 static void test_reload(void) {
         Net n;
         _cleanup_(quic_tls_credentials_unrefp) QuicTlsCredentials *cred2 = NULL;
@@ -2222,6 +2470,11 @@ int main(void) {
         RUN(test_handshake_timeout);
         RUN(test_stateless_reset);
         RUN(test_max_connections);
+        RUN(test_retry);
+        RUN(test_retry_token_other_address);
+        RUN(test_admission_limits);
+        RUN(test_stateless_reset_per_source);
+        RUN(test_source_prefixes);
         RUN(test_reload);
         RUN(test_free_in_callback);
         RUN(test_udp);

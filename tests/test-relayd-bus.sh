@@ -74,7 +74,7 @@ for path in $R $R/room/party $R/room/party/peer/1 $R/room/party/peer/2 $R/room/l
 done
 intro=$(bus introspect org.lanparty.Relay1 $R)
 for member in .CloseRoom .KickPeer .Version .ListenAddress .RoomCount .PeerCount .RxFrames .TxFrames \
-        .RxBytes .TxBytes .DroppedFrames org.freedesktop.DBus.ObjectManager; do
+        .RxBytes .TxBytes .DroppedFrames .Refusals .RetriesSent org.freedesktop.DBus.ObjectManager; do
         expect_contains "$intro" "$member" "introspect $R"
 done
 intro=$(bus introspect org.lanparty.Relay1 $R/room/party)
@@ -98,6 +98,11 @@ expect_eq "$(prop $R $M RoomCount)" "u 2" "RoomCount"
 expect_eq "$(prop $R $M PeerCount)" "u 3" "PeerCount"
 expect_eq "$(prop $R $M RxFrames)" "t 15" "Manager.RxFrames"
 expect_eq "$(prop $R $M DroppedFrames)" "t 3" "Manager.DroppedFrames"
+# The fixture has no QUIC endpoint: every reason, all 0 (test-relayd-flood.sh
+# sees them count).
+expect_eq "$(prop $R $M Refusals)" \
+        'a{st} 5 "full" 0 "busy" 0 "per_source" 0 "hello_timeout" 0 "bad_token" 0' "Manager.Refusals"
+expect_eq "$(prop $R $M RetriesSent)" "t 0" "Manager.RetriesSent"
 expect_eq "$(prop $R $M MaxPeersPerRoom)" "u 4" "MaxPeersPerRoom"
 expect_eq "$(prop $R/room/party $ROOM Name)" 's "party"' "Room.Name"
 expect_eq "$(prop $R/room/lan_2d2 $ROOM Name)" 's "lan-2"' "Room.Name (escaped path)"

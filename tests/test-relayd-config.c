@@ -306,6 +306,19 @@ static void test_argv_good(void) {
         CHECK_EQ_STR(c->config_file, "relative.conf");
         relay_config_free(c);
 
+        c = ARGV_OK("--max-connections", "65535");
+        CHECK_EQ_INT(c->max_connections, 65535);
+        relay_config_free(c);
+        c = ARGV_OK("--max-connections=16");
+        CHECK_EQ_INT(c->max_connections, 16);
+        relay_config_free(c);
+        ARGV_FAILS("--max-connections: expected an integer 16..65535, got '15'", "--max-connections", "15");
+        ARGV_FAILS("--max-connections: expected an integer 16..65535, got '0'", "--max-connections", "0");
+        ARGV_FAILS("got '65536'", "--max-connections", "65536");
+        ARGV_FAILS("got '0x400'", "--max-connections", "0x400");
+        ARGV_FAILS("--max-connections: missing value", "--max-connections");
+        ARGV_FAILS("--max-connections: given more than once", "--max-connections", "16", "--max-connections", "17");
+
         c = ARGV_OK("--max-rooms=1", "--max-peers-per-room", "2", "--insecure-open-gateways", "--dev-cert-dir", "d");
         CHECK_EQ_INT(c->max_rooms, 1);
         CHECK_EQ_INT(c->max_peers_per_room, 2);
@@ -345,6 +358,12 @@ static void test_file_hostile(void) {
         FILE_FAILS("[Relay]\nMaxRooms=0\n", "got '0'");
         FILE_FAILS("[Relay]\nMaxPeersPerRoom=1\n", "MaxPeersPerRoom=: expected an integer 2..65535, got '1'");
         FILE_FAILS("[Relay]\nMaxPeersPerRoom=70000\n", "got '70000'");
+        FILE_FAILS("[Relay]\nMaxConnections=15\n", "MaxConnections=: expected an integer 16..65535, got '15'");
+        FILE_FAILS("[Relay]\nMaxConnections=65536\n", "got '65536'");
+        FILE_FAILS("[Relay]\nMaxConnections=-1\n", "got '-1'");
+        FILE_FAILS("[Relay]\nMaxConnections=1k\n", "got '1k'");
+        FILE_FAILS("[Relay]\nMaxConnections=\n", "MaxConnections=: expected an integer 16..65535, got ''");
+        FILE_FAILS("[Relay]\nMaxConnections=16\nMaxConnections=17\n", "MaxConnections= given more than once");
         FILE_FAILS("[Relay]\nInsecureOpenGateways=maybe\n", "InsecureOpenGateways=: expected a boolean");
         FILE_FAILS("[Relay]\nInsecureOpenGateways=\n", "InsecureOpenGateways=: expected a boolean");
         FILE_FAILS("[Relay]\nListen=nope\n", "Listen=: ");
@@ -444,6 +463,7 @@ static void test_merge(void) {
         CHECK_EQ_STR(format(&c->listen), "[::]:443");
         CHECK_EQ_INT(c->max_rooms, RELAYD_MAX_ROOMS_DEFAULT);
         CHECK_EQ_INT(c->max_peers_per_room, RELAYD_MAX_PEERS_DEFAULT);
+        CHECK_EQ_INT(c->max_connections, RELAYD_MAX_CONNECTIONS_DEFAULT);
         CHECK_EQ_STR(c->state_dir, RELAYD_STATE_DIR);
         CHECK_EQ_STR(c->dev_cert_dir, RELAYD_STATE_DIR "/dev-cert");
         CHECK(!c->cert_file);

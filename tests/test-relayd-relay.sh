@@ -98,7 +98,7 @@ BOB=02:00:00:00:00:03
 CAROL=02:00:00:00:00:04
 BCAST=ff:ff:ff:ff:ff:ff
 
-echo "== a peer that never says HELLO is closed after 10 s (checked at the end)"
+echo "== a peer that never says HELLO is closed after 3 s (checked at the end)"
 peer silent --no-hello --mac $ALICE
 
 echo "== pin mismatch"

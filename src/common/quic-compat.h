@@ -17,6 +17,8 @@
  *   RTT figures                     ngtcp2_conn_get_conn_stat()         ngtcp2_conn_get_conn_info()
  *   number of our CIDs              ngtcp2_conn_get_num_scid()          ngtcp2_conn_get_scid(conn, NULL)
  *   server's original_dcid param    implied                             original_dcid_present = 1 (asserted)
+ *   an Initial's token              ngtcp2_pkt_hd.token (ngtcp2_vec)    .token, .tokenlen
+ *   a validated token in settings   ngtcp2_settings.token (ngtcp2_vec)  .token, .tokenlen, .token_type
  *
  * The callback table, settings and transport parameters are versioned
  * structs in both (ngtcp2_conn_client_new() and ngtcp2_settings_default()
@@ -94,5 +96,28 @@ static inline void quic_compat_set_original_dcid(ngtcp2_transport_params *p, con
         p->original_dcid = *dcid;
 #if LANPARTY_NGTCP2_1X
         p->original_dcid_present = 1;
+#endif
+}
+
+/* The token an Initial carried (length 0: none). */
+static inline void quic_compat_pkt_hd_token(const ngtcp2_pkt_hd *hd, const uint8_t **ret, size_t *ret_len) {
+#if LANPARTY_NGTCP2_1X
+        *ret = hd->token;
+        *ret_len = hd->tokenlen;
+#else
+        *ret = hd->token.base;
+        *ret_len = hd->token.len;
+#endif
+}
+
+/* A server tells ngtcp2 the client's Retry token verified: its address is
+ * validated. ngtcp2 copies the token. */
+static inline void quic_compat_settings_set_retry_token(ngtcp2_settings *s, const uint8_t *token, size_t len) {
+#if LANPARTY_NGTCP2_1X
+        s->token = token;
+        s->tokenlen = len;
+        s->token_type = NGTCP2_TOKEN_TYPE_RETRY;
+#else
+        s->token = (ngtcp2_vec) { .base = (uint8_t *) (uintptr_t) token, .len = len };
 #endif
 }

@@ -6,12 +6,26 @@
  * follows every CID ngtcp2 issues and retires (plus the client's initial
  * DCID). Unknown long-header versions get Version Negotiation, unknown
  * short-header packets a (rate-limited) stateless reset, new Initials a
- * connection — or CONNECTION_REFUSED once max_connections are open. Garbage
- * is counted and dropped.
+ * connection — or CONNECTION_REFUSED when a limit says no (QuicServerLimits).
+ * Garbage is counted and dropped.
  *
- * Address validation with Retry tokens is not done: the relay serves a
- * known audience, handshakes are bounded by max_connections, and QUIC's
- * 3x anti-amplification limit still applies to unvalidated clients.
+ * Admission: a connection is unadmitted from its first Initial until the
+ * owner calls quic_server_admit() (the relay: HELLO accepted). Unadmitted
+ * connections share max_connections - reserved_admitted slots; a source
+ * prefix (an IPv4 address, an IPv6 /64) with max_unadmitted_per_source of
+ * them validated (by a Retry token or a complete handshake) starts no new
+ * one; and they must be admitted within
+ * admission_timeout of their handshake. Addresses are validated with a
+ * Retry (ngtcp2_crypto's tokens, bound to the address and the client's
+ * first DCID, valid RETRY_TOKEN_TIMEOUT) once retry_threshold handshakes
+ * from unvalidated addresses are in progress: below it a join costs no
+ * extra round trip, above it a flood from spoofed or silent sources holds
+ * no more than retry_threshold connections and gets small Retry packets
+ * back. QUIC's 3x anti-amplification limit covers the rest.
+ *
+ * Timers: every connection sits in a heap keyed by its next deadline, so
+ * quic_server_get_expiry() is O(1) and quic_server_handle_expiry() touches
+ * only connections that are due, however many idle ones there are.
  *
  * Like quic.c it has no socket, thread or clock. Drive it with
  * quic_server_read_packet() for every received datagram (it writes the
@@ -32,10 +46,35 @@
 #include "quic.h"
 
 #define QUIC_SERVER_MAX_CONNECTIONS_DEFAULT 1024
-/* Stateless resets and version negotiations: a burst, then this rate. */
+/* Stateless resets and version negotiations, per source prefix (hashed
+ * into a fixed set of buckets): a burst, then this rate. */
 #define QUIC_SERVER_STATELESS_BURST 16
 #define QUIC_SERVER_STATELESS_PER_SEC 16
 #define QUIC_SERVER_RESET_SECRET_SIZE 32
+/* How long a Retry token is good for: a round trip, generously. */
+#define QUIC_SERVER_RETRY_TOKEN_TIMEOUT (10 * QUIC_NS_PER_SEC)
+
+/* Which limit refused a new connection. */
+typedef enum QuicServerRefusal {
+        QUIC_SERVER_REFUSAL_FULL,       /* max_connections are open */
+        QUIC_SERVER_REFUSAL_UNADMITTED, /* the slots of unadmitted connections are taken */
+        QUIC_SERVER_REFUSAL_SOURCE,     /* the source prefix has its share of them */
+        _QUIC_SERVER_REFUSAL_MAX,
+        _QUIC_SERVER_REFUSAL_INVALID = -22, /* -EINVAL */
+} QuicServerRefusal;
+
+/* "full", "unadmitted", "source". */
+const char *quic_server_refusal_to_string(QuicServerRefusal r);
+
+/* 0 in any field: that limit is off (max_connections: the default). */
+typedef struct QuicServerLimits {
+        size_t max_connections;           /* 0: QUIC_SERVER_MAX_CONNECTIONS_DEFAULT */
+        size_t reserved_admitted;         /* slots only admitted connections may take */
+        size_t max_unadmitted_per_source; /* validated, unadmitted connections per source prefix */
+        uint64_t admission_timeout;       /* ns from the handshake's end to quic_server_admit() */
+        bool retry;                       /* address validation with Retry */
+        size_t retry_threshold;           /* ... once this many unvalidated handshakes run (0: always) */
+} QuicServerLimits;
 
 typedef struct QuicServer QuicServer;
 
@@ -43,7 +82,7 @@ typedef struct QuicServerConfig {
         QuicSettings settings;
         QuicTlsCredentials *credentials; /* the server takes its own reference */
         QuicAddr local;                  /* the address the socket is bound to (may be a wildcard) */
-        size_t max_connections;          /* 0: QUIC_SERVER_MAX_CONNECTIONS_DEFAULT */
+        QuicServerLimits limits;
         /* For every connection. userdata is each new connection's until
          * the owner sets its own with quic_conn_set_userdata(), typically
          * in handshake_completed. */
@@ -70,9 +109,13 @@ typedef struct QuicServerCounters {
         uint64_t packets_dropped;         /* undecodable, or no connection and not an Initial */
         uint64_t version_negotiations;
         uint64_t stateless_resets;
-        uint64_t stateless_limited;       /* resets/VN suppressed by the rate limit */
+        uint64_t stateless_limited;       /* resets/VN suppressed by their source's rate limit */
         uint64_t connections_accepted;
-        uint64_t connections_refused;     /* max_connections reached */
+        uint64_t connections_refused;     /* by any limit: the sum of refused[] */
+        uint64_t refused[_QUIC_SERVER_REFUSAL_MAX];
+        uint64_t retries;                 /* Retry packets sent */
+        uint64_t retry_tokens_invalid;    /* Initials whose token did not verify (dropped) */
+        uint64_t admission_timeouts;      /* closed: not admitted within admission_timeout */
 } QuicServerCounters;
 
 int quic_server_new(QuicServer **ret, const QuicServerConfig *config);
@@ -119,7 +162,15 @@ int quic_server_set_credentials(QuicServer *s, QuicTlsCredentials *c);
 /* quic_conn_close() on every connection. */
 void quic_server_close_all(QuicServer *s, uint64_t app_error_code, const char *reason, uint64_t now);
 
+/* The owner let the connection in (the relay: its HELLO was accepted): it
+ * no longer counts against the limits of unadmitted connections. */
+void quic_server_admit(QuicServer *s, QuicConn *c);
+
 size_t quic_server_get_n_connections(QuicServer *s);
+/* Connections not admitted yet (and not closing), and of those the
+ * handshakes from addresses not validated yet. */
+size_t quic_server_get_n_unadmitted(QuicServer *s);
+size_t quic_server_get_n_unvalidated(QuicServer *s);
 /* Connection IDs currently routed (tests check the bookkeeping with it). */
 size_t quic_server_get_n_cids(QuicServer *s);
 void quic_server_get_counters(QuicServer *s, QuicServerCounters *ret);

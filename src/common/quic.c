@@ -438,6 +438,8 @@ static void conn_leave(QuicConn *c) {
         }
 
         c->busy = 0;
+        if (c->hooks.changed)
+                c->hooks.changed(c->hooks.server, c, c->last_now);
         if (c->free_requested)
                 conn_free_now(c);
 }
@@ -910,7 +912,16 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
 
         conn_fill_settings(c, &settings, now);
         conn_fill_params(c, &params);
-        quic_compat_set_original_dcid(&params, &hd->dcid);
+        if (config->retry_original_dcid) {
+                /* RFC 9000 7.3: the first DCID the client used, and the
+                 * one it used after our Retry. */
+                quic_compat_set_original_dcid(&params, config->retry_original_dcid);
+                params.retry_scid = hd->dcid;
+                params.retry_scid_present = 1;
+                /* The address is validated: no anti-amplification limit. */
+                quic_compat_settings_set_retry_token(&settings, config->retry_token, config->retry_token_len);
+        } else
+                quic_compat_set_original_dcid(&params, &hd->dcid);
         params.stateless_reset_token_present = 1;
         if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token, c->hooks.reset_secret,
                                                          c->hooks.reset_secret_len, &scid) != 0)
@@ -1405,6 +1416,10 @@ int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len) {
                 return r;
         quic_conn_want_flush(c);
         return 0;
+}
+
+void *quic_conn_get_server_data(QuicConn *c) {
+        return c ? c->hooks.conn_data : NULL;
 }
 
 void quic_conn_want_flush(QuicConn *c) {

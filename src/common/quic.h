@@ -308,6 +308,12 @@ typedef struct QuicServerHooks {
          * endpoint can recompute a token for a CID it has forgotten. */
         const uint8_t *reset_secret;
         size_t reset_secret_len;
+        /* At the end of every outermost quic_conn_* call on the connection
+         * (its expiry or state may have changed), with the call's time. */
+        void (*changed)(void *server, QuicConn *c, uint64_t now);
+        /* The endpoint's own record of the connection
+         * (quic_conn_get_server_data()). */
+        void *conn_data;
 } QuicServerHooks;
 
 typedef struct QuicServerConnConfig {
@@ -319,6 +325,12 @@ typedef struct QuicServerConnConfig {
         QuicServerHooks hooks;
         const char *tls_exporter_label; /* QuicServerConfig's */
         size_t tls_exporter_size;
+        /* The client's Initial carried a Retry token that verified: the DCID
+         * of its first Initial (from the token), and the token. NULL: no
+         * Retry happened. */
+        const ngtcp2_cid *retry_original_dcid;
+        const uint8_t *retry_token;
+        size_t retry_token_len;
 } QuicServerConnConfig;
 
 /* From a client Initial `hd` (ngtcp2_accept()) that arrived at `local`.
@@ -334,6 +346,8 @@ QuicConn *quic_conn_free_server(QuicConn *c);
 /* quic_conn_write(), and hooks.write_wanted fires again for the next
  * queued datagram. */
 int quic_conn_flush(QuicConn *c, uint64_t now);
+/* QuicServerHooks.conn_data of a server connection. */
+void *quic_conn_get_server_data(QuicConn *c);
 /* Puts the connection on its server's flush list (hooks.write_wanted) as
  * a queued datagram would: it is written at the next quic_server_flush(). */
 void quic_conn_want_flush(QuicConn *c);

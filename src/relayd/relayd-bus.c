@@ -87,6 +87,30 @@ static int property_get_manager_counter(sd_bus *bus, const char *path, const cha
         return counters_append(reply, &c, property);
 }
 
+static int property_get_refusals(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        RelayAdmission a;
+        int r;
+
+        manager_get_admission(userdata, &a);
+        r = sd_bus_message_open_container(reply, 'a', "{st}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{st}{st}{st}{st}{st}", "full", a.full, "busy", a.busy, "per_source",
+                                  a.per_source, "hello_timeout", a.hello_timeout, "bad_token", a.bad_token);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_retries(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        RelayAdmission a;
+
+        manager_get_admission(userdata, &a);
+        return sd_bus_message_append(reply, "t", a.retries);
+}
+
 static int method_close_room(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *name, *reason;
@@ -181,6 +205,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("TxFrames", "t", property_get_manager_counter, 0, 0),
         SD_BUS_PROPERTY("TxBytes", "t", property_get_manager_counter, 0, 0),
         SD_BUS_PROPERTY("DroppedFrames", "t", property_get_manager_counter, 0, 0),
+        SD_BUS_PROPERTY("Refusals", "a{st}", property_get_refusals, 0, 0),
+        SD_BUS_PROPERTY("RetriesSent", "t", property_get_retries, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("CloseRoom", SD_BUS_ARGS("s", name, "s", reason), SD_BUS_NO_RESULT,
                                 method_close_room, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KickPeer", SD_BUS_ARGS("s", room, "q", peer_id, "s", reason), SD_BUS_NO_RESULT,

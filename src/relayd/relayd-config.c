@@ -37,6 +37,8 @@ static const ConfOption option_table[_RELAY_OPTION_MAX] = {
         [RELAY_OPTION_MAX_ROOMS] = { "--max-rooms", "MaxRooms", OPTION_KIND_UINT, 1, RELAYD_MAX_ROOMS_MAX },
         [RELAY_OPTION_MAX_PEERS_PER_ROOM] = { "--max-peers-per-room", "MaxPeersPerRoom", OPTION_KIND_UINT,
                                               RELAYD_MAX_PEERS_MIN, RELAYD_MAX_PEERS_MAX },
+        [RELAY_OPTION_MAX_CONNECTIONS] = { "--max-connections", "MaxConnections", OPTION_KIND_UINT,
+                                           RELAYD_MAX_CONNECTIONS_MIN, RELAYD_MAX_CONNECTIONS_MAX },
         [RELAY_OPTION_RATE_BROADCAST] = { "--rate-broadcast", "RateBroadcast", OPTION_KIND_UINT, 0,
                                           RELAYD_RATE_FRAMES_MAX },
         [RELAY_OPTION_RATE_UNKNOWN_UNICAST] = { "--rate-unknown-unicast", "RateUnknownUnicast", OPTION_KIND_UINT, 0,
@@ -134,6 +136,8 @@ static unsigned *option_uint_field(RelayConfig *c, RelayOption o) {
                 return &c->max_rooms;
         case RELAY_OPTION_MAX_PEERS_PER_ROOM:
                 return &c->max_peers_per_room;
+        case RELAY_OPTION_MAX_CONNECTIONS:
+                return &c->max_connections;
         case RELAY_OPTION_RATE_BROADCAST:
                 return &c->rate_broadcast;
         case RELAY_OPTION_RATE_UNKNOWN_UNICAST:
@@ -378,6 +382,8 @@ int relay_config_merge(const RelayConfig *cli, const RelayConfig *file, const ch
                 c->max_rooms = RELAYD_MAX_ROOMS_DEFAULT;
         if (!(c->set & CONF_OPTION_BIT(RELAY_OPTION_MAX_PEERS_PER_ROOM)))
                 c->max_peers_per_room = RELAYD_MAX_PEERS_DEFAULT;
+        if (!(c->set & CONF_OPTION_BIT(RELAY_OPTION_MAX_CONNECTIONS)))
+                c->max_connections = RELAYD_MAX_CONNECTIONS_DEFAULT;
         if (!(c->set & CONF_OPTION_BIT(RELAY_OPTION_RATE_BROADCAST)))
                 c->rate_broadcast = RELAYD_RATE_BROADCAST_DEFAULT;
         if (!(c->set & CONF_OPTION_BIT(RELAY_OPTION_RATE_UNKNOWN_UNICAST)))
@@ -487,6 +493,9 @@ void relay_config_help(FILE *f) {
                 "     --max-rooms N             Rooms open at once, %u..%u (default: %u)\n"
                 "     --max-peers-per-room N    Peers per room including the gateway, %u..%u\n"
                 "                               (default: %u)\n"
+                "     --max-connections N       QUIC connections at once, %u..%u (default: %u); a\n"
+                "                               quarter is kept for admitted peers, the rest\n"
+                "                               takes handshakes and peers yet to say HELLO\n"
                 "     --rate-broadcast N        Broadcast/multicast frames per second one client may\n"
                 "                               send, 0 = unlimited (default: %u)\n"
                 "     --rate-unknown-unicast N  Frames per second one client may send to MACs the\n"
@@ -504,13 +513,14 @@ void relay_config_help(FILE *f) {
                 "\n"
                 "Config file: group [Relay] with the keys Listen=, Certificate=, Key=,\n"
                 "DevCertDir=, GatewayTokenFile=, InsecureOpenGateways= (boolean), StateDirectory=,\n"
-                "MaxRooms=, MaxPeersPerRoom=, RateBroadcast=, RateUnknownUnicast=, RateBandwidth=,\n"
-                "BusAddress=. Paths there must be absolute. Unknown\n"
+                "MaxRooms=, MaxPeersPerRoom=, MaxConnections=, RateBroadcast=, RateUnknownUnicast=,\n"
+                "RateBandwidth=, BusAddress=. Paths there must be absolute. Unknown\n"
                 "sections or keys are errors. Command line options override the file; giving\n"
                 "any of --cert/--key/--dev-cert-dir (or of --gateway-token-file/\n"
                 "--insecure-open-gateways) replaces all the file says about that choice.\n",
                 RELAYD_CONFIG_FILE, RELAYD_LISTEN_DEFAULT, RELAYD_DEV_CERT_SUBDIR, RELAYD_STATE_DIR, 1U,
                 RELAYD_MAX_ROOMS_MAX, RELAYD_MAX_ROOMS_DEFAULT, RELAYD_MAX_PEERS_MIN, RELAYD_MAX_PEERS_MAX,
-                RELAYD_MAX_PEERS_DEFAULT, RELAYD_RATE_BROADCAST_DEFAULT, RELAYD_RATE_UNKNOWN_UNICAST_DEFAULT,
+                RELAYD_MAX_PEERS_DEFAULT, RELAYD_MAX_CONNECTIONS_MIN, RELAYD_MAX_CONNECTIONS_MAX,
+                RELAYD_MAX_CONNECTIONS_DEFAULT, RELAYD_RATE_BROADCAST_DEFAULT, RELAYD_RATE_UNKNOWN_UNICAST_DEFAULT,
                 RELAYD_RATE_BANDWIDTH_DEFAULT);
 }

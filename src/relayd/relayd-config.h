@@ -21,6 +21,11 @@
 #define RELAYD_MAX_PEERS_DEFAULT 64U
 #define RELAYD_MAX_PEERS_MIN 2U     /* a gateway and one client */
 #define RELAYD_MAX_PEERS_MAX 65535U /* peer ids are u16, 0 is never used */
+/* QUIC connections at once: players, gateways and handshakes in progress.
+ * A quarter is kept for admitted peers (relayd-quic.c). */
+#define RELAYD_MAX_CONNECTIONS_DEFAULT 1024U
+#define RELAYD_MAX_CONNECTIONS_MIN 16U
+#define RELAYD_MAX_CONNECTIONS_MAX 65535U
 #define RELAYD_CONFIG_FILE_MAX (64U * 1024U)
 /* Per-client rate limits (the gateway is not limited); 0 turns one off.
  * The bucket holds one second. A LAN game's discovery broadcasts and ARP/ND
@@ -56,6 +61,7 @@ typedef enum RelayOption {
         RELAY_OPTION_STATE_DIR,
         RELAY_OPTION_MAX_ROOMS,
         RELAY_OPTION_MAX_PEERS_PER_ROOM,
+        RELAY_OPTION_MAX_CONNECTIONS,
         RELAY_OPTION_RATE_BROADCAST,
         RELAY_OPTION_RATE_UNKNOWN_UNICAST,
         RELAY_OPTION_RATE_BANDWIDTH,
@@ -78,6 +84,7 @@ typedef struct RelayConfig {
         char *state_dir;
         unsigned max_rooms;
         unsigned max_peers_per_room;
+        unsigned max_connections;
         unsigned rate_broadcast;         /* frames/s per peer, 0: unlimited */
         unsigned rate_unknown_unicast;   /* frames/s per peer, 0: unlimited */
         unsigned rate_bandwidth;         /* bytes/s per peer, 0: unlimited */

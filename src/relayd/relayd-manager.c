@@ -409,6 +409,12 @@ void manager_log_gateway_tokens(Manager *m, const GatewayTokens *tokens) {
                                     path, tokens->tokens[i].line);
 }
 
+void manager_get_admission(Manager *m, RelayAdmission *ret) {
+        *ret = (RelayAdmission) {};
+        if (m->hooks.get_admission)
+                m->hooks.get_admission(m, ret, m->hooks.userdata);
+}
+
 void manager_get_counters(Manager *m, RelayCounters *ret) {
         GHashTableIter i;
         gpointer value;

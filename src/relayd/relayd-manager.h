@@ -33,6 +33,17 @@ typedef struct Room Room;
 typedef struct Peer Peer;
 
 /* Where the QUIC side plugs in. All optional; userdata is passed back. */
+/* New connections turned away, by reason (the keys of the Manager's
+ * Refusals property on D-Bus), and address validations asked for. */
+typedef struct RelayAdmission {
+        uint64_t full;          /* MaxConnections= reached */
+        uint64_t busy;          /* the slots of connections not admitted yet are taken */
+        uint64_t per_source;    /* the source address (or IPv6 /64) has its share of them */
+        uint64_t hello_timeout; /* no accepted HELLO within the admission timeout */
+        uint64_t bad_token;     /* a Retry token that did not verify */
+        uint64_t retries;       /* Retry packets sent */
+} RelayAdmission;
+
 typedef struct ManagerHooks {
         /* The relay is about to remove `peer` (kick, room closed, shutdown):
          * send DISCONNECT with reason/text and close the connection. The
@@ -44,6 +55,9 @@ typedef struct ManagerHooks {
         /* The UDP socket is readable. Without this hook datagrams are read
          * and discarded so the event loop does not spin. */
         int (*udp_readable)(Manager *m, int fd, void *userdata);
+        /* How new connections fared at the QUIC endpoint: refusals and
+         * the like, for D-Bus. Without this hook, all 0. */
+        void (*get_admission)(Manager *m, RelayAdmission *ret, void *userdata);
         void *userdata;
 } ManagerHooks;
 
@@ -117,6 +131,7 @@ int manager_check_gateway_token(Manager *m, const void *token, size_t size, cons
                                 unsigned *ret_max_rooms);
 void manager_log_gateway_tokens(Manager *m, const GatewayTokens *tokens);
 void manager_get_counters(Manager *m, RelayCounters *ret);
+void manager_get_admission(Manager *m, RelayAdmission *ret);
 /* Schedules the once-per-iteration flush; rooms and peers call this. */
 void manager_mark_dirty(Manager *m);
 /* Calls f for every room; f may close the room it is given (then it

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +220,44 @@ static int on_readable(Manager *m, int fd, void *userdata) {
         return 0;
 }
 
+static void relay_quic_get_admission(Manager *m, RelayAdmission *ret, void *userdata) {
+        RelayQuic *q = userdata;
+        QuicServerCounters c;
+
+        quic_server_get_counters(q->server, &c);
+        *ret = (RelayAdmission) {
+                .full = c.refused[QUIC_SERVER_REFUSAL_FULL],
+                .busy = c.refused[QUIC_SERVER_REFUSAL_UNADMITTED],
+                .per_source = c.refused[QUIC_SERVER_REFUSAL_SOURCE],
+                .hello_timeout = c.admission_timeouts,
+                .bad_token = c.retry_tokens_invalid,
+                .retries = c.retries,
+        };
+}
+
+/* One line for whatever was turned away since the last one. */
+static void relay_quic_log_refusals(RelayQuic *q) {
+        RelayAdmission a, *l = &q->refusals_logged;
+        uint64_t full, busy, source, timeout, token;
+
+        relay_quic_get_admission(q->manager, &a, q);
+        full = a.full - l->full;
+        busy = a.busy - l->busy;
+        source = a.per_source - l->per_source;
+        timeout = a.hello_timeout - l->hello_timeout;
+        token = a.bad_token - l->bad_token;
+        if (full + busy + source + timeout + token == 0)
+                return;
+        if (!ratelimit_consume(&q->refusal_log_limit, q->now, RELAY_QUIC_REFUSAL_LOG_SEC))
+                return;
+        log_warning("Turned away new connections: %" PRIu64 " with the relay full (MaxConnections=%u), %" PRIu64
+                    " busy with unadmitted ones, %" PRIu64 " over the per-address limit, %" PRIu64
+                    " without HELLO in time, %" PRIu64 " with a bad Retry token; %" PRIu64
+                    " Retry packets sent. Totals on D-Bus: Manager.Refusals.",
+                    full, q->manager->config->max_connections, busy, source, timeout, token, a.retries - l->retries);
+        *l = a;
+}
+
 static int foreach_grace(Room *room, void *userdata) {
         return room_check_gateway_grace(room, *(uint64_t *) userdata);
 }
@@ -233,6 +272,7 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
                 session_housekeeping(s, now_usec);
         }
         manager_foreach_room(q->manager, foreach_grace, &now_usec);
+        relay_quic_log_refusals(q);
 
         /* glibc keeps freed heap pages resident. A burst of handshakes (a
          * relay restart: every player reconnects at once) leaves ~5 KB per
@@ -373,6 +413,9 @@ int relay_quic_new(Manager *m, RelayQuic **ret) {
                 return log_oom();
         q->owner = RELAY_CONN_OWNER_ENDPOINT;
         q->manager = m;
+        /* One line per RELAY_QUIC_REFUSAL_LOG_SEC: a token a second, a line
+         * costs that many. */
+        ratelimit_init(&q->refusal_log_limit, 1, RELAY_QUIC_REFUSAL_LOG_SEC);
         udp_send_batch_init(&q->send);
 
         /* Outside systemd's StateDirectory= nobody made it for us. */
@@ -479,8 +522,19 @@ int relay_quic_start(RelayQuic *q) {
         have_secret = relay_quic_reset_secret(q, secret) >= 0;
 
         config = (QuicServerConfig) {
+                .settings = {
+                        .handshake_timeout = RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC,
+                },
                 .credentials = q->credentials,
                 .local = local,
+                .limits = {
+                        .max_connections = m->config->max_connections,
+                        .reserved_admitted = m->config->max_connections / RELAY_QUIC_RESERVED_SHARE,
+                        .max_unadmitted_per_source = RELAY_QUIC_UNADMITTED_PER_SOURCE,
+                        .admission_timeout = RELAY_QUIC_HELLO_TIMEOUT_NSEC,
+                        .retry = true,
+                        .retry_threshold = RELAY_QUIC_RETRY_THRESHOLD,
+                },
                 .callbacks = {
                         .send = on_send,
                         .handshake_completed = on_handshake_completed,
@@ -517,6 +571,7 @@ int relay_quic_start(RelayQuic *q) {
                 .peer_disconnect = session_peer_disconnect,
                 .reload = on_reload,
                 .udp_readable = on_readable,
+                .get_admission = relay_quic_get_admission,
                 .userdata = q,
         });
         return 0;

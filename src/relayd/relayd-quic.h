@@ -22,6 +22,8 @@
 #include "udp-send.h"
 #include "macro.h"
 #include "quic-server.h"
+#include "ratelimit.h"
+#include "relayd-manager.h"
 
 typedef struct Manager Manager;
 typedef struct Session Session;
@@ -30,7 +32,22 @@ typedef struct sd_event_source sd_event_source;
 #define RELAY_QUIC_RECV_BATCH 16
 #define RELAY_QUIC_SOCKET_BUFFER (4 * 1024 * 1024)
 #define RELAY_QUIC_RECV_BUFFER 2048 /* > QUIC_MAX_UDP_PAYLOAD; longer datagrams are cut and dropped by QUIC */
-#define RELAY_QUIC_HELLO_TIMEOUT_USEC (10U * 1000000U)
+/* Admission control (docs/SECURITY.md "Under load"). A handshake and the
+ * HELLO after it take a round trip or two; three seconds each is ample on
+ * any path a game is playable on, and bounds how long a silent or spoofed
+ * source holds a slot. */
+#define RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC (3 * QUIC_NS_PER_SEC)
+#define RELAY_QUIC_HELLO_TIMEOUT_NSEC (3 * QUIC_NS_PER_SEC)
+/* Slots kept for admitted peers: 1/RELAY_QUIC_RESERVED_SHARE of them. */
+#define RELAY_QUIC_RESERVED_SHARE 4
+/* Handshakes or HELLOs in progress per source (IPv4 address, IPv6 /64) once
+ * its address is validated: a household or a NAT of players reconnecting
+ * at once after a relay restart, not a flood. */
+#define RELAY_QUIC_UNADMITTED_PER_SOURCE 16
+/* Handshakes from unvalidated addresses in progress beyond which new
+ * clients are asked to prove their address with a Retry. */
+#define RELAY_QUIC_RETRY_THRESHOLD 16
+#define RELAY_QUIC_REFUSAL_LOG_SEC 10
 #define RELAY_QUIC_PIN_STR_MAX (B64URL_ENCODED_LEN(CERT_PIN_SIZE) + 1)
 #define RELAY_QUIC_RESET_SECRET_FILE "reset-secret"
 
@@ -53,6 +70,11 @@ typedef struct RelayQuic {
         sd_event_source *housekeeping_event_source;
         bool memory_freed; /* a handshake ended or a connection went since the last trim */
         uint64_t now; /* CLOCK_MONOTONIC ns of the batch being handled */
+
+        /* Refusals are summed up in one log line at most every
+         * RELAY_QUIC_REFUSAL_LOG_SEC: a flood must not flood the journal. */
+        RateLimit refusal_log_limit;
+        RelayAdmission refusals_logged;
 
         Session *sessions;     /* every connection past its handshake */
         Session *write_queue;  /* connections with control bytes to write */

@@ -113,7 +113,6 @@ void session_on_handshake(RelayQuic *q, QuicConn *c) {
                 .owner = RELAY_CONN_OWNER_SESSION,
                 .quic = q,
                 .conn = c,
-                .hello_deadline_usec = q->now / 1000 + RELAY_QUIC_HELLO_TIMEOUT_USEC,
                 .leave_reason = LEAVE_REASON_UNSPECIFIED,
                 .next = q->sessions,
         };
@@ -418,6 +417,7 @@ static void session_admit(Session *s, const ControlHello *h) {
         s->peer = p;
         p->session = s;
         s->hello_answered = true;
+        quic_server_admit(s->quic->server, s->conn);
         ratelimit_init(&p->rate_broadcast, m->config->rate_broadcast, m->config->rate_broadcast);
         ratelimit_init(&p->rate_unknown_unicast, m->config->rate_unknown_unicast, m->config->rate_unknown_unicast);
         ratelimit_init(&p->rate_bandwidth, m->config->rate_bandwidth, m->config->rate_bandwidth);
@@ -714,14 +714,9 @@ void session_write(Session *s) {
 void session_housekeeping(Session *s, uint64_t now) {
         uint64_t rtt;
 
+        /* A missing HELLO is the QUIC endpoint's admission timeout. */
         if (!s->conn)
                 return;
-        if (!s->hello_answered && !s->closing && now >= s->hello_deadline_usec) {
-                log_info("No HELLO from %s within %u s, closing.", s->remote_str,
-                         RELAY_QUIC_HELLO_TIMEOUT_USEC / 1000000U);
-                session_close(s, QUIC_APP_ERROR_PROTOCOL, "no HELLO");
-                return;
-        }
         if (s->peer) {
                 const QuicAddr *remote = quic_conn_get_remote(s->conn);
 

@@ -27,7 +27,6 @@ struct Session {
         Peer *peer;      /* NULL before admission and after leaving */
 
         ControlReader control;
-        uint64_t hello_deadline_usec; /* CLOCK_MONOTONIC */
         bool hello_answered;
         bool closing;                 /* we closed (REJECT, kick, protocol error) */
         bool got_disconnect;

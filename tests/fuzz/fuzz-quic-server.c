@@ -80,7 +80,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         QuicServerConfig cfg = {
                 .credentials = cred,
                 .local = server_addr,
-                .max_connections = 64,
+                /* Every limit on, low enough for the fuzzer to reach:
+                 * refusals, Retry, admission timeouts. */
+                .limits = {
+                        .max_connections = 64,
+                        .reserved_admitted = 16,
+                        .max_unadmitted_per_source = 8,
+                        .admission_timeout = 1 * QUIC_NS_PER_SEC,
+                        .retry = true,
+                        .retry_threshold = 4,
+                },
                 .callbacks = {.send = fuzz_send},
         };
         if (quic_server_new(&server, &cfg) < 0)
@@ -132,6 +141,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (quic_server_get_n_cids(server) < 2 * quic_server_get_n_connections(server))
                         abort();
                 if (quic_server_get_n_connections(server) > 64)
+                        abort();
+                /* Nobody admits: every connection is unadmitted or
+                 * closing, the unadmitted within their share; unvalidated
+                 * ones are a part of them. */
+                if (quic_server_get_n_unadmitted(server) > quic_server_get_n_connections(server) ||
+                    quic_server_get_n_unadmitted(server) > 64 - 16 ||
+                    quic_server_get_n_unvalidated(server) > quic_server_get_n_unadmitted(server) ||
+                    quic_server_get_n_unvalidated(server) > 4)
                         abort();
         }
 

@@ -34,6 +34,9 @@ static void check_config(const RelayConfig *c) {
         if (c->set & (1U << RELAY_OPTION_MAX_PEERS_PER_ROOM))
                 if (c->max_peers_per_room < RELAYD_MAX_PEERS_MIN || c->max_peers_per_room > RELAYD_MAX_PEERS_MAX)
                         abort();
+        if (c->set & (1U << RELAY_OPTION_MAX_CONNECTIONS))
+                if (c->max_connections < RELAYD_MAX_CONNECTIONS_MIN || c->max_connections > RELAYD_MAX_CONNECTIONS_MAX)
+                        abort();
         if (!!c->cert_file != !!c->key_file || (c->cert_file && c->dev_cert_dir) ||
             (c->gateway_token_file && c->insecure_open_gateways))
                 abort();
