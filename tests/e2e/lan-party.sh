@@ -185,7 +185,13 @@ for ns in "$NS_C1" "$NS_C2"; do
         autoconf_captures+=("$BG_PID")
         nsx "$ns" sysctl -qw net.ipv6.conf.lp0.accept_ra=1
 done
-sleep 1
+# The captures must run before the first DHCP reply and RA they are to
+# see: tcpdump says "listening on" once its socket is open (on a busy
+# machine that took over a second, and client 2's capture missed them).
+for ns in "$NS_C1" "$NS_C2"; do
+        wait_for 10 "tcpdump on $ns's TAP" grep -q "listening on" "$E2E_TMP/autoconf-$ns.log" ||
+                die "tcpdump did not start on $ns's TAP: $(cat "$E2E_TMP/autoconf-$ns.log")"
+done
 
 say "DHCP through the tunnel: the party's dnsmasq leases addresses to the remote players"
 C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "client 1 got no DHCP lease through the tunnel"
