@@ -635,6 +635,7 @@ measure_hops() { # path dir
         echo "udp_rate=$udp_rate"
         echo "small_rate=$small_rate"
         echo "paths=${paths[*]}"
+        echo "tcp_cc=$(sysctl -n net.ipv4.tcp_congestion_control)"
         echo "wan=$wan"
         [ "$wan" = lan ] || echo "wan_args=$(wan_profile_args "$wan")"
         echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"

@@ -10,8 +10,8 @@
  *
  * Checksum state passes through (PACKET_VNET_HDR on both sockets), so the
  * neighbours may keep checksum offload; segmentation offload they must
- * turn off (ethtool -K IF tso off gso off gro off): a 64 KiB GSO frame is
- * not a packet on a WAN. Such frames are dropped and counted.
+ * turn off (ethtool -K IF tso off gso off gro off tx-udp-segmentation off):
+ * a 64 KiB GSO frame is not a packet on a WAN. Such frames are dropped and counted.
  *
  * Counters go to stdout on SIGUSR1 and at exit (SIGINT, SIGTERM), one line
  * per direction of key=value pairs. */
@@ -377,7 +377,7 @@ static int receive_some(Direction *d) {
                                         if (counter_get(&d->counters.drop_gso) == 0)
                                                 log_warning("%s: a %zu-byte frame (GSO/GRO) from %s, dropped; "
                                                             "turn off offloads (ethtool -K PEER tso off gso "
-                                                            "off gro off)",
+                                                            "off gro off tx-udp-segmentation off)",
                                                             d->name, len - VNET_HDR_LEN, d->in_if);
                                         counter_add(&d->counters.drop_gso, 1);
                                 } else {
@@ -563,7 +563,8 @@ static void help(void) {
                "  -h, --help            this text\n"
                "\n"
                "Both interfaces must be up; the neighbours must not send GSO frames (ethtool\n"
-               "-K IF tso off gso off gro off), which are dropped and counted (drop_gso).\n"
+               "-K IF tso off gso off gro off tx-udp-segmentation off), which are dropped and\n"
+               "counted (drop_gso).\n"
                "Frames that arrive are timestamped by the kernel; a thread per direction\n"
                "sends each at its time, woken by a CLOCK_MONOTONIC timer. How late it was\n"
                "is counted (late_us_*). Needs CAP_NET_RAW (root).\n"

@@ -116,8 +116,8 @@ topo_up() {
                 nsx "$NS_WAN" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
                 veth_pair "$NS_RELAY" inet-c1 "$NS_WAN" wan-relay
                 veth_pair "$NS_WAN" wan-c1 "$NS_C1" wan0
-                nsx "$NS_C1" ethtool -K wan0 tso off gso off gro off >/dev/null
-                nsx "$NS_RELAY" ethtool -K inet-c1 tso off gso off gro off >/dev/null
+                nsx "$NS_C1" ethtool -K wan0 tso off gso off gro off tx-udp-segmentation off >/dev/null
+                nsx "$NS_RELAY" ethtool -K inet-c1 tso off gso off gro off tx-udp-segmentation off >/dev/null
                 nsx "$NS_WAN" ethtool -K wan-c1 gro off >/dev/null
                 nsx "$NS_WAN" ethtool -K wan-relay gro off >/dev/null
         else
