@@ -41,26 +41,9 @@ for p in iperf3 ping ethtool python3; do
 done
 if [ "$quick" = 1 ]; then tcp_s=5 udp_s=5 mathis_s=10 pings=200; else tcp_s=10 udp_s=30 mathis_s=30 pings=500; fi
 
-# A --- wan (wan-emu between wa and wb) --- B, TEST-NET-3 addresses.
-NS_A=$E2E_ID-a NS_WAN=$E2E_ID-wan NS_B=$E2E_ID-b
-ALL_NS=("$NS_A" "$NS_WAN" "$NS_B") # what lib.sh's topo_down removes
-A_IP=203.0.113.1 B_IP=203.0.113.2
+source "$BENCH_DIR/wan-topo.sh"
 trap topo_down EXIT
-
-for ns in "${ALL_NS[@]}"; do
-        ip netns add "$ns"
-        nsx "$ns" ip link set lo up
-done
-nsx "$NS_WAN" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-veth_pair "$NS_A" eth0 "$NS_WAN" wa
-veth_pair "$NS_WAN" wb "$NS_B" eth0
-nsx "$NS_A" ip addr add "$A_IP/24" dev eth0
-nsx "$NS_B" ip addr add "$B_IP/24" dev eth0
-# Wire-sized frames: a WAN carries packets, not 64 KiB GSO segments.
-nsx "$NS_A" ethtool -K eth0 tso off gso off gro off tx-udp-segmentation off >/dev/null
-nsx "$NS_B" ethtool -K eth0 tso off gso off gro off tx-udp-segmentation off >/dev/null
-nsx "$NS_WAN" ethtool -K wa gro off >/dev/null
-nsx "$NS_WAN" ethtool -K wb gro off >/dev/null
+wan_topo_up || { log "FAIL: could not build the namespaces"; exit 1; }
 
 EMU_PID= EMU_LOG=
 # SCHED_FIFO: on a busy machine the emulator's threads must still wake on
@@ -114,8 +97,10 @@ rtt_check() { # label delay-per-direction-ms jitter-ms expected-rtt-ms
                 "avg $avg, min $min, max $max, mdev $mdev ms" "dispatch late µs p50/p99/max: $(lateness)"
 }
 log "RTT at idle ($pings pings, 20 ms apart)"
-s=$(ping_stats "$pings" 0.02) # nothing running: the veths are cut
+s=$(ping_stats 2 0.2) # nothing running: the veths are cut
 [ -z "$s" ] || { log "FAIL: pings pass without the emulator"; failed=1; }
+nsx "$NS_A" ip neigh flush dev eth0 # the failed ARP would fail the next pings at once
+nsx "$NS_B" ip neigh flush dev eth0
 rtt_check "no impairment" 0 0 0
 rtt_check "delay 7.5 ms each way (cable)" 7.5 0 15
 rtt_check "delay 15 ms each way (DSL)" 15 0 30
