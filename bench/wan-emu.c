@@ -69,6 +69,7 @@ typedef struct Counters {
         _Atomic uint64_t drop_gso;               /* GSO or truncated: offloads left on */
         _Atomic uint64_t send_errors;
         _Atomic uint64_t kernel_drops;           /* the receive socket's buffer overflowed */
+        _Atomic uint64_t in_flight;              /* frames held, waiting for their time */
         _Atomic uint64_t late_sum_ns, late_max_ns;
         _Atomic uint64_t late_hist[LATE_BUCKETS + 1];
 } Counters;
@@ -452,6 +453,7 @@ static void *direction_run(void *userdata) {
                 uint64_t expirations;
 
                 send_due(d);
+                atomic_store_explicit(&d->counters.in_flight, arg.max_frames - d->n_free, memory_order_relaxed);
                 r = arm_timer(d);
                 if (r < 0)
                         break;
@@ -506,14 +508,14 @@ static void print_counters(Direction *dirs, size_t n, const char *when) {
                 printf("wan-emu %s %s: in=%s out=%s received=%" PRIu64 " received_bytes=%" PRIu64
                        " sent=%" PRIu64 " sent_bytes=%" PRIu64 " drop_loss=%" PRIu64 " drop_burst=%" PRIu64
                        " loss_runs=%" PRIu64 " drop_buffer=%" PRIu64 " drop_pool=%" PRIu64 " drop_gso=%" PRIu64
-                       " send_errors=%" PRIu64 " kernel_drops=%" PRIu64 " in_flight=%zu"
+                       " send_errors=%" PRIu64 " kernel_drops=%" PRIu64 " in_flight=%" PRIu64
                        " late_us_avg=%.1f late_us_p50=%" PRIu64 " late_us_p99=%" PRIu64 " late_us_max=%.1f\n",
                        when, d->name, d->in_if, d->out_if, counter_get(&c->received),
                        counter_get(&c->received_bytes), sent, counter_get(&c->sent_bytes),
                        counter_get(&c->drop[WAN_DROP_LOSS]), counter_get(&c->drop[WAN_DROP_BURST]),
                        counter_get(&c->loss_runs), counter_get(&c->drop[WAN_DROP_BUFFER]),
                        counter_get(&c->drop_pool), counter_get(&c->drop_gso), counter_get(&c->send_errors),
-                       counter_get(&c->kernel_drops), arg.max_frames - d->n_free,
+                       counter_get(&c->kernel_drops), counter_get(&c->in_flight),
                        sent ? (double) counter_get(&c->late_sum_ns) / (double) sent / 1e3 : 0.0,
                        sent ? late_percentile_us(c, sent, 0.5) : 0, sent ? late_percentile_us(c, sent, 0.99) : 0,
                        (double) counter_get(&c->late_max_ns) / 1e3);
