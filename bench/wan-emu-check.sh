@@ -193,7 +193,7 @@ done
         echo "wan-emu check, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
                 "TCP congestion control $(sysctl -n net.ipv4.tcp_congestion_control) unless named"
         echo
-        echo "| setting | configured | measured | notes |"
+        echo "| setting | configured or expected | measured | notes |"
         echo "|---|---|---|---|"
         printf '%s\n' "${ROWS[@]}"
 } >"$E2E_TMP/table.md"
