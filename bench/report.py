@@ -373,6 +373,11 @@ def markdown(res):
              f"git {run.get('git', '?')}; {run.get('reps')} repetitions of {run.get('duration')} s iperf3 runs "
              f"and {run.get('pings')} pings at 10 ms{' (--quick)' if run.get('quick') == '1' else ''}. "
              f"Cells are min / median over the repetitions.")
+    if run.get("wan", "lan") != "lan":
+        L.append("")
+        L.append(f"WAN profile **{run['wan']}** between the client and the relay (bench/wan-emu "
+                 f"{run.get('wan_args', '?')}; A/B = client→relay / relay→client); the wire path is the "
+                 f"bare emulated path.")
     L.append("")
     small_rate = "max" if run.get("small_rate") in ("0", None) else run.get("small_rate")
     L.append(f"| path | TCP client→LAN Mbit/s | TCP LAN→client Mbit/s | UDP 1200 B @{run.get('udp_rate')}: goodput Mbit/s | loss % "

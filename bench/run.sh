@@ -8,7 +8,7 @@
 # Usage: sudo bench/run.sh [--quick] [--paths wire,lanparty,n2n,openvpn,tinc]
 #                          [--out DIR] [--build DIR] [--udp-rate RATE]
 #                          [--small-rate RATE] [--reps N] [--wait-idle S] [--with-micro]
-#                          [--hops] [--no-build] [--no-install]
+#                          [--hops] [--no-build] [--no-install] [--wan PROFILE]
 #   --quick        3 s iperf3 runs and 200 pings instead of 10 s and 1000
 #   --paths LIST   which paths to measure (default: all five)
 #   --out DIR      where results go (default: BUILD/bench-results/YYYYmmdd-HHMMSS)
@@ -25,6 +25,15 @@
 #   --hops         after each path's tests, time pings at every interface
 #                  they cross (tcpdump) and report the latency per hop
 #   --no-install   do not apt-get missing packages
+#   --wan PROFILE  put an emulated internet path (bench/wan-emu) between the
+#                  client and the relay; down/up rates, RTT, loss each way:
+#                  lan    no emulation (the default)
+#                  cable  200/20 Mbit/s, 15 ms, 0.1%
+#                  dsl    50/10 Mbit/s, 30 ms, 0.2%
+#                  wifi   20/20 Mbit/s, 55-65 ms (27.5 ms + 0..5 ms jitter
+#                         each way, 60 on average), 1%
+#                  far    100/100 Mbit/s, 150 ms, no loss
+#                  The wire path is then the bare emulated path.
 # Exit: 0 when every requested path was measured (targets may still MISS),
 # 1 when the harness broke, 2 bad usage.
 set -u
@@ -40,7 +49,8 @@ out=
 build=$ROOT/build-bench
 udp_rate=200M
 small_rate=0
-usage() { sed -n '8,26s/^# \{0,1\}//p' "$0"; }
+wan=lan
+usage() { sed -n '8,36s/^# \{0,1\}//p' "$0"; }
 # Debian's python3 (a python3 earlier in PATH may lack python3-matplotlib).
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -61,6 +71,8 @@ while [ $# -gt 0 ]; do
                 --hops) hops=1 ;;
                 --no-install) install=0 ;;
                 --no-build) do_build=0 ;;
+                --wan) wan=${2:?}; shift ;;
+                --wan=*) wan=${1#*=} ;;
                 -h|--help) usage; exit 0 ;;
                 *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
         esac
@@ -68,6 +80,25 @@ while [ $# -gt 0 ]; do
 done
 case "$reps" in [1-9]|[1-9][0-9]) ;; *) echo "run.sh: --reps must be 1..99" >&2; exit 2 ;; esac
 case "$wait_idle" in [0-9]|[0-9][0-9]|[0-9][0-9][0-9]) ;; *) echo "run.sh: --wait-idle must be 0..999" >&2; exit 2 ;; esac
+# The emulated paths, as bench/wan-emu options: "A/B" is client->relay
+# (upload) / relay->client (download). Loss applies in each direction. The
+# bottleneck buffer holds one RTT at the direction's rate, at least 64 kB
+# (the classic rule for a router's buffer; real access links often hold
+# more). --realtime: the emulator's threads must wake on time on a busy
+# machine (bench/wan-emu-check.sh measures it).
+wan_profile_args() { # profile
+        case $1 in
+                cable) echo --rate 20M/200M --delay 7.5ms --loss 0.1 --buffer 64k/375k ;;
+                dsl) echo --rate 10M/50M --delay 15ms --loss 0.2 --buffer 64k/188k ;;
+                wifi) echo --rate 20M --delay 27.5ms --jitter 5ms --loss 1 --buffer 150k ;;
+                far) echo --rate 100M --delay 75ms --buffer 1875k ;;
+                *) return 1 ;;
+        esac
+}
+case $wan in
+        lan) ;;
+        *) wan_profile_args "$wan" >/dev/null || { echo "run.sh: unknown --wan profile '$wan' (lan, cable, dsl, wifi, far)" >&2; exit 2; } ;;
+esac
 [ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (network namespaces, TAP devices, apt-get)" >&2; exit 2; }
 
 # Competitors first, lanparty last: its small-packet loss is also measured at
@@ -142,6 +173,19 @@ if [ -n "${wanted[lanparty]:-}" ] && [ "$do_build" = 1 ]; then
                 "$build/meson-info/intro-buildoptions.json" ||
                 log "warning: $build is not a release build; numbers will be low"
 fi
+if [ "$wan" != lan ]; then
+        if [ "$do_build" = 1 ]; then
+                if [ ! -f "$build/build.ninja" ]; then
+                        log "configuring a release build in $build"
+                        meson setup "$build" "$ROOT" -Dbuildtype=release >"$out/logs/meson.log" 2>&1 ||
+                                { tail -20 "$out/logs/meson.log"; log "FAIL: meson setup"; exit 1; }
+                fi
+                ninja -C "$build" bench/wan-emu >"$out/logs/ninja-wan-emu.log" 2>&1 ||
+                        { tail -20 "$out/logs/ninja-wan-emu.log"; log "FAIL: build of bench/wan-emu"; exit 1; }
+        fi
+        [ -x "$build/bench/wan-emu" ] || { log "FAIL: not built: $build/bench/wan-emu"; exit 1; }
+        E2E_WAN=1 # tests/e2e/lib.sh: client 1's cable through $NS_WAN
+fi
 relayd=$build/src/relayd/lanparty-relayd
 gatewayd=$build/src/gatewayd/lanparty-gatewayd
 client=$build/src/client/lanparty-client
@@ -154,6 +198,7 @@ fi
 # ---- cleanup: every process, every namespace, even on ^C -----------------
 
 SAMPLER_PID=
+WAN_EMU_PID=
 cleanup() {
         local rc=$?
         set +e
@@ -165,9 +210,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The emulated internet between client and relay (--wan), before the path's
+# daemons: they connect across it.
+wan_up() {
+        local args
+        read -r -a args <<<"$(wan_profile_args "$wan")"
+        # 64k frame slots (~100 MiB per direction at most, touched only as
+        # used): the far profile's buffer and delay line hold ~47k 64-byte
+        # frames, and the buffer, not the pool, must be what drops them.
+        bg wan-emu "$NS_WAN" "$build/bench/wan-emu" --realtime 10 --max-frames 65536 "${args[@]}" wan-c1 wan-relay
+        WAN_EMU_PID=$BG_PID
+        wait_for 5 "the WAN emulator" grep -q '^running' "$E2E_TMP/wan-emu.log"
+}
+# It prints its counters (drops by reason, lateness) when it stops: before
+# the logs are kept.
+wan_down() {
+        [ -n "$WAN_EMU_PID" ] || return 0
+        kill -TERM "$WAN_EMU_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$WAN_EMU_PID" 2>/dev/null || break; sleep 0.1; done
+        wait "$WAN_EMU_PID" 2>/dev/null
+        WAN_EMU_PID=
+}
+
 # After a path: its processes and namespaces go, its logs are kept (per path).
 path_down() { # path
         local f
+        wan_down
         for f in "$E2E_TMP"/*.log; do
                 [ -f "$f" ] && mv "$f" "$out/logs/$1-$(basename "$f")"
         done
@@ -486,8 +554,12 @@ measure_path() { # path
                 fi
         fi
         for rep in $(seq 1 "$reps"); do
-                # -i 0.01 needs root; -W bounds each reply, -w the whole run.
-                nsx "$NS_C1" ping -n -i 0.01 -c "$pings" -W 1 -w $((pings / 50 + 10)) "$LAN_HOST" \
+                # -i 0.01 needs root; -W bounds the wait for the last
+                # replies, timeout (SIGINT: ping still prints its summary)
+                # the whole run. Not -w: with it ping sends until it has
+                # $pings replies, and the ones in flight at the end count
+                # as lost (5% at 150 ms RTT).
+                nsx "$NS_C1" timeout -s INT $((pings / 50 + 10)) ping -n -i 0.01 -c "$pings" -W 1 "$LAN_HOST" \
                         >"$dir/ping-$rep.txt" 2>&1
                 log "[$p] ping x$pings @10ms  $rep/$reps: $(summary ping "$dir/ping-$rep.txt")"
         done
@@ -570,11 +642,14 @@ measure_hops() { # path dir
         echo "udp_rate=$udp_rate"
         echo "small_rate=$small_rate"
         echo "paths=${paths[*]}"
+        echo "tcp_cc=$(sysctl -n net.ipv4.tcp_congestion_control)"
+        echo "wan=$wan"
+        [ "$wan" = lan ] || echo "wan_args=$(wan_profile_args "$wan")"
         echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
         echo "iperf3=$(iperf3 --version 2>&1 | head -1)"
 } >"$out/run.txt"
 
-log "benchmark: paths ${paths[*]}; ${reps}x ${duration}s iperf3, ${reps}x $pings pings; results in $out"
+log "benchmark: paths ${paths[*]}; WAN profile $wan${E2E_WAN:+ ($(wan_profile_args "$wan"))}; ${reps}x ${duration}s iperf3, ${reps}x $pings pings; results in $out"
 failed=()
 current_path=
 for p in "${paths[@]}"; do
@@ -583,6 +658,11 @@ for p in "${paths[@]}"; do
         DAEMONS=() PATH_INFO="" CLIENT_IF=""
         log "[$p] setting up a fresh topology"
         topo_up
+        if [ "$wan" != lan ] && ! wan_up; then
+                log "[$p] FAILED to start the WAN emulator; logs in $out/logs"
+                failed+=("$p")
+                continue
+        fi
         if ! path_up_"$p"; then
                 log "[$p] FAILED to set up; logs in $out/logs"
                 failed+=("$p")

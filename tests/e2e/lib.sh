@@ -11,6 +11,13 @@
 #
 # Source this file, call topo_up, and `trap topo_down EXIT`. A TERM or INT
 # (a test runner's timeout, ^C) becomes an ordinary exit so the trap runs.
+#
+# With E2E_WAN=1 set before topo_up (off by default), client 1's cable runs
+# through one more namespace, $NS_WAN, for a WAN emulator (bench/wan-emu):
+#   $NS_C1 wan0 ── wan-c1 ($NS_WAN) wan-relay ── inet-c1 (br-inet, $NS_RELAY)
+# Nothing crosses $NS_WAN until the caller starts something there that
+# bridges wan-c1 and wan-relay (bench/run.sh --wan does). Segmentation
+# offloads are off along it: a WAN carries wire-sized packets.
 
 set -u
 
@@ -21,6 +28,7 @@ NS_GW=$E2E_ID-gw
 NS_RELAY=$E2E_ID-relay
 NS_C1=$E2E_ID-c1
 NS_C2=$E2E_ID-c2
+NS_WAN=$E2E_ID-wan # only with E2E_WAN=1
 ALL_NS=("$NS_LAN" "$NS_LANHOST" "$NS_GW" "$NS_RELAY" "$NS_C1" "$NS_C2")
 
 LAN_PREFIX=192.0.2
@@ -71,6 +79,9 @@ veth_pair() { # ns_a, if_a, ns_b, if_b
 
 topo_up() {
         local ns
+        if [ "${E2E_WAN:-0}" = 1 ]; then
+                case " ${ALL_NS[*]} " in *" $NS_WAN "*) ;; *) ALL_NS+=("$NS_WAN") ;; esac
+        fi
         for ns in "${ALL_NS[@]}"; do
                 ip netns add "$ns"
                 nsx "$ns" ip link set lo up
@@ -101,7 +112,18 @@ topo_up() {
         veth_pair "$NS_RELAY" inet-gw "$NS_GW" wan0
         nsx "$NS_RELAY" ip link set inet-gw master br-inet
         nsx "$NS_GW" ip addr add "$GW_WAN_IP/24" dev wan0
-        veth_pair "$NS_RELAY" inet-c1 "$NS_C1" wan0
+        if [ "${E2E_WAN:-0}" = 1 ]; then
+                # The emulator's own interfaces speak no IPv6 (no DAD, no RS).
+                nsx "$NS_WAN" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+                veth_pair "$NS_RELAY" inet-c1 "$NS_WAN" wan-relay
+                veth_pair "$NS_WAN" wan-c1 "$NS_C1" wan0
+                nsx "$NS_C1" ethtool -K wan0 tso off gso off gro off tx-udp-segmentation off >/dev/null
+                nsx "$NS_RELAY" ethtool -K inet-c1 tso off gso off gro off tx-udp-segmentation off >/dev/null
+                nsx "$NS_WAN" ethtool -K wan-c1 gro off >/dev/null
+                nsx "$NS_WAN" ethtool -K wan-relay gro off >/dev/null
+        else
+                veth_pair "$NS_RELAY" inet-c1 "$NS_C1" wan0
+        fi
         nsx "$NS_RELAY" ip link set inet-c1 master br-inet
         nsx "$NS_C1" ip addr add "$C1_WAN_IP/24" dev wan0
         nsx "$NS_C1" ip route add default via "$RELAY_IP"
