@@ -368,19 +368,27 @@ static void relay_quic_log_pin(RelayQuic *q) {
 static int relay_quic_reset_secret(RelayQuic *q, uint8_t secret[static QUIC_SERVER_RESET_SECRET_SIZE]) {
         const char *dir = q->manager->config->state_dir;
         _cleanup_free_ char *path = NULL, *data = NULL;
+        char reason[FILE_PRIVATE_REASON_MAX];
         size_t size = 0;
         int fd, r;
 
         if (!dir || asprintf(&path, "%s/%s", dir, RELAY_QUIC_RESET_SECRET_FILE) < 0)
                 return -ENOMEM;
 
-        r = read_file_bounded(path, 1024, &data, &size);
+        /* Whoever reads it can end any player's session with a forged
+         * reset. Only we use it, so one others may have read is replaced,
+         * not refused: its clients wait out their idle timeout once. */
+        r = read_private_file(path, 1024, PRIVATE_OWNER_ONLY, &data, &size, reason, sizeof(reason));
         if (r >= 0 && size == QUIC_SERVER_RESET_SECRET_SIZE) {
                 memcpy(secret, data, QUIC_SERVER_RESET_SECRET_SIZE);
                 explicit_bzero(data, size);
                 return 0;
         }
-        if (r >= 0)
+        if (data)
+                explicit_bzero(data, size);
+        if (r == -EPERM)
+                log_warning("%s: %s; making a new one.", path, reason);
+        else if (r >= 0)
                 log_warning("%s has the wrong size, making a new one.", path);
         else if (r != -ENOENT)
                 log_debug_errno(r, "Failed to read %s, making a new one: %m", path);
