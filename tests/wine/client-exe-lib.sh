@@ -168,7 +168,9 @@ prop() { timeout 10 busctl --address="$bus" get-property org.lanparty.Relay1 "$@
 
 relayd_start() {
         local attempt bus_args=()
-        echo tok-0123456789abcdef >"$tmp/tokens"
+        # Any room: test-client-exe-model.sh opens one per scenario, and a
+        # room outlives its gateway by the relay's grace period.
+        echo "tok-0123456789abcdef * max-rooms=16" >"$tmp/tokens"
         chmod 600 "$tmp/tokens"
         : >"$tmp/relayd.conf"
         if [ -n "$bus" ]; then
