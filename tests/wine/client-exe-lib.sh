@@ -168,7 +168,10 @@ prop() { timeout 10 busctl --address="$bus" get-property org.lanparty.Relay1 "$@
 
 relayd_start() {
         local attempt bus_args=()
-        echo tok-0123456789abcdef >"$tmp/tokens"
+        # Any room, several at once: a scenario's room may still be open
+        # (a killed client.exe's place, the gateway's grace) when the next
+        # one's gateway opens another with the same token.
+        echo 'tok-0123456789abcdef * max-rooms=8' >"$tmp/tokens"
         chmod 600 "$tmp/tokens"
         : >"$tmp/relayd.conf"
         if [ -n "$bus" ]; then

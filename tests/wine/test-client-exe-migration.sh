@@ -81,7 +81,7 @@ timeout 20 wineserver -w 2>/dev/null || true
 
 bus_start
 [ -n "$bus" ] || skip "needs dbus-daemon and busctl (the relay's view of the peer)"
-echo tok-0123456789abcdef >"$tmp/tokens"
+echo 'tok-0123456789abcdef party' >"$tmp/tokens"
 chmod 600 "$tmp/tokens"
 : >"$tmp/relayd.conf"
 port=4433
