@@ -357,7 +357,52 @@ static void test_stop(void) {
         fake_done(&f);
 }
 
+static QuicAddr addr(const char *ip, uint16_t port, uint32_t scope) {
+        struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_scope_id = scope };
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(port) };
+        QuicAddr a;
+
+        if (inet_pton(AF_INET, ip, &in.sin_addr) == 1)
+                CHECK_EQ_INT(quic_addr_set(&a, (const ngtcp2_sockaddr *) &in, sizeof(in)), 0);
+        else {
+                CHECK(inet_pton(AF_INET6, ip, &in6.sin6_addr) == 1);
+                CHECK_EQ_INT(quic_addr_set(&a, (const ngtcp2_sockaddr *) &in6, sizeof(in6)), 0);
+        }
+        return a;
+}
+
+/* What the path checks of both clients decide with: a new socket to the
+ * relay from the same host address (another port) is no move; another
+ * address, family or IPv6 scope is. Which refused sends make client.exe
+ * look at once. */
+static void test_path_decisions(void) {
+        QuicAddr a = addr("10.0.1.2", 50000, 0), b = addr("10.0.1.3", 50000, 0);
+        QuicAddr a_port = addr("10.0.1.2", 50001, 0), mapped = addr("::ffff:10.0.1.2", 50000, 0);
+        QuicAddr ll1 = addr("fe80::1", 1, 1), ll1_other = addr("fe80::1", 1, 2), ll2 = addr("fe80::2", 1, 1);
+
+        CHECK(client_addr_same_host(&a, &a));
+        CHECK(client_addr_same_host(&a, &a_port));
+        CHECK(!client_addr_same_host(&a, &b));
+        CHECK(!client_addr_same_host(&a, &mapped));
+        CHECK(!client_addr_same_host(&mapped, &a));
+        CHECK(client_addr_same_host(&ll1, &ll1));
+        CHECK(!client_addr_same_host(&ll1, &ll1_other));
+        CHECK(!client_addr_same_host(&ll1, &ll2));
+
+        CHECK(client_send_error_path_gone(-EADDRNOTAVAIL));
+        CHECK(client_send_error_path_gone(-ENETUNREACH));
+        CHECK(client_send_error_path_gone(-EHOSTUNREACH));
+        CHECK(client_send_error_path_gone(-ENETDOWN));
+        /* A full buffer or a relay that is away says nothing about our address. */
+        CHECK(!client_send_error_path_gone(-EAGAIN));
+        CHECK(!client_send_error_path_gone(-ENOBUFS));
+        CHECK(!client_send_error_path_gone(-ECONNREFUSED));
+        CHECK(!client_send_error_path_gone(-EMSGSIZE));
+        CHECK(!client_send_error_path_gone(0));
+}
+
 int main(void) {
+        test_path_decisions();
         test_next_relay();
         test_timeout();
         test_checks();

@@ -3,6 +3,7 @@
  * says goes through ops->say, so both clients print the same lines. */
 #include "client-loop.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,32 @@ int client_addr_to_route(const QuicAddr *a, RouteAddress *ret) {
         if (a->sa.sa.sa_family == AF_INET6)
                 return route_address_from_bytes(&a->sa.in6.sin6_addr, 16, ret);
         return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
+}
+
+bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b) {
+        if (a->sa.sa.sa_family != b->sa.sa.sa_family)
+                return false;
+        if (a->sa.sa.sa_family == AF_INET)
+                return memcmp(&a->sa.in.sin_addr, &b->sa.in.sin_addr, sizeof(a->sa.in.sin_addr)) == 0;
+        if (a->sa.sa.sa_family != AF_INET6)
+                return false;
+        return memcmp(&a->sa.in6.sin6_addr, &b->sa.in6.sin6_addr, sizeof(a->sa.in6.sin6_addr)) == 0 &&
+               a->sa.in6.sin6_scope_id == b->sa.in6.sin6_scope_id;
+}
+
+bool client_send_error_path_gone(int error) {
+        /* client.exe's, through errno_from_wsa(): WSAEADDRNOTAVAIL (the
+         * source is gone), WSAENETUNREACH / WSAEHOSTUNREACH (no route from
+         * it any more), WSAENETDOWN (its interface went down). */
+        switch (error) {
+        case -EADDRNOTAVAIL:
+        case -ENETUNREACH:
+        case -EHOSTUNREACH:
+        case -ENETDOWN:
+                return true;
+        default:
+                return false;
+        }
 }
 
 void client_loop_init(ClientLoop *l, const ClientLoopOps *ops, void *userdata) {

@@ -24,6 +24,9 @@
 #define CLIENT_LOOP_TICK_INTERVAL QUIC_NS_PER_SEC
 #define CLIENT_LOOP_STATUS_REPEAT_INTERVAL (10 * QUIC_NS_PER_SEC)
 #define CLIENT_LOOP_ROUTE_CHECK_INTERVAL (10 * QUIC_NS_PER_SEC)
+/* The soonest a refused send asks again whether our address towards the
+ * relay changed (the tick asks every second anyway). */
+#define CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL (QUIC_NS_PER_SEC / 5)
 /* How long a quit waits for the relay to confirm the goodbye. */
 #define CLIENT_LOOP_QUIT_GRACE (3 * QUIC_NS_PER_SEC)
 /* The longest single wait; a timer is never further away than a tick
@@ -107,3 +110,11 @@ void client_loop_status_update(ClientLoop *l, uint64_t now);
 void client_loop_stop(ClientLoop *l, uint64_t now);
 
 int client_addr_to_route(const QuicAddr *a, RouteAddress *ret);
+/* Whether two addresses are the same host address (ports aside): a new
+ * socket to the relay from the same one is no reason to move. */
+bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b);
+/* Whether an error sending to the relay (negative errno) says that our
+ * source address may be gone or no longer routed (the OS refused the
+ * packet): then the path check runs at once, not at the next tick.
+ * (lanparty-client looks at any refused send: its batch only counts.) */
+bool client_send_error_path_gone(int error);

@@ -54,9 +54,6 @@
 #define UDP_RECV_BATCH 16
 #define UDP_RECV_ROUNDS 16
 #define UDP_RECV_BUFFER 4096
-/* A send the kernel refused (the source address is gone) asks for a path
- * check at once, but not more often than this. */
-#define PATH_CHECK_MIN_INTERVAL (QUIC_NS_PER_SEC / 5)
 #define CAP_NET_ADMIN_BIT 12
 
 #define EXIT_USAGE 2
@@ -244,15 +241,6 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         return 0;
 }
 
-static bool addr_same_host(const QuicAddr *a, const QuicAddr *b) {
-        if (a->sa.sa.sa_family != b->sa.sa.sa_family)
-                return false;
-        if (a->sa.sa.sa_family == AF_INET)
-                return a->sa.in.sin_addr.s_addr == b->sa.in.sin_addr.s_addr;
-        return memcmp(&a->sa.in6.sin6_addr, &b->sa.in6.sin6_addr, sizeof(struct in6_addr)) == 0 &&
-               a->sa.in6.sin6_scope_id == b->sa.in6.sin6_scope_id;
-}
-
 /* Whether `a` is an address of our own TAP: a route to the relay through
  * the tunnel (the pin gone, the party's default route let in) must not
  * take the connection along. */
@@ -299,7 +287,7 @@ static void relay_path_check(void *userdata, uint64_t now) {
                 log_debug_errno(r, "No way to relay %s right now: %m", c->loop.last_text);
                 return;
         }
-        if (addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
+        if (client_addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
                 close(fd);
                 return;
         }
@@ -429,7 +417,7 @@ static int run_loop(Client *c) {
                         uint64_t t = now_ns();
 
                         c->send_drops_seen = c->send.drops;
-                        if (t - c->path_checked_at >= PATH_CHECK_MIN_INTERVAL) {
+                        if (t - c->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL) {
                                 relay_path_check(c, t);
                                 flush_sends(c);
                         }

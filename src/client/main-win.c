@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter-addresses-win.h"
 #include "client-core.h"
 #include "client-lights.h"
 #include "client-loop.h"
@@ -93,7 +94,10 @@ typedef struct Client {
         FrameDevice *device;
         ClientCore *core;
         SOCKET udp;
+        QuicAddr udp_local; /* what udp is connected from */
         WSAEVENT udp_event;
+        uint64_t path_checked_at;
+        bool send_refused; /* a send failed in a way that says our address may be gone */
         HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
         HANDLE address_event; /* auto-reset: an IP address changed somewhere (NotifyUnicastIpAddressChange) */
         HANDLE address_notify;
@@ -276,9 +280,16 @@ static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data,
                 return -EBADF;
         if (len > INT32_MAX)
                 return -EMSGSIZE;
-        /* Connected to the relay; QUIC never migrates here. */
-        if (send(c->udp, (const char *) data, (int) len, 0) == SOCKET_ERROR)
-                return errno_from_wsa(WSAGetLastError());
+        /* The socket is connected to the relay, from path->local: after a
+         * migration (relay_path_check()) it is the new one. */
+        if (send(c->udp, (const char *) data, (int) len, 0) == SOCKET_ERROR) {
+                int r = errno_from_wsa(WSAGetLastError());
+
+                /* Our source address may be gone: look at once (run_loop()). */
+                if (client_send_error_path_gone(r))
+                        c->send_refused = true;
+                return r;
+        }
         return 0;
 }
 
@@ -295,8 +306,6 @@ static void udp_close(Client *c) {
 static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata) {
         Client *c = userdata;
         char text[CLIENT_ADDRESS_TEXT_MAX];
-        struct sockaddr_storage ss;
-        int sl = sizeof(ss);
         QuicAddr remote, local;
         SOCKET s;
         int r;
@@ -305,27 +314,20 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         if (r < 0)
                 return r;
 
-        r = udp_win_socket_open(remote.sa.sa.sa_family, &s);
-        if (r < 0)
-                return log_warning_errno(r, "Failed to create a UDP socket: %s", error_text(r));
-        /* Connected: Windows picks the source address of the current path. */
-        if (connect(s, &remote.sa.sa, (int) remote.len) == SOCKET_ERROR ||
-            getsockname(s, (struct sockaddr *) &ss, &sl) == SOCKET_ERROR) {
-                r = errno_from_wsa(WSAGetLastError());
-                closesocket(s);
+        r = udp_win_connect(&remote, &s, &local);
+        if (r < 0) {
                 log_warning("Cannot reach relay %s: %s", addr_to_text(&remote, text), error_text(r));
                 return r;
         }
-        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl);
-        if (r >= 0 && WSAEventSelect(s, c->udp_event, FD_READ) == SOCKET_ERROR)
+        if (WSAEventSelect(s, c->udp_event, FD_READ) == SOCKET_ERROR) {
                 r = errno_from_wsa(WSAGetLastError());
-        if (r < 0) {
                 closesocket(s);
                 return r;
         }
 
         udp_close(c);
         c->udp = s;
+        c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
         client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
@@ -334,6 +336,67 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
 
 static bool device_is_tap(Client *c) {
         return c->device && frame_device_get_type(c->device) == FRAME_DEVICE_TAP;
+}
+
+/* The socket to the relay is connected, so its source address was fixed
+ * when it connected. When that address goes away (a new lease, Wi-Fi to
+ * cable) or Windows now prefers another one towards the relay, what we
+ * send leaves from an address that is gone (Windows refuses it) or that
+ * the new network does not route back. So ask Windows which source it
+ * would pick now, with a socket connected the same way; if it is another
+ * one, that socket becomes ours and the connection moves to it (QUIC
+ * connection migration): the session, our peer id and our place in the
+ * room survive, and the relay validates the new path. As main-linux.c's
+ * relay_path_check(). Never onto the TAP's own address: a route to the
+ * relay through the tunnel (the pin gone) must not take the connection
+ * along. */
+static void relay_path_check(void *userdata, uint64_t now) {
+        Client *c = userdata;
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr local, old_local;
+        SOCKET s, old;
+        int r;
+
+        if (c->udp == INVALID_SOCKET || !c->loop.have_last || client_core_get_phase(c->core) != CLIENT_PHASE_JOINED)
+                return;
+        c->path_checked_at = now;
+        r = udp_win_connect(&c->loop.last, &s, &local);
+        if (r < 0) {
+                log_debug_errno(r, "No way to relay %s right now: %s", c->loop.last_text, error_text(r));
+                return;
+        }
+        if (client_addr_same_host(&local, &c->udp_local) ||
+            (device_is_tap(c) && adapter_has_address(frame_device_get_index(c->device), &local))) {
+                closesocket(s);
+                return;
+        }
+        /* The old socket keeps its own association with the event until
+         * it is closed; both may share it. */
+        if (WSAEventSelect(s, c->udp_event, FD_READ) == SOCKET_ERROR) {
+                r = errno_from_wsa(WSAGetLastError());
+                closesocket(s);
+                log_debug_errno(r, "WSAEventSelect() failed, not moving: %s", error_text(r));
+                return;
+        }
+
+        /* Nothing is queued: on_send() hands each packet to send() at
+         * once. What migrating writes (PATH_CHALLENGE) is for the new one. */
+        old = c->udp;
+        old_local = c->udp_local;
+        c->udp = s;
+        c->udp_local = local;
+        r = client_core_migrate(c->core, &local, now);
+        if (r < 0) {
+                c->udp = old;
+                c->udp_local = old_local;
+                closesocket(s);
+                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
+                           "it reconnects if the old address stopped working.",
+                           c->loop.last_text, addr_to_text(&local, text), error_text(r));
+                return;
+        }
+        closesocket(old);
+        say(c, "Our address changed; the connection moved to %s.", addr_to_text(&local, text));
 }
 
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
@@ -434,25 +497,16 @@ static void WINAPI address_changed(PVOID context, PMIB_UNICASTIPADDRESS_ROW row,
 static void device_address_update(void *userdata) {
         Client *c = userdata;
         _cleanup_free_ IP_ADAPTER_ADDRESSES *list = NULL;
-        ULONG size = 16384, flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
         char text[INET_ADDRSTRLEN] = "";
         uint32_t index;
-        ULONG e;
+        int r;
 
         if (!device_is_tap(c))
                 return;
         index = frame_device_get_index(c->device);
-        for (unsigned tries = 0; tries < 3; tries++) {
-                free(list);
-                list = malloc(size);
-                if (!list)
-                        return;
-                e = win_sys->GetAdaptersAddresses(AF_INET, flags, NULL, list, &size);
-                if (e != ERROR_BUFFER_OVERFLOW)
-                        break;
-        }
-        if (e != NO_ERROR) {
-                log_debug_errno(errno_from_win32(e), "GetAdaptersAddresses() failed, ignoring: %m");
+        r = adapter_addresses_get(AF_INET, &list);
+        if (r < 0) {
+                log_debug_errno(r, "GetAdaptersAddresses() failed, ignoring: %m");
                 return;
         }
         for (IP_ADAPTER_ADDRESSES *a = list; a; a = a->Next) {
@@ -514,6 +568,7 @@ static const ClientLoopOps loop_ops = {
         .resolve = relay_resolve_again,
         .address_update = device_address_update,
         .diagnostics = loop_diagnostics,
+        .path_check = relay_path_check,
 };
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -599,6 +654,14 @@ static int run_loop(Client *c) {
                 if (c->address_notify && WaitForSingleObject(c->address_event, 0) == WAIT_OBJECT_0)
                         device_address_update(c);
                 client_loop_after_wait(&c->loop, now);
+                /* Refused sends: our source address may be gone. */
+                if (c->send_refused) {
+                        uint64_t t = now_ns();
+
+                        c->send_refused = false;
+                        if (t - c->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL)
+                                relay_path_check(c, t);
+                }
         }
         /* The lights' last word (left, or why not). */
         client_loop_status_update(&c->loop, now_ns());

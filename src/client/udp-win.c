@@ -66,3 +66,26 @@ int udp_win_socket_open(int family, SOCKET *ret) {
         *ret = s;
         return 0;
 }
+
+int udp_win_connect(const QuicAddr *remote, SOCKET *ret, QuicAddr *ret_local) {
+        struct sockaddr_storage ss;
+        int sl = sizeof(ss), r;
+        SOCKET s;
+
+        r = udp_win_socket_open(remote->sa.sa.sa_family, &s);
+        if (r < 0)
+                return r;
+        if (connect(s, &remote->sa.sa, (int) remote->len) == SOCKET_ERROR ||
+            getsockname(s, (struct sockaddr *) &ss, &sl) == SOCKET_ERROR) {
+                r = errno_from_wsa(WSAGetLastError());
+                closesocket(s);
+                return r;
+        }
+        r = quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl);
+        if (r < 0) {
+                closesocket(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
