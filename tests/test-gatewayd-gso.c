@@ -6,6 +6,7 @@
 #include "gatewayd-gso.h"
 #include "macro.h"
 #include "test-util.h"
+#include "test-inet-sum.h"
 
 /* Super-frames are built here by hand, cut, and every segment is checked
  * on its own: lengths, ids, sequence numbers and flags against what the
@@ -20,20 +21,6 @@
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
 #define OUT_SIZE 1518
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i + 1 < n; i += 2)
-                sum += (uint32_t) p[i] << 8 | p[i + 1];
-        if (n % 2)
-                sum += (uint32_t) p[n - 1] << 8;
-        return sum;
-}
-
-static uint16_t fold(uint32_t sum) {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) sum;
-}
 
 typedef struct Spec {
         int family;           /* 4 or 6 */
@@ -123,13 +110,13 @@ static bool l4_checksum_ok(const uint8_t *seg, size_t len, size_t l4, int family
         uint32_t sum = 0;
 
         if (family == 4)
-                sum = sum16(sum, ip + 12, 8);
+                sum = test_sum16(sum, ip + 12, 8);
         else
-                sum = sum16(sum, ip + 8, 32);
+                sum = test_sum16(sum, ip + 8, 32);
         sum += proto;
         sum += (uint32_t) (len - l4);
-        sum = sum16(sum, seg + l4, len - l4);
-        return fold(sum) == 0xffff;
+        sum = test_sum16(sum, seg + l4, len - l4);
+        return test_fold(sum) == 0xffff;
 }
 
 typedef struct Collected {
@@ -181,7 +168,7 @@ static void check_cut(const Spec *s, uint16_t mss) {
                         CHECK_EQ_INT(be16_load(ip + 4), (uint16_t) (s->ip_id + i));
                         CHECK_EQ_INT(be16_load(ip + 6), 0x4000);
                         CHECK_MEM(ip + 12, f + 14 + 12, 8);
-                        CHECK_EQ_INT(fold(sum16(0, ip, b.l4 - 14)), 0xffff);
+                        CHECK_EQ_INT(test_fold(test_sum16(0, ip, b.l4 - 14)), 0xffff);
                 } else {
                         CHECK_EQ_INT(be16_load(ip + 4), b.hdr_len - 54 + chunk);
                         CHECK_MEM(ip + 6, f + 14 + 6, 34);
@@ -365,8 +352,8 @@ static void test_partial(void) {
         CHECK_EQ_INT(csum_complete_frame(whole, b.len), 1);
         CHECK(l4_checksum_ok(whole, b.len, b.l4, 4, 6));
 
-        pseudo = sum16(0, f + 14 + 12, 8) + 6 + (uint32_t) (b.len - b.l4);
-        be16_store(f + b.l4 + 16, fold(pseudo));
+        pseudo = test_sum16(0, f + 14 + 12, 8) + 6 + (uint32_t) (b.len - b.l4);
+        be16_store(f + b.l4 + 16, test_fold(pseudo));
         CHECK_EQ_INT(csum_complete_partial(f, b.len, b.l4, 16), 1);
         CHECK_MEM(f, whole, b.len);
 

@@ -5,6 +5,7 @@
 #include "gatewayd-mss.h"
 #include "macro.h"
 #include "test-util.h"
+#include "test-inet-sum.h"
 
 /* Frames are built here from a small description, and every checksum the
  * tests compare against is computed from scratch over the pseudo-header and
@@ -34,20 +35,6 @@ typedef struct Built {
         size_t seg_len;
 } Built;
 
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i + 1 < n; i += 2)
-                sum += be16_load(p + i);
-        if (n % 2)
-                sum += (uint32_t) p[n - 1] << 8;
-        return sum;
-}
-
-static uint16_t fold(uint32_t sum) {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) sum;
-}
-
 /* The one's complement sum over pseudo-header and segment, checksum field
  * included: 0xffff when the checksum is right. */
 static uint16_t tcp_sum(const uint8_t *frame, const Built *b) {
@@ -60,15 +47,15 @@ static uint16_t tcp_sum(const uint8_t *frame, const Built *b) {
                 pseudo[8] = 0;
                 pseudo[9] = 6;
                 be16_store(pseudo + 10, (uint16_t) b->seg_len);
-                sum = sum_bytes(0, pseudo, 12);
+                sum = test_sum16(0, pseudo, 12);
         } else {
                 memcpy(pseudo, ip + 8, 32);
-                sum = sum_bytes(0, pseudo, 32);
+                sum = test_sum16(0, pseudo, 32);
                 sum += (uint32_t) b->seg_len >> 16;
                 sum += (uint32_t) b->seg_len & 0xffff;
                 sum += 6;
         }
-        return fold(sum_bytes(sum, frame + b->tcp_off, b->seg_len));
+        return test_fold(test_sum16(sum, frame + b->tcp_off, b->seg_len));
 }
 
 static bool tcp_checksum_ok(const uint8_t *frame, const Built *b) {

@@ -6,6 +6,7 @@
 
 #include "autoconf-sanitize.h"
 #include "macro.h"
+#include "../test-inet-sum.h"
 
 /* Input: byte 0 picks the mode, the rest is a whole frame or, in template
  * mode, the options (and a few header fields) of a DHCPv4 reply, a router
@@ -58,21 +59,7 @@ static bool in_list(unsigned code, const uint16_t *list, size_t n) {
         return false;
 }
 
-/* ---- this file's own checksum and layout knowledge -------------------------------- */
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i + 1 < n; i += 2)
-                sum += be16_load(p + i);
-        if (n % 2)
-                sum += (uint32_t) p[n - 1] << 8;
-        return sum;
-}
-
-static uint16_t fold(uint32_t sum) {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) sum;
-}
+/* ---- this file's own layout knowledge (the checksum: test-inet-sum.h) ------------ */
 
 typedef struct Layout {
         bool ipv6;
@@ -112,11 +99,11 @@ static bool checksum_ok(const uint8_t *f, const Layout *l) {
         uint32_t sum;
 
         if (l->ipv6)
-                sum = sum16(0, f + 14 + 8, 32);
+                sum = test_sum16(0, f + 14 + 8, 32);
         else
-                sum = sum16(0, f + 14 + 12, 8);
+                sum = test_sum16(0, f + 14 + 12, 8);
         sum += l->proto + (uint32_t) l->l4_len;
-        return fold(sum16(sum, f + l->l4, l->l4_len)) == 0xffff;
+        return test_fold(test_sum16(sum, f + l->l4, l->l4_len)) == 0xffff;
 }
 
 static void checksum_fix(uint8_t *f, const Layout *l) {
@@ -125,11 +112,11 @@ static void checksum_fix(uint8_t *f, const Layout *l) {
 
         be16_store(f + checksum_field(l), 0);
         if (l->ipv6)
-                sum = sum16(0, f + 14 + 8, 32);
+                sum = test_sum16(0, f + 14 + 8, 32);
         else
-                sum = sum16(0, f + 14 + 12, 8);
+                sum = test_sum16(0, f + 14 + 12, 8);
         sum += l->proto + (uint32_t) l->l4_len;
-        c = (uint16_t) ~fold(sum16(sum, f + l->l4, l->l4_len));
+        c = (uint16_t) ~test_fold(test_sum16(sum, f + l->l4, l->l4_len));
         be16_store(f + checksum_field(l), l->proto == 17 && c == 0 ? 0xffff : c);
 }
 

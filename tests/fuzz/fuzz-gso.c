@@ -18,6 +18,7 @@
 
 #include "../../src/gatewayd/gatewayd-gso.h"
 #include "macro.h"
+#include "../test-inet-sum.h"
 
 #define INVARIANT(expr)                                                   \
         do {                                                              \
@@ -28,20 +29,6 @@
         } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i + 1 < n; i += 2)
-                sum += (uint32_t) p[i] << 8 | p[i + 1];
-        if (n % 2)
-                sum += (uint32_t) p[n - 1] << 8;
-        return sum;
-}
-
-static uint16_t fold(uint32_t sum) {
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t) sum;
-}
 
 typedef struct Check {
         const uint8_t *frame;
@@ -65,15 +52,15 @@ static void check_segment(uint8_t *seg, size_t len, void *userdata) {
         if (be16_load(seg + 12) == 0x0800) {
                 l4 = 14 + (size_t) (ip[0] & 15) * 4;
                 INVARIANT(be16_load(ip + 2) == len - 14);
-                INVARIANT(fold(sum16(0, ip, l4 - 14)) == 0xffff);
+                INVARIANT(test_fold(test_sum16(0, ip, l4 - 14)) == 0xffff);
                 proto = ip[9];
-                sum = sum16(0, ip + 12, 8);
+                sum = test_sum16(0, ip + 12, 8);
         } else {
                 INVARIANT(be16_load(seg + 12) == 0x86dd);
                 l4 = 14 + 40;
                 INVARIANT(be16_load(ip + 4) == len - 54);
                 proto = ip[6];
-                sum = sum16(0, ip + 8, 32);
+                sum = test_sum16(0, ip + 8, 32);
         }
         INVARIANT(proto == 6 || proto == 17);
         hdr = proto == 6 ? l4 + (size_t) (seg[l4 + 12] >> 4) * 4 : l4 + 8;
@@ -81,7 +68,7 @@ static void check_segment(uint8_t *seg, size_t len, void *userdata) {
         if (proto == 17)
                 INVARIANT(be16_load(seg + l4 + 4) == len - l4);
         sum += proto + (uint32_t) (len - l4);
-        INVARIANT(fold(sum16(sum, seg + l4, len - l4)) == 0xffff);
+        INVARIANT(test_fold(test_sum16(sum, seg + l4, len - l4)) == 0xffff);
         if (c->n == 0)
                 c->hdr_len = hdr;
         INVARIANT(hdr == c->hdr_len);
