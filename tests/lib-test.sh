@@ -58,6 +58,23 @@ test_bus_start() {
 }
 bus() { timeout 10 busctl --address="$address" "$@"; }
 
+# relayd_test_begin NAME: what every test of the real relay on a private
+# bus starts with: skips without dbus-daemon, busctl or root (our bus
+# policy lets only root or the lanparty-relayd user own org.lanparty.Relay1),
+# $tmp, the relay's log tail on failure, and the bus with the relay's
+# policy from $srcdir.
+relayd_test_begin() {
+        command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
+        command -v busctl >/dev/null || skip "busctl is not installed"
+        [ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
+        fail_hook() {
+                echo "--- relayd log (tail)" >&2
+                tail -n 40 "$tmp/relayd.err" >&2 || true
+        }
+        test_tmp "$1"
+        test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+}
+
 # check_polkit_action POLICY ACTION BUS_HEADER USER: POLICY validates
 # (against the DTD when installed), defines ACTION (one of its actions) owned by USER, the
 # daemon's service user, and the daemon's BUS_HEADER asks for that ACTION.

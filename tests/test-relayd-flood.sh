@@ -31,18 +31,7 @@ RSS_MAX_KB=${RSS_MAX_KB:-32768}
 FLOOD_COUNT=${FLOOD_COUNT:-5000}
 FLOOD_RATE=${FLOOD_RATE:-1000}
 
-fail_hook() {
-        echo "--- relayd log (tail)" >&2
-        tail -n 40 "$tmp/relayd.err" >&2 || true
-}
-
-command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
-command -v busctl >/dev/null || skip "busctl is not installed"
-[ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
-
-test_tmp test-relayd-flood
-
-test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+relayd_test_begin test-relayd-flood
 R=/org/lanparty/Relay1
 M=org.lanparty.Relay1.Manager
 prop() { bus get-property org.lanparty.Relay1 "$@"; }

@@ -19,20 +19,7 @@ relayd=$(realpath "$1")
 peer_bin=$(realpath "$2")
 srcdir=$(realpath "$3")
 
-fail_hook() {
-        echo "--- relayd log (tail)" >&2
-        tail -n 40 "$tmp/relayd.err" >&2 || true
-}
-
-command -v dbus-daemon >/dev/null || skip "dbus-daemon is not installed"
-command -v busctl >/dev/null || skip "busctl is not installed"
-# Our bus policy lets only root or the lanparty-relayd user own the name.
-[ "$(id -u)" = 0 ] || skip "needs root: the relay owns org.lanparty.Relay1 on the test bus"
-
-test_tmp test-relayd-relay
-
-# ---- the bus ----
-test_bus_start "$srcdir/dbus/org.lanparty.Relay1.conf" || fail "dbus-daemon did not start: $(cat "$tmp/dbus.err")"
+relayd_test_begin test-relayd-relay
 R=/org/lanparty/Relay1
 M=org.lanparty.Relay1.Manager
 ROOM=org.lanparty.Relay1.Room
