@@ -765,10 +765,3 @@ const SessionPeer *session_next_peer(Session *s, size_t *i) {
 QuicConn *session_get_quic(Session *s) {
         return s->conn;
 }
-
-uint64_t session_backoff_delay(unsigned attempt, uint16_t jitter) {
-        static const uint64_t steps_ms[] = { 500, 1000, 2000, 4000, 8000, 15000 };
-        uint64_t base = steps_ms[MIN(attempt, (unsigned) ELEMENTSOF(steps_ms) - 1)];
-
-        return (base + base * jitter / 65536 / 4) * (QUIC_NS_PER_SEC / 1000);
-}
