@@ -357,19 +357,12 @@ static void relay_link_attempt_failed(RelayLink *l, int error, const char *forma
         relay_link_schedule_retry(l, true);
 }
 
-static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
-        QuicAddr local = {};
+/* Opens the UDP socket of one attempt, connected to `ai`, and watches it;
+ * *ret_local is what the kernel bound it to. */
+static int relay_link_open_socket(RelayLink *l, const struct addrinfo *ai, QuicAddr *ret_local) {
         struct sockaddr_storage ss;
         socklen_t sslen = sizeof(ss);
-        SessionConfig sc;
         int r;
-
-        r = quic_addr_set(&l->remote, ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen);
-        if (r < 0) {
-                relay_link_attempt_failed(l, r, "Relay address of an unsupported family.");
-                return r;
-        }
-        socket_address_format(ai->ai_addr, ai->ai_addrlen, l->address);
 
         l->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (l->fd < 0) {
@@ -391,7 +384,7 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 return r;
         }
         if (getsockname(l->fd, (struct sockaddr *) &ss, &sslen) < 0 ||
-            quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sslen) < 0) {
+            quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sslen) < 0) {
                 r = -errno;
                 relay_link_attempt_failed(l, r, "Cannot read the local address of the relay socket: %s",
                                           strerror(errno));
@@ -403,8 +396,12 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 relay_link_attempt_failed(l, r, "Cannot watch the relay socket: %s", strerror(-r));
                 return r;
         }
+        return 0;
+}
 
-        sc = (SessionConfig) {
+/* Starts the session of one attempt on the socket bound to `local`. */
+static int relay_link_start_session(RelayLink *l, const QuicAddr *local) {
+        SessionConfig sc = {
                 .role = PEER_ROLE_GATEWAY,
                 .mac = l->config.mac,
                 .tls = {
@@ -422,19 +419,41 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 .userdata = l,
                 .send_userdata = l,
         };
+        int r;
+
         memcpy(sc.room, l->config.room, sizeof(sc.room));
         memcpy(sc.name, l->config.name, sizeof(sc.name));
         memcpy(sc.room_key, l->config.room_key, sizeof(sc.room_key));
         memcpy(sc.gateway_token, l->config.gateway_token, sizeof(sc.gateway_token));
         sc.gateway_token_len = l->config.gateway_token_len;
 
-        r = session_new(&l->session, &sc, &local, &l->remote, now_nsec());
+        r = session_new(&l->session, &sc, local, &l->remote, now_nsec());
         explicit_bzero(&sc, sizeof(sc));
         if (r < 0) {
                 relay_link_attempt_failed(l, r, "Cannot start a session with the relay: %s", strerror(-r));
                 return r;
         }
         l->session_ended = false;
+        return 0;
+}
+
+static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
+        QuicAddr local = {};
+        int r;
+
+        r = quic_addr_set(&l->remote, ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen);
+        if (r < 0) {
+                relay_link_attempt_failed(l, r, "Relay address of an unsupported family.");
+                return r;
+        }
+        socket_address_format(ai->ai_addr, ai->ai_addrlen, l->address);
+
+        r = relay_link_open_socket(l, ai, &local);
+        if (r < 0)
+                return r;
+        r = relay_link_start_session(l, &local);
+        if (r < 0)
+                return r;
 
         log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay at %s.", l->address);
         relay_link_set_state(l, RELAY_STATE_CONNECTING);
