@@ -585,16 +585,22 @@ int session_migrate(Session *s, const QuicAddr *local, uint64_t now) {
         return r;
 }
 
+/* After quic_conn_write(): the queue went out with it, and a connection
+ * that died writing ends the session. */
+static void session_after_write(Session *s) {
+        s->n_queued = 0;
+        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
+                s->state = SESSION_STATE_ENDED;
+        session_maybe_report_end(s);
+}
+
 int session_write(Session *s, uint64_t now) {
         int r;
 
         s->now = now;
         session_step(s);
         r = quic_conn_write(s->conn, now);
-        s->n_queued = 0;
-        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
-                s->state = SESSION_STATE_ENDED;
-        session_maybe_report_end(s);
+        session_after_write(s);
         return r;
 }
 
@@ -619,10 +625,7 @@ int session_handle_expiry(Session *s, uint64_t now) {
         /* Whatever session_step queued (HELLO, STATS, a close) goes out now. */
         if (r >= 0)
                 r = quic_conn_write(s->conn, now);
-        s->n_queued = 0;
-        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
-                s->state = SESSION_STATE_ENDED;
-        session_maybe_report_end(s);
+        session_after_write(s);
         return r;
 }
 
