@@ -751,17 +751,6 @@ static void test_forced_rejects(void) {
         }
 }
 
-static void test_backoff(void) {
-        CHECK_EQ_INT(session_backoff_delay(0, 0), 500 * MSEC);
-        CHECK_EQ_INT(session_backoff_delay(1, 0), 1 * SEC);
-        CHECK_EQ_INT(session_backoff_delay(4, 0), 8 * SEC);
-        CHECK_EQ_INT(session_backoff_delay(5, 0), 15 * SEC);
-        CHECK_EQ_INT(session_backoff_delay(1000, 0), 15 * SEC);
-        /* Jitter adds at most a quarter. */
-        CHECK(session_backoff_delay(5, 65535) < 15 * SEC + 15 * SEC / 4);
-        CHECK(session_backoff_delay(5, 65535) > 15 * SEC + 15 * SEC / 5);
-}
-
 static void test_names(void) {
         for (int i = 0; i < _SESSION_STATE_MAX; i++)
                 CHECK(session_state_to_string(i));
@@ -781,7 +770,6 @@ int main(void) {
                 log_set_max_level(log_level_from_string(s));
 
         RUN(test_names);
-        RUN(test_backoff);
         RUN(test_config_refused);
         RUN(test_join_and_frames);
         RUN(test_queue_frames);

@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
-
 #include "autoconf-sanitize.h"
 #include "ether.h"
 #include "log.h"
+#include "reconnect.h"
 #include "room-name.h"
 
 struct ClientCore {
@@ -23,8 +21,7 @@ struct ClientCore {
         bool session_ended; /* `ended` fired; handled once the outermost call unwinds */
         SessionEnd pending_end;
 
-        unsigned attempt;
-        uint64_t retry_at;
+        Reconnect *reconnect;
         int connect_error;
         bool have_last_end;
         SessionEnd last_end;
@@ -136,7 +133,7 @@ static void on_joined(Session *s, const ControlWelcome *w, void *userdata) {
         int r;
 
         c->phase = CLIENT_PHASE_JOINED;
-        c->attempt = 0;
+        reconnect_succeeded(c->reconnect);
         c->connect_error = 0;
         /* Before the carrier comes up, so nothing the OS sends on the new
          * link is sized for the old MTU. */
@@ -244,21 +241,10 @@ static void on_ended(Session *s, const SessionEnd *end, void *userdata) {
 
 /* ---- attempts ---------------------------------------------------------------- */
 
-static uint64_t client_backoff(ClientCore *c) {
-        uint16_t jitter = 0;
-
-        if (gnutls_rnd(GNUTLS_RND_NONCE, &jitter, sizeof(jitter)) < 0)
-                jitter = 0;
-        return session_backoff_delay(c->attempt, jitter);
-}
-
-static void client_schedule_retry(ClientCore *c, uint64_t *ret_delay) {
-        uint64_t delay = client_backoff(c);
-
-        c->attempt++;
+/* Returns the delay until the next attempt. */
+static uint64_t client_schedule_retry(ClientCore *c) {
         c->phase = CLIENT_PHASE_WAITING;
-        c->retry_at = c->now + delay;
-        *ret_delay = delay;
+        return reconnect_failed(c->reconnect, c->now, RECONNECT_PACE_BACKOFF);
 }
 
 static int client_connect(ClientCore *c) {
@@ -266,6 +252,9 @@ static int client_connect(ClientCore *c) {
         uint64_t delay;
         int r;
 
+        r = reconnect_begin(c->reconnect);
+        if (r < 0)
+                return r;
         c->relay_address[0] = '\0';
         r = c->config.callbacks.connect(c, &local, &remote, c->config.userdata);
         if (r >= 0 && remote.len == 0)
@@ -304,9 +293,10 @@ static int client_connect(ClientCore *c) {
         }
         if (r < 0) {
                 c->connect_error = r;
-                client_schedule_retry(c, &delay);
+                delay = client_schedule_retry(c);
                 client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_CONNECT_FAILED, .error = r,
-                                               .attempt = c->attempt, .retry_in = delay });
+                                               .attempt = reconnect_get_attempt(c->reconnect),
+                                               .retry_in = delay });
                 return 0;
         }
 
@@ -314,8 +304,9 @@ static int client_connect(ClientCore *c) {
         c->session_ended = false;
         c->phase = CLIENT_PHASE_CONNECTING;
         log_debug("Connecting to relay %s%s%s (attempt %u).", c->relay, c->relay_address[0] ? " at " : "",
-                  c->relay_address, c->attempt + 1);
-        client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_CONNECTING, .attempt = c->attempt });
+                  c->relay_address, reconnect_get_attempt(c->reconnect) + 1);
+        client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_CONNECTING,
+                                       .attempt = reconnect_get_attempt(c->reconnect) });
         r = session_write(c->session, c->now);
         return r < 0 ? r : 0;
 }
@@ -331,7 +322,7 @@ static void client_fold_session_counters(ClientCore *c) {
 /* The end after the frame device went away for good. */
 static void client_end_device_lost(ClientCore *c) {
         c->phase = CLIENT_PHASE_FAILED;
-        c->retry_at = UINT64_MAX;
+        reconnect_cancel(c->reconnect);
         c->last_end = (SessionEnd) { .kind = SESSION_END_LOCAL };
         snprintf(c->last_end.message, sizeof(c->last_end.message),
                  "Adapter %s stopped working (was it disabled or removed?); left the room.",
@@ -383,28 +374,31 @@ static void client_settle(ClientCore *c) {
                 return client_end_device_lost(c);
         if (c->phase == CLIENT_PHASE_LEAVING || end->kind == SESSION_END_LOCAL) {
                 c->phase = CLIENT_PHASE_STOPPED;
+                reconnect_cancel(c->reconnect);
                 log_info("%s", end->message);
                 client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_STOPPED, .end = &c->last_end });
                 return;
         }
         if (!end->retry) {
                 c->phase = CLIENT_PHASE_FAILED;
+                reconnect_cancel(c->reconnect);
                 log_error("%s", end->message);
                 client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_STOPPED, .end = &c->last_end });
                 return;
         }
-        client_schedule_retry(c, &delay);
+        delay = client_schedule_retry(c);
         log_notice("%s Reconnecting in %" PRIu64 " ms.", end->message, delay / (QUIC_NS_PER_SEC / 1000));
         client_emit(c, (ClientEvent) { .type = CLIENT_EVENT_DISCONNECTED, .end = &c->last_end,
-                                       .attempt = c->attempt, .retry_in = delay });
+                                       .attempt = reconnect_get_attempt(c->reconnect), .retry_in = delay });
 }
 
 /* ---- public API ---------------------------------------------------------------- */
 
 int client_core_new(ClientCore **ret, const ClientCoreConfig *config) {
-        ClientCore *c;
+        _cleanup_(client_core_freep) ClientCore *c = NULL;
         const Invite *inv;
         size_t name_len;
+        int r;
 
         if (!ret || !config || !config->device || !config->callbacks.send || !config->callbacks.connect)
                 return -EINVAL;
@@ -425,7 +419,9 @@ int client_core_new(ClientCore **ret, const ClientCoreConfig *config) {
                 return -ENOMEM;
         c->config = *config;
         c->phase = CLIENT_PHASE_IDLE;
-        c->retry_at = UINT64_MAX;
+        r = reconnect_new(&c->reconnect, NULL);
+        if (r < 0)
+                return r;
         /* The device comes up with the carrier on; client_core_start()
          * turns it off until we are in the room. */
         c->link_up = true;
@@ -436,7 +432,7 @@ int client_core_new(ClientCore **ret, const ClientCoreConfig *config) {
                 snprintf(c->relay + n, sizeof(c->relay) - n, ":%u", (unsigned) inv->port);
         }
 
-        *ret = c;
+        *ret = TAKE_PTR(c);
         return 0;
 }
 
@@ -444,6 +440,7 @@ ClientCore *client_core_free(ClientCore *c) {
         if (!c)
                 return NULL;
         session_free(c->session);
+        reconnect_free(c->reconnect);
         free(c);
         return NULL;
 }
@@ -469,7 +466,7 @@ static void client_stop_now(ClientCore *c) {
                 c->session = session_free(c->session);
         }
         c->phase = CLIENT_PHASE_STOPPED;
-        c->retry_at = UINT64_MAX;
+        reconnect_cancel(c->reconnect);
         client_set_link(c, false);
         c->last_end = (SessionEnd) { .kind = SESSION_END_LOCAL };
         text_copy(c->last_end.message, sizeof(c->last_end.message), "Left the room.");
@@ -550,9 +547,7 @@ int client_core_write(ClientCore *c, uint64_t now) {
 uint64_t client_core_get_expiry(ClientCore *c) {
         if (c->session)
                 return session_get_expiry(c->session);
-        if (c->phase == CLIENT_PHASE_WAITING)
-                return c->retry_at;
-        return UINT64_MAX;
+        return reconnect_get_retry_at(c->reconnect);
 }
 
 int client_core_handle_expiry(ClientCore *c, uint64_t now) {
@@ -561,10 +556,8 @@ int client_core_handle_expiry(ClientCore *c, uint64_t now) {
         c->now = now;
         if (c->session)
                 r = session_handle_expiry(c->session, now);
-        else if (c->phase == CLIENT_PHASE_WAITING && now >= c->retry_at) {
-                c->retry_at = UINT64_MAX;
+        else if (reconnect_is_due(c->reconnect, now))
                 r = client_connect(c);
-        }
         client_settle(c);
         return r;
 }
@@ -670,12 +663,13 @@ void client_core_set_device_ipv4(ClientCore *c, const char *text) {
 }
 
 void client_core_get_diagnostics(ClientCore *c, uint64_t now, ClientDiagnostics *ret) {
+        uint64_t retry_at = reconnect_get_retry_at(c->reconnect);
         ClientDiagnostics d = {
                 .phase = c->phase,
                 .mac = c->config.mac,
                 .device_mtu = frame_device_get_mtu(c->config.device),
                 .device_ipv4_known = c->device_ipv4_known,
-                .attempt = c->attempt,
+                .attempt = reconnect_get_attempt(c->reconnect),
                 .connect_error = c->connect_error,
                 .have_last_end = c->have_last_end,
                 .last_end = c->last_end,
@@ -687,8 +681,8 @@ void client_core_get_diagnostics(ClientCore *c, uint64_t now, ClientDiagnostics 
         text_copy(d.room, sizeof(d.room), c->config.invite.room);
         text_copy(d.device_name, sizeof(d.device_name), frame_device_get_name(c->config.device));
         text_copy(d.device_ipv4, sizeof(d.device_ipv4), c->device_ipv4);
-        if (c->phase == CLIENT_PHASE_WAITING && c->retry_at != UINT64_MAX)
-                d.retry_in = c->retry_at > now ? c->retry_at - now : 0;
+        if (retry_at != UINT64_MAX)
+                d.retry_in = retry_at > now ? retry_at - now : 0;
 
         d.counters.drop[CLIENT_DROP_MALFORMED] += c->done_malformed;
         d.counters.drop[CLIENT_DROP_NOT_JOINED] += c->done_not_joined_rx;

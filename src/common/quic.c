@@ -281,6 +281,53 @@ static void conn_close_app(QuicConn *c, uint64_t now) {
         conn_close_with(c, &ccerr, &info, now);
 }
 
+/* NGTCP2_ERR_DRAINING: the peer closed, or reset us statelessly; we stay
+ * silent and only record why. */
+static void conn_peer_closed(QuicConn *c, QuicCloseInfo *info, uint64_t now) {
+        QuicCcerr rx;
+
+        quic_compat_get_peer_ccerr(c->conn, &rx);
+        info->remote = true;
+        if (c->reset_received) {
+                info->kind = QUIC_CLOSE_STATELESS_RESET;
+                snprintf(info->reason, sizeof info->reason, "stateless reset");
+        } else {
+                info->app_error = rx.type == QUIC_CCERR_TYPE_APPLICATION;
+                info->error_code = rx.error_code;
+                reason_copy(info->reason, rx.reason ? rx.reason : (const uint8_t *) "", rx.reasonlen);
+                if (info->app_error)
+                        info->kind = QUIC_CLOSE_APPLICATION;
+                else if (c->state == QUIC_STATE_HANDSHAKE)
+                        info->kind = QUIC_CLOSE_HANDSHAKE_FAILED;
+                else
+                        info->kind = QUIC_CLOSE_TRANSPORT;
+        }
+        conn_set_closed(c, QUIC_STATE_DRAINING, info, now);
+}
+
+/* NGTCP2_ERR_CRYPTO: the alert TLS raised goes to the peer; a failed pin or
+ * chain check is named as such for the owner. */
+static void conn_tls_failed(QuicConn *c, QuicCcerr *ccerr, QuicCloseInfo *info) {
+        uint8_t alert = ngtcp2_conn_get_tls_alert(c->conn);
+
+        quic_ccerr_set_tls_alert(ccerr, alert, NULL, 0);
+        info->error_code = ccerr->error_code;
+        switch (c->tls.verify) {
+        case QUIC_TLS_VERIFY_PIN_MISMATCH:
+                info->kind = QUIC_CLOSE_PIN_MISMATCH;
+                break;
+        case QUIC_TLS_VERIFY_UNTRUSTED:
+                info->kind = QUIC_CLOSE_CERT_UNTRUSTED;
+                break;
+        default:
+                info->kind = QUIC_CLOSE_HANDSHAKE_FAILED;
+        }
+        if (info->kind != QUIC_CLOSE_HANDSHAKE_FAILED)
+                snprintf(info->reason, sizeof info->reason, "%s", c->tls.message);
+        else
+                snprintf(info->reason, sizeof info->reason, "TLS handshake failed (alert %u)", alert);
+}
+
 /* Whatever an ngtcp2 call returned that is not success. */
 static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
         QuicCcerr ccerr;
@@ -292,29 +339,9 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
         quic_ccerr_default(&ccerr);
 
         switch (rv) {
-        case NGTCP2_ERR_DRAINING: {
-                /* The peer closed, or reset us statelessly: stay silent. */
-                QuicCcerr rx;
-
-                quic_compat_get_peer_ccerr(c->conn, &rx);
-                info.remote = true;
-                if (c->reset_received) {
-                        info.kind = QUIC_CLOSE_STATELESS_RESET;
-                        snprintf(info.reason, sizeof info.reason, "stateless reset");
-                } else {
-                        info.app_error = rx.type == QUIC_CCERR_TYPE_APPLICATION;
-                        info.error_code = rx.error_code;
-                        reason_copy(info.reason, rx.reason ? rx.reason : (const uint8_t *) "", rx.reasonlen);
-                        if (info.app_error)
-                                info.kind = QUIC_CLOSE_APPLICATION;
-                        else if (c->state == QUIC_STATE_HANDSHAKE)
-                                info.kind = QUIC_CLOSE_HANDSHAKE_FAILED;
-                        else
-                                info.kind = QUIC_CLOSE_TRANSPORT;
-                }
-                conn_set_closed(c, QUIC_STATE_DRAINING, &info, now);
+        case NGTCP2_ERR_DRAINING:
+                conn_peer_closed(c, &info, now);
                 return;
-        }
 
         case NGTCP2_ERR_IDLE_CLOSE:
                 /* RFC 9000 10.1: an idle timeout closes silently. */
@@ -337,27 +364,9 @@ static void conn_handle_liberr(QuicConn *c, int rv, uint64_t now) {
                 conn_set_closed(c, QUIC_STATE_DEAD, &info, now);
                 return;
 
-        case NGTCP2_ERR_CRYPTO: {
-                uint8_t alert = ngtcp2_conn_get_tls_alert(c->conn);
-
-                quic_ccerr_set_tls_alert(&ccerr, alert, NULL, 0);
-                info.error_code = ccerr.error_code;
-                switch (c->tls.verify) {
-                case QUIC_TLS_VERIFY_PIN_MISMATCH:
-                        info.kind = QUIC_CLOSE_PIN_MISMATCH;
-                        break;
-                case QUIC_TLS_VERIFY_UNTRUSTED:
-                        info.kind = QUIC_CLOSE_CERT_UNTRUSTED;
-                        break;
-                default:
-                        info.kind = QUIC_CLOSE_HANDSHAKE_FAILED;
-                }
-                if (info.kind != QUIC_CLOSE_HANDSHAKE_FAILED)
-                        snprintf(info.reason, sizeof info.reason, "%s", c->tls.message);
-                else
-                        snprintf(info.reason, sizeof info.reason, "TLS handshake failed (alert %u)", alert);
+        case NGTCP2_ERR_CRYPTO:
+                conn_tls_failed(c, &ccerr, &info);
                 break;
-        }
 
         case NGTCP2_ERR_HANDSHAKE_TIMEOUT:
                 quic_ccerr_set_liberr(&ccerr, rv, NULL, 0);
@@ -624,22 +633,22 @@ static int cb_acked_stream_data_offset(ngtcp2_conn *conn, int64_t stream_id, uin
         return 0;
 }
 
+/* The control stream lives as long as the connection: losing it ends the
+ * connection, `why` says how it went. */
+static int conn_control_stream_lost(QuicConn *c, int64_t stream_id, const char *why) {
+        if (stream_id == c->stream_id)
+                conn_request_close(c, QUIC_APP_ERROR_PROTOCOL, why);
+        return 0;
+}
+
 static int cb_stream_close(ngtcp2_conn *conn, uint32_t flags, int64_t stream_id, uint64_t app_error_code,
                            void *user_data, void *stream_user_data) {
-        QuicConn *c = user_data;
-
-        if (stream_id == c->stream_id)
-                conn_request_close(c, QUIC_APP_ERROR_PROTOCOL, "control stream closed");
-        return 0;
+        return conn_control_stream_lost(user_data, stream_id, "control stream closed");
 }
 
 static int cb_stream_reset(ngtcp2_conn *conn, int64_t stream_id, uint64_t final_size, uint64_t app_error_code,
                            void *user_data, void *stream_user_data) {
-        QuicConn *c = user_data;
-
-        if (stream_id == c->stream_id)
-                conn_request_close(c, QUIC_APP_ERROR_PROTOCOL, "control stream reset");
-        return 0;
+        return conn_control_stream_lost(user_data, stream_id, "control stream reset");
 }
 
 static int cb_stream_stop_sending(ngtcp2_conn *conn, int64_t stream_id, uint64_t app_error_code,
@@ -675,9 +684,8 @@ _printf_(2, 3) static void cb_log_printf(void *user_data, const char *format, ..
         log_debug("ngtcp2: %s", buf);
 }
 
-static const ngtcp2_callbacks quic_client_callbacks = {
-        .client_initial = ngtcp2_crypto_client_initial_cb,
-        .recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb,
+/* What clients and servers share; quic_callbacks_fill() adds each side's own. */
+static const ngtcp2_callbacks quic_shared_callbacks = {
         .handshake_completed = cb_handshake_completed,
         .encrypt = ngtcp2_crypto_encrypt_cb,
         .decrypt = ngtcp2_crypto_decrypt_cb,
@@ -686,9 +694,6 @@ static const ngtcp2_callbacks quic_client_callbacks = {
         .acked_stream_data_offset = cb_acked_stream_data_offset,
         .stream_open = cb_stream_open,
         .stream_close = cb_stream_close,
-        .recv_stateless_reset = cb_recv_stateless_reset,
-        .recv_retry = ngtcp2_crypto_recv_retry_cb,
-        .extend_max_local_streams_bidi = cb_extend_max_local_streams_bidi,
         .rand = cb_rand,
         .get_new_connection_id = cb_get_new_connection_id,
         .remove_connection_id = cb_remove_connection_id,
@@ -720,29 +725,20 @@ static int cb_server_recv_crypto_data(ngtcp2_conn *conn, QuicCryptoLevel crypto_
         return ngtcp2_crypto_recv_crypto_data_cb(conn, crypto_level, offset, data, datalen, user_data);
 }
 
-static const ngtcp2_callbacks quic_server_callbacks = {
-        .recv_client_initial = ngtcp2_crypto_recv_client_initial_cb,
-        .recv_crypto_data = cb_server_recv_crypto_data,
-        .handshake_completed = cb_handshake_completed,
-        .encrypt = ngtcp2_crypto_encrypt_cb,
-        .decrypt = ngtcp2_crypto_decrypt_cb,
-        .hp_mask = ngtcp2_crypto_hp_mask_cb,
-        .recv_stream_data = cb_recv_stream_data,
-        .acked_stream_data_offset = cb_acked_stream_data_offset,
-        .stream_open = cb_stream_open,
-        .stream_close = cb_stream_close,
-        .rand = cb_rand,
-        .get_new_connection_id = cb_get_new_connection_id,
-        .remove_connection_id = cb_remove_connection_id,
-        .update_key = ngtcp2_crypto_update_key_cb,
-        .stream_reset = cb_stream_reset,
-        .delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb,
-        .delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb,
-        .recv_datagram = cb_recv_datagram,
-        .get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb,
-        .stream_stop_sending = cb_stream_stop_sending,
-        .version_negotiation = ngtcp2_crypto_version_negotiation_cb,
-};
+/* ngtcp2 copies the callbacks into the connection: *ret may be on the stack. */
+static void quic_callbacks_fill(ngtcp2_callbacks *ret, bool server) {
+        *ret = quic_shared_callbacks;
+        if (server) {
+                ret->recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+                ret->recv_crypto_data = cb_server_recv_crypto_data;
+                return;
+        }
+        ret->client_initial = ngtcp2_crypto_client_initial_cb;
+        ret->recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
+        ret->recv_stateless_reset = cb_recv_stateless_reset;
+        ret->recv_retry = ngtcp2_crypto_recv_retry_cb;
+        ret->extend_max_local_streams_bidi = cb_extend_max_local_streams_bidi;
+}
 
 /* ---- life cycle ------------------------------------------------------------ */
 
@@ -786,6 +782,16 @@ static int conn_alloc(QuicConn **ret, const QuicSettings *settings, const QuicCo
         }
 
         *ret = c;
+        return 0;
+}
+
+/* What both sides do once ngtcp2_conn_{client,server}_new() returned `rv`. */
+static int conn_attach(QuicConn *c, int rv) {
+        if (rv != 0)
+                return rv == NGTCP2_ERR_NOMEM ? -ENOMEM : -EINVAL;
+        ngtcp2_conn_set_tls_native_handle(c->conn, c->tls.session);
+        if (c->settings.keepalive != UINT64_MAX)
+                ngtcp2_conn_set_keep_alive_timeout(c->conn, c->settings.keepalive);
         return 0;
 }
 
@@ -836,6 +842,7 @@ int quic_conn_new_client(QuicConn **ret, const QuicClientConfig *config, const Q
         _cleanup_(quic_conn_freep) QuicConn *c = NULL;
         ngtcp2_settings settings;
         ngtcp2_transport_params params;
+        ngtcp2_callbacks callbacks;
         ngtcp2_cid dcid, scid;
         ngtcp2_path path;
         int r;
@@ -863,14 +870,12 @@ int quic_conn_new_client(QuicConn **ret, const QuicClientConfig *config, const Q
         conn_fill_params(c, &params);
         conn_path(&c->local, &c->remote, &path);
 
-        r = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &quic_client_callbacks,
-                                   &settings, &params, NULL, c);
-        if (r != 0)
-                return r == NGTCP2_ERR_NOMEM ? -ENOMEM : -EINVAL;
-
-        ngtcp2_conn_set_tls_native_handle(c->conn, c->tls.session);
-        if (c->settings.keepalive != UINT64_MAX)
-                ngtcp2_conn_set_keep_alive_timeout(c->conn, c->settings.keepalive);
+        quic_callbacks_fill(&callbacks, false);
+        r = ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &callbacks, &settings,
+                                   &params, NULL, c);
+        r = conn_attach(c, r);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -883,6 +888,7 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
         _cleanup_(quic_conn_free_serverp) QuicConn *c = NULL;
         ngtcp2_settings settings;
         ngtcp2_transport_params params;
+        ngtcp2_callbacks callbacks;
         ngtcp2_cid scid;
         ngtcp2_path path;
         int r;
@@ -928,13 +934,12 @@ int quic_conn_new_server(QuicConn **ret, const QuicServerConnConfig *config, con
                 return -EIO;
         conn_path(&c->local, &c->remote, &path);
 
-        r = ngtcp2_conn_server_new(&c->conn, &hd->scid, &scid, &path, hd->version, &quic_server_callbacks,
-                                   &settings, &params, NULL, c);
-        if (r != 0)
-                return r == NGTCP2_ERR_NOMEM ? -ENOMEM : -EINVAL;
-        ngtcp2_conn_set_tls_native_handle(c->conn, c->tls.session);
-        if (c->settings.keepalive != UINT64_MAX)
-                ngtcp2_conn_set_keep_alive_timeout(c->conn, c->settings.keepalive);
+        quic_callbacks_fill(&callbacks, true);
+        r = ngtcp2_conn_server_new(&c->conn, &hd->scid, &scid, &path, hd->version, &callbacks, &settings, &params,
+                                   NULL, c);
+        r = conn_attach(c, r);
+        if (r < 0)
+                return r;
 
         if (c->hooks.cid_add) {
                 r = c->hooks.cid_add(c->hooks.server, c, &hd->dcid);

@@ -585,16 +585,22 @@ int session_migrate(Session *s, const QuicAddr *local, uint64_t now) {
         return r;
 }
 
+/* After quic_conn_write(): the queue went out with it, and a connection
+ * that died writing ends the session. */
+static void session_after_write(Session *s) {
+        s->n_queued = 0;
+        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
+                s->state = SESSION_STATE_ENDED;
+        session_maybe_report_end(s);
+}
+
 int session_write(Session *s, uint64_t now) {
         int r;
 
         s->now = now;
         session_step(s);
         r = quic_conn_write(s->conn, now);
-        s->n_queued = 0;
-        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
-                s->state = SESSION_STATE_ENDED;
-        session_maybe_report_end(s);
+        session_after_write(s);
         return r;
 }
 
@@ -619,10 +625,7 @@ int session_handle_expiry(Session *s, uint64_t now) {
         /* Whatever session_step queued (HELLO, STATS, a close) goes out now. */
         if (r >= 0)
                 r = quic_conn_write(s->conn, now);
-        s->n_queued = 0;
-        if (quic_conn_get_state(s->conn) == QUIC_STATE_DEAD)
-                s->state = SESSION_STATE_ENDED;
-        session_maybe_report_end(s);
+        session_after_write(s);
         return r;
 }
 
@@ -764,11 +767,4 @@ const SessionPeer *session_next_peer(Session *s, size_t *i) {
 
 QuicConn *session_get_quic(Session *s) {
         return s->conn;
-}
-
-uint64_t session_backoff_delay(unsigned attempt, uint16_t jitter) {
-        static const uint64_t steps_ms[] = { 500, 1000, 2000, 4000, 8000, 15000 };
-        uint64_t base = steps_ms[MIN(attempt, (unsigned) ELEMENTSOF(steps_ms) - 1)];
-
-        return (base + base * jitter / 65536 / 4) * (QUIC_NS_PER_SEC / 1000);
 }

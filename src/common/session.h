@@ -15,8 +15,8 @@
  * room below IPv6's 1280.
  *
  * A session is used once: when it ends (the `ended` callback), the owner
- * frees it and, if it wants to, starts a new one after
- * session_backoff_delay(). Callbacks must not free the session. */
+ * frees it and, if it wants to, starts a new one when reconnect.h says.
+ * Callbacks must not free the session. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -172,8 +172,3 @@ size_t session_get_n_peers(Session *s);
 /* Iterates: *i starts at 0; returns NULL at the end. */
 const SessionPeer *session_next_peer(Session *s, size_t *i);
 QuicConn *session_get_quic(Session *s);
-
-/* Reconnect delay after `attempt` consecutive failures (0-based): 0.5 s,
- * 1 s, 2 s, 4 s, 8 s, then 15 s, plus up to 25% from `jitter` (0..65535) so
- * many peers of a restarted relay do not come back in lockstep. */
-uint64_t session_backoff_delay(unsigned attempt, uint16_t jitter);

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "event-timer.h"
 #include "log.h"
+#include "reconnect.h"
 #include "udp-send.h"
 
 /* Packets read with one recvmmsg(), and rounds of them per wakeup before
@@ -29,10 +29,6 @@
  * max_udp_payload_size anyway); a datagram that still does not fit is cut
  * and dropped. */
 #define RELAY_RECV_BUFFER 4096
-/* Backoff step used after an end that retrying will not fix by itself
- * (refused token, wrong pin): the longest one. The operator may fix the
- * relay side meanwhile, so we keep trying, slowly. */
-#define RELAY_BACKOFF_STEP_MAX 5
 
 #define log_relay_errno(l, level, error, ...) \
         log_fields_errno(level, error, LOG_FIELDS({"ROOM", (l)->config.room}), __VA_ARGS__)
@@ -70,11 +66,10 @@ struct RelayLink {
         bool session_ended;
         SessionEnd end;
 
-        unsigned attempt;   /* consecutive failures, for the backoff */
+        Reconnect *reconnect;
         unsigned rotation;  /* which of several resolved addresses to try */
         bool stopping;
         uint64_t stop_deadline_usec;
-        uint64_t retry_usec;
 
         char address[SOCKET_ADDRESS_STR_MAX];
         char last_error[sizeof(((SessionEnd *) NULL)->message)];
@@ -106,15 +101,6 @@ static uint64_t now_nsec(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * QUIC_NS_PER_SEC + (uint64_t) ts.tv_nsec;
-}
-
-static uint16_t random_u16(void) {
-        uint16_t v = 0;
-
-        /* Jitter only: a failed read just means no jitter. */
-        if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t) sizeof(v))
-                v = 0;
-        return v;
 }
 
 static void resolve_job_unref(ResolveJob *j) {
@@ -167,13 +153,15 @@ static void relay_link_close_socket(RelayLink *l) {
 
 static int relay_link_begin_attempt(RelayLink *l);
 
+/* An end that retrying will not fix by itself (refused token, wrong pin)
+ * waits the longest step: the operator may fix the relay side meanwhile,
+ * so we keep trying, slowly. */
 static void relay_link_schedule_retry(RelayLink *l, bool retry) {
-        uint64_t delay = session_backoff_delay(retry ? l->attempt : RELAY_BACKOFF_STEP_MAX, random_u16());
+        uint64_t delay = reconnect_failed(l->reconnect, now_nsec(),
+                                          retry ? RECONNECT_PACE_BACKOFF : RECONNECT_PACE_SLOWEST);
 
-        if (l->attempt < RELAY_BACKOFF_STEP_MAX)
-                l->attempt++;
-        l->retry_usec = now_nsec() / 1000 + delay / 1000;
-        (void) event_timer_arm_exactly(&l->timer, l->retry_usec);
+        /* The delay is whole ms: the µs retry time is exact. */
+        (void) event_timer_arm_exactly(&l->timer, reconnect_get_retry_at(l->reconnect) / 1000);
         log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay again in %.1f s.", (double) delay / 1e9);
         relay_link_set_state(l, RELAY_STATE_BACKOFF);
 }
@@ -182,6 +170,7 @@ static void relay_link_finish_stop(RelayLink *l) {
         l->session = session_free(l->session);
         l->session_ended = false;
         relay_link_close_socket(l);
+        reconnect_cancel(l->reconnect);
         (void) event_timer_arm_exactly(&l->timer, UINT64_MAX);
         relay_link_set_state(l, RELAY_STATE_STOPPED);
         if (l->callbacks.stopped)
@@ -247,7 +236,7 @@ static int on_session_send(void *userdata, const ngtcp2_path *path, const uint8_
 static void on_session_joined(Session *s, const ControlWelcome *welcome, void *userdata) {
         RelayLink *l = userdata;
 
-        l->attempt = 0;
+        reconnect_succeeded(l->reconnect);
         l->last_error[0] = '\0';
         if (l->callbacks.joined)
                 l->callbacks.joined(l, welcome, l->userdata);
@@ -334,8 +323,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         RelayLink *l = userdata;
 
         event_timer_fired(&l->timer);
-        if (l->state == RELAY_STATE_BACKOFF) {
-                l->retry_usec = 0;
+        if (reconnect_get_state(l->reconnect) == RECONNECT_WAITING) {
                 (void) relay_link_begin_attempt(l);
                 return 0;
         }
@@ -369,19 +357,12 @@ static void relay_link_attempt_failed(RelayLink *l, int error, const char *forma
         relay_link_schedule_retry(l, true);
 }
 
-static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
-        QuicAddr local = {};
+/* Opens the UDP socket of one attempt, connected to `ai`, and watches it;
+ * *ret_local is what the kernel bound it to. */
+static int relay_link_open_socket(RelayLink *l, const struct addrinfo *ai, QuicAddr *ret_local) {
         struct sockaddr_storage ss;
         socklen_t sslen = sizeof(ss);
-        SessionConfig sc;
         int r;
-
-        r = quic_addr_set(&l->remote, ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen);
-        if (r < 0) {
-                relay_link_attempt_failed(l, r, "Relay address of an unsupported family.");
-                return r;
-        }
-        socket_address_format(ai->ai_addr, ai->ai_addrlen, l->address);
 
         l->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
         if (l->fd < 0) {
@@ -403,7 +384,7 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 return r;
         }
         if (getsockname(l->fd, (struct sockaddr *) &ss, &sslen) < 0 ||
-            quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sslen) < 0) {
+            quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sslen) < 0) {
                 r = -errno;
                 relay_link_attempt_failed(l, r, "Cannot read the local address of the relay socket: %s",
                                           strerror(errno));
@@ -415,8 +396,12 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 relay_link_attempt_failed(l, r, "Cannot watch the relay socket: %s", strerror(-r));
                 return r;
         }
+        return 0;
+}
 
-        sc = (SessionConfig) {
+/* Starts the session of one attempt on the socket bound to `local`. */
+static int relay_link_start_session(RelayLink *l, const QuicAddr *local) {
+        SessionConfig sc = {
                 .role = PEER_ROLE_GATEWAY,
                 .mac = l->config.mac,
                 .tls = {
@@ -434,19 +419,41 @@ static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
                 .userdata = l,
                 .send_userdata = l,
         };
+        int r;
+
         memcpy(sc.room, l->config.room, sizeof(sc.room));
         memcpy(sc.name, l->config.name, sizeof(sc.name));
         memcpy(sc.room_key, l->config.room_key, sizeof(sc.room_key));
         memcpy(sc.gateway_token, l->config.gateway_token, sizeof(sc.gateway_token));
         sc.gateway_token_len = l->config.gateway_token_len;
 
-        r = session_new(&l->session, &sc, &local, &l->remote, now_nsec());
+        r = session_new(&l->session, &sc, local, &l->remote, now_nsec());
         explicit_bzero(&sc, sizeof(sc));
         if (r < 0) {
                 relay_link_attempt_failed(l, r, "Cannot start a session with the relay: %s", strerror(-r));
                 return r;
         }
         l->session_ended = false;
+        return 0;
+}
+
+static int relay_link_connect(RelayLink *l, const struct addrinfo *ai) {
+        QuicAddr local = {};
+        int r;
+
+        r = quic_addr_set(&l->remote, ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen);
+        if (r < 0) {
+                relay_link_attempt_failed(l, r, "Relay address of an unsupported family.");
+                return r;
+        }
+        socket_address_format(ai->ai_addr, ai->ai_addrlen, l->address);
+
+        r = relay_link_open_socket(l, ai, &local);
+        if (r < 0)
+                return r;
+        r = relay_link_start_session(l, &local);
+        if (r < 0)
+                return r;
 
         log_relay_errno(l, LOG_INFO, 0, "Connecting to the relay at %s.", l->address);
         relay_link_set_state(l, RELAY_STATE_CONNECTING);
@@ -510,6 +517,9 @@ static int relay_link_begin_attempt(RelayLink *l) {
         char port[6];
         int r;
 
+        r = reconnect_begin(l->reconnect);
+        if (r < 0)
+                return r;
         snprintf(port, sizeof(port), "%u", l->config.endpoint.port);
 
         /* Literals need no lookup, and no thread. */
@@ -581,6 +591,9 @@ int relay_link_new(RelayLink **ret, sd_event *event, const RelayLinkConfig *conf
         if (callbacks)
                 l->callbacks = *callbacks;
         l->userdata = userdata;
+        r = reconnect_new(&l->reconnect, NULL);
+        if (r < 0)
+                return r;
 
         /* 1 ms accuracy: QUIC's timers are tight (ACK delay, pacing); the
          * default 250 ms slack would stall a connection. */
@@ -605,6 +618,7 @@ RelayLink *relay_link_free(RelayLink *l) {
         sd_event_source_disable_unref(l->resolve_event_source);
         /* The thread still holds its reference and frees the job. */
         resolve_job_unref(l->job);
+        reconnect_free(l->reconnect);
         sd_event_unref(l->event);
         explicit_bzero(&l->config, sizeof(l->config));
         free(l);
@@ -648,16 +662,6 @@ void relay_link_set_mac(RelayLink *l, const MacAddr *mac) {
                 l->config.mac = *mac;
 }
 
-int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len) {
-        int r;
-
-        if (!l || !l->session || l->session_ended)
-                return -ENOTCONN;
-        r = session_send_frame(l->session, frame, len, now_nsec());
-        relay_link_flush_sends(l);
-        return r;
-}
-
 int relay_link_queue_frame(RelayLink *l, const uint8_t *frame, size_t len) {
         if (!l || !l->session || l->session_ended)
                 return -ENOTCONN;
@@ -670,10 +674,6 @@ void relay_link_flush(RelayLink *l) {
         if (!l->session_ended)
                 (void) session_write(l->session, now_nsec());
         relay_link_settle(l);
-}
-
-RelayState relay_link_get_state(RelayLink *l) {
-        return l ? l->state : _RELAY_STATE_INVALID;
 }
 
 Session *relay_link_get_session(RelayLink *l) {
@@ -689,5 +689,6 @@ const char *relay_link_get_last_error(RelayLink *l) {
 }
 
 uint64_t relay_link_get_retry_usec(RelayLink *l) {
-        return l->state == RELAY_STATE_BACKOFF ? l->retry_usec : 0;
+        return reconnect_get_state(l->reconnect) == RECONNECT_WAITING ? reconnect_get_retry_at(l->reconnect) / 1000
+                                                                       : 0;
 }

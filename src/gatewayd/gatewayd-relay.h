@@ -5,7 +5,7 @@
  * socket and drives one Session at a time on sd-event (read to EAGAIN,
  * write, one timer re-armed from the session's expiry, as quic.h
  * describes). When a session ends it is freed and, unless we are stopping,
- * a new one starts after session_backoff_delay(): the LAN side never
+ * a new one starts after reconnect.h's backoff: the LAN side never
  * notices beyond the frames it cannot send meanwhile. */
 
 #include <stdbool.h>
@@ -80,19 +80,15 @@ int relay_link_stop(RelayLink *l, uint64_t timeout_usec);
 /* The MAC the next HELLO announces (the NIC may be replaced at run time). */
 void relay_link_set_mac(RelayLink *l, const MacAddr *mac);
 
-/* Sends one frame into the room. Returns like session_send_frame(), and
- * -ENOTCONN without a session. */
-int relay_link_send_frame(RelayLink *l, const uint8_t *frame, size_t len);
 /* Queues one frame without writing (session_queue_frame()): frames queued
- * together share QUIC packets. Returns like relay_link_send_frame(). Call
- * relay_link_flush() after the batch. */
+ * together share QUIC packets. Returns like session_queue_frame(), and
+ * -ENOTCONN without a session. Call relay_link_flush() after the batch. */
 int relay_link_queue_frame(RelayLink *l, const uint8_t *frame, size_t len);
 /* Writes what the session has queued, hands the packets to the kernel
  * with one sendmmsg() and re-arms the timer; for after a batch of
- * relay_link_queue_frame() or relay_link_send_frame() calls. */
+ * relay_link_queue_frame() calls. */
 void relay_link_flush(RelayLink *l);
 
-RelayState relay_link_get_state(RelayLink *l);
 /* NULL between sessions. */
 Session *relay_link_get_session(RelayLink *l);
 /* The address of the current or last attempt ("" before the first). */
