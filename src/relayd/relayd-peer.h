@@ -17,7 +17,7 @@
 typedef struct Manager Manager;
 typedef struct Room Room;
 typedef struct Peer Peer;
-typedef struct Session Session;
+typedef struct RelayConn RelayConn;
 
 /* journald MESSAGE_IDs, explained in lanparty-relayd.catalog. */
 #define RELAY_MESSAGE_PEER_JOINED "6eb55fb37d6f4e6ba289ed605693fd14"
@@ -77,9 +77,9 @@ struct Peer {
         PeerDrop drops[PEER_DROP_REASONS_MAX];
         size_t n_drops;
 
-        /* The connection (relayd-session.c); NULL for peers without one
+        /* The connection (relayd-conn.c); NULL for peers without one
          * (the bus test's made-up peers, or one being torn down). */
-        Session *session;
+        RelayConn *conn;
         RateLimit rate_broadcast;       /* frames/s, broadcast and multicast */
         RateLimit rate_unknown_unicast; /* frames/s, to MACs not known in the room */
         RateLimit rate_bandwidth;       /* bytes/s, everything */

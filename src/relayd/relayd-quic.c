@@ -19,7 +19,7 @@
 #include "log.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
-#include "relayd-session.h"
+#include "relayd-conn.h"
 
 /* Rounds of RELAY_QUIC_RECV_BATCH per wakeup before other events get a
  * turn; the socket stays readable, so we come back. */
@@ -60,33 +60,33 @@ static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data,
         return 0;
 }
 
-static bool owner_is_session(void *userdata) {
-        return userdata && *(RelayConnOwner *) userdata == RELAY_CONN_OWNER_SESSION;
+static bool owner_is_relay_conn(void *userdata) {
+        return userdata && *(RelayConnOwner *) userdata == RELAY_CONN_OWNER_CONN;
 }
 
 static void on_handshake_completed(QuicConn *c, void *userdata) {
-        if (owner_is_session(userdata))
+        if (owner_is_relay_conn(userdata))
                 return;
         ((RelayQuic *) userdata)->memory_freed = true;
-        session_on_handshake(userdata, c);
+        relay_conn_on_handshake(userdata, c);
 }
 
 static void on_control_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
-        if (owner_is_session(userdata))
-                session_on_control(userdata, data, len);
+        if (owner_is_relay_conn(userdata))
+                relay_conn_on_control(userdata, data, len);
         else
                 quic_conn_consume_control(c, len); /* cannot happen before the handshake */
 }
 
 static void on_datagram_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
-        if (owner_is_session(userdata))
-                session_on_datagram(userdata, data, len);
+        if (owner_is_relay_conn(userdata))
+                relay_conn_on_datagram(userdata, data, len);
 }
 
 static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
-        if (owner_is_session(userdata)) {
-                ((Session *) userdata)->quic->memory_freed = true;
-                session_on_closed(userdata, info);
+        if (owner_is_relay_conn(userdata)) {
+                ((RelayConn *) userdata)->quic->memory_freed = true;
+                relay_conn_on_closed(userdata, info);
         }
 }
 
@@ -107,7 +107,7 @@ static void relay_quic_arm_timer(RelayQuic *q) {
 }
 
 void relay_quic_dispatch(RelayQuic *q) {
-        Session *s;
+        RelayConn *rc;
 
         if (!q)
                 return;
@@ -118,18 +118,18 @@ void relay_quic_dispatch(RelayQuic *q) {
         /* Leaving queues PEER_LEFT to others, writing may end connections:
          * go round until both queues are empty. */
         for (;;) {
-                if ((s = q->reap_queue)) {
-                        q->reap_queue = s->reap_next;
-                        s->reap_next = NULL;
-                        s->reap_queued = false;
-                        session_reap(s);
+                if ((rc = q->reap_queue)) {
+                        q->reap_queue = rc->reap_next;
+                        rc->reap_next = NULL;
+                        rc->reap_queued = false;
+                        relay_conn_reap(rc);
                         continue;
                 }
-                if ((s = q->write_queue)) {
-                        q->write_queue = s->write_next;
-                        s->write_next = NULL;
-                        s->write_queued = false;
-                        session_write(s);
+                if ((rc = q->write_queue)) {
+                        q->write_queue = rc->write_next;
+                        rc->write_next = NULL;
+                        rc->write_queued = false;
+                        relay_conn_write(rc);
                         continue;
                 }
                 break;
@@ -267,9 +267,9 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
         uint64_t now_usec = relay_quic_now(q) / 1000;
 
         q->in_handler = true;
-        for (Session *s = q->sessions, *next; s; s = next) {
-                next = s->next;
-                session_housekeeping(s, now_usec);
+        for (RelayConn *rc = q->conns, *next; rc; rc = next) {
+                next = rc->next;
+                relay_conn_housekeeping(rc, now_usec);
         }
         manager_foreach_room(q->manager, foreach_grace, &now_usec);
         relay_quic_log_refusals(q);
@@ -454,8 +454,8 @@ RelayQuic *relay_quic_free(RelayQuic *q) {
         /* The DISCONNECTs and CONNECTION_CLOSEs of a shutdown. */
         if (q->manager->udp_fd >= 0)
                 relay_quic_flush_sends(q);
-        while (q->sessions)
-                session_free(q->sessions);
+        while (q->conns)
+                relay_conn_free(q->conns);
 
         sd_event_source_disable_unref(q->timer.source);
         sd_event_source_disable_unref(q->work_event_source);
@@ -576,7 +576,7 @@ int relay_quic_start(RelayQuic *q) {
                 return log_error_errno(r, "Failed to add the housekeeping timer: %m");
 
         manager_set_hooks(m, &(ManagerHooks) {
-                .peer_disconnect = session_peer_disconnect,
+                .peer_disconnect = relay_conn_peer_disconnect,
                 .reload = on_reload,
                 .udp_readable = on_readable,
                 .get_admission = relay_quic_get_admission,

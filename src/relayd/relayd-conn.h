@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* One QUIC connection to the relay, from its completed handshake until it
- * ends: the control stream (HELLO → WELCOME/REJECT, STATS, DISCONNECT),
+/* The relay's side of one QUIC connection (RelayConn), from its completed
+ * handshake until it ends: the control stream (HELLO → WELCOME/REJECT, STATS, DISCONNECT),
  * admission into a room, and the data path of every datagram the peer
  * sends (decode, rate limits, L2 filter, forwarding decision, delivery).
  *
- * The session never frees its Peer from inside a QUIC callback: a
+ * A RelayConn never frees its Peer from inside a QUIC callback: a
  * connection that ends is queued and left by relay_quic_dispatch(), so a
  * frame being forwarded to a room never sees a peer vanish under it. */
 
@@ -20,10 +20,10 @@
 
 typedef struct Peer Peer;
 
-struct Session {
-        RelayConnOwner owner; /* RELAY_CONN_OWNER_SESSION */
+struct RelayConn {
+        RelayConnOwner owner; /* RELAY_CONN_OWNER_CONN */
         RelayQuic *quic;
-        QuicConn *conn;  /* NULL once the connection ended */
+        QuicConn *quic_conn; /* NULL once the connection ended */
         Peer *peer;      /* NULL before admission and after leaving */
 
         ControlReader control;
@@ -33,28 +33,28 @@ struct Session {
         LeaveReason leave_reason;     /* from DISCONNECT or how the connection ended */
         char remote_str[SOCKET_ADDRESS_STR_MAX];
 
-        Session *next, *prev;         /* RelayQuic.sessions */
-        Session *write_next;
+        RelayConn *next, *prev;         /* RelayQuic.conns */
+        RelayConn *write_next;
         bool write_queued;
-        Session *reap_next;
+        RelayConn *reap_next;
         bool reap_queued;
 };
 
 /* QUIC callbacks, dispatched by relayd-quic.c. */
-void session_on_handshake(RelayQuic *q, QuicConn *c);
-void session_on_control(Session *s, const uint8_t *data, size_t len);
-void session_on_datagram(Session *s, const uint8_t *data, size_t len);
-void session_on_closed(Session *s, const QuicCloseInfo *info);
+void relay_conn_on_handshake(RelayQuic *q, QuicConn *c);
+void relay_conn_on_control(RelayConn *rc, const uint8_t *data, size_t len);
+void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len);
+void relay_conn_on_closed(RelayConn *rc, const QuicCloseInfo *info);
 
 /* From relay_quic_dispatch(): leaves the room, unlinks and frees. */
-void session_reap(Session *s);
+void relay_conn_reap(RelayConn *rc);
 /* Writes queued control bytes. */
-void session_write(Session *s);
+void relay_conn_write(RelayConn *rc);
 /* Once a second: HELLO deadlines, RTT. */
-void session_housekeeping(Session *s, uint64_t now_usec);
+void relay_conn_housekeeping(RelayConn *rc, uint64_t now_usec);
 
 /* The Manager's peer_disconnect hook: DISCONNECT, close, PEER_LEFT to the
  * rest of the room. */
-void session_peer_disconnect(Peer *peer, LeaveReason reason, const char *text, void *userdata);
+void relay_conn_peer_disconnect(Peer *peer, LeaveReason reason, const char *text, void *userdata);
 
-Session *session_free(Session *s);
+RelayConn *relay_conn_free(RelayConn *rc);

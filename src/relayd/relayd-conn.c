@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE
-#include "relayd-session.h"
+#include "relayd-conn.h"
 
 /* Only after macro.h: it defines MIN/MAX unconditionally, glib #undefs first. */
 #include <glib.h>
@@ -29,130 +29,130 @@
 #define DROP_BUDGET "budget"         /* counted on the destination: the frame exceeds its datagram budget */
 #define DROP_CONGESTION "congestion" /* counted on the destination: its datagram queue is full */
 
-static uint64_t now_usec(Session *s) {
-        return s->quic->now / 1000;
+static uint64_t now_usec(RelayConn *rc) {
+        return rc->quic->now / 1000;
 }
 
-static uint64_t realtime_usec(Session *s) {
+static uint64_t realtime_usec(RelayConn *rc) {
         uint64_t t = 0;
 
-        (void) sd_event_now(s->quic->manager->event, CLOCK_REALTIME, &t);
+        (void) sd_event_now(rc->quic->manager->event, CLOCK_REALTIME, &t);
         return t;
 }
 
-static void session_queue_write(Session *s) {
-        RelayQuic *q = s->quic;
+static void relay_conn_queue_write(RelayConn *rc) {
+        RelayQuic *q = rc->quic;
 
-        if (s->write_queued || !s->conn)
+        if (rc->write_queued || !rc->quic_conn)
                 return;
         /* First queued, first written: PEER_JOINED to the room leaves
          * before the newcomer's WELCOME (PROTOCOL.md "Order"). */
-        s->write_queued = true;
-        s->write_next = NULL;
+        rc->write_queued = true;
+        rc->write_next = NULL;
         {
-                Session **p = &q->write_queue;
+                RelayConn **p = &q->write_queue;
 
                 while (*p)
                         p = &(*p)->write_next;
-                *p = s;
+                *p = rc;
         }
         relay_quic_schedule(q);
 }
 
-static void session_unqueue(Session *s) {
-        RelayQuic *q = s->quic;
+static void relay_conn_unqueue(RelayConn *rc) {
+        RelayQuic *q = rc->quic;
 
-        for (Session **p = &q->write_queue; *p; p = &(*p)->write_next)
-                if (*p == s) {
-                        *p = s->write_next;
+        for (RelayConn **p = &q->write_queue; *p; p = &(*p)->write_next)
+                if (*p == rc) {
+                        *p = rc->write_next;
                         break;
                 }
-        for (Session **p = &q->reap_queue; *p; p = &(*p)->reap_next)
-                if (*p == s) {
-                        *p = s->reap_next;
+        for (RelayConn **p = &q->reap_queue; *p; p = &(*p)->reap_next)
+                if (*p == rc) {
+                        *p = rc->reap_next;
                         break;
                 }
-        s->write_queued = s->reap_queued = false;
+        rc->write_queued = rc->reap_queued = false;
 }
 
-Session *session_free(Session *s) {
+RelayConn *relay_conn_free(RelayConn *rc) {
         RelayQuic *q;
 
-        if (!s)
+        if (!rc)
                 return NULL;
-        q = s->quic;
+        q = rc->quic;
 
-        if (s->peer) {
-                s->peer->session = NULL;
-                s->peer = NULL;
+        if (rc->peer) {
+                rc->peer->conn = NULL;
+                rc->peer = NULL;
         }
-        if (s->conn)
-                quic_conn_set_userdata(s->conn, q);
-        session_unqueue(s);
-        if (s->prev)
-                s->prev->next = s->next;
+        if (rc->quic_conn)
+                quic_conn_set_userdata(rc->quic_conn, q);
+        relay_conn_unqueue(rc);
+        if (rc->prev)
+                rc->prev->next = rc->next;
         else
-                q->sessions = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
-        free(s);
+                q->conns = rc->next;
+        if (rc->next)
+                rc->next->prev = rc->prev;
+        free(rc);
         return NULL;
 }
 
-void session_on_handshake(RelayQuic *q, QuicConn *c) {
+void relay_conn_on_handshake(RelayQuic *q, QuicConn *c) {
         const QuicAddr *remote = quic_conn_get_remote(c);
-        Session *s;
+        RelayConn *rc;
 
-        s = calloc(1, sizeof(Session));
-        if (!s) {
+        rc = calloc(1, sizeof(RelayConn));
+        if (!rc) {
                 log_oom();
                 quic_conn_close(c, QUIC_APP_ERROR_INTERNAL, "out of memory", q->now);
                 return;
         }
-        *s = (Session) {
-                .owner = RELAY_CONN_OWNER_SESSION,
+        *rc = (RelayConn) {
+                .owner = RELAY_CONN_OWNER_CONN,
                 .quic = q,
-                .conn = c,
+                .quic_conn = c,
                 .leave_reason = LEAVE_REASON_UNSPECIFIED,
-                .next = q->sessions,
+                .next = q->conns,
         };
-        control_reader_init(&s->control);
+        control_reader_init(&rc->control);
         if (remote)
-                socket_address_format((const struct sockaddr *) &remote->sa, remote->len, s->remote_str);
-        if (q->sessions)
-                q->sessions->prev = s;
-        q->sessions = s;
-        quic_conn_set_userdata(c, s);
-        log_debug("Connection from %s is up, waiting for HELLO.", s->remote_str);
+                socket_address_format((const struct sockaddr *) &remote->sa, remote->len, rc->remote_str);
+        if (q->conns)
+                q->conns->prev = rc;
+        q->conns = rc;
+        quic_conn_set_userdata(c, rc);
+        log_debug("Connection from %s is up, waiting for HELLO.", rc->remote_str);
 }
 
 /* ---- control messages out ------------------------------------------------- */
 
-static int session_send(Session *s, const ControlMessage *msg) {
+static int relay_conn_send(RelayConn *rc, const ControlMessage *msg) {
         uint8_t buf[LP_CONTROL_MESSAGE_MAX];
         int n, r;
 
-        if (!s->conn)
+        if (!rc->quic_conn)
                 return -ENOTCONN;
         n = control_encode(msg, buf, sizeof(buf));
         if (n < 0)
                 return log_error_errno(n, "Failed to encode %s, ignoring: %m", control_type_to_string(msg->type));
-        r = quic_conn_send_control(s->conn, buf, (size_t) n);
+        r = quic_conn_send_control(rc->quic_conn, buf, (size_t) n);
         if (r == -ENOBUFS) {
                 /* The peer stopped reading its control stream; it would miss
                  * membership changes, so it goes. */
-                log_warning("Control stream of %s is backed up, closing the connection.", s->remote_str);
-                s->closing = true;
-                quic_conn_close(s->conn, QUIC_APP_ERROR_PROTOCOL, "control stream backed up", s->quic->now);
+                log_warning("Control stream of %s is backed up, closing the connection.", rc->remote_str);
+                rc->closing = true;
+                quic_conn_close(rc->quic_conn, QUIC_APP_ERROR_PROTOCOL, "control stream backed up", rc->quic->now);
                 return r;
         }
         if (r < 0)
                 return r;
-        session_queue_write(s);
+        relay_conn_queue_write(rc);
         return 0;
 }
 
-static void send_peer_joined(Session *to, const Peer *p) {
+static void send_peer_joined(RelayConn *to, const Peer *p) {
         ControlMessage msg = {
                 .type = CONTROL_TYPE_PEER_JOINED,
                 .peer_joined = {
@@ -164,11 +164,11 @@ static void send_peer_joined(Session *to, const Peer *p) {
         };
 
         memcpy(msg.peer_joined.name, p->name, msg.peer_joined.name_len);
-        (void) session_send(to, &msg);
+        (void) relay_conn_send(to, &msg);
 }
 
-static void send_peer_left(Session *to, const Peer *p, LeaveReason reason) {
-        (void) session_send(to, &(ControlMessage) {
+static void send_peer_left(RelayConn *to, const Peer *p, LeaveReason reason) {
+        (void) relay_conn_send(to, &(ControlMessage) {
                 .type = CONTROL_TYPE_PEER_LEFT,
                 .peer_left = {
                         .peer_id = p->id,
@@ -179,7 +179,7 @@ static void send_peer_left(Session *to, const Peer *p, LeaveReason reason) {
         });
 }
 
-static void send_text_message(Session *s, ControlType type, uint8_t code, const char *text) {
+static void send_text_message(RelayConn *rc, ControlType type, uint8_t code, const char *text) {
         ControlMessage msg = { .type = type };
         char *dst = type == CONTROL_TYPE_REJECT ? msg.reject.text : msg.disconnect.text;
         size_t len = text ? strlen(text) : 0;
@@ -199,7 +199,7 @@ static void send_text_message(Session *s, ControlType type, uint8_t code, const 
                 msg.disconnect.reason = (LeaveReason) code;
                 msg.disconnect.text_len = len;
         }
-        (void) session_send(s, &msg);
+        (void) relay_conn_send(rc, &msg);
 }
 
 /* PEER_LEFT about p to everyone else in its room. */
@@ -211,66 +211,66 @@ static void room_announce_left(Peer *p, LeaveReason reason) {
         while (g_hash_table_iter_next(&i, NULL, &value)) {
                 Peer *other = value;
 
-                if (other != p && other->session)
-                        send_peer_left(other->session, p, reason);
+                if (other != p && other->conn)
+                        send_peer_left(other->conn, p, reason);
         }
 }
 
-/* Detaches the peer from the session, tells the room, frees the peer. */
-static void session_leave(Session *s, LeaveReason reason) {
-        Peer *p = s->peer;
+/* Detaches the peer from its connection, tells the room, frees the peer. */
+static void relay_conn_leave(RelayConn *rc, LeaveReason reason) {
+        Peer *p = rc->peer;
 
         if (!p)
                 return;
-        s->peer = NULL;
-        p->session = NULL;
+        rc->peer = NULL;
+        p->conn = NULL;
         room_announce_left(p, reason);
         peer_leave(p, reason);
 }
 
-static void session_close(Session *s, uint64_t app_error, const char *reason) {
-        s->closing = true;
-        if (s->conn)
-                quic_conn_close(s->conn, app_error, reason, s->quic->now);
+static void relay_conn_close(RelayConn *rc, uint64_t app_error, const char *reason) {
+        rc->closing = true;
+        if (rc->quic_conn)
+                quic_conn_close(rc->quic_conn, app_error, reason, rc->quic->now);
         /* The `closed` callback (now or later) queues the reap. */
 }
 
 /* A broken stream or a message that has no business here. */
-static void session_protocol_error(Session *s, const char *why) {
-        if (s->peer)
-                log_peer_warning(s->peer, "Protocol error, disconnecting: %s", why);
+static void relay_conn_protocol_error(RelayConn *rc, const char *why) {
+        if (rc->peer)
+                log_peer_warning(rc->peer, "Protocol error, disconnecting: %s", why);
         else
-                log_info("Protocol error from %s, closing: %s", s->remote_str, why);
-        if (s->peer) {
-                send_text_message(s, CONTROL_TYPE_DISCONNECT, LEAVE_REASON_MALFORMED, why);
-                session_leave(s, LEAVE_REASON_MALFORMED);
+                log_info("Protocol error from %s, closing: %s", rc->remote_str, why);
+        if (rc->peer) {
+                send_text_message(rc, CONTROL_TYPE_DISCONNECT, LEAVE_REASON_MALFORMED, why);
+                relay_conn_leave(rc, LEAVE_REASON_MALFORMED);
         }
-        session_close(s, QUIC_APP_ERROR_PROTOCOL, why);
+        relay_conn_close(rc, QUIC_APP_ERROR_PROTOCOL, why);
 }
 
-void session_peer_disconnect(Peer *peer, LeaveReason reason, const char *text, void *userdata) {
-        Session *s = peer->session;
+void relay_conn_peer_disconnect(Peer *peer, LeaveReason reason, const char *text, void *userdata) {
+        RelayConn *rc = peer->conn;
 
         /* Everyone else hears why. A room being closed tells each peer
          * itself, so no PEER_LEFT churn among the departing. */
         if (reason != LEAVE_REASON_ROOM_CLOSED && reason != LEAVE_REASON_SHUTDOWN)
                 room_announce_left(peer, reason);
-        if (!s)
+        if (!rc)
                 return;
 
-        s->peer = NULL;
-        peer->session = NULL;
-        send_text_message(s, CONTROL_TYPE_DISCONNECT, reason, text);
-        session_close(s, QUIC_APP_ERROR_NONE, text);
-        relay_quic_schedule(s->quic);
+        rc->peer = NULL;
+        peer->conn = NULL;
+        send_text_message(rc, CONTROL_TYPE_DISCONNECT, reason, text);
+        relay_conn_close(rc, QUIC_APP_ERROR_NONE, text);
+        relay_quic_schedule(rc->quic);
 }
 
 /* ---- admission -------------------------------------------------------------- */
 
-static void session_reject(Session *s, const ControlHello *h, RejectReason reason, const char *format, ...)
+static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...)
         _printf_(4, 5);
 
-static void session_reject(Session *s, const ControlHello *h, RejectReason reason, const char *format, ...) {
+static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...) {
         char text[LP_CONTROL_TEXT_MAX + 1], mac[LP_MAC_STR_MAX] = "";
         va_list ap;
 
@@ -280,18 +280,18 @@ static void session_reject(Session *s, const ControlHello *h, RejectReason reaso
 
         if (h)
                 mac_to_string(&h->mac, mac);
-        if (manager_reject_log_allow(s->quic->manager, s->quic->now))
+        if (manager_reject_log_allow(rc->quic->manager, rc->quic->now))
                 log_fields_errno(LOG_NOTICE, 0,
                                  LOG_FIELDS({ "ROOM", h && h->room_len > 0 ? h->room : NULL },
-                                            { "MAC", h ? mac : NULL }, { "REMOTE", s->remote_str },
+                                            { "MAC", h ? mac : NULL }, { "REMOTE", rc->remote_str },
                                             { "REASON", reject_reason_to_string(reason) },
                                             { "MESSAGE_ID", RELAY_MESSAGE_PEER_REJECTED }),
                                  "Rejected %s from %s (%s): %s", h ? peer_role_to_string(h->role) : "peer",
-                                 s->remote_str, reject_reason_to_string(reason), text);
+                                 rc->remote_str, reject_reason_to_string(reason), text);
 
-        s->hello_answered = true;
-        send_text_message(s, CONTROL_TYPE_REJECT, (uint8_t) reason, text);
-        session_close(s, QUIC_APP_ERROR_REJECTED, reject_reason_to_string(reason));
+        rc->hello_answered = true;
+        send_text_message(rc, CONTROL_TYPE_REJECT, (uint8_t) reason, text);
+        relay_conn_close(rc, QUIC_APP_ERROR_REJECTED, reject_reason_to_string(reason));
 }
 
 static int room_mtu_for_budget(uint16_t max_datagram_size) {
@@ -302,9 +302,9 @@ static int room_mtu_for_budget(uint16_t max_datagram_size) {
         return MIN(mtu, LP_ROOM_MTU_MAX);
 }
 
-static void session_admit(Session *s, const ControlHello *h) {
-        Manager *m = s->quic->manager;
-        const QuicAddr *remote = quic_conn_get_remote(s->conn);
+static void relay_conn_admit(RelayConn *rc, const ControlHello *h) {
+        Manager *m = rc->quic->manager;
+        const QuicAddr *remote = quic_conn_get_remote(rc->quic_conn);
         Room *room = room_get_by_name(m, h->room);
         uint8_t token_digest[RELAY_TOKEN_DIGEST_SIZE];
         bool new_room = false;
@@ -312,7 +312,7 @@ static void session_admit(Session *s, const ControlHello *h) {
         Peer *p;
 
         if (m->stopping)
-                return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "the relay is shutting down");
+                return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "the relay is shutting down");
 
         if (h->role == PEER_ROLE_GATEWAY) {
                 unsigned max_rooms = 0;
@@ -320,24 +320,24 @@ static void session_admit(Session *s, const ControlHello *h) {
                 r = manager_check_gateway_token(m, h->gateway_token, h->gateway_token_len, h->room, room,
                                                 token_digest, &max_rooms);
                 if (r == -EACCES)
-                        return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN, "gateway token missing or wrong");
+                        return relay_conn_reject(rc, h, REJECT_REASON_BAD_GATEWAY_TOKEN, "gateway token missing or wrong");
                 if (r == -EPERM)
-                        return session_reject(s, h, REJECT_REASON_BAD_GATEWAY_TOKEN,
+                        return relay_conn_reject(rc, h, REJECT_REASON_BAD_GATEWAY_TOKEN,
                                               "this gateway token may not open room '%s'", h->room);
                 if (r == -EDQUOT)
-                        return session_reject(s, h, REJECT_REASON_TOO_MANY_ROOMS,
+                        return relay_conn_reject(rc, h, REJECT_REASON_TOO_MANY_ROOMS,
                                               "this gateway token holds %u room%s, its max-rooms", max_rooms,
                                               max_rooms == 1 ? "" : "s");
                 if (r < 0)
-                        return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot check the gateway token");
+                        return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot check the gateway token");
                 mtu = room_mtu_for_budget(h->max_datagram_size);
                 if (mtu < 0)
-                        return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
+                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
                                               "datagram budget %u carries no room MTU of at least %u",
                                               h->max_datagram_size, LP_MTU_MIN);
 
                 if (room && room->gateway)
-                        return session_reject(s, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
+                        return relay_conn_reject(rc, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
                                               h->room);
                 /* Constant time: a stranger with a token must not learn
                  * the room's auth_key byte by byte. */
@@ -345,24 +345,24 @@ static void session_admit(Session *s, const ControlHello *h) {
                         /* Clients joined with the old key; a gateway with
                          * another one is another party. */
                         if (room->n_peers > 0)
-                                return session_reject(s, h, REJECT_REASON_AUTH_FAILED,
+                                return relay_conn_reject(rc, h, REJECT_REASON_AUTH_FAILED,
                                                       "room '%s' is held for its gateway, which uses another room key",
                                                       h->room);
                         memcpy(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE);
                         (void) room_set_mtu(room, (uint16_t) mtu);
                 }
                 if (room && !mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
-                        return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
+                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
                                               "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",
                                               h->max_datagram_size, (unsigned) (h->max_datagram_size - LP_MTU_FRAME_OVERHEAD),
                                               h->room, room->mtu);
                 if (!room) {
                         r = room_new(m, h->room, h->auth, (uint16_t) mtu, &room);
                         if (r == -EXFULL)
-                                return session_reject(s, h, REJECT_REASON_TOO_MANY_ROOMS,
+                                return relay_conn_reject(rc, h, REJECT_REASON_TOO_MANY_ROOMS,
                                                       "this relay has %u rooms open, its maximum", m->config->max_rooms);
                         if (r < 0)
-                                return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot open room: %s",
+                                return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot open room: %s",
                                                       strerror(-r));
                         new_room = true;
                 }
@@ -370,22 +370,22 @@ static void session_admit(Session *s, const ControlHello *h) {
                 uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
 
                 if (!room)
-                        return session_reject(s, h, REJECT_REASON_NO_SUCH_ROOM, "no gateway has opened room '%s'",
+                        return relay_conn_reject(rc, h, REJECT_REASON_NO_SUCH_ROOM, "no gateway has opened room '%s'",
                                               h->room);
-                r = quic_conn_get_tls_exporter(s->conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof(exporter));
+                r = quic_conn_get_tls_exporter(rc->quic_conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof(exporter));
                 if (r < 0)
-                        return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot derive the TLS exporter");
+                        return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot derive the TLS exporter");
                 if (!auth_join_proof_verify(room->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
-                        return session_reject(s, h, REJECT_REASON_AUTH_FAILED, "join proof does not match the room key");
+                        return relay_conn_reject(rc, h, REJECT_REASON_AUTH_FAILED, "join proof does not match the room key");
                 /* A MAC seen behind the gateway belongs to a host on the
                  * party LAN (a phone's randomised MAC, say): frames the
                  * room sends to it must keep going there, not to a client
                  * that claims it. */
-                if (forward_mac_table_lookup(room->lan_macs, &h->mac, s->quic->now))
-                        return session_reject(s, h, REJECT_REASON_DUPLICATE_MAC,
+                if (forward_mac_table_lookup(room->lan_macs, &h->mac, rc->quic->now))
+                        return relay_conn_reject(rc, h, REJECT_REASON_DUPLICATE_MAC,
                                               "this MAC is in use on the party's LAN behind the gateway");
                 if (!mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
-                        return session_reject(s, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
+                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
                                               "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",
                                               h->max_datagram_size,
                                               (unsigned) (h->max_datagram_size - LP_MTU_FRAME_OVERHEAD), h->room,
@@ -399,25 +399,25 @@ static void session_admit(Session *s, const ControlHello *h) {
                 if (new_room)
                         room_free(room);
                 if (r == -EXFULL)
-                        return session_reject(s, h, REJECT_REASON_ROOM_FULL, "room '%s' has %u peers, its maximum",
+                        return relay_conn_reject(rc, h, REJECT_REASON_ROOM_FULL, "room '%s' has %u peers, its maximum",
                                               h->room, m->config->max_peers_per_room);
                 if (r == -EADDRINUSE)
-                        return session_reject(s, h, REJECT_REASON_DUPLICATE_MAC, "another peer in room '%s' uses this MAC",
+                        return relay_conn_reject(rc, h, REJECT_REASON_DUPLICATE_MAC, "another peer in room '%s' uses this MAC",
                                               h->room);
                 if (r == -EBUSY)
-                        return session_reject(s, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
+                        return relay_conn_reject(rc, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
                                               h->room);
                 if (r == -EINVAL)
-                        return session_reject(s, h, REJECT_REASON_MALFORMED, "invalid HELLO");
-                return session_reject(s, h, REJECT_REASON_SERVER_ERROR, "cannot add peer: %s", strerror(-r));
+                        return relay_conn_reject(rc, h, REJECT_REASON_MALFORMED, "invalid HELLO");
+                return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot add peer: %s", strerror(-r));
         }
 
         if (h->role == PEER_ROLE_GATEWAY)
                 memcpy(room->gateway_token_digest, token_digest, sizeof(token_digest));
-        s->peer = p;
-        p->session = s;
-        s->hello_answered = true;
-        quic_server_admit(s->quic->server, s->conn);
+        rc->peer = p;
+        p->conn = rc;
+        rc->hello_answered = true;
+        quic_server_admit(rc->quic->server, rc->quic_conn);
         ratelimit_init(&p->rate_broadcast, m->config->rate_broadcast, m->config->rate_broadcast);
         ratelimit_init(&p->rate_unknown_unicast, m->config->rate_unknown_unicast, m->config->rate_unknown_unicast);
         ratelimit_init(&p->rate_bandwidth, m->config->rate_bandwidth, m->config->rate_bandwidth);
@@ -432,11 +432,11 @@ static void session_admit(Session *s, const ControlHello *h) {
                 while (g_hash_table_iter_next(&i, NULL, &value)) {
                         Peer *other = value;
 
-                        if (other != p && other->session)
-                                send_peer_joined(other->session, p);
+                        if (other != p && other->conn)
+                                send_peer_joined(other->conn, p);
                 }
 
-                (void) session_send(s, &(ControlMessage) {
+                (void) relay_conn_send(rc, &(ControlMessage) {
                         .type = CONTROL_TYPE_WELCOME,
                         .welcome = {
                                 .peer_id = p->id,
@@ -450,90 +450,90 @@ static void session_admit(Session *s, const ControlHello *h) {
                         Peer *other = value;
 
                         if (other != p)
-                                send_peer_joined(s, other);
+                                send_peer_joined(rc, other);
                 }
         }
 }
 
 /* ---- control messages in ------------------------------------------------------ */
 
-static void session_handle_message(Session *s, const ControlMessage *msg) {
-        if (!s->hello_answered) {
+static void relay_conn_handle_message(RelayConn *rc, const ControlMessage *msg) {
+        if (!rc->hello_answered) {
                 if (msg->type != CONTROL_TYPE_HELLO)
-                        return session_reject(s, NULL, REJECT_REASON_MALFORMED, "the first message must be HELLO");
-                return session_admit(s, &msg->hello);
+                        return relay_conn_reject(rc, NULL, REJECT_REASON_MALFORMED, "the first message must be HELLO");
+                return relay_conn_admit(rc, &msg->hello);
         }
-        if (!s->peer)
+        if (!rc->peer)
                 return; /* rejected or disconnected: the close is under way */
 
-        peer_touch(s->peer, realtime_usec(s));
+        peer_touch(rc->peer, realtime_usec(rc));
         switch (msg->type) {
         case CONTROL_TYPE_STATS:
-                s->peer->reported = msg->stats;
-                s->peer->have_reported = true;
+                rc->peer->reported = msg->stats;
+                rc->peer->have_reported = true;
                 return;
 
         case CONTROL_TYPE_DISCONNECT:
-                log_peer_debug(s->peer, "Peer says goodbye (%s): %s", leave_reason_to_string(msg->disconnect.reason),
+                log_peer_debug(rc->peer, "Peer says goodbye (%s): %s", leave_reason_to_string(msg->disconnect.reason),
                                msg->disconnect.text);
-                s->got_disconnect = true;
-                s->leave_reason = msg->disconnect.reason;
-                session_leave(s, msg->disconnect.reason);
-                session_close(s, QUIC_APP_ERROR_NONE, "goodbye");
+                rc->got_disconnect = true;
+                rc->leave_reason = msg->disconnect.reason;
+                relay_conn_leave(rc, msg->disconnect.reason);
+                relay_conn_close(rc, QUIC_APP_ERROR_NONE, "goodbye");
                 return;
 
         default: {
                 char why[64];
 
                 snprintf(why, sizeof(why), "unexpected %s", control_type_to_string(msg->type));
-                return session_protocol_error(s, why);
+                return relay_conn_protocol_error(rc, why);
         }
         }
 }
 
 /* The REJECT text is all an older program can show its user, so it says
  * who has to update. */
-static void session_reject_version(Session *s, uint8_t version) {
+static void relay_conn_reject_version(RelayConn *rc, uint8_t version) {
         if (version < LP_CONTROL_PROTOCOL_VERSION)
-                return session_reject(s, NULL, REJECT_REASON_BAD_VERSION,
+                return relay_conn_reject(rc, NULL, REJECT_REASON_BAD_VERSION,
                                       "protocol version %u is too old, this relay speaks version %u: "
                                       "update lanparty on this computer",
                                       version, LP_CONTROL_PROTOCOL_VERSION);
-        session_reject(s, NULL, REJECT_REASON_BAD_VERSION,
+        relay_conn_reject(rc, NULL, REJECT_REASON_BAD_VERSION,
                        "this relay speaks protocol version %u, not %u: its operator must update lanparty-relayd",
                        LP_CONTROL_PROTOCOL_VERSION, version);
 }
 
-void session_on_control(Session *s, const uint8_t *data, size_t len) {
+void relay_conn_on_control(RelayConn *rc, const uint8_t *data, size_t len) {
         ControlMessage msg;
 
-        while (len > 0 && !s->closing) {
-                size_t n = control_reader_feed(&s->control, data, len);
+        while (len > 0 && !rc->closing) {
+                size_t n = control_reader_feed(&rc->control, data, len);
                 int k = 0;
 
                 data += n;
                 len -= n;
-                while (!s->closing && (k = control_reader_next(&s->control, &msg)) > 0)
-                        session_handle_message(s, &msg);
-                if (s->closing)
+                while (!rc->closing && (k = control_reader_next(&rc->control, &msg)) > 0)
+                        relay_conn_handle_message(rc, &msg);
+                if (rc->closing)
                         break;
                 if (k < 0) {
-                        if (!s->hello_answered && s->control.error == CONTROL_ERROR_BAD_VERSION)
-                                session_reject_version(s, msg.hello.version);
-                        else if (!s->hello_answered)
-                                session_reject(s, NULL, control_error_to_reject_reason(s->control.error),
-                                               "HELLO did not parse: %s", control_error_to_string(s->control.error));
+                        if (!rc->hello_answered && rc->control.error == CONTROL_ERROR_BAD_VERSION)
+                                relay_conn_reject_version(rc, msg.hello.version);
+                        else if (!rc->hello_answered)
+                                relay_conn_reject(rc, NULL, control_error_to_reject_reason(rc->control.error),
+                                               "HELLO did not parse: %s", control_error_to_string(rc->control.error));
                         else {
                                 char why[64];
 
                                 snprintf(why, sizeof(why), "malformed control stream: %s",
-                                         control_error_to_string(s->control.error));
-                                session_protocol_error(s, why);
+                                         control_error_to_string(rc->control.error));
+                                relay_conn_protocol_error(rc, why);
                         }
                         break;
                 }
-                if (s->conn)
-                        quic_conn_consume_control(s->conn, n);
+                if (rc->quic_conn)
+                        quic_conn_consume_control(rc->quic_conn, n);
         }
 }
 
@@ -541,8 +541,8 @@ void session_on_control(Session *s, const uint8_t *data, size_t len) {
 
 /* Queued, not sent: relay_quic's read loop flushes every destination once
  * per batch, so frames for one peer share packets. */
-static void deliver(Session *from, Peer *to, const uint8_t *buf, size_t len) {
-        QuicConn *c = to->session ? to->session->conn : NULL;
+static void deliver(RelayConn *from, Peer *to, const uint8_t *buf, size_t len) {
+        QuicConn *c = to->conn ? to->conn->quic_conn : NULL;
         int r;
 
         if (!c)
@@ -567,21 +567,21 @@ static void deliver(Session *from, Peer *to, const uint8_t *buf, size_t len) {
         to->counters.tx_bytes += len;
 }
 
-static void session_malformed(Session *s) {
-        Peer *p = s->peer;
+static void relay_conn_malformed(RelayConn *rc) {
+        Peer *p = rc->peer;
 
-        peer_drop(p, DROP_MALFORMED, now_usec(s));
+        peer_drop(p, DROP_MALFORMED, now_usec(rc));
         if (++p->n_malformed <= PEER_MALFORMED_MAX)
                 return;
         log_peer_warning(p, "More than %u malformed datagrams, disconnecting.", PEER_MALFORMED_MAX);
-        send_text_message(s, CONTROL_TYPE_DISCONNECT, LEAVE_REASON_MALFORMED, "too many malformed datagrams");
-        session_leave(s, LEAVE_REASON_MALFORMED);
-        session_close(s, QUIC_APP_ERROR_PROTOCOL, "too many malformed datagrams");
+        send_text_message(rc, CONTROL_TYPE_DISCONNECT, LEAVE_REASON_MALFORMED, "too many malformed datagrams");
+        relay_conn_leave(rc, LEAVE_REASON_MALFORMED);
+        relay_conn_close(rc, QUIC_APP_ERROR_PROTOCOL, "too many malformed datagrams");
 }
 
-void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
-        RelayQuic *q = s->quic;
-        Peer *p = s->peer, *target;
+void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len) {
+        RelayQuic *q = rc->quic;
+        Peer *p = rc->peer, *target;
         Room *room;
         Datagram d;
         ForwardDecision decision;
@@ -590,28 +590,28 @@ void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
         uint64_t now = q->now;
         int r;
 
-        if (!p || s->closing)
+        if (!p || rc->closing)
                 return; /* before WELCOME nothing is forwarded */
         room = p->room;
 
         p->counters.rx_frames++;
         p->counters.rx_bytes += len;
-        peer_touch(p, realtime_usec(s));
+        peer_touch(p, realtime_usec(rc));
 
         if (datagram_decode(data, len, &d, NULL) < 0 || d.flags != 0)
-                return session_malformed(s);
+                return relay_conn_malformed(rc);
 
         /* The buckets guard the room against remote clients. The gateway
          * carries the whole party LAN (every host's ARP, discovery and
          * downloads for all players), is admitted with the operator's
          * token, and is not limited. */
         if (p->role == PEER_ROLE_CLIENT && !ratelimit_consume(&p->rate_bandwidth, now, len))
-                return peer_drop(p, DROP_RATE_BANDWIDTH, now_usec(s));
+                return peer_drop(p, DROP_RATE_BANDWIDTH, now_usec(rc));
 
         verdict = l2_filter(d.frame, d.frame_len, p->role == PEER_ROLE_GATEWAY ? L2_LAN_TO_REMOTE : L2_REMOTE_TO_LAN,
                             &(L2FilterContext) { .source = &p->mac, .mtu = room->mtu });
         if (verdict != L2_ALLOW)
-                return peer_drop(p, l2_verdict_to_string(verdict), now_usec(s));
+                return peer_drop(p, l2_verdict_to_string(verdict), now_usec(rc));
 
         in = (ForwardInput) {
                 .ingress_role = p->role,
@@ -634,22 +634,22 @@ void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
         if (r < 0)
                 return;
         if (decision.action == FORWARD_ACTION_DROP)
-                return peer_drop(p, forward_drop_to_string(decision.drop), now_usec(s));
+                return peer_drop(p, forward_drop_to_string(decision.drop), now_usec(rc));
         if (decision.klass == FORWARD_CLASS_FLOOD && p->role == PEER_ROLE_CLIENT &&
             !ratelimit_consume(&p->rate_broadcast, now, 1))
-                return peer_drop(p, DROP_RATE_BROADCAST, now_usec(s));
+                return peer_drop(p, DROP_RATE_BROADCAST, now_usec(rc));
         if (decision.klass == FORWARD_CLASS_UNKNOWN_UNICAST && !ratelimit_consume(&p->rate_unknown_unicast, now, 1))
-                return peer_drop(p, DROP_RATE_UNKNOWN_UNICAST, now_usec(s));
+                return peer_drop(p, DROP_RATE_UNKNOWN_UNICAST, now_usec(rc));
 
         /* Stamp the source in a copy: ngtcp2's buffer is read-only to us. */
         memcpy(q->forward_buf, data, len);
         if (datagram_mark_forwarded(q->forward_buf, len, p->id) < 0)
-                return session_malformed(s);
+                return relay_conn_malformed(rc);
 
         if (decision.action == FORWARD_ACTION_UNICAST) {
                 target = room_get_peer(room, decision.target);
                 if (target && target != p)
-                        deliver(s, target, q->forward_buf, len);
+                        deliver(rc, target, q->forward_buf, len);
                 return;
         }
 
@@ -660,7 +660,7 @@ void session_on_datagram(Session *s, const uint8_t *data, size_t len) {
                 g_hash_table_iter_init(&i, room->peers_by_id);
                 while (g_hash_table_iter_next(&i, NULL, &value))
                         if (value != p)
-                                deliver(s, value, q->forward_buf, len);
+                                deliver(rc, value, q->forward_buf, len);
         }
 }
 
@@ -681,50 +681,50 @@ static LeaveReason leave_reason_from_close(const QuicCloseInfo *info) {
         }
 }
 
-void session_on_closed(Session *s, const QuicCloseInfo *info) {
-        RelayQuic *q = s->quic;
+void relay_conn_on_closed(RelayConn *rc, const QuicCloseInfo *info) {
+        RelayQuic *q = rc->quic;
 
         /* The connection is the server's to free from here on. */
-        if (!s->got_disconnect)
-                s->leave_reason = leave_reason_from_close(info);
-        if (s->peer)
-                log_peer_debug(s->peer, "Connection ended: %s%s%s", quic_close_kind_to_string(info->kind),
+        if (!rc->got_disconnect)
+                rc->leave_reason = leave_reason_from_close(info);
+        if (rc->peer)
+                log_peer_debug(rc->peer, "Connection ended: %s%s%s", quic_close_kind_to_string(info->kind),
                                info->reason[0] ? ": " : "", info->reason);
-        s->conn = NULL;
-        s->closing = true;
+        rc->quic_conn = NULL;
+        rc->closing = true;
 
-        if (!s->reap_queued) {
-                s->reap_queued = true;
-                s->reap_next = q->reap_queue;
-                q->reap_queue = s;
+        if (!rc->reap_queued) {
+                rc->reap_queued = true;
+                rc->reap_next = q->reap_queue;
+                q->reap_queue = rc;
         }
         relay_quic_schedule(q);
 }
 
-void session_reap(Session *s) {
-        session_leave(s, s->leave_reason);
-        session_free(s);
+void relay_conn_reap(RelayConn *rc) {
+        relay_conn_leave(rc, rc->leave_reason);
+        relay_conn_free(rc);
 }
 
-void session_write(Session *s) {
-        if (s->conn)
-                (void) quic_conn_write(s->conn, s->quic->now);
+void relay_conn_write(RelayConn *rc) {
+        if (rc->quic_conn)
+                (void) quic_conn_write(rc->quic_conn, rc->quic->now);
 }
 
-void session_housekeeping(Session *s, uint64_t now) {
+void relay_conn_housekeeping(RelayConn *rc, uint64_t now) {
         uint64_t rtt;
 
         /* A missing HELLO is the QUIC endpoint's admission timeout. */
-        if (!s->conn)
+        if (!rc->quic_conn)
                 return;
-        if (s->peer) {
-                const QuicAddr *remote = quic_conn_get_remote(s->conn);
+        if (rc->peer) {
+                const QuicAddr *remote = quic_conn_get_remote(rc->quic_conn);
 
-                quic_conn_get_rtt(s->conn, &rtt, NULL);
-                peer_set_rtt(s->peer, rtt / 1000);
+                quic_conn_get_rtt(rc->quic_conn, &rtt, NULL);
+                peer_set_rtt(rc->peer, rtt / 1000);
                 /* QUIC follows a peer whose address changed (NAT
                  * rebinding, a player's new network); so does GetRemoteAddress. */
                 if (remote)
-                        peer_set_remote(s->peer, (const struct sockaddr *) &remote->sa, remote->len);
+                        peer_set_remote(rc->peer, (const struct sockaddr *) &remote->sa, remote->len);
         }
 }
