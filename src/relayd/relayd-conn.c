@@ -16,11 +16,11 @@
 #include "ether.h"
 #include "l2filter.h"
 #include "log.h"
-#include "mtu.h"
 #include "relayd-forward.h"
 #include "relayd-manager.h"
 #include "relayd-peer.h"
 #include "relayd-room.h"
+#include "relayd-room-admit.h"
 
 #define DROP_MALFORMED "malformed"
 #define DROP_RATE_BROADCAST "rate_broadcast"
@@ -267,16 +267,10 @@ void relay_conn_peer_disconnect(Peer *peer, LeaveReason reason, const char *text
 
 /* ---- admission -------------------------------------------------------------- */
 
-static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...)
-        _printf_(4, 5);
-
-static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...) {
-        char text[LP_CONTROL_TEXT_MAX + 1], mac[LP_MAC_STR_MAX] = "";
-        va_list ap;
-
-        va_start(ap, format);
-        vsnprintf(text, sizeof(text), format, ap);
-        va_end(ap);
+/* Logs the rejection (rate limited: anyone on the network can send HELLOs)
+ * and answers with REJECT. h: NULL when no HELLO was decoded. */
+static void relay_conn_send_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *text) {
+        char mac[LP_MAC_STR_MAX] = "";
 
         if (h)
                 mac_to_string(&h->mac, mac);
@@ -294,165 +288,153 @@ static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason
         relay_conn_close(rc, QUIC_APP_ERROR_REJECTED, reject_reason_to_string(reason));
 }
 
-static int room_mtu_for_budget(uint16_t max_datagram_size) {
-        int mtu = mtu_tap_from_datagram(max_datagram_size);
+static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...)
+        _printf_(4, 5);
 
-        if (mtu < 0)
-                return mtu;
-        return MIN(mtu, LP_ROOM_MTU_MAX);
+static void relay_conn_reject(RelayConn *rc, const ControlHello *h, RejectReason reason, const char *format, ...) {
+        char text[LP_CONTROL_TEXT_MAX + 1];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(text, sizeof(text), format, ap);
+        va_end(ap);
+        relay_conn_send_reject(rc, h, reason, text);
 }
 
+/* What room_admit_decide() needs to know: the relay's state and that of
+ * the room the HELLO names (NULL: none open). ret_digest: the gateway
+ * token's, kept in the room the gateway gets. */
+static void relay_conn_admit_facts(RelayConn *rc, const ControlHello *h, Room *room, RoomAdmitFacts *ret,
+                                   uint8_t ret_digest[static RELAY_TOKEN_DIGEST_SIZE]) {
+        Manager *m = rc->quic->manager;
+
+        *ret = (RoomAdmitFacts) {
+                .stopping = m->stopping,
+                .n_rooms = m->n_rooms,
+                .max_rooms = m->config->max_rooms,
+                .max_peers_per_room = m->config->max_peers_per_room,
+        };
+        memset(ret_digest, 0, RELAY_TOKEN_DIGEST_SIZE);
+        if (h->role == PEER_ROLE_GATEWAY)
+                ret->token_check = manager_check_gateway_token(m, h->gateway_token, h->gateway_token_len, h->room,
+                                                               room, ret_digest, &ret->token_max_rooms);
+        if (!room)
+                return;
+
+        ret->room = (RoomAdmitRoom) {
+                .open = true,
+                .has_gateway = room->gateway != NULL,
+                .n_peers = room->n_peers,
+                .mtu = room->mtu,
+                .mac_in_room = room_get_peer_by_mac(room, &h->mac) != NULL,
+                .mac_on_lan = forward_mac_table_lookup(room->lan_macs, &h->mac, rc->quic->now),
+        };
+        if (h->role == PEER_ROLE_GATEWAY) {
+                /* Constant time: a stranger with a token must not learn
+                 * the room's auth_key byte by byte. */
+                ret->room.auth_key_matches = gnutls_memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) == 0;
+        } else {
+                uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
+
+                ret->room.proof_error = quic_conn_get_tls_exporter(rc->quic_conn, LP_AUTH_EXPORTER_LABEL, exporter,
+                                                                   sizeof(exporter));
+                ret->room.proof_valid = ret->room.proof_error >= 0 &&
+                        auth_join_proof_verify(room->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth);
+        }
+}
+
+/* The admitted peer gets its connection and its rate limits. */
+static void relay_conn_attach(RelayConn *rc, Peer *p) {
+        const RelayConfig *config = rc->quic->manager->config;
+
+        rc->peer = p;
+        p->conn = rc;
+        rc->hello_answered = true;
+        quic_server_admit(rc->quic->server, rc->quic_conn);
+        ratelimit_init(&p->rate_broadcast, config->rate_broadcast, config->rate_broadcast);
+        ratelimit_init(&p->rate_unknown_unicast, config->rate_unknown_unicast, config->rate_unknown_unicast);
+        ratelimit_init(&p->rate_bandwidth, config->rate_bandwidth, config->rate_bandwidth);
+}
+
+/* PROTOCOL.md "Order": the room hears of the newcomer first, then the
+ * newcomer gets WELCOME and the room as it is. */
+static void relay_conn_welcome(RelayConn *rc, Peer *p) {
+        Room *room = p->room;
+        GHashTableIter i;
+        gpointer value;
+
+        g_hash_table_iter_init(&i, room->peers_by_id);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                Peer *other = value;
+
+                if (other != p && other->conn)
+                        send_peer_joined(other->conn, p);
+        }
+
+        (void) relay_conn_send(rc, &(ControlMessage) {
+                .type = CONTROL_TYPE_WELCOME,
+                .welcome = {
+                        .peer_id = p->id,
+                        .room_mtu = room->mtu,
+                        .gateway_present = room->gateway != NULL,
+                },
+        });
+
+        g_hash_table_iter_init(&i, room->peers_by_id);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                Peer *other = value;
+
+                if (other != p)
+                        send_peer_joined(rc, other);
+        }
+}
+
+/* Decides (room_admit_decide()), then acts: REJECT, or the room opened
+ * or taken back as the verdict says, the peer added and WELCOMEd. */
 static void relay_conn_admit(RelayConn *rc, const ControlHello *h) {
         Manager *m = rc->quic->manager;
         const QuicAddr *remote = quic_conn_get_remote(rc->quic_conn);
         Room *room = room_get_by_name(m, h->room);
         uint8_t token_digest[RELAY_TOKEN_DIGEST_SIZE];
-        bool new_room = false;
-        int mtu, r;
+        RoomAdmitFacts facts;
+        RoomAdmitVerdict verdict;
         Peer *p;
+        int r;
 
-        if (m->stopping)
-                return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "the relay is shutting down");
-
-        if (h->role == PEER_ROLE_GATEWAY) {
-                unsigned max_rooms = 0;
-
-                r = manager_check_gateway_token(m, h->gateway_token, h->gateway_token_len, h->room, room,
-                                                token_digest, &max_rooms);
-                if (r == -EACCES)
-                        return relay_conn_reject(rc, h, REJECT_REASON_BAD_GATEWAY_TOKEN, "gateway token missing or wrong");
-                if (r == -EPERM)
-                        return relay_conn_reject(rc, h, REJECT_REASON_BAD_GATEWAY_TOKEN,
-                                              "this gateway token may not open room '%s'", h->room);
-                if (r == -EDQUOT)
-                        return relay_conn_reject(rc, h, REJECT_REASON_TOO_MANY_ROOMS,
-                                              "this gateway token holds %u room%s, its max-rooms", max_rooms,
-                                              max_rooms == 1 ? "" : "s");
+        relay_conn_admit_facts(rc, h, room, &facts, token_digest);
+        room_admit_decide(h, &facts, &verdict);
+        switch (verdict.action) {
+        case ROOM_ADMIT_REJECT:
+                return relay_conn_send_reject(rc, h, verdict.reject, verdict.text);
+        case ROOM_ADMIT_OPEN:
+                r = room_new(m, h->room, h->auth, verdict.room_mtu, &room);
                 if (r < 0)
-                        return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot check the gateway token");
-                mtu = room_mtu_for_budget(h->max_datagram_size);
-                if (mtu < 0)
-                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
-                                              "datagram budget %u carries no room MTU of at least %u",
-                                              h->max_datagram_size, LP_MTU_MIN);
-
-                if (room && room->gateway)
-                        return relay_conn_reject(rc, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
-                                              h->room);
-                /* Constant time: a stranger with a token must not learn
-                 * the room's auth_key byte by byte. */
-                if (room && gnutls_memcmp(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE) != 0) {
-                        /* Clients joined with the old key; a gateway with
-                         * another one is another party. */
-                        if (room->n_peers > 0)
-                                return relay_conn_reject(rc, h, REJECT_REASON_AUTH_FAILED,
-                                                      "room '%s' is held for its gateway, which uses another room key",
-                                                      h->room);
-                        memcpy(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE);
-                        (void) room_set_mtu(room, (uint16_t) mtu);
-                }
-                if (room && !mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
-                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
-                                              "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",
-                                              h->max_datagram_size, (unsigned) (h->max_datagram_size - LP_MTU_FRAME_OVERHEAD),
-                                              h->room, room->mtu);
-                if (!room) {
-                        r = room_new(m, h->room, h->auth, (uint16_t) mtu, &room);
-                        if (r == -EXFULL)
-                                return relay_conn_reject(rc, h, REJECT_REASON_TOO_MANY_ROOMS,
-                                                      "this relay has %u rooms open, its maximum", m->config->max_rooms);
-                        if (r < 0)
-                                return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot open room: %s",
-                                                      strerror(-r));
-                        new_room = true;
-                }
-        } else {
-                uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
-
-                if (!room)
-                        return relay_conn_reject(rc, h, REJECT_REASON_NO_SUCH_ROOM, "no gateway has opened room '%s'",
-                                              h->room);
-                r = quic_conn_get_tls_exporter(rc->quic_conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof(exporter));
-                if (r < 0)
-                        return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot derive the TLS exporter");
-                if (!auth_join_proof_verify(room->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
-                        return relay_conn_reject(rc, h, REJECT_REASON_AUTH_FAILED, "join proof does not match the room key");
-                /* A MAC seen behind the gateway belongs to a host on the
-                 * party LAN (a phone's randomised MAC, say): frames the
-                 * room sends to it must keep going there, not to a client
-                 * that claims it. */
-                if (forward_mac_table_lookup(room->lan_macs, &h->mac, rc->quic->now))
-                        return relay_conn_reject(rc, h, REJECT_REASON_DUPLICATE_MAC,
-                                              "this MAC is in use on the party's LAN behind the gateway");
-                if (!mtu_datagram_fits_room(h->max_datagram_size, room->mtu))
-                        return relay_conn_reject(rc, h, REJECT_REASON_DATAGRAM_TOO_SMALL,
-                                              "datagram budget %u carries L3 MTU %u, room '%s' has MTU %u",
-                                              h->max_datagram_size,
-                                              (unsigned) (h->max_datagram_size - LP_MTU_FRAME_OVERHEAD), h->room,
-                                              room->mtu);
+                        return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot open room: %s",
+                                                 strerror(-r));
+                break;
+        case ROOM_ADMIT_TAKE_BACK:
+                memcpy(room->auth_key, h->auth, LP_CONTROL_AUTH_SIZE);
+                (void) room_set_mtu(room, verdict.room_mtu);
+                break;
+        default:
+                break;
         }
 
+        /* The verdict covered what peer_new() checks (room full, MAC
+         * taken, gateway present): what fails here is the relay's. */
         r = peer_new(room, h->role, &h->mac, h->name, remote ? (const struct sockaddr *) &remote->sa : NULL,
                      remote ? remote->len : 0, &p);
         if (r < 0) {
                 /* A room made for this gateway goes again with the reject. */
-                if (new_room)
+                if (verdict.action == ROOM_ADMIT_OPEN)
                         room_free(room);
-                if (r == -EXFULL)
-                        return relay_conn_reject(rc, h, REJECT_REASON_ROOM_FULL, "room '%s' has %u peers, its maximum",
-                                              h->room, m->config->max_peers_per_room);
-                if (r == -EADDRINUSE)
-                        return relay_conn_reject(rc, h, REJECT_REASON_DUPLICATE_MAC, "another peer in room '%s' uses this MAC",
-                                              h->room);
-                if (r == -EBUSY)
-                        return relay_conn_reject(rc, h, REJECT_REASON_GATEWAY_PRESENT, "room '%s' already has a gateway",
-                                              h->room);
-                if (r == -EINVAL)
-                        return relay_conn_reject(rc, h, REJECT_REASON_MALFORMED, "invalid HELLO");
                 return relay_conn_reject(rc, h, REJECT_REASON_SERVER_ERROR, "cannot add peer: %s", strerror(-r));
         }
 
         if (h->role == PEER_ROLE_GATEWAY)
                 memcpy(room->gateway_token_digest, token_digest, sizeof(token_digest));
-        rc->peer = p;
-        p->conn = rc;
-        rc->hello_answered = true;
-        quic_server_admit(rc->quic->server, rc->quic_conn);
-        ratelimit_init(&p->rate_broadcast, m->config->rate_broadcast, m->config->rate_broadcast);
-        ratelimit_init(&p->rate_unknown_unicast, m->config->rate_unknown_unicast, m->config->rate_unknown_unicast);
-        ratelimit_init(&p->rate_bandwidth, m->config->rate_bandwidth, m->config->rate_bandwidth);
-
-        /* PROTOCOL.md "Order": the room hears of the newcomer first, then
-         * the newcomer gets WELCOME and the room as it is. */
-        {
-                GHashTableIter i;
-                gpointer value;
-
-                g_hash_table_iter_init(&i, room->peers_by_id);
-                while (g_hash_table_iter_next(&i, NULL, &value)) {
-                        Peer *other = value;
-
-                        if (other != p && other->conn)
-                                send_peer_joined(other->conn, p);
-                }
-
-                (void) relay_conn_send(rc, &(ControlMessage) {
-                        .type = CONTROL_TYPE_WELCOME,
-                        .welcome = {
-                                .peer_id = p->id,
-                                .room_mtu = room->mtu,
-                                .gateway_present = room->gateway != NULL,
-                        },
-                });
-
-                g_hash_table_iter_init(&i, room->peers_by_id);
-                while (g_hash_table_iter_next(&i, NULL, &value)) {
-                        Peer *other = value;
-
-                        if (other != p)
-                                send_peer_joined(rc, other);
-                }
-        }
+        relay_conn_attach(rc, p);
+        relay_conn_welcome(rc, p);
 }
 
 /* ---- control messages in ------------------------------------------------------ */
