@@ -495,21 +495,19 @@ int relay_quic_reload(RelayQuic *q) {
         return 0;
 }
 
-int relay_quic_start(RelayQuic *q) {
-        Manager *m = q->manager;
+/* The address the Manager's socket is bound to, and socket buffers large
+ * enough for every peer's packets. */
+static int relay_quic_setup_socket(RelayQuic *q, QuicAddr *ret_local) {
+        int fd = q->manager->udp_fd;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
-        uint8_t secret[QUIC_SERVER_RESET_SECRET_SIZE];
-        bool have_secret;
-        QuicServerConfig config;
-        QuicAddr local;
         int r;
 
-        if (m->udp_fd < 0)
+        if (fd < 0)
                 return -EBADF;
-        if (getsockname(m->udp_fd, (struct sockaddr *) &ss, &len) < 0)
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return log_error_errno(errno, "Failed to get the socket address: %m");
-        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, len);
+        r = quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, len);
         if (r < 0)
                 return log_error_errno(r, "Unsupported socket address family: %m");
         q->bound = ss;
@@ -522,22 +520,30 @@ int relay_quic_start(RelayQuic *q) {
                 int opt_force = i == 0 ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, opt = i == 0 ? SO_RCVBUF : SO_SNDBUF;
                 int size = RELAY_QUIC_SOCKET_BUFFER;
 
-                if (setsockopt(m->udp_fd, SOL_SOCKET, opt_force, &size, sizeof(size)) < 0 &&
-                    setsockopt(m->udp_fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0)
+                if (setsockopt(fd, SOL_SOCKET, opt_force, &size, sizeof(size)) < 0 &&
+                    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0)
                         log_debug_errno(errno, "Failed to enlarge the UDP socket buffers, ignoring: %m");
         }
+        return 0;
+}
 
-        have_secret = relay_quic_reset_secret(q, secret) >= 0;
+/* The QUIC endpoint with the relay's limits (docs/SECURITY.md "Under
+ * load") and its callbacks into relayd-conn.c. */
+static int relay_quic_new_server(RelayQuic *q, const QuicAddr *local) {
+        const RelayConfig *c = q->manager->config;
+        uint8_t secret[QUIC_SERVER_RESET_SECRET_SIZE];
+        bool have_secret = relay_quic_reset_secret(q, secret) >= 0;
+        int r;
 
-        config = (QuicServerConfig) {
+        r = quic_server_new(&q->server, &(QuicServerConfig) {
                 .settings = {
                         .handshake_timeout = RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC,
                 },
                 .credentials = q->credentials,
-                .local = local,
+                .local = *local,
                 .limits = {
-                        .max_connections = m->config->max_connections,
-                        .reserved_admitted = m->config->max_connections / RELAY_QUIC_RESERVED_SHARE,
+                        .max_connections = c->max_connections,
+                        .reserved_admitted = c->max_connections / RELAY_QUIC_RESERVED_SHARE,
                         .max_unadmitted_per_source = RELAY_QUIC_UNADMITTED_PER_SOURCE,
                         .admission_timeout = RELAY_QUIC_HELLO_TIMEOUT_NSEC,
                         .retry = true,
@@ -555,27 +561,50 @@ int relay_quic_start(RelayQuic *q) {
                 .reset_secret = have_secret ? secret : NULL,
                 .tls_exporter_label = LP_AUTH_EXPORTER_LABEL,
                 .tls_exporter_size = LP_AUTH_EXPORTER_SIZE,
-        };
-        r = quic_server_new(&q->server, &config);
+        });
         explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return log_error_errno(r, "Failed to create the QUIC endpoint: %m");
+        return 0;
+}
+
+/* The QUIC timer, the deferred work of relay_quic_dispatch() and the
+ * once-a-second housekeeping. */
+static int relay_quic_add_event_sources(RelayQuic *q) {
+        sd_event *e = q->manager->event;
+        int r;
 
         q->timer.armed_usec = UINT64_MAX;
-        r = sd_event_add_time(m->event, &q->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
+        r = sd_event_add_time(e, &q->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC timer: %m");
         (void) sd_event_source_set_description(q->timer.source, "quic-timer");
-        r = sd_event_add_defer(m->event, &q->work_event_source, on_work, q);
+        r = sd_event_add_defer(e, &q->work_event_source, on_work, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC work source: %m");
         (void) sd_event_source_set_enabled(q->work_event_source, SD_EVENT_OFF);
-        r = sd_event_add_time_relative(m->event, &q->housekeeping_event_source, CLOCK_MONOTONIC, HOUSEKEEPING_USEC,
+        r = sd_event_add_time_relative(e, &q->housekeeping_event_source, CLOCK_MONOTONIC, HOUSEKEEPING_USEC,
                                        100 * 1000, on_housekeeping, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the housekeeping timer: %m");
+        return 0;
+}
 
-        manager_set_hooks(m, &(ManagerHooks) {
+int relay_quic_start(RelayQuic *q) {
+        QuicAddr local;
+        int r;
+
+        r = relay_quic_setup_socket(q, &local);
+        if (r < 0)
+                return r;
+        r = relay_quic_new_server(q, &local);
+        if (r < 0)
+                return r;
+        r = relay_quic_add_event_sources(q);
+        if (r < 0)
+                return r;
+
+        manager_set_hooks(q->manager, &(ManagerHooks) {
                 .peer_disconnect = relay_conn_peer_disconnect,
                 .reload = on_reload,
                 .udp_readable = on_readable,
