@@ -561,20 +561,66 @@ static void relay_conn_malformed(RelayConn *rc) {
         relay_conn_close(rc, QUIC_APP_ERROR_PROTOCOL, "too many malformed datagrams");
 }
 
-void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len) {
+/* The forwarding decision for a frame from rc's peer. A gateway's source
+ * MACs that are not peers of the room are learnt as hosts on the LAN. */
+static int relay_conn_decide(RelayConn *rc, const Datagram *d, ForwardDecision *ret) {
+        Peer *p = rc->peer, *target;
+        Room *room = p->room;
+        uint64_t now = rc->quic->now;
+        ForwardInput in = {
+                .ingress_role = p->role,
+                .ingress_id = p->id,
+                .gateway_id = room->gateway ? room->gateway->id : 0,
+        };
+
+        memcpy(in.dst.bytes, d->frame, LP_MAC_LEN);
+        if (p->role == PEER_ROLE_GATEWAY) {
+                MacAddr src;
+
+                memcpy(src.bytes, d->frame + LP_MAC_LEN, LP_MAC_LEN);
+                if (!room_get_peer_by_mac(room, &src))
+                        forward_mac_table_learn(room->lan_macs, &src, now);
+        }
+        target = room_get_peer_by_mac(room, &in.dst);
+        in.dst_peer_id = target ? target->id : 0;
+        in.dst_on_lan = forward_mac_table_lookup(room->lan_macs, &in.dst, now);
+        return forward_decide(&in, ret);
+}
+
+/* Sends the datagram where the decision says, with its source stamped in
+ * a copy: ngtcp2's buffer is read-only to us. */
+static void relay_conn_forward(RelayConn *rc, const ForwardDecision *decision, const uint8_t *data, size_t len) {
         RelayQuic *q = rc->quic;
         Peer *p = rc->peer, *target;
-        Room *room;
-        Datagram d;
+        GHashTableIter i;
+        gpointer value;
+
+        memcpy(q->forward_buf, data, len);
+        if (datagram_mark_forwarded(q->forward_buf, len, p->id) < 0)
+                return relay_conn_malformed(rc);
+
+        if (decision->action == FORWARD_ACTION_UNICAST) {
+                target = room_get_peer(p->room, decision->target);
+                if (target && target != p)
+                        deliver(rc, target, q->forward_buf, len);
+                return;
+        }
+
+        g_hash_table_iter_init(&i, p->room->peers_by_id);
+        while (g_hash_table_iter_next(&i, NULL, &value))
+                if (value != p)
+                        deliver(rc, value, q->forward_buf, len);
+}
+
+void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len) {
+        Peer *p = rc->peer;
+        uint64_t now = rc->quic->now;
         ForwardDecision decision;
-        ForwardInput in;
         L2Verdict verdict;
-        uint64_t now = q->now;
-        int r;
+        Datagram d;
 
         if (!p || rc->closing)
                 return; /* before WELCOME nothing is forwarded */
-        room = p->room;
 
         p->counters.rx_frames++;
         p->counters.rx_bytes += len;
@@ -591,29 +637,11 @@ void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len) {
                 return peer_drop(p, DROP_RATE_BANDWIDTH, now_usec(rc));
 
         verdict = l2_filter(d.frame, d.frame_len, p->role == PEER_ROLE_GATEWAY ? L2_LAN_TO_REMOTE : L2_REMOTE_TO_LAN,
-                            &(L2FilterContext) { .source = &p->mac, .mtu = room->mtu });
+                            &(L2FilterContext) { .source = &p->mac, .mtu = p->room->mtu });
         if (verdict != L2_ALLOW)
                 return peer_drop(p, l2_verdict_to_string(verdict), now_usec(rc));
 
-        in = (ForwardInput) {
-                .ingress_role = p->role,
-                .ingress_id = p->id,
-                .gateway_id = room->gateway ? room->gateway->id : 0,
-        };
-        memcpy(in.dst.bytes, d.frame, LP_MAC_LEN);
-        if (p->role == PEER_ROLE_GATEWAY) {
-                MacAddr src;
-
-                memcpy(src.bytes, d.frame + LP_MAC_LEN, LP_MAC_LEN);
-                if (!room_get_peer_by_mac(room, &src))
-                        forward_mac_table_learn(room->lan_macs, &src, now);
-        }
-        target = room_get_peer_by_mac(room, &in.dst);
-        in.dst_peer_id = target ? target->id : 0;
-        in.dst_on_lan = forward_mac_table_lookup(room->lan_macs, &in.dst, now);
-
-        r = forward_decide(&in, &decision);
-        if (r < 0)
+        if (relay_conn_decide(rc, &d, &decision) < 0)
                 return;
         if (decision.action == FORWARD_ACTION_DROP)
                 return peer_drop(p, forward_drop_to_string(decision.drop), now_usec(rc));
@@ -623,27 +651,7 @@ void relay_conn_on_datagram(RelayConn *rc, const uint8_t *data, size_t len) {
         if (decision.klass == FORWARD_CLASS_UNKNOWN_UNICAST && !ratelimit_consume(&p->rate_unknown_unicast, now, 1))
                 return peer_drop(p, DROP_RATE_UNKNOWN_UNICAST, now_usec(rc));
 
-        /* Stamp the source in a copy: ngtcp2's buffer is read-only to us. */
-        memcpy(q->forward_buf, data, len);
-        if (datagram_mark_forwarded(q->forward_buf, len, p->id) < 0)
-                return relay_conn_malformed(rc);
-
-        if (decision.action == FORWARD_ACTION_UNICAST) {
-                target = room_get_peer(room, decision.target);
-                if (target && target != p)
-                        deliver(rc, target, q->forward_buf, len);
-                return;
-        }
-
-        {
-                GHashTableIter i;
-                gpointer value;
-
-                g_hash_table_iter_init(&i, room->peers_by_id);
-                while (g_hash_table_iter_next(&i, NULL, &value))
-                        if (value != p)
-                                deliver(rc, value, q->forward_buf, len);
-        }
+        relay_conn_forward(rc, &decision, data, len);
 }
 
 /* ---- the end ---------------------------------------------------------------------- */
