@@ -2,9 +2,12 @@
 #pragma once
 
 /* The relay's side of one QUIC connection (RelayConn), from its completed
- * handshake until it ends: the control stream (HELLO → WELCOME/REJECT, STATS, DISCONNECT),
- * admission into a room, and the data path of every datagram the peer
- * sends (decode, rate limits, L2 filter, forwarding decision, delivery).
+ * handshake until it ends: the control stream (HELLO → WELCOME/REJECT,
+ * STATS, DISCONNECT), admission into a room (room_admit_decide() decides),
+ * and the data path of every datagram the peer sends (decode, rate
+ * limits, L2 filter, forwarding decision, delivery). Not to be confused
+ * with src/common/session.c, the client's and gateway's side. A RelayConn
+ * exists before its Peer (admission) and may outlive it (closing).
  *
  * A RelayConn never frees its Peer from inside a QUIC callback: a
  * connection that ends is queued and left by relay_quic_dispatch(), so a
