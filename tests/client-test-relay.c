@@ -270,6 +270,13 @@ static void on_control(QuicConn *conn, const uint8_t *data, size_t len, void *us
                 len -= n;
                 while (p->conn && (k = control_reader_next(&p->reader, &m)) > 0)
                         handle_message(p, &m);
+                if (k < 0 && !p->joined) {
+                        ControlError e = p->reader.error;
+                        RoomAdmitVerdict verdict;
+
+                        room_admit_reject_undecoded(e, e == CONTROL_ERROR_BAD_VERSION ? m.hello.version : 0, &verdict);
+                        return reject(p, verdict.reject, verdict.text);
+                }
                 if (k < 0) {
                         (void) quic_conn_close(conn, QUIC_APP_ERROR_PROTOCOL, "malformed", p->relay->now);
                         return;

@@ -2,7 +2,8 @@
 /* room_admit_decide(): every answer the relay gives a decoded HELLO, with
  * its REJECT reason and text, and the order of the checks when a HELLO is
  * wrong in more than one way (a stranger learns nothing past the first
- * check it fails). No QUIC, no Manager: the facts are made up here. */
+ * check it fails); room_admit_reject_undecoded(): the answer to one that
+ * does not decode. No QUIC, no Manager: the facts are made up here. */
 #include <errno.h>
 #include <string.h>
 
@@ -313,6 +314,37 @@ static void test_long_room_name(void) {
         CHECK(strstr(v.text, g.room));
 }
 
+static void check_undecoded(ControlError error, uint8_t version, RejectReason reason, const char *text) {
+        RoomAdmitVerdict v;
+
+        memset(&v, 0x5a, sizeof(v));
+        room_admit_reject_undecoded(error, version, &v);
+        CHECK_EQ_INT(v.action, ROOM_ADMIT_REJECT);
+        CHECK_EQ_STR(reject_reason_to_string(v.reject), reject_reason_to_string(reason));
+        CHECK_EQ_STR(v.text, text);
+}
+
+/* A first message that does not decode. The version texts say who must
+ * update: an older program can show its user nothing else. */
+static void test_undecoded(void) {
+        check_undecoded(CONTROL_ERROR_BAD_VERSION, 1, REJECT_REASON_BAD_VERSION,
+                        "protocol version 1 is too old, this relay speaks version 2: update lanparty on this computer");
+        check_undecoded(CONTROL_ERROR_BAD_VERSION, 0, REJECT_REASON_BAD_VERSION,
+                        "protocol version 0 is too old, this relay speaks version 2: update lanparty on this computer");
+        check_undecoded(CONTROL_ERROR_BAD_VERSION, 3, REJECT_REASON_BAD_VERSION,
+                        "this relay speaks protocol version 2, not 3: its operator must update lanparty-relayd");
+        check_undecoded(CONTROL_ERROR_BAD_VERSION, UINT8_MAX, REJECT_REASON_BAD_VERSION,
+                        "this relay speaks protocol version 2, not 255: its operator must update lanparty-relayd");
+        /* The version is read only for a bad version. */
+        check_undecoded(CONTROL_ERROR_BAD_ROOM, 1, REJECT_REASON_BAD_ROOM, "HELLO did not parse: bad_room");
+        check_undecoded(CONTROL_ERROR_DATAGRAM_TOO_SMALL, 0, REJECT_REASON_DATAGRAM_TOO_SMALL,
+                        "HELLO did not parse: datagram_too_small");
+        check_undecoded(CONTROL_ERROR_BAD_GATEWAY_TOKEN, 0, REJECT_REASON_MALFORMED,
+                        "HELLO did not parse: bad_gateway_token");
+        check_undecoded(CONTROL_ERROR_BAD_MAC, 0, REJECT_REASON_MALFORMED, "HELLO did not parse: bad_mac");
+        check_undecoded(CONTROL_ERROR_TRUNCATED, 0, REJECT_REASON_MALFORMED, "HELLO did not parse: truncated");
+}
+
 int main(void) {
         RUN(test_stopping);
         RUN(test_gateway_token);
@@ -327,5 +359,6 @@ int main(void) {
         RUN(test_client_budget);
         RUN(test_client_capacity);
         RUN(test_long_room_name);
+        RUN(test_undecoded);
         return 0;
 }

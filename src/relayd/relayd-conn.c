@@ -473,19 +473,6 @@ static void relay_conn_handle_message(RelayConn *rc, const ControlMessage *msg) 
         }
 }
 
-/* The REJECT text is all an older program can show its user, so it says
- * who has to update. */
-static void relay_conn_reject_version(RelayConn *rc, uint8_t version) {
-        if (version < LP_CONTROL_PROTOCOL_VERSION)
-                return relay_conn_reject(rc, NULL, REJECT_REASON_BAD_VERSION,
-                                      "protocol version %u is too old, this relay speaks version %u: "
-                                      "update lanparty on this computer",
-                                      version, LP_CONTROL_PROTOCOL_VERSION);
-        relay_conn_reject(rc, NULL, REJECT_REASON_BAD_VERSION,
-                       "this relay speaks protocol version %u, not %u: its operator must update lanparty-relayd",
-                       LP_CONTROL_PROTOCOL_VERSION, version);
-}
-
 void relay_conn_on_control(RelayConn *rc, const uint8_t *data, size_t len) {
         ControlMessage msg;
 
@@ -500,12 +487,15 @@ void relay_conn_on_control(RelayConn *rc, const uint8_t *data, size_t len) {
                 if (rc->closing)
                         break;
                 if (k < 0) {
-                        if (!rc->hello_answered && rc->control.error == CONTROL_ERROR_BAD_VERSION)
-                                relay_conn_reject_version(rc, msg.hello.version);
-                        else if (!rc->hello_answered)
-                                relay_conn_reject(rc, NULL, control_error_to_reject_reason(rc->control.error),
-                                               "HELLO did not parse: %s", control_error_to_string(rc->control.error));
-                        else {
+                        if (!rc->hello_answered) {
+                                ControlError e = rc->control.error;
+                                RoomAdmitVerdict verdict;
+
+                                /* The reader fills in the version only for that error. */
+                                room_admit_reject_undecoded(e, e == CONTROL_ERROR_BAD_VERSION ? msg.hello.version : 0,
+                                                            &verdict);
+                                relay_conn_send_reject(rc, NULL, verdict.reject, verdict.text);
+                        } else {
                                 char why[64];
 
                                 snprintf(why, sizeof(why), "malformed control stream: %s",

@@ -163,3 +163,18 @@ void room_admit_decide(const ControlHello *h, const RoomAdmitFacts *f, RoomAdmit
         if (ret->action == ROOM_ADMIT_JOIN && f->room.mac_in_room)
                 return reject(ret, REJECT_REASON_DUPLICATE_MAC, "another peer in room '%s' uses this MAC", h->room);
 }
+
+void room_admit_reject_undecoded(ControlError error, uint8_t version, RoomAdmitVerdict *ret) {
+        /* The REJECT text is all an older program can show its user, so
+         * it says who has to update. */
+        if (error == CONTROL_ERROR_BAD_VERSION && version < LP_CONTROL_PROTOCOL_VERSION)
+                return reject(ret, REJECT_REASON_BAD_VERSION,
+                              "protocol version %u is too old, this relay speaks version %u: "
+                              "update lanparty on this computer",
+                              version, LP_CONTROL_PROTOCOL_VERSION);
+        if (error == CONTROL_ERROR_BAD_VERSION)
+                return reject(ret, REJECT_REASON_BAD_VERSION,
+                              "this relay speaks protocol version %u, not %u: its operator must update lanparty-relayd",
+                              LP_CONTROL_PROTOCOL_VERSION, version);
+        reject(ret, control_error_to_reject_reason(error), "HELLO did not parse: %s", control_error_to_string(error));
+}

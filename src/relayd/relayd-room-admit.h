@@ -68,3 +68,8 @@ typedef struct RoomAdmitVerdict {
 
 /* Fills *ret; h is a decoded HELLO. */
 void room_admit_decide(const ControlHello *h, const RoomAdmitFacts *f, RoomAdmitVerdict *ret);
+
+/* The REJECT for a first message that did not decode: error is the
+ * ControlReader's, version the HELLO's as far as it was read (used for
+ * CONTROL_ERROR_BAD_VERSION). Sets ROOM_ADMIT_REJECT. */
+void room_admit_reject_undecoded(ControlError error, uint8_t version, RoomAdmitVerdict *ret);
