@@ -10,6 +10,7 @@
 #include "ether.h"
 #include "log.h"
 #include "quic-server.h"
+#include "relayd-room-admit.h"
 #include "room-name.h"
 
 #define RELAY_MAGIC UINT32_C(0x524c4159)
@@ -64,10 +65,14 @@ static ControlMessage left_message(uint16_t id, PeerRole role, const MacAddr *ma
         return m;
 }
 
+static bool peer_is_in(const TestRelayPeer *q) {
+        return q->joined && !q->left;
+}
+
 static void broadcast_control(TestRelay *r, const TestRelayPeer *except, const ControlMessage *m) {
         for (size_t i = 0; i < r->n_peers; i++) {
                 TestRelayPeer *q = r->peers[i];
-                if (q != except && q->joined && !q->left)
+                if (q != except && peer_is_in(q))
                         (void) peer_send(q, m);
         }
 }
@@ -96,34 +101,64 @@ static void reject(TestRelayPeer *p, RejectReason reason, const char *text) {
         (void) quic_conn_close(p->conn, QUIC_APP_ERROR_REJECTED, "rejected", p->relay->now);
 }
 
+/* What room_admit_decide() needs, as lanparty-relayd would see it. This
+ * relay holds one room, the configured one: open while its gateway
+ * (virtual or not) or anyone else is in it; a HELLO for another room
+ * finds the relay's one room taken. No gateway tokens, no LAN MACs. */
+static RoomAdmitFacts admit_facts(TestRelayPeer *p, const ControlHello *h) {
+        TestRelay *r = p->relay;
+        bool ours = h->room_len == strlen(r->room) && memcmp(h->room, r->room, h->room_len) == 0;
+        unsigned n_peers = r->config.virtual_gateway && r->gateway_present ? 1 : 0;
+        bool mac_in_room = r->config.virtual_gateway && r->gateway_present && mac_equal(&h->mac, &virtual_gateway_mac);
+        RoomAdmitFacts f;
+
+        for (size_t i = 0; i < r->n_peers; i++)
+                if (peer_is_in(r->peers[i])) {
+                        n_peers++;
+                        mac_in_room = mac_in_room || mac_equal(&r->peers[i]->mac, &h->mac);
+                }
+
+        f = (RoomAdmitFacts) {
+                .n_rooms = !ours || r->gateway_present || n_peers > 0 ? 1 : 0,
+                .max_rooms = 1,
+                .max_peers_per_room = TEST_RELAY_MAX_PEERS,
+        };
+        if (!ours || f.n_rooms == 0)
+                return f;
+
+        f.room = (RoomAdmitRoom) {
+                .open = true,
+                .has_gateway = r->gateway_present,
+                .n_peers = n_peers,
+                .mtu = r->config.room_mtu,
+                .auth_key_matches = memcmp(h->auth, r->auth_key, LP_AUTH_KEY_SIZE) == 0,
+                .mac_in_room = mac_in_room,
+        };
+        if (h->role == PEER_ROLE_CLIENT) {
+                uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
+
+                f.room.proof_error = quic_conn_get_tls_exporter(p->conn, LP_AUTH_EXPORTER_LABEL, exporter,
+                                                                sizeof(exporter));
+                f.room.proof_valid = f.room.proof_error >= 0 &&
+                        auth_join_proof_verify(r->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth);
+        }
+        return f;
+}
+
 static void handle_hello(TestRelayPeer *p, const ControlHello *h) {
         TestRelay *r = p->relay;
+        RoomAdmitFacts facts = admit_facts(p, h);
+        RoomAdmitVerdict verdict;
         ControlMessage m;
 
         r->counters.hellos++;
-        if (h->room_len != strlen(r->room) || memcmp(h->room, r->room, h->room_len) != 0)
-                return reject(p, REJECT_REASON_NO_SUCH_ROOM, "no such room");
-        if (h->role == PEER_ROLE_GATEWAY) {
-                if (memcmp(h->auth, r->auth_key, LP_AUTH_KEY_SIZE) != 0)
-                        return reject(p, REJECT_REASON_AUTH_FAILED, "");
-                if (r->gateway_present)
-                        return reject(p, REJECT_REASON_GATEWAY_PRESENT, "");
-        } else {
-                uint8_t exporter[LP_AUTH_EXPORTER_SIZE];
-
-                if (quic_conn_get_tls_exporter(p->conn, LP_AUTH_EXPORTER_LABEL, exporter, sizeof(exporter)) < 0 ||
-                    !auth_join_proof_verify(r->auth_key, exporter, h->room, h->room_len, &h->mac, h->auth))
-                        return reject(p, REJECT_REASON_AUTH_FAILED, "");
-                if (!r->gateway_present)
-                        return reject(p, REJECT_REASON_NO_SUCH_ROOM, "the gateway is not connected");
-        }
-        if ((unsigned) h->max_datagram_size < (unsigned) r->config.room_mtu + 18)
-                return reject(p, REJECT_REASON_DATAGRAM_TOO_SMALL, "");
-        for (size_t i = 0; i < r->n_peers; i++) {
-                TestRelayPeer *q = r->peers[i];
-                if (q->joined && !q->left && mac_equal(&q->mac, &h->mac))
-                        return reject(p, REJECT_REASON_DUPLICATE_MAC, "");
-        }
+        room_admit_decide(h, &facts, &verdict);
+        if (verdict.action == ROOM_ADMIT_REJECT)
+                return reject(p, verdict.reject, verdict.text);
+        /* A gateway opening the room, or taking it back, brings its key;
+         * the room keeps the configured MTU. */
+        if (verdict.action != ROOM_ADMIT_JOIN)
+                memcpy(r->auth_key, h->auth, LP_AUTH_KEY_SIZE);
 
         p->id = r->next_id++;
         p->role = h->role;
@@ -146,7 +181,7 @@ static void handle_hello(TestRelayPeer *p, const ControlHello *h) {
         }
         for (size_t i = 0; i < r->n_peers; i++) {
                 TestRelayPeer *q = r->peers[i];
-                if (q != p && q->joined && !q->left) {
+                if (q != p && peer_is_in(q)) {
                         m = joined_message(q->id, q->role, &q->mac, q->name);
                         (void) peer_send(p, &m);
                 }
@@ -235,6 +270,13 @@ static void on_control(QuicConn *conn, const uint8_t *data, size_t len, void *us
                 len -= n;
                 while (p->conn && (k = control_reader_next(&p->reader, &m)) > 0)
                         handle_message(p, &m);
+                if (k < 0 && !p->joined) {
+                        ControlError e = p->reader.error;
+                        RoomAdmitVerdict verdict;
+
+                        room_admit_reject_undecoded(e, e == CONTROL_ERROR_BAD_VERSION ? m.hello.version : 0, &verdict);
+                        return reject(p, verdict.reject, verdict.text);
+                }
                 if (k < 0) {
                         (void) quic_conn_close(conn, QUIC_APP_ERROR_PROTOCOL, "malformed", p->relay->now);
                         return;
@@ -258,7 +300,7 @@ static void on_datagram(QuicConn *conn, const uint8_t *data, size_t len, void *u
                 return;
         for (size_t i = 0; i < r->n_peers; i++) {
                 TestRelayPeer *q = r->peers[i];
-                if (q != p && q->joined && !q->left && q->conn) {
+                if (q != p && peer_is_in(q) && q->conn) {
                         (void) quic_conn_send_datagram(q->conn, buf, len, r->now);
                         r->counters.forwarded++;
                 }

@@ -2,9 +2,10 @@
 #pragma once
 
 /* A minimal relay for the client's tests, on our QuicServer and control
- * codec: one room, HELLO checked like PROTOCOL.md says (join proof against
- * the room key, the gateway's auth_key), WELCOME / REJECT, PEER_JOINED /
- * PEER_LEFT, and datagrams forwarded between the peers of the room. It can
+ * codec: one room, HELLO answered by lanparty-relayd's own decision
+ * (room_admit_decide(): join proof against the room key, the gateway's
+ * auth_key, budget, MACs; the same REJECT reasons and texts), WELCOME /
+ * REJECT, PEER_JOINED / PEER_LEFT, and datagrams forwarded between the peers of the room. It can
  * also play the party's gateway itself ("virtual gateway", peer id 1), so
  * a client test needs no second connection to see its frames arrive on the
  * "LAN" and to get frames from it. Not the real lanparty-relayd: no rate

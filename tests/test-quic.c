@@ -185,7 +185,7 @@ static void server_dgram(QuicConn *conn, const uint8_t *data, size_t len, void *
                 /* From inside our own callback: queued, sent on unwind. */
                 CHECK(quic_conn_send_datagram(conn, data, len, p->net->now) == 0);
         if (p->net->server_forward_to) {
-                /* What relayd-session.c's deliver() does. */
+                /* What relayd-conn.c's deliver() does. */
                 QuicConn *to = p->net->server_forward_to;
                 int r = quic_conn_queue_datagram(to, data, len);
 

@@ -106,7 +106,3 @@ void log_setup_linux(void) {
                         log_warning("Ignoring invalid LANPARTY_LOG_LEVEL=%s.", level);
         }
 }
-
-bool log_target_is_journal(void) {
-        return log_to_journal;
-}

@@ -7,4 +7,3 @@
  * $JOURNAL_STREAM for services) or when $LANPARTY_LOG_TARGET=journal, and
  * reads $LANPARTY_LOG_LEVEL. Call once at start-up. */
 void log_setup_linux(void);
-bool log_target_is_journal(void);

@@ -17,7 +17,7 @@
 typedef struct Manager Manager;
 typedef struct Room Room;
 typedef struct Peer Peer;
-typedef struct Session Session;
+typedef struct RelayConn RelayConn;
 
 /* journald MESSAGE_IDs, explained in lanparty-relayd.catalog. */
 #define RELAY_MESSAGE_PEER_JOINED "6eb55fb37d6f4e6ba289ed605693fd14"
@@ -77,9 +77,9 @@ struct Peer {
         PeerDrop drops[PEER_DROP_REASONS_MAX];
         size_t n_drops;
 
-        /* The connection (relayd-session.c); NULL for peers without one
+        /* The connection (relayd-conn.c); NULL for peers without one
          * (the bus test's made-up peers, or one being torn down). */
-        Session *session;
+        RelayConn *conn;
         RateLimit rate_broadcast;       /* frames/s, broadcast and multicast */
         RateLimit rate_unknown_unicast; /* frames/s, to MACs not known in the room */
         RateLimit rate_bandwidth;       /* bytes/s, everything */
@@ -128,9 +128,5 @@ void peer_set_rtt(Peer *peer, uint64_t rtt_usec);
                          __VA_ARGS__)
 #define log_peer_debug(peer, ...) log_peer_full_errno(peer, LOG_DEBUG, 0, __VA_ARGS__)
 #define log_peer_info(peer, ...) log_peer_full_errno(peer, LOG_INFO, 0, __VA_ARGS__)
-#define log_peer_notice(peer, ...) log_peer_full_errno(peer, LOG_NOTICE, 0, __VA_ARGS__)
 #define log_peer_warning(peer, ...) log_peer_full_errno(peer, LOG_WARNING, 0, __VA_ARGS__)
-#define log_peer_error(peer, ...) log_peer_full_errno(peer, LOG_ERR, 0, __VA_ARGS__)
 #define log_peer_debug_errno(peer, e, ...) log_peer_full_errno(peer, LOG_DEBUG, e, __VA_ARGS__)
-#define log_peer_warning_errno(peer, e, ...) log_peer_full_errno(peer, LOG_WARNING, e, __VA_ARGS__)
-#define log_peer_error_errno(peer, e, ...) log_peer_full_errno(peer, LOG_ERR, e, __VA_ARGS__)

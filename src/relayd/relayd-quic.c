@@ -19,7 +19,7 @@
 #include "log.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
-#include "relayd-session.h"
+#include "relayd-conn.h"
 
 /* Rounds of RELAY_QUIC_RECV_BATCH per wakeup before other events get a
  * turn; the socket stays readable, so we come back. */
@@ -60,33 +60,33 @@ static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data,
         return 0;
 }
 
-static bool owner_is_session(void *userdata) {
-        return userdata && *(RelayConnOwner *) userdata == RELAY_CONN_OWNER_SESSION;
+static bool owner_is_relay_conn(void *userdata) {
+        return userdata && *(RelayConnOwner *) userdata == RELAY_CONN_OWNER_CONN;
 }
 
 static void on_handshake_completed(QuicConn *c, void *userdata) {
-        if (owner_is_session(userdata))
+        if (owner_is_relay_conn(userdata))
                 return;
         ((RelayQuic *) userdata)->memory_freed = true;
-        session_on_handshake(userdata, c);
+        relay_conn_on_handshake(userdata, c);
 }
 
 static void on_control_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
-        if (owner_is_session(userdata))
-                session_on_control(userdata, data, len);
+        if (owner_is_relay_conn(userdata))
+                relay_conn_on_control(userdata, data, len);
         else
                 quic_conn_consume_control(c, len); /* cannot happen before the handshake */
 }
 
 static void on_datagram_received(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
-        if (owner_is_session(userdata))
-                session_on_datagram(userdata, data, len);
+        if (owner_is_relay_conn(userdata))
+                relay_conn_on_datagram(userdata, data, len);
 }
 
 static void on_closed(QuicConn *c, const QuicCloseInfo *info, void *userdata) {
-        if (owner_is_session(userdata)) {
-                ((Session *) userdata)->quic->memory_freed = true;
-                session_on_closed(userdata, info);
+        if (owner_is_relay_conn(userdata)) {
+                ((RelayConn *) userdata)->quic->memory_freed = true;
+                relay_conn_on_closed(userdata, info);
         }
 }
 
@@ -107,7 +107,7 @@ static void relay_quic_arm_timer(RelayQuic *q) {
 }
 
 void relay_quic_dispatch(RelayQuic *q) {
-        Session *s;
+        RelayConn *rc;
 
         if (!q)
                 return;
@@ -118,18 +118,18 @@ void relay_quic_dispatch(RelayQuic *q) {
         /* Leaving queues PEER_LEFT to others, writing may end connections:
          * go round until both queues are empty. */
         for (;;) {
-                if ((s = q->reap_queue)) {
-                        q->reap_queue = s->reap_next;
-                        s->reap_next = NULL;
-                        s->reap_queued = false;
-                        session_reap(s);
+                if ((rc = q->reap_queue)) {
+                        q->reap_queue = rc->reap_next;
+                        rc->reap_next = NULL;
+                        rc->reap_queued = false;
+                        relay_conn_reap(rc);
                         continue;
                 }
-                if ((s = q->write_queue)) {
-                        q->write_queue = s->write_next;
-                        s->write_next = NULL;
-                        s->write_queued = false;
-                        session_write(s);
+                if ((rc = q->write_queue)) {
+                        q->write_queue = rc->write_next;
+                        rc->write_next = NULL;
+                        rc->write_queued = false;
+                        relay_conn_write(rc);
                         continue;
                 }
                 break;
@@ -267,9 +267,9 @@ static int on_housekeeping(sd_event_source *source, uint64_t usec, void *userdat
         uint64_t now_usec = relay_quic_now(q) / 1000;
 
         q->in_handler = true;
-        for (Session *s = q->sessions, *next; s; s = next) {
-                next = s->next;
-                session_housekeeping(s, now_usec);
+        for (RelayConn *rc = q->conns, *next; rc; rc = next) {
+                next = rc->next;
+                relay_conn_housekeeping(rc, now_usec);
         }
         manager_foreach_room(q->manager, foreach_grace, &now_usec);
         relay_quic_log_refusals(q);
@@ -454,8 +454,8 @@ RelayQuic *relay_quic_free(RelayQuic *q) {
         /* The DISCONNECTs and CONNECTION_CLOSEs of a shutdown. */
         if (q->manager->udp_fd >= 0)
                 relay_quic_flush_sends(q);
-        while (q->sessions)
-                session_free(q->sessions);
+        while (q->conns)
+                relay_conn_free(q->conns);
 
         sd_event_source_disable_unref(q->timer.source);
         sd_event_source_disable_unref(q->work_event_source);
@@ -495,21 +495,19 @@ int relay_quic_reload(RelayQuic *q) {
         return 0;
 }
 
-int relay_quic_start(RelayQuic *q) {
-        Manager *m = q->manager;
+/* The address the Manager's socket is bound to, and socket buffers large
+ * enough for every peer's packets. */
+static int relay_quic_setup_socket(RelayQuic *q, QuicAddr *ret_local) {
+        int fd = q->manager->udp_fd;
         struct sockaddr_storage ss;
         socklen_t len = sizeof(ss);
-        uint8_t secret[QUIC_SERVER_RESET_SECRET_SIZE];
-        bool have_secret;
-        QuicServerConfig config;
-        QuicAddr local;
         int r;
 
-        if (m->udp_fd < 0)
+        if (fd < 0)
                 return -EBADF;
-        if (getsockname(m->udp_fd, (struct sockaddr *) &ss, &len) < 0)
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
                 return log_error_errno(errno, "Failed to get the socket address: %m");
-        r = quic_addr_set(&local, (const ngtcp2_sockaddr *) &ss, len);
+        r = quic_addr_set(ret_local, (const ngtcp2_sockaddr *) &ss, len);
         if (r < 0)
                 return log_error_errno(r, "Unsupported socket address family: %m");
         q->bound = ss;
@@ -522,22 +520,30 @@ int relay_quic_start(RelayQuic *q) {
                 int opt_force = i == 0 ? SO_RCVBUFFORCE : SO_SNDBUFFORCE, opt = i == 0 ? SO_RCVBUF : SO_SNDBUF;
                 int size = RELAY_QUIC_SOCKET_BUFFER;
 
-                if (setsockopt(m->udp_fd, SOL_SOCKET, opt_force, &size, sizeof(size)) < 0 &&
-                    setsockopt(m->udp_fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0)
+                if (setsockopt(fd, SOL_SOCKET, opt_force, &size, sizeof(size)) < 0 &&
+                    setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size)) < 0)
                         log_debug_errno(errno, "Failed to enlarge the UDP socket buffers, ignoring: %m");
         }
+        return 0;
+}
 
-        have_secret = relay_quic_reset_secret(q, secret) >= 0;
+/* The QUIC endpoint with the relay's limits (docs/SECURITY.md "Under
+ * load") and its callbacks into relayd-conn.c. */
+static int relay_quic_new_server(RelayQuic *q, const QuicAddr *local) {
+        const RelayConfig *c = q->manager->config;
+        uint8_t secret[QUIC_SERVER_RESET_SECRET_SIZE];
+        bool have_secret = relay_quic_reset_secret(q, secret) >= 0;
+        int r;
 
-        config = (QuicServerConfig) {
+        r = quic_server_new(&q->server, &(QuicServerConfig) {
                 .settings = {
                         .handshake_timeout = RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC,
                 },
                 .credentials = q->credentials,
-                .local = local,
+                .local = *local,
                 .limits = {
-                        .max_connections = m->config->max_connections,
-                        .reserved_admitted = m->config->max_connections / RELAY_QUIC_RESERVED_SHARE,
+                        .max_connections = c->max_connections,
+                        .reserved_admitted = c->max_connections / RELAY_QUIC_RESERVED_SHARE,
                         .max_unadmitted_per_source = RELAY_QUIC_UNADMITTED_PER_SOURCE,
                         .admission_timeout = RELAY_QUIC_HELLO_TIMEOUT_NSEC,
                         .retry = true,
@@ -555,28 +561,51 @@ int relay_quic_start(RelayQuic *q) {
                 .reset_secret = have_secret ? secret : NULL,
                 .tls_exporter_label = LP_AUTH_EXPORTER_LABEL,
                 .tls_exporter_size = LP_AUTH_EXPORTER_SIZE,
-        };
-        r = quic_server_new(&q->server, &config);
+        });
         explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return log_error_errno(r, "Failed to create the QUIC endpoint: %m");
+        return 0;
+}
+
+/* The QUIC timer, the deferred work of relay_quic_dispatch() and the
+ * once-a-second housekeeping. */
+static int relay_quic_add_event_sources(RelayQuic *q) {
+        sd_event *e = q->manager->event;
+        int r;
 
         q->timer.armed_usec = UINT64_MAX;
-        r = sd_event_add_time(m->event, &q->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
+        r = sd_event_add_time(e, &q->timer.source, CLOCK_MONOTONIC, UINT64_MAX, 1, on_timer, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC timer: %m");
         (void) sd_event_source_set_description(q->timer.source, "quic-timer");
-        r = sd_event_add_defer(m->event, &q->work_event_source, on_work, q);
+        r = sd_event_add_defer(e, &q->work_event_source, on_work, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the QUIC work source: %m");
         (void) sd_event_source_set_enabled(q->work_event_source, SD_EVENT_OFF);
-        r = sd_event_add_time_relative(m->event, &q->housekeeping_event_source, CLOCK_MONOTONIC, HOUSEKEEPING_USEC,
+        r = sd_event_add_time_relative(e, &q->housekeeping_event_source, CLOCK_MONOTONIC, HOUSEKEEPING_USEC,
                                        100 * 1000, on_housekeeping, q);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the housekeeping timer: %m");
+        return 0;
+}
 
-        manager_set_hooks(m, &(ManagerHooks) {
-                .peer_disconnect = session_peer_disconnect,
+int relay_quic_start(RelayQuic *q) {
+        QuicAddr local;
+        int r;
+
+        r = relay_quic_setup_socket(q, &local);
+        if (r < 0)
+                return r;
+        r = relay_quic_new_server(q, &local);
+        if (r < 0)
+                return r;
+        r = relay_quic_add_event_sources(q);
+        if (r < 0)
+                return r;
+
+        manager_set_hooks(q->manager, &(ManagerHooks) {
+                .peer_disconnect = relay_conn_peer_disconnect,
                 .reload = on_reload,
                 .udp_readable = on_readable,
                 .get_admission = relay_quic_get_admission,

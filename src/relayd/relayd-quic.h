@@ -6,7 +6,7 @@
  * from quic_server_get_expiry(), sends what the connections write, loads the
  * certificate (and reloads it on SIGHUP) and keeps the stateless reset
  * secret in the state directory. What happens on each connection is
- * relayd-session.c's business.
+ * relayd-conn.c's business.
  *
  * Work that must not happen inside a connection's callback — writing to
  * that connection, forgetting a connection that ended — is queued and done
@@ -26,7 +26,7 @@
 #include "relayd-manager.h"
 
 typedef struct Manager Manager;
-typedef struct Session Session;
+typedef struct RelayConn RelayConn;
 typedef struct sd_event_source sd_event_source;
 
 #define RELAY_QUIC_RECV_BATCH 16
@@ -52,10 +52,10 @@ typedef struct sd_event_source sd_event_source;
 #define RELAY_QUIC_RESET_SECRET_FILE "reset-secret"
 
 /* Connection userdata is either the endpoint (before the handshake) or a
- * Session; this tag, the first member of both, tells them apart. */
+ * RelayConn; this tag, the first member of both, tells them apart. */
 typedef enum RelayConnOwner {
         RELAY_CONN_OWNER_ENDPOINT = 0x52454c59, /* "RELY" */
-        RELAY_CONN_OWNER_SESSION = 0x53455353,  /* "SESS" */
+        RELAY_CONN_OWNER_CONN = 0x53455353,     /* "SESS" */
 } RelayConnOwner;
 
 typedef struct RelayQuic {
@@ -76,9 +76,9 @@ typedef struct RelayQuic {
         RateLimit refusal_log_limit;
         RelayAdmission refusals_logged;
 
-        Session *sessions;     /* every connection past its handshake */
-        Session *write_queue;  /* connections with control bytes to write */
-        Session *reap_queue;   /* connections that ended */
+        RelayConn *conns;       /* every connection past its handshake */
+        RelayConn *write_queue; /* connections with control bytes to write */
+        RelayConn *reap_queue;  /* connections that ended */
 
         /* Outgoing packets wait here until the handler that made them
          * ends (relay_quic_dispatch()) or the batch is full, then leave

@@ -16,7 +16,7 @@ static int run(int argc, char *argv[]) {
         _cleanup_(relay_config_freep) RelayConfig *config = NULL;
         _cleanup_(gateway_tokens_freep) GatewayTokens *tokens = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
-        /* Freed before the Manager: sessions point at its peers. */
+        /* Freed before the Manager: connections point at its peers. */
         _cleanup_(relay_quic_freep) RelayQuic *quic = NULL;
         _cleanup_free_ char *error = NULL;
         int r;
