@@ -17,14 +17,6 @@
  * "exactly right". */
 #define IDENTITY_READ_MAX 64
 
-#ifndef _cleanup_close_
-static void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-#endif
-
 /* Unset, empty and relative values count as unset: the XDG spec says to
  * ignore relative paths, and "" is what a careless `export X=` leaves. */
 static const char *getenv_absolute(const char *name) {

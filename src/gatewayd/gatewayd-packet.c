@@ -56,11 +56,6 @@ struct PacketSendQueue {
 #define log_packet_errno(p, level, error, ...) \
         log_fields_errno(level, error, LOG_FIELDS({"INTERFACE", (p)->ifname}), __VA_ARGS__)
 
-static void fd_closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
 static int setsockopt_int(int fd, int level, int name, int value) {
         if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
                 return -errno;
@@ -68,7 +63,7 @@ static int setsockopt_int(int fd, int level, int name, int value) {
 }
 
 int packet_socket_open(PacketSocket *ret, const char *ifname) {
-        _cleanup_(fd_closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ PacketBatchStorage *storage = NULL;
         PacketSocket p = PACKET_SOCKET_NULL;
         struct packet_mreq mreq;

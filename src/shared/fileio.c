@@ -13,11 +13,6 @@
 
 #include "macro.h"
 
-static inline void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
 static int read_fd_bounded(int fd, const struct stat *st, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
@@ -72,7 +67,7 @@ static int open_and_stat(const char *path, struct stat *st) {
 }
 
 int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
 
         if (!path || !ret)
@@ -150,7 +145,7 @@ int file_check_private(const struct stat *st, PrivateAccess access, char *reason
 
 int read_private_file(const char *path, size_t max_size, PrivateAccess access, char **ret, size_t *ret_size,
                       char *reason, size_t reason_size) {
-        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
         int r;
 
