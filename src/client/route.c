@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 
 static const char *const route_family_table[_ROUTE_FAMILY_MAX] = {
         [ROUTE_FAMILY_IPV4] = "ipv4",
@@ -343,25 +345,8 @@ int route_text_parse_u32(const char *s, size_t n, uint32_t *ret) {
         return 0;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
-
 int route_text_parse_hex(const char *s, size_t n, uint8_t *out, size_t size) {
-        if (n != 2 * size)
-                return -EBADMSG;
-        for (size_t i = 0; i < size; i++) {
-                int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return -EBADMSG;
-                out[i] = (uint8_t) (hi << 4 | lo);
-        }
-        return 0;
+        return unhexmem_exact(s, n, HEX_CASE_LOWER, out, size);
 }
 
 int route_text_split(const char *line, size_t len, RouteToken *tokens, size_t max, size_t *ret_n) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "invite.h"
 #include "macro.h"
 
@@ -64,7 +65,7 @@ static bool char_is_digit(char c) {
 }
 
 static bool char_is_hex(char c) {
-        return char_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        return unhexchar(c) >= 0;
 }
 
 static bool char_is_alnum(char c) {
