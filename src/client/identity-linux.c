@@ -10,11 +10,13 @@
 #include "ether.h"
 #include "identity.h"
 #include "log.h"
+#include "macro.h"
+#include "read-file.h"
 
 #define IDENTITY_FILE_NAME "client-mac"
 #define IDENTITY_PATH_MAX 4096
-/* Read a little more than a valid file holds, to tell "too long" from
- * "exactly right". */
+/* A little more than a valid file holds: a longer file is junk (-EFBIG)
+ * without reading all of it. */
 #define IDENTITY_READ_MAX 64
 
 /* Unset, empty and relative values count as unset: the XDG spec says to
@@ -82,37 +84,6 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-/* Returns the number of bytes read (at most `size`), or negative errno.
- * A file that is not a regular file is -EBADFD, so a directory in the way
- * is not mistaken for a corrupt identity. */
-static int read_small_file(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        size_t have = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-
-        while (have < size) {
-                ssize_t n = read(fd, buf + have, size - have);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                have += (size_t) n;
-        }
-        return (int) have;
-}
-
 static void unlinkp(char **path) {
         if (*path)
                 (void) unlink(*path);
@@ -176,9 +147,11 @@ static int generate_and_store(const char *path, MacAddr *ret) {
 }
 
 int identity_mac_load(const char *path, MacAddr *ret) {
-        char default_path[IDENTITY_PATH_MAX], corrupt[IDENTITY_PATH_MAX], buf[IDENTITY_READ_MAX];
+        char default_path[IDENTITY_PATH_MAX], corrupt[IDENTITY_PATH_MAX];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
         MacAddr mac;
-        int r, n;
+        int r;
 
         if (!ret)
                 return -EINVAL;
@@ -192,15 +165,17 @@ int identity_mac_load(const char *path, MacAddr *ret) {
                 path = default_path;
         }
 
-        n = read_small_file(path, buf, sizeof(buf));
-        if (n == -ENOENT)
+        r = read_file_bounded(path, IDENTITY_READ_MAX, &text, &len);
+        if (r == -ENOENT)
                 return generate_and_store(path, ret);
-        if (n == -EBADFD)
+        /* A directory or device in the way is not mistaken for a corrupt
+         * identity and moved aside. */
+        if (r == -EISDIR || r == -EINVAL)
                 return log_error_errno(EEXIST, "Virtual MAC file %s is not a regular file; move it away.", path);
-        if (n < 0)
-                return log_error_errno(n, "Failed to read virtual MAC file %s: %m", path);
+        if (r < 0 && r != -EFBIG) /* too long: corrupt, like any other junk */
+                return log_error_errno(r, "Failed to read virtual MAC file %s: %m", path);
 
-        if (identity_mac_parse(buf, (size_t) n, &mac) >= 0) {
+        if (r >= 0 && identity_mac_parse(text, len, &mac) >= 0) {
                 *ret = mac;
                 return 0;
         }

@@ -26,6 +26,7 @@
 #include "cert.h"
 #include "log.h"
 #include "macro.h"
+#include "read-file.h"
 
 #ifndef O_CLOEXEC
 #  define O_CLOEXEC 0
@@ -46,37 +47,9 @@ _Static_assert(CERT_PIN_SIZE == LP_SPKI_PIN_SIZE, "pin sizes differ");
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_x509_crt_t, gnutls_x509_crt_deinit);
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_x509_privkey_t, gnutls_x509_privkey_deinit);
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 static int errno_from_gnutls(int r) {
         return r == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EBADMSG;
-}
-
-/* Reads a whole small file. GnuTLS's own gnutls_load_file would hand back
- * memory only gnutls_free may release, which we avoid in src/common. */
-static int read_small_file(const char *path, uint8_t **ret, size_t *ret_len) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t n = 0;
-
-        f = fopen(path, "rb");
-        if (!f)
-                return -errno;
-
-        buf = malloc(PEM_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-
-        n = fread(buf, 1, PEM_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > PEM_FILE_MAX)
-                return -EFBIG;
-
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = n;
-        return 0;
 }
 
 static bool file_exists(const char *path) {
@@ -154,14 +127,14 @@ static int pin_from_crt(gnutls_x509_crt_t crt, uint8_t pin[static CERT_PIN_SIZE]
 
 int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) {
         _cleanup_(gnutls_x509_crt_deinitp) gnutls_x509_crt_t crt = NULL;
-        _cleanup_free_ uint8_t *pem = NULL;
+        _cleanup_free_ char *pem = NULL;
         size_t pem_len = 0;
         int r;
 
         if (!path)
                 return -EINVAL;
 
-        r = read_small_file(path, &pem, &pem_len);
+        r = read_file_bounded(path, PEM_FILE_MAX, &pem, &pem_len);
         if (r < 0)
                 return r;
 
@@ -169,7 +142,7 @@ int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) 
         if (r < 0)
                 return errno_from_gnutls(r);
         /* gnutls_x509_crt_import takes the first PEM certificate of a chain. */
-        gnutls_datum_t d = {.data = pem, .size = (unsigned) pem_len};
+        gnutls_datum_t d = {.data = (uint8_t *) pem, .size = (unsigned) pem_len};
         r = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM);
         if (r < 0)
                 return errno_from_gnutls(r);
@@ -179,18 +152,18 @@ int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) 
 
 static int load_key(const char *path, gnutls_x509_privkey_t *ret) {
         _cleanup_(gnutls_x509_privkey_deinitp) gnutls_x509_privkey_t key = NULL;
-        _cleanup_free_ uint8_t *pem = NULL;
+        _cleanup_free_ char *pem = NULL;
         size_t pem_len = 0;
         int r;
 
-        r = read_small_file(path, &pem, &pem_len);
+        r = read_file_bounded(path, PEM_FILE_MAX, &pem, &pem_len);
         if (r < 0)
                 return r;
 
         r = gnutls_x509_privkey_init(&key);
         if (r < 0)
                 return errno_from_gnutls(r);
-        gnutls_datum_t d = {.data = pem, .size = (unsigned) pem_len};
+        gnutls_datum_t d = {.data = (uint8_t *) pem, .size = (unsigned) pem_len};
         r = gnutls_x509_privkey_import(key, &d, GNUTLS_X509_FMT_PEM);
         /* Scrub the key material we read before the buffer is freed. */
         gnutls_memset(pem, 0, pem_len);
