@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hex.h"
-
+#include "string-table.h"
 
 static const char *const route_family_table[_ROUTE_FAMILY_MAX] = {
         [ROUTE_FAMILY_IPV4] = "ipv4",
@@ -37,23 +37,13 @@ static const char *const route_check_table[_ROUTE_CHECK_MAX] = {
         [ROUTE_CHECK_UNREACHABLE] = "unreachable",
 };
 
-#define TABLE_LOOKUP(table, i) ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? (table)[i] : NULL)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_family, RouteFamily)
 
-const char *route_family_to_string(RouteFamily f) {
-        return TABLE_LOOKUP(route_family_table, f);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_type, RouteType)
 
-const char *route_type_to_string(RouteType t) {
-        return TABLE_LOOKUP(route_type_table, t);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_plan, RoutePlan)
 
-const char *route_plan_to_string(RoutePlan p) {
-        return TABLE_LOOKUP(route_plan_table, p);
-}
-
-const char *route_check_to_string(RouteCheck c) {
-        return TABLE_LOOKUP(route_check_table, c);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_check, RouteCheck)
 
 size_t route_address_size(RouteFamily f) {
         switch (f) {

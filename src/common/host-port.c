@@ -5,6 +5,7 @@
 
 #include "hex.h"
 #include "macro.h"
+#include "string-table.h"
 
 static const char *const host_port_error_table[_HOST_PORT_ERROR_MAX] = {
         [HOST_PORT_ERROR_HOST_MISSING] = "no host name or address",
@@ -24,11 +25,7 @@ static const char *const host_port_error_table[_HOST_PORT_ERROR_MAX] = {
         [HOST_PORT_ERROR_PORT_OUT_OF_RANGE] = "port out of range (1-65535)",
 };
 
-const char *host_port_error_to_string(HostPortError e) {
-        if (e < 0 || e >= _HOST_PORT_ERROR_MAX)
-                return NULL;
-        return host_port_error_table[e];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(host_port_error, HostPortError)
 
 static const char *const invite_host_type_table[_INVITE_HOST_TYPE_MAX] = {
         [INVITE_HOST_DNS] = "dns",
@@ -36,11 +33,7 @@ static const char *const invite_host_type_table[_INVITE_HOST_TYPE_MAX] = {
         [INVITE_HOST_IPV6] = "ipv6",
 };
 
-const char *invite_host_type_to_string(InviteHostType t) {
-        if (t < 0 || t >= _INVITE_HOST_TYPE_MAX)
-                return NULL;
-        return invite_host_type_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(invite_host_type, InviteHostType)
 
 /* Our own ctype: <ctype.h> depends on the locale and is undefined for
  * negative chars, and hosts here are ASCII by definition. */

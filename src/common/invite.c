@@ -4,6 +4,7 @@
 
 #include "invite.h"
 #include "macro.h"
+#include "string-table.h"
 
 /* Internal "no error" result of the parse helpers. */
 #define INVITE_PARSE_OK _INVITE_ERROR_MAX
@@ -39,11 +40,7 @@ static const char *const invite_error_table[_INVITE_ERROR_MAX] = {
         [INVITE_ERROR_BAD_PIN] = "pin must be 43 characters of base64url (32 bytes)",
 };
 
-const char *invite_error_to_string(InviteError e) {
-        if (e < 0 || e >= _INVITE_ERROR_MAX)
-                return NULL;
-        return invite_error_table[e];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(invite_error, InviteError)
 
 /* Our own ctype: <ctype.h> depends on the locale and is undefined for
  * negative chars, and links are ASCII by definition. */
