@@ -43,5 +43,11 @@ bool daemon_started_by_service_manager(void);
 int daemon_connect_bus(sd_event *event, const char *address, const char *description, const char *name,
                        int (*register_objects)(void *userdata), void *userdata, sd_bus **ret);
 
+/* A usage or setup error before the daemon runs ("--relay: ...", an
+ * unreadable token file) goes to stderr as one line "PROGRAM: ERROR", not
+ * through the journal machinery: a person is looking at it. error NULL
+ * means the message could not be made: out of memory. Returns r. */
+int daemon_usage_error(const char *program, int r, const char *error);
+
 /* Runs the loop until sd_event_exit(). */
 int daemon_run_event_loop(sd_event *event);
