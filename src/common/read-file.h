@@ -7,8 +7,9 @@
  * checks (fileio.h) read files the same one way. */
 
 #include <stddef.h>
-
-struct stat;
+/* Not a forward declaration: mingw's 64-bit file offsets rename struct
+ * stat with a macro in here. */
+#include <sys/stat.h>
 
 /* Reads a whole regular file of at most max_size bytes into a new
  * NUL-terminated buffer (the NUL is not counted in *ret_size). Returns 0, or
