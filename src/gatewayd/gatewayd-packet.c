@@ -175,27 +175,31 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
         return 0;
 }
 
-static int ethtool_get(int fd, const char *ifname, uint32_t cmd, uint32_t *ret) {
-        struct ethtool_value ev = {.cmd = cmd};
+/* One ETHTOOL_G* or ETHTOOL_S* value command; ev->data carries the value
+ * either way. */
+static int ethtool_value(int fd, const char *ifname, struct ethtool_value *ev) {
         struct ifreq ifr = {};
 
         memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
-        ifr.ifr_data = (void *) &ev;
+        ifr.ifr_data = (void *) ev;
         if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
                 return -errno;
+        return 0;
+}
+
+static int ethtool_get(int fd, const char *ifname, uint32_t cmd, uint32_t *ret) {
+        struct ethtool_value ev = {.cmd = cmd};
+        int r;
+
+        r = ethtool_value(fd, ifname, &ev);
+        if (r < 0)
+                return r;
         *ret = ev.data;
         return 0;
 }
 
 static int ethtool_set(int fd, const char *ifname, uint32_t cmd, uint32_t value) {
-        struct ethtool_value ev = {.cmd = cmd, .data = value};
-        struct ifreq ifr = {};
-
-        memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
-        ifr.ifr_data = (void *) &ev;
-        if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-                return -errno;
-        return 0;
+        return ethtool_value(fd, ifname, &(struct ethtool_value) {.cmd = cmd, .data = value});
 }
 
 static bool errno_is_not_supported(int r) {
