@@ -86,6 +86,4 @@ static int run(int argc, char *argv[]) {
         return manager_run(m);
 }
 
-int main(int argc, char *argv[]) {
-        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION(run)
