@@ -307,7 +307,7 @@ int gateway_config_parse_argv(int argc, char *const *argv, GatewayConfig **ret, 
         if (!c)
                 return -ENOMEM;
 
-        /* It checks argc and argv. */
+        /* conf_parse_argv() checks argc and argv. */
         r = conf_parse_argv(&option_parser, argc, argv, &c->set, c, ret_error);
         if (r < 0)
                 return r;
@@ -330,7 +330,7 @@ int gateway_config_parse_file(const char *filename, const char *data, size_t siz
         if (!c)
                 return -ENOMEM;
 
-        /* It checks filename, data and size. */
+        /* conf_parse_named_file() checks filename, data and size. */
         r = conf_parse_named_file(&option_parser, filename, data, size, GATEWAYD_CONFIG_FILE_MAX, &c->config_file,
                                   &c->set, c, ret_error);
         if (r < 0)
