@@ -11,7 +11,7 @@
 #include "identity.h"
 #include "log.h"
 #include "macro.h"
-#include "read-file.h"
+#include "file-util.h"
 
 #define IDENTITY_FILE_NAME "client-mac"
 #define IDENTITY_PATH_MAX 4096

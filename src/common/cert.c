@@ -26,14 +26,7 @@
 #include "cert.h"
 #include "log.h"
 #include "macro.h"
-#include "read-file.h"
-
-#ifndef O_CLOEXEC
-#  define O_CLOEXEC 0
-#endif
-#ifndef O_BINARY
-#  define O_BINARY 0
-#endif
+#include "file-util.h"
 
 /* A PEM chain or key larger than this is not something we wrote or want. */
 #define PEM_FILE_MAX (256U * 1024U)
@@ -56,49 +49,6 @@ static bool file_exists(const char *path) {
         struct stat st;
 
         return stat(path, &st) == 0;
-}
-
-/* Writes via a temporary file and rename, so a crash never leaves a
- * half-written key that would later be "reused". */
-static int write_file_atomic(const char *path, const void *data, size_t len, int mode) {
-        char tmp[PATH_MAX_LEN];
-        const uint8_t *p = data;
-        int fd, r = 0;
-
-        if ((size_t) snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-                return -ENAMETOOLONG;
-
-        (void) unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_BINARY, mode);
-        if (fd < 0)
-                return -errno;
-
-        while (len > 0) {
-                unsigned chunk = len > INT_MAX ? INT_MAX : (unsigned) len;
-                int n = (int) write(fd, p, chunk);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-#ifdef _WIN32
-        if (r == 0 && _commit(fd) < 0)
-                r = -errno;
-#else
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-#endif
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
 }
 
 static int make_dir(const char *dir) {

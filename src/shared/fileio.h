@@ -5,7 +5,7 @@
 
 /* read_file_bounded() itself lives in src/common, which the certificate
  * code there shares. */
-#include "read-file.h"
+#include "file-util.h"
 
 /* Who besides us may use a file or directory that holds secrets: the one
  * rule for the room key, the dev certificate's key, gateway token files,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include "read-file.h"
+#include "file-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -93,5 +95,46 @@ int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret
                 return fd;
         r = read_fd_bounded(fd, &st, max_size, ret, ret_size);
         close(fd);
+        return r;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, int mode) {
+        char tmp[4096];
+        const uint8_t *p = data;
+        int fd, r = 0;
+
+        if ((size_t) snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+                return -ENAMETOOLONG;
+
+        (void) unlink(tmp);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_BINARY, mode);
+        if (fd < 0)
+                return -errno;
+
+        while (len > 0) {
+                unsigned chunk = len > INT_MAX ? INT_MAX : (unsigned) len;
+                int n = (int) write(fd, p, chunk);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+#ifdef _WIN32
+        if (r == 0 && _commit(fd) < 0)
+                r = -errno;
+#else
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+#endif
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
         return r;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Reading a whole small file with a size limit: certificates, keys,
- * config and token files, the client's identity. Portable (Linux and
- * mingw), so src/common's certificate code and src/shared's private-file
- * checks (fileio.h) read files the same one way. */
+/* Whole small files: read with a size limit (certificates, keys, config
+ * and token files, the client's identity) and written atomically.
+ * Portable (Linux and mingw), so src/common's certificate code and
+ * src/shared's private-file checks (fileio.h) share them. */
 
 #include <stddef.h>
 /* Not a forward declaration: mingw's 64-bit file offsets rename struct
@@ -24,3 +24,9 @@ int read_fd_bounded(int fd, const struct stat *st, size_t max_size, char **ret, 
 /* open() for reading with O_CLOEXEC and O_NOCTTY where they exist, then
  * fstat(). Returns the fd or -errno. */
 int open_and_stat(const char *path, struct stat *st);
+
+/* Writes `len` bytes to PATH.tmp (mode for a new file), flushes it to disk
+ * and renames it over path, so a crash never leaves a half-written file
+ * (a key that would later be "reused"). Returns 0 or -errno; the
+ * temporary file is removed on failure. */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode);
