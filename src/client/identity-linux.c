@@ -84,66 +84,16 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-static void unlinkp(char **path) {
-        if (*path)
-                (void) unlink(*path);
-}
+/* file-util's writer makes a new file with `mode` (0600 here) and renames
+ * it over the old one after fsync(): a crash leaves the old file or the
+ * new one, never half of it. */
+static int store_identity_file(const char *path, const char *text, void *userdata) {
+        int r;
 
-/* Temporary file, fsync, rename: a crash leaves the old file or the new
- * one, never half of it. */
-static int write_identity_file(const char *path, const MacAddr *mac) {
-        char tmp[IDENTITY_PATH_MAX], text[IDENTITY_FILE_LEN + 1];
-        _cleanup_(unlinkp) char *remove_tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t done = 0;
-        int r, n;
-
-        n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-        if (n < 0 || (size_t) n >= sizeof(tmp))
-                return -ENAMETOOLONG;
         r = mkdir_parents(path);
         if (r < 0)
                 return r;
-
-        /* mkostemp() creates the file 0600. */
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        remove_tmp = tmp;
-
-        identity_mac_format(mac, text);
-        while (done < IDENTITY_FILE_LEN) {
-                ssize_t w = write(fd, text + done, IDENTITY_FILE_LEN - done);
-
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t) w;
-        }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0)
-                return -errno;
-        remove_tmp = NULL;
-        return 0;
-}
-
-static int generate_and_store(const char *path, MacAddr *ret) {
-        char mac_str[LP_MAC_STR_MAX];
-        MacAddr mac;
-        int r;
-
-        r = mac_generate_virtual(&mac);
-        if (r < 0)
-                return log_error_errno(r, "Failed to generate a virtual MAC: %m");
-        r = write_identity_file(path, &mac);
-        if (r < 0)
-                return log_error_errno(r, "Failed to store the virtual MAC in %s: %m", path);
-
-        log_fields_errno(LOG_INFO, 0, LOG_FIELDS({ "MAC", mac_to_string(&mac, mac_str) }),
-                         "Generated virtual MAC %s, stored in %s.", mac_str, path);
-        *ret = mac;
-        return 1;
+        return write_file_atomic(path, text, IDENTITY_FILE_LEN, 0600);
 }
 
 int identity_mac_load(const char *path, MacAddr *ret) {
@@ -167,7 +117,7 @@ int identity_mac_load(const char *path, MacAddr *ret) {
 
         r = read_file_bounded(path, IDENTITY_READ_MAX, &text, &len);
         if (r == -ENOENT)
-                return generate_and_store(path, ret);
+                return identity_mac_generate_and_store(path, store_identity_file, NULL, ret);
         /* A directory or device in the way is not mistaken for a corrupt
          * identity and moved aside. */
         if (r == -EISDIR || r == -EINVAL)
@@ -192,5 +142,5 @@ int identity_mac_load(const char *path, MacAddr *ret) {
         log_warning("Virtual MAC file %s is corrupt (expected one line \"xx:xx:xx:xx:xx:xx\" with a locally "
                     "administered unicast MAC); moved it to %s and generating a new MAC.",
                     path, corrupt);
-        return generate_and_store(path, ret);
+        return identity_mac_generate_and_store(path, store_identity_file, NULL, ret);
 }
