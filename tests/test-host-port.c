@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "host-port.h"
+#include "macro.h"
 #include "test-util.h"
 
 static int parse_mem(const char *s, size_t n, uint16_t default_port, HostPortFlags flags, HostPort *ret,
@@ -37,6 +38,12 @@ static void expect_error(const char *s, uint16_t default_port, HostPortError exp
         CHECK_EQ_INT(hp.port, 4242); /* untouched */
 }
 
+typedef struct HostPortCase {
+        const char *text;
+        uint16_t default_port;
+        HostPortError error;
+} HostPortCase;
+
 static void expect_ok(const char *s, uint16_t default_port, const char *host, InviteHostType type, uint16_t port) {
         HostPortError e = _HOST_PORT_ERROR_INVALID;
         HostPort hp;
@@ -65,49 +72,59 @@ static void test_null_and_empty(void) {
 }
 
 static void test_brackets_hostile(void) {
-        expect_error("::1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("2001:db8::1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("::1:443", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("relay:443:1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("::1]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("relay]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("re[lay]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("relay:[443]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED);
-        expect_error("[::1", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[::1]]", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[::1]x", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[::1]443", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[::1][::2]", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[[::1]]:443", 443, HOST_PORT_ERROR_BAD_BRACKETS);
-        expect_error("[[::1]:443", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[1.2.3.4]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[relay]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[fe80::1%eth0]:443", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[::g]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[1:2:3:4:5:6:7:8:9]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[1::2::3]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[:::]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[12345::]", 443, HOST_PORT_ERROR_BAD_IPV6);
-        expect_error("[::1.2.3.256]", 443, HOST_PORT_ERROR_BAD_IPV6);
+        static const HostPortCase cases[] = {
+                { "::1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "2001:db8::1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "::1:443", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "relay:443:1", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "::1]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "relay]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "re[lay]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "relay:[443]", 443, HOST_PORT_ERROR_IPV6_UNBRACKETED },
+                { "[::1", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[::1]]", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[::1]x", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[::1]443", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[::1][::2]", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[[::1]]:443", 443, HOST_PORT_ERROR_BAD_BRACKETS },
+                { "[[::1]:443", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[1.2.3.4]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[relay]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[fe80::1%eth0]:443", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[::g]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[1:2:3:4:5:6:7:8:9]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[1::2::3]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[:::]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[12345::]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+                { "[::1.2.3.256]", 443, HOST_PORT_ERROR_BAD_IPV6 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(cases[i].text, cases[i].default_port, cases[i].error);
 }
 
 static void test_port_hostile(void) {
-        expect_error("relay", 0, HOST_PORT_ERROR_PORT_MISSING);
-        expect_error("[::1]", 0, HOST_PORT_ERROR_PORT_MISSING);
-        expect_error("relay:", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("[::1]:", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:0", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE);
-        expect_error("relay:00", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:65536", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE);
-        expect_error("relay:99999", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE);
-        expect_error("relay:4294967739", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE); /* 443 + 2^32 */
-        expect_error("relay:0443", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:+443", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:-1", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay: 443", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:443 ", 443, HOST_PORT_ERROR_BAD_PORT);
-        expect_error("relay:0x1bb", 443, HOST_PORT_ERROR_BAD_PORT);
+        static const HostPortCase cases[] = {
+                { "relay", 0, HOST_PORT_ERROR_PORT_MISSING },
+                { "[::1]", 0, HOST_PORT_ERROR_PORT_MISSING },
+                { "relay:", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "[::1]:", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:0", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE },
+                { "relay:00", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:65536", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE },
+                { "relay:99999", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE },
+                { "relay:4294967739", 443, HOST_PORT_ERROR_PORT_OUT_OF_RANGE }, /* 443 + 2^32 */
+                { "relay:0443", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:+443", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:-1", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay: 443", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:443 ", 443, HOST_PORT_ERROR_BAD_PORT },
+                { "relay:0x1bb", 443, HOST_PORT_ERROR_BAD_PORT },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                expect_error(cases[i].text, cases[i].default_port, cases[i].error);
 }
 
 static void test_port_leading_zeros(void) {
