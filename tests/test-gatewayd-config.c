@@ -303,7 +303,7 @@ static void test_merge(void) {
         /* Missing pieces are named, with the key when a file was read. */
         CHECK_EQ_INT(gateway_config_parse_argv(3, ARGV("--interface", "eth0"), &cli, &e), 0);
         CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), -EINVAL);
-        CHECK(strstr(e, "--relay HOST[:PORT] is required"));
+        CHECK_EQ_STR(e, "--relay HOST[:PORT] is required");
         cli = gateway_config_free(cli);
         CHECK_EQ_INT(gateway_config_parse_argv(5, ARGV("--interface", "eth0", "--relay", "r"), &cli, &e), 0);
         CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), -EINVAL);
@@ -312,16 +312,17 @@ static void test_merge(void) {
         CHECK_EQ_INT(gateway_config_parse_argv(7, ARGV("--interface", "eth0", "--relay", "r", "--room", "p"), &cli,
                                                &e), 0);
         CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), -EINVAL);
-        CHECK(strstr(e, "--gateway-token-file FILE is required"));
+        CHECK_EQ_STR(e, "--gateway-token-file FILE is required: the relay admits only gateways with a token");
         CHECK_EQ_INT(gateway_config_parse_file("/etc/x.conf", "[Gateway]\n", 10, &file, &e), 0);
         CHECK_EQ_INT(gateway_config_merge(cli, file, NULL, &c, &e), -EINVAL);
-        CHECK(strstr(e, "GatewayTokenFile= in /etc/x.conf"));
+        CHECK_EQ_STR(e, "--gateway-token-file FILE is required (or GatewayTokenFile= in /etc/x.conf): the "
+                        "relay admits only gateways with a token");
         cli = gateway_config_free(cli);
         file = gateway_config_free(file);
         CHECK_EQ_INT(gateway_config_parse_argv(7, ARGV("--relay", "r", "--room", "p", "--gateway-token-file", "/t"),
                                                &cli, &e), 0);
         CHECK_EQ_INT(gateway_config_merge(cli, NULL, NULL, &c, &e), -EINVAL);
-        CHECK(strstr(e, "--interface IFACE is required"));
+        CHECK_EQ_STR(e, "--interface IFACE is required");
         cli = gateway_config_free(cli);
         /* --print-invite needs no interface and no token, but a state dir. */
         CHECK_EQ_INT(gateway_config_parse_argv(6, ARGV("--print-invite", "--relay", "r", "--room", "p"), &cli, &e), 0);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipv4-autoconf.h"
+#include "string-table.h"
 
 #define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
 
@@ -17,9 +18,7 @@ static const char *const client_light_color_table[_CLIENT_LIGHT_COLOR_MAX] = {
         [CLIENT_LIGHT_RED] = "red",
 };
 
-const char *client_light_color_to_string(ClientLightColor c) {
-        return c >= 0 && c < _CLIENT_LIGHT_COLOR_MAX ? client_light_color_table[c] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_light_color, ClientLightColor)
 
 static const char *const client_light_kind_table[_CLIENT_LIGHT_KIND_MAX] = {
         [CLIENT_LIGHT_RELAY] = "relay",
@@ -27,9 +26,7 @@ static const char *const client_light_kind_table[_CLIENT_LIGHT_KIND_MAX] = {
         [CLIENT_LIGHT_ADDRESS] = "address",
 };
 
-const char *client_light_kind_to_string(ClientLightKind k) {
-        return k >= 0 && k < _CLIENT_LIGHT_KIND_MAX ? client_light_kind_table[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_light_kind, ClientLightKind)
 
 static void light_set(ClientLight *l, ClientLightColor color, const char *format, ...) _printf_(3, 4);
 static void light_set(ClientLight *l, ClientLightColor color, const char *format, ...) {

@@ -8,6 +8,7 @@
 
 #include "ether.h"
 #include "ipv4-autoconf.h"
+#include "string-table.h"
 
 #define NS_PER_MS (QUIC_NS_PER_SEC / 1000)
 
@@ -17,9 +18,7 @@ static const char *const client_status_kind_table[_CLIENT_STATUS_KIND_MAX] = {
         [CLIENT_STATUS_BROADCAST] = "broadcast",   [CLIENT_STATUS_TRAFFIC] = "traffic",
 };
 
-const char *client_status_kind_to_string(ClientStatusKind k) {
-        return k >= 0 && k < _CLIENT_STATUS_KIND_MAX ? client_status_kind_table[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_status_kind, ClientStatusKind)
 
 /* Appends to buf[size] at *pos; a line cut short ends in "...". */
 static void append(char *buf, size_t size, size_t *pos, const char *format, ...) _printf_(4, 5);

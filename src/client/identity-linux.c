@@ -10,20 +10,14 @@
 #include "ether.h"
 #include "identity.h"
 #include "log.h"
+#include "macro.h"
+#include "file-util.h"
 
 #define IDENTITY_FILE_NAME "client-mac"
 #define IDENTITY_PATH_MAX 4096
-/* Read a little more than a valid file holds, to tell "too long" from
- * "exactly right". */
+/* A little more than a valid file holds: a longer file is junk (-EFBIG)
+ * without reading all of it. */
 #define IDENTITY_READ_MAX 64
-
-#ifndef _cleanup_close_
-static void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-#endif
 
 /* Unset, empty and relative values count as unset: the XDG spec says to
  * ignore relative paths, and "" is what a careless `export X=` leaves. */
@@ -90,103 +84,24 @@ static int mkdir_parents(const char *path) {
         return 0;
 }
 
-/* Returns the number of bytes read (at most `size`), or negative errno.
- * A file that is not a regular file is -EBADFD, so a directory in the way
- * is not mistaken for a corrupt identity. */
-static int read_small_file(const char *path, char *buf, size_t size) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        size_t have = 0;
+/* file-util's writer makes a new file with `mode` (0600 here) and renames
+ * it over the old one after fsync(): a crash leaves the old file or the
+ * new one, never half of it. */
+static int store_identity_file(const char *path, const char *text, void *userdata) {
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-
-        while (have < size) {
-                ssize_t n = read(fd, buf + have, size - have);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                have += (size_t) n;
-        }
-        return (int) have;
-}
-
-static void unlinkp(char **path) {
-        if (*path)
-                (void) unlink(*path);
-}
-
-/* Temporary file, fsync, rename: a crash leaves the old file or the new
- * one, never half of it. */
-static int write_identity_file(const char *path, const MacAddr *mac) {
-        char tmp[IDENTITY_PATH_MAX], text[IDENTITY_FILE_LEN + 1];
-        _cleanup_(unlinkp) char *remove_tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t done = 0;
-        int r, n;
-
-        n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-        if (n < 0 || (size_t) n >= sizeof(tmp))
-                return -ENAMETOOLONG;
         r = mkdir_parents(path);
         if (r < 0)
                 return r;
-
-        /* mkostemp() creates the file 0600. */
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        remove_tmp = tmp;
-
-        identity_mac_format(mac, text);
-        while (done < IDENTITY_FILE_LEN) {
-                ssize_t w = write(fd, text + done, IDENTITY_FILE_LEN - done);
-
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t) w;
-        }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0)
-                return -errno;
-        remove_tmp = NULL;
-        return 0;
-}
-
-static int generate_and_store(const char *path, MacAddr *ret) {
-        char mac_str[LP_MAC_STR_MAX];
-        MacAddr mac;
-        int r;
-
-        r = mac_generate_virtual(&mac);
-        if (r < 0)
-                return log_error_errno(r, "Failed to generate a virtual MAC: %m");
-        r = write_identity_file(path, &mac);
-        if (r < 0)
-                return log_error_errno(r, "Failed to store the virtual MAC in %s: %m", path);
-
-        log_fields_errno(LOG_INFO, 0, LOG_FIELDS({ "MAC", mac_to_string(&mac, mac_str) }),
-                         "Generated virtual MAC %s, stored in %s.", mac_str, path);
-        *ret = mac;
-        return 1;
+        return write_file_atomic(path, text, IDENTITY_FILE_LEN, 0600);
 }
 
 int identity_mac_load(const char *path, MacAddr *ret) {
-        char default_path[IDENTITY_PATH_MAX], corrupt[IDENTITY_PATH_MAX], buf[IDENTITY_READ_MAX];
+        char default_path[IDENTITY_PATH_MAX], corrupt[IDENTITY_PATH_MAX];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
         MacAddr mac;
-        int r, n;
+        int r;
 
         if (!ret)
                 return -EINVAL;
@@ -200,15 +115,17 @@ int identity_mac_load(const char *path, MacAddr *ret) {
                 path = default_path;
         }
 
-        n = read_small_file(path, buf, sizeof(buf));
-        if (n == -ENOENT)
-                return generate_and_store(path, ret);
-        if (n == -EBADFD)
+        r = read_file_bounded(path, IDENTITY_READ_MAX, &text, &len);
+        if (r == -ENOENT)
+                return identity_mac_generate_and_store(path, store_identity_file, NULL, ret);
+        /* A directory or device in the way is not mistaken for a corrupt
+         * identity and moved aside. */
+        if (r == -EISDIR || r == -EINVAL)
                 return log_error_errno(EEXIST, "Virtual MAC file %s is not a regular file; move it away.", path);
-        if (n < 0)
-                return log_error_errno(n, "Failed to read virtual MAC file %s: %m", path);
+        if (r < 0 && r != -EFBIG) /* too long: corrupt, like any other junk */
+                return log_error_errno(r, "Failed to read virtual MAC file %s: %m", path);
 
-        if (identity_mac_parse(buf, (size_t) n, &mac) >= 0) {
+        if (r >= 0 && identity_mac_parse(text, len, &mac) >= 0) {
                 *ret = mac;
                 return 0;
         }
@@ -225,5 +142,5 @@ int identity_mac_load(const char *path, MacAddr *ret) {
         log_warning("Virtual MAC file %s is corrupt (expected one line \"xx:xx:xx:xx:xx:xx\" with a locally "
                     "administered unicast MAC); moved it to %s and generating a new MAC.",
                     path, corrupt);
-        return generate_and_store(path, ret);
+        return identity_mac_generate_and_store(path, store_identity_file, NULL, ret);
 }

@@ -47,26 +47,15 @@ int identity_mac_path(char *buf, size_t size) {
         return 0;
 }
 
-static int generate_and_store(const char *path, const wchar_t *wpath, MacAddr *ret) {
-        char mac_str[LP_MAC_STR_MAX], text[IDENTITY_FILE_LEN + 1];
-        MacAddr mac;
+/* userdata: the path as UTF-16, for the Win32 calls. */
+static int store_identity_file(const char *path, const char *text, void *userdata) {
+        const wchar_t *wpath = userdata;
         int r;
 
-        r = mac_generate_virtual(&mac);
-        if (r < 0)
-                return log_error_errno(r, "Failed to generate a virtual MAC: %m");
         r = win_mkdir_parents(wpath);
-        if (r >= 0) {
-                identity_mac_format(&mac, text);
-                r = win_write_file_atomic(wpath, text, IDENTITY_FILE_LEN, NULL);
-        }
         if (r < 0)
-                return log_error_errno(r, "Failed to store the virtual MAC in %s: %m", path);
-
-        log_fields_errno(LOG_INFO, 0, LOG_FIELDS({ "MAC", mac_to_string(&mac, mac_str) }),
-                         "Generated virtual MAC %s, stored in %s.", mac_str, path);
-        *ret = mac;
-        return 1;
+                return r;
+        return win_write_file_atomic(wpath, text, IDENTITY_FILE_LEN, NULL);
 }
 
 int identity_mac_load(const char *path, MacAddr *ret) {
@@ -92,7 +81,7 @@ int identity_mac_load(const char *path, MacAddr *ret) {
 
         n = win_read_small_file(wpath, buf, sizeof(buf));
         if (n == -ENOENT)
-                return generate_and_store(path, wpath, ret);
+                return identity_mac_generate_and_store(path, store_identity_file, wpath, ret);
         if (n == -EISDIR)
                 return log_error_errno(EEXIST, "Virtual MAC file %s is not a regular file; move it away.", path);
         if (n < 0)
@@ -114,5 +103,5 @@ int identity_mac_load(const char *path, MacAddr *ret) {
         log_warning("Virtual MAC file %s is corrupt (expected one line \"xx:xx:xx:xx:xx:xx\" with a locally "
                     "administered unicast MAC); moved it to %s.corrupt and generating a new MAC.",
                     path, path);
-        return generate_and_store(path, wpath, ret);
+        return identity_mac_generate_and_store(path, store_identity_file, wpath, ret);
 }

@@ -23,6 +23,16 @@ int identity_mac_parse(const char *text, size_t len, MacAddr *ret);
 /* Writes the file contents, IDENTITY_FILE_LEN bytes plus a NUL. */
 void identity_mac_format(const MacAddr *mac, char buf[static IDENTITY_FILE_LEN + 1]);
 
+/* How the platform stores the file: `text` (IDENTITY_FILE_LEN bytes) to
+ * `path`, parent directories created, replaced atomically, readable by
+ * this user only. Returns 0 or -errno. */
+typedef int (*IdentityStoreFunc)(const char *path, const char *text, void *userdata);
+
+/* A fresh mac_generate_virtual() address, stored with store() and
+ * announced in the log (MAC= field). Returns 1, or a negative errno it
+ * has logged. */
+int identity_mac_generate_and_store(const char *path, IdentityStoreFunc store, void *userdata, MacAddr *ret);
+
 /* Where this user's MAC lives. Linux, first that applies:
  * $STATE_DIRECTORY/client-mac (a systemd service with StateDirectory=),
  * $XDG_STATE_HOME/lanparty/client-mac, ~/.local/state/lanparty/client-mac,

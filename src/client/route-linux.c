@@ -39,14 +39,6 @@
 #define ROUTE_STATE_DIR_DEFAULT "/run/lanparty-client"
 #define ROUTE_DUMP_TRIES 3
 
-#ifndef _cleanup_close_
-static void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-#endif
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_cb *, nl_cb_put);
 

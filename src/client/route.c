@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+#include "string-table.h"
 
 static const char *const route_family_table[_ROUTE_FAMILY_MAX] = {
         [ROUTE_FAMILY_IPV4] = "ipv4",
@@ -35,23 +37,13 @@ static const char *const route_check_table[_ROUTE_CHECK_MAX] = {
         [ROUTE_CHECK_UNREACHABLE] = "unreachable",
 };
 
-#define TABLE_LOOKUP(table, i) ((i) >= 0 && (size_t) (i) < ELEMENTSOF(table) ? (table)[i] : NULL)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_family, RouteFamily)
 
-const char *route_family_to_string(RouteFamily f) {
-        return TABLE_LOOKUP(route_family_table, f);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_type, RouteType)
 
-const char *route_type_to_string(RouteType t) {
-        return TABLE_LOOKUP(route_type_table, t);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_plan, RoutePlan)
 
-const char *route_plan_to_string(RoutePlan p) {
-        return TABLE_LOOKUP(route_plan_table, p);
-}
-
-const char *route_check_to_string(RouteCheck c) {
-        return TABLE_LOOKUP(route_check_table, c);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(route_check, RouteCheck)
 
 size_t route_address_size(RouteFamily f) {
         switch (f) {
@@ -343,25 +335,8 @@ int route_text_parse_u32(const char *s, size_t n, uint32_t *ret) {
         return 0;
 }
 
-static int hex_value(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
-
 int route_text_parse_hex(const char *s, size_t n, uint8_t *out, size_t size) {
-        if (n != 2 * size)
-                return -EBADMSG;
-        for (size_t i = 0; i < size; i++) {
-                int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return -EBADMSG;
-                out[i] = (uint8_t) (hi << 4 | lo);
-        }
-        return 0;
+        return unhexmem_exact(s, n, HEX_CASE_LOWER, out, size);
 }
 
 int route_text_split(const char *line, size_t len, RouteToken *tokens, size_t max, size_t *ret_n) {

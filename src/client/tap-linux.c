@@ -29,14 +29,6 @@ typedef struct TapState {
         char name[IFNAMSIZ];
 } TapState;
 
-#ifndef _cleanup_close_
-static void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-#endif
-
 /* The kernel's own rules (dev_valid_name()), checked here so a bad name is
  * reported as such and not as a cryptic EINVAL from TUNSETIFF. */
 static bool ifname_is_valid(const char *name) {

@@ -6,17 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
 #include "tap-win-ioctl.h"
-
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
 
 /* The registry and interface names compare case-insensitively; only ASCII
  * folds, as locale-dependent folding would make choices differ by locale. */
@@ -54,7 +45,7 @@ bool tap_win_guid_is_valid(const char *s) {
                 /* Dashes after 8, 4, 4 and 4 digits. */
                 bool dash = i == 9 || i == 14 || i == 19 || i == 24;
 
-                if (dash ? s[i] != '-' : hex_digit(s[i]) < 0)
+                if (dash ? s[i] != '-' : unhexchar(s[i]) < 0)
                         return false;
         }
         return true;
@@ -64,11 +55,12 @@ bool tap_win_guid_equal(const char *a, const char *b) {
         return tap_win_guid_is_valid(a) && tap_win_guid_is_valid(b) && ascii_equal_nocase(a, b);
 }
 
+/* Only for text tap_win_guid_is_valid() has checked: every digit is hex. */
 static uint64_t hex_value(const char *s, size_t n) {
         uint64_t v = 0;
 
         for (size_t i = 0; i < n; i++)
-                v = v << 4 | (uint64_t) hex_digit(s[i]);
+                v = v << 4 | (uint64_t) unhexchar(s[i]);
         return v;
 }
 
@@ -163,13 +155,8 @@ int tap_win_network_address_parse(const char *s, size_t len, MacAddr *ret) {
                 return -EINVAL;
         if (len != TAP_WIN_NETWORK_ADDRESS_LEN)
                 return -EBADMSG;
-        for (size_t i = 0; i < LP_MAC_LEN; i++) {
-                int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-                if (hi < 0 || lo < 0)
-                        return -EBADMSG;
-                mac.bytes[i] = (uint8_t) (hi << 4 | lo);
-        }
+        if (unhexmem_exact(s, len, HEX_CASE_ANY, mac.bytes, sizeof(mac.bytes)) < 0)
+                return -EBADMSG;
         *ret = mac;
         return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "win-acl-plan.h"
+#include "string-table.h"
 
 #include <string.h>
 
@@ -10,9 +11,7 @@ static const char *const win_acl_verdict_table[_WIN_ACL_VERDICT_MAX] = {
         [WIN_ACL_WRITABLE] = "may be changed by somebody other than SYSTEM and the Administrators",
 };
 
-const char *win_acl_verdict_to_string(WinAclVerdict v) {
-        return v >= 0 && v < _WIN_ACL_VERDICT_MAX ? win_acl_verdict_table[v] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(win_acl_verdict, WinAclVerdict)
 
 WinAclSid win_acl_sid_classify(const char *sid) {
         if (!sid)

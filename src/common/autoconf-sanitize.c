@@ -7,6 +7,7 @@
 #include "inet-checksum.h"
 #include "ip.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define IPV4_MORE_FRAGMENTS 0x2000
 #define IPV4_OFFSET_MASK 0x1fff
@@ -62,9 +63,7 @@ static const char *const autoconf_verdict_table[_AUTOCONF_VERDICT_MAX] = {
         [AUTOCONF_UNSAFE] = "unsafe",
 };
 
-const char *autoconf_verdict_to_string(AutoconfVerdict v) {
-        return v >= 0 && v < _AUTOCONF_VERDICT_MAX ? autoconf_verdict_table[v] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(autoconf_verdict, AutoconfVerdict)
 
 /* Where a candidate message lies in the frame. */
 typedef struct Message {

@@ -26,13 +26,7 @@
 #include "cert.h"
 #include "log.h"
 #include "macro.h"
-
-#ifndef O_CLOEXEC
-#  define O_CLOEXEC 0
-#endif
-#ifndef O_BINARY
-#  define O_BINARY 0
-#endif
+#include "file-util.h"
 
 /* A PEM chain or key larger than this is not something we wrote or want. */
 #define PEM_FILE_MAX (256U * 1024U)
@@ -46,86 +40,15 @@ _Static_assert(CERT_PIN_SIZE == LP_SPKI_PIN_SIZE, "pin sizes differ");
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_x509_crt_t, gnutls_x509_crt_deinit);
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_x509_privkey_t, gnutls_x509_privkey_deinit);
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 static int errno_from_gnutls(int r) {
         return r == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EBADMSG;
-}
-
-/* Reads a whole small file. GnuTLS's own gnutls_load_file would hand back
- * memory only gnutls_free may release, which we avoid in src/common. */
-static int read_small_file(const char *path, uint8_t **ret, size_t *ret_len) {
-        _cleanup_(fclosep) FILE *f = NULL;
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t n = 0;
-
-        f = fopen(path, "rb");
-        if (!f)
-                return -errno;
-
-        buf = malloc(PEM_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-
-        n = fread(buf, 1, PEM_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
-        if (n > PEM_FILE_MAX)
-                return -EFBIG;
-
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = n;
-        return 0;
 }
 
 static bool file_exists(const char *path) {
         struct stat st;
 
         return stat(path, &st) == 0;
-}
-
-/* Writes via a temporary file and rename, so a crash never leaves a
- * half-written key that would later be "reused". */
-static int write_file_atomic(const char *path, const void *data, size_t len, int mode) {
-        char tmp[PATH_MAX_LEN];
-        const uint8_t *p = data;
-        int fd, r = 0;
-
-        if ((size_t) snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-                return -ENAMETOOLONG;
-
-        (void) unlink(tmp);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_BINARY, mode);
-        if (fd < 0)
-                return -errno;
-
-        while (len > 0) {
-                unsigned chunk = len > INT_MAX ? INT_MAX : (unsigned) len;
-                int n = (int) write(fd, p, chunk);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-#ifdef _WIN32
-        if (r == 0 && _commit(fd) < 0)
-                r = -errno;
-#else
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-#endif
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
 }
 
 static int make_dir(const char *dir) {
@@ -154,14 +77,14 @@ static int pin_from_crt(gnutls_x509_crt_t crt, uint8_t pin[static CERT_PIN_SIZE]
 
 int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) {
         _cleanup_(gnutls_x509_crt_deinitp) gnutls_x509_crt_t crt = NULL;
-        _cleanup_free_ uint8_t *pem = NULL;
+        _cleanup_free_ char *pem = NULL;
         size_t pem_len = 0;
         int r;
 
         if (!path)
                 return -EINVAL;
 
-        r = read_small_file(path, &pem, &pem_len);
+        r = read_file_bounded(path, PEM_FILE_MAX, &pem, &pem_len);
         if (r < 0)
                 return r;
 
@@ -169,7 +92,7 @@ int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) 
         if (r < 0)
                 return errno_from_gnutls(r);
         /* gnutls_x509_crt_import takes the first PEM certificate of a chain. */
-        gnutls_datum_t d = {.data = pem, .size = (unsigned) pem_len};
+        gnutls_datum_t d = {.data = (uint8_t *) pem, .size = (unsigned) pem_len};
         r = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM);
         if (r < 0)
                 return errno_from_gnutls(r);
@@ -179,18 +102,18 @@ int cert_pin_from_pem_file(const char *path, uint8_t pin[static CERT_PIN_SIZE]) 
 
 static int load_key(const char *path, gnutls_x509_privkey_t *ret) {
         _cleanup_(gnutls_x509_privkey_deinitp) gnutls_x509_privkey_t key = NULL;
-        _cleanup_free_ uint8_t *pem = NULL;
+        _cleanup_free_ char *pem = NULL;
         size_t pem_len = 0;
         int r;
 
-        r = read_small_file(path, &pem, &pem_len);
+        r = read_file_bounded(path, PEM_FILE_MAX, &pem, &pem_len);
         if (r < 0)
                 return r;
 
         r = gnutls_x509_privkey_init(&key);
         if (r < 0)
                 return errno_from_gnutls(r);
-        gnutls_datum_t d = {.data = pem, .size = (unsigned) pem_len};
+        gnutls_datum_t d = {.data = (uint8_t *) pem, .size = (unsigned) pem_len};
         r = gnutls_x509_privkey_import(key, &d, GNUTLS_X509_FMT_PEM);
         /* Scrub the key material we read before the buffer is freed. */
         gnutls_memset(pem, 0, pem_len);

@@ -5,6 +5,7 @@
 
 #include "datagram.h"
 #include "macro.h"
+#include "string-table.h"
 
 static const char *const control_type_table[_CONTROL_TYPE_MAX] = {
         [CONTROL_TYPE_HELLO] = "hello",
@@ -68,49 +69,18 @@ static const char *const control_error_table[_CONTROL_ERROR_MAX] = {
         [CONTROL_ERROR_BAD_STATS_COUNT] = "bad_stats_count",
 };
 
-static const char *string_table_lookup(const char *const *table, size_t n, int i) {
-        if (i < 0 || (size_t) i >= n)
-                return NULL;
-        return table[i];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(control_type, ControlType)
 
-static int string_table_find(const char *const *table, size_t n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && strcmp(table[i], s) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
+DEFINE_STRING_TABLE_LOOKUP(peer_role, PeerRole)
 
-const char *control_type_to_string(ControlType t) {
-        return string_table_lookup(control_type_table, ELEMENTSOF(control_type_table), t);
-}
-
-const char *peer_role_to_string(PeerRole r) {
-        return string_table_lookup(peer_role_table, ELEMENTSOF(peer_role_table), r);
-}
-
-PeerRole peer_role_from_string(const char *s) {
-        return (PeerRole) string_table_find(peer_role_table, ELEMENTSOF(peer_role_table), s);
-}
-
-const char *reject_reason_to_string(RejectReason r) {
-        return string_table_lookup(reject_reason_table, ELEMENTSOF(reject_reason_table), r);
-}
-
-RejectReason reject_reason_from_string(const char *s) {
-        return (RejectReason) string_table_find(reject_reason_table, ELEMENTSOF(reject_reason_table), s);
-}
+DEFINE_STRING_TABLE_LOOKUP(reject_reason, RejectReason)
 
 const char *leave_reason_to_string(LeaveReason r) {
-        const char *s = string_table_lookup(leave_reason_table, ELEMENTSOF(leave_reason_table), r);
+        const char *s = string_table_lookup_to_string(leave_reason_table, ELEMENTSOF(leave_reason_table), r);
         return s ? s : leave_reason_table[LEAVE_REASON_UNSPECIFIED];
 }
 
-const char *control_error_to_string(ControlError e) {
-        return string_table_lookup(control_error_table, ELEMENTSOF(control_error_table), e);
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(control_error, ControlError)
 
 RejectReason control_error_to_reject_reason(ControlError e) {
         switch (e) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "string-table.h"
 
 static const char *const datagram_error_table[_DATAGRAM_ERROR_MAX] = {
         [DATAGRAM_ERROR_TRUNCATED] = "truncated",
@@ -15,11 +16,7 @@ static const char *const datagram_error_table[_DATAGRAM_ERROR_MAX] = {
         [DATAGRAM_ERROR_TOO_BIG] = "too_big",
 };
 
-const char *datagram_error_to_string(DatagramError e) {
-        if (e < 0 || e >= _DATAGRAM_ERROR_MAX)
-                return NULL;
-        return datagram_error_table[e];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(datagram_error, DatagramError)
 
 static int datagram_fail(DatagramError e, DatagramError *ret_error) {
         if (ret_error)

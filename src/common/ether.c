@@ -5,6 +5,7 @@
 #include <gnutls/gnutls.h>
 
 #include "ether.h"
+#include "hex.h"
 #include "macro.h"
 
 int ether_header_parse(const uint8_t *frame, size_t len, EtherHeader *ret) {
@@ -39,16 +40,6 @@ int ether_header_parse(const uint8_t *frame, size_t len, EtherHeader *ret) {
         return 0;
 }
 
-static int hex_digit(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -EINVAL;
-}
-
 int mac_from_string(const char *s, MacAddr *ret) {
         if (!s || !ret)
                 return -EINVAL;
@@ -60,10 +51,10 @@ int mac_from_string(const char *s, MacAddr *ret) {
         char sep = 0;
         for (size_t i = 0; i < LP_MAC_LEN; i++) {
                 const char *p = s + 3 * i;
-                int hi = hex_digit(p[0]);
+                int hi = unhexchar(p[0]);
                 if (hi < 0)
                         return -EINVAL;
-                int lo = hex_digit(p[1]);
+                int lo = unhexchar(p[1]);
                 if (lo < 0)
                         return -EINVAL;
                 if (i + 1 == LP_MAC_LEN) {

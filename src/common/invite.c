@@ -4,6 +4,7 @@
 
 #include "invite.h"
 #include "macro.h"
+#include "string-table.h"
 
 /* Internal "no error" result of the parse helpers. */
 #define INVITE_PARSE_OK _INVITE_ERROR_MAX
@@ -39,38 +40,10 @@ static const char *const invite_error_table[_INVITE_ERROR_MAX] = {
         [INVITE_ERROR_BAD_PIN] = "pin must be 43 characters of base64url (32 bytes)",
 };
 
-const char *invite_error_to_string(InviteError e) {
-        if (e < 0 || e >= _INVITE_ERROR_MAX)
-                return NULL;
-        return invite_error_table[e];
-}
-
-static const char *const invite_host_type_table[_INVITE_HOST_TYPE_MAX] = {
-        [INVITE_HOST_DNS] = "dns",
-        [INVITE_HOST_IPV4] = "ipv4",
-        [INVITE_HOST_IPV6] = "ipv6",
-};
-
-const char *invite_host_type_to_string(InviteHostType t) {
-        if (t < 0 || t >= _INVITE_HOST_TYPE_MAX)
-                return NULL;
-        return invite_host_type_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(invite_error, InviteError)
 
 /* Our own ctype: <ctype.h> depends on the locale and is undefined for
  * negative chars, and links are ASCII by definition. */
-static bool char_is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-static bool char_is_hex(char c) {
-        return char_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static bool char_is_alnum(char c) {
-        return char_is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 static bool char_is_space(char c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -84,191 +57,22 @@ static const char *find_char(const char *s, const char *end, char c) {
         return p ? p : end;
 }
 
-/* Dotted quad only: exactly four parts of 0–255 in decimal, no leading
- * zeros. inet_aton() also takes "10.1", "0x7f.1" and octal "010.0.0.1";
- * those spell different addresses on different systems, so we refuse them. */
-static bool ipv4_is_valid(const char *s, size_t n) {
-        size_t i = 0;
+static InviteError invite_error_from_host_port(HostPortError e) {
+        static const InviteError table[_HOST_PORT_ERROR_MAX] = {
+                [HOST_PORT_ERROR_HOST_MISSING] = INVITE_ERROR_HOST_MISSING,
+                [HOST_PORT_ERROR_HOST_TOO_LONG] = INVITE_ERROR_HOST_TOO_LONG,
+                [HOST_PORT_ERROR_HOST_LABEL_TOO_LONG] = INVITE_ERROR_HOST_LABEL_TOO_LONG,
+                [HOST_PORT_ERROR_BAD_HOST] = INVITE_ERROR_BAD_HOST,
+                [HOST_PORT_ERROR_BAD_IPV4] = INVITE_ERROR_BAD_IPV4,
+                [HOST_PORT_ERROR_BAD_IPV6] = INVITE_ERROR_BAD_IPV6,
+                [HOST_PORT_ERROR_IPV6_UNBRACKETED] = INVITE_ERROR_IPV6_BRACKETS,
+                [HOST_PORT_ERROR_BAD_BRACKETS] = INVITE_ERROR_IPV6_BRACKETS,
+                [HOST_PORT_ERROR_PORT_MISSING] = INVITE_ERROR_BAD_PORT, /* links default to 443 */
+                [HOST_PORT_ERROR_BAD_PORT] = INVITE_ERROR_BAD_PORT,
+                [HOST_PORT_ERROR_PORT_OUT_OF_RANGE] = INVITE_ERROR_PORT_OUT_OF_RANGE,
+        };
 
-        for (unsigned part = 0; part < 4; part++) {
-                unsigned v = 0;
-                size_t start = i;
-
-                if (part > 0) {
-                        if (i >= n || s[i] != '.')
-                                return false;
-                        start = ++i;
-                }
-                while (i < n && char_is_digit(s[i]) && i - start < 3)
-                        v = v * 10 + (unsigned) (s[i++] - '0');
-                if (i == start || v > 255)
-                        return false;
-                if (s[start] == '0' && i - start > 1)
-                        return false;
-        }
-        return i == n;
-}
-
-/* RFC 4291 §2.2 text forms: eight groups of 1–4 hex digits, at most one "::"
- * standing for one or more zero groups, optionally ending in a dotted quad
- * for the last 32 bits. No zone ids: they mean nothing to a remote relay. */
-static bool ipv6_is_valid(const char *s, size_t n) {
-        unsigned groups = 0;
-        bool compressed = false;
-        size_t i = 0;
-
-        if (n < 2)
-                return false;
-        if (s[0] == ':') {
-                if (s[1] != ':')
-                        return false;
-                compressed = true;
-                i = 2;
-        }
-
-        while (i < n) {
-                size_t end = i;
-                bool dotted = false;
-
-                while (end < n && s[end] != ':') {
-                        if (s[end] == '.')
-                                dotted = true;
-                        end++;
-                }
-
-                if (dotted) {
-                        /* The IPv4 tail fills the last two groups. */
-                        if (end != n || groups > 6 || !ipv4_is_valid(s + i, end - i))
-                                return false;
-                        groups += 2;
-                        i = end;
-                        break;
-                }
-
-                if (end == i || end - i > 4 || groups >= 8)
-                        return false;
-                for (size_t j = i; j < end; j++)
-                        if (!char_is_hex(s[j]))
-                                return false;
-                groups++;
-
-                i = end;
-                if (i == n)
-                        break;
-                i++; /* the ':' */
-                if (i < n && s[i] == ':') {
-                        if (compressed)
-                                return false;
-                        compressed = true;
-                        i++;
-                } else if (i == n)
-                        return false; /* a single trailing ':' */
-        }
-
-        /* "::" must stand for at least one group. */
-        return compressed ? groups < 8 : groups == 8;
-}
-
-/* WHATWG URL's "ends in a number": a last label of decimal digits or 0x-hex
- * is what resolvers treat as an IPv4 address. Such a host is only allowed as
- * a strict dotted quad; "1.2.3", "256.0.0.1" or "0x7f000001" are errors
- * instead of DNS names that getaddrinfo() would quietly turn into addresses. */
-static bool host_ends_in_number(const char *s, size_t n) {
-        size_t start = n;
-
-        while (start > 0 && s[start - 1] != '.')
-                start--;
-        if (start == n)
-                return false;
-
-        const char *l = s + start;
-        size_t len = n - start;
-
-        if (len >= 2 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X')) {
-                for (size_t i = 2; i < len; i++)
-                        if (!char_is_hex(l[i]))
-                                return false;
-                return true;
-        }
-        for (size_t i = 0; i < len; i++)
-                if (!char_is_digit(l[i]))
-                        return false;
-        return true;
-}
-
-/* RFC 1123 host names. The trailing dot of a fully qualified name is refused:
- * the host goes into TLS SNI and certificate matching, where "a.example."
- * and "a.example" are not the same string. */
-static InviteError dns_name_check(const char *s, size_t n) {
-        size_t label = 0;
-
-        if (n > LP_INVITE_HOST_MAX)
-                return INVITE_ERROR_HOST_TOO_LONG;
-
-        for (size_t i = 0; i <= n; i++) {
-                if (i == n || s[i] == '.') {
-                        if (label == 0)
-                                return INVITE_ERROR_BAD_HOST;
-                        if (label > LP_INVITE_LABEL_MAX)
-                                return INVITE_ERROR_HOST_LABEL_TOO_LONG;
-                        if (s[i - 1] == '-' || s[i - label] == '-')
-                                return INVITE_ERROR_BAD_HOST;
-                        label = 0;
-                        continue;
-                }
-                if (!char_is_alnum(s[i]) && s[i] != '-')
-                        return INVITE_ERROR_BAD_HOST;
-                label++;
-        }
-        return INVITE_PARSE_OK;
-}
-
-/* Returns the host's type, or _INVITE_HOST_TYPE_INVALID with *ret_error. */
-static InviteHostType host_classify(const char *s, size_t n, bool bracketed, InviteError *ret_error) {
-        if (n == 0) {
-                *ret_error = INVITE_ERROR_HOST_MISSING;
-                return _INVITE_HOST_TYPE_INVALID;
-        }
-        if (bracketed) {
-                if (!ipv6_is_valid(s, n)) {
-                        *ret_error = INVITE_ERROR_BAD_IPV6;
-                        return _INVITE_HOST_TYPE_INVALID;
-                }
-                return INVITE_HOST_IPV6;
-        }
-        if (ipv4_is_valid(s, n))
-                return INVITE_HOST_IPV4;
-        if (host_ends_in_number(s, n)) {
-                *ret_error = INVITE_ERROR_BAD_IPV4;
-                return _INVITE_HOST_TYPE_INVALID;
-        }
-        InviteError e = dns_name_check(s, n);
-        if (e != INVITE_PARSE_OK) {
-                *ret_error = e;
-                return _INVITE_HOST_TYPE_INVALID;
-        }
-        return INVITE_HOST_DNS;
-}
-
-static InviteError port_parse(const char *s, size_t n, uint16_t *ret) {
-        uint32_t v = 0;
-
-        if (n == 0)
-                return INVITE_ERROR_BAD_PORT;
-        for (size_t i = 0; i < n; i++)
-                if (!char_is_digit(s[i]))
-                        return INVITE_ERROR_BAD_PORT;
-        /* "0443" would be read as 443 by some and refused by others. */
-        if (s[0] == '0' && n > 1)
-                return INVITE_ERROR_BAD_PORT;
-        if (n > 5)
-                return INVITE_ERROR_PORT_OUT_OF_RANGE;
-        for (size_t i = 0; i < n; i++)
-                v = v * 10 + (uint32_t) (s[i] - '0');
-        if (v == 0 || v > UINT16_MAX)
-                return INVITE_ERROR_PORT_OUT_OF_RANGE;
-        *ret = (uint16_t) v;
-        return INVITE_PARSE_OK;
+        return e >= 0 && e < _HOST_PORT_ERROR_MAX ? table[e] : INVITE_ERROR_BAD_HOST;
 }
 
 /* Exactly 43 characters for 32 bytes: b64url_decode() on its own would also
@@ -332,12 +136,9 @@ static InviteError query_parse(const char *s, const char *end, Invite *inv) {
         return INVITE_PARSE_OK;
 }
 
-/* Fills inv from [s, end), the link without surrounding whitespace. */
-static InviteError invite_parse_trimmed(const char *s, const char *end, Invite *inv) {
+/* The scheme, and the characters no valid link contains anywhere. */
+static InviteError invite_check_text(const char *s, const char *end) {
         const size_t scheme_len = sizeof(LP_INVITE_SCHEME) - 1;
-        const char *auth, *auth_end, *host, *host_end, *port = NULL, *room, *room_end;
-        bool bracketed = false;
-        InviteError e;
 
         if (s == end)
                 return INVITE_ERROR_EMPTY;
@@ -358,64 +159,36 @@ static InviteError invite_parse_trimmed(const char *s, const char *end, Invite *
                 return INVITE_ERROR_PERCENT_ENCODING;
         if (memchr(s, '#', (size_t) (end - s)))
                 return INVITE_ERROR_FRAGMENT;
+        return INVITE_PARSE_OK;
+}
 
-        auth = s + scheme_len;
-        auth_end = auth;
-        while (auth_end < end && *auth_end != '/' && *auth_end != '?')
-                auth_end++;
+/* The authority [auth, auth_end): HOST[:PORT], no user info. */
+static InviteError invite_parse_authority(const char *auth, const char *auth_end, Invite *inv) {
+        HostPortError he;
+        HostPort hp;
 
         if (memchr(auth, '@', (size_t) (auth_end - auth)))
                 return INVITE_ERROR_USER_INFO;
         if (auth == auth_end)
                 return INVITE_ERROR_HOST_MISSING;
+        if (host_port_parse(auth, (size_t) (auth_end - auth), LP_INVITE_DEFAULT_PORT, 0, &hp, &he) < 0)
+                return invite_error_from_host_port(he);
 
-        if (*auth == '[') {
-                const char *close = find_char(auth, auth_end, ']');
-                if (close == auth_end)
-                        return INVITE_ERROR_IPV6_BRACKETS;
-                host = auth + 1;
-                host_end = close;
-                bracketed = true;
-                if (close + 1 < auth_end) {
-                        if (close[1] != ':')
-                                return INVITE_ERROR_IPV6_BRACKETS;
-                        port = close + 2;
-                }
-        } else {
-                const char *colon = find_char(auth, auth_end, ':');
-                if (find_char(auth, auth_end, '[') != auth_end || find_char(auth, auth_end, ']') != auth_end)
-                        return INVITE_ERROR_IPV6_BRACKETS;
-                /* More than one ':' is an IPv6 address someone forgot to bracket. */
-                if (colon != auth_end && find_char(colon + 1, auth_end, ':') != auth_end)
-                        return INVITE_ERROR_IPV6_BRACKETS;
-                host = auth;
-                host_end = colon;
-                if (colon != auth_end)
-                        port = colon + 1;
-        }
+        memcpy(inv->host, hp.host, sizeof(hp.host));
+        inv->host_type = hp.host_type;
+        inv->port = hp.port;
+        return INVITE_PARSE_OK;
+}
 
-        if (host_end == host)
-                return INVITE_ERROR_HOST_MISSING;
-        if ((size_t) (host_end - host) > LP_INVITE_HOST_MAX)
-                return INVITE_ERROR_HOST_TOO_LONG;
-        inv->host_type = host_classify(host, (size_t) (host_end - host), bracketed, &e);
-        if (inv->host_type < 0)
-                return e;
-        memcpy(inv->host, host, (size_t) (host_end - host));
-        inv->host[host_end - host] = '\0';
+/* Exactly one path segment: the room. A trailing '/' or deeper path is
+ * refused as a bad room, since '/' is not a room name character. Sets
+ * *ret_query to the text after '?', or NULL when there is none. */
+static InviteError invite_parse_room(const char *path, const char *end, Invite *inv, const char **ret_query) {
+        const char *room, *room_end;
 
-        inv->port = LP_INVITE_DEFAULT_PORT;
-        if (port) {
-                e = port_parse(port, (size_t) (auth_end - port), &inv->port);
-                if (e != INVITE_PARSE_OK)
-                        return e;
-        }
-
-        /* Exactly one path segment. A trailing '/' or deeper path is refused
-         * as a bad room, since '/' is not a room name character. */
-        if (auth_end == end || *auth_end != '/')
+        if (path == end || *path != '/')
                 return INVITE_ERROR_ROOM_MISSING;
-        room = auth_end + 1;
+        room = path + 1;
         room_end = find_char(room, end, '?');
         if (room == room_end)
                 return INVITE_ERROR_ROOM_MISSING;
@@ -424,9 +197,33 @@ static InviteError invite_parse_trimmed(const char *s, const char *end, Invite *
         memcpy(inv->room, room, (size_t) (room_end - room));
         inv->room[room_end - room] = '\0';
 
-        if (room_end == end)
+        *ret_query = room_end == end ? NULL : room_end + 1;
+        return INVITE_PARSE_OK;
+}
+
+/* Fills inv from [s, end), the link without surrounding whitespace. */
+static InviteError invite_parse_trimmed(const char *s, const char *end, Invite *inv) {
+        const char *auth, *auth_end, *query;
+        InviteError e;
+
+        e = invite_check_text(s, end);
+        if (e != INVITE_PARSE_OK)
+                return e;
+
+        auth = s + sizeof(LP_INVITE_SCHEME) - 1;
+        auth_end = auth;
+        while (auth_end < end && *auth_end != '/' && *auth_end != '?')
+                auth_end++;
+        e = invite_parse_authority(auth, auth_end, inv);
+        if (e != INVITE_PARSE_OK)
+                return e;
+
+        e = invite_parse_room(auth_end, end, inv, &query);
+        if (e != INVITE_PARSE_OK)
+                return e;
+        if (!query)
                 return INVITE_ERROR_KEY_MISSING;
-        return query_parse(room_end + 1, end, inv);
+        return query_parse(query, end, inv);
 }
 
 int invite_parse(const char *text, Invite *ret, InviteError *ret_error) {
@@ -467,7 +264,7 @@ int invite_format(const Invite *inv, char *buf, size_t size) {
         char key[B64URL_ENCODED_LEN(LP_ROOM_KEY_SIZE) + 1], pin[B64URL_ENCODED_LEN(LP_SPKI_PIN_SIZE) + 1] = "";
         char port[sizeof(":65535")] = "";
         size_t host_len, room_len;
-        InviteError e;
+        HostPortError e;
         int r, n;
 
         if (buf && size > 0)

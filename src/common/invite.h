@@ -15,13 +15,11 @@
 
 #include "auth.h"
 #include "b64url.h"
+#include "host-port.h"
 #include "room-name.h"
 
 #define LP_INVITE_SCHEME "lanparty://"
 #define LP_INVITE_DEFAULT_PORT 443
-/* RFC 1035 limit for the text form of a DNS name without trailing dot. */
-#define LP_INVITE_HOST_MAX 253
-#define LP_INVITE_LABEL_MAX 63
 
 /* Longest text invite_format() can produce, NUL included:
  * scheme, host (a DNS name is the longest form), ":65535", "/ROOM",
@@ -29,14 +27,6 @@
 #define LP_INVITE_TEXT_MAX                                                                      \
         (sizeof(LP_INVITE_SCHEME) - 1 + LP_INVITE_HOST_MAX + 6 + 1 + LP_ROOM_NAME_MAX + 3 +    \
          B64URL_ENCODED_LEN(LP_ROOM_KEY_SIZE) + 5 + B64URL_ENCODED_LEN(LP_SPKI_PIN_SIZE) + 1)
-
-typedef enum InviteHostType {
-        INVITE_HOST_DNS,
-        INVITE_HOST_IPV4,
-        INVITE_HOST_IPV6, /* host holds the address without the brackets */
-        _INVITE_HOST_TYPE_MAX,
-        _INVITE_HOST_TYPE_INVALID = -EINVAL,
-} InviteHostType;
 
 typedef struct Invite {
         char host[256]; /* as written in the link (IPv6 without brackets), NUL-terminated */
@@ -81,7 +71,6 @@ typedef enum InviteError {
 } InviteError;
 
 const char *invite_error_to_string(InviteError e);
-const char *invite_host_type_to_string(InviteHostType t);
 
 /* Parses a NUL-terminated link; leading and trailing whitespace is ignored.
  * Returns 0 and fills *ret, or -EINVAL with the reason in *ret_error (may be

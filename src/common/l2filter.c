@@ -6,6 +6,7 @@
 #include "ip.h"
 #include "l2filter.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define ICMPV6_HEADER_LEN 4
 
@@ -34,35 +35,9 @@ static const char *const l2_direction_table[_L2_DIRECTION_MAX] = {
         [L2_LAN_TO_REMOTE] = "lan_to_remote",
 };
 
-const char *l2_verdict_to_string(L2Verdict v) {
-        if (v < 0 || v >= _L2_VERDICT_MAX)
-                return NULL;
-        return l2_verdict_table[v];
-}
+DEFINE_STRING_TABLE_LOOKUP(l2_verdict, L2Verdict)
 
-L2Verdict l2_verdict_from_string(const char *s) {
-        if (!s)
-                return _L2_VERDICT_INVALID;
-        for (int i = 0; i < _L2_VERDICT_MAX; i++)
-                if (strcmp(s, l2_verdict_table[i]) == 0)
-                        return (L2Verdict) i;
-        return _L2_VERDICT_INVALID;
-}
-
-const char *l2_direction_to_string(L2Direction d) {
-        if (d < 0 || d >= _L2_DIRECTION_MAX)
-                return NULL;
-        return l2_direction_table[d];
-}
-
-L2Direction l2_direction_from_string(const char *s) {
-        if (!s)
-                return _L2_DIRECTION_INVALID;
-        for (int i = 0; i < _L2_DIRECTION_MAX; i++)
-                if (strcmp(s, l2_direction_table[i]) == 0)
-                        return (L2Direction) i;
-        return _L2_DIRECTION_INVALID;
-}
+DEFINE_STRING_TABLE_LOOKUP(l2_direction, L2Direction)
 
 /* The L4 checks are shared by IPv4 and IPv6: `p` points at the L4 header,
  * `len` counts only bytes the IP header says belong to the packet. */

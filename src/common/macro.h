@@ -52,6 +52,18 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+/* File descriptors exist only on the Linux side; Windows code holds HANDLEs
+ * and closes them with its own cleanup functions. */
+#ifndef _WIN32
+#include <unistd.h>
+
+static inline void closep(int *fd) {
+        if (*fd >= 0)
+                close(*fd);
+}
+#define _cleanup_close_ _cleanup_(closep)
+#endif
+
 /* Defines `name##p(type *p)` calling `func(*p)` when *p is set. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)     \
         static inline void func##p(type *p) {       \

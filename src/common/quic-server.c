@@ -12,6 +12,7 @@
 #include "quic-server.h"
 #include "ratelimit.h"
 #include "timer-heap.h"
+#include "string-table.h"
 
 #define RESET_SECRET_SIZE QUIC_SERVER_RESET_SECRET_SIZE
 #define CID_TABLE_MIN 64
@@ -467,17 +468,13 @@ static void server_send_stateless_reset(QuicServer *s, const QuicAddr *local, co
         server_send(s, local, remote, buf, (size_t) n);
 }
 
-static const char *const refusal_table[_QUIC_SERVER_REFUSAL_MAX] = {
+static const char *const quic_server_refusal_table[_QUIC_SERVER_REFUSAL_MAX] = {
         [QUIC_SERVER_REFUSAL_FULL] = "full",
         [QUIC_SERVER_REFUSAL_UNADMITTED] = "unadmitted",
         [QUIC_SERVER_REFUSAL_SOURCE] = "source",
 };
 
-const char *quic_server_refusal_to_string(QuicServerRefusal r) {
-        if (r < 0 || r >= _QUIC_SERVER_REFUSAL_MAX)
-                return NULL;
-        return refusal_table[r];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(quic_server_refusal, QuicServerRefusal)
 
 /* CONNECTION_CLOSE with CONNECTION_REFUSED: smaller than the Initial that
  * asked, so no amplification, and the client gives up at once. */

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "log.h"
 #include "quic-tls.h"
+#include "string-table.h"
 
 /* QUIC needs TLS 1.3 without the middlebox compatibility mode, and only the
  * AEADs RFC 9001 defines header protection for. */
@@ -37,11 +38,7 @@ static const char *const quic_tls_verify_table[_QUIC_TLS_VERIFY_MAX] = {
         [QUIC_TLS_VERIFY_UNTRUSTED] = "untrusted",
 };
 
-const char *quic_tls_verify_to_string(QuicTlsVerify v) {
-        if (v < 0 || v >= _QUIC_TLS_VERIFY_MAX)
-                return NULL;
-        return quic_tls_verify_table[v];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(quic_tls_verify, QuicTlsVerify)
 
 static gnutls_datum_t alpn_datum(void) {
         return (gnutls_datum_t){.data = (unsigned char *) (uintptr_t) QUIC_TLS_ALPN,

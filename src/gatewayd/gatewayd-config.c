@@ -75,17 +75,13 @@ bool interface_name_is_valid(const char *s) {
 }
 
 /* The relay string is the authority part of the invite link we print, so
- * it must obey exactly the link's host and port rules. Rather than keep a
- * second copy of them, parse it as a link around a dummy room and key.
- * Characters that would end the authority part in a URI ('/', '?', '#',
- * '@', '%') or that no host contains are refused first, so the link parser
- * can only complain about the host or the port. */
+ * it goes through the link's own HOST[:PORT] parser. Characters no host or
+ * port contains are refused first with the one message that lists the
+ * accepted forms. */
 int relay_endpoint_parse(const char *s, RelayEndpoint *ret, const char **ret_reason) {
-        static const char dummy_tail[] = "/r?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        char link[sizeof(LP_INVITE_SCHEME) + RELAY_ENDPOINT_STR_MAX + sizeof(dummy_tail)];
         const char *reason_dummy;
-        InviteError e;
-        Invite inv;
+        HostPortError e;
+        HostPort hp;
         size_t n;
 
         if (!ret_reason)
@@ -111,16 +107,15 @@ int relay_endpoint_parse(const char *s, RelayEndpoint *ret, const char **ret_rea
                         return -EINVAL;
                 }
 
-        snprintf(link, sizeof(link), "%s%s%s", LP_INVITE_SCHEME, s, dummy_tail);
-        if (invite_parse(link, &inv, &e) < 0) {
-                *ret_reason = invite_error_to_string(e);
+        if (host_port_parse(s, n, LP_INVITE_DEFAULT_PORT, 0, &hp, &e) < 0) {
+                *ret_reason = host_port_error_to_string(e);
                 if (!*ret_reason)
                         *ret_reason = "expected HOST[:PORT]";
                 return -EINVAL;
         }
 
-        *ret = (RelayEndpoint) { .host_type = inv.host_type, .port = inv.port };
-        memcpy(ret->host, inv.host, strlen(inv.host) + 1);
+        *ret = (RelayEndpoint) { .host_type = hp.host_type, .port = hp.port };
+        memcpy(ret->host, hp.host, sizeof(ret->host));
         return 0;
 }
 
@@ -299,25 +294,20 @@ static const ConfParser option_parser = {
         .unknown_key_hint = option_unknown_key_hint,
 };
 
-const char *gateway_option_to_string(GatewayOption o) {
-        return conf_option_flag(&option_parser, o);
-}
-
-const char *gateway_option_to_key(GatewayOption o) {
-        return conf_option_key(&option_parser, o);
-}
+DEFINE_CONF_OPTION_NAMES(gateway_option, GatewayOption, option_parser)
 
 int gateway_config_parse_argv(int argc, char *const *argv, GatewayConfig **ret, char **ret_error) {
         _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
         int r;
 
-        if (argc < 0 || (argc > 0 && !argv) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = gateway_config_new();
         if (!c)
                 return -ENOMEM;
 
+        /* conf_parse_argv() checks argc and argv. */
         r = conf_parse_argv(&option_parser, argc, argv, &c->set, c, ret_error);
         if (r < 0)
                 return r;
@@ -333,17 +323,16 @@ int gateway_config_parse_file(const char *filename, const char *data, size_t siz
         _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
         int r;
 
-        if (!filename || (!data && size > 0) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = gateway_config_new();
         if (!c)
                 return -ENOMEM;
-        r = free_and_strdup(&c->config_file, filename);
-        if (r < 0)
-                return r;
 
-        r = conf_parse_file(&option_parser, filename, data, size, GATEWAYD_CONFIG_FILE_MAX, &c->set, c, ret_error);
+        /* conf_parse_named_file() checks filename, data and size. */
+        r = conf_parse_named_file(&option_parser, filename, data, size, GATEWAYD_CONFIG_FILE_MAX, &c->config_file,
+                                  &c->set, c, ret_error);
         if (r < 0)
                 return r;
 
@@ -427,28 +416,20 @@ int gateway_config_merge(const GatewayConfig *cli, const GatewayConfig *file, co
         if (c->action == GATEWAY_ACTION_PRINT_INVITE)
                 c->set |= CONF_OPTION_BIT(GATEWAY_OPTION_PRINT_INVITE);
 
-        /* Name what is missing as a flag, and as a key when a config
-         * file was read, since either place can fix it. */
         if (!(c->set & CONF_OPTION_BIT(GATEWAY_OPTION_RELAY)))
-                return c->config_file ? conf_error(ret_error, "--relay HOST[:PORT] is required (or Relay= in %s)",
-                                                   c->config_file)
-                                      : conf_error(ret_error, "--relay HOST[:PORT] is required");
+                return conf_error_required(&option_parser, GATEWAY_OPTION_RELAY, "HOST[:PORT]", c->config_file,
+                                           NULL, ret_error);
         if (!(c->set & CONF_OPTION_BIT(GATEWAY_OPTION_ROOM)))
-                return c->config_file ? conf_error(ret_error, "--room NAME is required (or Room= in %s)",
-                                                   c->config_file)
-                                      : conf_error(ret_error, "--room NAME is required");
+                return conf_error_required(&option_parser, GATEWAY_OPTION_ROOM, "NAME", c->config_file, NULL,
+                                           ret_error);
         if (c->action == GATEWAY_ACTION_RUN) {
                 if (!(c->set & CONF_OPTION_BIT(GATEWAY_OPTION_INTERFACE)))
-                        return conf_error(ret_error, "--interface IFACE is required");
+                        return conf_error_required(&option_parser, GATEWAY_OPTION_INTERFACE, "IFACE",
+                                                   c->config_file, NULL, ret_error);
                 if (!c->gateway_token_file)
-                        return c->config_file
-                                       ? conf_error(ret_error,
-                                                    "--gateway-token-file FILE is required (or GatewayTokenFile= "
-                                                    "in %s): the relay admits only gateways with a token",
-                                                    c->config_file)
-                                       : conf_error(ret_error,
-                                                    "--gateway-token-file FILE is required: the relay admits "
-                                                    "only gateways with a token");
+                        return conf_error_required(&option_parser, GATEWAY_OPTION_GATEWAY_TOKEN_FILE, "FILE",
+                                                   c->config_file, "the relay admits only gateways with a token",
+                                                   ret_error);
         }
 
         if (!c->state_dir) {

@@ -7,6 +7,7 @@
 #include "gatewayd-csum.h"
 #include "inet-checksum.h"
 #include "macro.h"
+#include "string-table.h"
 
 #define IPPROTO_TCP_NUMBER 6
 #define IPPROTO_UDP_NUMBER 17
@@ -23,9 +24,7 @@ static const char *const gso_type_table[_GSO_TYPE_MAX] = {
         [GSO_UDP_L4] = "udp_l4", [GSO_UNSUPPORTED] = "unsupported",
 };
 
-const char *gso_type_to_string(GsoType t) {
-        return t >= 0 && t < _GSO_TYPE_MAX ? gso_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gso_type, GsoType)
 
 const char *gso_error_to_string(int error) {
         switch (error) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "string-table.h"
 
 _Static_assert(LINK_IFNAME_SIZE == IFNAMSIZ, "interface name size");
 
@@ -50,11 +51,7 @@ static const char *const link_check_description_table[_LINK_CHECK_MAX] = {
         [LINK_CHECK_DORMANT] = "is dormant (waiting for 802.1X authentication?)",
 };
 
-const char *link_check_to_string(LinkCheck c) {
-        if (c < 0 || c >= _LINK_CHECK_MAX)
-                return NULL;
-        return link_check_table[c];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(link_check, LinkCheck)
 
 const char *link_check_describe(LinkCheck c) {
         if (c < 0 || c >= _LINK_CHECK_MAX)

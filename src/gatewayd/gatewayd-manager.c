@@ -887,20 +887,11 @@ static int manager_check_link(Manager *m) {
         return 0;
 }
 
-int manager_start(Manager *m) {
-        RelayLinkConfig rc = {};
+/* The LAN side, whole: the NIC checked, the packet socket open and the
+ * link watched. */
+static int manager_start_lan(Manager *m) {
         int r;
 
-        r = daemon_setup_event(m->event, manager_on_exit_signal, manager_on_hangup_signal, m);
-        if (r < 0)
-                return r;
-
-        r = manager_load_room_key(m);
-        if (r < 0)
-                return r;
-
-        /* The LAN side first, and whole: the relay is contacted only when
-         * the frames can go somewhere. */
         r = manager_check_link(m);
         if (r < 0)
                 return r;
@@ -918,14 +909,13 @@ int manager_start(Manager *m) {
         if (link_monitor_get_check(m->link_monitor) != LINK_CHECK_OK)
                 on_link_change(m->link_monitor, link_monitor_get_check(m->link_monitor),
                                link_monitor_get_state(m->link_monitor), m);
+        return 0;
+}
 
-        r = manager_connect_bus(m);
-        if (r < 0)
-                return r;
-
-        /* Never the link itself: whoever may read the journal (the
-         * systemd-journal and adm groups) would hold the room key, which
-         * GetInvite hands out only to whom polkit allows. */
+/* Never the link itself: whoever may read the journal (the
+ * systemd-journal and adm groups) would hold the room key, which
+ * GetInvite hands out only to whom polkit allows. */
+static void manager_announce_invite(Manager *m) {
         if (m->bus)
                 log_fields_errno(LOG_NOTICE, 0,
                                  LOG_FIELDS({"INTERFACE", m->config->interface}, {"ROOM", m->config->room}),
@@ -944,6 +934,11 @@ int manager_start(Manager *m) {
                 printf("Invite link: %s\n", m->invite);
                 fflush(stdout);
         }
+}
+
+static int manager_new_relay_link(Manager *m) {
+        RelayLinkConfig rc = {};
+        int r;
 
         rc.endpoint = m->config->relay;
         rc.has_pin = m->config->has_pin;
@@ -969,6 +964,34 @@ int manager_start(Manager *m) {
         explicit_bzero(&rc, sizeof(rc));
         if (r < 0)
                 return log_manager_errno(m, LOG_ERR, r, "Failed to set up the relay link: %m");
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = daemon_setup_event(m->event, manager_on_exit_signal, manager_on_hangup_signal, m);
+        if (r < 0)
+                return r;
+
+        r = manager_load_room_key(m);
+        if (r < 0)
+                return r;
+
+        /* The LAN side first: the relay is contacted only when the frames
+         * can go somewhere. */
+        r = manager_start_lan(m);
+        if (r < 0)
+                return r;
+
+        r = manager_connect_bus(m);
+        if (r < 0)
+                return r;
+        manager_announce_invite(m);
+
+        r = manager_new_relay_link(m);
+        if (r < 0)
+                return r;
 
         /* Ready means the LAN side is open; the relay may take a while
          * or be down, and that is what STATUS= is for. */

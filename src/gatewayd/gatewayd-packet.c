@@ -56,23 +56,91 @@ struct PacketSendQueue {
 #define log_packet_errno(p, level, error, ...) \
         log_fields_errno(level, error, LOG_FIELDS({"INTERFACE", (p)->ifname}), __VA_ARGS__)
 
-static void fd_closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
 static int setsockopt_int(int fd, int level, int name, int value) {
         if (setsockopt(fd, level, name, &value, sizeof(value)) < 0)
                 return -errno;
         return 0;
 }
 
-int packet_socket_open(PacketSocket *ret, const char *ifname) {
-        _cleanup_(fd_closep) int fd = -EBADF;
+/* Socket options before bind(): what the kernel must tell us about each
+ * frame, and room to queue bursts. Only PACKET_AUXDATA is required. */
+static int packet_socket_set_options(PacketSocket *p, int fd) {
+        int r;
+
+        /* Linux 4.20+. Without it the PACKET_OUTGOING check in recv does the
+         * same job, one wasted copy per sent frame later. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+        if (r < 0)
+                log_packet_errno(p, LOG_DEBUG, r, "PACKET_IGNORE_OUTGOING unavailable on %s, ignoring: %m",
+                                 p->ifname);
+
+        /* The kernel moves VLAN tags out of the frame into metadata before
+         * we see it; without auxdata a tagged frame looks untagged. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1);
+        if (r < 0)
+                return log_packet_errno(p, LOG_ERR, r, "Failed to enable PACKET_AUXDATA on %s: %m", p->ifname);
+
+        /* The kernel's description of GSO/GRO super-frames and partial
+         * checksums (Linux 2.6.36+). Without it a super-frame cannot be cut
+         * and is dropped as truncated, and the caller says so. */
+        r = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+        if (r < 0)
+                log_packet_errno(p, LOG_WARNING, r, "PACKET_VNET_HDR unavailable on %s, super-frames from receive "
+                                 "offloads cannot be segmented, ignoring: %m", p->ifname);
+        else
+                p->vnet_hdr = true;
+
+        /* FORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN. */
+        r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, PACKET_RCVBUF_SIZE);
+        if (r < 0) {
+                r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, PACKET_RCVBUF_SIZE);
+                if (r < 0)
+                        log_packet_errno(p, LOG_WARNING, r, "Failed to enlarge receive buffer on %s, ignoring: %m",
+                                         p->ifname);
+        }
+        return 0;
+}
+
+/* Promiscuous on the interface, then bound to it: from here on frames
+ * arrive, and only this interface's. */
+static int packet_socket_attach(PacketSocket *p, int fd) {
+        struct packet_mreq mreq = {
+                .mr_ifindex = p->ifindex,
+                .mr_type = PACKET_MR_PROMISC,
+        };
+        struct sockaddr_ll sll = {
+                .sll_family = AF_PACKET,
+                .sll_protocol = htons(ETH_P_ALL),
+                .sll_ifindex = p->ifindex,
+        };
+
+        if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+                return log_packet_errno(p, LOG_ERR, errno, "Failed to make %s promiscuous: %m", p->ifname);
+        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
+                return log_packet_errno(p, LOG_ERR, errno, "Failed to bind packet socket to %s: %m", p->ifname);
+        return 0;
+}
+
+/* The receive batch and the send queue. On failure p holds nothing new. */
+static int packet_socket_alloc_buffers(PacketSocket *p) {
         _cleanup_free_ PacketBatchStorage *storage = NULL;
+
+        storage = malloc(sizeof(PacketBatchStorage));
+        if (!storage)
+                return log_oom();
+        p->send_queue = calloc(1, sizeof(PacketSendQueue));
+        if (!p->send_queue)
+                return log_oom();
+        storage->batch.n = 0;
+        for (size_t i = 0; i < PACKET_BATCH_SIZE; i++)
+                storage->batch.frames[i] = storage->frames[i];
+        p->batch = &TAKE_PTR(storage)->batch;
+        return 0;
+}
+
+int packet_socket_open(PacketSocket *ret, const char *ifname) {
+        _cleanup_close_ int fd = -EBADF;
         PacketSocket p = PACKET_SOCKET_NULL;
-        struct packet_mreq mreq;
-        struct sockaddr_ll sll;
         int r;
 
         if (!ret || !ifname || ifname[0] == '\0' || strlen(ifname) >= sizeof(p.ifname))
@@ -84,69 +152,22 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
                 return log_packet_errno(&p, LOG_ERR, errno == ENXIO ? ENODEV : errno,
                                         "Interface %s not found: %m", ifname);
 
-        /* Protocol 0 receives nothing until bind() below names the
-         * interface, so no frame from another NIC slips in meanwhile. */
+        /* Protocol 0 receives nothing until bind() in packet_socket_attach()
+         * names the interface, so no frame from another NIC slips in
+         * meanwhile. */
         fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return log_packet_errno(&p, LOG_ERR, errno, "Failed to open packet socket for %s: %m", ifname);
 
-        /* Linux 4.20+. Without it the PACKET_OUTGOING check in recv does the
-         * same job, one wasted copy per sent frame later. */
-        r = setsockopt_int(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
+        r = packet_socket_set_options(&p, fd);
         if (r < 0)
-                log_packet_errno(&p, LOG_DEBUG, r, "PACKET_IGNORE_OUTGOING unavailable on %s, ignoring: %m",
-                                 ifname);
-
-        /* The kernel moves VLAN tags out of the frame into metadata before
-         * we see it; without auxdata a tagged frame looks untagged. */
-        r = setsockopt_int(fd, SOL_PACKET, PACKET_AUXDATA, 1);
+                return r;
+        r = packet_socket_attach(&p, fd);
         if (r < 0)
-                return log_packet_errno(&p, LOG_ERR, r, "Failed to enable PACKET_AUXDATA on %s: %m", ifname);
-
-        /* The kernel's description of GSO/GRO super-frames and partial
-         * checksums (Linux 2.6.36+). Without it a super-frame cannot be cut
-         * and is dropped as truncated, and the caller says so. */
-        r = setsockopt_int(fd, SOL_PACKET, PACKET_VNET_HDR, 1);
+                return r;
+        r = packet_socket_alloc_buffers(&p);
         if (r < 0)
-                log_packet_errno(&p, LOG_WARNING, r, "PACKET_VNET_HDR unavailable on %s, super-frames from receive "
-                                 "offloads cannot be segmented, ignoring: %m", ifname);
-        else
-                p.vnet_hdr = true;
-
-        /* FORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN. */
-        r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, PACKET_RCVBUF_SIZE);
-        if (r < 0) {
-                r = setsockopt_int(fd, SOL_SOCKET, SO_RCVBUF, PACKET_RCVBUF_SIZE);
-                if (r < 0)
-                        log_packet_errno(&p, LOG_WARNING, r, "Failed to enlarge receive buffer on %s, ignoring: %m",
-                                         ifname);
-        }
-
-        mreq = (struct packet_mreq) {
-                .mr_ifindex = p.ifindex,
-                .mr_type = PACKET_MR_PROMISC,
-        };
-        if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
-                return log_packet_errno(&p, LOG_ERR, errno, "Failed to make %s promiscuous: %m", ifname);
-
-        sll = (struct sockaddr_ll) {
-                .sll_family = AF_PACKET,
-                .sll_protocol = htons(ETH_P_ALL),
-                .sll_ifindex = p.ifindex,
-        };
-        if (bind(fd, (const struct sockaddr *) &sll, sizeof(sll)) < 0)
-                return log_packet_errno(&p, LOG_ERR, errno, "Failed to bind packet socket to %s: %m", ifname);
-
-        storage = malloc(sizeof(PacketBatchStorage));
-        if (!storage)
-                return log_oom();
-        p.send_queue = calloc(1, sizeof(PacketSendQueue));
-        if (!p.send_queue)
-                return log_oom();
-        storage->batch.n = 0;
-        for (size_t i = 0; i < PACKET_BATCH_SIZE; i++)
-                storage->batch.frames[i] = storage->frames[i];
-        p.batch = &TAKE_PTR(storage)->batch;
+                return r;
 
         p.fd = TAKE_FD(fd);
         *ret = p;
@@ -154,27 +175,31 @@ int packet_socket_open(PacketSocket *ret, const char *ifname) {
         return 0;
 }
 
-static int ethtool_get(int fd, const char *ifname, uint32_t cmd, uint32_t *ret) {
-        struct ethtool_value ev = {.cmd = cmd};
+/* One ETHTOOL_G* or ETHTOOL_S* value command; ev->data carries the value
+ * either way. */
+static int ethtool_value(int fd, const char *ifname, struct ethtool_value *ev) {
         struct ifreq ifr = {};
 
         memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
-        ifr.ifr_data = (void *) &ev;
+        ifr.ifr_data = (void *) ev;
         if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
                 return -errno;
+        return 0;
+}
+
+static int ethtool_get(int fd, const char *ifname, uint32_t cmd, uint32_t *ret) {
+        struct ethtool_value ev = {.cmd = cmd};
+        int r;
+
+        r = ethtool_value(fd, ifname, &ev);
+        if (r < 0)
+                return r;
         *ret = ev.data;
         return 0;
 }
 
 static int ethtool_set(int fd, const char *ifname, uint32_t cmd, uint32_t value) {
-        struct ethtool_value ev = {.cmd = cmd, .data = value};
-        struct ifreq ifr = {};
-
-        memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
-        ifr.ifr_data = (void *) &ev;
-        if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-                return -errno;
-        return 0;
+        return ethtool_value(fd, ifname, &(struct ethtool_value) {.cmd = cmd, .data = value});
 }
 
 static bool errno_is_not_supported(int r) {

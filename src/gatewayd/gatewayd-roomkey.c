@@ -17,11 +17,6 @@
 /* Anything longer is not a key file; read one byte more to notice. */
 #define ROOM_KEY_READ_MAX (ROOM_KEY_TEXT_LEN + 1)
 
-static void fd_closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
 _printf_(3, 4) static int key_error(char **ret_error, int error, const char *format, ...) {
         va_list ap;
         char *s;
@@ -67,7 +62,7 @@ int room_key_format(const uint8_t key[static LP_ROOM_KEY_SIZE], char buf[static 
 }
 
 static int room_key_read_at(int dir_fd, const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error) {
-        _cleanup_(fd_closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         char buf[ROOM_KEY_READ_MAX], reason[FILE_PRIVATE_REASON_MAX];
         size_t size = 0;
         struct stat st;
@@ -184,7 +179,7 @@ static int dir_open(const char *dir, bool create, char **ret_error) {
 }
 
 int room_key_load(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], char **ret_error) {
-        _cleanup_(fd_closep) int dir_fd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF;
 
         if (!dir)
                 return -EINVAL;
@@ -211,7 +206,7 @@ static int write_all(int fd, const char *data, size_t size) {
 
 static int room_key_create_at(int dir_fd, const char *dir, const uint8_t key[static LP_ROOM_KEY_SIZE],
                               char **ret_error) {
-        _cleanup_(fd_closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         char text[ROOM_KEY_TEXT_LEN + 1], temp[sizeof(ROOM_KEY_FILE_NAME) + 32];
         struct stat dst;
         int r;
@@ -256,7 +251,7 @@ static int room_key_create_at(int dir_fd, const char *dir, const uint8_t key[sta
 
 int room_key_load_or_create(const char *dir, uint8_t key[static LP_ROOM_KEY_SIZE], bool *ret_created,
                             char **ret_error) {
-        _cleanup_(fd_closep) int dir_fd = -EBADF;
+        _cleanup_close_ int dir_fd = -EBADF;
         uint8_t fresh[LP_ROOM_KEY_SIZE];
         int r;
 

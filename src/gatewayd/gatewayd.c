@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon-util.h"
 #include "gatewayd-config.h"
 #include "gatewayd-manager.h"
 #include "gatewayd-roomkey.h"
@@ -49,12 +50,8 @@ static int run(int argc, char *argv[]) {
         log_setup_linux();
 
         r = gateway_config_load(argc, argv, GATEWAYD_CONFIG_DIR, getenv("STATE_DIRECTORY"), &config, &error);
-        if (r < 0) {
-                /* Usage errors go to stderr as one line, not through the
-                 * journal machinery: a person is looking at them. */
-                fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
-                return r;
-        }
+        if (r < 0)
+                return daemon_usage_error(PROGRAM_NAME, r, error);
         switch (config->action) {
         case GATEWAY_ACTION_HELP:
                 gateway_config_help(stdout);
@@ -69,10 +66,8 @@ static int run(int argc, char *argv[]) {
         }
 
         r = gateway_token_load(config->gateway_token_file, token, &token_len, &error);
-        if (r < 0) {
-                fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
-                return r;
-        }
+        if (r < 0)
+                return daemon_usage_error(PROGRAM_NAME, r, error);
 
         r = manager_new(&m, config);
         if (r < 0) {
@@ -91,6 +86,4 @@ static int run(int argc, char *argv[]) {
         return manager_run(m);
 }
 
-int main(int argc, char *argv[]) {
-        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION(run)

@@ -425,3 +425,27 @@ int token_file_read(const char *path, size_t max_size, char **ret, size_t *ret_s
                 return conf_error(ret_error, "%s: cannot read gateway token file: %s", path, strerror(-r));
         return 0;
 }
+
+int conf_error_required(const ConfParser *p, int option, const char *metavar, const char *config_file,
+                        const char *why, char **ret_error) {
+        const char *flag = conf_option_flag(p, option), *key = conf_option_key(p, option);
+
+        if (!flag || !metavar)
+                return -EINVAL;
+        if (config_file && key)
+                return conf_error(ret_error, "%s %s is required (or %s= in %s)%s%s", flag, metavar, key, config_file,
+                                  why ? ": " : "", why ? why : "");
+        return conf_error(ret_error, "%s %s is required%s%s", flag, metavar, why ? ": " : "", why ? why : "");
+}
+
+int conf_parse_named_file(const ConfParser *p, const char *filename, const char *data, size_t size,
+                          size_t max_size, char **config_file, unsigned *set, void *userdata, char **ret_error) {
+        int r;
+
+        if (!filename || !config_file)
+                return -EINVAL;
+        r = free_and_strdup(config_file, filename);
+        if (r < 0)
+                return r;
+        return conf_parse_file(p, filename, data, size, max_size, set, userdata, ret_error);
+}

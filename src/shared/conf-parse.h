@@ -54,10 +54,26 @@ typedef struct ConfParser {
 const char *conf_option_flag(const ConfParser *p, int option);
 const char *conf_option_key(const ConfParser *p, int option);
 
+/* Defines NAME_to_string() (the "--flag") and NAME_to_key() (the "Key",
+ * NULL if command line only) of a daemon's option enum from its parser. */
+#define DEFINE_CONF_OPTION_NAMES(name, type, parser)              \
+        const char *name##_to_string(type o) {                    \
+                return conf_option_flag(&(parser), o);            \
+        }                                                         \
+        const char *name##_to_key(type o) {                       \
+                return conf_option_key(&(parser), o);             \
+        }
+
 /* Formats the error into *ret_error and returns -EINVAL (-ENOMEM if it
  * cannot). Values from files and argv may hold newlines or escape
  * sequences meant for a terminal: the line is made printable. */
 _printf_(2, 3) int conf_error(char **ret_error, const char *format, ...);
+
+/* "--room NAME is required", naming the Key= too when a config file was
+ * read ("(or Room= in FILE)"), since either place can fix it, and why it
+ * is needed after a colon when `why` is not NULL. Returns -EINVAL. */
+int conf_error_required(const ConfParser *p, int option, const char *metavar, const char *config_file,
+                        const char *why, char **ret_error);
 
 /* A bad value as an error message repeats it: control characters and
  * backslashes as \xNN, cut after CONF_VALUE_SHOWN_MAX characters. */
@@ -87,6 +103,12 @@ int conf_parse_argv(const ConfParser *p, int argc, char *const *argv, unsigned *
  * each at most once. `filename` only names it in errors. */
 int conf_parse_file(const ConfParser *p, const char *filename, const char *data, size_t size, size_t max_size,
                     unsigned *set, void *userdata, char **ret_error);
+
+/* conf_parse_file() that also stores a copy of `filename` in
+ * *config_file (freeing what was there), for the messages that later
+ * name the file. */
+int conf_parse_named_file(const ConfParser *p, const char *filename, const char *data, size_t size,
+                          size_t max_size, char **config_file, unsigned *set, void *userdata, char **ret_error);
 
 /* Reads the daemon's config file: `given` (--config), which must exist, or
  * else `default_path` (NULL: there is none), which may be missing. Returns 1

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -97,5 +98,10 @@ int daemon_run_event_loop(sd_event *event) {
         r = sd_event_loop(event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}
+
+int daemon_usage_error(const char *program, int r, const char *error) {
+        fprintf(stderr, "%s: %s\n", program, error ? error : "out of memory");
         return r;
 }

@@ -8,6 +8,7 @@
  * Every function logs its failures. */
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -42,6 +43,20 @@ bool daemon_started_by_service_manager(void);
  * returned with *ret NULL. */
 int daemon_connect_bus(sd_event *event, const char *address, const char *description, const char *name,
                        int (*register_objects)(void *userdata), void *userdata, sd_bus **ret);
+
+/* A usage or setup error before the daemon runs ("--relay: ...", an
+ * unreadable token file) goes to stderr as one line "PROGRAM: ERROR", not
+ * through the journal machinery: a person is looking at it. error NULL
+ * means the message could not be made: out of memory. Returns r. */
+int daemon_usage_error(const char *program, int r, const char *error);
+
+/* main() of a daemon whose work is `impl(argc, argv)` (systemd's
+ * DEFINE_MAIN_FUNCTION): exit status 1 when it returns a negative errno,
+ * which it has logged. */
+#define DEFINE_MAIN_FUNCTION(impl)                                       \
+        int main(int argc, char *argv[]) {                               \
+                return impl(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS; \
+        }
 
 /* Runs the loop until sd_event_exit(). */
 int daemon_run_event_loop(sd_event *event);

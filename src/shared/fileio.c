@@ -13,76 +13,6 @@
 
 #include "macro.h"
 
-static inline void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-
-static int read_fd_bounded(int fd, const struct stat *st, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-
-        if (S_ISDIR(st->st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st->st_mode))
-                return -EINVAL;
-        if ((uint64_t) st->st_size > max_size)
-                return -EFBIG;
-
-        /* The file may grow between fstat() and read(): read up to one byte
-         * past the limit to notice. */
-        buf = malloc(max_size + 2);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + size, max_size + 1 - size);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > max_size)
-                        return -EFBIG;
-        }
-        buf[size] = '\0';
-
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
-}
-
-static int open_and_stat(const char *path, struct stat *st) {
-        int fd;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, st) < 0) {
-                int r = -errno;
-
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
-int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_(closep) int fd = -EBADF;
-        struct stat st;
-
-        if (!path || !ret)
-                return -EINVAL;
-        fd = open_and_stat(path, &st);
-        if (fd < 0)
-                return fd;
-        return read_fd_bounded(fd, &st, max_size, ret, ret_size);
-}
-
 static bool gid_is_ours(gid_t gid) {
         gid_t groups[NGROUPS_MAX];
         int n;
@@ -150,7 +80,7 @@ int file_check_private(const struct stat *st, PrivateAccess access, char *reason
 
 int read_private_file(const char *path, size_t max_size, PrivateAccess access, char **ret, size_t *ret_size,
                       char *reason, size_t reason_size) {
-        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF;
         struct stat st;
         int r;
 

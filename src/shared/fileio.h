@@ -3,11 +3,9 @@
 
 #include <stddef.h>
 
-/* Reads a whole regular file of at most max_size bytes into a new
- * NUL-terminated buffer (the NUL is not counted in *ret_size). Returns 0, or
- * -errno: -EFBIG when the file is larger than max_size, -EISDIR/-EINVAL for
- * directories and other non-regular files. */
-int read_file_bounded(const char *path, size_t max_size, char **ret, size_t *ret_size);
+/* read_file_bounded() itself lives in src/common, which the certificate
+ * code there shares. */
+#include "file-util.h"
 
 /* Who besides us may use a file or directory that holds secrets: the one
  * rule for the room key, the dev certificate's key, gateway token files,

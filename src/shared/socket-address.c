@@ -8,27 +8,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host-port.h"
 #include "macro.h"
 
 /* The longest address part we accept: a bracketed IPv6 literal and a port. */
 #define LISTEN_ADDRESS_MAX (INET6_ADDRSTRLEN + 2 + 1 + 5)
 
-static int parse_port(const char *s, size_t len, uint16_t *ret) {
-        uint32_t v = 0;
+static const char reason_syntax[] = "expected PORT, PORT/udp, IPv4:PORT or [IPv6]:PORT";
+static const char reason_port[] = "port must be an integer 1..65535";
+static const char reason_ipv4[] = "invalid IPv4 address (host names are not resolved)";
 
-        /* Digits only: no sign, no spaces, no hex; at most 5 so v cannot
-         * overflow before the range check. */
-        if (len == 0 || len > 5)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint32_t) (s[i] - '0');
+/* The daemons' wording for what the shared host:port parser refused. */
+static const char *listen_reason(HostPortError e, const char *s, size_t n) {
+        bool bracketed = s[0] == '[';
+
+        switch (e) {
+        case HOST_PORT_ERROR_BAD_PORT:
+        case HOST_PORT_ERROR_PORT_OUT_OF_RANGE:
+                return reason_port;
+        case HOST_PORT_ERROR_IPV6_UNBRACKETED:
+                return "IPv6 addresses must be in brackets, e.g. [::1]:443";
+        case HOST_PORT_ERROR_BAD_BRACKETS:
+        case HOST_PORT_ERROR_PORT_MISSING:
+                return reason_syntax;
+        case HOST_PORT_ERROR_BAD_IPV6:
+                if (memchr(s, '%', n))
+                        return "IPv6 zone indices (%) are not supported";
+                return "invalid IPv6 address";
+        default:
+                return bracketed ? "invalid IPv6 address" : reason_ipv4;
         }
-        if (v < 1 || v > UINT16_MAX)
-                return -EINVAL;
-        *ret = (uint16_t) v;
-        return 0;
 }
 
 static int listen_fail(const char **ret_reason, const char *reason) {
@@ -37,14 +46,45 @@ static int listen_fail(const char **ret_reason, const char *reason) {
         return -EINVAL;
 }
 
-int socket_address_parse_listen(const char *s, SocketAddress *ret, const char **ret_reason) {
-        static const char reason_syntax[] = "expected PORT, PORT/udp, IPv4:PORT or [IPv6]:PORT";
-        static const char reason_port[] = "port must be an integer 1..65535";
-        char buf[LISTEN_ADDRESS_MAX + 1];
-        const char *slash;
+/* "IPv4:PORT" or "[IPv6]:PORT", by the invite link's host:port rules
+ * (except that ports may have leading zeros, as Listen= always allowed),
+ * limited to addresses: a listen address is never looked up. */
+static int listen_address_parse(const char *s, size_t n, SocketAddress *ret, const char **ret_reason) {
         SocketAddress a = {};
+        HostPortError e;
+        HostPort hp;
+
+        if (host_port_parse(s, n, 0, HOST_PORT_PORT_LEADING_ZEROS, &hp, &e) < 0)
+                return listen_fail(ret_reason, listen_reason(e, s, n));
+
+        switch (hp.host_type) {
+        case INVITE_HOST_IPV4:
+                a.in.sin_family = AF_INET;
+                a.in.sin_port = htons(hp.port);
+                if (inet_pton(AF_INET, hp.host, &a.in.sin_addr) != 1)
+                        return listen_fail(ret_reason, reason_ipv4);
+                a.size = sizeof(a.in);
+                break;
+        case INVITE_HOST_IPV6:
+                a.in6.sin6_family = AF_INET6;
+                a.in6.sin6_port = htons(hp.port);
+                if (inet_pton(AF_INET6, hp.host, &a.in6.sin6_addr) != 1)
+                        return listen_fail(ret_reason, "invalid IPv6 address");
+                a.size = sizeof(a.in6);
+                break;
+        default:
+                return listen_fail(ret_reason, reason_ipv4);
+        }
+        *ret = a;
+        return 0;
+}
+
+int socket_address_parse_listen(const char *s, SocketAddress *ret, const char **ret_reason) {
+        const char *slash;
+        HostPortError e;
         uint16_t port;
         size_t len;
+        int r;
 
         if (!s || !ret)
                 return -EINVAL;
@@ -57,47 +97,23 @@ int socket_address_parse_listen(const char *s, SocketAddress *ret, const char **
                 return listen_fail(ret_reason, reason_syntax);
         if (len > LISTEN_ADDRESS_MAX)
                 return listen_fail(ret_reason, "address too long");
-        memcpy(buf, s, len);
-        buf[len] = '\0';
 
-        if (buf[0] == '[') {
-                char *close = strchr(buf, ']');
-
-                if (!close || close[1] != ':')
-                        return listen_fail(ret_reason, reason_syntax);
-                *close = '\0';
-                if (strchr(buf + 1, '%'))
-                        return listen_fail(ret_reason, "IPv6 zone indices (%) are not supported");
-                if (parse_port(close + 2, strlen(close + 2), &port) < 0)
-                        return listen_fail(ret_reason, reason_port);
-                a.in6.sin6_family = AF_INET6;
-                a.in6.sin6_port = htons(port);
-                if (inet_pton(AF_INET6, buf + 1, &a.in6.sin6_addr) != 1)
-                        return listen_fail(ret_reason, "invalid IPv6 address");
-                a.size = sizeof(a.in6);
-        } else if (strchr(buf, ':')) {
-                char *colon = strchr(buf, ':');
-
-                if (strchr(colon + 1, ':'))
-                        return listen_fail(ret_reason, "IPv6 addresses must be in brackets, e.g. [::1]:443");
-                *colon = '\0';
-                if (parse_port(colon + 1, strlen(colon + 1), &port) < 0)
-                        return listen_fail(ret_reason, reason_port);
-                a.in.sin_family = AF_INET;
-                a.in.sin_port = htons(port);
-                if (inet_pton(AF_INET, buf, &a.in.sin_addr) != 1)
-                        return listen_fail(ret_reason, "invalid IPv4 address (host names are not resolved)");
-                a.size = sizeof(a.in);
+        if (s[0] == '[' || memchr(s, ':', len)) {
+                r = listen_address_parse(s, len, ret, ret_reason);
+                if (r < 0)
+                        return r;
         } else {
-                if (parse_port(buf, len, &port) < 0)
+                /* A bare port: [::], which the caller binds dual-stack. */
+                if (port_parse(s, len, HOST_PORT_PORT_LEADING_ZEROS, &port, &e) < 0)
                         return listen_fail(ret_reason, reason_port);
-                a.in6.sin6_family = AF_INET6;
-                a.in6.sin6_port = htons(port);
-                a.in6.sin6_addr = in6addr_any;
-                a.size = sizeof(a.in6);
+                *ret = (SocketAddress) {
+                        .in6.sin6_family = AF_INET6,
+                        .in6.sin6_port = htons(port),
+                        .in6.sin6_addr = in6addr_any,
+                        .size = sizeof(struct sockaddr_in6),
+                };
         }
 
-        *ret = a;
         if (ret_reason)
                 *ret_reason = NULL;
         return 0;

@@ -225,3 +225,14 @@ write("relayd-config", "tokens",
 write("relayd-config", "listen-ipv4", bytes([3]) + b"0.0.0.0:443")
 write("relayd-config", "listen-ipv6", bytes([3]) + b"[::]:4433")
 write("relayd-config", "listen-mapped", bytes([3]) + b"[::ffff:192.0.2.1]:443")
+
+# ---- host-port: [selector][text]; selector bit 0: no default port (the
+# port is required), bit 1: leading zeros in the port allowed (Listen=).
+write("host-port", "dns", bytes([0]) + b"relay.example.org")
+write("host-port", "dns-port", bytes([1]) + b"relay.example.org:4433")
+write("host-port", "ipv4-port", bytes([1]) + b"198.51.100.1:443")
+write("host-port", "ipv4-leading-zero-port", bytes([3]) + b"192.0.2.1:0443")
+write("host-port", "ipv6", bytes([0]) + b"[2001:db8::1]")
+write("host-port", "ipv6-port", bytes([1]) + b"[2001:db8:0:0:1:0:0:1]:65535")
+write("host-port", "ipv6-ipv4-tail", bytes([1]) + b"[::ffff:192.0.2.1]:443")
+write("host-port", "longest-label", bytes([0]) + b"a" * 63 + b".example:1")
