@@ -12,13 +12,9 @@
 #include "log.h"
 #include "macro.h"
 #include "platform-win.h"
+#include "win-handle.h"
 
 #define WIN_ACL_WHY_MAX 256
-
-static void handle_closep(HANDLE *h) {
-        if (*h && *h != INVALID_HANDLE_VALUE)
-                CloseHandle(*h);
-}
 
 static void local_freep(void *p) {
         HLOCAL *h = p;
