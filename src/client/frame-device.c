@@ -19,26 +19,6 @@ struct FrameDevice {
         alignas(max_align_t) unsigned char state[];
 };
 
-static const char *const frame_device_type_table[_FRAME_DEVICE_TYPE_MAX] = {
-        [FRAME_DEVICE_TAP] = "tap",
-        [FRAME_DEVICE_NULL] = "null",
-};
-
-const char *frame_device_type_to_string(FrameDeviceType t) {
-        if (t < 0 || t >= _FRAME_DEVICE_TYPE_MAX)
-                return NULL;
-        return frame_device_type_table[t];
-}
-
-FrameDeviceType frame_device_type_from_string(const char *s) {
-        if (!s)
-                return _FRAME_DEVICE_TYPE_INVALID;
-        for (int i = 0; i < _FRAME_DEVICE_TYPE_MAX; i++)
-                if (strcmp(s, frame_device_type_table[i]) == 0)
-                        return (FrameDeviceType) i;
-        return _FRAME_DEVICE_TYPE_INVALID;
-}
-
 static const FrameDeviceBackend *backend_for(FrameDeviceType type) {
         switch (type) {
         case FRAME_DEVICE_TAP:

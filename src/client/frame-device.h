@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mac.h"
 #include "macro.h"
@@ -25,8 +26,23 @@ typedef enum FrameDeviceType {
         _FRAME_DEVICE_TYPE_INVALID = -EINVAL,
 } FrameDeviceType;
 
-const char *frame_device_type_to_string(FrameDeviceType t);
-FrameDeviceType frame_device_type_from_string(const char *s);
+/* Inline, so that the command-line parsers (client-win-args.c, with its
+ * unit test and fuzz target) use these names without linking a backend. */
+static inline const char *frame_device_type_to_string(FrameDeviceType t) {
+        static const char *const table[_FRAME_DEVICE_TYPE_MAX] = {
+                [FRAME_DEVICE_TAP] = "tap",
+                [FRAME_DEVICE_NULL] = "null",
+        };
+
+        return t >= 0 && t < _FRAME_DEVICE_TYPE_MAX ? table[t] : NULL;
+}
+
+static inline FrameDeviceType frame_device_type_from_string(const char *s) {
+        for (int i = 0; s && i < _FRAME_DEVICE_TYPE_MAX; i++)
+                if (strcmp(s, frame_device_type_to_string((FrameDeviceType) i)) == 0)
+                        return (FrameDeviceType) i;
+        return _FRAME_DEVICE_TYPE_INVALID;
+}
 
 /* What an event loop waits on before calling frame_device_read(). POSIX
  * backends set fd (poll it for POLLIN); Windows sets handle (an event
