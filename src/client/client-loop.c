@@ -30,6 +30,24 @@ int client_addr_to_route(const QuicAddr *a, RouteAddress *ret) {
         return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
 }
 
+const char *client_addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]) {
+        bool v6 = a->sa.sa.sa_family == AF_INET6;
+        /* Not client_addr_to_route(): that writes ::ffff:192.0.2.1 as
+         * 192.0.2.1, and this shows the address as it is. */
+        RouteAddress ra = { .family = v6 ? ROUTE_FAMILY_IPV6 : ROUTE_FAMILY_IPV4 };
+        char ip[ROUTE_ADDRESS_STR_MAX];
+        /* Network byte order, whichever order this machine has. */
+        const uint8_t *port = (const uint8_t *) (v6 ? &a->sa.in6.sin6_port : &a->sa.in.sin_port);
+
+        if (v6)
+                memcpy(ra.bytes, &a->sa.in6.sin6_addr, 16);
+        else
+                memcpy(ra.bytes, &a->sa.in.sin_addr, 4);
+        snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, v6 ? "[%s]:%u" : "%s:%u", route_address_to_string(&ra, ip),
+                 (unsigned) port[0] << 8 | port[1]);
+        return buf;
+}
+
 bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b) {
         if (a->sa.sa.sa_family != b->sa.sa.sa_family)
                 return false;

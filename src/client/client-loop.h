@@ -110,6 +110,8 @@ void client_loop_status_update(ClientLoop *l, uint64_t now);
 void client_loop_stop(ClientLoop *l, uint64_t now);
 
 int client_addr_to_route(const QuicAddr *a, RouteAddress *ret);
+/* "192.0.2.1:443", "[2001:db8::1]:443" as people read an address. */
+const char *client_addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]);
 /* Whether two addresses are the same host address (ports aside): a new
  * socket to the relay from the same one is no reason to move. */
 bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b);

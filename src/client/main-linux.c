@@ -37,6 +37,7 @@
 
 #include "client-core.h"
 #include "client-loop.h"
+#include "client-setup.h"
 #include "client-status.h"
 #include "control.h"
 #include "ether.h"
@@ -45,6 +46,7 @@
 #include "invite-input.h"
 #include "invite.h"
 #include "log.h"
+#include "relay-resolve.h"
 #include "route.h"
 #include "udp-send.h"
 
@@ -123,49 +125,13 @@ static void status(const char *format, ...) {
 
 /* ---- addresses ------------------------------------------------------------------ */
 
-static const char *addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]) {
-        char ip[INET6_ADDRSTRLEN];
-
-        if (a->sa.sa.sa_family == AF_INET6) {
-                inet_ntop(AF_INET6, &a->sa.in6.sin6_addr, ip, sizeof(ip));
-                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "[%s]:%u", ip, (unsigned) ntohs(a->sa.in6.sin6_port));
-        } else {
-                inet_ntop(AF_INET, &a->sa.in.sin_addr, ip, sizeof(ip));
-                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "%s:%u", ip, (unsigned) ntohs(a->sa.in.sin_port));
-        }
-        return buf;
-}
-
-static int relay_resolve(void *userdata, QuicAddr *ret) {
+static int relay_lookup(void *userdata, QuicAddr *ret) {
         Client *c = userdata;
-        struct addrinfo hints = {
-                .ai_family = AF_UNSPEC,
-                .ai_socktype = SOCK_DGRAM,
-                .ai_protocol = IPPROTO_UDP,
-                .ai_flags = AI_NUMERICSERV | (c->invite.host_type == INVITE_HOST_DNS ? 0 : AI_NUMERICHOST),
-        };
-        struct addrinfo *res = NULL;
-        char port[8];
+        char reason[128];
         int r;
 
-        snprintf(port, sizeof(port), "%u", (unsigned) c->invite.port);
-        r = getaddrinfo(c->invite.host, port, &hints, &res);
-        if (r != 0) {
-                int e = r == EAI_SYSTEM ? errno : r == EAI_MEMORY ? ENOMEM : EHOSTUNREACH;
-                log_warning("Cannot resolve relay %s: %s", c->invite.host,
-                            r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-                return -e;
-        }
-        /* glibc sorts by RFC 6724, so the first answer is the one to use. */
-        r = -EAFNOSUPPORT;
-        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-                if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-                    quic_addr_set(ret, (const ngtcp2_sockaddr *) ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen) == 0) {
-                        r = 0;
-                        break;
-                }
-        freeaddrinfo(res);
-        if (r < 0)
+        r = relay_resolve(&c->invite, ret, reason, sizeof(reason));
+        if (r == -EAFNOSUPPORT)
                 log_warning("Relay %s has no IPv4 or IPv6 address.", c->invite.host);
         return r;
 }
@@ -227,7 +193,7 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
                 return r;
         r = relay_socket_open(&remote, &fd, &local);
         if (r < 0)
-                return log_warning_errno(r, "Cannot reach relay %s: %m", addr_to_text(&remote, text));
+                return log_warning_errno(r, "Cannot reach relay %s: %m", client_addr_to_text(&remote, text));
 
         if (c->udp_fd >= 0) {
                 flush_sends(c); /* the old connection's last words */
@@ -237,7 +203,7 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
         c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
-        client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, client_addr_to_text(&remote, text));
         return 0;
 }
 
@@ -306,11 +272,11 @@ static void relay_path_check(void *userdata, uint64_t now) {
                 close(fd);
                 log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
                            "it reconnects if the old address stopped working.",
-                           c->loop.last_text, addr_to_text(&local, text), strerror(-r));
+                           c->loop.last_text, client_addr_to_text(&local, text), strerror(-r));
                 return;
         }
         close(old_fd);
-        status("Our address changed; the connection moved to %s.", addr_to_text(&local, text));
+        status("Our address changed; the connection moved to %s.", client_addr_to_text(&local, text));
 }
 
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
@@ -356,7 +322,7 @@ static void device_address_update(void *userdata) {
 static const ClientLoopOps loop_ops = {
         .address_interval = CLIENT_LOOP_TICK_INTERVAL,
         .say = loop_say,
-        .resolve = relay_resolve,
+        .resolve = relay_lookup,
         .address_update = device_address_update,
         .path_check = relay_path_check,
 };
@@ -631,29 +597,9 @@ static int read_invite_link(Args *args, char *link, size_t size) {
         return usage_error("Missing the invite link (see --help).");
 }
 
-/* "%d" and other characters the kernel allows in interface names but the
- * route state file name does not are replaced. */
-static void route_instance(const char *tap, char *buf, size_t size) {
-        size_t n = 0;
-
-        for (const char *p = tap; *p && n + 1 < size; p++) {
-                char ch = *p;
-                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                          ch == '_' || ch == '.' || ch == '-' || ch == '%';
-                buf[n++] = ok ? ch : '_';
-        }
-        buf[n] = '\0';
-}
-
-static void default_name(char *buf, size_t size) {
-        char host[HOST_NAME_MAX + 1] = "";
-
-        if (gethostname(host, sizeof(host)) < 0)
-                host[0] = '\0';
-        host[MIN(strlen(host), (size_t) LP_CONTROL_NAME_MAX)] = '\0';
-        if (!control_text_is_valid(host, strlen(host)))
-                host[0] = '\0';
-        snprintf(buf, size, "%s", host);
+static void host_name(char *buf, size_t size) {
+        if (gethostname(buf, size) < 0)
+                buf[0] = '\0';
 }
 
 static Client *client_free(Client *c) {
@@ -673,12 +619,51 @@ static Client *client_free(Client *c) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Client *, client_free);
 
-static int client_setup(Client *c) {
-        char path[PATH_MAX], text[CLIENT_ADDRESS_TEXT_MAX], instance[65];
-        const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
-        RouteAddress ra;
+static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step, int error) {
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+
+        switch (step) {
+        case CLIENT_SETUP_STATE_DIR:
+                return log_error_errno(error, "State directory %s: %m", s->state_dir);
+        case CLIENT_SETUP_MAC:
+                return log_error_errno(error, "Cannot load or create the virtual MAC: %m");
+        case CLIENT_SETUP_RESOLVE:
+                return log_error_errno(error, "Cannot find relay %s.", s->invite->host);
+        case CLIENT_SETUP_RELAY_ADDRESS:
+                return log_error_errno(error, "Unusable relay address %s.", client_addr_to_text(&s->relay, text));
+        case CLIENT_SETUP_PIN:
+                return log_error_errno(error, "Cannot pin the route to relay %s: %m",
+                                       client_addr_to_text(&s->relay, text));
+        case CLIENT_SETUP_CORE:
+                return log_error_errno(error, "Failed to set up the client: %m");
+        default: /* the route manager and the TAP said why */
+                return error;
+        }
+}
+
+static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep step, int result) {
+        if (result >= 0)
+                return;
+        if (step == CLIENT_SETUP_CARRIER)
+                log_warning_errno(result, "Failed to turn the carrier of %s off, ignoring: %m",
+                                  frame_device_get_name(s->device));
+        else if (step == CLIENT_SETUP_BROADCAST)
+                log_warning_errno(result, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
+                                          "broadcast without choosing an interface may not find the party.",
+                                  frame_device_get_name(s->device));
+}
+
+static const ClientSetupOps setup_ops = {
+        .path_separator = '/',
+        .path_max = PATH_MAX,
+        .resolve = relay_lookup,
+        .host_name = host_name,
+        .fail = setup_fail,
+        .report = setup_report,
+};
+
+static int signals_setup(Client *c) {
         sigset_t mask;
-        int r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -689,68 +674,41 @@ static int client_setup(Client *c) {
         c->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (c->signal_fd < 0)
                 return log_error_errno(errno, "Failed to create signalfd: %m");
+        return 0;
+}
 
-        /* The persistent MAC: the party's DHCP server and games know us by it. */
-        if (c->args.state_dir && snprintf(path, sizeof(path), "%s/client-mac", c->args.state_dir) >= (int) sizeof(path))
-                return log_error_errno(ENAMETOOLONG, "State directory %s: %m", c->args.state_dir);
-        r = identity_mac_load(c->args.state_dir ? path : NULL, &c->mac);
-        if (r < 0)
-                return log_error_errno(r, "Cannot load or create the virtual MAC: %m");
-
-        /* Resolve and pin before the TAP exists: once it does, a default
-         * route from the party's DHCP could already point into it. */
-        r = relay_resolve(c, &c->loop.fresh);
-        if (r < 0)
-                return log_error_errno(r, "Cannot find relay %s.", c->invite.host);
-        c->loop.have_fresh = true;
-        if (c->args.device_type == FRAME_DEVICE_TAP) {
-                route_instance(tap_hint, instance, sizeof(instance));
-                r = route_manager_new(instance, c->args.state_dir, &c->routes);
-                if (r < 0)
-                        return r;
-                r = client_addr_to_route(&c->loop.fresh, &ra);
-                if (r < 0)
-                        return log_error_errno(r, "Unusable relay address %s.", addr_to_text(&c->loop.fresh, text));
-                r = route_manager_pin_relay(c->routes, &ra);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot pin the route to relay %s: %m",
-                                               addr_to_text(&c->loop.fresh, text));
-        }
-
-        r = frame_device_open(c->args.device_type, c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
-                              &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device);
-        if (r < 0)
-                return r;
-        /* The device comes up with the carrier on; scripts take LOWER_UP to
-         * mean "joined", so drop it until the core says so. */
-        r = frame_device_set_link(c->device, false);
-        if (r < 0)
-                log_warning_errno(r, "Failed to turn the carrier of %s off, ignoring: %m", frame_device_get_name(c->device));
-        if (c->routes) {
-                r = route_manager_add_broadcast(c->routes, frame_device_get_index(c->device));
-                if (r < 0)
-                        log_warning_errno(r, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
-                                             "broadcast without choosing an interface may not find the party.",
-                                          frame_device_get_name(c->device));
-        }
-
-        ClientCoreConfig cc = {
-                .invite = c->invite,
-                .mac = c->mac,
-                .device = c->device,
+static int client_setup_linux(Client *c) {
+        const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
+        char instance[ROUTE_INSTANCE_MAX + 1];
+        ClientSetup s = {
+                .invite = &c->invite,
+                .state_dir = c->args.state_dir,
+                .device_type = c->args.device_type,
+                .device_hint = c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
+                .route_instance = instance,
+                .name = c->args.name,
+                .accept_party_gateway = c->args.accept_party_gateway,
                 .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
-                .send_userdata = c,
-                .accept_party_gateway = c->args.accept_party_gateway,
         };
-        if (c->args.name)
-                snprintf(c->name, sizeof(c->name), "%s", c->args.name);
-        else
-                default_name(c->name, sizeof(c->name));
-        memcpy(cc.name, c->name, sizeof(cc.name));
-        r = client_core_new(&c->core, &cc);
+        int r;
+
+        r = signals_setup(c);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up the client: %m");
+                return r;
+        client_route_instance(tap_hint, "%", instance, sizeof(instance));
+        r = client_setup(&s, &setup_ops);
+        if (r < 0) {
+                client_setup_clear(&s);
+                return r;
+        }
+        c->mac = s.mac;
+        c->loop.fresh = s.relay;
+        c->loop.have_fresh = true;
+        memcpy(c->name, s.player_name, sizeof(c->name));
+        c->routes = TAKE_PTR(s.routes);
+        c->device = TAKE_PTR(s.device);
+        c->core = TAKE_PTR(s.core);
         client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, frame_device_get_name(c->device));
         return 0;
 }
@@ -796,7 +754,7 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
-        r = client_setup(c);
+        r = client_setup_linux(c);
         if (r < 0)
                 return EXIT_FAILURE;
 
