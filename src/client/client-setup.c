@@ -136,9 +136,3 @@ int client_setup(ClientSetup *s, const ClientSetupOps *ops) {
                 return r;
         return setup_core(s, ops);
 }
-
-void client_setup_clear(ClientSetup *s) {
-        s->core = client_core_free(s->core);
-        s->routes = route_manager_free(s->routes);
-        s->device = frame_device_close(s->device);
-}

@@ -73,7 +73,9 @@ struct ClientSetup {
         ClientCoreCallbacks callbacks;
         void *userdata; /* for ops and callbacks */
 
-        /* Made, in this order; client_setup_clear() undoes them backwards. */
+        /* Made, in this order. The caller takes them, also when
+         * client_setup() failed, and frees them backwards: the core, the
+         * routes (the pin must not outlive us), the device. */
         MacAddr mac;
         QuicAddr relay; /* resolved and pinned: the first attempt's address */
         char player_name[LP_CONTROL_NAME_MAX + 1];
@@ -82,11 +84,8 @@ struct ClientSetup {
         ClientCore *core;
 };
 
-/* Runs the steps; on failure what was made stays in `s` for
- * client_setup_clear(). */
+/* Runs the steps; stops at the first that fails, after ops->fail. */
 int client_setup(ClientSetup *s, const ClientSetupOps *ops);
-/* The core, then the routes (the pin must not outlive us), then the device. */
-void client_setup_clear(ClientSetup *s);
 
 /* The route state's name from the device name the player asked for:
  * characters other than letters, digits, '_', '.', '-' and those in

@@ -698,17 +698,16 @@ static int client_setup_linux(Client *c) {
                 return r;
         client_route_instance(tap_hint, "%", instance, sizeof(instance));
         r = client_setup(&s, &setup_ops);
-        if (r < 0) {
-                client_setup_clear(&s);
+        /* What it made is ours, also when it failed: client_free() undoes it. */
+        c->routes = TAKE_PTR(s.routes);
+        c->device = TAKE_PTR(s.device);
+        c->core = TAKE_PTR(s.core);
+        if (r < 0)
                 return r;
-        }
         c->mac = s.mac;
         c->loop.fresh = s.relay;
         c->loop.have_fresh = true;
         memcpy(c->name, s.player_name, sizeof(c->name));
-        c->routes = TAKE_PTR(s.routes);
-        c->device = TAKE_PTR(s.device);
-        c->core = TAKE_PTR(s.core);
         client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, frame_device_get_name(c->device));
         return 0;
 }
