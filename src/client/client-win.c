@@ -166,3 +166,9 @@ int client_run(Client *c) {
         SetEvent(c->done_event);
         return c->exit_code;
 }
+
+void client_leave_now(Client *c) {
+        InterlockedExchange(&c->leave_now, 1);
+        SetEvent(c->stop_event);
+        WaitForSingleObject(c->done_event, SHUTDOWN_WAIT_MS);
+}

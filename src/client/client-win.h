@@ -67,6 +67,7 @@ typedef struct Client {
         uint64_t path_checked_at;
         bool send_refused; /* a send failed in a way that says our address may be gone */
         HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
+        volatile LONG leave_now; /* set before a stop_event that must not wait for the relay */
         HANDLE address_event; /* auto-reset: an IP address changed somewhere (NotifyUnicastIpAddressChange) */
         HANDLE address_notify;
         HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
@@ -99,6 +100,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Client *, client_free);
 /* Setup, the loop, teardown: the same on both faces. Returns the exit
  * code; c->failure says why when it is not 0. */
 int client_run(Client *c);
+/* Asks the loop to leave and waits (a while) until everything is
+ * restored: Windows ends the process soon, so the leave does not wait for
+ * the relay's goodbye. For a console close, a logoff, a shutdown. */
+void client_leave_now(Client *c);
 uint64_t client_now_ns(void);
 /* mingw's strerror() predates the network errno values. */
 const char *client_error_text(int e);

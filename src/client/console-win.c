@@ -59,13 +59,12 @@ void console_pause(void) {
 static BOOL WINAPI console_ctrl(DWORD type) {
         if (!console_client)
                 return FALSE;
-        SetEvent(console_client->stop_event);
-        if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
-                /* Windows ends the process when we return: leave at once and
-                 * wait until the routes are back. */
+        /* Windows ends the process when we return from these: leave at
+         * once and wait until the routes are back. */
+        if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT)
+                client_leave_now(console_client);
+        else
                 SetEvent(console_client->stop_event);
-                WaitForSingleObject(console_client->done_event, SHUTDOWN_WAIT_MS);
-        }
         return TRUE;
 }
 

@@ -227,6 +227,10 @@ static void process_stop(Client *c, uint64_t now) {
         if (r < 0)
                 log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
         client_loop_stop(&c->loop, now);
+        /* Windows ends the process soon (client_leave_now()): a second
+         * request does not wait for the relay's goodbye. */
+        if (InterlockedExchange(&c->leave_now, 0))
+                client_loop_stop(&c->loop, now);
 }
 
 int client_run_loop(Client *c) {

@@ -33,12 +33,7 @@ static void gui_on_leave(void *userdata) {
 }
 
 static void gui_on_shutdown(void *userdata) {
-        Client *c = userdata;
-
-        SetEvent(c->stop_event);
-        Sleep(10);
-        SetEvent(c->stop_event);
-        WaitForSingleObject(c->done_event, SHUTDOWN_WAIT_MS);
+        client_leave_now(userdata);
 }
 
 static DWORD WINAPI gui_worker(void *userdata) {
