@@ -46,7 +46,7 @@ static int setup_pin(ClientSetup *s, const ClientSetupOps *ops) {
         r = route_manager_new(s->route_instance, s->state_dir, &s->routes);
         if (r < 0)
                 return ops->fail(s->userdata, s, CLIENT_SETUP_ROUTES, r);
-        r = client_addr_to_route(&s->relay, &ra);
+        r = client_addr_to_route(&s->loop->fresh, &ra);
         if (r < 0)
                 return ops->fail(s->userdata, s, CLIENT_SETUP_RELAY_ADDRESS, r);
         r = route_manager_pin_relay(s->routes, &ra);
@@ -123,9 +123,10 @@ int client_setup(ClientSetup *s, const ClientSetupOps *ops) {
         r = setup_mac(s, ops);
         if (r < 0)
                 return r;
-        r = ops->resolve(s->userdata, &s->relay);
+        r = ops->resolve(s->userdata, &s->loop->fresh);
         if (r < 0)
                 return ops->fail(s->userdata, s, CLIENT_SETUP_RESOLVE, r);
+        s->loop->have_fresh = true;
         if (s->device_type == FRAME_DEVICE_TAP) {
                 r = setup_pin(s, ops);
                 if (r < 0)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "client-core.h"
+#include "client-loop.h"
 #include "frame-device.h"
 #include "invite.h"
 #include "route.h"
@@ -62,7 +63,7 @@ typedef struct ClientSetupOps {
 } ClientSetupOps;
 
 struct ClientSetup {
-        /* Given. */
+        /* Given; read by client_setup() only. */
         const Invite *invite;
         const char *state_dir;      /* NULL: the platform's default */
         FrameDeviceType device_type;
@@ -72,12 +73,12 @@ struct ClientSetup {
         bool accept_party_gateway;
         ClientCoreCallbacks callbacks;
         void *userdata; /* for ops and callbacks */
+        ClientLoop *loop; /* the relay resolved and pinned goes to loop->fresh */
 
-        /* Made, in this order. The caller takes them, also when
-         * client_setup() failed, and frees them backwards: the core, the
+        /* Made, in this order; they stay here, also when client_setup()
+         * failed, and the caller frees them backwards: the core, the
          * routes (the pin must not outlive us), the device. */
         MacAddr mac;
-        QuicAddr relay; /* resolved and pinned: the first attempt's address */
         char player_name[LP_CONTROL_NAME_MAX + 1];
         RouteManager *routes; /* NULL without a TAP */
         FrameDevice *device;

@@ -101,10 +101,10 @@ static void client_teardown(Client *c) {
         if (c->address_notify)
                 (void) win_sys->CancelMibChangeNotify2(c->address_notify);
         c->address_notify = NULL;
-        c->core = client_core_free(c->core);
+        c->setup.core = client_core_free(c->setup.core);
         relay_socket_close(c);
-        c->routes = route_manager_free(c->routes);
-        c->device = frame_device_close(c->device);
+        c->setup.routes = route_manager_free(c->setup.routes);
+        c->setup.device = frame_device_close(c->setup.device);
 }
 
 Client *client_free(Client *c) {
@@ -148,18 +148,18 @@ int client_run(Client *c) {
         r = client_setup_win(c);
         if (r >= 0) {
                 client_say(c, "Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host,
-                    c->name, mac_to_string(&c->mac, mac), frame_device_get_name(c->device));
-                r = client_core_start(c->core, client_now_ns());
+                    c->setup.player_name, mac_to_string(&c->setup.mac, mac), frame_device_get_name(c->setup.device));
+                r = client_core_start(c->setup.core, client_now_ns());
                 if (r < 0)
                         log_debug_errno(r, "First write failed, ignoring: %m");
                 r = client_run_loop(c);
         }
-        if (r >= 0 && client_core_get_phase(c->core) == CLIENT_PHASE_FAILED && !c->failure[0]) {
-                const SessionEnd *end = client_core_get_last_end(c->core);
+        if (r >= 0 && client_core_get_phase(c->setup.core) == CLIENT_PHASE_FAILED && !c->failure[0]) {
+                const SessionEnd *end = client_core_get_last_end(c->setup.core);
 
                 snprintf(c->failure, sizeof(c->failure), "%s", end ? end->message : "The client stopped.");
         }
-        c->exit_code = r >= 0 && client_core_get_phase(c->core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
+        c->exit_code = r >= 0 && client_core_get_phase(c->setup.core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
         if (c->exit_code != EXIT_SUCCESS && !c->failure[0])
                 snprintf(c->failure, sizeof(c->failure), "The client stopped: %s.", client_error_text(r < 0 ? r : -EIO));
         client_teardown(c);

@@ -23,6 +23,7 @@
 #include "client-core.h"
 #include "client-lights.h"
 #include "client-loop.h"
+#include "client-setup.h"
 #include "client-win-args.h"
 #include "dhcp-renew-win.h"
 #include "frame-device.h"
@@ -56,11 +57,7 @@ typedef struct Client {
         ClientWinArgs args;
         char link[LP_INVITE_TEXT_MAX + 64];
         Invite invite;
-        MacAddr mac;
-        char name[LP_CONTROL_NAME_MAX + 1];
-        RouteManager *routes;
-        FrameDevice *device;
-        ClientCore *core;
+        ClientSetup setup; /* the MAC, the routes, the device, the core */
         SOCKET udp;
         QuicAddr udp_local; /* what udp is connected from */
         WSAEVENT udp_event;
@@ -114,7 +111,7 @@ void client_say(Client *c, const char *format, ...) _printf_(2, 3);
 int client_fail(Client *c, int r, const char *format, ...) _printf_(3, 4);
 
 static inline bool client_device_is_tap(Client *c) {
-        return c->device && frame_device_get_type(c->device) == FRAME_DEVICE_TAP;
+        return c->setup.device && frame_device_get_type(c->setup.device) == FRAME_DEVICE_TAP;
 }
 
 /* setup-win.c */

@@ -42,10 +42,10 @@ void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
         if (client_device_is_tap(c)) {
                 if (e->type == CLIENT_EVENT_JOINED)
                         client_say(c, "Adapter \"%s\" is plugged into the party (media connected).",
-                            frame_device_get_name(c->device));
+                            frame_device_get_name(c->setup.device));
                 else if (e->type == CLIENT_EVENT_DISCONNECTED)
                         client_say(c, "Adapter \"%s\" is unplugged until we are back (media disconnected).",
-                            frame_device_get_name(c->device));
+                            frame_device_get_name(c->setup.device));
                 /* Either way the network Windows sees on the TAP is a new
                  * one from here on. */
                 if (e->type == CLIENT_EVENT_JOINED || e->type == CLIENT_EVENT_DISCONNECTED)
@@ -82,19 +82,19 @@ static void loop_say(void *userdata, const char *line) {
 static void tap_network_update(Client *c, const char *ipv4) {
         ClientDiagnostics d;
         WinNetworkCategory orig;
-        uint32_t index = frame_device_get_index(c->device);
+        uint32_t index = frame_device_get_index(c->setup.device);
         uint64_t now = client_now_ns();
         bool gateway_new = c->gateway_new;
         int r;
 
         c->gateway_new = false;
-        client_core_get_diagnostics(c->core, now, &d);
+        client_core_get_diagnostics(c->setup.core, now, &d);
         if (dhcp_renew_wanted(&c->dhcp_renew, ipv4, d.phase == CLIENT_PHASE_JOINED ? c->joined_at : 0,
                               d.gateway_present, gateway_new, now)) {
                 r = dhcp_renew_start(&c->dhcp_renew, index, now);
                 if (r > 0)
                         client_say(c, "Adapter \"%s\" has %s%s: asking Windows for an address from the party's DHCP now.",
-                            frame_device_get_name(c->device), ipv4[0] ? "only the fallback address " : "no address yet",
+                            frame_device_get_name(c->setup.device), ipv4[0] ? "only the fallback address " : "no address yet",
                             ipv4);
                 else if (r < 0)
                         log_debug_errno(r, "Cannot start renewing the DHCP lease: %m");
@@ -106,12 +106,12 @@ static void tap_network_update(Client *c, const char *ipv4) {
         if (r > 0)
                 client_say(c, "Windows treats the party network on adapter \"%s\" as Private now (it was %s), so games "
                        "allowed through the firewall on private networks see the party.",
-                    frame_device_get_name(c->device), win_network_category_to_string(orig));
+                    frame_device_get_name(c->setup.device), win_network_category_to_string(orig));
         else if (r < 0)
                 client_say(c, "Warning: cannot make the party network on adapter \"%s\" Private (%s). Windows Firewall "
                        "treats it as Public: games allowed only on private networks may not see the party; allow "
                        "them on public networks too, or set the network to Private in Settings.",
-                    frame_device_get_name(c->device), client_error_text(r));
+                    frame_device_get_name(c->setup.device), client_error_text(r));
 }
 
 /* On a thread of Windows', for every unicast address that comes or goes:
@@ -130,7 +130,7 @@ static void device_address_update(void *userdata) {
 
         if (!client_device_is_tap(c))
                 return;
-        index = frame_device_get_index(c->device);
+        index = frame_device_get_index(c->setup.device);
         r = adapter_addresses_get(AF_INET, &list);
         if (r < 0) {
                 log_debug_errno(r, "GetAdaptersAddresses() failed, ignoring: %m");
@@ -147,12 +147,12 @@ static void device_address_update(void *userdata) {
                         }
                 break;
         }
-        client_core_set_device_ipv4(c->core, text);
+        client_core_set_device_ipv4(c->setup.core, text);
         tap_network_update(c, text);
 }
 
 static void budget_update(Client *c, const ClientDiagnostics *d, uint64_t now) {
-        Session *s = client_core_get_session(c->core);
+        Session *s = client_core_get_session(c->setup.core);
         size_t budget;
 
         if (d->phase != CLIENT_PHASE_JOINED || !s)
@@ -236,7 +236,7 @@ static void process_stop(Client *c, uint64_t now) {
 int client_run_loop(Client *c) {
         client_loop_start(&c->loop, client_now_ns());
 
-        while (!client_core_is_done(c->core)) {
+        while (!client_core_is_done(c->setup.core)) {
                 HANDLE handles[4], tap;
                 DWORD n = 0, timeout, w;
                 uint64_t now;
@@ -246,7 +246,7 @@ int client_run_loop(Client *c) {
                         handles[n++] = c->address_event;
                 if (c->udp != INVALID_SOCKET)
                         handles[n++] = c->udp_event;
-                tap = frame_device_get_waitable(c->device).handle;
+                tap = frame_device_get_waitable(c->setup.device).handle;
                 if (tap)
                         handles[n++] = tap;
 
@@ -265,7 +265,7 @@ int client_run_loop(Client *c) {
                 if (c->udp != INVALID_SOCKET && WaitForSingleObject(c->udp_event, 0) == WAIT_OBJECT_0)
                         relay_socket_process(c, now);
                 if (tap && WaitForSingleObject(tap, 0) == WAIT_OBJECT_0)
-                        (void) client_core_process_device(c->core, now);
+                        (void) client_core_process_device(c->setup.core, now);
                 /* The TAP's lease, an APIPA fallback: look at once rather
                  * than at the next round. */
                 if (c->address_notify && WaitForSingleObject(c->address_event, 0) == WAIT_OBJECT_0)

@@ -75,11 +75,7 @@ typedef struct Client {
         Args args;
         Invite invite;
         char link[INVITE_INPUT_LINK_MAX];
-        MacAddr mac;
-        char name[LP_CONTROL_NAME_MAX + 1];
-        RouteManager *routes;
-        FrameDevice *device;
-        ClientCore *core;
+        ClientSetup setup; /* the MAC, the routes, the device, the core */
         int udp_fd;
         QuicAddr udp_local; /* what udp_fd is connected from */
         int signal_fd;
@@ -214,10 +210,10 @@ static bool address_on_device(Client *c, const QuicAddr *a) {
         struct ifaddrs *ifa = NULL;
         bool found = false;
 
-        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
+        if (frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
                 return false;
         for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
-                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->device)) != 0)
+                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->setup.device)) != 0)
                         continue;
                 if (i->ifa_addr->sa_family == AF_INET && a->sa.sa.sa_family == AF_INET)
                         found = ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a->sa.in.sin_addr.s_addr;
@@ -245,7 +241,7 @@ static void relay_path_check(void *userdata, uint64_t now) {
         QuicAddr local, old_local;
         int fd, old_fd, r;
 
-        if (c->udp_fd < 0 || !c->loop.have_last || client_core_get_phase(c->core) != CLIENT_PHASE_JOINED)
+        if (c->udp_fd < 0 || !c->loop.have_last || client_core_get_phase(c->setup.core) != CLIENT_PHASE_JOINED)
                 return;
         c->path_checked_at = now;
         r = relay_socket_open(&c->loop.last, &fd, &local);
@@ -264,7 +260,7 @@ static void relay_path_check(void *userdata, uint64_t now) {
         old_local = c->udp_local;
         c->udp_fd = fd;
         c->udp_local = local;
-        r = client_core_migrate(c->core, &local, now);
+        r = client_core_migrate(c->setup.core, &local, now);
         if (r < 0) {
                 flush_sends(c);
                 c->udp_fd = old_fd;
@@ -302,7 +298,7 @@ static void device_address_update(void *userdata) {
         struct ifaddrs *ifa = NULL;
         char text[INET_ADDRSTRLEN] = "";
 
-        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP)
+        if (frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP)
                 return;
         if (getifaddrs(&ifa) < 0) {
                 log_debug_errno(errno, "getifaddrs() failed, ignoring: %m");
@@ -310,12 +306,12 @@ static void device_address_update(void *userdata) {
         }
         for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
                 if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-                    strcmp(i->ifa_name, frame_device_get_name(c->device)) == 0) {
+                    strcmp(i->ifa_name, frame_device_get_name(c->setup.device)) == 0) {
                         inet_ntop(AF_INET, &((struct sockaddr_in *) i->ifa_addr)->sin_addr, text, sizeof(text));
                         break;
                 }
         freeifaddrs(ifa);
-        client_core_set_device_ipv4(c->core, text);
+        client_core_set_device_ipv4(c->setup.core, text);
 }
 
 /* getifaddrs() is cheap: every tick. */
@@ -349,12 +345,12 @@ static void process_udp(Client *c, uint64_t now) {
                 /* The socket is connected: every packet is from the last relay. */
                 for (int i = 0; i < n && c->udp_fd >= 0 && c->loop.have_last; i++)
                         if (!(c->recv_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-                                (void) client_core_read_packet(c->core, &c->loop.last, c->recv_bufs[i],
+                                (void) client_core_read_packet(c->setup.core, &c->loop.last, c->recv_bufs[i],
                                                                c->recv_msgs[i].msg_len, now);
                 if (n < UDP_RECV_BATCH)
                         break;
         }
-        (void) client_core_write(c->core, now);
+        (void) client_core_write(c->setup.core, now);
 }
 
 static void process_signals(Client *c, uint64_t now) {
@@ -370,7 +366,7 @@ static void process_signals(Client *c, uint64_t now) {
 static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
 
-        while (!client_core_is_done(c->core)) {
+        while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[3];
                 uint64_t now;
                 int timeout, r;
@@ -391,7 +387,7 @@ static int run_loop(Client *c) {
 
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
                 fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
-                fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->device).fd, .events = POLLIN };
+                fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->setup.device).fd, .events = POLLIN };
                 r = poll(fds, ELEMENTSOF(fds), timeout);
                 if (r < 0) {
                         if (errno == EINTR)
@@ -405,7 +401,7 @@ static int run_loop(Client *c) {
                 if (fds[1].fd >= 0 && fds[1].revents)
                         process_udp(c, now);
                 if (fds[2].fd >= 0 && (fds[2].revents & POLLIN))
-                        (void) client_core_process_device(c->core, now);
+                        (void) client_core_process_device(c->setup.core, now);
                 client_loop_after_wait(&c->loop, now);
         }
         flush_sends(c);
@@ -605,15 +601,15 @@ static void host_name(char *buf, size_t size) {
 static Client *client_free(Client *c) {
         if (!c)
                 return NULL;
-        client_core_free(c->core);
+        client_core_free(c->setup.core);
         if (c->udp_fd >= 0)
                 close(c->udp_fd);
         if (c->signal_fd >= 0)
                 close(c->signal_fd);
         /* Routes first: the pin must not outlive us; the broadcast route
          * goes with the TAP anyway. */
-        route_manager_free(c->routes);
-        frame_device_close(c->device);
+        route_manager_free(c->setup.routes);
+        frame_device_close(c->setup.device);
         free(c);
         return NULL;
 }
@@ -630,10 +626,10 @@ static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step
         case CLIENT_SETUP_RESOLVE:
                 return log_error_errno(error, "Cannot find relay %s.", s->invite->host);
         case CLIENT_SETUP_RELAY_ADDRESS:
-                return log_error_errno(error, "Unusable relay address %s.", client_addr_to_text(&s->relay, text));
+                return log_error_errno(error, "Unusable relay address %s.", client_addr_to_text(&s->loop->fresh, text));
         case CLIENT_SETUP_PIN:
                 return log_error_errno(error, "Cannot pin the route to relay %s: %m",
-                                       client_addr_to_text(&s->relay, text));
+                                       client_addr_to_text(&s->loop->fresh, text));
         case CLIENT_SETUP_CORE:
                 return log_error_errno(error, "Failed to set up the client: %m");
         default: /* the route manager and the TAP said why */
@@ -680,7 +676,13 @@ static int signals_setup(Client *c) {
 static int client_setup_linux(Client *c) {
         const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
         char instance[ROUTE_INSTANCE_MAX + 1];
-        ClientSetup s = {
+        int r;
+
+        r = signals_setup(c);
+        if (r < 0)
+                return r;
+        client_route_instance(tap_hint, "%", instance, sizeof(instance));
+        c->setup = (ClientSetup) {
                 .invite = &c->invite,
                 .state_dir = c->args.state_dir,
                 .device_type = c->args.device_type,
@@ -690,25 +692,13 @@ static int client_setup_linux(Client *c) {
                 .accept_party_gateway = c->args.accept_party_gateway,
                 .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
+                .loop = &c->loop,
         };
-        int r;
-
-        r = signals_setup(c);
+        r = client_setup(&c->setup, &setup_ops);
         if (r < 0)
                 return r;
-        client_route_instance(tap_hint, "%", instance, sizeof(instance));
-        r = client_setup(&s, &setup_ops);
-        /* What it made is ours, also when it failed: client_free() undoes it. */
-        c->routes = TAKE_PTR(s.routes);
-        c->device = TAKE_PTR(s.device);
-        c->core = TAKE_PTR(s.core);
-        if (r < 0)
-                return r;
-        c->mac = s.mac;
-        c->loop.fresh = s.relay;
-        c->loop.have_fresh = true;
-        memcpy(c->name, s.player_name, sizeof(c->name));
-        client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, frame_device_get_name(c->device));
+        client_loop_attach(&c->loop, c->setup.core, c->setup.routes, c->invite.host,
+                           frame_device_get_name(c->setup.device));
         return 0;
 }
 
@@ -757,15 +747,15 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return EXIT_FAILURE;
 
-        status("Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host, c->name,
-               mac_to_string(&c->mac, (char[LP_MAC_STR_MAX]) {}), frame_device_get_name(c->device));
-        r = client_core_start(c->core, now_ns());
+        status("Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host, c->setup.player_name,
+               mac_to_string(&c->setup.mac, (char[LP_MAC_STR_MAX]) {}), frame_device_get_name(c->setup.device));
+        r = client_core_start(c->setup.core, now_ns());
         if (r < 0)
                 log_debug_errno(r, "First write failed, ignoring: %m");
         r = run_loop(c);
         if (r < 0)
                 return EXIT_FAILURE;
-        return client_core_get_phase(c->core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
+        return client_core_get_phase(c->setup.core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int main(int argc, char *argv[]) {

@@ -115,7 +115,7 @@ void relay_path_check(void *userdata, uint64_t now) {
         SOCKET s, old;
         int r;
 
-        if (c->udp == INVALID_SOCKET || !c->loop.have_last || client_core_get_phase(c->core) != CLIENT_PHASE_JOINED)
+        if (c->udp == INVALID_SOCKET || !c->loop.have_last || client_core_get_phase(c->setup.core) != CLIENT_PHASE_JOINED)
                 return;
         c->path_checked_at = now;
         r = udp_win_connect(&c->loop.last, &s, &local);
@@ -124,7 +124,7 @@ void relay_path_check(void *userdata, uint64_t now) {
                 return;
         }
         if (client_addr_same_host(&local, &c->udp_local) ||
-            (client_device_is_tap(c) && adapter_has_address(frame_device_get_index(c->device), &local))) {
+            (client_device_is_tap(c) && adapter_has_address(frame_device_get_index(c->setup.device), &local))) {
                 closesocket(s);
                 return;
         }
@@ -143,7 +143,7 @@ void relay_path_check(void *userdata, uint64_t now) {
         old_local = c->udp_local;
         c->udp = s;
         c->udp_local = local;
-        r = client_core_migrate(c->core, &local, now);
+        r = client_core_migrate(c->setup.core, &local, now);
         if (r < 0) {
                 c->udp = old;
                 c->udp_local = old_local;
@@ -182,7 +182,7 @@ void relay_socket_process(Client *c, uint64_t now) {
                 }
                 if (quic_addr_set(&remote, (const ngtcp2_sockaddr *) &ss, (ngtcp2_socklen) sl) < 0)
                         continue;
-                (void) client_core_read_packet(c->core, &remote, c->udp_buffer, (size_t) n, now);
+                (void) client_core_read_packet(c->setup.core, &remote, c->udp_buffer, (size_t) n, now);
         }
-        (void) client_core_write(c->core, now);
+        (void) client_core_write(c->setup.core, now);
 }

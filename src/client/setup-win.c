@@ -99,7 +99,7 @@ static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step
         case CLIENT_SETUP_PIN:
                 return client_fail(c, r, "Cannot pin the route to relay %s (%s). Is this computer connected to the "
                                          "internet?",
-                                   client_addr_to_text(&s->relay, text), client_error_text(r));
+                                   client_addr_to_text(&s->loop->fresh, text), client_error_text(r));
         case CLIENT_SETUP_DEVICE:
                 return device_fail(c, r);
         default:
@@ -110,7 +110,7 @@ static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step
 static void pin_report(Client *c, const ClientSetup *s, RoutePlan plan) {
         char text[CLIENT_ADDRESS_TEXT_MAX];
 
-        client_addr_to_text(&s->relay, text);
+        client_addr_to_text(&s->loop->fresh, text);
         switch (plan) {
         case ROUTE_PLAN_ADD:
                 client_say(c, "Pinned the route to relay %s, so the party's network cannot take it over.", text);
@@ -162,17 +162,6 @@ int client_setup_win(Client *c) {
         char instance[ROUTE_INSTANCE_MAX + 1], label[CLIENT_LOOP_DEVICE_LABEL_MAX];
         TapWinAdapter adapters[TAP_WIN_ADAPTERS_MAX];
         size_t n_adapters = 0;
-        ClientSetup s = {
-                .invite = &c->invite,
-                .state_dir = c->args.state_dir,
-                .device_type = c->args.device_type,
-                .device_hint = c->args.tap_instance_id,
-                .route_instance = instance,
-                .name = c->args.name,
-                .accept_party_gateway = c->args.accept_party_gateway,
-                .callbacks = { .send = relay_on_send, .connect = relay_on_connect, .event = client_on_event },
-                .userdata = c,
-        };
         int r;
 
         if (c->args.device_type == FRAME_DEVICE_TAP) {
@@ -185,18 +174,22 @@ int client_setup_win(Client *c) {
         /* Route state files are named after the adapter the player asked for. */
         client_route_instance(c->args.tap_instance_id ? c->args.tap_instance_id : "tap", NULL, instance,
                               sizeof(instance));
-        r = client_setup(&s, &setup_ops);
-        /* What it made is ours, also when it failed: client_run() tears it down. */
-        c->routes = TAKE_PTR(s.routes);
-        c->device = TAKE_PTR(s.device);
-        c->core = TAKE_PTR(s.core);
+        c->setup = (ClientSetup) {
+                .invite = &c->invite,
+                .state_dir = c->args.state_dir,
+                .device_type = c->args.device_type,
+                .device_hint = c->args.tap_instance_id,
+                .route_instance = instance,
+                .name = c->args.name,
+                .accept_party_gateway = c->args.accept_party_gateway,
+                .callbacks = { .send = relay_on_send, .connect = relay_on_connect, .event = client_on_event },
+                .userdata = c,
+                .loop = &c->loop,
+        };
+        r = client_setup(&c->setup, &setup_ops);
         if (r < 0)
                 return r;
-        c->mac = s.mac;
-        c->loop.fresh = s.relay;
-        c->loop.have_fresh = true;
-        memcpy(c->name, s.player_name, sizeof(c->name));
-        snprintf(label, sizeof(label), "adapter \"%s\"", frame_device_get_name(c->device));
-        client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, label);
+        snprintf(label, sizeof(label), "adapter \"%s\"", frame_device_get_name(c->setup.device));
+        client_loop_attach(&c->loop, c->setup.core, c->setup.routes, c->invite.host, label);
         return 0;
 }
