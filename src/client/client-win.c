@@ -129,7 +129,7 @@ int client_new(Client **ret) {
         c = calloc(1, sizeof(Client));
         if (!c)
                 return log_oom();
-        c->udp = INVALID_SOCKET;
+        c->udp = c->candidate = INVALID_SOCKET;
         c->udp_event = WSACreateEvent();
         c->stop_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         c->address_event = CreateEventW(NULL, FALSE, FALSE, NULL);

@@ -59,9 +59,8 @@ typedef struct Client {
         Invite invite;
         ClientSetup setup; /* the MAC, the routes, the device, the core */
         SOCKET udp;
-        QuicAddr udp_local; /* what udp is connected from */
+        SOCKET candidate; /* the path check's new socket, until it moves or is dropped */
         WSAEVENT udp_event;
-        uint64_t path_checked_at;
         bool send_refused; /* a send failed in a way that says our address may be gone */
         HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
         volatile LONG leave_now; /* set before a stop_event that must not wait for the relay */
@@ -122,7 +121,11 @@ int relay_lookup_again(void *userdata, QuicAddr *ret);
 int relay_lookup_first(void *userdata, QuicAddr *ret);
 int relay_on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len);
 int relay_on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata);
-void relay_path_check(void *userdata, uint64_t now);
+int relay_path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local);
+bool relay_path_on_device(void *userdata, const QuicAddr *local);
+int relay_path_prepare(void *userdata);
+void relay_path_swap(void *userdata);
+void relay_path_drop(void *userdata);
 void relay_socket_close(Client *c);
 void relay_socket_process(Client *c, uint64_t now);
 

@@ -195,7 +195,12 @@ const ClientLoopOps client_loop_ops_win = {
         .resolve = relay_lookup_again,
         .address_update = device_address_update,
         .diagnostics = loop_diagnostics,
-        .path_check = relay_path_check,
+        .path_open = relay_path_open,
+        .path_on_device = relay_path_on_device,
+        .path_prepare = relay_path_prepare,
+        .path_swap = relay_path_swap,
+        .path_drop = relay_path_drop,
+        .error_text = client_error_text,
 };
 
 /* Watches the device's addresses, so a new lease is seen at once rather
@@ -276,8 +281,7 @@ int client_run_loop(Client *c) {
                         uint64_t t = client_now_ns();
 
                         c->send_refused = false;
-                        if (t - c->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL)
-                                relay_path_check(c, t);
+                        client_loop_send_refused(&c->loop, t);
                 }
         }
         /* The lights' last word (left, or why not). */

@@ -77,10 +77,9 @@ typedef struct Client {
         char link[INVITE_INPUT_LINK_MAX];
         ClientSetup setup; /* the MAC, the routes, the device, the core */
         int udp_fd;
-        QuicAddr udp_local; /* what udp_fd is connected from */
+        int candidate_fd; /* the path check's new socket, until it moves or is dropped */
         int signal_fd;
         ClientLoop loop;
-        uint64_t path_checked_at;
         uint64_t send_drops_seen;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
@@ -142,7 +141,7 @@ static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data,
         Client *c = userdata;
 
         /* The socket is connected to the relay, from path->local: after a
-         * migration (relay_path_check()) it is the new one. */
+         * migration (client_loop_path_check()) it is the new one. */
         if (c->udp_fd < 0)
                 return -EBADF;
         return udp_send_batch_add(&c->send, c->udp_fd, NULL, 0, NULL, 0, data, len);
@@ -196,10 +195,9 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
                 close(c->udp_fd);
         }
         c->udp_fd = fd;
-        c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
-        client_loop_relay_connected(&c->loop, &remote, client_addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, &local, client_addr_to_text(&remote, text));
         return 0;
 }
 
@@ -225,54 +223,35 @@ static bool address_on_device(Client *c, const QuicAddr *a) {
         return found;
 }
 
-/* The relay socket is connected, so its source address was fixed when it
- * connected. When that address goes away (a new lease, Wi-Fi to cable) or
- * the kernel now prefers another one towards the relay, what we send
- * leaves from an address that is gone (the kernel refuses it) or that the
- * new network does not route back. So ask the kernel which source it
- * would pick now, with a socket connected the same way; if it is another
- * one, that socket becomes ours and the connection moves to it (QUIC
- * connection migration): the session, our peer id and our place in the
- * room survive, and the relay validates the new path. A NAT that maps us
- * anew needs none of this: the relay follows the new address by itself. */
-static void relay_path_check(void *userdata, uint64_t now) {
+/* ---- the path check (client_loop_path_check()) --------------------------------- */
+
+static int path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local) {
         Client *c = userdata;
-        char text[CLIENT_ADDRESS_TEXT_MAX];
-        QuicAddr local, old_local;
-        int fd, old_fd, r;
 
-        if (c->udp_fd < 0 || !c->loop.have_last || client_core_get_phase(c->setup.core) != CLIENT_PHASE_JOINED)
-                return;
-        c->path_checked_at = now;
-        r = relay_socket_open(&c->loop.last, &fd, &local);
-        if (r < 0) {
-                log_debug_errno(r, "No way to relay %s right now: %m", c->loop.last_text);
-                return;
-        }
-        if (client_addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
-                close(fd);
-                return;
-        }
+        if (c->udp_fd < 0)
+                return -EBADF;
+        return relay_socket_open(relay, &c->candidate_fd, ret_local);
+}
 
-        /* What migrating writes (PATH_CHALLENGE) is for the new socket. */
+static bool path_on_device(void *userdata, const QuicAddr *local) {
+        return address_on_device(userdata, local);
+}
+
+static void path_swap(void *userdata) {
+        Client *c = userdata;
+        int fd = c->udp_fd;
+
         flush_sends(c);
-        old_fd = c->udp_fd;
-        old_local = c->udp_local;
-        c->udp_fd = fd;
-        c->udp_local = local;
-        r = client_core_migrate(c->setup.core, &local, now);
-        if (r < 0) {
-                flush_sends(c);
-                c->udp_fd = old_fd;
-                c->udp_local = old_local;
-                close(fd);
-                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
-                           "it reconnects if the old address stopped working.",
-                           c->loop.last_text, client_addr_to_text(&local, text), strerror(-r));
-                return;
-        }
-        close(old_fd);
-        status("Our address changed; the connection moved to %s.", client_addr_to_text(&local, text));
+        c->udp_fd = c->candidate_fd;
+        c->candidate_fd = fd;
+}
+
+static void path_drop(void *userdata) {
+        Client *c = userdata;
+
+        if (c->candidate_fd >= 0)
+                close(c->candidate_fd);
+        c->candidate_fd = -EBADF;
 }
 
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
@@ -320,7 +299,10 @@ static const ClientLoopOps loop_ops = {
         .say = loop_say,
         .resolve = relay_lookup,
         .address_update = device_address_update,
-        .path_check = relay_path_check,
+        .path_open = path_open,
+        .path_on_device = path_on_device,
+        .path_swap = path_swap,
+        .path_drop = path_drop,
 };
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -379,10 +361,8 @@ static int run_loop(Client *c) {
                         uint64_t t = now_ns();
 
                         c->send_drops_seen = c->send.drops;
-                        if (t - c->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL) {
-                                relay_path_check(c, t);
-                                flush_sends(c);
-                        }
+                        client_loop_send_refused(&c->loop, t);
+                        flush_sends(c);
                 }
 
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
@@ -717,7 +697,7 @@ static int run(int argc, char *argv[]) {
         c = calloc(1, sizeof(Client));
         if (!c)
                 return log_oom();
-        c->udp_fd = c->signal_fd = -EBADF;
+        c->udp_fd = c->candidate_fd = c->signal_fd = -EBADF;
         udp_send_batch_init(&c->send);
         client_loop_init(&c->loop, &loop_ops, c);
 

@@ -43,7 +43,7 @@ int relay_on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, 
         if (len > INT32_MAX)
                 return -EMSGSIZE;
         /* The socket is connected to the relay, from path->local: after a
-         * migration (relay_path_check()) it is the new one. */
+         * migration (client_loop_path_check()) it is the new one. */
         if (send(c->udp, (const char *) data, (int) len, 0) == SOCKET_ERROR) {
                 int r = errno_from_wsa(WSAGetLastError());
 
@@ -89,72 +89,57 @@ int relay_on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote
 
         relay_socket_close(c);
         c->udp = s;
-        c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
-        client_loop_relay_connected(&c->loop, &remote, client_addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, &local, client_addr_to_text(&remote, text));
         return 0;
 }
 
-/* The socket to the relay is connected, so its source address was fixed
- * when it connected. When that address goes away (a new lease, Wi-Fi to
- * cable) or Windows now prefers another one towards the relay, what we
- * send leaves from an address that is gone (Windows refuses it) or that
- * the new network does not route back. So ask Windows which source it
- * would pick now, with a socket connected the same way; if it is another
- * one, that socket becomes ours and the connection moves to it (QUIC
- * connection migration): the session, our peer id and our place in the
- * room survive, and the relay validates the new path. As main-linux.c's
- * relay_path_check(). Never onto the TAP's own address: a route to the
- * relay through the tunnel (the pin gone) must not take the connection
- * along. */
-void relay_path_check(void *userdata, uint64_t now) {
+/* ---- the path check (client_loop_path_check()) --------------------------------- */
+
+int relay_path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local) {
         Client *c = userdata;
-        char text[CLIENT_ADDRESS_TEXT_MAX];
-        QuicAddr local, old_local;
-        SOCKET s, old;
+
+        if (c->udp == INVALID_SOCKET)
+                return -EBADF;
+        return udp_win_connect(relay, &c->candidate, ret_local);
+}
+
+bool relay_path_on_device(void *userdata, const QuicAddr *local) {
+        Client *c = userdata;
+
+        return client_device_is_tap(c) && adapter_has_address(frame_device_get_index(c->setup.device), local);
+}
+
+/* The old socket keeps its own association with the event until it is
+ * closed; both may share it. */
+int relay_path_prepare(void *userdata) {
+        Client *c = userdata;
         int r;
 
-        if (c->udp == INVALID_SOCKET || !c->loop.have_last || client_core_get_phase(c->setup.core) != CLIENT_PHASE_JOINED)
-                return;
-        c->path_checked_at = now;
-        r = udp_win_connect(&c->loop.last, &s, &local);
-        if (r < 0) {
-                log_debug_errno(r, "No way to relay %s right now: %s", c->loop.last_text, client_error_text(r));
-                return;
-        }
-        if (client_addr_same_host(&local, &c->udp_local) ||
-            (client_device_is_tap(c) && adapter_has_address(frame_device_get_index(c->setup.device), &local))) {
-                closesocket(s);
-                return;
-        }
-        /* The old socket keeps its own association with the event until
-         * it is closed; both may share it. */
-        if (WSAEventSelect(s, c->udp_event, FD_READ) == SOCKET_ERROR) {
+        if (WSAEventSelect(c->candidate, c->udp_event, FD_READ) == SOCKET_ERROR) {
                 r = errno_from_wsa(WSAGetLastError());
-                closesocket(s);
                 log_debug_errno(r, "WSAEventSelect() failed, not moving: %s", client_error_text(r));
-                return;
+                return r;
         }
+        return 0;
+}
 
-        /* Nothing is queued: on_send() hands each packet to send() at
-         * once. What migrating writes (PATH_CHALLENGE) is for the new one. */
-        old = c->udp;
-        old_local = c->udp_local;
-        c->udp = s;
-        c->udp_local = local;
-        r = client_core_migrate(c->setup.core, &local, now);
-        if (r < 0) {
-                c->udp = old;
-                c->udp_local = old_local;
-                closesocket(s);
-                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
-                           "it reconnects if the old address stopped working.",
-                           c->loop.last_text, client_addr_to_text(&local, text), client_error_text(r));
-                return;
-        }
-        closesocket(old);
-        client_say(c, "Our address changed; the connection moved to %s.", client_addr_to_text(&local, text));
+/* Nothing is queued: relay_on_send() hands each packet to send() at once. */
+void relay_path_swap(void *userdata) {
+        Client *c = userdata;
+        SOCKET s = c->udp;
+
+        c->udp = c->candidate;
+        c->candidate = s;
+}
+
+void relay_path_drop(void *userdata) {
+        Client *c = userdata;
+
+        if (c->candidate != INVALID_SOCKET)
+                closesocket(c->candidate);
+        c->candidate = INVALID_SOCKET;
 }
 
 void relay_socket_process(Client *c, uint64_t now) {
