@@ -9,7 +9,8 @@
  * need an event library, the client then needs no libsystemd at all, and
  * the loop has the same shape as client.exe's WaitForMultipleObjects one.
  * What happens around the wait (timers, checks, status lines, which relay
- * address to try) is client-loop.c's, shared with client.exe.
+ * address to try, moving to a new source address) is client-loop.c's, and
+ * the start-up client-setup.c's, both shared with client.exe.
  *
  * Status lines for people go to stdout (line-buffered, so a script can
  * follow them); logs go to stderr. Stdin is read only for an invite link
@@ -22,7 +23,6 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -42,7 +42,6 @@
 #include "control.h"
 #include "ether.h"
 #include "frame-device.h"
-#include "identity.h"
 #include "invite-input.h"
 #include "invite.h"
 #include "log.h"
