@@ -66,6 +66,7 @@ typedef struct Fake {
         int resolve_result;
         QuicAddr resolved;
         unsigned n_resolves;
+        unsigned n_path_opens;
 } Fake;
 
 static void fake_say(void *userdata, const char *line) {
@@ -89,6 +90,19 @@ static void fake_address_update(void *userdata) {
         ((Fake *) userdata)->n_address_updates++;
 }
 
+static int fake_path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local) {
+        ((Fake *) userdata)->n_path_opens++;
+        return -ENETUNREACH;
+}
+
+static bool fake_path_on_device(void *userdata, const QuicAddr *local) {
+        return false;
+}
+
+static void fake_path_nothing(void *userdata) {
+        CHECK(!"the path check moved a connection that never joined");
+}
+
 static void fake_diagnostics(void *userdata, const ClientDiagnostics *d, uint64_t now) {
         Fake *f = userdata;
 
@@ -109,6 +123,17 @@ static const ClientLoopOps ops_slow_address = {
         .resolve = fake_resolve,
         .address_update = fake_address_update,
         .diagnostics = fake_diagnostics,
+};
+
+static const ClientLoopOps ops_path_check = {
+        .address_interval = CLIENT_LOOP_TICK_INTERVAL,
+        .say = fake_say,
+        .resolve = fake_resolve,
+        .address_update = fake_address_update,
+        .path_open = fake_path_open,
+        .path_on_device = fake_path_on_device,
+        .path_swap = fake_path_nothing,
+        .path_drop = fake_path_nothing,
 };
 
 static int fake_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
@@ -168,7 +193,7 @@ static bool said(const Fake *f, const char *line) {
 /* ---- tests ---------------------------------------------------------------------- */
 
 static void test_next_relay(void) {
-        QuicAddr a;
+        QuicAddr a, local = addr4(100, 50000);
         Fake f;
 
         /* Nothing resolved yet, no earlier relay: the lookup's error. */
@@ -200,7 +225,7 @@ static void test_next_relay(void) {
         f.routes.pin_result = 0;
 
         /* The lookup fails after a connection: the last relay, pinned again. */
-        client_loop_relay_connected(&f.loop, &f.resolved, "192.0.2.2:4433");
+        client_loop_relay_connected(&f.loop, &f.resolved, &local, "192.0.2.2:4433");
         CHECK_EQ_STR(f.loop.last_text, "192.0.2.2:4433");
         f.resolve_result = -EAGAIN;
         CHECK_EQ_INT(client_loop_next_relay(&f.loop, &a), 0);
@@ -238,7 +263,7 @@ static void test_timeout(void) {
 }
 
 static void test_checks(void) {
-        QuicAddr relay = addr4(7, 4433);
+        QuicAddr relay = addr4(7, 4433), local = addr4(100, 50000);
         Fake f;
 
         /* Without routes or a relay, ticks only read the address. */
@@ -252,7 +277,7 @@ static void test_checks(void) {
         /* A slower address check; the route check every ten seconds, each
          * change said once, a missing pin put back. */
         fake_setup(&f, &ops_slow_address, true);
-        client_loop_relay_connected(&f.loop, &relay, "192.0.2.7:4433");
+        client_loop_relay_connected(&f.loop, &relay, &local, "192.0.2.7:4433");
         f.routes.checks[f.routes.n_checks++] = ROUTE_CHECK_OK;
         f.routes.checks[f.routes.n_checks++] = ROUTE_CHECK_VIA_TAP;
         f.routes.checks[f.routes.n_checks++] = ROUTE_CHECK_VIA_TAP;
@@ -401,7 +426,46 @@ static void test_path_decisions(void) {
         CHECK(!client_send_error_path_gone(0));
 }
 
+/* How status lines and log messages show a relay: as inet_ntop() would,
+ * the port in host order whatever the byte order. */
+static void test_addr_to_text(void) {
+        struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr a = addr4(1, 4433);
+
+        CHECK_EQ_STR(client_addr_to_text(&a, text), "192.0.2.1:4433");
+        a = addr4(255, 65535);
+        CHECK_EQ_STR(client_addr_to_text(&a, text), "192.0.2.255:65535");
+
+        CHECK(inet_pton(AF_INET6, "2001:db8::1", &in6.sin6_addr) == 1);
+        CHECK(quic_addr_set(&a, (const ngtcp2_sockaddr *) &in6, sizeof(in6)) == 0);
+        CHECK_EQ_STR(client_addr_to_text(&a, text), "[2001:db8::1]:443");
+        /* Mapped IPv4 stays what it is: an IPv6 address. */
+        CHECK(inet_pton(AF_INET6, "::ffff:192.0.2.9", &in6.sin6_addr) == 1);
+        in6.sin6_port = htons(1);
+        CHECK(quic_addr_set(&a, (const ngtcp2_sockaddr *) &in6, sizeof(in6)) == 0);
+        CHECK_EQ_STR(client_addr_to_text(&a, text), "[::ffff:192.0.2.9]:1");
+}
+
+/* The path check asks the OS only while joined: before that there is no
+ * connection to move (the core here never joins). */
+static void test_path_check_needs_joined(void) {
+        QuicAddr relay = addr4(7, 4433), local = addr4(100, 50000);
+        Fake f;
+
+        fake_setup(&f, &ops_path_check, false);
+        client_loop_relay_connected(&f.loop, &relay, &local, "192.0.2.7:4433");
+        client_loop_start(&f.loop, T0);
+        for (unsigned i = 0; i <= 3; i++)
+                client_loop_after_wait(&f.loop, T0 + i * SEC);
+        client_loop_send_refused(&f.loop, T0 + 4 * SEC);
+        CHECK_EQ_INT(f.n_path_opens, 0);
+        fake_done(&f);
+}
+
 int main(void) {
+        test_addr_to_text();
+        test_path_check_needs_joined();
         test_path_decisions();
         test_next_relay();
         test_timeout();

@@ -30,6 +30,24 @@ int client_addr_to_route(const QuicAddr *a, RouteAddress *ret) {
         return route_address_from_bytes(&a->sa.in.sin_addr, 4, ret);
 }
 
+const char *client_addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]) {
+        bool v6 = a->sa.sa.sa_family == AF_INET6;
+        /* Not client_addr_to_route(): that writes ::ffff:192.0.2.1 as
+         * 192.0.2.1, and this shows the address as it is. */
+        RouteAddress ra = { .family = v6 ? ROUTE_FAMILY_IPV6 : ROUTE_FAMILY_IPV4 };
+        char ip[ROUTE_ADDRESS_STR_MAX];
+        /* Network byte order, whichever order this machine has. */
+        const uint8_t *port = (const uint8_t *) (v6 ? &a->sa.in6.sin6_port : &a->sa.in.sin_port);
+
+        if (v6)
+                memcpy(ra.bytes, &a->sa.in6.sin6_addr, 16);
+        else
+                memcpy(ra.bytes, &a->sa.in.sin_addr, 4);
+        snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, v6 ? "[%s]:%u" : "%s:%u", route_address_to_string(&ra, ip),
+                 (unsigned) port[0] << 8 | port[1]);
+        return buf;
+}
+
 bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b) {
         if (a->sa.sa.sa_family != b->sa.sa.sa_family)
                 return false;
@@ -113,8 +131,9 @@ int client_loop_next_relay(ClientLoop *l, QuicAddr *ret) {
         return 0;
 }
 
-void client_loop_relay_connected(ClientLoop *l, const QuicAddr *relay, const char *text) {
+void client_loop_relay_connected(ClientLoop *l, const QuicAddr *relay, const QuicAddr *local, const char *text) {
         l->last = *relay;
+        l->local = *local;
         l->have_last = true;
         snprintf(l->last_text, sizeof(l->last_text), "%s", text);
         client_core_set_relay_address(l->core, text);
@@ -223,13 +242,56 @@ void client_loop_after_wait(ClientLoop *l, uint64_t now) {
                         l->next_route_check = now + CLIENT_LOOP_ROUTE_CHECK_INTERVAL;
                         route_check(l);
                 }
-                if (l->ops->path_check)
-                        l->ops->path_check(l->userdata, now);
+                client_loop_path_check(l, now);
                 /* Counters and RTT move without events. */
                 l->status_dirty = true;
         }
         if (l->status_dirty)
                 client_loop_status_update(l, now);
+}
+
+static const char *error_text(const ClientLoop *l, int error) {
+        return l->ops->error_text ? l->ops->error_text(error) : strerror(error < 0 ? -error : error);
+}
+
+void client_loop_path_check(ClientLoop *l, uint64_t now) {
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr local;
+        int r;
+
+        if (!l->ops->path_open || !l->have_last || client_core_get_phase(l->core) != CLIENT_PHASE_JOINED)
+                return;
+        l->path_checked_at = now;
+        r = l->ops->path_open(l->userdata, &l->last, &local);
+        if (r < 0) {
+                log_debug("No way to relay %s right now: %s", l->last_text, error_text(l, r));
+                return;
+        }
+        if (client_addr_same_host(&local, &l->local) || l->ops->path_on_device(l->userdata, &local) ||
+            (l->ops->path_prepare && l->ops->path_prepare(l->userdata) < 0)) {
+                l->ops->path_drop(l->userdata);
+                return;
+        }
+
+        /* What migrating writes (PATH_CHALLENGE) is for the new socket. */
+        l->ops->path_swap(l->userdata);
+        r = client_core_migrate(l->core, &local, now);
+        if (r < 0) {
+                l->ops->path_swap(l->userdata);
+                l->ops->path_drop(l->userdata);
+                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
+                           "it reconnects if the old address stopped working.",
+                           l->last_text, client_addr_to_text(&local, text), error_text(l, r));
+                return;
+        }
+        l->local = local;
+        l->ops->path_drop(l->userdata);
+        say(l, "Our address changed; the connection moved to %s.", client_addr_to_text(&local, text));
+}
+
+void client_loop_send_refused(ClientLoop *l, uint64_t now) {
+        if (now - l->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL)
+                client_loop_path_check(l, now);
 }
 
 void client_loop_stop(ClientLoop *l, uint64_t now) {

@@ -49,10 +49,25 @@ typedef struct ClientLoopOps {
         /* Optional: each diagnostics snapshot, before its status lines
          * and also once the core is done (the window's lights). */
         void (*diagnostics)(void *userdata, const ClientDiagnostics *d, uint64_t now);
-        /* Optional, every tick: checks whether the address the OS would
-         * send to the relay from has changed, and if so moves the
-         * connection (client_core_migrate()). */
-        void (*path_check)(void *userdata, uint64_t now);
+        /* Optional, the path check (client_loop_path_check()): a new
+         * socket connected to `relay` the way the current one is, kept
+         * aside as the candidate, and the local address the OS gave it.
+         * Negative errno, not logged (it runs every tick). */
+        int (*path_open)(void *userdata, const QuicAddr *relay, QuicAddr *ret_local);
+        /* Whether `local` is an address of our own device: a route to the
+         * relay through the tunnel (the pin gone) must not take the
+         * connection along. */
+        bool (*path_on_device)(void *userdata, const QuicAddr *local);
+        /* Optional: readies the candidate for use (client.exe: its read
+         * event); on failure, logged, it is dropped and nothing moves. */
+        int (*path_prepare)(void *userdata);
+        /* The candidate and the current socket change places; what the
+         * current one still has to send goes out first. */
+        void (*path_swap)(void *userdata);
+        /* Closes the candidate. */
+        void (*path_drop)(void *userdata);
+        /* Optional: an error in words where strerror() knows too little. */
+        const char *(*error_text)(int error);
 } ClientLoopOps;
 
 typedef struct ClientLoop {
@@ -73,6 +88,7 @@ typedef struct ClientLoop {
         bool have_last;
         QuicAddr last;
         char last_text[CLIENT_ADDRESS_TEXT_MAX];
+        QuicAddr local; /* what the current socket is connected from */
 
         ClientStatusTracker tracker;
         bool status_dirty; /* something happened: describe the state again */
@@ -82,6 +98,7 @@ typedef struct ClientLoop {
         RouteCheck last_check;
         bool stopping;
         uint64_t stop_deadline;
+        uint64_t path_checked_at;
 } ClientLoop;
 
 void client_loop_init(ClientLoop *l, const ClientLoopOps *ops, void *userdata);
@@ -93,8 +110,9 @@ void client_loop_attach(ClientLoop *l, ClientCore *core, RouteManager *routes, c
  * the first, else a fresh lookup (the relay may have moved, dynamic DNS,
  * or we did, another network), else the last one that worked. */
 int client_loop_next_relay(ClientLoop *l, QuicAddr *ret);
-/* The attempt's socket is connected to `relay`; `text` names it. */
-void client_loop_relay_connected(ClientLoop *l, const QuicAddr *relay, const char *text);
+/* The attempt's socket is connected to `relay` from `local`; `text`
+ * names the relay. */
+void client_loop_relay_connected(ClientLoop *l, const QuicAddr *relay, const QuicAddr *local, const char *text);
 
 /* Arms the timers; call right before the first wait. */
 void client_loop_start(ClientLoop *l, uint64_t now);
@@ -105,11 +123,29 @@ uint32_t client_loop_timeout_ms(const ClientLoop *l, uint64_t now);
 void client_loop_after_wait(ClientLoop *l, uint64_t now);
 /* Says what changed since the last status lines. */
 void client_loop_status_update(ClientLoop *l, uint64_t now);
+/* The socket to the relay is connected, so its source address was fixed
+ * when it connected. When that address goes away (a new lease, Wi-Fi to
+ * cable) or the OS now prefers another one towards the relay, what we send
+ * leaves from an address that is gone (the OS refuses it) or that the new
+ * network does not route back. So this asks the OS which source it would
+ * pick now, with a socket connected the same way (ops->path_open); if it
+ * is another one, that socket becomes ours and the connection moves to it
+ * (QUIC connection migration): the session, our peer id and our place in
+ * the room survive, and the relay validates the new path. A NAT that maps
+ * us anew needs none of this: the relay follows the new address by
+ * itself. Runs every tick while joined. */
+void client_loop_path_check(ClientLoop *l, uint64_t now);
+/* A send was refused: our source address may be gone. Checks the path at
+ * once, unless it was checked less than CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL
+ * ago. */
+void client_loop_send_refused(ClientLoop *l, uint64_t now);
 /* A request to leave: the first waits CLIENT_LOOP_QUIT_GRACE for the
  * relay's goodbye, a second one leaves at once. */
 void client_loop_stop(ClientLoop *l, uint64_t now);
 
 int client_addr_to_route(const QuicAddr *a, RouteAddress *ret);
+/* "192.0.2.1:443", "[2001:db8::1]:443" as people read an address. */
+const char *client_addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]);
 /* Whether two addresses are the same host address (ports aside): a new
  * socket to the relay from the same one is no reason to move. */
 bool client_addr_same_host(const QuicAddr *a, const QuicAddr *b);

@@ -107,17 +107,151 @@ static int arg_lookup(const char *arg, const char **ret_inline) {
         return -ENOENT;
 }
 
-static void mode_request(ClientWinArgs *a, ClientWinMode m, bool *have_exit_mode) {
-        if (*have_exit_mode)
+/* What the options said so far, before the checks across them. */
+typedef struct ArgState {
+        ClientWinArgs a;
+        bool have_exit_mode;
+        bool cli;
+        const char *invite;
+} ArgState;
+
+static void mode_request(ArgState *st, ClientWinMode m) {
+        if (st->have_exit_mode)
                 return;
-        a->mode = m;
-        *have_exit_mode = true;
+        st->a.mode = m;
+        st->have_exit_mode = true;
+}
+
+/* argv[*i] is "--": what the URL handler and the file type run,
+ * client.exe -- "%1". Whatever a crafted link makes of the quotes, the
+ * words after "--" are the invite and nothing else: exactly one. */
+static int arg_after_dashes(ArgState *st, int argc, char *const *argv, int *i, char *error, size_t error_size) {
+        if (st->invite)
+                return arg_error(error, error_size,
+                                 "Too many arguments: an invite link before \"--\" and another after it.");
+        if (*i + 1 >= argc || !argv[*i + 1])
+                return arg_error(error, error_size, "\"--\" must be followed by the invite link or .lanparty file.");
+        if (*i + 2 < argc)
+                return arg_error(error, error_size,
+                                 "Too many arguments after \"--\": expected one invite link or .lanparty file, got "
+                                 "\"%.64s\" and \"%.64s\".",
+                                 argv[*i + 1], argv[*i + 2] ? argv[*i + 2] : "");
+        if (argv[++*i][0] == '\0')
+                return arg_error(error, error_size, "The invite link is empty.");
+        st->invite = argv[*i];
+        return 0;
+}
+
+/* An argument that is no option: the invite link or .lanparty file. */
+static int arg_invite(ArgState *st, const char *arg, char *error, size_t error_size) {
+        if (st->invite)
+                return arg_error(error, error_size,
+                                 "Too many arguments: expected one invite link or .lanparty file, got \"%.64s\" "
+                                 "and \"%.64s\".",
+                                 st->invite, arg);
+        if (arg[0] == '\0')
+                return arg_error(error, error_size, "The invite link is empty.");
+        st->invite = arg;
+        return 0;
+}
+
+/* The value of option `o` given as argv[*i]: inline ("--x=VALUE") or the
+ * next argument. NULL for options that take none. */
+static int arg_value(ArgOption o, const char *inline_value, int argc, char *const *argv, int *i,
+                     const char **ret, char *error, size_t error_size) {
+        *ret = NULL;
+        if (!arg_options[o].has_value) {
+                if (inline_value)
+                        return arg_error(error, error_size, "--%s takes no value.", arg_options[o].name);
+                return 0;
+        }
+        if (inline_value)
+                *ret = inline_value;
+        else if (*i + 1 < argc && argv[*i + 1])
+                *ret = argv[++*i];
+        else
+                return arg_error(error, error_size, "--%s needs a value.", arg_options[o].name);
+        return 0;
+}
+
+/* One option and its value (NULL for those without), checked. */
+static int arg_apply(ArgState *st, ArgOption o, const char *value, char *error, size_t error_size) {
+        switch (o) {
+        case ARG_HELP:
+                mode_request(st, CLIENT_WIN_MODE_HELP);
+                return 0;
+        case ARG_VERSION:
+                mode_request(st, CLIENT_WIN_MODE_VERSION);
+                return 0;
+        case ARG_LIST:
+                mode_request(st, CLIENT_WIN_MODE_LIST_ADAPTERS);
+                return 0;
+        case ARG_RESTORE:
+                mode_request(st, CLIENT_WIN_MODE_RESTORE);
+                return 0;
+        case ARG_CLI:
+                st->cli = true;
+                return 0;
+        case ARG_VERBOSE:
+                st->a.verbose = true;
+                return 0;
+        case ARG_FRAME_DEVICE:
+                st->a.device_type = frame_device_type_from_string(value);
+                if (st->a.device_type < 0)
+                        return arg_error(error, error_size, "--frame-device: expected \"tap\" or \"null\", got \"%.64s\".",
+                                         value);
+                return 0;
+        case ARG_TAP_INSTANCE_ID:
+                /* A GUID or a connection name; tap-win.c matches it. */
+                if (value[0] == '\0' || strlen(value) >= FRAME_DEVICE_NAME_MAX)
+                        return arg_error(error, error_size,
+                                         "--tap-instance-id: an adapter GUID or connection name of 1 to %d bytes.",
+                                         FRAME_DEVICE_NAME_MAX - 1);
+                st->a.tap_instance_id = value;
+                return 0;
+        case ARG_NAME:
+                if (strlen(value) > LP_CONTROL_NAME_MAX || !control_text_is_valid(value, strlen(value)))
+                        return arg_error(error, error_size, "--name: at most %d bytes of printable UTF-8.",
+                                         LP_CONTROL_NAME_MAX);
+                st->a.name = value;
+                return 0;
+        case ARG_STATE_DIR:
+                if (!path_is_absolute(value))
+                        return arg_error(error, error_size, "--state-dir: needs an absolute path such as C:\\lanparty.");
+                st->a.state_dir = value;
+                return 0;
+        case ARG_ACCEPT_PARTY_GATEWAY:
+                st->a.accept_party_gateway = true;
+                return 0;
+        default:
+                return arg_error(error, error_size, "Unhandled option.");
+        }
+}
+
+/* argv[*i] and, for an option with a value, what follows it. */
+static int arg_one(ArgState *st, int argc, char *const *argv, int *i, char *error, size_t error_size) {
+        const char *arg = argv[*i], *value, *inline_value;
+        int o, r;
+
+        if (!arg)
+                return arg_error(error, error_size, "Empty argument.");
+        if (strcmp(arg, "--") == 0)
+                return arg_after_dashes(st, argc, argv, i, error, error_size);
+        if (arg[0] != '-' || arg[1] == '\0')
+                return arg_invite(st, arg, error, error_size);
+
+        o = arg_lookup(arg, &inline_value);
+        if (o < 0)
+                return arg_error(error, error_size, "Unknown option \"%.64s\" (see --help).", arg);
+        r = arg_value((ArgOption) o, inline_value, argc, argv, i, &value, error, error_size);
+        if (r < 0)
+                return r;
+        return arg_apply(st, (ArgOption) o, value, error, error_size);
 }
 
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size) {
-        ClientWinArgs a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP };
-        bool have_exit_mode = false, cli = false;
-        const char *invite = NULL;
+        ArgState st = { .a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP } };
+        int r;
 
         if (!ret || argc < 0 || (argc > 0 && !argv))
                 return -EINVAL;
@@ -125,126 +259,21 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
                 error[0] = '\0';
 
         for (int i = 1; i < argc; i++) {
-                const char *arg = argv[i], *value = NULL, *inline_value;
-                int o;
-
-                if (!arg)
-                        return arg_error(error, error_size, "Empty argument.");
-                if (strcmp(arg, "--") == 0) {
-                        /* What the URL handler and the file type run:
-                         * client.exe -- "%1". Whatever a crafted link
-                         * makes of the quotes, the words after "--" are
-                         * the invite and nothing else: exactly one. */
-                        if (invite)
-                                return arg_error(error, error_size,
-                                                 "Too many arguments: an invite link before \"--\" and another "
-                                                 "after it.");
-                        if (i + 1 >= argc || !argv[i + 1])
-                                return arg_error(error, error_size,
-                                                 "\"--\" must be followed by the invite link or .lanparty file.");
-                        if (i + 2 < argc)
-                                return arg_error(error, error_size,
-                                                 "Too many arguments after \"--\": expected one invite link or "
-                                                 ".lanparty file, got \"%.64s\" and \"%.64s\".",
-                                                 argv[i + 1], argv[i + 2] ? argv[i + 2] : "");
-                        arg = argv[++i];
-                        if (arg[0] == '\0')
-                                return arg_error(error, error_size, "The invite link is empty.");
-                        invite = arg;
-                        continue;
-                }
-                if (arg[0] != '-' || arg[1] == '\0') {
-                        if (invite)
-                                return arg_error(error, error_size,
-                                                 "Too many arguments: expected one invite link or .lanparty file, "
-                                                 "got \"%.64s\" and \"%.64s\".",
-                                                 invite, arg);
-                        if (arg[0] == '\0')
-                                return arg_error(error, error_size, "The invite link is empty.");
-                        invite = arg;
-                        continue;
-                }
-
-                o = arg_lookup(arg, &inline_value);
-                if (o < 0)
-                        return arg_error(error, error_size, "Unknown option \"%.64s\" (see --help).", arg);
-                if (arg_options[o].has_value) {
-                        if (inline_value)
-                                value = inline_value;
-                        else if (i + 1 < argc && argv[i + 1])
-                                value = argv[++i];
-                        else
-                                return arg_error(error, error_size, "--%s needs a value.", arg_options[o].name);
-                } else if (inline_value)
-                        return arg_error(error, error_size, "--%s takes no value.", arg_options[o].name);
-
-                switch ((ArgOption) o) {
-                case ARG_HELP:
-                        mode_request(&a, CLIENT_WIN_MODE_HELP, &have_exit_mode);
-                        break;
-                case ARG_VERSION:
-                        mode_request(&a, CLIENT_WIN_MODE_VERSION, &have_exit_mode);
-                        break;
-                case ARG_LIST:
-                        mode_request(&a, CLIENT_WIN_MODE_LIST_ADAPTERS, &have_exit_mode);
-                        break;
-                case ARG_RESTORE:
-                        mode_request(&a, CLIENT_WIN_MODE_RESTORE, &have_exit_mode);
-                        break;
-                case ARG_CLI:
-                        cli = true;
-                        break;
-                case ARG_VERBOSE:
-                        a.verbose = true;
-                        break;
-                case ARG_FRAME_DEVICE:
-                        if (strcmp(value, "tap") == 0)
-                                a.device_type = FRAME_DEVICE_TAP;
-                        else if (strcmp(value, "null") == 0)
-                                a.device_type = FRAME_DEVICE_NULL;
-                        else
-                                return arg_error(error, error_size,
-                                                 "--frame-device: expected \"tap\" or \"null\", got \"%.64s\".", value);
-                        break;
-                case ARG_TAP_INSTANCE_ID:
-                        /* A GUID or a connection name; tap-win.c matches it. */
-                        if (value[0] == '\0' || strlen(value) >= FRAME_DEVICE_NAME_MAX)
-                                return arg_error(error, error_size,
-                                                 "--tap-instance-id: an adapter GUID or connection name of 1 to %d "
-                                                 "bytes.",
-                                                 FRAME_DEVICE_NAME_MAX - 1);
-                        a.tap_instance_id = value;
-                        break;
-                case ARG_NAME:
-                        if (strlen(value) > LP_CONTROL_NAME_MAX || !control_text_is_valid(value, strlen(value)))
-                                return arg_error(error, error_size, "--name: at most %d bytes of printable UTF-8.",
-                                                 LP_CONTROL_NAME_MAX);
-                        a.name = value;
-                        break;
-                case ARG_STATE_DIR:
-                        if (!path_is_absolute(value))
-                                return arg_error(error, error_size,
-                                                 "--state-dir: needs an absolute path such as C:\\lanparty.");
-                        a.state_dir = value;
-                        break;
-                case ARG_ACCEPT_PARTY_GATEWAY:
-                        a.accept_party_gateway = true;
-                        break;
-                default:
-                        return arg_error(error, error_size, "Unhandled option.");
-                }
+                r = arg_one(&st, argc, argv, &i, error, error_size);
+                if (r < 0)
+                        return r;
         }
 
         /* The uninstaller runs it: a link there is a mistake, not a wish. */
-        if (a.mode == CLIENT_WIN_MODE_RESTORE && invite)
+        if (st.a.mode == CLIENT_WIN_MODE_RESTORE && st.invite)
                 return arg_error(error, error_size, "--restore takes no invite link.");
-        if (!have_exit_mode && cli) {
-                a.mode = CLIENT_WIN_MODE_CLI;
-                if (!invite)
+        if (!st.have_exit_mode && st.cli) {
+                st.a.mode = CLIENT_WIN_MODE_CLI;
+                if (!st.invite)
                         return arg_error(error, error_size, "--cli: missing the invite link (see --help).");
         }
-        a.invite = invite;
-        *ret = a;
+        st.a.invite = st.invite;
+        *ret = st.a;
         return 0;
 }
 

@@ -8,7 +8,6 @@
 #include "ether.h"
 #include "log.h"
 #include "mtu.h"
-#include "string-table.h"
 
 struct FrameDevice {
         const FrameDeviceBackend *backend;
@@ -19,13 +18,6 @@ struct FrameDevice {
         /* The backend's state follows, aligned for anything it holds. */
         alignas(max_align_t) unsigned char state[];
 };
-
-static const char *const frame_device_type_table[_FRAME_DEVICE_TYPE_MAX] = {
-        [FRAME_DEVICE_TAP] = "tap",
-        [FRAME_DEVICE_NULL] = "null",
-};
-
-DEFINE_STRING_TABLE_LOOKUP(frame_device_type, FrameDeviceType)
 
 static const FrameDeviceBackend *backend_for(FrameDeviceType type) {
         switch (type) {

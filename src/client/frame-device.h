@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mac.h"
 #include "macro.h"
+#include "string-table.h"
 
 /* Linux names are below 16 bytes; Windows connection aliases are longer. */
 #define FRAME_DEVICE_NAME_MAX 256
@@ -25,8 +27,25 @@ typedef enum FrameDeviceType {
         _FRAME_DEVICE_TYPE_INVALID = -EINVAL,
 } FrameDeviceType;
 
-const char *frame_device_type_to_string(FrameDeviceType t);
-FrameDeviceType frame_device_type_from_string(const char *s);
+/* Inline, so that the command-line parsers (client-win-args.c, with its
+ * unit test and fuzz target) use these names without linking a backend;
+ * the lookups are string-table.h's, like every other enum's. */
+static inline const char *const *frame_device_type_table(void) {
+        static const char *const table[_FRAME_DEVICE_TYPE_MAX] = {
+                [FRAME_DEVICE_TAP] = "tap",
+                [FRAME_DEVICE_NULL] = "null",
+        };
+
+        return table;
+}
+
+static inline const char *frame_device_type_to_string(FrameDeviceType t) {
+        return string_table_lookup_to_string(frame_device_type_table(), _FRAME_DEVICE_TYPE_MAX, t);
+}
+
+static inline FrameDeviceType frame_device_type_from_string(const char *s) {
+        return (FrameDeviceType) string_table_lookup_from_string(frame_device_type_table(), _FRAME_DEVICE_TYPE_MAX, s);
+}
 
 /* What an event loop waits on before calling frame_device_read(). POSIX
  * backends set fd (poll it for POLLIN); Windows sets handle (an event

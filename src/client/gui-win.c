@@ -444,50 +444,55 @@ static void gui_done(Gui *g, bool failed, char *text) {
         }
 }
 
-static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
-        Gui *g = (Gui *) GetWindowLongPtrW(hwnd, DWLP_USER);
+static INT_PTR main_init(HWND hwnd, Gui *g) {
+        g->hwnd = hwnd;
+        SetWindowLongPtrW(hwnd, DWLP_USER, (LONG_PTR) g);
+        SetWindowTextW(hwnd, g->title);
+        SetDlgItemTextW(hwnd, IDC_ROOM, g->room_text);
+        window_icons_set(hwnd, g->instance);
+        room_font_update(g);
+        layout_record(g);
+        tray_add(g);
+        /* client.exe runs elevated, Explorer does not: User Interface
+         * Privilege Isolation drops its broadcast to us unless this window
+         * lets it through. */
+        if (taskbar_created && !ChangeWindowMessageFilterEx(hwnd, taskbar_created, MSGFLT_ALLOW, NULL))
+                log_debug_errno(errno_from_win32(GetLastError()),
+                                "Cannot let TaskbarCreated through to the window, ignoring: %m");
+        SetFocus(GetDlgItem(hwnd, IDC_LEAVE));
+        return FALSE;
+}
 
-        /* A registered message, no case label for it. */
-        if (msg == taskbar_created && msg != 0) {
-                if (g) {
-                        tray_add(g);
-                        log_debug("The taskbar was created anew (Explorer restarted?): %s the tray icon again.",
-                                  g->tray_added ? "added" : "could not add");
-                }
-                return TRUE;
-        }
+/* What the worker posts (gui_post_*()): the heap copy is ours to free. */
+static INT_PTR main_worker_message(Gui *g, HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
         switch (msg) {
-        case WM_INITDIALOG:
-                g = (Gui *) lparam;
-                g->hwnd = hwnd;
-                SetWindowLongPtrW(hwnd, DWLP_USER, (LONG_PTR) g);
-                SetWindowTextW(hwnd, g->title);
-                SetDlgItemTextW(hwnd, IDC_ROOM, g->room_text);
-                window_icons_set(hwnd, g->instance);
-                room_font_update(g);
-                layout_record(g);
-                tray_add(g);
-                /* client.exe runs elevated, Explorer does not: User
-                 * Interface Privilege Isolation drops its broadcast to us
-                 * unless this window lets it through. */
-                if (taskbar_created && !ChangeWindowMessageFilterEx(hwnd, taskbar_created, MSGFLT_ALLOW, NULL))
-                        log_debug_errno(errno_from_win32(GetLastError()),
-                                        "Cannot let TaskbarCreated through to the window, ignoring: %m");
-                SetFocus(GetDlgItem(hwnd, IDC_LEAVE));
-                return FALSE;
-        case WM_DRAWITEM:
-                if (!g)
-                        break;
-                light_draw(g, (const DRAWITEMSTRUCT *) lparam);
-                return TRUE;
-        case WM_CTLCOLORSTATIC:
-                /* The read-only log reads better on a white page than on grey. */
-                if (g && (HWND) lparam == GetDlgItem(hwnd, IDC_LOG)) {
-                        SetBkColor((HDC) wparam, GetSysColor(COLOR_WINDOW));
-                        SetTextColor((HDC) wparam, GetSysColor(COLOR_WINDOWTEXT));
-                        return (INT_PTR) GetSysColorBrush(COLOR_WINDOW);
+        case GUI_MSG_LINE:
+                if (g)
+                        log_append(g, (const char *) lparam);
+                break;
+        case GUI_MSG_LIGHTS:
+                if (g) {
+                        g->lights = *(const ClientLights *) lparam;
+                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_RELAY), NULL, TRUE);
+                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_GATEWAY), NULL, TRUE);
+                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_ADDRESS), NULL, TRUE);
+                        tray_update(g);
                 }
                 break;
+        case GUI_MSG_DONE:
+                if (g)
+                        gui_done(g, wparam != 0, (char *) lparam);
+                break;
+        default:
+                return FALSE;
+        }
+        free((void *) lparam);
+        return TRUE;
+}
+
+/* The window's size, its smallest size, and the monitor's DPI. */
+static INT_PTR main_layout_message(Gui *g, HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
+        switch (msg) {
         case WM_SIZE:
                 if (g && wparam != SIZE_MINIMIZED && g->client0.cx > 0)
                         layout_apply(g, LOWORD(lparam), HIWORD(lparam));
@@ -502,13 +507,21 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
         case WM_DPICHANGED:
                 /* DefDlgProc rescales the template; the room font is ours. */
                 PostMessageW(hwnd, GUI_MSG_REFONT, 0, 0);
-                break;
+                return FALSE;
         case GUI_MSG_REFONT:
                 if (g) {
                         room_font_update(g);
                         layout_record(g);
                 }
                 return TRUE;
+        default:
+                return FALSE;
+        }
+}
+
+/* Leave, the window's X, a logoff. */
+static INT_PTR main_leave_message(Gui *g, HWND hwnd, UINT msg, WPARAM wparam) {
+        switch (msg) {
         case WM_COMMAND:
                 if (LOWORD(wparam) == IDC_LEAVE) {
                         if (g)
@@ -516,9 +529,7 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                         return TRUE;
                 }
                 /* Escape must not drop a player out of the party. */
-                if (LOWORD(wparam) == IDCANCEL)
-                        return TRUE;
-                break;
+                return LOWORD(wparam) == IDCANCEL;
         case WM_CLOSE:
                 if (g)
                         gui_leave(g);
@@ -532,26 +543,53 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                 if (g && wparam && !g->done && g->callbacks.shutdown)
                         g->callbacks.shutdown(g->callbacks.userdata);
                 return TRUE;
-        case GUI_MSG_LINE:
-                if (g)
-                        log_append(g, (const char *) lparam);
-                free((void *) lparam);
-                return TRUE;
-        case GUI_MSG_LIGHTS:
+        default:
+                return FALSE;
+        }
+}
+
+static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lparam) {
+        Gui *g = (Gui *) GetWindowLongPtrW(hwnd, DWLP_USER);
+
+        /* A registered message, no case label for it. */
+        if (msg == taskbar_created && msg != 0) {
                 if (g) {
-                        g->lights = *(const ClientLights *) lparam;
-                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_RELAY), NULL, TRUE);
-                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_GATEWAY), NULL, TRUE);
-                        InvalidateRect(GetDlgItem(hwnd, IDC_LIGHT_ADDRESS), NULL, TRUE);
-                        tray_update(g);
+                        tray_add(g);
+                        log_debug("The taskbar was created anew (Explorer restarted?): %s the tray icon again.",
+                                  g->tray_added ? "added" : "could not add");
                 }
-                free((void *) lparam);
                 return TRUE;
+        }
+        switch (msg) {
+        case WM_INITDIALOG:
+                return main_init(hwnd, (Gui *) lparam);
+        case WM_DRAWITEM:
+                if (!g)
+                        return FALSE;
+                light_draw(g, (const DRAWITEMSTRUCT *) lparam);
+                return TRUE;
+        case WM_CTLCOLORSTATIC:
+                /* The read-only log reads better on a white page than on grey. */
+                if (g && (HWND) lparam == GetDlgItem(hwnd, IDC_LOG)) {
+                        SetBkColor((HDC) wparam, GetSysColor(COLOR_WINDOW));
+                        SetTextColor((HDC) wparam, GetSysColor(COLOR_WINDOWTEXT));
+                        return (INT_PTR) GetSysColorBrush(COLOR_WINDOW);
+                }
+                return FALSE;
+        case WM_SIZE:
+        case WM_GETMINMAXINFO:
+        case WM_DPICHANGED:
+        case GUI_MSG_REFONT:
+                return main_layout_message(g, hwnd, msg, wparam, lparam);
+        case WM_COMMAND:
+        case WM_CLOSE:
+        case WM_QUERYENDSESSION:
+        case WM_ENDSESSION:
+                return main_leave_message(g, hwnd, msg, wparam);
+        case GUI_MSG_LINE:
+        case GUI_MSG_LIGHTS:
         case GUI_MSG_DONE:
-                if (g)
-                        gui_done(g, wparam != 0, (char *) lparam);
-                free((void *) lparam);
-                return TRUE;
+                return main_worker_message(g, hwnd, msg, wparam, lparam);
         case GUI_MSG_TRAY:
                 if (g && (LOWORD(lparam) == WM_LBUTTONUP || LOWORD(lparam) == WM_LBUTTONDBLCLK)) {
                         ShowWindow(hwnd, SW_RESTORE);
@@ -565,8 +603,9 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
                 }
                 PostQuitMessage(0);
                 return TRUE;
+        default:
+                return FALSE;
         }
-        return FALSE;
 }
 
 int gui_new(Gui **ret, HINSTANCE instance, const char *room, const char *relay, const GuiCallbacks *callbacks) {

@@ -9,7 +9,8 @@
  * need an event library, the client then needs no libsystemd at all, and
  * the loop has the same shape as client.exe's WaitForMultipleObjects one.
  * What happens around the wait (timers, checks, status lines, which relay
- * address to try) is client-loop.c's, shared with client.exe.
+ * address to try, moving to a new source address) is client-loop.c's, and
+ * the start-up client-setup.c's, both shared with client.exe.
  *
  * Status lines for people go to stdout (line-buffered, so a script can
  * follow them); logs go to stderr. Stdin is read only for an invite link
@@ -22,7 +23,6 @@
 #include <ifaddrs.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,14 +37,15 @@
 
 #include "client-core.h"
 #include "client-loop.h"
+#include "client-setup.h"
 #include "client-status.h"
 #include "control.h"
 #include "ether.h"
 #include "frame-device.h"
-#include "identity.h"
 #include "invite-input.h"
 #include "invite.h"
 #include "log.h"
+#include "relay-resolve.h"
 #include "route.h"
 #include "udp-send.h"
 
@@ -73,16 +74,11 @@ typedef struct Client {
         Args args;
         Invite invite;
         char link[INVITE_INPUT_LINK_MAX];
-        MacAddr mac;
-        char name[LP_CONTROL_NAME_MAX + 1];
-        RouteManager *routes;
-        FrameDevice *device;
-        ClientCore *core;
+        ClientSetup setup; /* the MAC, the routes, the device, the core */
         int udp_fd;
-        QuicAddr udp_local; /* what udp_fd is connected from */
+        int candidate_fd; /* the path check's new socket, until it moves or is dropped */
         int signal_fd;
         ClientLoop loop;
-        uint64_t path_checked_at;
         uint64_t send_drops_seen;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
@@ -123,49 +119,13 @@ static void status(const char *format, ...) {
 
 /* ---- addresses ------------------------------------------------------------------ */
 
-static const char *addr_to_text(const QuicAddr *a, char buf[static CLIENT_ADDRESS_TEXT_MAX]) {
-        char ip[INET6_ADDRSTRLEN];
-
-        if (a->sa.sa.sa_family == AF_INET6) {
-                inet_ntop(AF_INET6, &a->sa.in6.sin6_addr, ip, sizeof(ip));
-                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "[%s]:%u", ip, (unsigned) ntohs(a->sa.in6.sin6_port));
-        } else {
-                inet_ntop(AF_INET, &a->sa.in.sin_addr, ip, sizeof(ip));
-                snprintf(buf, CLIENT_ADDRESS_TEXT_MAX, "%s:%u", ip, (unsigned) ntohs(a->sa.in.sin_port));
-        }
-        return buf;
-}
-
-static int relay_resolve(void *userdata, QuicAddr *ret) {
+static int relay_lookup(void *userdata, QuicAddr *ret) {
         Client *c = userdata;
-        struct addrinfo hints = {
-                .ai_family = AF_UNSPEC,
-                .ai_socktype = SOCK_DGRAM,
-                .ai_protocol = IPPROTO_UDP,
-                .ai_flags = AI_NUMERICSERV | (c->invite.host_type == INVITE_HOST_DNS ? 0 : AI_NUMERICHOST),
-        };
-        struct addrinfo *res = NULL;
-        char port[8];
+        char reason[128];
         int r;
 
-        snprintf(port, sizeof(port), "%u", (unsigned) c->invite.port);
-        r = getaddrinfo(c->invite.host, port, &hints, &res);
-        if (r != 0) {
-                int e = r == EAI_SYSTEM ? errno : r == EAI_MEMORY ? ENOMEM : EHOSTUNREACH;
-                log_warning("Cannot resolve relay %s: %s", c->invite.host,
-                            r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-                return -e;
-        }
-        /* glibc sorts by RFC 6724, so the first answer is the one to use. */
-        r = -EAFNOSUPPORT;
-        for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-                if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-                    quic_addr_set(ret, (const ngtcp2_sockaddr *) ai->ai_addr, (ngtcp2_socklen) ai->ai_addrlen) == 0) {
-                        r = 0;
-                        break;
-                }
-        freeaddrinfo(res);
-        if (r < 0)
+        r = relay_resolve(&c->invite, ret, reason, sizeof(reason));
+        if (r == -EAFNOSUPPORT)
                 log_warning("Relay %s has no IPv4 or IPv6 address.", c->invite.host);
         return r;
 }
@@ -180,7 +140,7 @@ static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data,
         Client *c = userdata;
 
         /* The socket is connected to the relay, from path->local: after a
-         * migration (relay_path_check()) it is the new one. */
+         * migration (client_loop_path_check()) it is the new one. */
         if (c->udp_fd < 0)
                 return -EBADF;
         return udp_send_batch_add(&c->send, c->udp_fd, NULL, 0, NULL, 0, data, len);
@@ -227,17 +187,16 @@ static int on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remot
                 return r;
         r = relay_socket_open(&remote, &fd, &local);
         if (r < 0)
-                return log_warning_errno(r, "Cannot reach relay %s: %m", addr_to_text(&remote, text));
+                return log_warning_errno(r, "Cannot reach relay %s: %m", client_addr_to_text(&remote, text));
 
         if (c->udp_fd >= 0) {
                 flush_sends(c); /* the old connection's last words */
                 close(c->udp_fd);
         }
         c->udp_fd = fd;
-        c->udp_local = local;
         *ret_local = local;
         *ret_remote = remote;
-        client_loop_relay_connected(&c->loop, &remote, addr_to_text(&remote, text));
+        client_loop_relay_connected(&c->loop, &remote, &local, client_addr_to_text(&remote, text));
         return 0;
 }
 
@@ -248,10 +207,10 @@ static bool address_on_device(Client *c, const QuicAddr *a) {
         struct ifaddrs *ifa = NULL;
         bool found = false;
 
-        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
+        if (frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP || getifaddrs(&ifa) < 0)
                 return false;
         for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
-                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->device)) != 0)
+                if (!i->ifa_addr || strcmp(i->ifa_name, frame_device_get_name(c->setup.device)) != 0)
                         continue;
                 if (i->ifa_addr->sa_family == AF_INET && a->sa.sa.sa_family == AF_INET)
                         found = ((struct sockaddr_in *) i->ifa_addr)->sin_addr.s_addr == a->sa.in.sin_addr.s_addr;
@@ -263,54 +222,35 @@ static bool address_on_device(Client *c, const QuicAddr *a) {
         return found;
 }
 
-/* The relay socket is connected, so its source address was fixed when it
- * connected. When that address goes away (a new lease, Wi-Fi to cable) or
- * the kernel now prefers another one towards the relay, what we send
- * leaves from an address that is gone (the kernel refuses it) or that the
- * new network does not route back. So ask the kernel which source it
- * would pick now, with a socket connected the same way; if it is another
- * one, that socket becomes ours and the connection moves to it (QUIC
- * connection migration): the session, our peer id and our place in the
- * room survive, and the relay validates the new path. A NAT that maps us
- * anew needs none of this: the relay follows the new address by itself. */
-static void relay_path_check(void *userdata, uint64_t now) {
+/* ---- the path check (client_loop_path_check()) --------------------------------- */
+
+static int path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local) {
         Client *c = userdata;
-        char text[CLIENT_ADDRESS_TEXT_MAX];
-        QuicAddr local, old_local;
-        int fd, old_fd, r;
 
-        if (c->udp_fd < 0 || !c->loop.have_last || client_core_get_phase(c->core) != CLIENT_PHASE_JOINED)
-                return;
-        c->path_checked_at = now;
-        r = relay_socket_open(&c->loop.last, &fd, &local);
-        if (r < 0) {
-                log_debug_errno(r, "No way to relay %s right now: %m", c->loop.last_text);
-                return;
-        }
-        if (client_addr_same_host(&local, &c->udp_local) || address_on_device(c, &local)) {
-                close(fd);
-                return;
-        }
+        if (c->udp_fd < 0)
+                return -EBADF;
+        return relay_socket_open(relay, &c->candidate_fd, ret_local);
+}
 
-        /* What migrating writes (PATH_CHALLENGE) is for the new socket. */
+static bool path_on_device(void *userdata, const QuicAddr *local) {
+        return address_on_device(userdata, local);
+}
+
+static void path_swap(void *userdata) {
+        Client *c = userdata;
+        int fd = c->udp_fd;
+
         flush_sends(c);
-        old_fd = c->udp_fd;
-        old_local = c->udp_local;
-        c->udp_fd = fd;
-        c->udp_local = local;
-        r = client_core_migrate(c->core, &local, now);
-        if (r < 0) {
-                flush_sends(c);
-                c->udp_fd = old_fd;
-                c->udp_local = old_local;
-                close(fd);
-                log_notice("Our address towards relay %s changed to %s, but the connection cannot move (%s); "
-                           "it reconnects if the old address stopped working.",
-                           c->loop.last_text, addr_to_text(&local, text), strerror(-r));
-                return;
-        }
-        close(old_fd);
-        status("Our address changed; the connection moved to %s.", addr_to_text(&local, text));
+        c->udp_fd = c->candidate_fd;
+        c->candidate_fd = fd;
+}
+
+static void path_drop(void *userdata) {
+        Client *c = userdata;
+
+        if (c->candidate_fd >= 0)
+                close(c->candidate_fd);
+        c->candidate_fd = -EBADF;
 }
 
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
@@ -336,7 +276,7 @@ static void device_address_update(void *userdata) {
         struct ifaddrs *ifa = NULL;
         char text[INET_ADDRSTRLEN] = "";
 
-        if (frame_device_get_type(c->device) != FRAME_DEVICE_TAP)
+        if (frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP)
                 return;
         if (getifaddrs(&ifa) < 0) {
                 log_debug_errno(errno, "getifaddrs() failed, ignoring: %m");
@@ -344,21 +284,24 @@ static void device_address_update(void *userdata) {
         }
         for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
                 if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-                    strcmp(i->ifa_name, frame_device_get_name(c->device)) == 0) {
+                    strcmp(i->ifa_name, frame_device_get_name(c->setup.device)) == 0) {
                         inet_ntop(AF_INET, &((struct sockaddr_in *) i->ifa_addr)->sin_addr, text, sizeof(text));
                         break;
                 }
         freeifaddrs(ifa);
-        client_core_set_device_ipv4(c->core, text);
+        client_core_set_device_ipv4(c->setup.core, text);
 }
 
 /* getifaddrs() is cheap: every tick. */
 static const ClientLoopOps loop_ops = {
         .address_interval = CLIENT_LOOP_TICK_INTERVAL,
         .say = loop_say,
-        .resolve = relay_resolve,
+        .resolve = relay_lookup,
         .address_update = device_address_update,
-        .path_check = relay_path_check,
+        .path_open = path_open,
+        .path_on_device = path_on_device,
+        .path_swap = path_swap,
+        .path_drop = path_drop,
 };
 
 /* ---- the loop ------------------------------------------------------------------- */
@@ -383,12 +326,12 @@ static void process_udp(Client *c, uint64_t now) {
                 /* The socket is connected: every packet is from the last relay. */
                 for (int i = 0; i < n && c->udp_fd >= 0 && c->loop.have_last; i++)
                         if (!(c->recv_msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
-                                (void) client_core_read_packet(c->core, &c->loop.last, c->recv_bufs[i],
+                                (void) client_core_read_packet(c->setup.core, &c->loop.last, c->recv_bufs[i],
                                                                c->recv_msgs[i].msg_len, now);
                 if (n < UDP_RECV_BATCH)
                         break;
         }
-        (void) client_core_write(c->core, now);
+        (void) client_core_write(c->setup.core, now);
 }
 
 static void process_signals(Client *c, uint64_t now) {
@@ -404,7 +347,7 @@ static void process_signals(Client *c, uint64_t now) {
 static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
 
-        while (!client_core_is_done(c->core)) {
+        while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[3];
                 uint64_t now;
                 int timeout, r;
@@ -417,15 +360,13 @@ static int run_loop(Client *c) {
                         uint64_t t = now_ns();
 
                         c->send_drops_seen = c->send.drops;
-                        if (t - c->path_checked_at >= CLIENT_LOOP_PATH_CHECK_MIN_INTERVAL) {
-                                relay_path_check(c, t);
-                                flush_sends(c);
-                        }
+                        client_loop_send_refused(&c->loop, t);
+                        flush_sends(c);
                 }
 
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
                 fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
-                fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->device).fd, .events = POLLIN };
+                fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->setup.device).fd, .events = POLLIN };
                 r = poll(fds, ELEMENTSOF(fds), timeout);
                 if (r < 0) {
                         if (errno == EINTR)
@@ -439,7 +380,7 @@ static int run_loop(Client *c) {
                 if (fds[1].fd >= 0 && fds[1].revents)
                         process_udp(c, now);
                 if (fds[2].fd >= 0 && (fds[2].revents & POLLIN))
-                        (void) client_core_process_device(c->core, now);
+                        (void) client_core_process_device(c->setup.core, now);
                 client_loop_after_wait(&c->loop, now);
         }
         flush_sends(c);
@@ -631,54 +572,73 @@ static int read_invite_link(Args *args, char *link, size_t size) {
         return usage_error("Missing the invite link (see --help).");
 }
 
-/* "%d" and other characters the kernel allows in interface names but the
- * route state file name does not are replaced. */
-static void route_instance(const char *tap, char *buf, size_t size) {
-        size_t n = 0;
-
-        for (const char *p = tap; *p && n + 1 < size; p++) {
-                char ch = *p;
-                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                          ch == '_' || ch == '.' || ch == '-' || ch == '%';
-                buf[n++] = ok ? ch : '_';
-        }
-        buf[n] = '\0';
-}
-
-static void default_name(char *buf, size_t size) {
-        char host[HOST_NAME_MAX + 1] = "";
-
-        if (gethostname(host, sizeof(host)) < 0)
-                host[0] = '\0';
-        host[MIN(strlen(host), (size_t) LP_CONTROL_NAME_MAX)] = '\0';
-        if (!control_text_is_valid(host, strlen(host)))
-                host[0] = '\0';
-        snprintf(buf, size, "%s", host);
+static void host_name(char *buf, size_t size) {
+        if (gethostname(buf, size) < 0)
+                buf[0] = '\0';
 }
 
 static Client *client_free(Client *c) {
         if (!c)
                 return NULL;
-        client_core_free(c->core);
+        client_core_free(c->setup.core);
         if (c->udp_fd >= 0)
                 close(c->udp_fd);
         if (c->signal_fd >= 0)
                 close(c->signal_fd);
         /* Routes first: the pin must not outlive us; the broadcast route
          * goes with the TAP anyway. */
-        route_manager_free(c->routes);
-        frame_device_close(c->device);
+        route_manager_free(c->setup.routes);
+        frame_device_close(c->setup.device);
         free(c);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Client *, client_free);
 
-static int client_setup(Client *c) {
-        char path[PATH_MAX], text[CLIENT_ADDRESS_TEXT_MAX], instance[65];
-        const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
-        RouteAddress ra;
+static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step, int error) {
+        char text[CLIENT_ADDRESS_TEXT_MAX];
+
+        switch (step) {
+        case CLIENT_SETUP_STATE_DIR:
+                return log_error_errno(error, "State directory %s: %m", s->state_dir);
+        case CLIENT_SETUP_MAC:
+                return log_error_errno(error, "Cannot load or create the virtual MAC: %m");
+        case CLIENT_SETUP_RESOLVE:
+                return log_error_errno(error, "Cannot find relay %s.", s->invite->host);
+        case CLIENT_SETUP_RELAY_ADDRESS:
+                return log_error_errno(error, "Unusable relay address %s.", client_addr_to_text(&s->loop->fresh, text));
+        case CLIENT_SETUP_PIN:
+                return log_error_errno(error, "Cannot pin the route to relay %s: %m",
+                                       client_addr_to_text(&s->loop->fresh, text));
+        case CLIENT_SETUP_CORE:
+                return log_error_errno(error, "Failed to set up the client: %m");
+        default: /* the route manager and the TAP said why */
+                return error;
+        }
+}
+
+static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep step, int result) {
+        if (result >= 0)
+                return;
+        if (step == CLIENT_SETUP_CARRIER)
+                log_warning_errno(result, "Failed to turn the carrier of %s off, ignoring: %m",
+                                  frame_device_get_name(s->device));
+        else if (step == CLIENT_SETUP_BROADCAST)
+                log_warning_errno(result, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
+                                          "broadcast without choosing an interface may not find the party.",
+                                  frame_device_get_name(s->device));
+}
+
+static const ClientSetupOps setup_ops = {
+        .path_separator = '/',
+        .path_max = PATH_MAX,
+        .resolve = relay_lookup,
+        .host_name = host_name,
+        .fail = setup_fail,
+        .report = setup_report,
+};
+
+static int signals_setup(Client *c) {
         sigset_t mask;
-        int r;
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
@@ -689,69 +649,35 @@ static int client_setup(Client *c) {
         c->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (c->signal_fd < 0)
                 return log_error_errno(errno, "Failed to create signalfd: %m");
+        return 0;
+}
 
-        /* The persistent MAC: the party's DHCP server and games know us by it. */
-        if (c->args.state_dir && snprintf(path, sizeof(path), "%s/client-mac", c->args.state_dir) >= (int) sizeof(path))
-                return log_error_errno(ENAMETOOLONG, "State directory %s: %m", c->args.state_dir);
-        r = identity_mac_load(c->args.state_dir ? path : NULL, &c->mac);
-        if (r < 0)
-                return log_error_errno(r, "Cannot load or create the virtual MAC: %m");
+static int client_setup_linux(Client *c) {
+        const char *tap_hint = c->args.tap_name ? c->args.tap_name : TAP_NAME_DEFAULT;
+        char instance[ROUTE_INSTANCE_MAX + 1];
+        int r;
 
-        /* Resolve and pin before the TAP exists: once it does, a default
-         * route from the party's DHCP could already point into it. */
-        r = relay_resolve(c, &c->loop.fresh);
-        if (r < 0)
-                return log_error_errno(r, "Cannot find relay %s.", c->invite.host);
-        c->loop.have_fresh = true;
-        if (c->args.device_type == FRAME_DEVICE_TAP) {
-                route_instance(tap_hint, instance, sizeof(instance));
-                r = route_manager_new(instance, c->args.state_dir, &c->routes);
-                if (r < 0)
-                        return r;
-                r = client_addr_to_route(&c->loop.fresh, &ra);
-                if (r < 0)
-                        return log_error_errno(r, "Unusable relay address %s.", addr_to_text(&c->loop.fresh, text));
-                r = route_manager_pin_relay(c->routes, &ra);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot pin the route to relay %s: %m",
-                                               addr_to_text(&c->loop.fresh, text));
-        }
-
-        r = frame_device_open(c->args.device_type, c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
-                              &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device);
+        r = signals_setup(c);
         if (r < 0)
                 return r;
-        /* The device comes up with the carrier on; scripts take LOWER_UP to
-         * mean "joined", so drop it until the core says so. */
-        r = frame_device_set_link(c->device, false);
-        if (r < 0)
-                log_warning_errno(r, "Failed to turn the carrier of %s off, ignoring: %m", frame_device_get_name(c->device));
-        if (c->routes) {
-                r = route_manager_add_broadcast(c->routes, frame_device_get_index(c->device));
-                if (r < 0)
-                        log_warning_errno(r, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
-                                             "broadcast without choosing an interface may not find the party.",
-                                          frame_device_get_name(c->device));
-        }
-
-        ClientCoreConfig cc = {
-                .invite = c->invite,
-                .mac = c->mac,
-                .device = c->device,
+        client_route_instance(tap_hint, "%", instance, sizeof(instance));
+        c->setup = (ClientSetup) {
+                .invite = &c->invite,
+                .state_dir = c->args.state_dir,
+                .device_type = c->args.device_type,
+                .device_hint = c->args.device_type == FRAME_DEVICE_TAP ? tap_hint : c->args.tap_name,
+                .route_instance = instance,
+                .name = c->args.name,
+                .accept_party_gateway = c->args.accept_party_gateway,
                 .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
                 .userdata = c,
-                .send_userdata = c,
-                .accept_party_gateway = c->args.accept_party_gateway,
+                .loop = &c->loop,
         };
-        if (c->args.name)
-                snprintf(c->name, sizeof(c->name), "%s", c->args.name);
-        else
-                default_name(c->name, sizeof(c->name));
-        memcpy(cc.name, c->name, sizeof(cc.name));
-        r = client_core_new(&c->core, &cc);
+        r = client_setup(&c->setup, &setup_ops);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up the client: %m");
-        client_loop_attach(&c->loop, c->core, c->routes, c->invite.host, frame_device_get_name(c->device));
+                return r;
+        client_loop_attach(&c->loop, c->setup.core, c->setup.routes, c->invite.host,
+                           frame_device_get_name(c->setup.device));
         return 0;
 }
 
@@ -770,7 +696,7 @@ static int run(int argc, char *argv[]) {
         c = calloc(1, sizeof(Client));
         if (!c)
                 return log_oom();
-        c->udp_fd = c->signal_fd = -EBADF;
+        c->udp_fd = c->candidate_fd = c->signal_fd = -EBADF;
         udp_send_batch_init(&c->send);
         client_loop_init(&c->loop, &loop_ops, c);
 
@@ -796,19 +722,19 @@ static int run(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
-        r = client_setup(c);
+        r = client_setup_linux(c);
         if (r < 0)
                 return EXIT_FAILURE;
 
-        status("Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host, c->name,
-               mac_to_string(&c->mac, (char[LP_MAC_STR_MAX]) {}), frame_device_get_name(c->device));
-        r = client_core_start(c->core, now_ns());
+        status("Joining room %s on relay %s as \"%s\" with MAC %s on %s.", c->invite.room, c->invite.host, c->setup.player_name,
+               mac_to_string(&c->setup.mac, (char[LP_MAC_STR_MAX]) {}), frame_device_get_name(c->setup.device));
+        r = client_core_start(c->setup.core, now_ns());
         if (r < 0)
                 log_debug_errno(r, "First write failed, ignoring: %m");
         r = run_loop(c);
         if (r < 0)
                 return EXIT_FAILURE;
-        return client_core_get_phase(c->core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
+        return client_core_get_phase(c->setup.core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 int main(int argc, char *argv[]) {

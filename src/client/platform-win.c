@@ -6,6 +6,7 @@
 #include <windows.h>
 
 #include "macro.h"
+#include "win-handle.h"
 
 int errno_from_win32(unsigned long error) {
         switch (error) {
@@ -134,11 +135,6 @@ int win_mkdir_parents(const wchar_t *path) {
                 buf[i] = c;
         }
         return 0;
-}
-
-static void handle_closep(HANDLE *h) {
-        if (*h != INVALID_HANDLE_VALUE)
-                CloseHandle(*h);
 }
 
 int win_read_small_file(const wchar_t *path, void *buf, size_t size) {

@@ -115,14 +115,81 @@ void route_manager_keep_tap_default_routes(RouteManager *m) {
                 m->keep_tap_default_routes = true;
 }
 
-int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
+/* The path to the relay now and the routes for exactly it: what pinning it
+ * takes. Returns 0 and the plan (route_plan_relay_pin()'s, maybe an
+ * error) in *ret_plan, or a negative errno, logged, when the OS cannot
+ * tell. */
+static int relay_plan(RouteManager *m, const RouteAddress *a, const char *addr, Route *ret_lookup, Route *ret_pin,
+                      int *ret_plan) {
         const RouteBackendInfo *info = &route_backend_info;
-        Route lookup, pin, existing[ROUTE_DUMP_MAX];
-        char addr[ROUTE_ADDRESS_STR_MAX], desc[ROUTE_DESCRIPTION_MAX], desc2[ROUTE_DESCRIPTION_MAX];
-        RouteAddress a;
+        Route existing[ROUTE_DUMP_MAX];
         size_t n = 0;
+        int r;
+
+        r = route_backend_lookup(m, a, ret_lookup);
+        if (r == -ENOMEM || (r == -ENOBUFS && info->enobufs_is_oom))
+                return log_oom();
+        if (r < 0) {
+                /* "No route" comes in several errors (Linux: EINVAL for a
+                 * blackhole, EACCES for prohibit, EHOSTUNREACH...). */
+                log_error_errno(r, "No usable route to relay %s: %m", addr);
+                return -ENETUNREACH;
+        }
+        r = route_backend_dump(m, a, (uint8_t) (route_address_size(a->family) * 8), existing, ELEMENTSOF(existing),
+                               &n);
+        if (r < 0)
+                return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
+
+        *ret_plan = route_plan_relay_pin(a, ret_lookup, existing, n, m->tap_ifindex, info->table,
+                                         info->metric[a->family], ret_pin);
+        return 0;
+}
+
+/* Carries the plan out. Returns the plan as it turned out (an ADD that
+ * met someone else's route is a CONFLICT), or a negative errno, logged. */
+static int relay_plan_apply(RouteManager *m, int plan, const char *addr, const Route *lookup, const Route *pin) {
+        char desc[ROUTE_DESCRIPTION_MAX], desc2[ROUTE_DESCRIPTION_MAX];
+        int r;
+
+        switch (plan) {
+        case -ELOOP:
+        case -EAFNOSUPPORT:
+                return route_backend_log_unpinnable(m, -plan, lookup, addr);
+        case -ENETUNREACH:
+                return log_error_errno(ENETUNREACH, "No usable route to relay %s (%s).", addr,
+                                       route_type_to_string(lookup->type));
+        case ROUTE_PLAN_ADD:
+                r = route_manager_add_recorded(m, pin);
+                if (r == -EEXIST) {
+                        /* Appeared between our listing and our add. */
+                        log_warning("A route to relay %s appeared meanwhile; leaving it alone.", addr);
+                        return ROUTE_PLAN_CONFLICT;
+                }
+                return r < 0 ? r : plan;
+        case ROUTE_PLAN_REUSE:
+                log_route_errno(LOG_INFO, 0, pin, "Route %s exists already; using it and leaving it in place.",
+                                route_manager_describe(pin, desc));
+                return plan;
+        case ROUTE_PLAN_NONE:
+                log_info("Relay %s is this host; no route to pin.", addr);
+                return plan;
+        case ROUTE_PLAN_CONFLICT:
+                log_route_errno(LOG_WARNING, 0, pin,
+                                "Route %s exists and differs from the path %s picks (%s); leaving it alone.",
+                                route_manager_describe(pin, desc), route_backend_info.path_picker,
+                                route_manager_describe(lookup, desc2));
+                return plan;
+        default:
+                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot pin route to relay %s: %m", addr);
+        }
+}
+
+int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
+        Route lookup, pin;
+        char addr[ROUTE_ADDRESS_STR_MAX];
+        RouteAddress a;
         bool same;
-        int r, plan;
+        int r, plan = _ROUTE_PLAN_INVALID; /* gcc cannot see relay_plan() set it */
 
         if (!m || !relay)
                 return -EINVAL;
@@ -137,54 +204,12 @@ int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay) {
                         return ROUTE_PLAN_ADD;
         }
 
-        r = route_backend_lookup(m, &a, &lookup);
-        if (r == -ENOMEM || (r == -ENOBUFS && info->enobufs_is_oom))
-                return log_oom();
-        if (r < 0) {
-                /* "No route" comes in several errors (Linux: EINVAL for a
-                 * blackhole, EACCES for prohibit, EHOSTUNREACH...). */
-                log_error_errno(r, "No usable route to relay %s: %m", addr);
-                return -ENETUNREACH;
-        }
-        r = route_backend_dump(m, &a, (uint8_t) (route_address_size(a.family) * 8), existing, ELEMENTSOF(existing),
-                               &n);
+        r = relay_plan(m, &a, addr, &lookup, &pin, &plan);
         if (r < 0)
-                return log_error_errno(r, "Failed to list routes to relay %s: %m", addr);
-
-        plan = route_plan_relay_pin(&a, &lookup, existing, n, m->tap_ifindex, info->table, info->metric[a.family],
-                                    &pin);
-        switch (plan) {
-        case -ELOOP:
-        case -EAFNOSUPPORT:
-                return route_backend_log_unpinnable(m, -plan, &lookup, addr);
-        case -ENETUNREACH:
-                return log_error_errno(ENETUNREACH, "No usable route to relay %s (%s).", addr,
-                                       route_type_to_string(lookup.type));
-        case ROUTE_PLAN_ADD:
-                r = route_manager_add_recorded(m, &pin);
-                if (r == -EEXIST) {
-                        /* Appeared between our listing and our add. */
-                        log_warning("A route to relay %s appeared meanwhile; leaving it alone.", addr);
-                        plan = ROUTE_PLAN_CONFLICT;
-                } else if (r < 0)
-                        return r;
-                break;
-        case ROUTE_PLAN_REUSE:
-                log_route_errno(LOG_INFO, 0, &pin, "Route %s exists already; using it and leaving it in place.",
-                                route_manager_describe(&pin, desc));
-                break;
-        case ROUTE_PLAN_NONE:
-                log_info("Relay %s is this host; no route to pin.", addr);
-                break;
-        case ROUTE_PLAN_CONFLICT:
-                log_route_errno(LOG_WARNING, 0, &pin,
-                                "Route %s exists and differs from the path %s picks (%s); leaving it alone.",
-                                route_manager_describe(&pin, desc), info->path_picker,
-                                route_manager_describe(&lookup, desc2));
-                break;
-        default:
-                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot pin route to relay %s: %m", addr);
-        }
+                return r;
+        plan = relay_plan_apply(m, plan, addr, &lookup, &pin);
+        if (plan < 0)
+                return plan;
 
         /* Only now: a relay we failed to pin must not cost the old pin. */
         if (m->have_relay && !same)

@@ -12,13 +12,9 @@
 #include "log.h"
 #include "macro.h"
 #include "platform-win.h"
+#include "win-handle.h"
 
 #define WIN_ACL_WHY_MAX 256
-
-static void handle_closep(HANDLE *h) {
-        if (*h && *h != INVALID_HANDLE_VALUE)
-                CloseHandle(*h);
-}
 
 static void local_freep(void *p) {
         HLOCAL *h = p;
@@ -171,54 +167,15 @@ static int path_is_final(HANDLE h, const wchar_t *path) {
         return CompareStringOrdinal(want, -1, got, -1, TRUE) == CSTR_EQUAL;
 }
 
-int win_acl_state_dir_prepare(const wchar_t *dir, bool secure) {
-        _cleanup_(local_freep) PSECURITY_DESCRIPTOR sd = NULL;
-        _cleanup_(local_freep) PSECURITY_DESCRIPTOR have_sd = NULL;
+/* As WireGuard's RootDirectory(): open what is there now, never following
+ * a link, and look at that very object from here on. *ret_writable says
+ * whether we may change its owner and ACL. */
+static int state_dir_open(const wchar_t *dir, const char *path, HANDLE *ret, bool *ret_writable) {
         _cleanup_(handle_closep) HANDLE h = INVALID_HANDLE_VALUE;
-        wchar_t probe[WIN_PATH_MAX + 2];
-        char path[WIN_PATH_MAX], why[WIN_ACL_WHY_MAX];
-        SECURITY_ATTRIBUTES sa;
         BY_HANDLE_FILE_INFORMATION info;
-        PSID owner = NULL;
-        PACL dacl = NULL;
-        SECURITY_DESCRIPTOR_CONTROL control = 0;
-        DWORD revision, e;
-        bool created, writable = true;
-        WinAclVerdict v;
+        bool writable = true;
         int r;
 
-        if (!dir)
-                return -EINVAL;
-        if (wcslen(dir) + 3 >= ELEMENTSOF(probe))
-                return log_error_errno(ENAMETOOLONG, "State directory name too long.");
-        if (wide_to_utf8(dir, path, sizeof(path)) < 0)
-                snprintf(path, sizeof(path), "the state directory");
-
-        /* win_mkdir_parents() makes the parents of a path; give it one below dir. */
-        _snwprintf(probe, ELEMENTSOF(probe), L"%ls\\x", dir);
-        probe[ELEMENTSOF(probe) - 1] = L'\0';
-        if (!secure) {
-                r = win_mkdir_parents(probe);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to create the state directory %s: %m", path);
-                return 0;
-        }
-        /* Its parents are %ProgramData%'s business, not ours. */
-        probe[wcslen(dir)] = L'\0';
-        r = win_mkdir_parents(probe);
-        if (r < 0)
-                return log_error_errno(r, "Failed to create the parents of %s: %m", path);
-
-        sd = sd_from_sddl(WIN_ACL_STATE_DIR_SDDL);
-        if (!sd)
-                return -ENOMEM;
-        sa = (SECURITY_ATTRIBUTES) { .nLength = sizeof(sa), .lpSecurityDescriptor = sd };
-        created = CreateDirectoryW(dir, &sa);
-        if (!created && GetLastError() != ERROR_ALREADY_EXISTS)
-                return log_error_errno(errno_from_win32(GetLastError()), "Failed to create %s: %m", path);
-
-        /* As WireGuard's RootDirectory(): open what is there now, never
-         * following a link, and look at that very object from here on. */
         h = CreateFileW(dir, READ_CONTROL | WRITE_DAC | WRITE_OWNER,
                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                         FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
@@ -246,9 +203,22 @@ int win_acl_state_dir_prepare(const wchar_t *dir, bool secure) {
                 return log_error_errno(EPERM, "%s leads somewhere else (a link in the path above it); not keeping "
                                               "lanparty's state there.",
                                        path);
-        /* Made just now, with our security descriptor: nothing to check. */
-        if (created)
-                return 0;
+        *ret = TAKE_PTR(h);
+        *ret_writable = writable;
+        return 0;
+}
+
+/* A state directory that was there already: trusted as it is, made
+ * private, or refused. `sd` is the security descriptor it should have. */
+static int state_dir_make_private(HANDLE h, const char *path, PSECURITY_DESCRIPTOR sd, bool writable) {
+        _cleanup_(local_freep) PSECURITY_DESCRIPTOR have_sd = NULL;
+        char why[WIN_ACL_WHY_MAX];
+        PSID owner = NULL;
+        PACL dacl = NULL;
+        SECURITY_DESCRIPTOR_CONTROL control = 0;
+        DWORD revision, e;
+        WinAclVerdict v;
+        int r;
 
         e = GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner, NULL,
                             &dacl, NULL, &have_sd);
@@ -291,6 +261,54 @@ int win_acl_state_dir_prepare(const wchar_t *dir, bool secure) {
                                        path, why);
         log_notice("%s %s; made it private: only SYSTEM and the Administrators may change it now.", path, why);
         return 0;
+}
+
+int win_acl_state_dir_prepare(const wchar_t *dir, bool secure) {
+        _cleanup_(local_freep) PSECURITY_DESCRIPTOR sd = NULL;
+        _cleanup_(handle_closep) HANDLE h = INVALID_HANDLE_VALUE;
+        wchar_t probe[WIN_PATH_MAX + 2];
+        char path[WIN_PATH_MAX];
+        SECURITY_ATTRIBUTES sa;
+        bool created, writable = false; /* gcc cannot see state_dir_open() set it */
+        int r;
+
+        if (!dir)
+                return -EINVAL;
+        if (wcslen(dir) + 3 >= ELEMENTSOF(probe))
+                return log_error_errno(ENAMETOOLONG, "State directory name too long.");
+        if (wide_to_utf8(dir, path, sizeof(path)) < 0)
+                snprintf(path, sizeof(path), "the state directory");
+
+        /* win_mkdir_parents() makes the parents of a path; give it one below dir. */
+        _snwprintf(probe, ELEMENTSOF(probe), L"%ls\\x", dir);
+        probe[ELEMENTSOF(probe) - 1] = L'\0';
+        if (!secure) {
+                r = win_mkdir_parents(probe);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the state directory %s: %m", path);
+                return 0;
+        }
+        /* Its parents are %ProgramData%'s business, not ours. */
+        probe[wcslen(dir)] = L'\0';
+        r = win_mkdir_parents(probe);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the parents of %s: %m", path);
+
+        sd = sd_from_sddl(WIN_ACL_STATE_DIR_SDDL);
+        if (!sd)
+                return -ENOMEM;
+        sa = (SECURITY_ATTRIBUTES) { .nLength = sizeof(sa), .lpSecurityDescriptor = sd };
+        created = CreateDirectoryW(dir, &sa);
+        if (!created && GetLastError() != ERROR_ALREADY_EXISTS)
+                return log_error_errno(errno_from_win32(GetLastError()), "Failed to create %s: %m", path);
+
+        r = state_dir_open(dir, path, &h, &writable);
+        if (r < 0)
+                return r;
+        /* Made just now, with our security descriptor: nothing to check. */
+        if (created)
+                return 0;
+        return state_dir_make_private(h, path, sd, writable);
 }
 
 int win_acl_file_read_trusted(const wchar_t *path, void *buf, size_t size, char *why, size_t why_size) {

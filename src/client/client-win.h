@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* client.exe's state and the functions its files share; not a public
+ * header. The files, one job each:
+ *   main-win.c         the command line, the modes, wmain()
+ *   client-win.c       the Client: its lifetime, setup + loop + teardown,
+ *                      status lines and the reason it failed
+ *   setup-win.c        client-setup.c's hooks: messages, adapter retries
+ *   relay-socket-win.c the UDP socket to the relay, moving it (migration)
+ *   loop-win.c         the WaitForMultipleObjects() loop and what the
+ *                      core and client-loop.c call back
+ *   console-win.c      the console face (--cli)
+ *   window-win.c       the window face: gui-win.c and the worker thread
+ *   invite-file-win.c  the invite from the command line, a .lanparty
+ *                      file or the paste dialog */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <winsock2.h>
+#include <windows.h>
+
+#include "client-core.h"
+#include "client-lights.h"
+#include "client-loop.h"
+#include "client-setup.h"
+#include "client-win-args.h"
+#include "dhcp-renew-win.h"
+#include "frame-device.h"
+#include "gui-win.h"
+#include "invite.h"
+#include "macro.h"
+#include "net-category-win.h"
+#include "route.h"
+
+#define PROGRAM_NAME "client.exe"
+/* A console close or a logoff gives a process about 5 s. */
+#define SHUTDOWN_WAIT_MS 4000
+#define UDP_BUFFER_SIZE 65536
+#define FAILURE_TEXT_MAX 1024
+
+#define EXIT_USAGE 2
+
+#define NO_TAP_MESSAGE                                                                                        \
+        "no TAP-Windows6 adapter found. lanparty needs the TAP-Windows6 virtual network adapter (driver "     \
+        "tap0901, from the OpenVPN project) to put this computer on the party's LAN. Run the lanparty "       \
+        "installer again and let it install TAP-Windows6, or install \"TAP-Windows\" (NDIS 6) from "          \
+        "https://openvpn.net/community-downloads/ or https://github.com/OpenVPN/tap-windows6/releases, then " \
+        "start lanparty again."
+
+#define NOT_ADMIN_MESSAGE                                                                                 \
+        "lanparty needs administrator rights to give the TAP adapter its address and to keep the route to " \
+        "the relay. Please run as administrator: right-click client.exe (or the Command Prompt you start "  \
+        "it from) and choose \"Run as administrator\"."
+
+typedef struct Client {
+        ClientWinArgs args;
+        char link[LP_INVITE_TEXT_MAX + 64];
+        Invite invite;
+        ClientSetup setup; /* the MAC, the routes, the device, the core */
+        SOCKET udp;
+        SOCKET candidate; /* the path check's new socket, until it moves or is dropped */
+        WSAEVENT udp_event;
+        bool send_refused; /* a send failed in a way that says our address may be gone */
+        HANDLE stop_event; /* auto-reset: each SetEvent() is one "leave" request */
+        volatile LONG leave_now; /* set before a stop_event that must not wait for the relay */
+        HANDLE address_event; /* auto-reset: an IP address changed somewhere (NotifyUnicastIpAddressChange) */
+        HANDLE address_notify;
+        HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
+        Gui *gui;          /* NULL in the console */
+        ClientLoop loop;
+        char resolve_reason[128]; /* why the relay lookup at start-up failed */
+
+        /* Windows' view of the party network on the TAP. */
+        NetCategory category;
+        DhcpRenew dhcp_renew;
+        bool gateway_here; /* as of WELCOME and PEER_JOINED/LEFT since */
+        bool gateway_new;  /* it came after us: renew at once if need be */
+        uint64_t joined_at; /* when the media last connected */
+
+        ClientLights lights;
+        bool lights_posted;
+        size_t budget_shown;
+        uint64_t budget_shown_at;
+
+        char failure[FAILURE_TEXT_MAX];
+        int exit_code;
+
+        uint8_t udp_buffer[UDP_BUFFER_SIZE];
+} Client;
+
+/* client-win.c */
+int client_new(Client **ret);
+Client *client_free(Client *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Client *, client_free);
+/* Setup, the loop, teardown: the same on both faces. Returns the exit
+ * code; c->failure says why when it is not 0. */
+int client_run(Client *c);
+/* Asks the loop to leave and waits (a while) until everything is
+ * restored: Windows ends the process soon, so the leave does not wait for
+ * the relay's goodbye. For a console close, a logoff, a shutdown. */
+void client_leave_now(Client *c);
+uint64_t client_now_ns(void);
+/* mingw's strerror() predates the network errno values. */
+const char *client_error_text(int e);
+/* A status line: the window's log pane, or stdout. */
+void client_say(Client *c, const char *format, ...) _printf_(2, 3);
+/* Remembers why the client could not run, for the final message;
+ * returns r, or -EIO when r is not an error. */
+int client_fail(Client *c, int r, const char *format, ...) _printf_(3, 4);
+
+static inline bool client_device_is_tap(Client *c) {
+        return c->setup.device && frame_device_get_type(c->setup.device) == FRAME_DEVICE_TAP;
+}
+
+/* setup-win.c */
+int client_setup_win(Client *c);
+
+/* relay-socket-win.c */
+int relay_lookup_again(void *userdata, QuicAddr *ret);
+int relay_lookup_first(void *userdata, QuicAddr *ret);
+int relay_on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len);
+int relay_on_connect(ClientCore *core, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata);
+int relay_path_open(void *userdata, const QuicAddr *relay, QuicAddr *ret_local);
+bool relay_path_on_device(void *userdata, const QuicAddr *local);
+int relay_path_prepare(void *userdata);
+void relay_path_swap(void *userdata);
+void relay_path_drop(void *userdata);
+void relay_socket_close(Client *c);
+void relay_socket_process(Client *c, uint64_t now);
+
+/* loop-win.c */
+extern const ClientLoopOps client_loop_ops_win;
+void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata);
+void client_address_watch(void *userdata, FrameDevice *device);
+int client_run_loop(Client *c);
+
+/* console-win.c */
+/* Attaches to the console we were started from (or opens one when
+ * `allocate`); false when there is none. */
+bool console_setup(bool allocate);
+/* A console we opened closes with us; lets the player read it first. */
+void console_pause(void);
+/* Prints to the console when there is one, else shows a message box. */
+void print_or_show(bool error, const char *text);
+int run_cli(Client *c);
+
+/* window-win.c */
+int run_gui(Client *c, HINSTANCE instance);
+
+/* invite-file-win.c */
+/* Fills c->link and c->invite: from the command line (a link or a
+ * .lanparty file), else from the paste dialog, asking again while the
+ * link is no valid one. False when there is none to be had: then the
+ * program exits with *ret_exit_code. */
+bool invite_obtain(Client *c, HINSTANCE instance, int *ret_exit_code);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* A Win32 HANDLE closed when it goes out of scope, as _cleanup_close_
+ * does for a file descriptor. Both "no handle" values Win32 uses count:
+ * NULL (CreateEvent) and INVALID_HANDLE_VALUE (CreateFile). */
+
+#include <windows.h>
+
+#include "macro.h"
+
+static inline void handle_closep(HANDLE *h) {
+        if (*h && *h != INVALID_HANDLE_VALUE)
+                CloseHandle(*h);
+}
