@@ -90,13 +90,6 @@ typedef struct Client {
         UdpSendBatch send;
 } Client;
 
-#ifndef _cleanup_close_
-static void closep(int *fd) {
-        if (*fd >= 0)
-                close(*fd);
-}
-#define _cleanup_close_ _cleanup_(closep)
-#endif
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 static uint64_t now_ns(void) {

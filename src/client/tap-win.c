@@ -24,6 +24,7 @@
 #include "tap-win-ioctl.h"
 #include "tap-win-registry.h"
 #include "tap-win.h"
+#include "win-handle.h"
 #include "win-sys.h"
 
 _Static_assert(TAP_WIN_IOCTL_GET_MAC == CTL_CODE(FILE_DEVICE_UNKNOWN, 1, METHOD_BUFFERED, FILE_ANY_ACCESS),
@@ -348,11 +349,6 @@ static int adapter_restart(const char *instance_id, const char *ifname) {
                 return 0;
         }
         return -ENODEV;
-}
-
-static void handle_closep(HANDLE *h) {
-        if (*h != INVALID_HANDLE_VALUE)
-                CloseHandle(*h);
 }
 
 /* DeviceIoControl on an overlapped handle needs an OVERLAPPED; the TAP
