@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# tools/test.sh's counting (tools/test-results.sh) on made-up meson test
+# logs: a skipped test is shown as a skip, named with its reason, and
+# fails the run, as a failed one does; only a log of passes lets the run
+# succeed. Usage: test-results.sh SOURCE_ROOT
+set -euo pipefail
+
+srcdir=$1
+source "$srcdir/tests/lib-test.sh"
+test_tmp lanparty-test-results
+
+# testlog NAME RESULT STDOUT...: one line of a meson testlog.json.
+testlog() {
+        python3 -c 'import json, sys; print(json.dumps({"name": sys.argv[1], "stdout": sys.argv[3], "result": sys.argv[2], "returncode": 0}))' "$@"
+}
+
+# run_count LOG_LINES...: the counting in a fresh shell on a build
+# directory whose testlog.json holds LOG_LINES, then the summary; its
+# output in $out, its exit status in $rc.
+run_count() {
+        rm -rf "$tmp/build"
+        mkdir -p "$tmp/build/meson-logs"
+        printf '%s\n' "$@" >"$tmp/build/meson-logs/testlog.json"
+        rc=0
+        out=$(
+                source "$srcdir/tools/test-results.sh"
+                count_meson "$tmp/build" "tests (release)"
+                summary
+        ) || rc=$?
+        echo "$out"
+}
+
+ok_line=$(testlog "lanparty:unit / log" OK "")
+skip_line=$(testlog "lanparty:netns / tap-linux" SKIP $'starting\nSKIP: needs root for network namespaces\n')
+fail_line=$(testlog "lanparty:unit / control" FAIL "")
+
+echo "== every test passed"
+run_count "$ok_line" "$(testlog "lanparty:unit / control" OK "")"
+[ "$rc" -eq 0 ] || fail "a log of passes failed the run"
+expect_contains "$out" "2 passed, 0 skipped, 0 failed" "totals"
+
+echo "== a required test was skipped"
+run_count "$ok_line" "$skip_line"
+[ "$rc" -ne 0 ] || fail "a skipped test did not fail the run"
+expect_contains "$out" "1 passed, 1 skipped, 0 failed" "totals"
+expect_contains "$out" "FAILED: tests (release): lanparty:netns / tap-linux skipped, but CI must run it: SKIP: needs root for network namespaces" "the skipped test and why"
+
+echo "== a test failed"
+run_count "$ok_line" "$fail_line"
+[ "$rc" -ne 0 ] || fail "a failed test did not fail the run"
+expect_contains "$out" "1 passed, 0 skipped, 1 failed" "totals"
+expect_contains "$out" "FAILED: tests (release): lanparty:unit / control FAIL" "the failed test"
+
+echo "== no test log"
+rc=0
+out=$(
+        source "$srcdir/tools/test-results.sh"
+        count_meson "$tmp/nothing" "tests (release)"
+        summary
+) || rc=$?
+echo "$out"
+[ "$rc" -ne 0 ] || fail "a missing test log did not fail the run"
+expect_contains "$out" "FAILED: tests (release): no test log" "the missing log"
+
+echo "== a step that skipped (exit 77)"
+rc=0
+out=$(
+        source "$srcdir/tools/test-results.sh"
+        record 0 "build"
+        record 77 "the packages under systemd"
+        summary
+) || rc=$?
+echo "$out"
+[ "$rc" -ne 0 ] || fail "a skipped step did not fail the run"
+expect_contains "$out" "1 passed, 1 skipped, 0 failed" "totals"
+
+echo "== tools/test.sh ends with the summary, its exit status"
+expect_eq "$(grep -v '^[[:space:]]*$' "$srcdir/tools/test.sh" | tail -n 1)" "summary" "the last command of tools/test.sh"
+
+echo "OK"
