@@ -20,6 +20,7 @@
 #include "log.h"
 #include "quic-server.h"
 #include "quic.h"
+#include "../test-util.h"
 
 #define MSEC (QUIC_NS_PER_SEC / 1000)
 
@@ -54,7 +55,6 @@ static void addr4(QuicAddr *a, uint32_t ip, uint16_t port) {
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         static char dir[] = "/tmp/fuzz-quic-XXXXXX";

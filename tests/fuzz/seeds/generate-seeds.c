@@ -259,8 +259,7 @@ static void gen_route_win_iface_state(void) {
 static uint8_t initial[QUIC_MAX_UDP_PAYLOAD];
 static size_t initial_len;
 
-static int capture_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                        const uint8_t *data, size_t len) {
+static int capture_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         if (initial_len == 0 && len <= sizeof(initial)) {
                 memcpy(initial, data, len);
                 initial_len = len;
