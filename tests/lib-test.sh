@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Sourced by the daemons' shell tests (tests/test-*.sh), not run: exits
-# meson understands, a temporary directory whose processes die with the
-# script, retries, a private dbus-daemon that loads our real bus policy,
-# and the checks of a polkit action file.
+# Sourced, not run, by every shell test (tests/test-*.sh, and through
+# e2e/lib.sh and wine/client-exe-lib.sh the end-to-end and wine tests):
+# exits meson understands, a temporary directory whose processes die with
+# the script, retries, a private dbus-daemon that loads our real bus
+# policy, and the checks of a polkit action file and of units.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bus.sh"
 
@@ -17,29 +18,71 @@ fail() {
         exit 1
 }
 
-# test_tmp NAME: makes $tmp (/tmp/NAME.XXXXXX) and the array $pids. On
+# test_tmp NAME: makes $tmp (${TMPDIR:-/tmp}/NAME.XXXXXX) and the array $pids. On
 # exit the processes in $pids are killed and reaped (after cleanup_hook, if
 # the script defines one) and $tmp is removed, or kept with KEEP_TMP=1.
 test_tmp() {
-        tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
         pids=()
         trap test_cleanup EXIT
 }
 test_cleanup() {
         if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        test_kill_pids
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 
-# wait_for CMD...: retries CMD for up to 10 s (WAIT seconds if set).
+# test_kill_pids: kills and reaps the processes in $pids and empties it,
+# for a cleanup_hook that must end them before what they run in (a
+# network namespace, a wine prefix).
+test_kill_pids() {
+        local p
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        pids=()
+}
+
+# wait_for [SECONDS] [WHAT] CMD...: runs CMD, its output discarded, every
+# 0.1 s until it succeeds or SECONDS (default $WAIT, or 10) have passed;
+# returns whether it did. WHAT, told apart from a command by the space in
+# it ("the relay to start"), is named on stderr when the time runs out.
 wait_for() {
-        local i n=$((${WAIT:-10} * 10))
-        for ((i = 0; i < n; i++)); do
-                if "$@"; then return 0; fi
+        local seconds=${WAIT:-10} what='' deadline
+
+        if [[ $1 =~ ^[0-9]+$ ]]; then
+                seconds=$1
+                shift
+        fi
+        if [[ $1 == *" "* ]]; then
+                what=$1
+                shift
+        fi
+        deadline=$((${EPOCHREALTIME//[!0-9]/} + seconds * 1000000))
+        until "$@" >/dev/null 2>&1; do
+                if [ "${EPOCHREALTIME//[!0-9]/}" -ge "$deadline" ]; then
+                        [ -z "$what" ] || echo "timed out after ${seconds}s waiting for $what" >&2
+                        return 1
+                fi
                 sleep 0.1
         done
-        return 1
+}
+
+# file_has FILE PATTERN [COUNT]: FILE has at least COUNT (default 1)
+# lines matching PATTERN (grep's basic regular expression). One grep
+# decides: asking first whether the file exists would let a file created
+# in between pass for a match (a background program's output file appears
+# when it starts, not when it has written).
+file_has() {
+        local n
+        n=$(grep -c -- "$2" "$1" 2>/dev/null) || true
+        [ "${n:-0}" -ge "${3:-1}" ]
+}
+
+# expect_lines SECONDS FILE PATTERN [COUNT]: waits until FILE has COUNT
+# lines matching PATTERN (file_has), or fails.
+expect_lines() {
+        wait_for "$1" file_has "$2" "$3" "${4:-1}" ||
+                fail "timed out waiting for '$3' (x${4:-1}) in $(basename "$2")"
 }
 
 expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }

@@ -51,8 +51,7 @@ fail_hook() {
         done
 }
 cleanup_hook() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        test_kill_pids
         for n in "$ns_c" "$ns_rt" "$ns_r"; do ip netns del "$n" 2>/dev/null || true; done
 }
 test_tmp test-client-migration

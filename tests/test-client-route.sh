@@ -13,7 +13,7 @@ set -uo pipefail
 
 helper=${1:?usage: test-client-route.sh CLIENT-NETNS-HELPER}
 . "$(dirname "$0")/client-netns-lib.sh"
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 relay=203.0.113.7
 unpinned=203.0.113.8

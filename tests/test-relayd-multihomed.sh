@@ -38,10 +38,9 @@ fail_hook() {
         done
 }
 cleanup_hook() {
-        # The peers and the relay first (test_cleanup kills $pids after
-        # this): a namespace goes once nothing runs in it.
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        # The peers and the relay first: a namespace goes once nothing
+        # runs in it.
+        test_kill_pids
         ip netns del "$ns_c" 2>/dev/null || true
         ip netns del "$ns_r" 2>/dev/null || true
 }

@@ -138,7 +138,7 @@ else
         cp "$debs"/lanparty-{relayd,gatewayd,client}_*.deb "$root/srv/lanparty-test/debs/"
         install_args=(/srv/lanparty-test/debs)
 fi
-cp -r "$here/../e2e" "$here/in-container.sh" "$root/srv/lanparty-test/"
+cp -r "$here/../e2e" "$here/../lib-test.sh" "$here/../lib-bus.sh" "$here/in-container.sh" "$root/srv/lanparty-test/"
 # No udev in a container, no network but its own loopback (the test makes
 # its veths inside), no machine registration with a host systemd (there
 # may be none), and the journal stays inside.

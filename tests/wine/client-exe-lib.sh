@@ -10,44 +10,25 @@
 # src/relayd/lanparty-relayd and tests/relay-test-peer;
 # tools/build-windows.sh passes it as $LANPARTY_NATIVE_BUILD).
 
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-bus.sh"
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-test.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() {
-        echo "FAIL: $*" >&2
+fail_hook() {
         local f
         for f in "$tmp"/*.out "$tmp"/*.err; do
                 [ -s "$f" ] || continue
                 echo "--- $(basename "$f") (tail)" >&2
                 tail -n 25 "$f" >&2
         done
-        exit 1
 }
 say() { echo "== $*"; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/lanparty-wine-test.XXXXXX")
-pids=()
-cleanup() {
-        local p
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+cleanup_hook() {
+        test_kill_pids
         # The private prefix's wineserver (and its desktop) would outlive
         # the display.
         if [ -n "$wine_x11" ]; then timeout 20 wineserver -k 2>/dev/null || true; fi
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
-trap cleanup EXIT
-
-# wait_for SECONDS COMMAND...: polls every 0.1 s.
-wait_for() {
-        local i n=$(($1 * 10))
-        shift
-        for ((i = 0; i < n; i++)); do
-                if "$@"; then return 0; fi
-                sleep 0.1
-        done
-        return 1
-}
+test_tmp lanparty-wine-test
 
 # ---- wine ----------------------------------------------------------------------
 

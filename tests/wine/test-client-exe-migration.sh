@@ -47,7 +47,7 @@ MAX_GAP_MS=2000
 ns_r=lpwmig-r-$$
 ns_c=lpwmig-c-$$
 netns_cleanup() {
-        cleanup
+        test_cleanup
         # Ends what is left of client.exe with its wineserver (ours alone:
         # wine-private.sh holds the prefix for us).
         timeout 20 wineserver -k 2>/dev/null || true
