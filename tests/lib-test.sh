@@ -101,6 +101,38 @@ test_bus_start() {
 }
 bus() { timeout 10 busctl --address="$address" "$@"; }
 
+# relay_pin [LOG]: the certificate pin lanparty-relayd logged in LOG
+# (default $tmp/relayd.err) for invite links.
+relay_pin() {
+        sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "${1:-$tmp/relayd.err}" | head -1
+}
+
+# peer_start NAME COMMAND...: runs COMMAND (relay-test-peer and its
+# options, maybe behind `ip netns exec`) in the background, reading the
+# FIFO $tmp/NAME.in, which the script holds open in ${FD[NAME]} for cmd,
+# its events in $tmp/NAME.out, its errors in $tmp/NAME.err; adds it to
+# $pids. Each script wraps it in a peer() with its relay's address and pin.
+declare -gA FD
+peer_start() {
+        local name=$1 fd
+        shift
+        mkfifo "$tmp/$name.in"
+        "$@" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+        exec {fd}>"$tmp/$name.in"
+        FD[$name]=$fd
+}
+# cmd NAME LINE: one command to peer NAME.
+cmd() { echo "$2" >&"${FD[$1]}"; }
+# has NAME TEXT: peer NAME printed TEXT.
+has() { grep -qF -- "$2" "$tmp/$1.out" 2>/dev/null; }
+# expect NAME TEXT [SECONDS]: waits until peer NAME prints TEXT, or fails.
+expect() {
+        wait_for "${3:-${WAIT:-10}}" has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"
+}
+# expect_not NAME TEXT: peer NAME has not printed TEXT.
+expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
+
 # relayd_test_begin NAME: what every test of the real relay on a private
 # bus starts with: skips without dbus-daemon, busctl or root (our bus
 # policy lets only root or the lanparty-relayd user own org.lanparty.Relay1),

@@ -99,7 +99,7 @@ ip netns exec "$ns_r" "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/st
         --gateway-token-file "$tmp/tokens" --bus-address "$address" --listen "[::]:4433" 2>"$tmp/relayd.err" &
 pids+=($!)
 wait_for grep -q "running" "$tmp/relayd.err" || fail "relayd did not start"
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin logged"
 R=/org/lanparty/Relay1
 PEER=org.lanparty.Relay1.Peer

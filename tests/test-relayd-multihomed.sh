@@ -83,7 +83,7 @@ start_relay() { # LISTEN
         relayd_pid=$!
         pids+=($relayd_pid)
         wait_for grep -q "running" "$tmp/relayd.err" || fail "relayd did not start on $1"
-        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        pin=$(relay_pin)
         [ ${#pin} = 43 ] || fail "no pin logged"
 }
 stop_relay() {
@@ -91,21 +91,12 @@ stop_relay() {
         wait "$relayd_pid" || fail "relayd did not exit cleanly"
 }
 
-declare -A FD
 # peer NAME RELAY ARGS...: a test peer in the client's namespace.
 peer() {
-        local name=$1 relay=$2 fd
+        local name=$1 relay=$2
         shift 2
-        mkfifo "$tmp/$name.in"
-        ip netns exec "$ns_c" "$peer_bin" --relay "$relay" --pin "$pin" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" ip netns exec "$ns_c" "$peer_bin" --relay "$relay" --pin "$pin" "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2'"; }
 
 GW=00:11:22:33:44:01
 # join_and_talk NAME RELAY MAC ID: a client through RELAY joins as peer ID

@@ -29,6 +29,8 @@ cleanup_hook() {
         if [ -n "$wine_x11" ]; then timeout 20 wineserver -k 2>/dev/null || true; fi
 }
 test_tmp lanparty-wine-test
+# What wine runs is slow to start: expect waits 20 s unless told otherwise.
+WAIT=20
 
 # ---- wine ----------------------------------------------------------------------
 
@@ -189,16 +191,17 @@ relayd_start() {
                 relayd_pid=
         done
         [ -n "$relayd_pid" ] || fail "no free port for relayd"
-        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        pin=$(relay_pin)
         [ ${#pin} = 43 ] || fail "no pin in the relay's log"
         # relay-test-peer's default room key: 32 bytes of 0x42 ('B').
         key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
         invite="lanparty://127.0.0.1:$port/party?k=$key&pin=$pin"
 }
 
-# peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE.
-# A sleeping writer keeps its FIFO open, so the script holds no descriptor
-# that wine (or the wineserver it starts) could inherit.
+# peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE,
+# wait for what it prints with lib-test.sh's expect. Not lib-test.sh's
+# peer_start: a sleeping writer keeps the FIFO open, so the script holds no
+# descriptor that wine (or the wineserver it starts) could inherit.
 peer() {
         local name=$1
         shift
@@ -209,5 +212,3 @@ peer() {
         pids+=($!)
 }
 cmd() { printf '%s\n' "$2" >"$tmp/$1.in"; }
-has() { grep -qF -- "$2" "$tmp/$1.out" 2>/dev/null; }
-expect() { wait_for "${3:-20}" has "$1" "$2" || fail "$1 did not print '$2'"; }

@@ -93,7 +93,7 @@ ip netns exec "$ns_r" "$relayd" --config "$tmp/relayd.conf" --listen "10.0.1.1:$
         </dev/null 2>"$tmp/relayd.err" &
 pids+=($!)
 wait_for 10 grep -q "running" "$tmp/relayd.err" || fail "relayd did not start"
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin in the relay's log"
 key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
 invite="lanparty://10.0.1.1:$port/party?k=$key&pin=$pin"
