@@ -9,7 +9,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 command -v ip >/dev/null || skip "needs iproute2"
 
 ns=
-all_ns=()
 helper_pid=
 
 fail_hook() {
@@ -19,9 +18,7 @@ fail_hook() {
         fi
 }
 cleanup_hook() {
-        local n
         [ -n "$helper_pid" ] && kill -9 "$helper_pid" 2>/dev/null
-        for n in "${all_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
 }
 test_tmp lanparty-client-netns
 
@@ -29,19 +26,11 @@ step() {
         echo "== $*"
 }
 
-# new_netns PREFIX: creates the namespace the helper and nsx run in.
+# new_netns PREFIX: creates the namespace the helper and nsx run in,
+# PREFIX-PID, in $ns (test_netns: another one for a router, say).
 new_netns() {
-        ns=$(add_netns "$1") || skip "cannot create a network namespace"
-        all_ns+=("$ns")
-}
-
-# add_netns PREFIX: another namespace (a router, say); prints its name.
-# Callers add it to all_ns so cleanup removes it.
-add_netns() {
-        local n=$1-$$
-        ip netns add "$n" || return 1
-        ip netns exec "$n" ip link set lo up
-        echo "$n"
+        ns=$1-$$
+        test_netns "$ns"
 }
 
 nsx() {

@@ -20,16 +20,37 @@ fail() {
 
 # test_tmp NAME: makes $tmp (${TMPDIR:-/tmp}/NAME.XXXXXX) and the array $pids. On
 # exit the processes in $pids are killed and reaped (after cleanup_hook, if
-# the script defines one) and $tmp is removed, or kept with KEEP_TMP=1.
+# the script defines one), the namespaces test_netns made are deleted and
+# $tmp is removed, or kept with KEEP_TMP=1.
 test_tmp() {
         tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
         pids=()
+        test_namespaces=()
         trap test_cleanup EXIT
 }
 test_cleanup() {
+        local n
+
         if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
         test_kill_pids
+        for n in "${test_namespaces[@]}"; do ip netns del "$n" 2>/dev/null || true; done
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+
+# test_netns NAME...: network namespaces with their loopback up, deleted
+# on exit. Skips if the first of the test cannot be made (no root, no
+# namespaces in this kernel or container); fails on a later one.
+test_netns() {
+        local n
+
+        for n in "$@"; do
+                if ! ip netns add "$n"; then
+                        [ ${#test_namespaces[@]} -gt 0 ] || skip "cannot create a network namespace"
+                        fail "cannot create network namespace $n"
+                fi
+                test_namespaces+=("$n")
+                ip netns exec "$n" ip link set lo up
+        done
 }
 
 # test_kill_pids: kills and reaps the processes in $pids and empties it,
@@ -168,6 +189,23 @@ check_polkit_action() {
         [ "$(xmllint --xpath "string(//action[@id='$action']/annotate[@key='org.freedesktop.policykit.owner'])" \
                 "$policy")" = "unix-user:$user" ] || fail "$action: policykit.owner annotation is not unix-user:$user"
         grep -q "\"$action\"" "$header" || fail "the daemon does not ask for the action the policy defines"
+}
+
+# check_sysusers SYSUSERS_FILE USER: systemd-sysusers makes USER and its
+# group from SYSUSERS_FILE (in $tmp/root, not on this machine).
+check_sysusers() {
+        local sysusers=$1 user=$2
+
+        echo "== sysusers"
+        if ! command -v systemd-sysusers >/dev/null; then
+                echo "systemd-sysusers missing: not checked"
+                return 0
+        fi
+        mkdir -p "$tmp/root/etc"
+        systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
+                fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
+        grep -q "^$user:" "$tmp/root/etc/passwd" || fail "sysusers did not create $user"
+        grep -q "^$user:" "$tmp/root/etc/group" || fail "sysusers did not create the $user group"
 }
 
 # check_exposure UNIT_FILE MAX: `systemd-analyze security` rates the unit

@@ -41,8 +41,6 @@ cleanup_hook() {
         [ -n "$client_pid" ] && kill -9 "$client_pid" 2>/dev/null
         [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
         wait 2>/dev/null
-        ip netns del "$ns_client" 2>/dev/null
-        ip netns del "$ns_relay" 2>/dev/null
 }
 
 step() {
@@ -102,12 +100,9 @@ if command -v setpriv >/dev/null; then
         [[ $err == *"need root or CAP_NET_ADMIN"* ]] || fail "unprivileged message: $err"
 fi
 
-ip netns add "$ns_relay" || skip "cannot create a network namespace"
-ip netns add "$ns_client" || fail "second namespace"
+test_netns "$ns_relay" "$ns_client"
 rx() { ip netns exec "$ns_relay" "$@"; }
 cx() { ip netns exec "$ns_client" "$@"; }
-rx ip link set lo up
-cx ip link set lo up
 ip link add lpc-r netns "$ns_relay" type veth peer name lpc-c netns "$ns_client" || fail "veth"
 rx ip addr add 198.51.100.1/24 dev lpc-r
 cx ip addr add 198.51.100.11/24 dev lpc-c

@@ -50,19 +50,12 @@ fail_hook() {
                 tail -n 15 "$f" >&2
         done
 }
-cleanup_hook() {
-        test_kill_pids
-        for n in "$ns_c" "$ns_rt" "$ns_r"; do ip netns del "$n" 2>/dev/null || true; done
-}
 test_tmp test-client-migration
 
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_rt" || fail "namespace"
-ip netns add "$ns_c" || fail "namespace"
+test_netns "$ns_r" "$ns_rt" "$ns_c"
 rx() { ip netns exec "$ns_r" "$@"; }
 tx() { ip netns exec "$ns_rt" "$@"; }
 cx() { ip netns exec "$ns_c" "$@"; }
-for n in "$ns_r" "$ns_rt" "$ns_c"; do ip netns exec "$n" ip link set lo up; done
 ip link add rt-r netns "$ns_rt" type veth peer name r0 netns "$ns_r" || fail "veth"
 ip link add rt-w netns "$ns_rt" type veth peer name wifi0 netns "$ns_c" || fail "veth"
 ip link add rt-c netns "$ns_rt" type veth peer name cable0 netns "$ns_c" || fail "veth"

@@ -25,8 +25,8 @@ run=$tmp/run
 state=$run/routes-lp0.state
 
 new_netns lprc
-router=$(add_netns lprr) || fail "cannot create the router namespace"
-all_ns+=("$router")
+router=lprr-$$
+test_netns "$router"
 rx() { ip netns exec "$router" "$@"; }
 
 # Uplink: client veth0 198.51.100.2 <-> router veth1 198.51.100.1, which

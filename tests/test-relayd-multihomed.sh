@@ -37,21 +37,11 @@ fail_hook() {
                 tail -n 10 "$f" >&2
         done
 }
-cleanup_hook() {
-        # The peers and the relay first: a namespace goes once nothing
-        # runs in it.
-        test_kill_pids
-        ip netns del "$ns_c" 2>/dev/null || true
-        ip netns del "$ns_r" 2>/dev/null || true
-}
 test_tmp test-relayd-multihomed
 
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_c" || fail "second namespace"
+test_netns "$ns_r" "$ns_c"
 rx() { ip netns exec "$ns_r" "$@"; }
 cx() { ip netns exec "$ns_c" "$@"; }
-rx ip link set lo up
-cx ip link set lo up
 ip link add mh-r netns "$ns_r" type veth peer name mh-c netns "$ns_c" || fail "veth"
 rx ip addr add 10.77.0.1/24 dev mh-r
 rx ip addr add 10.77.0.2/24 dev mh-r
