@@ -51,8 +51,6 @@ netns_cleanup() {
         # Ends what is left of client.exe with its wineserver (ours alone:
         # wine-private.sh holds the prefix for us).
         timeout 20 wineserver -k 2>/dev/null || true
-        ip netns del "$ns_c" 2>/dev/null || true
-        ip netns del "$ns_r" 2>/dev/null || true
 }
 trap netns_cleanup EXIT
 # Only in the foreground: a background job's $! would be the subshell,
@@ -62,10 +60,7 @@ cx() { ip netns exec "$ns_c" "$@"; }
 
 wine_setup
 relay_setup
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_c" || fail "namespace"
-rx ip link set lo up
-cx ip link set lo up
+test_netns "$ns_r" "$ns_c"
 ip link add c0 netns "$ns_c" type veth peer name r0 netns "$ns_r" || fail "veth"
 rx ip addr add 10.0.1.1/24 dev r0
 # A lease's new address arrives before the old one goes: keep it when the
