@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CHECK(expr)                                                                        \
         do {                                                                               \
@@ -74,3 +75,33 @@ static inline int fuzz_text_parsers(const uint8_t *data, size_t size, const Fuzz
         free(text);
         return 0;
 }
+
+/* Writes len bytes of text to path, or aborts. */
+static inline void test_write_file(const char *path, const char *text, size_t len) {
+        FILE *f = fopen(path, "wb");
+
+        CHECK(f);
+        CHECK_EQ_INT(fwrite(text, 1, len, f), len);
+        CHECK(fclose(f) == 0);
+}
+
+#ifndef _WIN32
+/* Runs cmd with system(), or aborts: how the netns tests shape their
+ * namespaces with ip(8). */
+static inline void test_run(const char *cmd) {
+        int r = system(cmd);
+
+        if (r != 0) {
+                fprintf(stderr, "'%s' failed (%d)\n", cmd, r);
+                abort();
+        }
+}
+
+/* CLOCK_MONOTONIC in milliseconds, for a test's own deadlines. */
+static inline uint64_t test_now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+#endif
