@@ -77,17 +77,6 @@ bus_prop() { # service, path, interface, property
         bus get-property "$1" "$2" "$3" "$4" 2>/dev/null | cut -d' ' -f2-
 }
 
-# Drops counted for a reason on any peer of the room ("0" if none).
-relay_drops() { # reason
-        local path total=0 n
-        for path in $(bus --list tree org.lanparty.Relay1 2>/dev/null | grep '/peer/'); do
-                n=$(bus --json=short get-property org.lanparty.Relay1 "$path" org.lanparty.Relay1.Peer Drops 2>/dev/null |
-                        python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(d.get(sys.argv[1],0))' "$1" 2>/dev/null || echo 0)
-                total=$((total + n))
-        done
-        echo "$total"
-}
-
 say "Building the LAN party: namespaces, bridges, veth cables"
 topo_up
 # The party router's network settings, for PCs at the party; on a remote
