@@ -15,20 +15,26 @@ testlog() {
         python3 -c 'import json, sys; print(json.dumps({"name": sys.argv[1], "stdout": sys.argv[3], "result": sys.argv[2], "returncode": 0}))' "$@"
 }
 
-# run_count LOG_LINES...: the counting in a fresh shell on a build
-# directory whose testlog.json holds LOG_LINES, then the summary; its
-# output in $out, its exit status in $rc.
+# counted COMMAND...: each COMMAND (a call of the counting functions) in
+# a fresh shell that sourced tools/test-results.sh, then the summary, as
+# tools/test.sh ends; the output in $out, the exit status in $rc.
+counted() {
+        rc=0
+        out=$(
+                source "$srcdir/tools/test-results.sh"
+                for c in "$@"; do eval "$c"; done
+                summary
+        ) || rc=$?
+        echo "$out"
+}
+
+# run_count LOG_LINES...: counted on a build directory whose testlog.json
+# holds LOG_LINES.
 run_count() {
         rm -rf "$tmp/build"
         mkdir -p "$tmp/build/meson-logs"
         printf '%s\n' "$@" >"$tmp/build/meson-logs/testlog.json"
-        rc=0
-        out=$(
-                source "$srcdir/tools/test-results.sh"
-                count_meson "$tmp/build" "tests (release)"
-                summary
-        ) || rc=$?
-        echo "$out"
+        counted "count_meson '$tmp/build' 'tests (release)'"
 }
 
 ok_line=$(testlog "lanparty:unit / log" OK "")
@@ -53,25 +59,12 @@ expect_contains "$out" "1 passed, 0 skipped, 1 failed" "totals"
 expect_contains "$out" "FAILED: tests (release): lanparty:unit / control FAIL" "the failed test"
 
 echo "== no test log"
-rc=0
-out=$(
-        source "$srcdir/tools/test-results.sh"
-        count_meson "$tmp/nothing" "tests (release)"
-        summary
-) || rc=$?
-echo "$out"
+counted "count_meson '$tmp/nothing' 'tests (release)'"
 [ "$rc" -ne 0 ] || fail "a missing test log did not fail the run"
 expect_contains "$out" "FAILED: tests (release): no test log" "the missing log"
 
 echo "== a step that skipped (exit 77)"
-rc=0
-out=$(
-        source "$srcdir/tools/test-results.sh"
-        record 0 "build"
-        record 77 "the packages under systemd"
-        summary
-) || rc=$?
-echo "$out"
+counted 'record 0 build' 'record 77 "the packages under systemd"'
 [ "$rc" -ne 0 ] || fail "a skipped step did not fail the run"
 expect_contains "$out" "1 passed, 1 skipped, 0 failed" "totals"
 
