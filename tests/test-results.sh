@@ -37,6 +37,14 @@ run_count() {
         counted "count_meson '$tmp/build' 'tests (release)'"
 }
 
+# expect_failed_run WHAT TOTALS LINE: WHAT made the run fail, and its
+# output has the TOTALS and LINE.
+expect_failed_run() {
+        [ "$rc" -ne 0 ] || fail "$1 did not fail the run"
+        expect_contains "$out" "$2" "$1: totals"
+        expect_contains "$out" "$3" "$1"
+}
+
 ok_line=$(testlog "lanparty:unit / log" OK "")
 skip_line=$(testlog "lanparty:netns / tap-linux" SKIP $'starting\nSKIP: needs root for network namespaces\n')
 fail_line=$(testlog "lanparty:unit / control" FAIL "")
@@ -48,25 +56,21 @@ expect_contains "$out" "2 passed, 0 skipped, 0 failed" "totals"
 
 echo "== a required test was skipped"
 run_count "$ok_line" "$skip_line"
-[ "$rc" -ne 0 ] || fail "a skipped test did not fail the run"
-expect_contains "$out" "1 passed, 1 skipped, 0 failed" "totals"
-expect_contains "$out" "FAILED: tests (release): lanparty:netns / tap-linux skipped, but CI must run it: SKIP: needs root for network namespaces" "the skipped test and why"
+expect_failed_run "a skipped test" "1 passed, 1 skipped, 0 failed" \
+        "FAILED: tests (release): lanparty:netns / tap-linux skipped, but CI must run it: SKIP: needs root for network namespaces"
 
 echo "== a test failed"
 run_count "$ok_line" "$fail_line"
-[ "$rc" -ne 0 ] || fail "a failed test did not fail the run"
-expect_contains "$out" "1 passed, 0 skipped, 1 failed" "totals"
-expect_contains "$out" "FAILED: tests (release): lanparty:unit / control FAIL" "the failed test"
+expect_failed_run "a failed test" "1 passed, 0 skipped, 1 failed" "FAILED: tests (release): lanparty:unit / control FAIL"
 
 echo "== no test log"
 counted "count_meson '$tmp/nothing' 'tests (release)'"
-[ "$rc" -ne 0 ] || fail "a missing test log did not fail the run"
-expect_contains "$out" "FAILED: tests (release): no test log" "the missing log"
+expect_failed_run "a missing test log" "0 passed, 0 skipped, 1 failed" "FAILED: tests (release): no test log"
 
 echo "== a step that skipped (exit 77)"
 counted 'record 0 build' 'record 77 "the packages under systemd"'
-[ "$rc" -ne 0 ] || fail "a skipped step did not fail the run"
-expect_contains "$out" "1 passed, 1 skipped, 0 failed" "totals"
+expect_failed_run "a skipped step" "1 passed, 1 skipped, 0 failed" \
+        "FAILED: the packages under systemd: skipped, but CI must run it"
 
 echo "== tools/test.sh ends with the summary, its exit status"
 expect_eq "$(grep -v '^[[:space:]]*$' "$srcdir/tools/test.sh" | tail -n 1)" "summary" "the last command of tools/test.sh"
