@@ -72,7 +72,7 @@ if [ -z "$meson_build$stage" ]; then
 fi
 
 # A TERM or INT (a test runner's timeout, ^C) becomes an ordinary exit so
-# the EXIT trap (test_cleanup, then cleanup_hook below) runs.
+# the EXIT trap (test_cleanup, which runs cleanup_hook below) runs.
 trap 'exit 143' TERM
 trap 'exit 130' INT
 test_tmp lanparty-container
