@@ -18,7 +18,7 @@ fail_hook() {
         fi
 }
 cleanup_hook() {
-        [ -n "$helper_pid" ] && kill -9 "$helper_pid" 2>/dev/null
+        if [ -n "$helper_pid" ]; then kill -9 "$helper_pid" 2>/dev/null || true; fi
 }
 test_tmp lanparty-client-netns
 

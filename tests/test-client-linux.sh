@@ -38,8 +38,8 @@ fail_hook() {
         done
 }
 cleanup_hook() {
-        [ -n "$client_pid" ] && kill -9 "$client_pid" 2>/dev/null
-        [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
+        if [ -n "$client_pid" ]; then kill -9 "$client_pid" 2>/dev/null || true; fi
+        if [ -n "$relay_pid" ]; then kill -9 "$relay_pid" 2>/dev/null || true; fi
         wait 2>/dev/null
 }
 
