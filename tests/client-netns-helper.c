@@ -32,6 +32,7 @@
 #include "frame-device.h"
 #include "log.h"
 #include "route.h"
+#include "test-util.h"
 
 static FrameDevice *tap;
 static RouteManager *routes;
@@ -71,19 +72,12 @@ static void reply_frame(const uint8_t *buf, int n) {
               extra);
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static void cmd_tap_wait(unsigned type, unsigned timeout_ms) {
-        uint64_t deadline = now_ms() + timeout_ms;
+        uint64_t deadline = test_now_ms() + timeout_ms;
         uint8_t buf[LP_ETHER_FRAME_MAX];
 
         for (;;) {
-                uint64_t now = now_ms();
+                uint64_t now = test_now_ms();
                 struct pollfd p = { .fd = frame_device_get_waitable(tap).fd, .events = POLLIN };
                 EtherHeader h;
                 int n;

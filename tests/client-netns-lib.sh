@@ -3,49 +3,34 @@
 # namespace and client-netns-helper driven over two FIFOs (fd 3 commands,
 # fd 4 answers). Sourced, not run.
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: needs iproute2"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
-tmp=$(mktemp -d)
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+command -v ip >/dev/null || skip "needs iproute2"
+
 ns=
-all_ns=()
 helper_pid=
 
-cleanup() {
-        local rc=$?
-        [ -n "$helper_pid" ] && kill -9 "$helper_pid" 2>/dev/null
-        for n in "${all_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
-        if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -s "$tmp/helper.log" ]; then
+fail_hook() {
+        if [ -s "$tmp/helper.log" ]; then
                 echo "--- helper log (last 40 lines)"
                 tail -n 40 "$tmp/helper.log"
         fi
-        rm -rf "$tmp"
-        exit $rc
 }
-trap cleanup EXIT
-
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
+cleanup_hook() {
+        if [ -n "$helper_pid" ]; then kill -9 "$helper_pid" 2>/dev/null || true; fi
 }
+test_tmp lanparty-client-netns
 
 step() {
         echo "== $*"
 }
 
-# new_netns PREFIX: creates the namespace the helper and nsx run in.
+# new_netns PREFIX: creates the namespace the helper and nsx run in,
+# PREFIX-PID, in $ns (test_netns: another one for a router, say).
 new_netns() {
-        ns=$(add_netns "$1") || { echo "SKIP: cannot create a network namespace"; exit 77; }
-        all_ns+=("$ns")
-}
-
-# add_netns PREFIX: another namespace (a router, say); prints its name.
-# Callers add it to all_ns so cleanup removes it.
-add_netns() {
-        local n=$1-$$
-        ip netns add "$n" || return 1
-        ip netns exec "$n" ip link set lo up
-        echo "$n"
+        ns=$1-$$
+        test_netns "$ns"
 }
 
 nsx() {

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-# Sourced by the daemons' shell tests (tests/test-*.sh), not run: exits
-# meson understands, a temporary directory whose processes die with the
-# script, retries, a private dbus-daemon that loads our real bus policy,
-# and the checks of a polkit action file.
+# Sourced, not run, by every shell test (tests/test-*.sh, and through
+# e2e/lib.sh and wine/client-exe-lib.sh the end-to-end and wine tests):
+# exits meson understands, a temporary directory whose processes die with
+# the script, retries, a private dbus-daemon that loads our real bus
+# policy, and the checks of a polkit action file and of units.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bus.sh"
 
@@ -17,29 +18,92 @@ fail() {
         exit 1
 }
 
-# test_tmp NAME: makes $tmp (/tmp/NAME.XXXXXX) and the array $pids. On
+# test_tmp NAME: makes $tmp (${TMPDIR:-/tmp}/NAME.XXXXXX) and the array $pids. On
 # exit the processes in $pids are killed and reaped (after cleanup_hook, if
-# the script defines one) and $tmp is removed, or kept with KEEP_TMP=1.
+# the script defines one), the namespaces test_netns made are deleted and
+# $tmp is removed, or kept with KEEP_TMP=1.
 test_tmp() {
-        tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+        tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
         pids=()
+        test_namespaces=()
         trap test_cleanup EXIT
 }
 test_cleanup() {
+        local n
+
         if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        test_kill_pids
+        for n in "${test_namespaces[@]}"; do ip netns del "$n" 2>/dev/null || true; done
         if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 
-# wait_for CMD...: retries CMD for up to 10 s (WAIT seconds if set).
+# test_netns NAME...: network namespaces with their loopback up, deleted
+# on exit. Skips if the first of the test cannot be made (no root, no
+# namespaces in this kernel or container); fails on a later one.
+test_netns() {
+        local n
+
+        for n in "$@"; do
+                if ! ip netns add "$n"; then
+                        [ ${#test_namespaces[@]} -gt 0 ] || skip "cannot create a network namespace"
+                        fail "cannot create network namespace $n"
+                fi
+                test_namespaces+=("$n")
+                ip netns exec "$n" ip link set lo up
+        done
+}
+
+# test_kill_pids: kills and reaps the processes in $pids and empties it,
+# for a cleanup_hook that must end them before what they run in (a
+# network namespace, a wine prefix).
+test_kill_pids() {
+        local p
+        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+        pids=()
+}
+
+# wait_for [SECONDS] [WHAT] CMD...: runs CMD, its output discarded, every
+# 0.1 s until it succeeds or SECONDS (default $WAIT, or 10) have passed;
+# returns whether it did. WHAT, told apart from a command by the space in
+# it ("the relay to start"), is named on stderr when the time runs out.
 wait_for() {
-        local i n=$((${WAIT:-10} * 10))
-        for ((i = 0; i < n; i++)); do
-                if "$@"; then return 0; fi
+        local seconds=${WAIT:-10} what='' deadline
+
+        if [[ $1 =~ ^[0-9]+$ ]]; then
+                seconds=$1
+                shift
+        fi
+        if [[ $1 == *" "* ]]; then
+                what=$1
+                shift
+        fi
+        deadline=$((${EPOCHREALTIME//[!0-9]/} + seconds * 1000000))
+        until "$@" >/dev/null 2>&1; do
+                if [ "${EPOCHREALTIME//[!0-9]/}" -ge "$deadline" ]; then
+                        [ -z "$what" ] || echo "timed out after ${seconds}s waiting for $what" >&2
+                        return 1
+                fi
                 sleep 0.1
         done
-        return 1
+}
+
+# file_has FILE PATTERN [COUNT]: FILE has at least COUNT (default 1)
+# lines matching PATTERN (grep's basic regular expression). One grep
+# decides: asking first whether the file exists would let a file created
+# in between pass for a match (a background program's output file appears
+# when it starts, not when it has written).
+file_has() {
+        local n
+        n=$(grep -c -- "$2" "$1" 2>/dev/null) || true
+        [ "${n:-0}" -ge "${3:-1}" ]
+}
+
+# expect_lines SECONDS FILE PATTERN [COUNT]: waits until FILE has COUNT
+# lines matching PATTERN (file_has), or fails.
+expect_lines() {
+        wait_for "$1" file_has "$2" "$3" "${4:-1}" ||
+                fail "timed out waiting for '$3' (x${4:-1}) in $(basename "$2")"
 }
 
 expect_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
@@ -57,6 +121,38 @@ test_bus_start() {
         wait_for test -S "$tmp/bus"
 }
 bus() { timeout 10 busctl --address="$address" "$@"; }
+
+# relay_pin [LOG]: the certificate pin lanparty-relayd logged in LOG
+# (default $tmp/relayd.err) for invite links.
+relay_pin() {
+        sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "${1:-$tmp/relayd.err}" | head -1
+}
+
+# peer_start NAME COMMAND...: runs COMMAND (relay-test-peer and its
+# options, maybe behind `ip netns exec`) in the background, reading the
+# FIFO $tmp/NAME.in, which the script holds open in ${FD[NAME]} for cmd,
+# its events in $tmp/NAME.out, its errors in $tmp/NAME.err; adds it to
+# $pids. Each script wraps it in a peer() with its relay's address and pin.
+declare -gA FD
+peer_start() {
+        local name=$1 fd
+        shift
+        mkfifo "$tmp/$name.in"
+        "$@" <"$tmp/$name.in" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+        pids+=($!)
+        exec {fd}>"$tmp/$name.in"
+        FD[$name]=$fd
+}
+# cmd NAME LINE: one command to peer NAME.
+cmd() { echo "$2" >&"${FD[$1]}"; }
+# has NAME TEXT: peer NAME printed TEXT.
+has() { grep -qF -- "$2" "$tmp/$1.out" 2>/dev/null; }
+# expect NAME TEXT [SECONDS]: waits until peer NAME prints TEXT, or fails.
+expect() {
+        wait_for "${3:-${WAIT:-10}}" has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"
+}
+# expect_not NAME TEXT: peer NAME has not printed TEXT.
+expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
 
 # relayd_test_begin NAME: what every test of the real relay on a private
 # bus starts with: skips without dbus-daemon, busctl or root (our bus
@@ -93,6 +189,23 @@ check_polkit_action() {
         [ "$(xmllint --xpath "string(//action[@id='$action']/annotate[@key='org.freedesktop.policykit.owner'])" \
                 "$policy")" = "unix-user:$user" ] || fail "$action: policykit.owner annotation is not unix-user:$user"
         grep -q "\"$action\"" "$header" || fail "the daemon does not ask for the action the policy defines"
+}
+
+# check_sysusers SYSUSERS_FILE USER: systemd-sysusers makes USER and its
+# group from SYSUSERS_FILE (in $tmp/root, not on this machine).
+check_sysusers() {
+        local sysusers=$1 user=$2
+
+        echo "== sysusers"
+        if ! command -v systemd-sysusers >/dev/null; then
+                echo "systemd-sysusers missing: not checked"
+                return 0
+        fi
+        mkdir -p "$tmp/root/etc"
+        systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
+                fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
+        grep -q "^$user:" "$tmp/root/etc/passwd" || fail "sysusers did not create $user"
+        grep -q "^$user:" "$tmp/root/etc/group" || fail "sysusers did not create the $user group"
 }
 
 # check_exposure UNIT_FILE MAX: `systemd-analyze security` rates the unit

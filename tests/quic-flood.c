@@ -36,7 +36,6 @@
 
 #define SOCKETS_PER_SOURCE 16
 #define SOURCES_MAX 250
-#define TICK_NSEC (10 * 1000 * 1000)
 #define JUNK_SHORT_LEN 80
 #define JUNK_VERSION 0x1a2a3a4aU
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # lanparty-client as a user runs it, in network namespaces this script
-# makes: a relay namespace (client-test-relayd: our QUIC stack with a
-# virtual gateway, standing in until lanparty-relayd speaks QUIC) and a
-# client namespace joined to it by a veth pair. Checks the CLI errors, the
+# makes: a relay namespace (client-test-relayd: a relay with a virtual
+# gateway that prints each join and each frame it gets, so the checks
+# need no lanparty-gatewayd and no LAN) and a client namespace joined to
+# it by a veth pair. Checks the CLI errors, the
 # join (TAP MTU = room MTU, carrier, MAC from the state directory, relay
 # route pinned, broadcast route), a broadcast from the client reaching the
 # gateway, broadcast traffic arriving, a reconnect with the same MAC after
@@ -20,10 +21,28 @@ set -uo pipefail
 client=${1:?usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD}
 relayd=${2:?usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD}
 
-fail() {
-        echo "FAIL: $*" >&2
-        exit 1
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
+test_tmp lanparty-client-linux
+chmod 755 "$tmp"
+ns_relay=lpcr-$$
+ns_client=lpcc-$$
+relay_pid=
+client_pid=
+
+fail_hook() {
+        local f
+        for f in "$tmp"/*.out "$tmp"/*.err; do
+                [ -s "$f" ] || continue
+                echo "--- $f (last 30 lines)"
+                tail -n 30 "$f"
+        done
 }
+cleanup_hook() {
+        if [ -n "$client_pid" ]; then kill -9 "$client_pid" 2>/dev/null || true; fi
+        if [ -n "$relay_pid" ]; then kill -9 "$relay_pid" 2>/dev/null || true; fi
+        wait 2>/dev/null
+}
+
 step() {
         echo "== $*"
 }
@@ -49,30 +68,28 @@ help=$("$client" --help) || fail "--help failed"
 grep -q -- "--invite-file FILE" <<<"$help" || fail "--help does not mention --invite-file"
 grep -q -- "LANPARTY_INVITE" <<<"$help" || fail "--help does not mention LANPARTY_INVITE"
 grep -q -- "/proc/PID/cmdline" <<<"$help" || fail "--help does not say why"
-cli_tmp=$(mktemp -d)
-printf '# the party\nlanparty://192.0.2.1/party?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$cli_tmp/invite"
+printf '# the party\nlanparty://192.0.2.1/party?k=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >"$tmp/invite"
 for mode in 644 640 604 660; do
-        chmod "$mode" "$cli_tmp/invite"
-        err=$("$client" --frame-device null --invite-file "$cli_tmp/invite" 2>&1 </dev/null)
+        chmod "$mode" "$tmp/invite"
+        err=$("$client" --frame-device null --invite-file "$tmp/invite" 2>&1 </dev/null)
         rc=$?
-        [ $rc -eq 2 ] || { rm -rf "$cli_tmp"; fail "invite file mode $mode: expected exit 2, got $rc ($err)"; }
-        [[ $err == *"Invite file $cli_tmp/invite may be "*"(mode 0$mode); refusing to use it"*"chmod 600"* ]] ||
-                { rm -rf "$cli_tmp"; fail "invite file mode $mode: message '$err'"; }
+        [ $rc -eq 2 ] || fail "invite file mode $mode: expected exit 2, got $rc ($err)"
+        [[ $err == *"Invite file $tmp/invite may be "*"(mode 0$mode); refusing to use it"*"chmod 600"* ]] ||
+                fail "invite file mode $mode: message '$err'"
 done
-printf 'not a link\n' >"$cli_tmp/junk"
-chmod 600 "$cli_tmp/junk"
-err=$("$client" --invite-file "$cli_tmp/junk" 2>&1 </dev/null)
+printf 'not a link\n' >"$tmp/junk"
+chmod 600 "$tmp/junk"
+err=$("$client" --invite-file "$tmp/junk" 2>&1 </dev/null)
 rc=$?
-rm -rf "$cli_tmp"
 [ $rc -eq 2 ] || fail "invite file without a link: expected exit 2, got $rc"
 [[ $err == *"holds no invite link"* ]] || fail "invite file without a link: message '$err'"
 err=$("$client" --invite-file /dev/null 'lanparty://x/y?k=z' 2>&1)
 [ $? -eq 2 ] || fail "link twice: expected exit 2"
 [[ $err == *"Give the invite link once"* ]] || fail "link twice: message '$err'"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces"; exit 77; }
-command -v ip >/dev/null || { echo "SKIP: needs iproute2"; exit 77; }
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces"
+command -v ip >/dev/null || skip "needs iproute2"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 if command -v setpriv >/dev/null; then
         step "without CAP_NET_ADMIN: a clear refusal"
@@ -83,38 +100,9 @@ if command -v setpriv >/dev/null; then
         [[ $err == *"need root or CAP_NET_ADMIN"* ]] || fail "unprivileged message: $err"
 fi
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp"
-ns_relay=lpcr-$$
-ns_client=lpcc-$$
-relay_pid=
-client_pid=
-
-cleanup() {
-        local rc=$?
-        [ -n "$client_pid" ] && kill -9 "$client_pid" 2>/dev/null
-        [ -n "$relay_pid" ] && kill -9 "$relay_pid" 2>/dev/null
-        wait 2>/dev/null
-        ip netns del "$ns_client" 2>/dev/null
-        ip netns del "$ns_relay" 2>/dev/null
-        if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
-                for f in "$tmp"/*.out "$tmp"/*.err; do
-                        [ -s "$f" ] || continue
-                        echo "--- $f (last 30 lines)"
-                        tail -n 30 "$f"
-                done
-        fi
-        rm -rf "$tmp"
-        exit $rc
-}
-trap cleanup EXIT
-
-ip netns add "$ns_relay" || { echo "SKIP: cannot create a network namespace"; exit 77; }
-ip netns add "$ns_client" || fail "second namespace"
+test_netns "$ns_relay" "$ns_client"
 rx() { ip netns exec "$ns_relay" "$@"; }
 cx() { ip netns exec "$ns_client" "$@"; }
-rx ip link set lo up
-cx ip link set lo up
 ip link add lpc-r netns "$ns_relay" type veth peer name lpc-c netns "$ns_client" || fail "veth"
 rx ip addr add 198.51.100.1/24 dev lpc-r
 cx ip addr add 198.51.100.11/24 dev lpc-c
@@ -123,26 +111,12 @@ cx ip link set lpc-c up
 # Quiet TAP: no IPv6 autoconfiguration chatter in the checks.
 cx sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 
-# wait_for SECONDS FILE PATTERN [COUNT]: until FILE has COUNT lines matching.
-wait_for() {
-        local deadline=$((SECONDS + $1)) file=$2 pattern=$3 count=${4:-1} n
-        # One grep decides: asking separately whether the file exists let a
-        # file created in between pass for a match (a background program's
-        # output file appears when it starts, not when it has written).
-        while :; do
-                n=$(grep -c -- "$pattern" "$file" 2>/dev/null) || true
-                [ "${n:-0}" -lt "$count" ] || return 0
-                [ $SECONDS -lt $deadline ] || fail "timed out waiting for '$pattern' (x$count) in $(basename "$file")"
-                sleep 0.2
-        done
-}
-
 start_relay() { # output file
         # Not through rx(): a function in the background is a subshell, and
         # its pid is not the program's.
         ip netns exec "$ns_relay" "$relayd" "$tmp/relay-state" 198.51.100.1 4433 1300 >"$1" 2>"$1.err" &
         relay_pid=$!
-        wait_for 10 "$1" '^invite '
+        expect_lines 10 "$1" '^invite '
 }
 
 start_relay "$tmp/relay1.out"
@@ -154,7 +128,7 @@ step "join: the TAP gets the room MTU and the stored MAC; routes are pinned"
 ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" --name tester "$invite" \
         >"$tmp/client.out" 2>"$tmp/client.err" </dev/null &
 client_pid=$!
-wait_for 15 "$tmp/client.out" '^Connected to relay 198.51.100.1:4433 (RTT '
+expect_lines 15 "$tmp/client.out" '^Connected to relay 198.51.100.1:4433 (RTT '
 grep -q '^Joined room party as peer [0-9]* (room MTU 1300)\.$' "$tmp/client.out" || fail "no join line"
 grep -q "^The party's gateway (party-gateway) is connected\.$" "$tmp/client.out" || fail "no gateway line"
 mac=$(tr -d '\n' <"$tmp/state/client-mac") || fail "no MAC stored in the state directory"
@@ -170,17 +144,17 @@ grep -q '^255\.255\.255\.255 dev lp0' <<<"$routes" || fail "no broadcast route: 
 step "a broadcast to 255.255.255.255 reaches the gateway; the gateway's broadcasts arrive"
 cx ip addr add 192.0.2.50/24 dev lp0
 cx "$relayd" --udp-broadcast 9999 || fail "cannot send a UDP broadcast from the client namespace"
-wait_for 5 "$tmp/relay1.out" "^gateway-frame $mac ff:ff:ff:ff:ff:ff 0800 [0-9]* ipv4-dst 255.255.255.255$"
-wait_for 15 "$tmp/client.out" '^Broadcast traffic seen (game discovery works)$'
-wait_for 5 "$tmp/client.out" '^Got address 192.0.2.50 on lp0$'
+expect_lines 5 "$tmp/relay1.out" "^gateway-frame $mac ff:ff:ff:ff:ff:ff 0800 [0-9]* ipv4-dst 255.255.255.255$"
+expect_lines 15 "$tmp/client.out" '^Broadcast traffic seen (game discovery works)$'
+expect_lines 5 "$tmp/client.out" '^Got address 192.0.2.50 on lp0$'
 
 step "the relay dies and comes back: the client rejoins with the same MAC"
 kill -9 "$relay_pid"
 wait "$relay_pid" 2>/dev/null
 start_relay "$tmp/relay2.out"
 # The next keepalive meets a stateless reset (same secret), then backoff.
-wait_for 30 "$tmp/client.out" '^Joined room party as peer' 2
-wait_for 5 "$tmp/relay2.out" "^joined [0-9]* $mac tester$"
+expect_lines 30 "$tmp/client.out" '^Joined room party as peer' 2
+expect_lines 5 "$tmp/relay2.out" "^joined [0-9]* $mac tester$"
 grep -q 'Reconnecting in' "$tmp/client.out" || fail "no reconnect line"
 grep -q '"LOWER_UP"' <<<"$(cx ip -j link show dev lp0)" || fail "no carrier after the rejoin"
 grep -qF '"mtu":1300,' <<<"$(cx ip -j link show dev lp0)" || fail "MTU lost over the rejoin"
@@ -200,7 +174,7 @@ cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 still exists"
 step "a second run keeps the MAC"
 ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" "$invite" >"$tmp/client2.out" 2>"$tmp/client2.err" </dev/null &
 client_pid=$!
-wait_for 15 "$tmp/client2.out" '^Connected to relay '
+expect_lines 15 "$tmp/client2.out" '^Connected to relay '
 grep -qF "\"address\":\"$mac\"" <<<"$(cx ip -j link show dev lp0)" || fail "the MAC changed between runs: want $mac, lp0: $(cx ip -j link show dev lp0 2>&1)"
 kill -INT "$client_pid"
 wait "$client_pid"
@@ -211,7 +185,7 @@ client_pid=
 step "the TAP deleted under a joined client: it leaves the room and fails, once, without spinning"
 ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" "$invite" >"$tmp/gone.out" 2>"$tmp/gone.err" </dev/null &
 client_pid=$!
-wait_for 15 "$tmp/gone.out" '^Connected to relay '
+expect_lines 15 "$tmp/gone.out" '^Connected to relay '
 cx ip link del dev lp0
 for _ in $(seq 100); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$client_pid" 2>/dev/null && fail "client still running 10 s after its TAP was deleted"
@@ -240,7 +214,7 @@ cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 left behind after a failure
 key=${invite#*k=}
 key=${key%%&*}
 joined_privately() {
-        wait_for 15 "$tmp/$1.out" '^Joined room party as peer '
+        expect_lines 15 "$tmp/$1.out" '^Joined room party as peer '
         # The /proc files below are the client's own, not those of the
         # shell or `ip netns exec` that started it (which have not
         # necessarily exec'd yet right after the fork).
@@ -276,7 +250,7 @@ step "the invite link as an argument: a warning, and it is wiped from the comman
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" \
         >"$tmp/from-argv.out" 2>"$tmp/from-argv.err" </dev/null &
 client_pid=$!
-wait_for 15 "$tmp/from-argv.out" '^Joined room party as peer '
+expect_lines 15 "$tmp/from-argv.out" '^Joined room party as peer '
 grep -q "Warning: the invite link, room key included, was given on the command line, where every user of this computer can read it" \
         "$tmp/from-argv.err" || fail "no warning for a link on the command line: $(cat "$tmp/from-argv.err")"
 grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "the room key is still in /proc/$client_pid/cmdline"
@@ -287,7 +261,7 @@ client_pid=
 step "the null frame device joins without a TAP"
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" >"$tmp/null.out" 2>"$tmp/null.err" </dev/null &
 client_pid=$!
-wait_for 15 "$tmp/null.out" '^Connected to relay '
+expect_lines 15 "$tmp/null.out" '^Connected to relay '
 [ -z "$(cx ip -4 route show proto 76)" ] || fail "the null device pinned routes"
 kill -TERM "$client_pid"
 wait "$client_pid"

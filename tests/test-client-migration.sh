@@ -50,20 +50,12 @@ fail_hook() {
                 tail -n 15 "$f" >&2
         done
 }
-cleanup_hook() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        for n in "$ns_c" "$ns_rt" "$ns_r"; do ip netns del "$n" 2>/dev/null || true; done
-}
 test_tmp test-client-migration
 
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_rt" || fail "namespace"
-ip netns add "$ns_c" || fail "namespace"
+test_netns "$ns_r" "$ns_rt" "$ns_c"
 rx() { ip netns exec "$ns_r" "$@"; }
 tx() { ip netns exec "$ns_rt" "$@"; }
 cx() { ip netns exec "$ns_c" "$@"; }
-for n in "$ns_r" "$ns_rt" "$ns_c"; do ip netns exec "$n" ip link set lo up; done
 ip link add rt-r netns "$ns_rt" type veth peer name r0 netns "$ns_r" || fail "veth"
 ip link add rt-w netns "$ns_rt" type veth peer name wifi0 netns "$ns_c" || fail "veth"
 ip link add rt-c netns "$ns_rt" type veth peer name cable0 netns "$ns_c" || fail "veth"
@@ -100,7 +92,7 @@ ip netns exec "$ns_r" "$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/st
         --gateway-token-file "$tmp/tokens" --bus-address "$address" --listen "[::]:4433" 2>"$tmp/relayd.err" &
 pids+=($!)
 wait_for grep -q "running" "$tmp/relayd.err" || fail "relayd did not start"
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin logged"
 R=/org/lanparty/Relay1
 PEER=org.lanparty.Relay1.Peer

@@ -13,7 +13,7 @@ set -uo pipefail
 
 helper=${1:?usage: test-client-route.sh CLIENT-NETNS-HELPER}
 . "$(dirname "$0")/client-netns-lib.sh"
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 relay=203.0.113.7
 unpinned=203.0.113.8
@@ -25,8 +25,8 @@ run=$tmp/run
 state=$run/routes-lp0.state
 
 new_netns lprc
-router=$(add_netns lprr) || fail "cannot create the router namespace"
-all_ns+=("$router")
+router=lprr-$$
+test_netns "$router"
 rx() { ip netns exec "$router" "$@"; }
 
 # Uplink: client veth0 198.51.100.2 <-> router veth1 198.51.100.1, which

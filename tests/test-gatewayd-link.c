@@ -172,20 +172,6 @@ static void test_check_examples(void) {
 
 /* ---- netlink, in a namespace ---- */
 
-static void run(const char *cmd) {
-        int r = system(cmd);
-        if (r != 0) {
-                fprintf(stderr, "'%s' failed (%d)\n", cmd, r);
-                abort();
-        }
-}
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static bool netns_setup(void) {
         if (geteuid() != 0) {
                 fprintf(stderr, "Not root, skipping the netlink tests.\n");
@@ -206,7 +192,7 @@ static bool netns_setup(void) {
         CHECK(mount("none", "/", "none", MS_SLAVE | MS_REC, NULL) == 0);
         CHECK(umount2("/sys", MNT_DETACH) == 0 || errno == EINVAL);
         CHECK(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0);
-        run("echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 || true");
+        test_run("echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 || true");
         return true;
 }
 
@@ -230,11 +216,11 @@ static void on_change(LinkMonitor *m, LinkCheck check, const LinkState *state, v
 
 /* Processes notifications until `want` was the last report, or fails. */
 static void wait_report(LinkMonitor *m, Reports *r, LinkCheck want) {
-        uint64_t end = now_ms() + WAIT_MS;
+        uint64_t end = test_now_ms() + WAIT_MS;
 
         for (;;) {
                 struct pollfd pfd = {.fd = link_monitor_get_fd(m), .events = POLLIN};
-                uint64_t now = now_ms();
+                uint64_t now = test_now_ms();
 
                 if (r->n > 0 && r->checks[r->n - 1] == want)
                         return;
@@ -250,9 +236,9 @@ static void wait_report(LinkMonitor *m, Reports *r, LinkCheck want) {
 /* Processes for a while and checks nothing was reported. */
 static void expect_quiet(LinkMonitor *m, Reports *r, int ms) {
         size_t n = r->n;
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = test_now_ms() + (uint64_t) ms;
 
-        for (uint64_t now; (now = now_ms()) < end;) {
+        for (uint64_t now; (now = test_now_ms()) < end;) {
                 struct pollfd pfd = {.fd = link_monitor_get_fd(m), .events = POLLIN};
                 CHECK(poll(&pfd, 1, (int) (end - now)) >= 0);
                 CHECK_EQ_INT(link_monitor_process(m), 0);
@@ -288,7 +274,7 @@ static void test_read(void) {
         CHECK_EQ_INT(s.arptype, ARPHRD_LOOPBACK);
         CHECK_EQ_INT(link_state_check(&s), LINK_CHECK_NOT_ETHERNET);
 
-        run("ip link add veth0 address 02:00:00:00:00:01 type veth peer name veth1");
+        test_run("ip link add veth0 address 02:00:00:00:00:01 type veth peer name veth1");
         CHECK_EQ_INT(link_state_read("veth0", 0, &s), 0);
         CHECK(s.exists);
         CHECK(s.ifindex > 0);
@@ -304,7 +290,7 @@ static void test_read(void) {
         CHECK_EQ_INT(link_state_read(NULL, ifindex, &s), 0);
         CHECK(s.exists);
         CHECK_EQ_STR(s.ifname, "veth0");
-        run("ip link del veth0");
+        test_run("ip link del veth0");
 }
 
 static void test_monitor(void) {
@@ -316,7 +302,7 @@ static void test_monitor(void) {
         CHECK_EQ_INT(link_monitor_new(&m, NULL, on_change, &r), -EINVAL);
         CHECK(!m);
 
-        run("ip link add veth0 type veth peer name veth1");
+        test_run("ip link add veth0 type veth peer name veth1");
         CHECK_EQ_INT(link_monitor_new(&m, "veth0", on_change, &r), 0);
         CHECK(link_monitor_get_fd(m) >= 0);
         CHECK_EQ_INT(link_monitor_get_check(m), LINK_CHECK_DOWN);
@@ -325,52 +311,52 @@ static void test_monitor(void) {
         CHECK_EQ_INT(r.n, 0);
 
         /* Up, but the peer is down: no carrier. */
-        run("ip link set veth0 up");
+        test_run("ip link set veth0 up");
         wait_report(m, &r, LINK_CHECK_NO_CARRIER);
         /* Peer up: carrier. */
-        run("ip link set veth1 up");
+        test_run("ip link set veth1 up");
         wait_report(m, &r, LINK_CHECK_OK);
         CHECK(link_monitor_get_state(m)->flags & IFF_LOWER_UP);
 
         /* Changes that do not matter are not reported. */
-        run("ip link set veth0 mtu 1400");
+        test_run("ip link set veth0 mtu 1400");
         expect_quiet(m, &r, 300);
         CHECK_EQ_INT(link_monitor_get_state(m)->mtu, 1400);
 
         /* Peer down = cable pulled, and back. */
-        run("ip link set veth1 down");
+        test_run("ip link set veth1 down");
         wait_report(m, &r, LINK_CHECK_NO_CARRIER);
-        run("ip link set veth1 up");
+        test_run("ip link set veth1 up");
         wait_report(m, &r, LINK_CHECK_OK);
 
         /* Taken down by an admin. */
-        run("ip link set veth0 down");
+        test_run("ip link set veth0 down");
         wait_report(m, &r, LINK_CHECK_DOWN);
-        run("ip link set veth0 up");
+        test_run("ip link set veth0 up");
         wait_report(m, &r, LINK_CHECK_OK);
 
         /* Renamed away and back: gone, then the same interface again. */
-        run("ip link set veth0 down && ip link set veth0 name vethX");
+        test_run("ip link set veth0 down && ip link set veth0 name vethX");
         wait_report(m, &r, LINK_CHECK_MISSING);
-        run("ip link set vethX name veth0");
+        test_run("ip link set vethX name veth0");
         wait_report(m, &r, LINK_CHECK_DOWN);
         CHECK_EQ_INT(link_monitor_get_state(m)->ifindex, first_ifindex);
 
         /* Unplugged, then plugged back under a new ifindex. */
-        run("ip link del veth0");
+        test_run("ip link del veth0");
         wait_report(m, &r, LINK_CHECK_MISSING);
         CHECK(!link_monitor_get_state(m)->exists);
-        run("ip link add veth0 type veth peer name veth1 && ip link set veth1 up && ip link set veth0 up");
+        test_run("ip link add veth0 type veth peer name veth1 && ip link set veth1 up && ip link set veth0 up");
         wait_report(m, &r, LINK_CHECK_OK);
         CHECK(link_monitor_get_state(m)->ifindex != first_ifindex);
         CHECK(!link_monitor_get_state(m)->wireless);
         CHECK_EQ_INT(r.ifindex[r.n - 1], link_monitor_get_state(m)->ifindex);
 
         /* Other interfaces coming and going are not ours. */
-        run("ip link add vethA type veth peer name vethB && ip link set vethA up && ip link del vethA");
+        test_run("ip link add vethA type veth peer name vethB && ip link set vethA up && ip link del vethA");
         expect_quiet(m, &r, 300);
 
-        run("ip link del veth0");
+        test_run("ip link del veth0");
         wait_report(m, &r, LINK_CHECK_MISSING);
 }
 
@@ -381,9 +367,9 @@ static void test_monitor_late(void) {
 
         CHECK_EQ_INT(link_monitor_new(&m, "late0", on_change, &r), 0);
         CHECK_EQ_INT(link_monitor_get_check(m), LINK_CHECK_MISSING);
-        run("ip link add late0 type veth peer name late1");
+        test_run("ip link add late0 type veth peer name late1");
         wait_report(m, &r, LINK_CHECK_DOWN);
-        run("ip link del late0");
+        test_run("ip link del late0");
         wait_report(m, &r, LINK_CHECK_MISSING);
 }
 
@@ -407,7 +393,7 @@ static void test_wireless_sysfs_fallback(void) {
         LinkState s;
 
         fprintf(stderr, "   nl80211 %s\n", nl80211 ? "present" : "absent: sysfs fallback in use");
-        run("ip link add veth0 type veth peer name veth1");
+        test_run("ip link add veth0 type veth peer name veth1");
         CHECK_EQ_INT(link_state_read("veth0", 0, &s), 0);
         CHECK(!s.wireless);
 
@@ -421,7 +407,7 @@ static void test_wireless_sysfs_fallback(void) {
 
         CHECK_EQ_INT(link_state_read("veth0", 0, &s), 0);
         CHECK(!s.wireless);
-        run("ip link del veth0");
+        test_run("ip link del veth0");
 }
 
 /* Notifications lost to a full socket buffer: the state is read afresh. */
@@ -441,14 +427,14 @@ static void test_monitor_overrun(void) {
 
         log_set_backend(counting_backend);
 
-        run("ip link add veth0 type veth peer name veth1 && ip link set veth1 up && ip link set veth0 up");
+        test_run("ip link add veth0 type veth peer name veth1 && ip link set veth1 up && ip link set veth0 up");
         CHECK_EQ_INT(link_monitor_new(&m, "veth0", on_change, &r), 0);
         /* The kernel rounds this up to its minimum, a couple of messages. */
         CHECK(setsockopt(link_monitor_get_fd(m), SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)) == 0);
 
-        run("for i in 0 1 2 3 4 5 6 7 8 9; do ip link add o$i type veth peer name p$i; done");
-        run("ip link set veth0 down");
-        run("for i in 0 1 2 3 4 5 6 7 8 9; do ip link del o$i; done");
+        test_run("for i in 0 1 2 3 4 5 6 7 8 9; do ip link add o$i type veth peer name p$i; done");
+        test_run("ip link set veth0 down");
+        test_run("for i in 0 1 2 3 4 5 6 7 8 9; do ip link del o$i; done");
 
         /* However much got lost, the monitor ends up knowing veth0 is down. */
         wait_report(m, &r, LINK_CHECK_DOWN);
@@ -456,7 +442,7 @@ static void test_monitor_overrun(void) {
         /* And the overrun did happen, so the resync path ran. */
         CHECK(n_lost_logged > 0);
         log_set_backend(NULL);
-        run("ip link del veth0");
+        test_run("ip link del veth0");
 }
 
 int main(void) {

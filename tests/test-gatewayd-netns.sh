@@ -119,7 +119,7 @@ chmod 600 "$tmp/tokens" # both daemons refuse a token file others may read
 relayd_cmd=("$relayd" --config "$tmp/relayd.conf" --state-dir "$tmp/relay" --gateway-token-file "$tmp/tokens")
 port=
 start_relayd
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "relayd logged no certificate pin: $(cat "$tmp/relayd.err")"
 
 # ---- sd_notify ----
@@ -205,21 +205,11 @@ setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$address" g
         >/dev/null || fail "nobody cannot read properties"
 
 echo "== a client joins: CAM refresh"
-declare -A FD
 peer() {
-        local name=$1 fd
+        local name=$1
         shift
-        mkfifo "$tmp/$name.in"
-        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --room-key "$key_hex" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --room-key "$key_hex" "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
-expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
 
 peer alice --mac $ALICE --name alice
 expect alice "welcome 2 1344 1"

@@ -32,20 +32,6 @@
 
 static const char marker[] = "gwparts-test";
 
-static void run(const char *cmd) {
-        int r = system(cmd);
-        if (r != 0) {
-                fprintf(stderr, "'%s' failed (%d)\n", cmd, r);
-                abort();
-        }
-}
-
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static unsigned if_flags(const char *ifname) {
         struct ifreq ifr = {};
         int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -58,9 +44,9 @@ static unsigned if_flags(const char *ifname) {
 }
 
 static void wait_running(const char *ifname) {
-        uint64_t end = now_ms() + WAIT_MS;
+        uint64_t end = test_now_ms() + WAIT_MS;
         while (!(if_flags(ifname) & IFF_RUNNING)) {
-                CHECK(now_ms() < end);
+                CHECK(test_now_ms() < end);
                 usleep(10 * 1000);
         }
 }
@@ -79,9 +65,9 @@ static void netns_setup(void) {
                 exit(EXIT_SKIP);
         }
         /* No IPv6 autoconfiguration chatter on the test links. */
-        run("echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 || true");
-        run("ip link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02");
-        run("ip link set veth0 up && ip link set veth1 up");
+        test_run("echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6 || true");
+        test_run("ip link add veth0 address 02:00:00:00:00:01 type veth peer name veth1 address 02:00:00:00:00:02");
+        test_run("ip link set veth0 up && ip link set veth1 up");
         wait_running("veth0");
         wait_running("veth1");
 }
@@ -107,11 +93,11 @@ static bool frame_is_ours(const uint8_t *f, size_t len, uint32_t seq) {
 /* Receives until frame `seq` arrives (returns true) or `ms` pass (false).
  * Other traffic on the link is skipped. */
 static bool wait_frame(PacketSocket *p, uint8_t *buf, size_t size, uint32_t seq, int ms, PacketInfo *ret) {
-        uint64_t end = now_ms() + (uint64_t) ms;
+        uint64_t end = test_now_ms() + (uint64_t) ms;
 
         for (;;) {
                 struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-                uint64_t now = now_ms();
+                uint64_t now = test_now_ms();
                 int r;
 
                 if (now >= end)
@@ -299,11 +285,11 @@ static void test_vlan(void) {
 static void test_promisc(void) {
         PacketSocket b = PACKET_SOCKET_NULL;
 
-        run("ip -d link show veth1 | grep -q 'promiscuity 0 '");
+        test_run("ip -d link show veth1 | grep -q 'promiscuity 0 '");
         CHECK_EQ_INT(packet_socket_open(&b, "veth1"), 0);
-        run("ip -d link show veth1 | grep -q 'promiscuity 1 '");
+        test_run("ip -d link show veth1 | grep -q 'promiscuity 1 '");
         packet_socket_close(&b);
-        run("ip -d link show veth1 | grep -q 'promiscuity 0 '");
+        test_run("ip -d link show veth1 | grep -q 'promiscuity 0 '");
 }
 
 static uint32_t ethtool_value(const char *ifname, uint32_t cmd, uint32_t value) {
@@ -371,19 +357,19 @@ static void test_send_errors(void) {
 
         /* Link down: sending fails, receiving reports it once, then goes
          * quiet; both work again once the link is back. */
-        run("ip link set veth0 down");
+        test_run("ip link set veth0 down");
         CHECK_EQ_INT(packet_socket_send(&a, f, 100), -ENETDOWN);
         r = packet_socket_recv(&a, buf, sizeof(buf), &info);
         CHECK_EQ_INT(r, -ENETDOWN);
         CHECK_EQ_INT(packet_socket_recv(&a, buf, sizeof(buf), &info), 0);
-        run("ip link set veth0 up");
+        test_run("ip link set veth0 up");
         wait_running("veth0");
         frame_make(f, 100, 601);
         CHECK_EQ_INT(packet_socket_send(&a, f, 100), 1);
         CHECK(wait_frame(&b, buf, sizeof(buf), 601, WAIT_MS, &info));
 
         /* Interface gone: errors, not crashes. */
-        run("ip link del veth0");
+        test_run("ip link del veth0");
         r = packet_socket_send(&a, f, 100);
         CHECK(r == -ENXIO || r == -ENODEV || r == -ENETDOWN);
         r = packet_socket_recv(&b, buf, sizeof(buf), &info);
@@ -421,7 +407,7 @@ static void test_send_queue_full(void) {
         CHECK(sent >= 1);
         CHECK(dropped >= 1);
         packet_socket_close(&a);
-        run("tc qdisc del dev veth0 root");
+        test_run("tc qdisc del dev veth0 root");
 }
 
 /* What packet_socket_flush() reported, frame by frame. */
@@ -481,13 +467,13 @@ static void test_batches(void) {
         }
         CHECK(packet_socket_queue_slot(&a) != NULL);
 
-        end = now_ms() + WAIT_MS;
+        end = test_now_ms() + WAIT_MS;
         while (got < want) {
                 struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
                 PacketBatch *batch;
                 int r;
 
-                CHECK(now_ms() < end);
+                CHECK(test_now_ms() < end);
                 (void) poll(&pfd, 1, 100);
                 r = packet_socket_recv_batch(&b, &batch);
                 CHECK(r >= 0);
@@ -543,7 +529,7 @@ static void test_batch_errors(void) {
         CHECK(wait_frame(&b, buf, sizeof(buf), 902, WAIT_MS, &info));
 
         /* Link down: every frame of the batch is reported as such. */
-        run("ip link set veth0 down");
+        test_run("ip link set veth0 down");
         log.n = 0;
         queue_frame(&a, 100, 903);
         queue_frame(&a, 100, 904);
@@ -551,7 +537,7 @@ static void test_batch_errors(void) {
         CHECK_EQ_INT(log.n, 2);
         CHECK_EQ_INT(log.result[0], -ENETDOWN);
         CHECK_EQ_INT(log.result[1], -ENETDOWN);
-        run("ip link set veth0 up");
+        test_run("ip link set veth0 up");
         wait_running("veth0");
 
         /* Closing drops what is queued; nothing is reported. */
@@ -644,7 +630,7 @@ static void test_gso_receive(void) {
         struct iovec iov[2];
         struct msghdr mh = {.msg_name = &sll, .msg_namelen = sizeof(sll), .msg_iov = iov, .msg_iovlen = 2};
         size_t len = tcp_super_frame(f, 1000);
-        uint64_t end = now_ms() + WAIT_MS;
+        uint64_t end = test_now_ms() + WAIT_MS;
         int sender, one = 1;
         bool seen = false;
 
@@ -665,7 +651,7 @@ static void test_gso_receive(void) {
                 PacketBatch *batch;
                 int r;
 
-                CHECK(now_ms() < end);
+                CHECK(test_now_ms() < end);
                 (void) poll(&pfd, 1, 100);
                 r = packet_socket_recv_batch(&b, &batch);
                 CHECK(r >= 0);
@@ -720,8 +706,8 @@ static void test_gso_segments_accepted(void) {
         uint64_t rsts, csum_errors, ip_errors, end;
         int r;
 
-        run("ip addr add 10.0.0.2/24 dev veth1");
-        run("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.veth1.rp_filter=0");
+        test_run("ip addr add 10.0.0.2/24 dev veth1");
+        test_run("sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.veth1.rp_filter=0");
         CHECK_EQ_INT(packet_socket_open(&a, "veth0"), 0);
         rsts = snmp_get("Tcp", "OutRsts");
         csum_errors = snmp_get("Tcp", "InCsumErrors");
@@ -732,9 +718,9 @@ static void test_gso_segments_accepted(void) {
         CHECK(want <= PACKET_SEND_BATCH);
         CHECK_EQ_INT(packet_socket_flush(&a, NULL, NULL), (int) want);
 
-        end = now_ms() + WAIT_MS;
+        end = test_now_ms() + WAIT_MS;
         while (snmp_get("Tcp", "OutRsts") < rsts + want) {
-                CHECK(now_ms() < end);
+                CHECK(test_now_ms() < end);
                 usleep(10 * 1000);
         }
         fprintf(stderr, "   %zu segments, %" PRIu64 " RSTs, %" PRIu64 " checksum errors\n", want,
@@ -748,14 +734,14 @@ static void test_gso_segments_accepted(void) {
         be16_store(f + 16, 20 + 20 + 1000);
         CHECK_EQ_INT(gso_segment(f, 14 + 20 + 20 + 1000, &gso, out, sizeof(out), inject_segment, &inj), 1);
         CHECK_EQ_INT(packet_socket_flush(&a, NULL, NULL), 1);
-        end = now_ms() + WAIT_MS;
+        end = test_now_ms() + WAIT_MS;
         while (snmp_get("Tcp", "InCsumErrors") < csum_errors + 1) {
-                CHECK(now_ms() < end);
+                CHECK(test_now_ms() < end);
                 usleep(10 * 1000);
         }
 
         packet_socket_close(&a);
-        run("ip addr del 10.0.0.2/24 dev veth1");
+        test_run("ip addr del 10.0.0.2/24 dev veth1");
 }
 
 int main(void) {

@@ -89,16 +89,7 @@ out=$(cd "$tmp" && systemd-analyze verify --man=no lanparty-gatewayd@eth0.servic
 rest=$(grep -vF "$exec_start" <<<"$out" | grep -v '^$' || true)
 [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 
-echo "== sysusers"
-if command -v systemd-sysusers >/dev/null; then
-        mkdir -p "$tmp/root/etc"
-        systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
-                fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
-        grep -q "^$user:" "$tmp/root/etc/passwd" || fail "sysusers did not create $user"
-        grep -q "^$user:" "$tmp/root/etc/group" || fail "sysusers did not create the $user group"
-else
-        echo "systemd-sysusers missing: not checked"
-fi
+check_sysusers "$sysusers" "$user"
 
 check_polkit_action "$policy" org.lanparty.gateway.invite "$srcdir/src/gatewayd/gatewayd-bus.h" "$user"
 

@@ -27,14 +27,6 @@ static void tmpdir_make(void) {
         }
 }
 
-static void file_write(const char *path, const char *text, size_t len) {
-        FILE *f = fopen(path, "wb");
-
-        CHECK(f);
-        CHECK_EQ_INT(fwrite(text, 1, len, f), len);
-        CHECK(fclose(f) == 0);
-}
-
 static size_t file_read(const char *path, char *buf, size_t size) {
         FILE *f = fopen(path, "rb");
         size_t n;
@@ -88,12 +80,12 @@ static void test_load(void) {
         CHECK_MEM(a.bytes, b.bytes, LP_MAC_LEN);
 
         /* A file written by hand, lower or upper case. */
-        file_write(path, "02:aa:bb:cc:dd:ee\n", 18);
+        test_write_file(path, "02:aa:bb:cc:dd:ee\n", 18);
         CHECK_EQ_INT(identity_mac_load(path, &b), 0);
         CHECK_EQ_INT(b.bytes[1], 0xaa);
 
         /* Corrupt (CRLF from an editor): moved aside, replaced. */
-        file_write(path, "02:aa:bb:cc:dd:ee\r\n", 19);
+        test_write_file(path, "02:aa:bb:cc:dd:ee\r\n", 19);
         CHECK_EQ_INT(identity_mac_load(path, &c), 1);
         CHECK(mac_is_valid_virtual(&c));
         snprintf(corrupt, sizeof(corrupt), "%s.corrupt", path);
@@ -102,7 +94,7 @@ static void test_load(void) {
         CHECK_MEM(b.bytes, c.bytes, LP_MAC_LEN);
 
         /* A second corruption replaces the old .corrupt. */
-        file_write(path, "garbage", 7);
+        test_write_file(path, "garbage", 7);
         CHECK_EQ_INT(identity_mac_load(path, &b), 1);
         CHECK_EQ_INT(file_read(corrupt, text, sizeof(text)), 7);
 

@@ -9,10 +9,11 @@
 # Usage: test-journal.sh RELAYD TEST_PEER SRCDIR
 set -u
 relayd=$1 test_peer=$2 srcdir=$3
+source "$(dirname "${BASH_SOURCE[0]}")/lib-test.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (mount namespace, journald)"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (mount namespace, journald)"
 journald=$(command -v systemd-journald || echo /lib/systemd/systemd-journald)
-[ -x "$journald" ] || { echo "SKIP: systemd-journald is not installed"; exit 77; }
+[ -x "$journald" ] || skip "systemd-journald is not installed"
 
 if [ "${JOURNAL_TEST_INNER:-}" != 1 ]; then
         # Everything below runs with private tmpfs on /run/systemd, /run/log
@@ -20,22 +21,7 @@ if [ "${JOURNAL_TEST_INNER:-}" != 1 ]; then
         exec env JOURNAL_TEST_INNER=1 timeout 120 unshare --mount --propagation private bash "$0" "$@"
 fi
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-        wait 2>/dev/null
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
-wait_for() { # seconds, command...
-        local deadline=$((SECONDS + $1)); shift
-        until "$@" >/dev/null 2>&1; do
-                [ $SECONDS -lt $deadline ] || return 1
-                sleep 0.1
-        done
-}
+test_tmp lanparty-journal
 
 mkdir -p /run/systemd /run/log /var/lib/systemd/catalog
 mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log &&

@@ -44,23 +44,14 @@ relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --sta
 port=
 relayd_pid=
 start_relayd
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin logged: $(cat "$tmp/relayd.err")"
 
-declare -A FD
 peer() {
-        local name=$1 fd
+        local name=$1
         shift
-        mkfifo "$tmp/$name.in"
-        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --no-pmtud-wait "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" --no-pmtud-wait "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
 GW=00:11:22:33:44:01

@@ -37,22 +37,11 @@ fail_hook() {
                 tail -n 10 "$f" >&2
         done
 }
-cleanup_hook() {
-        # The peers and the relay first (test_cleanup kills $pids after
-        # this): a namespace goes once nothing runs in it.
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-        ip netns del "$ns_c" 2>/dev/null || true
-        ip netns del "$ns_r" 2>/dev/null || true
-}
 test_tmp test-relayd-multihomed
 
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_c" || fail "second namespace"
+test_netns "$ns_r" "$ns_c"
 rx() { ip netns exec "$ns_r" "$@"; }
 cx() { ip netns exec "$ns_c" "$@"; }
-rx ip link set lo up
-cx ip link set lo up
 ip link add mh-r netns "$ns_r" type veth peer name mh-c netns "$ns_c" || fail "veth"
 rx ip addr add 10.77.0.1/24 dev mh-r
 rx ip addr add 10.77.0.2/24 dev mh-r
@@ -84,7 +73,7 @@ start_relay() { # LISTEN
         relayd_pid=$!
         pids+=($relayd_pid)
         wait_for grep -q "running" "$tmp/relayd.err" || fail "relayd did not start on $1"
-        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        pin=$(relay_pin)
         [ ${#pin} = 43 ] || fail "no pin logged"
 }
 stop_relay() {
@@ -92,21 +81,12 @@ stop_relay() {
         wait "$relayd_pid" || fail "relayd did not exit cleanly"
 }
 
-declare -A FD
 # peer NAME RELAY ARGS...: a test peer in the client's namespace.
 peer() {
-        local name=$1 relay=$2 fd
+        local name=$1 relay=$2
         shift 2
-        mkfifo "$tmp/$name.in"
-        ip netns exec "$ns_c" "$peer_bin" --relay "$relay" --pin "$pin" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" ip netns exec "$ns_c" "$peer_bin" --relay "$relay" --pin "$pin" "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2'"; }
 
 GW=00:11:22:33:44:01
 # join_and_talk NAME RELAY MAC ID: a client through RELAY joins as peer ID

@@ -53,29 +53,19 @@ relayd_cmd=(${RELAYD_TEST_WRAPPER:-} "$relayd" --config "$tmp/relayd.conf" --sta
 port=
 relayd_pid=
 start_relayd
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin logged: $(cat "$tmp/relayd.err")"
 expect_eq "$(prop $R $M CertificatePin)" "s \"$pin\"" "CertificatePin on D-Bus"
 [ -s "$tmp/state/reset-secret" ] || fail "no reset secret in the state directory"
 
 # ---- peers ----
-declare -A FD
 # peer NAME ARGS...: starts a test peer; its events go to $tmp/NAME.out.
 peer() {
-        local name=$1 fd
+        local name=$1
         shift
-        mkfifo "$tmp/$name.in"
-        "$peer_bin" --relay "127.0.0.1:$port" --pin "${PIN_OVERRIDE:-$pin}" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" "$peer_bin" --relay "127.0.0.1:$port" --pin "${PIN_OVERRIDE:-$pin}" "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
 count() { grep -cF -- "$2" "$tmp/$1.out" || true; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
-expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
 line_of() { grep -nF -- "$2" "$tmp/$1.out" | head -1 | cut -d: -f1; }
 # settle: a round trip through every peer named, so what the relay sent
 # before has arrived.

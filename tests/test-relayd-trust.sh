@@ -20,22 +20,11 @@ srcdir=$(realpath "$3")
 
 relayd_test_begin test-relayd-trust
 
-declare -A FD
 peer() {
-        local name=$1 fd
+        local name=$1
         shift
-        mkfifo "$tmp/$name.in"
-        "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" "$peer_bin" --relay "127.0.0.1:$port" --pin "$pin" "$@"
 }
-cmd() { echo "$2" >&"${FD[$1]}"; }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
-expect_not() { ! has "$1" "$2" || fail "$1 saw '$2': $(cat "$tmp/$1.out")"; }
-relay_pin() { sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1; }
 stop_relayd() {
         kill -TERM "$relayd_pid"
         local rc=0
@@ -112,7 +101,7 @@ stop_relayd
 echo "== a burst of rejected HELLOs: a bounded number of log lines, and the rest counted"
 start_relayd --gateway-token-file "$tmp/tokens"
 pin=$(relay_pin)
-# As the relay limits them (relayd-session.c): 10 at once, then 1 a second,
+# As the relay limits them (relayd-conn.c): 10 at once, then 1 a second,
 # and a summary of what was held back at most every 5 s.
 BURST=10
 N=60

@@ -38,7 +38,7 @@ relay() {
         port=
         start_relayd
         mv "$tmp/relayd.err" "$tmp/relay-$name.err"
-        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relay-$name.err" | head -1)
+        pin=$(relay_pin "$tmp/relay-$name.err")
         [ ${#pin} = 43 ] || fail "relay $name logged no pin: $(cat "$tmp/relay-$name.err")"
         printf -v "PORT_$name" %s "$port"
         printf -v "PIN_$name" %s "$pin"
@@ -48,22 +48,14 @@ relay a
 relay b
 [ "$PIN_a" != "$PIN_b" ] || fail "the two relays have the same pin"
 
-declare -A FD
 # peer NAME RELAY ARGS...: a relay-test-peer on relay a or b, pinned to it.
 peer() {
-        local name=$1 r=$2 fd port_var pin_var
+        local name=$1 r=$2 port_var pin_var
         shift 2
         port_var=PORT_$r
         pin_var=PIN_$r
-        mkfifo "$tmp/$name.in"
-        "$peer_bin" --relay "127.0.0.1:${!port_var}" --pin "${!pin_var}" "$@" <"$tmp/$name.in" \
-                >"$tmp/$name.out" 2>"$tmp/$name.err" &
-        pids+=($!)
-        exec {fd}>"$tmp/$name.in"
-        FD[$name]=$fd
+        peer_start "$name" "$peer_bin" --relay "127.0.0.1:${!port_var}" --pin "${!pin_var}" "$@"
 }
-has() { grep -qF -- "$2" "$tmp/$1.out"; }
-expect() { wait_for has "$1" "$2" || fail "$1 did not see '$2': $(cat "$tmp/$1.out" "$tmp/$1.err")"; }
 
 KEY=5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a
 

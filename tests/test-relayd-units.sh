@@ -63,16 +63,7 @@ else
         [ -z "$rest" ] || fail "verify of the shipped unit: $rest"
 fi
 
-echo "== sysusers"
-if command -v systemd-sysusers >/dev/null; then
-        mkdir -p "$tmp/root/etc"
-        systemd-sysusers --root="$tmp/root" "$sysusers" 2>"$tmp/sysusers.err" ||
-                fail "systemd-sysusers: $(cat "$tmp/sysusers.err")"
-        grep -q "^$user:" "$tmp/root/etc/passwd" || fail "sysusers did not create $user"
-        grep -q "^$user:" "$tmp/root/etc/group" || fail "sysusers did not create the $user group"
-else
-        echo "systemd-sysusers missing: not checked"
-fi
+check_sysusers "$sysusers" "$user"
 
 check_polkit_action "$policy" org.lanparty.relay.manage "$srcdir/src/relayd/relayd-bus.h" "$user"
 check_polkit_action "$policy" org.lanparty.relay.peer-address "$srcdir/src/relayd/relayd-bus.h" "$user"

@@ -127,13 +127,9 @@ static void file_read(const char *name, char *buf, size_t size) {
 
 static void file_write(const char *name, const char *text) {
         char path[MAX_PATH];
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s\\%s", dir, name);
-        f = fopen(path, "wb");
-        CHECK(f);
-        CHECK_EQ_INT(fwrite(text, 1, strlen(text), f), strlen(text));
-        CHECK(fclose(f) == 0);
+        test_write_file(path, text, strlen(text));
 }
 
 /* Windows keeps SetIpInterfaceEntry() changes across reboots, so the

@@ -9,7 +9,7 @@ set -uo pipefail
 
 helper=${1:?usage: test-tap-linux.sh CLIENT-NETNS-HELPER}
 . "$(dirname "$0")/client-netns-lib.sh"
-[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 mac=02:11:22:33:44:55
 new_netns lptap

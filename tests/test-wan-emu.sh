@@ -25,8 +25,8 @@ trap topo_down EXIT
 usage_fails() { # expected-text args...
         local want=$1 out rc; shift
         out=$("$emu" "$@" 2>&1); rc=$?
-        [ $rc -eq 2 ] || die "wan-emu $* exited $rc, not 2 ($out)"
-        grep -qF -- "$want" <<<"$out" || die "wan-emu $*: '$out' does not say '$want'"
+        [ $rc -eq 2 ] || fail "wan-emu $* exited $rc, not 2 ($out)"
+        grep -qF -- "$want" <<<"$out" || fail "wan-emu $*: '$out' does not say '$want'"
 }
 usage_fails "expected two interfaces"
 usage_fails "expected two interfaces" a
@@ -41,15 +41,15 @@ usage_fails "--realtime" --realtime 100 a b
 usage_fails "unknown option '--netem'" --netem a b
 usage_fails "needs a value" a b --delay
 usage_fails "same interface" a a
-"$emu" --help | grep -q '^Usage: wan-emu' || die "--help says no usage"
+"$emu" --help | grep -q '^Usage: wan-emu' || fail "--help says no usage"
 out=$("$emu" nosuch0 nosuch1 2>&1); rc=$?
-[ $rc -eq 1 ] && grep -q "no interface 'nosuch0'" <<<"$out" || die "a missing interface: exit $rc, '$out'"
+[ $rc -eq 1 ] && grep -q "no interface 'nosuch0'" <<<"$out" || fail "a missing interface: exit $rc, '$out'"
 log "usage errors refused, flags named"
 
 # ---- on a path ----------------------------------------------------------------
-wan_topo_up || die "could not build the namespaces"
+wan_topo_up || fail "could not build the namespaces"
 ping_ok() { nsx "$NS_A" ping -n -q -c "${2:-3}" -i 0.05 -W 2 "$B_IP" >"$E2E_TMP/ping-$1.txt" 2>&1; }
-ping_ok cut 2 && die "pings pass with no emulator between the hosts"
+ping_ok cut 2 && fail "pings pass with no emulator between the hosts"
 # The failed ARP would make the next pings fail at once.
 nsx "$NS_A" ip neigh flush dev eth0
 nsx "$NS_B" ip neigh flush dev eth0
@@ -59,42 +59,42 @@ emu_start() { # emulator options...
         n=$((n + 1))
         bg "emu-$n" "$NS_WAN" "$emu" --seed 1 "$@" wa wb
         EMU_PID=$BG_PID LOG=$E2E_TMP/emu-$n.log
-        wait_for 5 "wan-emu to run" grep -q '^running' "$LOG" || { cat "$LOG"; die "wan-emu did not start"; }
+        wait_for 5 "wan-emu to run" grep -q '^running' "$LOG" || { cat "$LOG"; fail "wan-emu did not start"; }
 }
 emu_stop() {
         kill -TERM "$EMU_PID"
         wait "$EMU_PID"
         local rc=$?
-        [ $rc -eq 0 ] || { cat "$LOG"; die "wan-emu exited $rc after SIGTERM"; }
+        [ $rc -eq 0 ] || { cat "$LOG"; fail "wan-emu exited $rc after SIGTERM"; }
 }
 counter() { # when direction key
         sed -n "s/^wan-emu $1 $2: .* $3=\([0-9]*\).*/\1/p" "$LOG" | tail -1
 }
 
 emu_start
-ping_ok plain 5 || die "no ping through the emulator"
+ping_ok plain 5 || fail "no ping through the emulator"
 kill -USR1 "$EMU_PID"
-wait_for 5 "counters on SIGUSR1" grep -q '^wan-emu now a->b' "$LOG" || die "no counters on SIGUSR1"
-[ "$(counter now 'a->b' received)" -ge 5 ] || die "a->b counted $(counter now 'a->b' received) frames, not >= 5"
+wait_for 5 "counters on SIGUSR1" grep -q '^wan-emu now a->b' "$LOG" || fail "no counters on SIGUSR1"
+[ "$(counter now 'a->b' received)" -ge 5 ] || fail "a->b counted $(counter now 'a->b' received) frames, not >= 5"
 emu_stop
 for d in 'a->b' 'b->a'; do
-        [ "$(counter exit "$d" sent)" -ge 5 ] || die "$d sent $(counter exit "$d" sent), not >= 5"
-        [ "$(counter exit "$d" drop_gso)" = 0 ] || die "$d dropped GSO frames with offloads off"
+        [ "$(counter exit "$d" sent)" -ge 5 ] || fail "$d sent $(counter exit "$d" sent), not >= 5"
+        [ "$(counter exit "$d" drop_gso)" = 0 ] || fail "$d dropped GSO frames with offloads off"
 done
 log "pings pass; counters on SIGUSR1 and at exit"
 
 emu_start --loss 100/0
-ping_ok lossy 3 && die "pings pass through 100% loss"
+ping_ok lossy 3 && fail "pings pass through 100% loss"
 emu_stop
-[ "$(counter exit 'a->b' drop_loss)" -ge 3 ] || die "a->b lost $(counter exit 'a->b' drop_loss), not >= 3"
-[ "$(counter exit 'a->b' sent)" = 0 ] || die "a->b sent $(counter exit 'a->b' sent) through 100% loss"
-[ "$(counter exit 'b->a' drop_loss)" = 0 ] || die "b->a lost frames with 0% loss"
+[ "$(counter exit 'a->b' drop_loss)" -ge 3 ] || fail "a->b lost $(counter exit 'a->b' drop_loss), not >= 3"
+[ "$(counter exit 'a->b' sent)" = 0 ] || fail "a->b sent $(counter exit 'a->b' sent) through 100% loss"
+[ "$(counter exit 'b->a' drop_loss)" = 0 ] || fail "b->a lost frames with 0% loss"
 log "100% loss one way: nothing through, counted on that side only"
 
 emu_start --delay 50ms
-ping_ok delay 3 || die "no ping through a 50 ms delay"
+ping_ok delay 3 || fail "no ping through a 50 ms delay"
 min=$(sed -n 's/.*= \([0-9.]*\)\/.*/\1/p' "$E2E_TMP/ping-delay.txt")
-awk -v m="$min" 'BEGIN { exit !(m >= 100) }' || die "RTT $min ms through 2 x 50 ms delay"
+awk -v m="$min" 'BEGIN { exit !(m >= 100) }' || fail "RTT $min ms through 2 x 50 ms delay"
 emu_stop
 log "a 50 ms delay each way: RTT min $min ms"
 
@@ -103,7 +103,7 @@ emu_start --delay 300ms --max-frames 16
 nsx "$NS_A" ping -n -q -c 100 -i 0.002 -W 1 "$B_IP" >/dev/null 2>&1
 emu_stop
 pool=$(counter exit 'a->b' drop_pool)
-[ "$pool" -gt 0 ] || die "no drop_pool with 100 frames in flight and 16 slots"
-[ "$(counter exit 'a->b' in_flight)" -le 16 ] || die "more than 16 frames held"
+[ "$pool" -gt 0 ] || fail "no drop_pool with 100 frames in flight and 16 slots"
+[ "$(counter exit 'a->b' in_flight)" -le 16 ] || fail "more than 16 frames held"
 log "a full frame pool drops and counts ($pool frames)"
 log "PASS"

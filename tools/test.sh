@@ -7,7 +7,8 @@
 # default prefix in such a container, the unit tests again under
 # ASan+UBSan and valgrind, each libFuzzer target for a bounded time, and
 # the Windows client cross-built with its tests under wine.
-# Installs the Debian packages it needs first (as root).
+# Installs the Debian packages it needs first (as root), so every test
+# must run: a skipped one (missing root or a dependency) fails the run.
 #
 # Usage: tools/test.sh [--quick] [--no-windows] [--no-trixie]
 #   --quick        skip the Debian packages, meson install under systemd,
@@ -33,49 +34,29 @@ for a in "$@"; do
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
                 --no-trixie) trixie=0 ;;
-                -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                -h|--help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
 
 fuzz_seconds=${FUZZ_SECONDS:-60}
 build_root=${BUILD_ROOT:-$top/build-test}
-passed=0
-failed=0
-failures=()
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Adds up meson's per-test results from a build directory's testlog.json.
-count_meson() { # build dir, label, [log name]
-        local log="$1/meson-logs/${3:-testlog}.json" ok bad
-        [ -f "$log" ] || { failed=$((failed + 1)); failures+=("$2: no test log"); return; }
-        ok=$(grep -c '"result": "OK"' "$log" || true)
-        bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
-        passed=$((passed + ok))
-        failed=$((failed + bad))
-        [ "$bad" -gt 0 ] && failures+=("$2: $bad failed (see $log)")
-        return 0
-}
-
-# Records a single pass/fail for a step that is not a meson test run.
-record() {
-        if [ "$1" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$2"); fi
-}
+# The totals, count_meson, record and summary; every test is one CI must
+# run, so a skip fails the run too (see there).
+source "$top/tools/test-results.sh"
 
 # Builds Debian packages with BUILD DIR and, if that worked, tests them
-# under systemd as PID 1 with TEST DIR; records both.
-# tools/install-deps.sh installed what the test needs: a skip (77) is a
-# failure.
+# under systemd as PID 1 with TEST DIR; records both (a skip, 77, as one).
 debs_step() { # "BUILD command", "TEST command", package dir
-        local start=$SECONDS rc
+        local start=$SECONDS
         # shellcheck disable=SC2086 # the commands are split into words
         if $1 "$3"; then
                 record 0 "$1"
                 $2 "$3"
-                rc=$?
-                [ $rc -eq 77 ] && rc=1
-                record $rc "the packages under systemd ($2)"
+                record $? "the packages under systemd ($2)"
         else
                 record 1 "$1"
         fi
@@ -133,9 +114,7 @@ if [ "$quick" -eq 0 ]; then
         # installed over the container's /, then the steps README lists.
         start=$SECONDS
         bash tests/systemd/test-debs-in-container.sh --meson-install "$build_root/release"
-        rc=$?
-        [ $rc -eq 77 ] && rc=1 # tools/install-deps.sh installed what it needs: a skip is a failure
-        record $rc "meson install under systemd (tests/systemd/test-debs-in-container.sh --meson-install)"
+        record $? "meson install under systemd (tests/systemd/test-debs-in-container.sh --meson-install)"
         echo "meson install and its test: $((SECONDS - start)) s"
 
         if [ "$trixie" -eq 1 ]; then
@@ -193,7 +172,4 @@ if [ "$windows" -eq 1 ]; then
         fi
 fi
 
-echo
-for f in "${failures[@]}"; do echo "FAILED: $f"; done
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

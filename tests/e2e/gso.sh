@@ -12,13 +12,12 @@
 # Usage: gso.sh BUILD_DIR
 # Exit: 0 passed, 1 a check failed, 77 not root or tools missing (skipped).
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib-bus.sh"
 
 build=${1:?usage: gso.sh BUILD_DIR}
 build=$(cd "$build" && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces and TAP devices"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
 for tool in ethtool socat python3 dbus-daemon busctl; do
-        command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+        command -v $tool >/dev/null || skip "$tool is not installed"
 done
 relayd=$build/src/relayd/lanparty-relayd
 gatewayd=${GSO_TEST_GATEWAYD:-$build/src/gatewayd/lanparty-gatewayd}
@@ -36,13 +35,11 @@ LAN6=2001:db8:1
 bus() { timeout 10 busctl --address="$BUS" "$@"; }
 gw_prop() { bus get-property org.lanparty.Gateway1.eth0 /org/lanparty/Gateway1 org.lanparty.Gateway1.Manager "$@"; }
 gw_counter() { gw_prop "$1" | cut -d' ' -f2; }
-die() {
-        log "FAIL: $*"
+fail_hook() {
         for f in relayd gatewayd client1; do
                 [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 20 "$E2E_TMP/$f.log"; }
         done
         gw_prop LanRxFrames RelayTxFrames GSOFrames GSOSegments DroppedFrames Drops 2>/dev/null
-        exit 1
 }
 
 topo_up
@@ -78,7 +75,7 @@ head -c 4M /dev/zero | nsx "$NS_LANHOST" timeout 10 socat -u - TCP:"$LAN_PREFIX.
 wait $maxlen_pid
 nsx "$NS_GW" ip addr del "$LAN_PREFIX.2/24" dev eth0
 biggest=$(cat "$E2E_TMP/maxlen")
-[ "$biggest" -gt 1514 ] || { echo "SKIP: this kernel hands AF_PACKET no super-frames (largest $biggest)"; exit 77; }
+[ "$biggest" -gt 1514 ] || skip "this kernel hands AF_PACKET no super-frames (largest $biggest)"
 log "AF_PACKET on the gateway's NIC sees frames of up to $biggest bytes (MTU 1500)"
 
 bus_conf_write "$E2E_TMP/bus.conf" "$BUS"
@@ -90,7 +87,7 @@ head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$E2E_TMP/gateway-tokens"
 chmod 600 "$E2E_TMP/gateway-tokens"
 bg relayd "$NS_RELAY" "$relayd" --listen "$RELAY_IP:$RELAY_PORT" --dev-cert-dir "$E2E_TMP/relay-cert" \
         --state-dir "$E2E_TMP/relay-state" --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS"
-wait_for 15 "the relay on D-Bus" bus introspect org.lanparty.Relay1 /org/lanparty/Relay1 || die "relay did not start"
+wait_for 15 "the relay on D-Bus" bus introspect org.lanparty.Relay1 /org/lanparty/Relay1 || fail "relay did not start"
 PIN=$(openssl x509 -in "$E2E_TMP/relay-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
         openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
 
@@ -99,18 +96,18 @@ gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room party --pin "$P
 INVITE=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}")
 bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
 joined() { gw_prop RelayState | grep -q '"joined"'; }
-wait_for 20 "the gateway to join" joined || die "gateway did not join"
+wait_for 20 "the gateway to join" joined || fail "gateway did not join"
 
 (umask 077 && printf '%s\n' "$INVITE" >"$E2E_TMP/invite.lanparty")
 bg client1 "$NS_C1" "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name "player one" \
         --invite-file "$E2E_TMP/invite.lanparty"
 tap_up() { nsx "$NS_C1" ip link show lp0 2>/dev/null | grep -q 'LOWER_UP'; }
-wait_for 20 "client 1's TAP" tap_up || die "client 1 did not come up"
+wait_for 20 "client 1's TAP" tap_up || fail "client 1 did not come up"
 nsx "$NS_C1" ip addr add "$C1_LAN_IP/24" dev lp0
 nsx "$NS_C1" ip addr add "$LAN6::201/64" dev lp0 nodad
-wait_for 20 "client 1 to reach the LAN host" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_HOST" || die "no ping through the tunnel"
+wait_for 20 "client 1 to reach the LAN host" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_HOST" || fail "no ping through the tunnel"
 wait_for 20 "client 1 to reach the LAN host over IPv6" nsx "$NS_C1" ping -6 -c 1 -W 1 "$LAN6::10" ||
-        die "no IPv6 ping through the tunnel"
+        fail "no IPv6 ping through the tunnel"
 log "gateway and client up, TAP MTU $(nsx "$NS_C1" cat /sys/class/net/lp0/mtu)"
 
 head -c 10M /dev/urandom >"$E2E_TMP/blob"
@@ -120,12 +117,12 @@ transfer() { # label, socat listen address, socat connect address
         bg "sink-$1" "$NS_C1" socat -u "$2" OPEN:"$E2E_TMP/blob.$1",creat,trunc
         sleep 0.3
         start=$(date +%s%N)
-        nsx "$NS_LANHOST" timeout 60 socat -u OPEN:"$E2E_TMP/blob" "$3" || die "$1: TCP transfer failed"
+        nsx "$NS_LANHOST" timeout 60 socat -u OPEN:"$E2E_TMP/blob" "$3" || fail "$1: TCP transfer failed"
         wait_for 20 "$1: the whole file" cmp -s "$E2E_TMP/blob" "$E2E_TMP/blob.$1" ||
-                die "$1: received $(stat -c %s "$E2E_TMP/blob.$1" 2>/dev/null || echo 0) of 10485760 bytes"
-        ms=$((($(date +%s%N) - start) / 1000000)) # to 0.2 s: wait_for polls
+                fail "$1: received $(stat -c %s "$E2E_TMP/blob.$1" 2>/dev/null || echo 0) of 10485760 bytes"
+        ms=$((($(date +%s%N) - start) / 1000000)) # to 0.1 s: wait_for polls
         after=$(gw_counter GSOFrames)
-        [ "$after" -gt "$before" ] || die "$1: the gateway cut no super-frames (GSOFrames $after): the test proves nothing"
+        [ "$after" -gt "$before" ] || fail "$1: the gateway cut no super-frames (GSOFrames $after): the test proves nothing"
         log "ok: $1: 10 MB arrived intact in $ms ms; the gateway cut $((after - before)) super-frames"
 }
 transfer ipv4 TCP4-LISTEN:5001,reuseaddr "TCP4:$C1_LAN_IP:5001"
@@ -157,10 +154,10 @@ sleep 0.5
 before=$(gw_counter GSOFrames)
 nsx "$NS_LANHOST" python3 "$E2E_TMP/uso.py" send "$C1_LAN_IP"
 wait $uso_pid
-[ "$(cat "$E2E_TMP/uso.out")" = 10 ] || die "UDP GSO: client 1 got $(cat "$E2E_TMP/uso.out") of 10 datagrams"
+[ "$(cat "$E2E_TMP/uso.out")" = 10 ] || fail "UDP GSO: client 1 got $(cat "$E2E_TMP/uso.out") of 10 datagrams"
 log "ok: UDP GSO: 10 of 10 datagrams arrived ($(($(gw_counter GSOFrames) - before)) super-frames cut)"
 
 drops=$(gw_prop Drops)
-case "$drops" in *unsegmentable*|*truncated*) die "the gateway dropped super-frames: $drops" ;; esac
+case "$drops" in *unsegmentable*|*truncated*) fail "the gateway dropped super-frames: $drops" ;; esac
 log "gateway: $(gw_counter GSOFrames) super-frames cut into $(gw_counter GSOSegments) segments; drops: $drops"
 log "PASS"

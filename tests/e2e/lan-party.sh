@@ -17,13 +17,12 @@
 #            skips the hostile-client and relay-restart checks
 # Exit: 0 all checks passed, 1 a check failed, 77 not root (skipped).
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib-bus.sh"
 
 demo=0
 if [ "${1:-}" = "--demo" ]; then demo=1; shift; fi
 build=${1:?usage: lan-party.sh [--demo] BUILD_DIR}
 build=$(cd "$build" && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for network namespaces and TAP devices"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
 
 relayd=$build/src/relayd/lanparty-relayd
 gatewayd=$build/src/gatewayd/lanparty-gatewayd
@@ -63,12 +62,10 @@ dump_state() {
         [ -n "$gw" ] && timeout 5 busctl --address="$BUS" get-property "$gw" /org/lanparty/Gateway1 \
                 org.lanparty.Gateway1.Manager RelayState LanRxFrames RelayTxFrames RelayRxFrames LanTxFrames Drops 2>/dev/null
 }
-die() {
-        log "FAIL: $*"
+fail_hook() {
         dump_state
         # E2E_HOLD=SECONDS keeps the namespaces up for a look from outside.
         [ -n "${E2E_HOLD:-}" ] && { log "holding for ${E2E_HOLD}s (E2E_ID=$E2E_ID)"; sleep "$E2E_HOLD"; }
-        exit 1
 }
 
 say() { [ "$demo" = 1 ] && printf '\n\033[1m%s\033[0m\n' "$*" || log "$*"; }
@@ -78,17 +75,6 @@ bus() { timeout 10 busctl --address="$BUS" "$@"; }
 # What the relay's D-Bus object says about one property of one object.
 bus_prop() { # service, path, interface, property
         bus get-property "$1" "$2" "$3" "$4" 2>/dev/null | cut -d' ' -f2-
-}
-
-# Drops counted for a reason on any peer of the room ("0" if none).
-relay_drops() { # reason
-        local path total=0 n
-        for path in $(bus --list tree org.lanparty.Relay1 2>/dev/null | grep '/peer/'); do
-                n=$(bus --json=short get-property org.lanparty.Relay1 "$path" org.lanparty.Relay1.Peer Drops 2>/dev/null |
-                        python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(d.get(sys.argv[1],0))' "$1" 2>/dev/null || echo 0)
-                total=$((total + n))
-        done
-        echo "$total"
 }
 
 say "Building the LAN party: namespaces, bridges, veth cables"
@@ -150,7 +136,7 @@ log "invite link: $INVITE"
 bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
 GATEWAY_PID=$BG_PID
 gateway_in_room() { bus_prop org.lanparty.Relay1 /org/lanparty/Relay1/room/party org.lanparty.Relay1.Room GatewayPresent | grep -q true; }
-wait_for 20 "the gateway to open the room" gateway_in_room || { tail -20 "$E2E_TMP/gatewayd.log"; die "gateway did not join"; }
+wait_for 20 "the gateway to open the room" gateway_in_room || { tail -20 "$E2E_TMP/gatewayd.log"; fail "gateway did not join"; }
 ok "gateway joined room 'party'"
 
 say "Two remote players join with the invite link"
@@ -163,18 +149,18 @@ CLIENT1_PID=$BG_PID
 bg client2 "$NS_C2" "$client" --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
         --accept-party-gateway --invite-file "$E2E_TMP/invite.lanparty"
 tap_up() { nsx "$1" ip link show lp0 2>/dev/null | grep -q 'LOWER_UP'; }
-wait_for 20 "client 1's TAP" tap_up "$NS_C1" || { tail -20 "$E2E_TMP/client1.log"; die "client 1 did not come up"; }
-wait_for 20 "client 2's TAP" tap_up "$NS_C2" || { tail -20 "$E2E_TMP/client2.log"; die "client 2 did not come up"; }
+wait_for 20 "client 1's TAP" tap_up "$NS_C1" || { tail -20 "$E2E_TMP/client1.log"; fail "client 1 did not come up"; }
+wait_for 20 "client 2's TAP" tap_up "$NS_C2" || { tail -20 "$E2E_TMP/client2.log"; fail "client 2 did not come up"; }
 ok "both clients joined; TAP MTU $(nsx "$NS_C1" cat /sys/class/net/lp0/mtu)"
 
 # QUIC's path MTU probes must get lost when too big, not arrive in pieces:
 # every UDP socket of relay, gateway and client says "never fragment" (2).
 for who in "relay $RELAY_PID" "gateway $GATEWAY_PID" "client $CLIENT1_PID"; do
         set -- $who
-        "$E2E_DIR/udp-pmtudisc.py" "$2" >"$E2E_TMP/pmtudisc-$1.txt" || die "cannot read the $1's sockets"
-        [ -s "$E2E_TMP/pmtudisc-$1.txt" ] || die "the $1 has no UDP socket"
+        "$E2E_DIR/udp-pmtudisc.py" "$2" >"$E2E_TMP/pmtudisc-$1.txt" || fail "cannot read the $1's sockets"
+        [ -s "$E2E_TMP/pmtudisc-$1.txt" ] || fail "the $1 has no UDP socket"
         ! grep -Ev '^[0-9]+ inet6? 2( 2)?$' "$E2E_TMP/pmtudisc-$1.txt" ||
-                die "the $1 lets its UDP packets be fragmented (2 = IP_PMTUDISC_DO)"
+                fail "the $1 lets its UDP packets be fragmented (2 = IP_PMTUDISC_DO)"
 done
 ok "relay, gateway and client forbid fragmenting QUIC: $(cat "$E2E_TMP"/pmtudisc-*.txt | wc -l) UDP sockets with IP_PMTUDISC_DO"
 # What reaches each player's TAP from the party's DHCP server and router.
@@ -190,41 +176,41 @@ done
 # machine that took over a second, and client 2's capture missed them).
 for ns in "$NS_C1" "$NS_C2"; do
         wait_for 10 "tcpdump on $ns's TAP" grep -q "listening on" "$E2E_TMP/autoconf-$ns.log" ||
-                die "tcpdump did not start on $ns's TAP: $(cat "$E2E_TMP/autoconf-$ns.log")"
+                fail "tcpdump did not start on $ns's TAP: $(cat "$E2E_TMP/autoconf-$ns.log")"
 done
 
 say "DHCP through the tunnel: the party's dnsmasq leases addresses to the remote players"
-C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || die "client 1 got no DHCP lease through the tunnel"
-C2_IP=$(dhcp_lease "$NS_C2" lp0 30) || die "client 2 got no DHCP lease through the tunnel"
-case "$C1_IP $C2_IP" in "$LAN_PREFIX".1[0-5][0-9]" $LAN_PREFIX".1[0-5][0-9]) ;; *) die "odd leases $C1_IP $C2_IP" ;; esac
+C1_IP=$(dhcp_lease "$NS_C1" lp0 30) || fail "client 1 got no DHCP lease through the tunnel"
+C2_IP=$(dhcp_lease "$NS_C2" lp0 30) || fail "client 2 got no DHCP lease through the tunnel"
+case "$C1_IP $C2_IP" in "$LAN_PREFIX".1[0-5][0-9]" $LAN_PREFIX".1[0-5][0-9]) ;; *) fail "odd leases $C1_IP $C2_IP" ;; esac
 ok "leases: client 1 $C1_IP, client 2 $C2_IP"
-grep -q "$C1_IP" "$E2E_TMP/dnsmasq.leases" && grep -q "$C2_IP" "$E2E_TMP/dnsmasq.leases" || die "dnsmasq does not list the leases"
+grep -q "$C1_IP" "$E2E_TMP/dnsmasq.leases" && grep -q "$C2_IP" "$E2E_TMP/dnsmasq.leases" || fail "dnsmasq does not list the leases"
 
 say "The party's router and DNS stay off player one's PC, and reach player two's, who asked for them"
 [ "$(nsx "$NS_C1" ip -4 route show default)" = "$PLAYER_ROUTE" ] ||
-        die "client 1's default route moved into the tunnel: $(nsx "$NS_C1" ip -4 route show default | tr '\n' ';')"
+        fail "client 1's default route moved into the tunnel: $(nsx "$NS_C1" ip -4 route show default | tr '\n' ';')"
 nsx "$NS_C1" ip -4 route get 203.0.113.9 | grep -q ' dev wan0 ' ||
-        die "client 1 routes the internet into the tunnel: $(nsx "$NS_C1" ip -4 route get 203.0.113.9)"
+        fail "client 1 routes the internet into the tunnel: $(nsx "$NS_C1" ip -4 route get 203.0.113.9)"
 [ "$(cat "$(resolv_conf "$NS_C1")")" = "nameserver $PLAYER_DNS" ] ||
-        die "client 1's resolver was rewritten: $(tr '\n' ';' <"$(resolv_conf "$NS_C1")")"
+        fail "client 1's resolver was rewritten: $(tr '\n' ';' <"$(resolv_conf "$NS_C1")")"
 nsx "$NS_C2" ip -4 route show default | grep -q "via $LAN_ROUTER dev lp0" ||
-        die "client 2 (--accept-party-gateway) did not get the party's default route"
-nsx "$NS_C2" ip -4 route get 203.0.113.9 | grep -q ' dev lp0 ' || die "client 2's classless routes are missing"
+        fail "client 2 (--accept-party-gateway) did not get the party's default route"
+nsx "$NS_C2" ip -4 route get 203.0.113.9 | grep -q ' dev lp0 ' || fail "client 2's classless routes are missing"
 grep -qx "nameserver $PARTY_DNS" "$(resolv_conf "$NS_C2")" && grep -q "^search $PARTY_DOMAIN" "$(resolv_conf "$NS_C2")" ||
-        die "client 2 (--accept-party-gateway) did not get the party's DNS: $(tr '\n' ';' <"$(resolv_conf "$NS_C2")")"
+        fail "client 2 (--accept-party-gateway) did not get the party's DNS: $(tr '\n' ';' <"$(resolv_conf "$NS_C2")")"
 ok "IPv4: client 1 keeps '$PLAYER_ROUTE' and nameserver $PLAYER_DNS; client 2 has the party's"
-nsx "$NS_C1" ping -c 2 -i 0.2 -W 2 "$LAN_ROUTER" >/dev/null || die "client 1 cannot reach the party's router"
+nsx "$NS_C1" ping -c 2 -i 0.2 -W 2 "$LAN_ROUTER" >/dev/null || fail "client 1 cannot reach the party's router"
 
 # Router advertisements: lifetime and RDNSS/DNSSL gone for player one, the
 # prefix kept, so it still gets an address on the party LAN and reaches it.
 slaac_addr() { nsx "$1" ip -6 -o addr show dev lp0 scope global | grep -q "$LAN_PREFIX6:"; }
 c2_default6() { nsx "$NS_C2" ip -6 route show default | grep -q 'dev lp0'; }
 wait_for 30 "client 2's IPv6 default route from the party's RA" c2_default6 ||
-        die "client 2 (--accept-party-gateway) got no IPv6 default route from the party's router advertisements"
-wait_for 30 "client 1's SLAAC address" slaac_addr "$NS_C1" || die "client 1 got no address from the party's prefix"
+        fail "client 2 (--accept-party-gateway) got no IPv6 default route from the party's router advertisements"
+wait_for 30 "client 1's SLAAC address" slaac_addr "$NS_C1" || fail "client 1 got no address from the party's prefix"
 ! nsx "$NS_C1" ip -6 route show default | grep -q 'dev lp0' ||
-        die "client 1 took the party's IPv6 default route: $(nsx "$NS_C1" ip -6 route show default)"
-nsx "$NS_C1" ping -6 -c 2 -i 0.2 -W 2 "$LAN_PREFIX6::1" >/dev/null || die "client 1 cannot reach the party's router over IPv6"
+        fail "client 1 took the party's IPv6 default route: $(nsx "$NS_C1" ip -6 route show default)"
+nsx "$NS_C1" ping -6 -c 2 -i 0.2 -W 2 "$LAN_PREFIX6::1" >/dev/null || fail "client 1 cannot reach the party's router over IPv6"
 ok "IPv6: client 1 has an address from the party's prefix, reaches the router, has no default route through it"
 
 # On each TAP, as the OS got them: player one's DHCP replies without those
@@ -237,31 +223,31 @@ removed_options='\((3|6|15|33|119|121|249|252)\), length [0-9]+:'
 decoded "$NS_C1" >"$E2E_TMP/autoconf-c1.txt"
 decoded "$NS_C2" >"$E2E_TMP/autoconf-c2.txt"
 grep -q 'BOOTP/DHCP, Reply' "$E2E_TMP/autoconf-c1.txt" && grep -q 'router advertisement' "$E2E_TMP/autoconf-c1.txt" ||
-        die "client 1's TAP saw no DHCP reply or no router advertisement"
+        fail "client 1's TAP saw no DHCP reply or no router advertisement"
 ! grep -Eq "$removed_options|rdnss option|dnssl option|route info option|bad (udp|icmp6) cksum" \
-        "$E2E_TMP/autoconf-c1.txt" || { cat "$E2E_TMP/autoconf-c1.txt"; die "client 1's TAP saw the party's settings"; }
+        "$E2E_TMP/autoconf-c1.txt" || { cat "$E2E_TMP/autoconf-c1.txt"; fail "client 1's TAP saw the party's settings"; }
 ! grep -o 'router lifetime [0-9]*s' "$E2E_TMP/autoconf-c1.txt" | grep -qv 'lifetime 0s' ||
-        die "client 1's TAP saw a router advertisement with a router lifetime"
+        fail "client 1's TAP saw a router advertisement with a router lifetime"
 grep -q 'udp sum ok' "$E2E_TMP/autoconf-c1.txt" && grep -q 'icmp6 sum ok' "$E2E_TMP/autoconf-c1.txt" ||
-        die "client 1's sanitised frames lack valid checksums"
+        fail "client 1's sanitised frames lack valid checksums"
 grep -Eq "$removed_options" "$E2E_TMP/autoconf-c2.txt" && grep -q 'rdnss option' "$E2E_TMP/autoconf-c2.txt" ||
-        die "client 2's TAP did not see the party's options (the checks above would prove nothing)"
+        fail "client 2's TAP did not see the party's options (the checks above would prove nothing)"
 ok "on the TAPs: client 1 got $(grep -c 'BOOTP/DHCP, Reply' "$E2E_TMP/autoconf-c1.txt") DHCP replies and" \
         "$(grep -c 'router advertisement' "$E2E_TMP/autoconf-c1.txt") RAs without them, client 2 with"
 
 say "Ping across the party"
 nsx "$NS_C1" ping -c 5 -i 0.2 -W 2 "$LAN_HOST" | tee "$E2E_TMP/ping-lan.txt" | tail -2
-grep -q ' 0% packet loss' "$E2E_TMP/ping-lan.txt" || die "client 1 cannot ping the LAN host"
+grep -q ' 0% packet loss' "$E2E_TMP/ping-lan.txt" || fail "client 1 cannot ping the LAN host"
 nsx "$NS_C1" ping -c 5 -i 0.2 -W 2 "$C2_IP" | tee "$E2E_TMP/ping-c2.txt" | tail -2
-grep -q ' 0% packet loss' "$E2E_TMP/ping-c2.txt" || die "client 1 cannot ping client 2"
+grep -q ' 0% packet loss' "$E2E_TMP/ping-c2.txt" || fail "client 1 cannot ping client 2"
 ok "client -> LAN host and client -> client pings"
 
 say "10 MB TCP transfer from the LAN host to client 1 (MSS clamping at work)"
 head -c 10M /dev/urandom >"$E2E_TMP/blob"
 bg tcp-sink "$NS_C1" socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$E2E_TMP/blob.received",creat,trunc
 sleep 0.3
-nsx "$NS_LANHOST" timeout 60 socat -u OPEN:"$E2E_TMP/blob" TCP:"$C1_IP":5001 || die "TCP transfer failed"
-wait_for 10 "the whole file" cmp -s "$E2E_TMP/blob" "$E2E_TMP/blob.received" || die "received file differs"
+nsx "$NS_LANHOST" timeout 60 socat -u OPEN:"$E2E_TMP/blob" TCP:"$C1_IP":5001 || fail "TCP transfer failed"
+wait_for 10 "the whole file" cmp -s "$E2E_TMP/blob" "$E2E_TMP/blob.received" || fail "received file differs"
 ok "10 MB arrived intact"
 
 say "Game discovery: UDP broadcasts both ways"
@@ -273,28 +259,28 @@ listen_udp bcast-c2 "$NS_C2" 47777
 sleep 0.3
 echo "hello from player one" | nsx "$NS_C1" socat -u - UDP4-DATAGRAM:255.255.255.255:47777,broadcast
 wait_for 5 "the LAN host to hear client 1" grep -q "player one" "$E2E_TMP/bcast-lanhost.out" ||
-        die "a client's broadcast did not reach the LAN"
+        fail "a client's broadcast did not reach the LAN"
 wait_for 5 "client 2 to hear client 1" grep -q "player one" "$E2E_TMP/bcast-c2.out" ||
-        die "a client's broadcast did not reach the other client"
+        fail "a client's broadcast did not reach the other client"
 listen_udp lanbcast-c1 "$NS_C1" 47778
 listen_udp lanbcast-c2 "$NS_C2" 47778
 sleep 0.3
 echo "server announcement from the LAN" | nsx "$NS_LANHOST" socat -u - UDP4-DATAGRAM:255.255.255.255:47778,broadcast
 wait_for 5 "client 1 to hear the LAN" grep -q "announcement" "$E2E_TMP/lanbcast-c1.out" ||
-        die "a LAN broadcast did not reach client 1"
+        fail "a LAN broadcast did not reach client 1"
 wait_for 5 "client 2 to hear the LAN" grep -q "announcement" "$E2E_TMP/lanbcast-c2.out" ||
-        die "a LAN broadcast did not reach client 2"
+        fail "a LAN broadcast did not reach client 2"
 ok "broadcasts client -> LAN + client and LAN -> both clients"
 
 say "What the relay shows on D-Bus"
 bus tree org.lanparty.Relay1 | tee "$E2E_TMP/tree.txt"
 n_peers=$(grep -c '/peer/' "$E2E_TMP/tree.txt" || true)
-[ "$n_peers" -ge 3 ] || die "busctl tree shows $n_peers peers, expected the gateway and two clients"
+[ "$n_peers" -ge 3 ] || fail "busctl tree shows $n_peers peers, expected the gateway and two clients"
 for path in $(bus --list tree org.lanparty.Relay1 | grep '/peer/'); do
         role=$(bus_prop org.lanparty.Relay1 "$path" org.lanparty.Relay1.Peer Role)
         rx=$(bus_prop org.lanparty.Relay1 "$path" org.lanparty.Relay1.Peer RxFrames)
         log "  $path: role $role, rx frames $rx"
-        [ "${rx:-0}" -gt 0 ] || die "peer $path has no live counters"
+        [ "${rx:-0}" -gt 0 ] || fail "peer $path has no live counters"
 done
 ok "busctl shows the room, the gateway and both clients with live counters"
 
@@ -312,9 +298,9 @@ nsx "$NS_C2" timeout 30 "$client" --tap lp9 --frame-device null --state-dir "$E2
         --invite-file "$E2E_TMP/bad-invite.lanparty" >"$E2E_TMP/bad-client.log" 2>&1
 rc=$?
 set -e
-[ $rc -ne 0 ] && [ $rc -ne 124 ] || { cat "$E2E_TMP/bad-client.log"; die "wrong key: exit $rc"; }
+[ $rc -ne 0 ] && [ $rc -ne 124 ] || { cat "$E2E_TMP/bad-client.log"; fail "wrong key: exit $rc"; }
 grep -q "refused to let us in: auth_failed.*room key" "$E2E_TMP/bad-client.log" ||
-        { cat "$E2E_TMP/bad-client.log"; die "no clear message"; }
+        { cat "$E2E_TMP/bad-client.log"; fail "no clear message"; }
 ok "wrong room key refused: $(grep -m1 'auth_failed' "$E2E_TMP/bad-client.log")"
 
 if [ -x "$test_peer" ]; then
@@ -338,7 +324,7 @@ if [ -x "$test_peer" ]; then
         HOSTILE_PID=$!
         E2E_PIDS+=("$HOSTILE_PID")
         wait_for 10 "the hostile peer to join" grep -q '^welcome' "$E2E_TMP/hostile.log" ||
-                { cat "$E2E_TMP/hostile.log"; die "hostile peer did not join"; }
+                { cat "$E2E_TMP/hostile.log"; fail "hostile peer did not join"; }
         hostile_id=$(awk '/^welcome/ {print $2; exit}' "$E2E_TMP/hostile.log")
         printf '%s\n' "dhcp-offer ff:ff:ff:ff:ff:ff self" "ra self" "bpdu self" "vlan ff:ff:ff:ff:ff:ff self" \
                 "frame ff:ff:ff:ff:ff:ff $SPOOFED_MAC 0800 100" >&9
@@ -348,9 +334,10 @@ if [ -x "$test_peer" ]; then
                         python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(sum(1 for k in sys.argv[1:] if d.get(k,0) > 0))' \
                                 dhcp_server router_advertisement ieee_reserved vlan_tagged spoofed_source
         }
-        wait_for 10 "five drop reasons on D-Bus" test "$(hostile_drops 2>/dev/null)" = 5 || {
+        # eval: the counters are read again at each try, not once.
+        wait_for 10 "five drop reasons on D-Bus" eval '[ "$(hostile_drops 2>/dev/null)" = 5 ]' || {
                 bus get-property org.lanparty.Relay1 "$hostile_path" org.lanparty.Relay1.Peer Drops
-                die "the relay's drop counters do not show every hostile frame"
+                fail "the relay's drop counters do not show every hostile frame"
         }
         log "  relay drops for the hostile peer: $(bus get-property org.lanparty.Relay1 "$hostile_path" org.lanparty.Relay1.Peer Drops)"
         printf '%s\n' "disconnect quit" "quit" >&9
@@ -359,12 +346,12 @@ if [ -x "$test_peer" ]; then
         sleep 1
         kill "$CAPTURE_PID" 2>/dev/null; wait "$CAPTURE_PID" 2>/dev/null || true
         seen() { tcpdump -r "$E2E_TMP/lan.pcap" -n "$@" 2>/dev/null | wc -l; }
-        [ "$(seen "udp src port 67 and not ether src $ROUTER_MAC")" = 0 ] || die "a remote DHCP offer reached the LAN"
+        [ "$(seen "udp src port 67 and not ether src $ROUTER_MAC")" = 0 ] || fail "a remote DHCP offer reached the LAN"
         [ "$(seen "icmp6 and ip6[40] == 134 and not ether src $ROUTER_MAC")" = 0 ] ||
-                die "a remote router advertisement reached the LAN"
-        [ "$(seen 'ether dst 01:80:c2:00:00:00')" = 0 ] || die "a remote BPDU reached the LAN"
-        [ "$(seen 'vlan')" = 0 ] || die "a remote VLAN-tagged frame reached the LAN"
-        [ "$(seen "ether src $SPOOFED_MAC")" = 0 ] || die "a spoofed-source frame reached the LAN"
+                fail "a remote router advertisement reached the LAN"
+        [ "$(seen 'ether dst 01:80:c2:00:00:00')" = 0 ] || fail "a remote BPDU reached the LAN"
+        [ "$(seen 'vlan')" = 0 ] || fail "a remote VLAN-tagged frame reached the LAN"
+        [ "$(seen "ether src $SPOOFED_MAC")" = 0 ] || fail "a spoofed-source frame reached the LAN"
         ok "no hostile frame on the LAN"
 else
         log "note: $test_peer not built, hostile-client check not run"
@@ -374,9 +361,9 @@ say "The relay dies and comes back: everyone reconnects"
 kill -9 "$RELAY_PID"
 sleep 1
 start_relay
-wait_for 30 "the gateway to rejoin" gateway_in_room || die "gateway did not reconnect"
-wait_for 30 "client 1 to reach the LAN again" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_HOST" || die "client 1 did not reconnect"
-wait_for 30 "client 2 to reach the LAN again" nsx "$NS_C2" ping -c 1 -W 1 "$LAN_HOST" || die "client 2 did not reconnect"
+wait_for 30 "the gateway to rejoin" gateway_in_room || fail "gateway did not reconnect"
+wait_for 30 "client 1 to reach the LAN again" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_HOST" || fail "client 1 did not reconnect"
+wait_for 30 "client 2 to reach the LAN again" nsx "$NS_C2" ping -c 1 -W 1 "$LAN_HOST" || fail "client 2 did not reconnect"
 ok "traffic flows again after a relay restart"
 
 log "all $checks checks passed"

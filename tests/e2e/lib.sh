@@ -9,7 +9,8 @@
 #                 ├─ br0 ($NS_LAN, dnsmasq) ── $NS_GW ── br-inet ($NS_RELAY) ──┤
 #                 │   (gatewayd's wired NIC)   (relayd)                     └── $NS_C2 (client 2)
 #
-# Source this file, call topo_up, and `trap topo_down EXIT`. A TERM or INT
+# Source this file (it sources ../lib-test.sh: skip, fail and its
+# fail_hook, wait_for), call topo_up, and `trap topo_down EXIT`. A TERM or INT
 # (a test runner's timeout, ^C) becomes an ordinary exit so the trap runs.
 #
 # With E2E_WAN=1 set before topo_up (off by default), client 1's cable runs
@@ -20,6 +21,7 @@
 # offloads are off along it: a WAN carries wire-sized packets.
 
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/../lib-test.sh"
 
 E2E_ID=${E2E_ID:-lp$$}
 NS_LAN=$E2E_ID-lan
@@ -44,7 +46,6 @@ E2E_TMP=${E2E_TMP:-$(mktemp -d /tmp/lanparty-e2e.XXXXXX)}
 E2E_PIDS=()
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
-die() { log "FAIL: $*"; exit 1; }
 
 nsx() { # namespace, command...
         local ns=$1; shift
@@ -59,16 +60,6 @@ bg() { # name, namespace, command...
         BG_PID=$!
         E2E_PIDS+=("$BG_PID")
         log "started $name (pid $BG_PID) in $ns"
-}
-
-# Polls a command until it succeeds; bounded by a timeout in seconds.
-wait_for() { # timeout, description, command...
-        local timeout=$1 what=$2; shift 2
-        local deadline=$((SECONDS + timeout))
-        while ! "$@" >/dev/null 2>&1; do
-                [ $SECONDS -lt $deadline ] || { log "timed out after ${timeout}s waiting for $what"; return 1; }
-                sleep 0.2
-        done
 }
 
 veth_pair() { # ns_a, if_a, ns_b, if_b

@@ -7,6 +7,7 @@
 #include "autoconf-sanitize.h"
 #include "macro.h"
 #include "../test-inet-sum.h"
+#include "../test-util.h"
 
 /* Input: byte 0 picks the mode, the rest is a whole frame or, in template
  * mode, the options (and a few header fields) of a DHCPv4 reply, a router
@@ -37,16 +38,6 @@ enum {
         MODE_ZERO_UDP_CHECKSUM = 1 << 4,
         MODE_OVERLOAD_AREAS = 1 << 5, /* DHCPv4: the first 192 bytes fill sname and file */
 };
-
-#define INVARIANT(expr)                                                   \
-        do {                                                              \
-                if (!(expr)) {                                            \
-                        fprintf(stderr, "invariant failed: %s\n", #expr); \
-                        abort();                                          \
-                }                                                         \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint16_t dhcpv4_removed[] = {AUTOCONF_DHCPV4_REMOVED};
 static const uint16_t ra_removed[] = {AUTOCONF_RA_REMOVED};
@@ -130,7 +121,7 @@ typedef struct Opts {
 } Opts;
 
 static void opts_add(Opts *o, const uint8_t *p, size_t len, unsigned code) {
-        INVARIANT(o->n < OPTS_MAX);
+        CHECK(o->n < OPTS_MAX);
         o->p[o->n] = p;
         o->len[o->n] = len;
         o->code[o->n] = code;
@@ -253,28 +244,28 @@ static void check_options(const uint8_t *in, const Layout *lin, const uint8_t *o
                                                              : ELEMENTSOF(dhcpv6_removed);
         Areas ain, aout;
 
-        INVARIANT(areas_find(in, lin, kind, &ain));
-        INVARIANT(areas_find(out, lout, kind, &aout));
-        INVARIANT(ain.n == aout.n);
+        CHECK(areas_find(in, lin, kind, &ain));
+        CHECK(areas_find(out, lout, kind, &aout));
+        CHECK(ain.n == aout.n);
         for (size_t k = 0; k < ain.n; k++) {
                 size_t j = 0;
 
-                INVARIANT(area_read(kind, ain.p[k], ain.len[k], &before));
-                INVARIANT(area_read(kind, aout.p[k], aout.len[k], &after));
+                CHECK(area_read(kind, ain.p[k], ain.len[k], &before));
+                CHECK(area_read(kind, aout.p[k], aout.len[k], &after));
                 for (size_t i = 0; i < before.n; i++) {
                         if (in_list(before.code[i], removed, n_removed))
                                 continue;
-                        INVARIANT(j < after.n);
-                        INVARIANT(after.len[j] == before.len[i]);
-                        INVARIANT(memcmp(after.p[j], before.p[i], before.len[i]) == 0);
+                        CHECK(j < after.n);
+                        CHECK(after.len[j] == before.len[i]);
+                        CHECK(memcmp(after.p[j], before.p[i], before.len[i]) == 0);
                         j++;
                 }
                 /* A DHCPv4 area without END ends in the PAD bytes the
                  * removed options left. */
                 for (; j < after.n; j++)
-                        INVARIANT(kind == AUTOCONF_SANITIZED_DHCPV4 && after.code[j] == 0);
+                        CHECK(kind == AUTOCONF_SANITIZED_DHCPV4 && after.code[j] == 0);
                 for (size_t i = 0; i < after.n; i++)
-                        INVARIANT(!in_list(after.code[i], removed, n_removed));
+                        CHECK(!in_list(after.code[i], removed, n_removed));
         }
 }
 
@@ -396,42 +387,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(frame, before, len);
 
         v = autoconf_sanitize_frame(frame, len, out, sizeof(out), &out_len);
-        INVARIANT(v >= 0 && v < _AUTOCONF_VERDICT_MAX);
-        INVARIANT(autoconf_verdict_to_string(v));
-        INVARIANT(memcmp(frame, before, len) == 0);
+        CHECK(v >= 0 && v < _AUTOCONF_VERDICT_MAX);
+        CHECK(autoconf_verdict_to_string(v));
+        CHECK(memcmp(frame, before, len) == 0);
 
         if (!autoconf_verdict_is_sanitized(v)) {
-                INVARIANT(out_len == SIZE_MAX);
+                CHECK(out_len == SIZE_MAX);
                 free(frame);
                 return 0;
         }
 
-        INVARIANT(found);
-        INVARIANT(out_len <= len);
-        INVARIANT(layout_find(out, out_len, &lout));
+        CHECK(found);
+        CHECK(out_len <= len);
+        CHECK(layout_find(out, out_len, &lout));
         if (be16_load(before + checksum_field(&lin)) != 0 || lin.ipv6)
-                INVARIANT(checksum_was_ok && checksum_ok(out, &lout));
+                CHECK(checksum_was_ok && checksum_ok(out, &lout));
         else
-                INVARIANT(be16_load(out + checksum_field(&lout)) == 0);
+                CHECK(be16_load(out + checksum_field(&lout)) == 0);
         if (v == AUTOCONF_SANITIZED_DHCPV4) {
-                INVARIANT(!lin.ipv6 && out_len == len);
-                INVARIANT(memcmp(out, before, lin.l4 + 6) == 0);
+                CHECK(!lin.ipv6 && out_len == len);
+                CHECK(memcmp(out, before, lin.l4 + 6) == 0);
         } else {
-                INVARIANT(lin.ipv6);
-                INVARIANT((size_t) (be16_load(before + 18) - be16_load(out + 18)) == len - out_len);
-                INVARIANT(memcmp(out, before, 18) == 0);
+                CHECK(lin.ipv6);
+                CHECK((size_t) (be16_load(before + 18) - be16_load(out + 18)) == len - out_len);
+                CHECK(memcmp(out, before, 18) == 0);
         }
         if (v == AUTOCONF_SANITIZED_RA)
-                INVARIANT(be16_load(out + 54 + 6) == 0);
+                CHECK(be16_load(out + 54 + 6) == 0);
         check_options(before, &lin, out, &lout, v);
 
         /* Idempotent, and the result parses. */
-        INVARIANT(autoconf_sanitize_frame(out, out_len, again, sizeof(again), &again_len) == AUTOCONF_CLEAN);
-        INVARIANT(again_len == SIZE_MAX);
+        CHECK(autoconf_sanitize_frame(out, out_len, again, sizeof(again), &again_len) == AUTOCONF_CLEAN);
+        CHECK(again_len == SIZE_MAX);
 
         /* In place: the same bytes. */
-        INVARIANT(autoconf_sanitize_frame(frame, len, frame, len, &again_len) == v);
-        INVARIANT(again_len == out_len && memcmp(frame, out, out_len) == 0);
+        CHECK(autoconf_sanitize_frame(frame, len, frame, len, &again_len) == v);
+        CHECK(again_len == out_len && memcmp(frame, out, out_len) == 0);
 
         free(frame);
         return 0;

@@ -12,16 +12,7 @@
 #include "../../src/client/identity.h"
 #include "ether.h"
 #include "macro.h"
-
-#define FUZZ_CHECK(expr)                                                                   \
-        do {                                                                               \
-                if (!(expr)) {                                                             \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr); \
-                        abort();                                                           \
-                }                                                                          \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char text[IDENTITY_FILE_LEN + 1];
@@ -30,21 +21,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = identity_mac_parse((const char *) data, size, &mac);
         if (r < 0) {
-                FUZZ_CHECK(r == -EBADMSG);
+                CHECK(r == -EBADMSG);
                 return 0;
         }
-        FUZZ_CHECK(size == IDENTITY_FILE_LEN - 1 || size == IDENTITY_FILE_LEN);
-        FUZZ_CHECK(mac_is_valid_virtual(&mac));
+        CHECK(size == IDENTITY_FILE_LEN - 1 || size == IDENTITY_FILE_LEN);
+        CHECK(mac_is_valid_virtual(&mac));
 
         identity_mac_format(&mac, text);
-        FUZZ_CHECK(strlen(text) == IDENTITY_FILE_LEN);
-        FUZZ_CHECK(identity_mac_parse(text, IDENTITY_FILE_LEN, &again) == 0);
-        FUZZ_CHECK(mac_equal(&mac, &again));
+        CHECK(strlen(text) == IDENTITY_FILE_LEN);
+        CHECK(identity_mac_parse(text, IDENTITY_FILE_LEN, &again) == 0);
+        CHECK(mac_equal(&mac, &again));
         /* The canonical form is what we write; lower-case input with colons
          * and the newline must be exactly it. */
         if (size == IDENTITY_FILE_LEN && data[2] == ':' && memchr(data, 'A', size) == NULL &&
             memchr(data, 'B', size) == NULL && memchr(data, 'C', size) == NULL && memchr(data, 'D', size) == NULL &&
             memchr(data, 'E', size) == NULL && memchr(data, 'F', size) == NULL)
-                FUZZ_CHECK(memcmp(text, data, size) == 0);
+                CHECK(memcmp(text, data, size) == 0);
         return 0;
 }

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "../../src/client/client-win-args.h"
+#include "../test-util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char link[CLIENT_WIN_INVITE_FILE_MAX + 1], again[CLIENT_WIN_INVITE_FILE_MAX + 1];

@@ -12,16 +12,7 @@
 
 #include "../../src/client/route.h"
 #include "macro.h"
-
-#define FUZZ_CHECK(expr)                                                                   \
-        do {                                                                               \
-                if (!(expr)) {                                                             \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr); \
-                        abort();                                                           \
-                }                                                                          \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 static bool same_route(const Route *a, const Route *b) {
         return a->type == b->type && route_address_equal(&a->dst, &b->dst) && a->prefixlen == b->prefixlen &&
@@ -37,22 +28,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = route_state_parse((const char *) data, size, &s);
         if (r < 0) {
-                FUZZ_CHECK(r == -EBADMSG || r == -E2BIG || r == -EPROTONOSUPPORT);
+                CHECK(r == -EBADMSG || r == -E2BIG || r == -EPROTONOSUPPORT);
                 return 0;
         }
-        FUZZ_CHECK(s.n_routes <= ROUTE_STATE_MAX);
+        CHECK(s.n_routes <= ROUTE_STATE_MAX);
 
         n = route_state_format(&s, text, sizeof(text));
-        FUZZ_CHECK(n > 0);
-        FUZZ_CHECK((size_t) n == size);
-        FUZZ_CHECK(memcmp(text, data, size) == 0);
+        CHECK(n > 0);
+        CHECK((size_t) n == size);
+        CHECK(memcmp(text, data, size) == 0);
 
-        FUZZ_CHECK(route_state_parse(text, (size_t) n, &again) == 0);
-        FUZZ_CHECK(again.n_routes == s.n_routes);
+        CHECK(route_state_parse(text, (size_t) n, &again) == 0);
+        CHECK(again.n_routes == s.n_routes);
         for (size_t i = 0; i < s.n_routes; i++) {
-                FUZZ_CHECK(same_route(&s.routes[i], &again.routes[i]));
-                FUZZ_CHECK(s.routes[i].ifindex != 0);
-                FUZZ_CHECK(s.routes[i].prefixlen <= route_address_size(s.routes[i].dst.family) * 8);
+                CHECK(same_route(&s.routes[i], &again.routes[i]));
+                CHECK(s.routes[i].ifindex != 0);
+                CHECK(s.routes[i].prefixlen <= route_address_size(s.routes[i].dst.family) * 8);
         }
         return 0;
 }

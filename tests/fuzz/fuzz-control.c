@@ -14,16 +14,7 @@
 
 #include "control.h"
 #include "macro.h"
-
-#define FUZZ_CHECK(expr)                                                                   \
-        do {                                                                               \
-                if (!(expr)) {                                                             \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr); \
-                        abort();                                                           \
-                }                                                                          \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 static void check_round_trip(const ControlMessage *m, const uint8_t *wire, size_t wire_len) {
         uint8_t buf[LP_CONTROL_MESSAGE_MAX];
@@ -31,13 +22,13 @@ static void check_round_trip(const ControlMessage *m, const uint8_t *wire, size_
         int n;
 
         n = control_encode(m, buf, sizeof(buf));
-        FUZZ_CHECK(n > 0);
-        FUZZ_CHECK(control_decode(buf, (size_t) n, &again, NULL) == 1);
-        FUZZ_CHECK(memcmp(&again, m, sizeof(again)) == 0);
+        CHECK(n > 0);
+        CHECK(control_decode(buf, (size_t) n, &again, NULL) == 1);
+        CHECK(memcmp(&again, m, sizeof(again)) == 0);
         /* The wire form is canonical except for counters a newer STATS adds. */
         if (m->type != CONTROL_TYPE_STATS || wire[3] == LP_CONTROL_STATS_MIN)
-                FUZZ_CHECK((size_t) n == wire_len && memcmp(buf, wire, wire_len) == 0);
-        FUZZ_CHECK(control_encode(m, buf, (size_t) n - 1) == -ENOBUFS);
+                CHECK((size_t) n == wire_len && memcmp(buf, wire, wire_len) == 0);
+        CHECK(control_encode(m, buf, (size_t) n - 1) == -ENOBUFS);
 }
 
 /* The reference: the stream cut into frames by hand, each decoded alone. */
@@ -87,32 +78,32 @@ static void check_stream(const uint8_t *data, size_t size, size_t chunk) {
                 size_t take = MIN(chunk, left);
                 while (take > 0) {
                         size_t used = control_reader_feed(&reader, p, take);
-                        FUZZ_CHECK(used <= take);
+                        CHECK(used <= take);
                         p += used, left -= used, take -= used;
 
                         while ((k = control_reader_next(&reader, &m)) > 0) {
-                                FUZZ_CHECK(ref_next(&w, &ref, &ref_error) == 1);
-                                FUZZ_CHECK(memcmp(&m, &ref, sizeof(m)) == 0);
+                                CHECK(ref_next(&w, &ref, &ref_error) == 1);
+                                CHECK(memcmp(&m, &ref, sizeof(m)) == 0);
                         }
                         if (k < 0) {
-                                FUZZ_CHECK(k == -EBADMSG);
-                                FUZZ_CHECK(ref_next(&w, &ref, &ref_error) == -EBADMSG);
-                                FUZZ_CHECK(reader.error == ref_error);
-                                FUZZ_CHECK(control_error_to_string(reader.error));
+                                CHECK(k == -EBADMSG);
+                                CHECK(ref_next(&w, &ref, &ref_error) == -EBADMSG);
+                                CHECK(reader.error == ref_error);
+                                CHECK(control_error_to_string(reader.error));
                                 /* Sticky, and what follows is swallowed. */
-                                FUZZ_CHECK(control_reader_next(&reader, &m) == -EBADMSG);
-                                FUZZ_CHECK(control_reader_feed(&reader, data, size) == size);
+                                CHECK(control_reader_next(&reader, &m) == -EBADMSG);
+                                CHECK(control_reader_feed(&reader, data, size) == size);
                                 return;
                         }
                         /* A full buffer always holds something to pull, so
                          * "need more" with a full buffer would stall. */
-                        FUZZ_CHECK(control_reader_pending(&reader) < LP_CONTROL_MESSAGE_MAX);
+                        CHECK(control_reader_pending(&reader) < LP_CONTROL_MESSAGE_MAX);
                 }
         }
 
         rk = ref_next(&w, &ref, &ref_error);
-        FUZZ_CHECK(rk == 0);
-        FUZZ_CHECK(control_reader_pending(&reader) == size - w.off);
+        CHECK(rk == 0);
+        CHECK(control_reader_pending(&reader) == size - w.off);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -123,13 +114,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = control_decode(data, size, &m, &e);
         if (r < 0) {
-                FUZZ_CHECK(r == -EBADMSG);
-                FUZZ_CHECK(control_error_to_string(e));
+                CHECK(r == -EBADMSG);
+                CHECK(control_error_to_string(e));
         } else if (r == 0) {
-                FUZZ_CHECK(size >= 3 && size == 2 + (size_t) be16_load(data));
-                FUZZ_CHECK(!control_type_to_string(data[2]));
+                CHECK(size >= 3 && size == 2 + (size_t) be16_load(data));
+                CHECK(!control_type_to_string(data[2]));
         } else {
-                FUZZ_CHECK(control_type_to_string(m.type));
+                CHECK(control_type_to_string(m.type));
                 check_round_trip(&m, data, size);
         }
 

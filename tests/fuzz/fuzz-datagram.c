@@ -10,16 +10,7 @@
 
 #include "datagram.h"
 #include "macro.h"
-
-#define FUZZ_CHECK(expr)                                                                   \
-        do {                                                                               \
-                if (!(expr)) {                                                             \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr); \
-                        abort();                                                           \
-                }                                                                          \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint8_t out[LP_DATAGRAM_SIZE_MAX], fwd[LP_DATAGRAM_SIZE_MAX];
@@ -30,32 +21,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = datagram_decode(data, size, &d, &e);
         if (r < 0) {
-                FUZZ_CHECK(r == -EBADMSG);
-                FUZZ_CHECK(datagram_error_to_string(e));
+                CHECK(r == -EBADMSG);
+                CHECK(datagram_error_to_string(e));
                 return 0;
         }
 
-        FUZZ_CHECK(size >= LP_DATAGRAM_HEADER_SIZE + LP_DATAGRAM_FRAME_MIN && size <= LP_DATAGRAM_SIZE_MAX);
-        FUZZ_CHECK(d.frame == data + LP_DATAGRAM_HEADER_SIZE);
-        FUZZ_CHECK(d.frame_len == size - LP_DATAGRAM_HEADER_SIZE);
-        FUZZ_CHECK((d.flags & LP_DATAGRAM_FLAG_FROM_PEER) == (d.source_peer_id != 0));
+        CHECK(size >= LP_DATAGRAM_HEADER_SIZE + LP_DATAGRAM_FRAME_MIN && size <= LP_DATAGRAM_SIZE_MAX);
+        CHECK(d.frame == data + LP_DATAGRAM_HEADER_SIZE);
+        CHECK(d.frame_len == size - LP_DATAGRAM_HEADER_SIZE);
+        CHECK((d.flags & LP_DATAGRAM_FLAG_FROM_PEER) == (d.source_peer_id != 0));
 
         n = datagram_encode(out, sizeof(out), d.source_peer_id, d.frame, d.frame_len);
-        FUZZ_CHECK(n >= 0 && (size_t) n == size);
-        FUZZ_CHECK(memcmp(out, data, size) == 0);
-        FUZZ_CHECK(datagram_encode(out, size - 1, d.source_peer_id, d.frame, d.frame_len) == -EMSGSIZE);
-        FUZZ_CHECK(datagram_encode(out, size, d.source_peer_id, d.frame, d.frame_len) == n);
+        CHECK(n >= 0 && (size_t) n == size);
+        CHECK(memcmp(out, data, size) == 0);
+        CHECK(datagram_encode(out, size - 1, d.source_peer_id, d.frame, d.frame_len) == -EMSGSIZE);
+        CHECK(datagram_encode(out, size, d.source_peer_id, d.frame, d.frame_len) == n);
 
         memcpy(fwd, data, size);
         peer = (uint16_t) (data[size - 1] | 1u); /* any nonzero id */
         if (d.source_peer_id != 0) {
-                FUZZ_CHECK(datagram_mark_forwarded(fwd, size, peer) == -EBADMSG);
-                FUZZ_CHECK(memcmp(fwd, data, size) == 0);
+                CHECK(datagram_mark_forwarded(fwd, size, peer) == -EBADMSG);
+                CHECK(memcmp(fwd, data, size) == 0);
                 return 0;
         }
-        FUZZ_CHECK(datagram_mark_forwarded(fwd, size, peer) == 0);
-        FUZZ_CHECK(datagram_decode(fwd, size, &d2, NULL) == 0);
-        FUZZ_CHECK(d2.flags == LP_DATAGRAM_FLAG_FROM_PEER && d2.source_peer_id == peer);
-        FUZZ_CHECK(d2.frame_len == d.frame_len && memcmp(d2.frame, d.frame, d.frame_len) == 0);
+        CHECK(datagram_mark_forwarded(fwd, size, peer) == 0);
+        CHECK(datagram_decode(fwd, size, &d2, NULL) == 0);
+        CHECK(d2.flags == LP_DATAGRAM_FLAG_FROM_PEER && d2.source_peer_id == peer);
+        CHECK(d2.frame_len == d.frame_len && memcmp(d2.frame, d.frame, d.frame_len) == 0);
         return 0;
 }

@@ -17,11 +17,12 @@
 
 #include "conf-parse.h"
 #include "gatewayd-config.h"
+#include "macro.h"
 #include "room-name.h"
+#include "../test-util.h"
 
 #define ARGS_MAX 32
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_line(const char *s) {
         if (!s)
@@ -241,7 +242,7 @@ out:
         gateway_config_free(cli);
 }
 
-static void fuzz_token(const char *text, size_t size) {
+static void fuzz_token(char *text, size_t size) {
         uint8_t token[LP_CONTROL_GATEWAY_TOKEN_MAX];
         char *error = NULL;
         size_t len = 0;
@@ -268,33 +269,25 @@ static void fuzz_endpoint(const char *text) {
         check_endpoint(&e);
 }
 
+static void fuzz_argv_and_file(char *text, size_t size) {
+        fuzz_argv(text, size, true);
+}
+
+static void fuzz_argv_alone(char *text, size_t size) {
+        fuzz_argv(text, size, false);
+}
+
+static void fuzz_endpoint_text(char *text, size_t size _unused_) {
+        fuzz_endpoint(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        char *text;
+        static const FuzzTextParser parsers[] = {
+                fuzz_argv_and_file,
+                fuzz_argv_alone,
+                fuzz_token,
+                fuzz_endpoint_text,
+        };
 
-        if (size < 1 || size > 256 * 1024)
-                return 0;
-        /* One NUL past the end, so argv and the endpoint parser see C
-         * strings; the file parsers get the exact size. */
-        text = malloc(size);
-        if (!text)
-                return 0;
-        memcpy(text, data + 1, size - 1);
-        text[size - 1] = '\0';
-
-        switch (data[0] % 4) {
-        case 0:
-                fuzz_argv(text, size - 1, true);
-                break;
-        case 1:
-                fuzz_argv(text, size - 1, false);
-                break;
-        case 2:
-                fuzz_token(text, size - 1);
-                break;
-        case 3:
-                fuzz_endpoint(text);
-                break;
-        }
-        free(text);
-        return 0;
+        return fuzz_text_parsers(data, size, parsers, ELEMENTSOF(parsers));
 }

@@ -19,16 +19,7 @@
 #include "../../src/gatewayd/gatewayd-gso.h"
 #include "macro.h"
 #include "../test-inet-sum.h"
-
-#define INVARIANT(expr)                                                   \
-        do {                                                              \
-                if (!(expr)) {                                            \
-                        fprintf(stderr, "invariant failed: %s\n", #expr); \
-                        abort();                                          \
-                }                                                         \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 typedef struct Check {
         const uint8_t *frame;
@@ -45,35 +36,35 @@ static void check_segment(uint8_t *seg, size_t len, void *userdata) {
         uint32_t sum;
         uint8_t proto;
 
-        INVARIANT(len <= c->out_size);
-        INVARIANT(len >= 14 + 20 + 8);
+        CHECK(len <= c->out_size);
+        CHECK(len >= 14 + 20 + 8);
         /* Headers come from the super-frame: same MACs and EtherType. */
-        INVARIANT(memcmp(seg, c->frame, 14) == 0);
+        CHECK(memcmp(seg, c->frame, 14) == 0);
         if (be16_load(seg + 12) == 0x0800) {
                 l4 = 14 + (size_t) (ip[0] & 15) * 4;
-                INVARIANT(be16_load(ip + 2) == len - 14);
-                INVARIANT(test_fold(test_sum16(0, ip, l4 - 14)) == 0xffff);
+                CHECK(be16_load(ip + 2) == len - 14);
+                CHECK(test_fold(test_sum16(0, ip, l4 - 14)) == 0xffff);
                 proto = ip[9];
                 sum = test_sum16(0, ip + 12, 8);
         } else {
-                INVARIANT(be16_load(seg + 12) == 0x86dd);
+                CHECK(be16_load(seg + 12) == 0x86dd);
                 l4 = 14 + 40;
-                INVARIANT(be16_load(ip + 4) == len - 54);
+                CHECK(be16_load(ip + 4) == len - 54);
                 proto = ip[6];
                 sum = test_sum16(0, ip + 8, 32);
         }
-        INVARIANT(proto == 6 || proto == 17);
+        CHECK(proto == 6 || proto == 17);
         hdr = proto == 6 ? l4 + (size_t) (seg[l4 + 12] >> 4) * 4 : l4 + 8;
-        INVARIANT(hdr <= len);
+        CHECK(hdr <= len);
         if (proto == 17)
-                INVARIANT(be16_load(seg + l4 + 4) == len - l4);
+                CHECK(be16_load(seg + l4 + 4) == len - l4);
         sum += proto + (uint32_t) (len - l4);
-        INVARIANT(test_fold(test_sum16(sum, seg + l4, len - l4)) == 0xffff);
+        CHECK(test_fold(test_sum16(sum, seg + l4, len - l4)) == 0xffff);
         if (c->n == 0)
                 c->hdr_len = hdr;
-        INVARIANT(hdr == c->hdr_len);
+        CHECK(hdr == c->hdr_len);
         /* The payload continues where the last segment's ended. */
-        INVARIANT(memcmp(seg + hdr, c->frame + hdr + c->payload, len - hdr) == 0);
+        CHECK(memcmp(seg + hdr, c->frame + hdr + c->payload, len - hdr) == 0);
         c->payload += len - hdr;
         c->n++;
 }
@@ -107,12 +98,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         r = gso_segment(frame, len, &gso, out, c.out_size, check_segment, &c);
         if (r < 0) {
-                INVARIANT(r == -EPROTONOSUPPORT || r == -EBADMSG || r == -EOPNOTSUPP || r == -EMSGSIZE);
-                INVARIANT(c.n == 0);
-                INVARIANT(gso_error_to_string(r));
+                CHECK(r == -EPROTONOSUPPORT || r == -EBADMSG || r == -EOPNOTSUPP || r == -EMSGSIZE);
+                CHECK(c.n == 0);
+                CHECK(gso_error_to_string(r));
         } else {
-                INVARIANT(r > 0 && (size_t) r == c.n);
-                INVARIANT(c.hdr_len + c.payload <= len);
+                CHECK(r > 0 && (size_t) r == c.n);
+                CHECK(c.hdr_len + c.payload <= len);
         }
         free(frame);
         return 0;

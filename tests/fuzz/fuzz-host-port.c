@@ -14,16 +14,7 @@
 #include <string.h>
 
 #include "host-port.h"
-
-#define FUZZ_CHECK(expr)                                                                    \
-        do {                                                                                \
-                if (!(expr)) {                                                              \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr);  \
-                        abort();                                                            \
-                }                                                                           \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char formatted[LP_INVITE_HOST_MAX + sizeof("[]:65535")];
@@ -43,28 +34,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         /* An exact-size copy, so ASan sees any read past the end. */
         text = malloc(n > 0 ? n : 1);
-        FUZZ_CHECK(text);
+        CHECK(text);
         memcpy(text, data + 1, n);
 
         r = host_port_parse(text, n, default_port, flags, &a, &e);
         if (r < 0) {
-                FUZZ_CHECK(r == -EINVAL);
-                FUZZ_CHECK(host_port_error_to_string(e) != NULL);
+                CHECK(r == -EINVAL);
+                CHECK(host_port_error_to_string(e) != NULL);
                 free(text);
                 return 0;
         }
-        FUZZ_CHECK(r == 0);
-        FUZZ_CHECK(!memchr(text, '\0', n));
+        CHECK(r == 0);
+        CHECK(!memchr(text, '\0', n));
         free(text);
 
-        FUZZ_CHECK(strlen(a.host) >= 1 && strlen(a.host) <= LP_INVITE_HOST_MAX);
-        FUZZ_CHECK(invite_host_type_to_string(a.host_type) != NULL);
-        FUZZ_CHECK(a.port >= 1);
+        CHECK(strlen(a.host) >= 1 && strlen(a.host) <= LP_INVITE_HOST_MAX);
+        CHECK(invite_host_type_to_string(a.host_type) != NULL);
+        CHECK(a.port >= 1);
 
         len = snprintf(formatted, sizeof(formatted), a.host_type == INVITE_HOST_IPV6 ? "[%s]:%u" : "%s:%u", a.host,
                        (unsigned) a.port);
-        FUZZ_CHECK(len > 0 && (size_t) len < sizeof(formatted));
-        FUZZ_CHECK(host_port_parse(formatted, (size_t) len, 0, 0, &b, &e) == 0);
-        FUZZ_CHECK(strcmp(a.host, b.host) == 0 && a.host_type == b.host_type && a.port == b.port);
+        CHECK(len > 0 && (size_t) len < sizeof(formatted));
+        CHECK(host_port_parse(formatted, (size_t) len, 0, 0, &b, &e) == 0);
+        CHECK(strcmp(a.host, b.host) == 0 && a.host_type == b.host_type && a.port == b.port);
         return 0;
 }

@@ -8,16 +8,7 @@
 #include <string.h>
 
 #include "invite.h"
-
-#define FUZZ_CHECK(expr)                                                                    \
-        do {                                                                                \
-                if (!(expr)) {                                                              \
-                        fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #expr);  \
-                        abort();                                                            \
-                }                                                                           \
-        } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../test-util.h"
 
 static bool invite_equal(const Invite *a, const Invite *b) {
         return strcmp(a->host, b->host) == 0 && a->host_type == b->host_type && a->port == b->port &&
@@ -32,9 +23,9 @@ static void canonical_text(const Invite *inv, char *buf, size_t size) {
         char port[8] = "";
         int n;
 
-        FUZZ_CHECK(b64url_encode(inv->room_key, sizeof inv->room_key, key, sizeof key) == 0);
+        CHECK(b64url_encode(inv->room_key, sizeof inv->room_key, key, sizeof key) == 0);
         if (inv->has_pin)
-                FUZZ_CHECK(b64url_encode(inv->pin, sizeof inv->pin, pin, sizeof pin) == 0);
+                CHECK(b64url_encode(inv->pin, sizeof inv->pin, pin, sizeof pin) == 0);
         if (inv->port != 443)
                 snprintf(port, sizeof port, ":%u", (unsigned) inv->port);
 
@@ -44,7 +35,7 @@ static void canonical_text(const Invite *inv, char *buf, size_t size) {
         else
                 n = snprintf(buf, size, "lanparty://%s%s/%s?k=%s%s%s", inv->host, port, inv->room, key,
                              inv->has_pin ? "&pin=" : "", pin);
-        FUZZ_CHECK(n > 0 && (size_t) n < size);
+        CHECK(n > 0 && (size_t) n < size);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -60,31 +51,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         text[size] = '\0';
 
         if (invite_parse(text, &a, &e) < 0) {
-                FUZZ_CHECK(invite_error_to_string(e) != NULL);
+                CHECK(invite_error_to_string(e) != NULL);
                 return 0;
         }
 
-        FUZZ_CHECK(invite_host_type_to_string(a.host_type) != NULL);
-        FUZZ_CHECK(a.port != 0);
-        FUZZ_CHECK(strlen(a.host) <= LP_INVITE_HOST_MAX);
+        CHECK(invite_host_type_to_string(a.host_type) != NULL);
+        CHECK(a.port != 0);
+        CHECK(strlen(a.host) <= LP_INVITE_HOST_MAX);
 
-        FUZZ_CHECK(invite_format(&a, formatted, sizeof formatted) == 0);
+        CHECK(invite_format(&a, formatted, sizeof formatted) == 0);
         canonical_text(&a, expected, sizeof expected);
-        FUZZ_CHECK(strcmp(formatted, expected) == 0);
+        CHECK(strcmp(formatted, expected) == 0);
 
-        FUZZ_CHECK(invite_parse(formatted, &b, &e) == 0);
-        FUZZ_CHECK(invite_equal(&a, &b));
-        FUZZ_CHECK(invite_format(&b, again, sizeof again) == 0);
-        FUZZ_CHECK(strcmp(formatted, again) == 0);
+        CHECK(invite_parse(formatted, &b, &e) == 0);
+        CHECK(invite_equal(&a, &b));
+        CHECK(invite_format(&b, again, sizeof again) == 0);
+        CHECK(strcmp(formatted, again) == 0);
 
         /* What users do to a link must not change what it means. */
         snprintf(decorated, sizeof decorated, " \t%s\r\n", formatted);
-        FUZZ_CHECK(invite_parse(decorated, &b, &e) == 0);
-        FUZZ_CHECK(invite_equal(&a, &b));
+        CHECK(invite_parse(decorated, &b, &e) == 0);
+        CHECK(invite_equal(&a, &b));
         memcpy(decorated, formatted, sizeof formatted);
         memcpy(decorated, "LANPARTY", 8);
-        FUZZ_CHECK(invite_parse(decorated, &b, &e) == 0);
-        FUZZ_CHECK(invite_equal(&a, &b));
+        CHECK(invite_parse(decorated, &b, &e) == 0);
+        CHECK(invite_equal(&a, &b));
 
         return 0;
 }

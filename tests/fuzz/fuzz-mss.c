@@ -5,6 +5,7 @@
 
 #include "../../src/gatewayd/gatewayd-mss.h"
 #include "macro.h"
+#include "../test-util.h"
 
 /* Input: byte 0 picks the mode, bytes 1-2 the room MTU, the rest is either
  * a whole frame or, in template mode, a TCP segment behind valid Ethernet
@@ -116,7 +117,6 @@ static size_t build_template(uint8_t *f, bool ipv6, const uint8_t *seg, size_t s
         return 14 + ip_hdr + seg_len;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint8_t before[FRAME_MAX], *frame;
         uint16_t mtu, limit;

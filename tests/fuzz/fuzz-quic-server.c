@@ -20,6 +20,8 @@
 #include "log.h"
 #include "quic-server.h"
 #include "quic.h"
+#include "../quic-test-net.h"
+#include "../test-util.h"
 
 #define MSEC (QUIC_NS_PER_SEC / 1000)
 
@@ -45,16 +47,7 @@ static int capture_send(void *userdata, const ngtcp2_path *path, const uint8_t *
         return 0;
 }
 
-static void addr4(QuicAddr *a, uint32_t ip, uint16_t port) {
-        ngtcp2_sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-
-        sin.sin_addr.s_addr = htonl(ip);
-        if (quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) < 0)
-                abort();
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         static char dir[] = "/tmp/fuzz-quic-XXXXXX";
@@ -76,7 +69,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         (void) unlink(key);
         (void) rmdir(dir);
 
-        addr4(&server_addr, 0x0a000001, 443);
+        test_addr4(&server_addr, "10.0.0.1", 443);
         QuicServerConfig cfg = {
                 .credentials = cred,
                 .local = server_addr,
@@ -96,7 +89,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                 abort();
         quic_tls_credentials_unref(cred);
 
-        addr4(&caddr, 0x0a000002, 4000);
+        test_addr4(&caddr, "10.0.0.2", 4000);
         QuicClientConfig ccfg = {
                 .tls = {.hostname = "127.0.0.1", .pin = pin},
                 .callbacks = {.send = capture_send},
@@ -126,11 +119,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         memcpy(pkt, initial, initial_len);
                         for (size_t i = 0; i < len && off + i < initial_len; i++)
                                 pkt[off + i] ^= data[i];
-                        addr4(&from, 0x0a000002, port);
+                        test_addr4(&from, "10.0.0.2", port);
                         (void) quic_server_read_packet(server, NULL, &from, pkt, initial_len, now);
                 } else {
                         memcpy(pkt, data, len);
-                        addr4(&from, 0x0a000003, port);
+                        test_addr4(&from, "10.0.0.3", port);
                         (void) quic_server_read_packet(server, NULL, &from, pkt, len, now);
                 }
                 data += len;

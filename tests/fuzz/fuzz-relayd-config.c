@@ -10,14 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "relayd-config.h"
 #include "relayd-gateway-tokens.h"
 #include "room-name.h"
 #include "socket-address.h"
+#include "../test-util.h"
 
 #define ARGS_MAX 32
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_error(const char *error) {
         if (!error)
@@ -42,7 +43,7 @@ static void check_config(const RelayConfig *c) {
                 abort();
 }
 
-static void fuzz_file(const char *text, size_t size) {
+static void fuzz_file(char *text, size_t size) {
         RelayConfig *c = NULL, *merged = NULL;
         char *error = NULL;
 
@@ -91,7 +92,7 @@ static void fuzz_argv(char *text, size_t size) {
         relay_config_free(c);
 }
 
-static void fuzz_tokens(const char *text, size_t size) {
+static void fuzz_tokens(char *text, size_t size) {
         GatewayTokens *t = NULL;
         char *error = NULL;
 
@@ -160,33 +161,17 @@ static void fuzz_listen(const char *text) {
         }
 }
 
+static void fuzz_listen_text(char *text, size_t size _unused_) {
+        fuzz_listen(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        char *text;
+        static const FuzzTextParser parsers[] = {
+                fuzz_file,
+                fuzz_argv,
+                fuzz_tokens,
+                fuzz_listen_text,
+        };
 
-        if (size < 1 || size > 256 * 1024)
-                return 0;
-        /* One NUL past the end, so argv and the listen parser see C
-         * strings; the file parsers get the exact size. */
-        text = malloc(size);
-        if (!text)
-                return 0;
-        memcpy(text, data + 1, size - 1);
-        text[size - 1] = '\0';
-
-        switch (data[0] % 4) {
-        case 0:
-                fuzz_file(text, size - 1);
-                break;
-        case 1:
-                fuzz_argv(text, size - 1);
-                break;
-        case 2:
-                fuzz_tokens(text, size - 1);
-                break;
-        case 3:
-                fuzz_listen(text);
-                break;
-        }
-        free(text);
-        return 0;
+        return fuzz_text_parsers(data, size, parsers, ELEMENTSOF(parsers));
 }

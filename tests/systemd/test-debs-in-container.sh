@@ -72,7 +72,7 @@ if [ -z "$meson_build$stage" ]; then
 fi
 
 # A TERM or INT (a test runner's timeout, ^C) becomes an ordinary exit so
-# the EXIT trap (test_cleanup, then cleanup_hook below) runs.
+# the EXIT trap (test_cleanup, which runs cleanup_hook below) runs.
 trap 'exit 143' TERM
 trap 'exit 130' INT
 test_tmp lanparty-container
@@ -138,7 +138,7 @@ else
         cp "$debs"/lanparty-{relayd,gatewayd,client}_*.deb "$root/srv/lanparty-test/debs/"
         install_args=(/srv/lanparty-test/debs)
 fi
-cp -r "$here/../e2e" "$here/in-container.sh" "$root/srv/lanparty-test/"
+cp -r "$here/../e2e" "$here/../lib-test.sh" "$here/../lib-bus.sh" "$here/in-container.sh" "$root/srv/lanparty-test/"
 # No udev in a container, no network but its own loopback (the test makes
 # its veths inside), no machine registration with a host systemd (there
 # may be none), and the journal stays inside.

@@ -10,44 +10,27 @@
 # src/relayd/lanparty-relayd and tests/relay-test-peer;
 # tools/build-windows.sh passes it as $LANPARTY_NATIVE_BUILD).
 
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-bus.sh"
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-test.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() {
-        echo "FAIL: $*" >&2
+fail_hook() {
         local f
         for f in "$tmp"/*.out "$tmp"/*.err; do
                 [ -s "$f" ] || continue
                 echo "--- $(basename "$f") (tail)" >&2
                 tail -n 25 "$f" >&2
         done
-        exit 1
 }
 say() { echo "== $*"; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/lanparty-wine-test.XXXXXX")
-pids=()
-cleanup() {
-        local p
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+cleanup_hook() {
+        test_kill_pids
         # The private prefix's wineserver (and its desktop) would outlive
         # the display.
         if [ -n "$wine_x11" ]; then timeout 20 wineserver -k 2>/dev/null || true; fi
-        if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
-trap cleanup EXIT
-
-# wait_for SECONDS COMMAND...: polls every 0.1 s.
-wait_for() {
-        local i n=$(($1 * 10))
-        shift
-        for ((i = 0; i < n; i++)); do
-                if "$@"; then return 0; fi
-                sleep 0.1
-        done
-        return 1
-}
+test_tmp lanparty-wine-test
+# What wine runs is slow to start: expect waits 20 s unless told otherwise.
+WAIT=20
 
 # ---- wine ----------------------------------------------------------------------
 
@@ -208,16 +191,17 @@ relayd_start() {
                 relayd_pid=
         done
         [ -n "$relayd_pid" ] || fail "no free port for relayd"
-        pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+        pin=$(relay_pin)
         [ ${#pin} = 43 ] || fail "no pin in the relay's log"
         # relay-test-peer's default room key: 32 bytes of 0x42 ('B').
         key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
         invite="lanparty://127.0.0.1:$port/party?k=$key&pin=$pin"
 }
 
-# peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE.
-# A sleeping writer keeps its FIFO open, so the script holds no descriptor
-# that wine (or the wineserver it starts) could inherit.
+# peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE,
+# wait for what it prints with lib-test.sh's expect. Not lib-test.sh's
+# peer_start: a sleeping writer keeps the FIFO open, so the script holds no
+# descriptor that wine (or the wineserver it starts) could inherit.
 peer() {
         local name=$1
         shift
@@ -228,5 +212,3 @@ peer() {
         pids+=($!)
 }
 cmd() { printf '%s\n' "$2" >"$tmp/$1.in"; }
-has() { grep -qF -- "$2" "$tmp/$1.out" 2>/dev/null; }
-expect() { wait_for "${3:-20}" has "$1" "$2" || fail "$1 did not print '$2'"; }

@@ -47,12 +47,10 @@ MAX_GAP_MS=2000
 ns_r=lpwmig-r-$$
 ns_c=lpwmig-c-$$
 netns_cleanup() {
-        cleanup
+        test_cleanup
         # Ends what is left of client.exe with its wineserver (ours alone:
         # wine-private.sh holds the prefix for us).
         timeout 20 wineserver -k 2>/dev/null || true
-        ip netns del "$ns_c" 2>/dev/null || true
-        ip netns del "$ns_r" 2>/dev/null || true
 }
 trap netns_cleanup EXIT
 # Only in the foreground: a background job's $! would be the subshell,
@@ -62,10 +60,7 @@ cx() { ip netns exec "$ns_c" "$@"; }
 
 wine_setup
 relay_setup
-ip netns add "$ns_r" || skip "cannot create a network namespace"
-ip netns add "$ns_c" || fail "namespace"
-rx ip link set lo up
-cx ip link set lo up
+test_netns "$ns_r" "$ns_c"
 ip link add c0 netns "$ns_c" type veth peer name r0 netns "$ns_r" || fail "veth"
 rx ip addr add 10.0.1.1/24 dev r0
 # A lease's new address arrives before the old one goes: keep it when the
@@ -93,7 +88,7 @@ ip netns exec "$ns_r" "$relayd" --config "$tmp/relayd.conf" --listen "10.0.1.1:$
         </dev/null 2>"$tmp/relayd.err" &
 pids+=($!)
 wait_for 10 grep -q "running" "$tmp/relayd.err" || fail "relayd did not start"
-pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
+pin=$(relay_pin)
 [ ${#pin} = 43 ] || fail "no pin in the relay's log"
 key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
 invite="lanparty://10.0.1.1:$port/party?k=$key&pin=$pin"

@@ -70,7 +70,7 @@ registry_clean() {
         [ -n "$wine_x11" ] || return 0
         timeout 30 wine reg delete "$CLASS\\$SUBKEY" /f >/dev/null 2>&1 </dev/null || true
 }
-trap 'registry_clean; cleanup' EXIT
+trap 'registry_clean; test_cleanup' EXIT
 
 wine_setup_x11
 relay_setup

@@ -54,7 +54,7 @@ fakes_remove() {
 }
 # A failing test leaves none behind either (the next one would clean up,
 # but the prefix should not hold a test's leftovers).
-trap 'fakes_remove || true; cleanup' EXIT
+trap 'fakes_remove || true; test_cleanup' EXIT
 
 fakes_add() {
         cat >"$tmp/add.reg" <<EOF

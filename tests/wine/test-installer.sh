@@ -44,7 +44,7 @@ fakes_remove() {
 # below, and gone at the end even when the test fails half-way.
 state=$(w winepath -u 'C:\ProgramData\lanparty' | tr -d '\r')
 [ -n "$state" ] || fail "no Unix path for C:\ProgramData\lanparty"
-trap 'fakes_remove || true; rm -rf "$state"; cleanup' EXIT
+trap 'fakes_remove || true; rm -rf "$state"; test_cleanup' EXIT
 fakes_remove
 rm -rf "$state"
 # fake KEY NAME VALUE...: REG_SZ values under a class subkey or the service.

@@ -30,6 +30,7 @@
 #include "invite.h"
 #include "macro.h"
 #include "quic.h"
+#include "../../quic-test-net.h"
 
 static const char *top;
 
@@ -259,21 +260,12 @@ static void gen_route_win_iface_state(void) {
 static uint8_t initial[QUIC_MAX_UDP_PAYLOAD];
 static size_t initial_len;
 
-static int capture_send(void *userdata, const ngtcp2_sockaddr *remote, ngtcp2_socklen remote_len,
-                        const uint8_t *data, size_t len) {
+static int capture_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         if (initial_len == 0 && len <= sizeof(initial)) {
                 memcpy(initial, data, len);
                 initial_len = len;
         }
         return 0;
-}
-
-static void addr4(QuicAddr *a, uint32_t ip, uint16_t port) {
-        ngtcp2_sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-
-        sin.sin_addr.s_addr = htonl(ip);
-        if (quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof(sin)) < 0)
-                abort();
 }
 
 /* fuzz-quic-server's records: [kind][port][u16 len][len bytes]. */
@@ -302,8 +294,8 @@ static void gen_quic(void) {
 
         /* A real Initial of another client (its own connection id and
          * keys), as a raw packet, and retransmitted. */
-        addr4(&local, 0x0a000003, 5000);
-        addr4(&remote, 0x0a000001, 443);
+        test_addr4(&local, "10.0.0.3", 5000);
+        test_addr4(&remote, "10.0.0.1", 443);
         if (quic_conn_new_client(&client,
                                  &(QuicClientConfig) {.tls = {.hostname = "127.0.0.1", .pin = pin},
                                                       .callbacks = {.send = capture_send}},
