@@ -579,6 +579,7 @@ def markdown(res):
                  f"| {mm('small_loss_pct', lambda x: f'{x:.1f}')} | {mm('rtt_min_ms', lambda x: f'{x:.3f}')} "
                  f"| {mm('rtt_avg_ms', lambda x: f'{x:.3f}')} | {mm('rtt_p99_ms', lambda x: f'{x:.3f}')} "
                  f"| {paths[p]['meta'].get('client_mtu', '?')} |")
+    hops_markdown(paths, L)
     L.append("")
     L.append("Relative to the wire (medians; RTT as milliseconds added):")
     L.append("")
@@ -650,6 +651,25 @@ def markdown(res):
         L.append("")
         L.append("Failed samples (left out of the figures): " + ", ".join(f"{p} {n}" for p, n in failed.items()))
     return "\n".join(L) + "\n"
+
+
+# The paths whose traffic must cross a process in the relay namespace (the
+# same number of hops as lanparty); the wire and OpenVPN peer to peer do not.
+RELAYED = ["lanparty", "n2n", "openvpn-relay", "tinc"]
+
+
+def hops_markdown(paths, L):
+    """bench/run.sh relay_hop_check: the relay namespace's UDP datagrams
+    received per ping, 2 when a process there carries the ping both ways."""
+    rows = [(p, paths[p]["meta"].get("relay_udp_per_ping")) for p in PATHS if p in paths]
+    rows = [(p, v) for p, v in rows if v]
+    if not rows:
+        return
+    L.append("")
+    L.append("Through the relay namespace (UDP datagrams its stack received per ping; ≥ 2 = a process there "
+             "carries every ping both ways): " + "; ".join(
+                 f"{p} {float(v):.2f}" + (" (**not through the relay**)" if p in RELAYED and float(v) < 2 else "")
+                 for p, v in rows))
 
 
 def game_markdown(res, L):
