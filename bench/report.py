@@ -506,17 +506,17 @@ def game_targets(paths, target):
     """Issue #16: during a bulk transfer each way the game stream loses at
     most 0.1% and is delayed at most 2 ms more than idle (p99, the worse
     direction), and does better than every other tunnel in the same run."""
-    for ph, label in (("down", "download (LAN->client)"), ("up", "upload (client->LAN)")):
+    for ph, label in (("down", "a download (LAN->client)"), ("up", "an upload (client->LAN)")):
         if not any(game_med(paths, p, ph, "game_loss_pct") is not None for p in paths):
             continue
         loss = game_med(paths, "lanparty", ph, "game_loss_pct")
         added = game_med(paths, "lanparty", ph, "game_added_p99_ms")
         n = game_med(paths, "lanparty", ph, "game_sent")
-        target(f"game-stream loss during a {label} <= {TARGET_GAME_LOSS_PCT:g}%", loss, TARGET_GAME_LOSS_PCT,
+        target(f"game-stream loss during {label} <= {TARGET_GAME_LOSS_PCT:g}%", loss, TARGET_GAME_LOSS_PCT,
                None if loss is None else loss <= TARGET_GAME_LOSS_PCT,
                f"{loss:.2f}% of {n:.0f} packets (worse direction), {loss / TARGET_GAME_LOSS_PCT:.2f}x the limit"
                if loss is not None else "needs lanparty in the run")
-        target(f"game-stream delay added during a {label}, p99 <= {TARGET_GAME_ADDED_MS:g} ms", added,
+        target(f"game-stream delay added during {label}, p99 <= {TARGET_GAME_ADDED_MS:g} ms", added,
                TARGET_GAME_ADDED_MS, None if added is None else added <= TARGET_GAME_ADDED_MS,
                f"{added:+.3f} ms over idle (median {fnum(game_med(paths, 'lanparty', ph, 'game_added_p50_ms'), '{:+.3f}')}), "
                f"{added / TARGET_GAME_ADDED_MS:.2f}x the limit" if added is not None else "needs lanparty in the run")
@@ -525,12 +525,12 @@ def game_targets(paths, target):
             others = [(p, game_med(paths, p, ph, key)) for p in COMPETITORS if p in paths]
             others = [(p, v) for p, v in others if v is not None]
             if mine is None or not others:
-                target(f"game-stream {what} during a {label} below every other tunnel's", None, None, None,
+                target(f"game-stream {what} during {label} below every other tunnel's", None, None, None,
                        "needs lanparty and a competitor in the run")
                 continue
             best = min(others, key=lambda pv: pv[1])
             r = f"{mine / best[1]:.2f}x" if best[1] > 0 else ("1x (both 0)" if mine == 0 else "inf x")
-            target(f"game-stream {what} during a {label} below every other tunnel's", r, best[1],
+            target(f"game-stream {what} during {label} below every other tunnel's", r, best[1],
                    mine < best[1] or (mine == 0 and best[1] == 0),
                    f"{r} {best[0]} ({mine:.3f}{unit} vs {best[1]:.3f}{unit}; "
                    + ", ".join(f"{p} {v:.3f}" for p, v in others) + ")")
@@ -666,9 +666,9 @@ def hops_markdown(paths, L):
     if not rows:
         return
     L.append("")
-    L.append("Through the relay namespace (UDP datagrams its stack received per ping; ≥ 2 = a process there "
-             "carries every ping both ways): " + "; ".join(
-                 f"{p} {float(v):.2f}" + (" (**not through the relay**)" if p in RELAYED and float(v) < 2 else "")
+    L.append("Through the relay namespace (UDP datagrams its stack received per ping; 2 = a process there "
+             "carries every ping both ways, below 1.5 is flagged): " + "; ".join(
+                 f"{p} {float(v):.2f}" + (" (**not through the relay**)" if p in RELAYED and float(v) < 1.5 else "")
                  for p, v in rows))
 
 
