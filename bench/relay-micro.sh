@@ -11,6 +11,10 @@
 # peers, and (issue 16) the cost per frame with 1000 peers in 50 rooms
 # within +-20% of 100 peers in 5 rooms (the same 20 peers per room, so a
 # broadcast costs the same), with the memory per peer between the two.
+# Cases with rooms (PEERS/ROOMS) offer a fixed total load, ROOMS_RATE
+# frames/s shared by all peers, so that 100 and 1000 peers are compared at
+# the same work: flooding with 1000 peers measures the generator and the
+# socket buffers as much as the relay.
 # A benchmark, not a test: a MISS does not fail the script.
 #
 # Usage: bench/relay-micro.sh [PEERS[/ROOMS]...]  (default: 2 16 100 100/5 1000/50)
@@ -20,6 +24,8 @@
 #   FRAME_SIZE  Ethernet frame bytes (default 64)
 #   BROADCAST   percent of frames sent to ff:ff:ff:ff:ff:ff (default 10)
 #   RATE        frames/s per peer, 0 = as fast as QUIC takes them (default 0)
+#   ROOMS_RATE  frames/s offered in total in the PEERS/ROOMS cases (default
+#               100000; 0 = RATE there too)
 #   JSON_OUT    also write the JSON here
 #   RELAYD_WRAPPER  run the relay under this (e.g. "valgrind --tool=callgrind")
 set -euo pipefail
@@ -32,6 +38,7 @@ warmup=${WARMUP:-1}
 frame_size=${FRAME_SIZE:-64}
 broadcast=${BROADCAST:-10}
 rate=${RATE:-0}
+rooms_rate=${ROOMS_RATE:-100000}
 usage() {
         # The header comment above is the help text.
         sed -n '/^# Relay microbenchmark/,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
@@ -147,8 +154,11 @@ stop_relayd() {
 
 results=()
 for spec in "${peer_counts[@]}"; do
-        n=${spec%/*} rooms=1
-        [ "$spec" = "$n" ] || rooms=${spec#*/}
+        n=${spec%/*} rooms=1 peer_rate=$rate
+        if [ "$spec" != "$n" ]; then
+                rooms=${spec#*/}
+                [ "$rooms_rate" = 0 ] || peer_rate=$(((rooms_rate + n - 1) / n))
+        fi
         start_relayd || { echo "relayd did not start" >&2; exit 1; }
         pin=$(sed -n 's/.*pin= in invite links): \([A-Za-z0-9_-]*\).*/\1/p' "$tmp/relayd.err" | head -1)
         # taskset execs the daemon: the pid is the relay's own.
@@ -156,7 +166,7 @@ for spec in "${peer_counts[@]}"; do
         echo "== $n peers in $rooms room(s) (relay pid $rpid, port $port)" >&2
         if out=$(${gen_pin[@]+"${gen_pin[@]}"} "$gen" --relay "127.0.0.1:$port" --pin "$pin" --token "$token" \
                         --peers "$n" --rooms "$rooms" --duration "$duration" --warmup "$warmup" --frame-size "$frame_size" \
-                        --broadcast-percent "$broadcast" --rate "$rate" --relay-pid "$rpid"); then
+                        --broadcast-percent "$broadcast" --rate "$peer_rate" --relay-pid "$rpid"); then
                 results+=("$out")
         else
                 echo "run with $n peers in $rooms room(s) failed; relay log:" >&2
@@ -172,7 +182,7 @@ import json, sys
 target_fps, target_rss, target_flat = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print()
-print("%6s %5s %10s %10s %8s %10s %12s %9s %8s %8s %9s %9s %9s" % ("peers", "rooms", "sent/s", "fwd/s", "loss%",
+print("%6s %5s %7s %10s %10s %8s %10s %12s %9s %8s %8s %9s %9s %9s" % ("peers", "rooms", "rate", "sent/s", "fwd/s", "loss%",
       "relay-cpu", "fwd/cpu-s", "us/frame", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
 for r in rows:
     # Frames in flight at the window edges can make it slightly negative.
@@ -181,7 +191,8 @@ for r in rows:
     r["rss_kib_per_peer"] = round(r["relay_vmrss_kib"] / r["peers"], 1)
     r["target_fps"] = "PASS" if r["frames_per_relay_cpu_sec"] >= target_fps else "MISS"
     r["relay_us_per_frame"] = 1e6 / r["frames_per_relay_cpu_sec"] if r["frames_per_relay_cpu_sec"] > 0 else None
-    print("%6d %5d %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"], r["rooms"],
+    print("%6d %5d %7s %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"], r["rooms"],
+          r["rate"] or "flood",
           r["sent"] / r["seconds"], r["forwarded_per_sec"], loss, 100 * r["relay_cpu_share"],
           r["frames_per_relay_cpu_sec"], r["relay_us_per_frame"] or 0, 100 * r["generator_cpu_share"],
           r["relay_vmrss_kib"] / 1024,
