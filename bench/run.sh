@@ -5,7 +5,7 @@
 # "internet" reaches the LAN host behind the party's gateway, through the relay
 # namespace. See docs/BENCHMARKS.md for the method and how to read the output.
 #
-# Usage: sudo bench/run.sh [--quick] [--paths wire,lanparty,n2n,openvpn,tinc]
+# Usage: sudo bench/run.sh [--quick] [--paths LIST]
 #                          [--out DIR] [--build DIR] [--udp-rate RATE]
 #                          [--small-rate RATE] [--reps N] [--wait-idle S] [--with-micro]
 #                          [--hops] [--no-build] [--no-install] [--wan PROFILE]
