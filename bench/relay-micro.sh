@@ -147,6 +147,21 @@ start_relayd() {
         return 1
 }
 
+# The relay's own totals since it started (joins and warm-up included):
+# frames in, frames out and frames it dropped, as a JSON fragment. They
+# tell where frames the generator missed were lost: in the relay
+# (dropped) or after it.
+relay_counters() {
+        local k v out=
+        [ ${#bus_args[@]} -gt 0 ] || return 0
+        for k in RxFrames TxFrames DroppedFrames; do
+                v=$(timeout 5 busctl --address="unix:path=$tmp/bus" get-property org.lanparty.Relay1 \
+                        /org/lanparty/Relay1 org.lanparty.Relay1.Manager "$k" 2>/dev/null | awk '{print $2}')
+                [[ $v =~ ^[0-9]+$ ]] && out+=",\"relay_total_$k\":$v"
+        done
+        echo "$out"
+}
+
 stop_relayd() {
         kill -TERM "$relayd_pid" 2>/dev/null || true
         wait "$relayd_pid" 2>/dev/null || true
@@ -167,7 +182,7 @@ for spec in "${peer_counts[@]}"; do
         if out=$(${gen_pin[@]+"${gen_pin[@]}"} "$gen" --relay "127.0.0.1:$port" --pin "$pin" --token "$token" \
                         --peers "$n" --rooms "$rooms" --duration "$duration" --warmup "$warmup" --frame-size "$frame_size" \
                         --broadcast-percent "$broadcast" --rate "$peer_rate" --relay-pid "$rpid"); then
-                results+=("$out")
+                results+=("${out%\}}$(relay_counters)}")
         else
                 echo "run with $n peers in $rooms room(s) failed; relay log:" >&2
                 tail -n 20 "$tmp/relayd.err" >&2
