@@ -33,6 +33,7 @@ TARGET_SMALL_LOSS_PCT = 1.0
 # Targets of issue #16: a game's packets during a bulk transfer.
 TARGET_GAME_LOSS_PCT = 0.1
 TARGET_GAME_ADDED_MS = 2.0
+TARGET_TCP_BARE_RATIO = 0.95
 
 
 # ---- one raw file -> one sample --------------------------------------------
@@ -318,7 +319,7 @@ def collect(out):
             pass
         entry["summary"] = summarize(entry)
         result["paths"][p] = entry
-    result["comparison"] = compare(result["paths"])
+    result["comparison"] = compare(result["paths"], run.get("wan", "lan"))
     return result
 
 
@@ -439,7 +440,7 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def compare(paths):
+def compare(paths, wan="lan"):
     c = {"vs_wire": {}, "best_competitor": {}, "targets": []}
     wire = paths.get("wire", {}).get("summary")
     for p, e in paths.items():
@@ -493,8 +494,51 @@ def compare(paths):
            TARGET_SMALL_LOSS_PCT, None if v is None else v <= TARGET_SMALL_LOSS_PCT,
            f"{v:.2f}% at {paths['lanparty'].get('small_at_best_pps', 0)} pkt/s offered" if v is not None
            else "needs lanparty and a competitor in the run")
+    path_targets(paths, c, wan, target)
     game_targets(paths, target)
     return c
+
+
+def best_other(paths, key, among=COMPETITORS, lowest=False):
+    v = [(p, med(paths[p]["summary"], key)) for p in among if p in paths]
+    v = [(p, x) for p, x in v if x is not None]
+    if not v:
+        return None
+    return (min if lowest else max)(v, key=lambda pv: pv[1])
+
+
+def path_targets(paths, c, wan, target):
+    """Issue #16's targets for TCP, UDP and idle RTT, per profile."""
+    lp = paths.get("lanparty", {}).get("summary")
+    wire = paths.get("wire", {}).get("summary")
+    if wan != "lan":
+        for key, label in (("tcp_up_bps", "TCP client->LAN"), ("tcp_down_bps", "TCP LAN->client")):
+            mine, bare = med(lp, key) if lp else None, med(wire, key) if wire else None
+            r = ratio(mine, bare)
+            target(f"{label} goodput >= {TARGET_TCP_BARE_RATIO:.0%} of the bare path ({wan})", r,
+                   TARGET_TCP_BARE_RATIO, None if r is None else r >= TARGET_TCP_BARE_RATIO,
+                   f"{r:.2f}x ({mbit(mine)} vs {mbit(bare)} Mbit/s)" if r is not None
+                   else "needs lanparty and the wire in the run")
+            b = best_other(paths, key)
+            r = ratio(mine, b[1]) if b else None
+            target(f"{label} goodput >= the best other tunnel ({wan})", r, 1.0, None if r is None else r >= 1.0,
+                   f"{r:.2f}x {b[0]} ({mbit(mine)} vs {mbit(b[1])} Mbit/s)" if r is not None
+                   else "needs lanparty and a competitor in the run")
+        return
+    mine = med(lp, "udp_loss_pct") if lp else None
+    b = best_other(paths, "udp_loss_pct", lowest=True)
+    target("UDP 1200 B loss <= the best other tunnel's (LAN)", mine, b[1] if b else None,
+           None if mine is None or not b else mine <= b[1],
+           f"{mine:.2f}% vs {b[0]} {b[1]:.2f}%" if mine is not None and b else "needs lanparty and a competitor in the run")
+    added = c["vs_wire"]
+    mine = added.get("lanparty", {}).get("rtt_avg_ms_added")
+    others = [(p, added[p].get("rtt_avg_ms_added")) for p in RELAYED if p != "lanparty" and p in added]
+    others = [(p, v) for p, v in others if v is not None]
+    b = min(others, key=lambda pv: pv[1]) if others else None
+    target("idle RTT added (average) <= the best other tunnel with the same hops (LAN)", mine, b[1] if b else None,
+           None if mine is None or not b else mine <= b[1],
+           f"+{mine:.3f} ms vs {b[0]} +{b[1]:.3f} ms" if mine is not None and b
+           else "needs lanparty, the wire and a relayed competitor (n2n, openvpn-relay, tinc) in the run")
 
 
 def game_med(paths, p, ph, key):

@@ -102,6 +102,13 @@ def test_targets(tmp):
     check(t[f"game-stream added delay (p99) {down} below every other tunnel's"] == "PASS", "0.5 < 3 ms")
     md = report.markdown(res)
     check("| lanparty | down |" in md, "the game table")
+    # Without TCP or UDP figures the issue 16 path targets say n/a, on the
+    # LAN and on an emulated profile alike.
+    check(t["UDP 1200 B loss <= the best other tunnel's (LAN)"] == "n/a", "UDP target without figures")
+    with open(os.path.join(tmp, "run.txt"), "w") as f:
+        f.write("reps=1\nwan=cable\n")
+    t = {x["target"]: x["result"] for x in report.collect(tmp)["comparison"]["targets"]}
+    check(t["TCP LAN->client goodput >= 95% of the bare path (cable)"] == "n/a", "TCP target without figures")
 
 
 with tempfile.TemporaryDirectory() as tmp:
