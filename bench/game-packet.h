@@ -22,7 +22,7 @@ typedef struct GamePacket {
         uint64_t sent_ns;      /* CLOCK_REALTIME at the client's send */
         uint64_t echo_rx_ns;   /* the kernel's receive time at the LAN host; 0 on the way out */
         uint64_t echo_tx_ns;   /* CLOCK_REALTIME at the LAN host's send; 0 on the way out */
-        uint64_t echo_count;   /* packets the LAN host had received, this one included */
+        uint64_t echo_count;   /* packets the LAN host had received from this sender, this one included */
 } GamePacket;
 
 /* Writes p into buf as `size` bytes (zero padding after the fields);

@@ -121,10 +121,13 @@ static int open_socket(void) {
 }
 
 /* The LAN host's side: every packet of ours goes back where it came from,
- * stamped, until SIGINT or SIGTERM. */
+ * stamped, until SIGINT or SIGTERM. The count of packets received starts
+ * again with each new sender (address and port), so a run's counts are its
+ * own however long the echo has been running. */
 static int run_echo(void) {
         uint8_t buf[GAME_PACKET_MAX + 1];
-        uint64_t count = 0;
+        struct sockaddr_in sender = {};
+        uint64_t count = 0, total = 0;
         int fd = open_socket();
 
         if (fd < 0)
@@ -144,13 +147,18 @@ static int run_echo(void) {
                 n = receive(fd, buf, sizeof buf, &from, &rx_ns);
                 if (n < 0 || n > GAME_PACKET_MAX || game_packet_decode(buf, (size_t) n, &p) < 0)
                         continue;
+                if (from.sin_addr.s_addr != sender.sin_addr.s_addr || from.sin_port != sender.sin_port) {
+                        sender = from;
+                        count = 0;
+                }
                 p.echo_count = ++count;
+                total++;
                 p.echo_rx_ns = rx_ns;
                 p.echo_tx_ns = clock_ns(CLOCK_REALTIME);
                 if (game_packet_encode(&p, buf, sizeof buf, (size_t) n) == 0)
                         (void) sendto(fd, buf, (size_t) n, MSG_DONTWAIT, (struct sockaddr *) &from, sizeof from);
         }
-        fprintf(stderr, "game-stream: echoed %" PRIu64 " packets\n", count);
+        fprintf(stderr, "game-stream: echoed %" PRIu64 " packets\n", total);
         close(fd);
         return 0;
 }
