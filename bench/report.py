@@ -353,9 +353,15 @@ def game_summary(samples):
 
         def add(key, v):
             vals.setdefault(key, []).append(v)
+
+        def no_bulk(i):
+            """A repetition whose bulk transfer failed measured an idle
+            path: it does not count for its phase."""
+            b = bulk.get(ph, [])
+            return ph != "idle" and (i >= len(b) or not b[i] or "error" in b[i])
         idle_g, idle_p = game.get("idle", []), gping.get("idle", [])
         for i, g in enumerate(game.get(ph, [])):
-            if not g or "error" in g:
+            if not g or "error" in g or no_bulk(i):
                 continue
             add("game_sent", g["sent"])
             add("game_loss_pct", max(g[dr]["loss_pct"] for dr in GAME_DIRS))
@@ -369,7 +375,7 @@ def game_summary(samples):
                          if g[dr][k] is not None and base[dr][k] is not None]
                     add(f"game_added_{k}", max(d) if d else None)
         for i, p in enumerate(gping.get(ph, [])):
-            if not p or "error" in p:
+            if not p or "error" in p or no_bulk(i):
                 continue
             for k in ("loss_pct", "p50_ms", "p99_ms", "jitter_ms"):
                 add(f"ping_{k}", p[k])

@@ -657,6 +657,10 @@ game_phase() { # dir phase rep
         if [ "$ph" != idle ]; then
                 local rev=()
                 [ "$ph" = down ] && rev=(-R)
+                # The server refuses a client while it winds down the
+                # previous test (see iperf); a failed bulk transfer makes
+                # the phase count for nothing in the report.
+                sleep 0.5
                 nsx "$NS_C1" timeout --foreground $((game_seconds + lead + 25)) iperf3 -c "$LAN_HOST" -p "$IPERF_PORT" \
                         -t $((game_seconds + lead + 2)) -J --connect-timeout 5000 "${rev[@]}" \
                         >"$dir/bulk-$ph-$rep.json" 2>"$dir/bulk-$ph-$rep.json.err" &

@@ -72,10 +72,14 @@ def test_hostile(tmp):
     check("error" in report.parse_game(os.path.join(tmp, "missing.txt")), "a missing file is an error")
 
 
-def make_paths(tmp, name, idle_up, bulk_up, lost):
+def make_paths(tmp, name, idle_up, bulk_up, lost, bulk_ok=True):
     d = os.path.join(tmp, "raw", name)
     os.makedirs(d, exist_ok=True)
     n = 2000
+    for ph in ("down", "up"):
+        with open(os.path.join(d, f"bulk-{ph}-1.json"), "w") as f:
+            f.write('{"end": {"sum_received": {"bits_per_second": 1e8, "seconds": 10}, "sum_sent": '
+                    '{"bits_per_second": 1e8, "retransmits": 0}}}' if bulk_ok else '{"error": "refused"}')
     for ph, up in (("idle", idle_up), ("down", bulk_up), ("up", bulk_up)):
         rows, count = [], 0
         for i in range(n):
@@ -102,6 +106,12 @@ def test_targets(tmp):
     check(t[f"game-stream added delay (p99) {down} below every other tunnel's"] == "PASS", "0.5 < 3 ms")
     md = report.markdown(res)
     check("| lanparty | down |" in md, "the game table")
+    # A bulk transfer that failed leaves an idle path: its phase has no figures.
+    make_paths(tmp, "n2n", 1.0, 1.0, 0, bulk_ok=False)
+    n2n = report.collect(tmp)["paths"]["n2n"]["summary"]
+    check(n2n["game"]["down"].get("game_loss_pct") is None, "no game figures without the bulk transfer")
+    check(n2n["failed_samples"] >= 2, "the failed bulk transfers are counted")
+    t = {x["target"]: x["result"] for x in report.collect(tmp)["comparison"]["targets"]}
     # Without TCP or UDP figures the issue 16 path targets say n/a, on the
     # LAN and on an emulated profile alike.
     check(t["UDP 1200 B loss <= the best other tunnel's (LAN)"] == "n/a", "UDP target without figures")
