@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Load generator for the relay microbenchmark (bench/relay-micro.sh): one
- * gateway and N-1 clients in one room, each a real Session (session.c on
- * quic.c) on its own connected UDP socket, all in this one process. Clients
- * send small frames to the gateway's MAC and, a given share of them, to the
- * broadcast address; the gateway sends to the clients in turn. Every peer
- * counts what arrives.
+/* Load generator for the relay microbenchmark (bench/relay-micro.sh): N
+ * peers in R rooms (one gateway and its clients in each; one room by
+ * default), each a real Session (session.c on quic.c) on its own connected
+ * UDP socket, all in this one process. Clients send small frames to their
+ * gateway's MAC and, a given share of them, to the broadcast address; each
+ * gateway sends to its clients in turn. Every peer counts what arrives.
+ * Peers join a few at a time: the relay admits only so many unfinished
+ * handshakes from one address (all of ours come from 127.0.0.1).
  *
  * After everyone has joined and a warm-up, it measures a window: frames
  * received by all peers (what the relay forwarded and delivered), the
@@ -44,6 +46,10 @@
 #define JOIN_TIMEOUT_NSEC (30 * QUIC_NS_PER_SEC)
 #define SOCKET_BUFFER (2 * 1024 * 1024)
 #define BENCH_ETHERTYPE 0x88b5 /* IEEE local experimental */
+/* Peers that handshake at once: under the relay's limit of unadmitted
+ * connections per source address. */
+#define JOIN_BATCH 8
+#define MAX_PEERS 1000
 
 typedef struct BenchPeer {
         unsigned index; /* 0: the gateway */
@@ -53,7 +59,7 @@ typedef struct BenchPeer {
         MacAddr mac;
         bool ended;
         uint64_t next_send;  /* fixed rate: when the next frame is due */
-        unsigned next_target; /* gateway: the client it sends to next */
+        unsigned next_target; /* gateway: the client of its room it sends to next, 1.. */
         uint64_t seq;
 
         uint64_t rx_frames;
@@ -68,6 +74,7 @@ static struct {
         uint8_t pin[QUIC_TLS_PIN_SIZE];
         const char *token;
         unsigned n_peers;
+        unsigned n_rooms; /* peers[0..n_rooms) are the gateways; peer i is in room i % n_rooms */
         double duration, warmup;
         unsigned frame_size;
         unsigned broadcast_percent;
@@ -75,6 +82,7 @@ static struct {
         long relay_pid;
 } arg = {
         .n_peers = 2,
+        .n_rooms = 1,
         .duration = 5,
         .warmup = 1,
         .frame_size = 64,
@@ -173,10 +181,19 @@ static void on_ended(Session *s, const SessionEnd *end, void *userdata) {
                 fprintf(stderr, "relay-micro: peer %u ended: %s\n", p->index, end->message);
 }
 
+static bool is_gateway(unsigned index) {
+        return index < arg.n_rooms;
+}
+
+static unsigned room_size(unsigned room) {
+        return arg.n_peers / arg.n_rooms + (room < arg.n_peers % arg.n_rooms);
+}
+
 static void peer_mac(unsigned index, MacAddr *ret) {
-        /* The gateway has a vendor MAC like a LAN host's; clients have
+        /* Gateways have vendor MACs like a LAN host's; clients have
          * locally administered ones, as the relay requires. */
-        *ret = (MacAddr) { { index == 0 ? 0x00 : 0x02, 0x11, 0x22, 0x33, (uint8_t) (index >> 8), (uint8_t) index } };
+        *ret = (MacAddr) { { is_gateway(index) ? 0x00 : 0x02, 0x11, 0x22, 0x33, (uint8_t) (index >> 8),
+                             (uint8_t) index } };
 }
 
 static int peer_start(BenchPeer *p, unsigned index, uint64_t now) {
@@ -202,7 +219,7 @@ static int peer_start(BenchPeer *p, unsigned index, uint64_t now) {
                 return r;
 
         cfg = (SessionConfig) {
-                .role = index == 0 ? PEER_ROLE_GATEWAY : PEER_ROLE_CLIENT,
+                .role = is_gateway(index) ? PEER_ROLE_GATEWAY : PEER_ROLE_CLIENT,
                 .mac = p->mac,
                 .tls = { .hostname = "localhost", .pin = arg.pin },
                 /* Small frames do not need path MTU discovery to finish. */
@@ -211,10 +228,10 @@ static int peer_start(BenchPeer *p, unsigned index, uint64_t now) {
                 .userdata = p,
                 .send_userdata = p,
         };
-        snprintf(cfg.room, sizeof cfg.room, "bench");
-        snprintf(cfg.name, sizeof cfg.name, "%s%u", index == 0 ? "gw" : "c", index);
+        snprintf(cfg.room, sizeof cfg.room, "bench%u", index % arg.n_rooms);
+        snprintf(cfg.name, sizeof cfg.name, "%s%u", is_gateway(index) ? "gw" : "c", index);
         memcpy(cfg.room_key, room_key, sizeof room_key);
-        if (index == 0) {
+        if (is_gateway(index)) {
                 cfg.gateway_token_len = strlen(arg.token);
                 memcpy(cfg.gateway_token, arg.token, cfg.gateway_token_len);
         }
@@ -247,22 +264,24 @@ static void peer_receive(BenchPeer *p, uint64_t now) {
         }
 }
 
-/* One frame from p: clients to the gateway or, broadcast_percent of the
- * time, to everyone; the gateway to the clients in turn (or everyone). */
+/* One frame from p: clients to their gateway or, broadcast_percent of the
+ * time, to everyone in the room; a gateway to its clients in turn (or
+ * everyone). */
 static int peer_send_one(BenchPeer *p, uint64_t now, bool queue) {
         uint8_t frame[LP_ETHER_FRAME_MAX];
         /* 37 is prime to 100: the broadcasts spread over each hundred. */
         bool broadcast = p->seq * 37 % 100 < arg.broadcast_percent;
+        unsigned room = p->index % arg.n_rooms;
         MacAddr dst;
         int r;
 
         if (broadcast)
                 memset(dst.bytes, 0xff, LP_MAC_LEN);
-        else if (p->index == 0) {
-                p->next_target = p->next_target % (arg.n_peers - 1) + 1;
-                dst = peers[p->next_target].mac;
+        else if (is_gateway(p->index)) {
+                p->next_target = p->next_target % (room_size(room) - 1) + 1;
+                dst = peers[room + p->next_target * arg.n_rooms].mac;
         } else
-                dst = peers[0].mac;
+                dst = peers[room].mac;
 
         memset(frame, 0, arg.frame_size);
         memcpy(frame, dst.bytes, LP_MAC_LEN);
@@ -278,7 +297,7 @@ static int peer_send_one(BenchPeer *p, uint64_t now, bool queue) {
         }
         p->seq++;
         p->tx_frames++;
-        p->tx_expected += broadcast ? arg.n_peers - 1 : 1;
+        p->tx_expected += broadcast ? room_size(room) - 1 : 1;
         return 0;
 }
 
@@ -319,12 +338,18 @@ static void totals_get(Totals *t) {
         }
 }
 
+/* Every peer started so far has joined; once all are started, every
+ * gateway also knows all its clients (it sends to clients it has heard of). */
 static bool all_joined(void) {
-        for (unsigned i = 0; i < arg.n_peers; i++)
+        for (unsigned i = 0; i < n_started; i++)
                 if (session_get_state(peers[i].session) != SESSION_STATE_JOINED)
                         return false;
-        /* The gateway sends to clients it has heard of. */
-        return session_get_n_peers(peers[0].session) >= arg.n_peers - 1;
+        if (n_started < arg.n_peers)
+                return true;
+        for (unsigned r = 0; r < arg.n_rooms; r++)
+                if (session_get_n_peers(peers[r].session) < room_size(r) - 1)
+                        return false;
+        return true;
 }
 
 /* Runs the event loop until `until` (or, with until 0, until everyone
@@ -368,7 +393,7 @@ static int run_loop(int ep, uint64_t until, bool traffic) {
 
 static void usage(void) {
         fprintf(stderr,
-                "relay-micro --relay IPv4:PORT --pin PIN --token TOKEN [--peers N] [--duration S]\n"
+                "relay-micro --relay IPv4:PORT --pin PIN --token TOKEN [--peers N] [--rooms R] [--duration S]\n"
                 "            [--warmup S] [--frame-size BYTES] [--broadcast-percent P] [--rate FPS]\n"
                 "            [--relay-pid PID]\n");
         exit(2);
@@ -380,6 +405,7 @@ static void parse_args(int argc, char **argv) {
                 { "pin", required_argument, NULL, 'p' },
                 { "token", required_argument, NULL, 't' },
                 { "peers", required_argument, NULL, 'n' },
+                { "rooms", required_argument, NULL, 'm' },
                 { "duration", required_argument, NULL, 'd' },
                 { "warmup", required_argument, NULL, 'w' },
                 { "frame-size", required_argument, NULL, 's' },
@@ -407,6 +433,9 @@ static void parse_args(int argc, char **argv) {
                 case 'n':
                         arg.n_peers = (unsigned) strtoul(optarg, NULL, 10);
                         break;
+                case 'm':
+                        arg.n_rooms = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
                 case 'd':
                         arg.duration = strtod(optarg, NULL);
                         break;
@@ -428,10 +457,59 @@ static void parse_args(int argc, char **argv) {
                 default:
                         usage();
                 }
-        if (!arg.relay || !arg.token || arg.n_peers < 2 || arg.n_peers > 1000 || arg.duration <= 0 ||
+        if (!arg.relay || !arg.token || arg.n_peers < 2 || arg.n_peers > MAX_PEERS ||
+            arg.n_rooms < 1 || arg.n_peers < 2 * arg.n_rooms || arg.duration <= 0 ||
             arg.warmup < 0 || arg.frame_size < 22 || arg.frame_size > 1000 || arg.broadcast_percent > 100 ||
             strlen(arg.token) > LP_CONTROL_GATEWAY_TOKEN_MAX)
                 usage();
+}
+
+/* One socket per peer: 1000 peers need more than the usual 1024 files. */
+static void raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
+/* Starts peers [from, to) and waits until they (and all before) joined. */
+static int join_batch(int ep, unsigned from, unsigned to) {
+        int r;
+
+        for (unsigned i = from; i < to; i++) {
+                r = peer_start(&peers[i], i, now_ns());
+                if (r < 0) {
+                        fprintf(stderr, "relay-micro: cannot start peer %u: %s\n", i, strerror(-r));
+                        return r;
+                }
+                (void) epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd,
+                                 &(struct epoll_event) { .events = EPOLLIN, .data.ptr = &peers[i] });
+        }
+        r = run_loop(ep, 0, false);
+        if (r < 0)
+                fprintf(stderr, "relay-micro: peers %u..%u did not join: %s\n", from, to - 1, strerror(-r));
+        return r;
+}
+
+/* The gateways first (clients are rejected until theirs opened the room),
+ * then the clients, JOIN_BATCH at a time. */
+static int join_all(int ep) {
+        for (unsigned i = 0; i < arg.n_peers;) {
+                unsigned to = i + JOIN_BATCH;
+                int r;
+
+                if (i < arg.n_rooms && to > arg.n_rooms)
+                        to = arg.n_rooms;
+                if (to > arg.n_peers)
+                        to = arg.n_peers;
+                r = join_batch(ep, i, to);
+                if (r < 0)
+                        return r;
+                i = to;
+        }
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -456,41 +534,15 @@ int main(int argc, char **argv) {
                 usage();
         memset(room_key, 0x42, sizeof room_key);
 
+        raise_fd_limit();
         peers = calloc(arg.n_peers, sizeof *peers);
         ep = epoll_create1(EPOLL_CLOEXEC);
         if (!peers || ep < 0)
                 return 1;
 
-        /* The gateway first: clients are rejected until it opened the room. */
-        now = now_ns();
-        r = peer_start(&peers[0], 0, now);
-        if (r < 0) {
-                fprintf(stderr, "relay-micro: cannot start the gateway: %s\n", strerror(-r));
+        r = join_all(ep);
+        if (r < 0)
                 return 1;
-        }
-        (void) epoll_ctl(ep, EPOLL_CTL_ADD, peers[0].fd,
-                         &(struct epoll_event) { .events = EPOLLIN, .data.ptr = &peers[0] });
-        while (session_get_state(peers[0].session) != SESSION_STATE_JOINED) {
-                if (peers[0].ended || now_ns() - now > JOIN_TIMEOUT_NSEC) {
-                        fprintf(stderr, "relay-micro: the gateway did not join\n");
-                        return 1;
-                }
-                (void) run_loop(ep, now_ns() + 10 * 1000000, false);
-        }
-        for (unsigned i = 1; i < arg.n_peers; i++) {
-                r = peer_start(&peers[i], i, now_ns());
-                if (r < 0) {
-                        fprintf(stderr, "relay-micro: cannot start peer %u: %s\n", i, strerror(-r));
-                        return 1;
-                }
-                (void) epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd,
-                                 &(struct epoll_event) { .events = EPOLLIN, .data.ptr = &peers[i] });
-        }
-        r = run_loop(ep, 0, false);
-        if (r < 0) {
-                fprintf(stderr, "relay-micro: not everyone joined: %s\n", strerror(-r));
-                return 1;
-        }
         fprintf(stderr, "relay-micro: %u peers joined, warming up\n", arg.n_peers);
 
         r = run_loop(ep, now_ns() + (uint64_t) (arg.warmup * 1e9), true);
@@ -518,12 +570,12 @@ int main(int argc, char **argv) {
                 uint64_t rx = b.rx - a.rx, tx = b.tx - a.tx, expected = b.expected - a.expected;
                 double relay_cpu = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 
-                printf("{\"peers\":%u,\"frame_size\":%u,\"broadcast_percent\":%u,\"rate\":%u,\"seconds\":%.3f,"
+                printf("{\"peers\":%u,\"rooms\":%u,\"frame_size\":%u,\"broadcast_percent\":%u,\"rate\":%u,\"seconds\":%.3f,"
                        "\"sent\":%" PRIu64 ",\"blocked\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"forwarded\":%" PRIu64
                        ",\"send_errors\":%" PRIu64 ",\"forwarded_per_sec\":%.0f,\"relay_cpu_seconds\":%.3f,"
                        "\"relay_cpu_share\":%.3f,\"frames_per_relay_cpu_sec\":%.0f,\"generator_cpu_share\":%.3f,"
                        "\"relay_vmrss_kib\":%ld,\"relay_vmhwm_kib\":%ld}\n",
-                       arg.n_peers, arg.frame_size, arg.broadcast_percent, arg.rate, secs, tx, b.blocked - a.blocked,
+                       arg.n_peers, arg.n_rooms, arg.frame_size, arg.broadcast_percent, arg.rate, secs, tx, b.blocked - a.blocked,
                        expected, rx, b.send_errors - a.send_errors, (double) rx / secs, relay_cpu,
                        relay_cpu >= 0 ? relay_cpu / secs : -1, relay_cpu > 0 ? (double) rx / relay_cpu : -1,
                        (self1 - self0) / secs, arg.relay_pid > 0 ? proc_status_kib(arg.relay_pid, "VmRSS") : -1,

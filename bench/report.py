@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Turns the raw files bench/run.sh leaves in OUT/raw/PATH/ into numbers.
 
-  report.py one tcp|udp|ping FILE [PROC.json]  one progress line for one sample
+  report.py one tcp|udp|ping|game FILE [PROC.json]  one progress line for one sample
   report.py best-small-pps OUT                 best competitor's 64-byte packet rate
   report.py report OUT                         OUT/results.json, results.md, rtt.png
 
@@ -16,9 +16,13 @@ import re
 import statistics
 import sys
 
-PATHS = ["wire", "lanparty", "n2n", "openvpn", "tinc"]
-COMPETITORS = ["n2n", "openvpn", "tinc"]
+PATHS = ["wire", "lanparty", "n2n", "openvpn", "openvpn-relay", "tinc"]
+COMPETITORS = ["n2n", "openvpn", "openvpn-relay", "tinc"]
 TESTS = ["tcp_up", "tcp_down", "udp", "small", "small_at_best"]
+# The game stream and the ping beside it, idle and during a bulk TCP
+# transfer each way (bench/run.sh measure_game).
+GAME_PHASES = ["idle", "down", "up"]
+GAME_DIRS = ["up", "down"]
 
 # Targets of issue #6, relative to the wire and to the best competitor.
 TARGET_TCP_RATIO = 2.0
@@ -26,6 +30,10 @@ TARGET_RTT_AVG_ADDED_MS = 0.15
 TARGET_RTT_P99_ADDED_MS = 0.5
 TARGET_SMALL_RATIO = 2.0
 TARGET_SMALL_LOSS_PCT = 1.0
+# Targets of issue #16: a game's packets during a bulk transfer.
+TARGET_GAME_LOSS_PCT = 0.1
+TARGET_GAME_ADDED_MS = 2.0
+TARGET_TCP_BARE_RATIO = 0.95
 
 
 # ---- one raw file -> one sample --------------------------------------------
@@ -113,8 +121,72 @@ def parse_ping(path):
         "p50_ms": percentile(s, 50),
         "p99_ms": percentile(s, 99),
         "max_ms": s[-1],
+        "jitter_ms": mean_abs_diff(rtts),
         "rtts_ms": rtts,
     }
+
+
+def parse_game(path):
+    """bench/game-stream's record of one run: per direction the packets lost
+    and the one-way delays (median, p99, jitter as the mean difference
+    between consecutive packets' delays, RFC 3393's IPDV).
+
+    The echo's count of packets received tells which way a packet was lost:
+    of the packets up to the last one echoed, the LAN host received
+    echo_count; the others were lost on the way up, and of those it
+    received, the ones whose echo did not come were lost on the way down.
+    Packets after the last echoed one cannot be placed and count for both."""
+    sent = None
+    rows = []
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#"):
+                    m = re.search(r"\bsent=(\d+)", line)
+                    if m:
+                        sent = int(m.group(1))
+                    continue
+                parts = line.split()
+                if len(parts) != 5:
+                    continue
+                seq = int(parts[0])
+                if parts[2] == "-":
+                    rows.append((seq, None, None, None))
+                else:
+                    rows.append((seq, int(parts[2]), float(parts[3]), float(parts[4])))
+    except (OSError, ValueError):
+        return {"error": "no game-stream output"}
+    if sent is None:
+        sent = len(rows)
+    if not sent:
+        return {"error": "nothing sent"}
+    echoed = [r for r in rows if r[1] is not None]
+    out = {"sent": sent, "echoed": len(echoed),
+           "loss_pct": 100.0 * (sent - len(echoed)) / sent}
+    last = max((r[0] for r in echoed), default=-1)
+    reached = max((r[1] for r in echoed), default=0)
+    tail = sent - (last + 1)
+    lost = {"up": max(0, last + 1 - reached) + tail, "down": max(0, reached - len(echoed)) + tail}
+    out["unplaced"] = tail
+    for i, d in enumerate(GAME_DIRS):
+        delays = [r[2 + i] for r in sorted(echoed)]
+        s = sorted(delays)
+        out[d] = {
+            "lost": lost[d],
+            "loss_pct": 100.0 * lost[d] / sent,
+            "p50_ms": percentile(s, 50),
+            "p99_ms": percentile(s, 99),
+            "max_ms": s[-1] if s else None,
+            "jitter_ms": mean_abs_diff(delays),
+        }
+    return out
+
+
+def mean_abs_diff(values):
+    """The mean change between consecutive values (jitter of a series of delays)."""
+    if len(values) < 2:
+        return None
+    return sum(abs(b - a) for a, b in zip(values, values[1:])) / (len(values) - 1)
 
 
 def percentile(sorted_values, pct):
@@ -178,6 +250,13 @@ def cmd_one(kind, path, proc=None):
             return f"error: {s['error']}"
         line = (f"sent {s['tx_pps']:.0f} pkt/s, received {s['rx_pps']:.0f} pkt/s "
                 f"({s['goodput_bps'] / 1e6:.1f} Mbit/s), loss {s['loss_pct']:.2f}%")
+    elif kind == "game":
+        s = parse_game(path)
+        if "error" in s:
+            return f"error: {s['error']}"
+        line = ", ".join(f"{d} p50/p99 {fnum(s[d]['p50_ms'], '{:.3f}')}/{fnum(s[d]['p99_ms'], '{:.3f}')} ms "
+                         f"jitter {fnum(s[d]['jitter_ms'], '{:.3f}')} ms loss {s[d]['loss_pct']:.2f}%"
+                         for d in GAME_DIRS) + f" ({s['sent']} sent)"
     elif kind == "ping":
         s = parse_ping(path)
         if "error" in s:
@@ -232,6 +311,7 @@ def collect(out):
             if any(os.path.exists(f) for f in files):
                 entry["proc"][t] = [parse_proc(f) for f in files]
                 entry["proc_raw_" + t] = [load_json(f) for f in files]
+        collect_game(entry, d, reps)
         try:
             with open(os.path.join(d, "small_at_best.pps")) as f:
                 entry["small_at_best_pps"] = int(f.read().strip())
@@ -239,8 +319,76 @@ def collect(out):
             pass
         entry["summary"] = summarize(entry)
         result["paths"][p] = entry
-    result["comparison"] = compare(result["paths"])
+    result["comparison"] = compare(result["paths"], run.get("wan", "lan"))
     return result
+
+
+def collect_game(entry, d, reps):
+    """The game stream, its ping and the bulk transfer beside them, per phase."""
+    for kind, name, parse in (("game", "game", parse_game), ("gping", "gping", parse_ping),
+                              ("bulk", "bulk", parse_tcp)):
+        ext = "json" if kind == "bulk" else "txt"
+        for ph in GAME_PHASES:
+            files = [os.path.join(d, f"{name}-{ph}-{r}.{ext}") for r in range(1, reps + 1)]
+            if any(os.path.exists(f) for f in files):
+                entry["samples"].setdefault(kind, {})[ph] = [parse(f) for f in files]
+
+
+def values_stat(v):
+    v = [x for x in v if x is not None]
+    if not v:
+        return None
+    return {"min": min(v), "median": statistics.median(v), "max": max(v), "n": len(v)}
+
+
+def game_summary(samples):
+    """Per phase, medians over the repetitions of: the game stream's loss
+    and one-way delays per direction, and its delay added over the idle
+    phase of the same repetition (the worse direction); the same for the
+    ping beside it (RTT); the bulk transfer's goodput."""
+    game, gping, bulk = samples.get("game", {}), samples.get("gping", {}), samples.get("bulk", {})
+    out = {}
+    for ph in GAME_PHASES:
+        vals = {}
+
+        def add(key, v):
+            vals.setdefault(key, []).append(v)
+
+        def no_bulk(i):
+            """A repetition whose bulk transfer failed measured an idle
+            path: it does not count for its phase."""
+            b = bulk.get(ph, [])
+            return ph != "idle" and (i >= len(b) or not b[i] or "error" in b[i])
+        idle_g, idle_p = game.get("idle", []), gping.get("idle", [])
+        for i, g in enumerate(game.get(ph, [])):
+            if not g or "error" in g or no_bulk(i):
+                continue
+            add("game_sent", g["sent"])
+            add("game_loss_pct", max(g[dr]["loss_pct"] for dr in GAME_DIRS))
+            for dr in GAME_DIRS:
+                for k in ("loss_pct", "p50_ms", "p99_ms", "jitter_ms"):
+                    add(f"game_{dr}_{k}", g[dr][k])
+            base = idle_g[i] if i < len(idle_g) else None
+            if ph != "idle" and base and "error" not in base:
+                for k in ("p50_ms", "p99_ms"):
+                    d = [g[dr][k] - base[dr][k] for dr in GAME_DIRS
+                         if g[dr][k] is not None and base[dr][k] is not None]
+                    add(f"game_added_{k}", max(d) if d else None)
+        for i, p in enumerate(gping.get(ph, [])):
+            if not p or "error" in p or no_bulk(i):
+                continue
+            for k in ("loss_pct", "p50_ms", "p99_ms", "jitter_ms"):
+                add(f"ping_{k}", p[k])
+            base = idle_p[i] if i < len(idle_p) else None
+            if ph != "idle" and base and "error" not in base:
+                for k in ("p50_ms", "p99_ms"):
+                    add(f"ping_added_{k}", p[k] - base[k])
+        add("bulk_bps", None)
+        for b in ok(bulk.get(ph)):
+            add("bulk_bps", b["bps"])
+        if any(v for k, v in vals.items() if k != "bulk_bps") or ph in bulk:
+            out[ph] = {k: values_stat(v) for k, v in vals.items()}
+    return out
 
 
 def ok(samples):
@@ -269,7 +417,9 @@ def summarize(entry):
         "rtt_avg_ms": stat(s.get("ping"), "avg_ms"),
         "rtt_p99_ms": stat(s.get("ping"), "p99_ms"),
         "ping_loss_pct": stat(s.get("ping"), "loss_pct"),
-        "failed_samples": sum(len(v) - len(ok(v)) for v in s.values()),
+        "failed_samples": sum(len(v) - len(ok(v)) for k, v in s.items() if isinstance(v, list))
+        + sum(len(v) - len(ok(v)) for k in ("game", "gping", "bulk") for v in s.get(k, {}).values()),
+        "game": game_summary(s),
     }
     for t, procs in entry["proc"].items():
         procs = [p for p in procs if p]
@@ -296,7 +446,7 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def compare(paths):
+def compare(paths, wan="lan"):
     c = {"vs_wire": {}, "best_competitor": {}, "targets": []}
     wire = paths.get("wire", {}).get("summary")
     for p, e in paths.items():
@@ -350,7 +500,94 @@ def compare(paths):
            TARGET_SMALL_LOSS_PCT, None if v is None else v <= TARGET_SMALL_LOSS_PCT,
            f"{v:.2f}% at {paths['lanparty'].get('small_at_best_pps', 0)} pkt/s offered" if v is not None
            else "needs lanparty and a competitor in the run")
+    path_targets(paths, c, wan, target)
+    game_targets(paths, target)
     return c
+
+
+def best_other(paths, key, among=COMPETITORS, lowest=False):
+    v = [(p, med(paths[p]["summary"], key)) for p in among if p in paths]
+    v = [(p, x) for p, x in v if x is not None]
+    if not v:
+        return None
+    return (min if lowest else max)(v, key=lambda pv: pv[1])
+
+
+def path_targets(paths, c, wan, target):
+    """Issue #16's targets for TCP, UDP and idle RTT, per profile."""
+    lp = paths.get("lanparty", {}).get("summary")
+    wire = paths.get("wire", {}).get("summary")
+    if wan != "lan":
+        for key, label in (("tcp_up_bps", "TCP client->LAN"), ("tcp_down_bps", "TCP LAN->client")):
+            mine, bare = med(lp, key) if lp else None, med(wire, key) if wire else None
+            r = ratio(mine, bare)
+            target(f"{label} goodput >= {TARGET_TCP_BARE_RATIO:.0%} of the bare path ({wan})", r,
+                   TARGET_TCP_BARE_RATIO, None if r is None else r >= TARGET_TCP_BARE_RATIO,
+                   f"{r:.2f}x ({mbit(mine)} vs {mbit(bare)} Mbit/s)" if r is not None
+                   else "needs lanparty and the wire in the run")
+            b = best_other(paths, key)
+            r = ratio(mine, b[1]) if b else None
+            target(f"{label} goodput >= the best other tunnel ({wan})", r, 1.0, None if r is None else r >= 1.0,
+                   f"{r:.2f}x {b[0]} ({mbit(mine)} vs {mbit(b[1])} Mbit/s)" if r is not None
+                   else "needs lanparty and a competitor in the run")
+        return
+    mine = med(lp, "udp_loss_pct") if lp else None
+    b = best_other(paths, "udp_loss_pct", lowest=True)
+    target("UDP 1200 B loss <= the best other tunnel's (LAN)", mine, b[1] if b else None,
+           None if mine is None or not b else mine <= b[1],
+           f"{mine:.2f}% vs {b[0]} {b[1]:.2f}%" if mine is not None and b else "needs lanparty and a competitor in the run")
+    added = c["vs_wire"]
+    mine = added.get("lanparty", {}).get("rtt_avg_ms_added")
+    others = [(p, added[p].get("rtt_avg_ms_added")) for p in RELAYED if p != "lanparty" and p in added]
+    others = [(p, v) for p, v in others if v is not None]
+    b = min(others, key=lambda pv: pv[1]) if others else None
+    target("idle RTT added (average) <= the best other tunnel with the same hops (LAN)", mine, b[1] if b else None,
+           None if mine is None or not b else mine <= b[1],
+           f"+{mine:.3f} ms vs {b[0]} +{b[1]:.3f} ms" if mine is not None and b
+           else "needs lanparty, the wire and a relayed competitor (n2n, openvpn-relay, tinc) in the run")
+
+
+def game_med(paths, p, ph, key):
+    v = paths.get(p, {}).get("summary", {}).get("game", {}).get(ph, {}).get(key)
+    return v["median"] if v else None
+
+
+def game_targets(paths, target):
+    """Issue #16: during a bulk transfer each way the game stream loses at
+    most 0.1% and is delayed at most 2 ms more than idle (p99, the worse
+    direction), and does better than every other tunnel in the same run."""
+    for ph, label in (("down", "a download (LAN->client)"), ("up", "an upload (client->LAN)")):
+        if not any(game_med(paths, p, ph, "game_loss_pct") is not None for p in paths):
+            continue
+        loss = game_med(paths, "lanparty", ph, "game_loss_pct")
+        added = game_med(paths, "lanparty", ph, "game_added_p99_ms")
+        n = game_med(paths, "lanparty", ph, "game_sent")
+        # On a lossy profile the path itself loses packets: the bare
+        # path's figure in the same phase says how much.
+        wire = game_med(paths, "wire", ph, "game_loss_pct")
+        target(f"game-stream loss during {label} <= {TARGET_GAME_LOSS_PCT:g}%", loss, TARGET_GAME_LOSS_PCT,
+               None if loss is None else loss <= TARGET_GAME_LOSS_PCT,
+               f"{loss:.2f}% of {n:.0f} packets (worse direction), {loss / TARGET_GAME_LOSS_PCT:.2f}x the limit"
+               + (f"; the bare path {wire:.2f}%" if wire is not None else "")
+               if loss is not None else "needs lanparty in the run")
+        target(f"game-stream delay added during {label}, p99 <= {TARGET_GAME_ADDED_MS:g} ms", added,
+               TARGET_GAME_ADDED_MS, None if added is None else added <= TARGET_GAME_ADDED_MS,
+               f"{added:+.3f} ms over idle (median {fnum(game_med(paths, 'lanparty', ph, 'game_added_p50_ms'), '{:+.3f}')}), "
+               f"{added / TARGET_GAME_ADDED_MS:.2f}x the limit" if added is not None else "needs lanparty in the run")
+        for key, what, unit in (("game_loss_pct", "loss", "%"), ("game_added_p99_ms", "added delay (p99)", " ms")):
+            mine = game_med(paths, "lanparty", ph, key)
+            others = [(p, game_med(paths, p, ph, key)) for p in COMPETITORS if p in paths]
+            others = [(p, v) for p, v in others if v is not None]
+            if mine is None or not others:
+                target(f"game-stream {what} during {label} below every other tunnel's", None, None, None,
+                       "needs lanparty and a competitor in the run")
+                continue
+            best = min(others, key=lambda pv: pv[1])
+            r = f"{mine / best[1]:.2f}x" if best[1] > 0 else ("1x (both 0)" if mine == 0 else "inf x")
+            target(f"game-stream {what} during {label} below every other tunnel's", r, best[1],
+                   mine < best[1] or (mine == 0 and best[1] == 0),
+                   f"{r} {best[0]} ({mine:.3f}{unit} vs {best[1]:.3f}{unit}; "
+                   + ", ".join(f"{p} {v:.3f}" for p, v in others) + ")")
 
 
 def best_small_pps(out):
@@ -396,6 +633,7 @@ def markdown(res):
                  f"| {mm('small_loss_pct', lambda x: f'{x:.1f}')} | {mm('rtt_min_ms', lambda x: f'{x:.3f}')} "
                  f"| {mm('rtt_avg_ms', lambda x: f'{x:.3f}')} | {mm('rtt_p99_ms', lambda x: f'{x:.3f}')} "
                  f"| {paths[p]['meta'].get('client_mtu', '?')} |")
+    hops_markdown(paths, L)
     L.append("")
     L.append("Relative to the wire (medians; RTT as milliseconds added):")
     L.append("")
@@ -451,7 +689,8 @@ def markdown(res):
                 L.append(f"- {label}: lanparty {f(med(lp, key))}, best other {b['path']} {f(b['value'])}: "
                          f"**{med(lp, key) / b['value']:.2f}×**")
         L.append("")
-    L.append("Targets (issue #6):")
+    game_markdown(res, L)
+    L.append("Targets (issues #6 and #16):")
     L.append("")
     for t in cmp["targets"]:
         L.append(f"- **{t['result']}** {t['target']}: {t['detail']}")
@@ -466,6 +705,65 @@ def markdown(res):
         L.append("")
         L.append("Failed samples (left out of the figures): " + ", ".join(f"{p} {n}" for p, n in failed.items()))
     return "\n".join(L) + "\n"
+
+
+# The paths whose traffic must cross a process in the relay namespace (the
+# same number of hops as lanparty); the wire and OpenVPN peer to peer do not.
+RELAYED = ["lanparty", "n2n", "openvpn-relay", "tinc"]
+
+
+def hops_markdown(paths, L):
+    """bench/run.sh relay_hop_check: the relay namespace's UDP datagrams
+    received per ping, 2 when a process there carries the ping both ways."""
+    rows = [(p, paths[p]["meta"].get("relay_udp_per_ping")) for p in PATHS if p in paths]
+    rows = [(p, v) for p, v in rows if v]
+    if not rows:
+        return
+    L.append("")
+    L.append("Through the relay namespace (UDP datagrams its stack received per ping; 2 = a process there "
+             "carries every ping both ways, below 1.5 is flagged): " + "; ".join(
+                 f"{p} {float(v):.2f}" + (" (**not through the relay**)" if p in RELAYED and float(v) < 1.5 else "")
+                 for p, v in rows))
+
+
+def game_markdown(res, L):
+    run, paths = res["run"], res["paths"]
+    if not any(e["summary"].get("game") for e in paths.values()):
+        return
+    L.append(f"Game stream ({run.get('game_rate', '60')} Hz, {run.get('game_size', '64')}-byte UDP, echoed by the "
+             f"LAN host; one-way delays up = client→LAN, down = LAN→client) and a ping every "
+             f"{run.get('game_ping_interval', '0.05')} s beside it, for {run.get('game_seconds', '?')} s idle, "
+             "during a bulk TCP download (LAN→client) and during a bulk upload; medians over the repetitions. "
+             "Loss is the worse direction's; \"added\" is the phase's figure minus the idle phase's of the same "
+             "repetition (the worse direction); jitter is the mean change between consecutive packets' delays.")
+    L.append("")
+    L.append("| path | phase | bulk Mbit/s | game loss % | game up p50 / p99 ms | game down p50 / p99 ms "
+             "| game added p50 / p99 ms | game jitter up / down ms | ping loss % | ping p50 / p99 ms "
+             "| ping added p50 / p99 ms | ping jitter ms |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for p in PATHS:
+        g = paths.get(p, {}).get("summary", {}).get("game")
+        if not g:
+            continue
+        for ph in GAME_PHASES:
+            r = g.get(ph)
+            if not r:
+                continue
+
+            def m(key, fmt="{:.3f}"):
+                v = r.get(key)
+                return fnum(v["median"] if v else None, fmt)
+
+            def pair(a, b, fmt="{:.3f}"):
+                return f"{m(a, fmt)} / {m(b, fmt)}"
+            bulk = r.get("bulk_bps")
+            L.append(f"| {p} | {ph} | {mbit(bulk['median']) if bulk else '–'} | {m('game_loss_pct', '{:.2f}')} "
+                     f"| {pair('game_up_p50_ms', 'game_up_p99_ms')} | {pair('game_down_p50_ms', 'game_down_p99_ms')} "
+                     f"| {pair('game_added_p50_ms', 'game_added_p99_ms', '{:+.3f}')} "
+                     f"| {pair('game_up_jitter_ms', 'game_down_jitter_ms')} | {m('ping_loss_pct', '{:.1f}')} "
+                     f"| {pair('ping_p50_ms', 'ping_p99_ms')} | {pair('ping_added_p50_ms', 'ping_added_p99_ms', '{:+.3f}')} "
+                     f"| {m('ping_jitter_ms')} |")
+    L.append("")
 
 
 def plot(res, out):

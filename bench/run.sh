@@ -5,17 +5,21 @@
 # "internet" reaches the LAN host behind the party's gateway, through the relay
 # namespace. See docs/BENCHMARKS.md for the method and how to read the output.
 #
-# Usage: sudo bench/run.sh [--quick] [--paths wire,lanparty,n2n,openvpn,tinc]
+# Usage: sudo bench/run.sh [--quick] [--paths LIST]
 #                          [--out DIR] [--build DIR] [--udp-rate RATE]
 #                          [--small-rate RATE] [--reps N] [--wait-idle S] [--with-micro]
 #                          [--hops] [--no-build] [--no-install] [--wan PROFILE]
-#   --quick        3 s iperf3 runs and 200 pings instead of 10 s and 1000
-#   --paths LIST   which paths to measure (default: all five)
+#                          [--game-seconds S]
+#   --quick        3 s iperf3 runs, 200 pings and 5 s game-stream phases
+#                  instead of 10 s, 1000 and 20 s
+#   --paths LIST   which paths to measure (default: all six:
+#                  wire,lanparty,n2n,openvpn,openvpn-relay,tinc)
 #   --out DIR      where results go (default: BUILD/bench-results/YYYYmmdd-HHMMSS)
 #   --build DIR    meson build directory, release build (default: build-bench;
 #                  configured from this checkout when it does not exist)
 #   --no-build     use the binaries in the build directory as they are
-#   --udp-rate R   offered rate of the 1200-byte UDP test (default: 200M)
+#   --udp-rate R   offered rate of the 1200-byte UDP test (default: 200M on
+#                  the LAN, 3/4 of the upload rate of a --wan profile)
 #   --small-rate R offered rate of the 64-byte UDP test (default: 0, as fast
 #                  as iperf3 can send)
 #   --reps N       repetitions per test (default: 3)
@@ -34,6 +38,8 @@
 #                         each way, 60 on average), 1%
 #                  far    100/100 Mbit/s, 150 ms, no loss
 #                  The wire path is then the bare emulated path.
+#   --game-seconds S  length of each game-stream phase (idle, during a
+#                  download, during an upload); 0 = no game-stream test
 # Exit: 0 when every requested path was measured (targets may still MISS),
 # 1 when the harness broke, 2 bad usage.
 set -u
@@ -44,13 +50,14 @@ source "$ROOT/tests/e2e/lib.sh"
 source "$ROOT/tests/lib-bus.sh"
 
 quick=0 reps=3 with_micro=0 hops=0 install=1 do_build=1 wait_idle=60
-paths_arg=wire,lanparty,n2n,openvpn,tinc
+paths_arg=wire,lanparty,n2n,openvpn,openvpn-relay,tinc
 out=
 build=$ROOT/build-bench
-udp_rate=200M
+udp_rate=
+game_seconds=
 small_rate=0
 wan=lan
-usage() { sed -n '8,36s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '8,42s/^# \{0,1\}//p' "$0"; }
 # Debian's python3 (a python3 earlier in PATH may lack python3-matplotlib).
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -73,6 +80,7 @@ while [ $# -gt 0 ]; do
                 --no-build) do_build=0 ;;
                 --wan) wan=${2:?}; shift ;;
                 --wan=*) wan=${1#*=} ;;
+                --game-seconds) game_seconds=${2:?}; shift ;;
                 -h|--help) usage; exit 0 ;;
                 *) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
         esac
@@ -80,6 +88,7 @@ while [ $# -gt 0 ]; do
 done
 case "$reps" in [1-9]|[1-9][0-9]) ;; *) echo "run.sh: --reps must be 1..99" >&2; exit 2 ;; esac
 case "$wait_idle" in [0-9]|[0-9][0-9]|[0-9][0-9][0-9]) ;; *) echo "run.sh: --wait-idle must be 0..999" >&2; exit 2 ;; esac
+case "$game_seconds" in ''|[0-9]|[0-9][0-9]|[0-9][0-9][0-9]) ;; *) echo "run.sh: --game-seconds must be 0..999" >&2; exit 2 ;; esac
 # The emulated paths, as bench/wan-emu options: "A/B" is client->relay
 # (upload) / relay->client (download). Loss applies in each direction. The
 # bottleneck buffer holds one RTT at the direction's rate, at least 64 kB
@@ -95,6 +104,19 @@ wan_profile_args() { # profile
                 *) return 1 ;;
         esac
 }
+# The 1200-byte UDP test offers a fixed rate the path can carry: 200 Mbit/s
+# on the LAN (issue 6's test), 3/4 of the upload rate (client->LAN is the
+# direction iperf3 sends) on an emulated path, where 200 Mbit/s would only
+# measure the emulator's buffer overflowing.
+wan_udp_rate() { # profile
+        case $1 in
+                cable) echo 15M ;;
+                dsl) echo 7500K ;;
+                wifi) echo 15M ;;
+                far) echo 75M ;;
+                *) echo 200M ;;
+        esac
+}
 case $wan in
         lan) ;;
         *) wan_profile_args "$wan" >/dev/null || { echo "run.sh: unknown --wan profile '$wan' (lan, cable, dsl, wifi, far)" >&2; exit 2; } ;;
@@ -103,7 +125,7 @@ esac
 
 # Competitors first, lanparty last: its small-packet loss is also measured at
 # the best competitor's packet rate, which must be known by then.
-order=(wire n2n openvpn tinc lanparty)
+order=(wire n2n openvpn openvpn-relay tinc lanparty)
 declare -A wanted=()
 IFS=, read -r -a req <<<"$paths_arg"
 for p in "${req[@]}"; do
@@ -112,7 +134,12 @@ done
 paths=()
 for p in "${order[@]}"; do [ -n "${wanted[$p]:-}" ] && paths+=("$p"); done
 
-if [ "$quick" = 1 ]; then duration=3 pings=200; else duration=10 pings=1000; fi
+if [ "$quick" = 1 ]; then duration=3 pings=200 game_default=5; else duration=10 pings=1000 game_default=20; fi
+game_seconds=${game_seconds:-$game_default}
+udp_rate=${udp_rate:-$(wan_udp_rate "$wan")}
+# The game stream: 60 packets/s of 64 bytes each way (a game's state
+# updates), a ping every 50 ms beside it.
+GAME_RATE=60 GAME_SIZE=64 GAME_PORT=5300 GAME_PING_INTERVAL=0.05
 out=${out:-$build/bench-results/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out/raw" "$out/logs"
 out=$(cd "$out" && pwd)
@@ -142,7 +169,7 @@ pkgs=()
 for p in "${paths[@]}"; do
         case $p in
                 n2n) pkgs+=(n2n) ;;
-                openvpn) pkgs+=(openvpn) ;;
+                openvpn | openvpn-relay) pkgs+=(openvpn) ;;
                 tinc) pkgs+=(tinc) ;;
                 lanparty) pkgs+=(dbus) ;;
         esac
@@ -173,19 +200,25 @@ if [ -n "${wanted[lanparty]:-}" ] && [ "$do_build" = 1 ]; then
                 "$build/meson-info/intro-buildoptions.json" ||
                 log "warning: $build is not a release build; numbers will be low"
 fi
-if [ "$wan" != lan ]; then
+# The benchmark's own tools: the WAN emulator (--wan) and the game stream.
+bench_tools=()
+[ "$wan" != lan ] && bench_tools+=(bench/wan-emu)
+[ "$game_seconds" -gt 0 ] && bench_tools+=(bench/game-stream)
+if [ ${#bench_tools[@]} -gt 0 ]; then
         if [ "$do_build" = 1 ]; then
                 if [ ! -f "$build/build.ninja" ]; then
                         log "configuring a release build in $build"
                         meson setup "$build" "$ROOT" -Dbuildtype=release >"$out/logs/meson.log" 2>&1 ||
                                 { tail -20 "$out/logs/meson.log"; log "FAIL: meson setup"; exit 1; }
                 fi
-                ninja -C "$build" bench/wan-emu >"$out/logs/ninja-wan-emu.log" 2>&1 ||
-                        { tail -20 "$out/logs/ninja-wan-emu.log"; log "FAIL: build of bench/wan-emu"; exit 1; }
+                ninja -C "$build" "${bench_tools[@]}" >"$out/logs/ninja-bench-tools.log" 2>&1 ||
+                        { tail -20 "$out/logs/ninja-bench-tools.log"; log "FAIL: build of ${bench_tools[*]}"; exit 1; }
         fi
-        [ -x "$build/bench/wan-emu" ] || { log "FAIL: not built: $build/bench/wan-emu"; exit 1; }
-        E2E_WAN=1 # tests/e2e/lib.sh: client 1's cable through $NS_WAN
+        for b in "${bench_tools[@]}"; do
+                [ -x "$build/$b" ] || { log "FAIL: not built: $build/$b"; exit 1; }
+        done
 fi
+if [ "$wan" != lan ]; then E2E_WAN=1; fi # tests/e2e/lib.sh: client 1's cable through $NS_WAN
 relayd=$build/src/relayd/lanparty-relayd
 gatewayd=$build/src/gatewayd/lanparty-gatewayd
 client=$build/src/client/lanparty-client
@@ -349,42 +382,79 @@ path_up_n2n() {
 transport=n2n 1.x edges (UDP, LZO compression, Twofish) with the supernode in the relay namespace"
 }
 
-path_up_openvpn() {
-        local d=$E2E_TMP/openvpn n
+# A small PKI: TLS mode with its AES-GCM data channel is how OpenVPN is
+# deployed (static-key mode is deprecated and slower).
+openvpn_pki() { # dir
+        local d=$1 n
         mkdir -p "$d"
-        # A small PKI: TLS mode with its AES-GCM data channel is how OpenVPN is
-        # deployed (static-key mode is deprecated and slower).
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=bench-ca \
                 -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null || return 1
-        for n in server client; do
+        for n in server gw client; do
                 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$n" \
                         -keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null &&
                         openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
                                 -days 2 -out "$d/$n.crt" 2>/dev/null || return 1
         done
+}
+OPENVPN_COMMON=(--dev ovpn0 --dev-type tap --proto udp --tun-mtu 1400 --verb 3
+        --data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305)
+
+# The client's end of either OpenVPN path: TAP ovpn0 with the static address.
+openvpn_client_up() { # dir, openvpn args...
+        local d=$1; shift
+        bg openvpn-client "$NS_C1" openvpn "${OPENVPN_COMMON[@]}" --ca "$d/ca.crt" --cert "$d/client.crt" \
+                --key "$d/client.key" --nobind "$@"
+        DAEMONS+=("openvpn-client=$BG_PID")
+        wait_for 10 "the client's ovpn0" dev_exists "$NS_C1" ovpn0 || return 1
+        nsx "$NS_C1" ip link set ovpn0 mtu 1400
+        nsx "$NS_C1" ip addr add "$CLIENT_TAP_IP/24" dev ovpn0
+        nsx "$NS_C1" ip link set ovpn0 up
+        wait_for 20 "the OpenVPN handshake" grep -q "Initialization Sequence Completed" "$E2E_TMP/openvpn-client.log"
+}
+
+path_up_openvpn() {
+        local d=$E2E_TMP/openvpn
+        openvpn_pki "$d" || return 1
         # No relay role in OpenVPN: the server runs on the gateway, its TAP bridged
         # into the LAN; the client reaches it across the relay namespace's bridge.
-        local common=(--dev ovpn0 --dev-type tap --proto udp --ca "$d/ca.crt" --tun-mtu 1400 --verb 3
-                --data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305)
-        bg openvpn-gw "$NS_GW" openvpn "${common[@]}" --tls-server --dh none --cert "$d/server.crt" \
+        bg openvpn-gw "$NS_GW" openvpn "${OPENVPN_COMMON[@]}" --ca "$d/ca.crt" --tls-server --dh none --cert "$d/server.crt" \
                 --key "$d/server.key" --local "$GW_WAN_IP" --lport 1194 --float
         DAEMONS+=("openvpn-gw=$BG_PID")
         wait_for 10 "the gateway's ovpn0" dev_exists "$NS_GW" ovpn0 || return 1
         # Without --ifconfig OpenVPN leaves the TAP's MTU at 1500; match --tun-mtu.
         nsx "$NS_GW" ip link set ovpn0 mtu 1400
         gw_bridge ovpn0
-        bg openvpn-client "$NS_C1" openvpn "${common[@]}" --tls-client --cert "$d/client.crt" \
-                --key "$d/client.key" --remote "$GW_WAN_IP" 1194 --nobind
-        DAEMONS+=("openvpn-client=$BG_PID")
-        wait_for 10 "the client's ovpn0" dev_exists "$NS_C1" ovpn0 || return 1
-        nsx "$NS_C1" ip link set ovpn0 mtu 1400
-        nsx "$NS_C1" ip addr add "$CLIENT_TAP_IP/24" dev ovpn0
-        nsx "$NS_C1" ip link set ovpn0 up
-        wait_for 20 "the OpenVPN handshake" grep -q "Initialization Sequence Completed" "$E2E_TMP/openvpn-client.log" ||
-                return 1
+        openvpn_client_up "$d" --tls-client --remote "$GW_WAN_IP" 1194 || return 1
         CLIENT_IF=ovpn0
         PATH_INFO="version=$(openvpn --version | head -1 | cut -d' ' -f1-2)
 transport=OpenVPN p2p TLS mode, UDP, server on the gateway (no relay role)"
+}
+
+# OpenVPN with the same hops as lanparty: the server in the relay namespace
+# (server mode, client-to-client: it switches frames between its clients
+# itself, learning their MACs), the gateway and the player its clients; the
+# gateway's TAP bridged with eth0. The server's own TAP carries nothing.
+path_up_openvpn-relay() {
+        local d=$E2E_TMP/openvpn
+        openvpn_pki "$d" || return 1
+        bg openvpn-server "$NS_RELAY" openvpn "${OPENVPN_COMMON[@]}" --ca "$d/ca.crt" --mode server --tls-server \
+                --dh none --cert "$d/server.crt" --key "$d/server.key" --local "$RELAY_IP" --lport 1194 \
+                --client-to-client --keepalive 10 60
+        DAEMONS+=("openvpn-server=$BG_PID")
+        wait_for 10 "the relay's ovpn0" dev_exists "$NS_RELAY" ovpn0 || return 1
+        nsx "$NS_RELAY" ip link set ovpn0 up
+        bg openvpn-gw "$NS_GW" openvpn "${OPENVPN_COMMON[@]}" --ca "$d/ca.crt" --client --cert "$d/gw.crt" \
+                --key "$d/gw.key" --remote "$RELAY_IP" 1194 --nobind
+        DAEMONS+=("openvpn-gw=$BG_PID")
+        wait_for 10 "the gateway's ovpn0" dev_exists "$NS_GW" ovpn0 || return 1
+        nsx "$NS_GW" ip link set ovpn0 mtu 1400
+        gw_bridge ovpn0
+        wait_for 20 "the gateway's OpenVPN handshake" grep -q "Initialization Sequence Completed" \
+                "$E2E_TMP/openvpn-gw.log" || return 1
+        openvpn_client_up "$d" --client --remote "$RELAY_IP" 1194 || return 1
+        CLIENT_IF=ovpn0
+        PATH_INFO="version=$(openvpn --version | head -1 | cut -d' ' -f1-2)
+transport=OpenVPN server mode with client-to-client in the relay namespace, gateway and client its clients (UDP)"
 }
 
 path_up_tinc() {
@@ -396,6 +466,10 @@ path_up_tinc() {
         for n in relay gw client; do
                 {
                         [ "$n" = relay ] && echo "Address = $RELAY_IP"
+                        # Nobody talks to gw or client directly: their
+                        # frames go through the relay node, as lanparty's
+                        # go through lanparty-relayd.
+                        [ "$n" != relay ] && echo "IndirectData = yes"
                         # tinc 1.0 defaults to Blowfish/SHA-1; OpenSSL 3 has dropped Blowfish.
                         echo "Cipher = aes-256-cbc"
                         echo "Digest = sha256"
@@ -432,7 +506,7 @@ path_up_tinc() {
         nsx "$NS_C1" ip link set tinc0 up
         CLIENT_IF=tinc0
         PATH_INFO="version=$(tincd --version | head -1)
-transport=tinc switch mode, nodes in relay, gateway and client namespaces"
+transport=tinc switch mode, nodes in relay, gateway and client namespaces; IndirectData: every frame through the relay node"
 }
 
 # What relay and gateway counted (drops by reason, RTT, ...): the daemons'
@@ -512,6 +586,7 @@ measure_path() { # path
         done
         [ "$idle" -le 20 ] || log "[$p] warning: the machine is ${idle}% busy before the test (other work running?); figures will be noisy"
         printf '%s\n' "$PATH_INFO" "client_if=$CLIENT_IF" "background_busy_pct=$idle" \
+                "relay_udp_per_ping=${relay_udp_per_ping:-}" \
                 "client_mtu=$(nsx "$NS_C1" cat /sys/class/net/"$CLIENT_IF"/mtu)" \
                 "daemons=${DAEMONS[*]}" >"$dir/meta.txt"
         bg iperf3-server "$NS_LANHOST" iperf3 -s -B "$LAN_HOST" -p "$IPERF_PORT"
@@ -563,8 +638,78 @@ measure_path() { # path
                         >"$dir/ping-$rep.txt" 2>&1
                 log "[$p] ping x$pings @10ms  $rep/$reps: $(summary ping "$dir/ping-$rep.txt")"
         done
+        [ "$game_seconds" -gt 0 ] && measure_game "$p" "$dir"
         [ "$hops" = 1 ] && measure_hops "$p" "$dir"
         return 0
+}
+
+# ---- the game stream during bulk transfers (issue 16) ----------------------
+
+# One phase: bench/game-stream (60 Hz, echoed by the LAN host) and a ping
+# every 50 ms for game_seconds, alone ("idle") or while iperf3 moves bulk
+# TCP through the same path LAN->client ("down") or client->LAN ("up").
+# The bulk transfer starts 2 s early, so the stream meets it past slow start.
+game_phase() { # dir phase rep
+        local dir=$1 ph=$2 rep=$3 bulk_pid= echo_pid ping_pid lead=2 n
+        bg game-echo "$NS_LANHOST" "$build/bench/game-stream" echo --listen "$LAN_HOST:$GAME_PORT"
+        echo_pid=$BG_PID
+        wait_for 5 "the game stream's echo" grep -q echoing "$E2E_TMP/game-echo.log"
+        if [ "$ph" != idle ]; then
+                local rev=()
+                [ "$ph" = down ] && rev=(-R)
+                # The server refuses a client while it winds down the
+                # previous test (see iperf); a failed bulk transfer makes
+                # the phase count for nothing in the report.
+                sleep 0.5
+                nsx "$NS_C1" timeout --foreground $((game_seconds + lead + 25)) iperf3 -c "$LAN_HOST" -p "$IPERF_PORT" \
+                        -t $((game_seconds + lead + 2)) -J --connect-timeout 5000 "${rev[@]}" \
+                        >"$dir/bulk-$ph-$rep.json" 2>"$dir/bulk-$ph-$rep.json.err" &
+                bulk_pid=$!
+                sleep "$lead"
+        fi
+        n=$(awk -v s="$game_seconds" -v i="$GAME_PING_INTERVAL" 'BEGIN { printf "%d", s / i }')
+        nsx "$NS_C1" timeout -s INT $((game_seconds + 5)) ping -n -i "$GAME_PING_INTERVAL" -c "$n" -W 1 "$LAN_HOST" \
+                >"$dir/gping-$ph-$rep.txt" 2>&1 &
+        ping_pid=$!
+        nsx "$NS_C1" timeout $((game_seconds + 10)) "$build/bench/game-stream" send --to "$LAN_HOST:$GAME_PORT" \
+                --rate "$GAME_RATE" --size "$GAME_SIZE" --duration "$game_seconds" --linger 1 \
+                --out "$dir/game-$ph-$rep.txt" 2>>"$E2E_TMP/game-send.log"
+        wait "$ping_pid"
+        [ -z "$bulk_pid" ] || wait "$bulk_pid"
+        kill "$echo_pid" 2>/dev/null
+        wait "$echo_pid" 2>/dev/null
+        cat "$E2E_TMP/game-echo.log" >>"$E2E_TMP/game-echo-all.log"
+}
+
+measure_game() { # path dir
+        local p=$1 dir=$2 rep ph
+        for rep in $(seq 1 "$reps"); do
+                for ph in idle down up; do
+                        game_phase "$dir" "$ph" "$rep"
+                        log "[$p] game stream, $ph $rep/$reps: $(summary game "$dir/game-$ph-$rep.txt")"
+                        log "[$p]   ping @${GAME_PING_INTERVAL}s, $ph: $(summary ping "$dir/gping-$ph-$rep.txt")"
+                        [ "$ph" = idle ] || log "[$p]   bulk $ph: $(summary tcp "$dir/bulk-$ph-$rep.json")"
+                done
+        done
+}
+
+# ---- the hops a path takes --------------------------------------------------
+
+# UDP datagrams the relay namespace's own stack received per ping: 2 or
+# more when a process there carries the path (lanparty's relay, n2n's
+# supernode, tinc's relay node with IndirectData, OpenVPN's server in the
+# relay namespace), 0 when the namespace only bridges or routes the packets
+# (the wire, OpenVPN peer to peer). Proves every tunnel with a relay really
+# sends its traffic through it.
+relay_udp_in() {
+        nsx "$NS_RELAY" awk '/^Udp:/ { if (h) { print $2; exit } h = 1 }' /proc/net/snmp
+}
+relay_hop_check() { # dir
+        local a b n=100
+        a=$(relay_udp_in)
+        nsx "$NS_C1" ping -n -q -i 0.01 -c "$n" -W 1 "$LAN_HOST" >/dev/null 2>&1
+        b=$(relay_udp_in)
+        awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / n }'
 }
 
 # ---- latency per hop (--hops) ---------------------------------------------
@@ -584,8 +729,14 @@ hops_points_p2p() { # client TAP
         printf '%s\n' "$NS_C1|$1|icmp|client TAP" "$NS_C1|wan0|udp|client out" "$NS_RELAY|inet-c1|udp|relay ns in" \
                 "$NS_GW|wan0|udp|gateway in" "$NS_GW|eth0|icmp|LAN"
 }
+# The tunnels through a process in the relay namespace, like lanparty.
+hops_points_relayed() { # client TAP
+        printf '%s\n' "$NS_C1|$1|icmp|client TAP" "$NS_C1|wan0|udp|client out" "$NS_RELAY|inet-c1|udp|relay in" \
+                "$NS_RELAY|inet-gw|udp|relay out" "$NS_GW|wan0|udp|gateway in" "$NS_GW|eth0|icmp|LAN"
+}
 hops_points_openvpn() { hops_points_p2p ovpn0; }
-hops_points_tinc() { hops_points_p2p tinc0; }
+hops_points_openvpn-relay() { hops_points_relayed ovpn0; }
+hops_points_tinc() { hops_points_relayed tinc0; }
 hops_points_n2n() { hops_points_p2p n2n0; }
 
 # Captures on every point while pinging, twice: 20 ms apart (each process
@@ -644,12 +795,16 @@ measure_hops() { # path dir
         echo "paths=${paths[*]}"
         echo "tcp_cc=$(sysctl -n net.ipv4.tcp_congestion_control)"
         echo "wan=$wan"
+        echo "game_seconds=$game_seconds"
+        echo "game_rate=$GAME_RATE"
+        echo "game_size=$GAME_SIZE"
+        echo "game_ping_interval=$GAME_PING_INTERVAL"
         [ "$wan" = lan ] || echo "wan_args=$(wan_profile_args "$wan")"
         echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
         echo "iperf3=$(iperf3 --version 2>&1 | head -1)"
 } >"$out/run.txt"
 
-log "benchmark: paths ${paths[*]}; WAN profile $wan${E2E_WAN:+ ($(wan_profile_args "$wan"))}; ${reps}x ${duration}s iperf3, ${reps}x $pings pings; results in $out"
+log "benchmark: paths ${paths[*]}; WAN profile $wan${E2E_WAN:+ ($(wan_profile_args "$wan"))}; ${reps}x ${duration}s iperf3, ${reps}x $pings pings, ${reps}x 3x ${game_seconds}s game stream; results in $out"
 failed=()
 current_path=
 for p in "${paths[@]}"; do
@@ -674,6 +829,8 @@ for p in "${paths[@]}"; do
                 continue
         fi
         log "[$p] up: $CLIENT_IF, MTU $(nsx "$NS_C1" cat /sys/class/net/"$CLIENT_IF"/mtu)${DAEMONS[*]:+, daemons ${DAEMONS[*]}}"
+        relay_udp_per_ping=$(relay_hop_check)
+        log "[$p] UDP datagrams received in the relay namespace per ping: $relay_udp_per_ping"
         measure_path "$p" || { log "[$p] FAILED while measuring"; failed+=("$p"); }
         if declare -F "path_state_$p" >/dev/null; then "path_state_$p" "$out/logs/$p-state.txt"; fi
 done
