@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "cert.h"
+#include "quic-server.h"
 #include "quic.h"
 
 /* The virtual clock's units (ngtcp2 time is in ns). */
@@ -77,12 +79,32 @@ bool test_net_run(TestNet *w, uint64_t duration, const TestNetOps *ops, void *ne
 
 void test_addr4(QuicAddr *a, const char *ip, uint16_t port);
 
-#define TEST_CERT_PATH_MAX 128
+/* The room key the tests' relay and its players share. */
+extern const uint8_t test_room_key[LP_ROOM_KEY_SIZE];
+
+#define TEST_CERT_DIR_MAX 64
+#define TEST_CERT_PATH_MAX 128 /* room for the directory and a file name */
+
+/* A relay's self-signed certificate in a directory of its own. */
+typedef struct TestCert {
+        char dir[TEST_CERT_DIR_MAX];
+        char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
+        uint8_t pin[CERT_PIN_SIZE];
+} TestCert;
 
 /* cert_ensure_self_signed() for `hostname` in `dir` (which it creates if
- * needed); CHECKs that it made a new one and returns its paths and pin. */
-void test_cert_make(const char *dir, const char *hostname, char cert_path[static TEST_CERT_PATH_MAX],
-                    char key_path[static TEST_CERT_PATH_MAX], uint8_t pin[static CERT_PIN_SIZE]);
-/* Removes the certificate, the key and `dir` itself; NULL-terminated
+ * needed); CHECKs that it made a new one and fills in its paths and pin. */
+void test_cert_make(TestCert *c, const char *dir, const char *hostname);
+/* The same in a new temporary directory, /tmp/<name>-XXXXXX. */
+void test_cert_make_temp(TestCert *c, const char *name, const char *hostname);
+/* Removes the certificate, the key and its directory; NULL-terminated
  * `extra` names further files in it to remove first (or NULL). */
-void test_cert_remove(const char *dir, const char *const *extra);
+void test_cert_remove(const TestCert *c, const char *const *extra);
+
+/* The log level LANPARTY_LOG_LEVEL names, else `fallback` (negative:
+ * leave the default). */
+void test_log_level_from_env(int fallback);
+
+/* Runs an endpoint's timers if they are due by `now`. */
+void test_server_expire(QuicServer *s, uint64_t now);
+void test_conn_expire(QuicConn *c, uint64_t now);

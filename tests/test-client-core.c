@@ -32,10 +32,7 @@
 #define MAX_CLIENTS 4
 #define ROOM_MTU 1300
 
-static char state_dir[] = "/tmp/test-client-core-XXXXXX";
-static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
-static uint8_t pin[CERT_PIN_SIZE];
-static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
+static TestCert relay_cert; /* made in main */
 static const uint8_t reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
 
 /* ---- fake TAP backend: stands in for tap-linux.c ------------------------------------ */
@@ -257,10 +254,10 @@ static void on_gateway_frame(TestRelay *r, uint16_t from, const uint8_t *frame, 
 
 static void relay_start(Net *n, bool virtual_gateway) {
         TestRelayConfig cfg = {
-                .cert_path = cert_path,
-                .key_path = key_path,
+                .cert_path = relay_cert.cert_path,
+                .key_path = relay_cert.key_path,
                 .local = n->relay_addr,
-                .pin = pin,
+                .pin = relay_cert.pin,
                 .room = "party",
                 .room_mtu = ROOM_MTU,
                 .virtual_gateway = virtual_gateway,
@@ -271,7 +268,7 @@ static void relay_start(Net *n, bool virtual_gateway) {
                 .userdata = n,
         };
 
-        memcpy(cfg.room_key, room_key, sizeof(room_key));
+        memcpy(cfg.room_key, test_room_key, LP_ROOM_KEY_SIZE);
         CHECK(!n->relay);
         CHECK(test_relay_new(&n->relay, &cfg) == 0);
 }
@@ -435,8 +432,8 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
                 .send_userdata = &c->port,
                 .accept_party_gateway = o->accept_party_gateway,
         };
-        memcpy(cfg.invite.room_key, o->key ? o->key : room_key, LP_ROOM_KEY_SIZE);
-        memcpy(cfg.invite.pin, o->pin ? o->pin : pin, LP_SPKI_PIN_SIZE);
+        memcpy(cfg.invite.room_key, o->key ? o->key : test_room_key, LP_ROOM_KEY_SIZE);
+        memcpy(cfg.invite.pin, o->pin ? o->pin : relay_cert.pin, LP_SPKI_PIN_SIZE);
         snprintf(cfg.name, sizeof cfg.name, "%s", o->name ? o->name : "player");
         CHECK(client_core_new(&c->core, &cfg) == 0);
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_IDLE);
@@ -1185,11 +1182,8 @@ static void test_relay_disconnects(void) {
 }
 
 int main(void) {
-        const char *level = getenv("LANPARTY_LOG_LEVEL");
-
-        log_set_max_level(level && log_level_from_string(level) >= 0 ? log_level_from_string(level) : LOG_WARNING);
-        CHECK(mkdtemp(state_dir));
-        test_cert_make(state_dir, "10.0.0.1", cert_path, key_path, pin);
+        test_log_level_from_env(LOG_WARNING);
+        test_cert_make_temp(&relay_cert, "test-client-core", "10.0.0.1");
 
         RUN(test_new_invalid);
         RUN(test_names);
@@ -1207,6 +1201,6 @@ int main(void) {
         RUN(test_waiting_for_gateway);
         RUN(test_relay_disconnects);
 
-        test_cert_remove(state_dir, NULL);
+        test_cert_remove(&relay_cert, NULL);
         return 0;
 }

@@ -31,11 +31,13 @@
 #define DLOG_MAX 256
 #define SPEER_MAGIC UINT32_C(0x53504552)
 
-static char state_dir[] = "/tmp/test-quic-XXXXXX";
-static char state_dir2[64];
-static uint8_t pin[CERT_PIN_SIZE], pin2[CERT_PIN_SIZE];
-static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
-static char cert2_path[TEST_CERT_PATH_MAX], key2_path[TEST_CERT_PATH_MAX];
+/* The relay's certificate (made in main) and a second one of another
+ * name; the tests below call their parts by these short names. */
+static TestCert relay_cert, other_cert;
+static const char *const state_dir = relay_cert.dir;
+static const uint8_t *const pin = relay_cert.pin, *const pin2 = other_cert.pin;
+static const char *const cert_path = relay_cert.cert_path, *const key_path = relay_cert.key_path;
+static const char *const cert2_path = other_cert.cert_path, *const key2_path = other_cert.key_path;
 
 typedef struct Net Net;
 
@@ -353,13 +355,10 @@ static uint64_t net_get_expiry(void *net) {
 static void net_handle_expiry(void *net) {
         Net *n = net;
 
-        if (quic_server_get_expiry(n->server) <= n->now)
-                CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
-        for (size_t i = 0; i < n->n_clients; i++) {
-                Client *c = n->clients[i];
-                if (c->conn && quic_conn_get_expiry(c->conn) <= n->now)
-                        CHECK(quic_conn_handle_expiry(c->conn, n->now) >= 0);
-        }
+        test_server_expire(n->server, n->now);
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (n->clients[i]->conn)
+                        test_conn_expire(n->clients[i]->conn, n->now);
 }
 
 static const TestNetOps net_ops = {
@@ -2223,10 +2222,8 @@ static void test_udp(void) {
                         }
                 }
                 CHECK(quic_conn_write(c->conn, now) >= 0);
-                if (quic_server_get_expiry(server) <= now)
-                        CHECK(quic_server_handle_expiry(server, now) >= 0);
-                if (quic_conn_get_expiry(c->conn) <= now)
-                        CHECK(quic_conn_handle_expiry(c->conn, now) >= 0);
+                test_server_expire(server, now);
+                test_conn_expire(c->conn, now);
 
                 switch (phase) {
                 case PHASE_HANDSHAKE:
@@ -2431,16 +2428,12 @@ static void test_to_string(void) {
 }
 
 int main(void) {
-        const char *lvl = getenv("LANPARTY_LOG_LEVEL");
-        int r;
+        char other_dir[TEST_CERT_PATH_MAX];
 
-        if (lvl && (r = log_level_from_string(lvl)) >= 0)
-                log_set_max_level(r);
-
-        CHECK(mkdtemp(state_dir));
-        snprintf(state_dir2, sizeof state_dir2, "%s/second", state_dir);
-        test_cert_make(state_dir, "127.0.0.1", cert_path, key_path, pin);
-        test_cert_make(state_dir2, "relay.example.org", cert2_path, key2_path, pin2);
+        test_log_level_from_env(-1);
+        test_cert_make_temp(&relay_cert, "test-quic", "127.0.0.1");
+        snprintf(other_dir, sizeof other_dir, "%s/second", relay_cert.dir);
+        test_cert_make(&other_cert, other_dir, "relay.example.org");
 
         RUN(test_to_string);
         RUN(test_cert);
@@ -2479,7 +2472,7 @@ int main(void) {
         RUN(test_free_in_callback);
         RUN(test_udp);
 
-        test_cert_remove(state_dir2, NULL);
-        test_cert_remove(state_dir, (const char *const[]) { "garbage.pem", NULL });
+        test_cert_remove(&other_cert, NULL);
+        test_cert_remove(&relay_cert, (const char *const[]) { "garbage.pem", NULL });
         return 0;
 }
