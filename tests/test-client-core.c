@@ -459,6 +459,37 @@ static void client_join(Net *n, TestClient *c) {
         net_settle(n); /* PEER_JOINED after WELCOME */
 }
 
+/* The relay's virtual gateway sends a frame_eth() frame into the room. */
+static void gateway_send_eth(Net *n, const MacAddr *dst, const MacAddr *src, uint16_t type, size_t len) {
+        uint8_t f[2048];
+
+        CHECK(len <= sizeof f);
+        CHECK(test_relay_gateway_send(n->relay, 0, f, frame_eth(f, dst, src, type, len), n->now) == 0);
+}
+
+/* A network whose room has the relay's virtual gateway, and one client
+ * joined to it. */
+static TestClient *net_init_one_joined(Net *n) {
+        TestClient *c;
+
+        net_init(n, true);
+        c = client_add(n, &(ClientOpts) { 0 });
+        client_join(n, c);
+        return c;
+}
+
+/* A network as above and a client that starts and ends FAILED. */
+static TestClient *net_init_one_failed(Net *n, const ClientOpts *o) {
+        TestClient *c;
+
+        net_init(n, true);
+        c = client_add(n, o);
+        CHECK(client_core_start(c->core, n->now) == 0);
+        CHECK(net_run(n, 30 * SEC, cond_done, c));
+        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        return c;
+}
+
 static ClientDiagnostics diag(TestClient *c) {
         ClientDiagnostics d;
 
@@ -680,8 +711,7 @@ static void test_join_frames_filters(void) {
 
         /* Relay → device. */
         unsigned written = c->tap->n_written;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         len = frame_eth(f, &c->mac, &mac_gateway, LP_ETHERTYPE_IPV4, 100);
         f[14] = 0x45; /* make it a plausible IPv4 header */
         be16_store(f + 16, 86);
@@ -699,22 +729,16 @@ static void test_join_frames_filters(void) {
 
         /* Incoming drops: misdirected, switch control, tagged, jumbo,
          * invalid source, an undecodable datagram, a full device queue. */
-        len = frame_eth(f, &mac_stranger, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_stp, &mac_gateway, 0x0026, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_QINQ, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, ROOM_MTU + 15);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_broadcast, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_stranger, &mac_gateway, LP_ETHERTYPE_ARP, 60);
+        gateway_send_eth(&n, &mac_stp, &mac_gateway, 0x0026, 60);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_QINQ, 60);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, ROOM_MTU + 15);
+        gateway_send_eth(&n, &mac_broadcast, &mac_broadcast, LP_ETHERTYPE_ARP, 60);
         uint8_t bad[8] = { 2, 0, 0, 0, 1, 2, 3, 4 }; /* overlay version 2 */
         CHECK(test_relay_send_raw(n.relay, 2, bad, sizeof bad, n.now) == 0);
         net_settle(&n);
         c->tap->write_error = -EAGAIN;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         net_settle(&n);
         c->tap->write_error = 0;
         CHECK_EQ_INT(c->tap->n_written, written + 2);
@@ -774,9 +798,7 @@ static void test_quit_reason(void) {
         TestClient *c;
         TestRelayPeer *peer;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         peer = (TestRelayPeer *) test_relay_find_mac(n.relay, &c->mac);
         CHECK(peer);
         CHECK(client_core_stop(c->core, n.now) == 0);
@@ -792,15 +814,11 @@ static void test_quit_reason(void) {
  * write that finds it gone, and while waiting to reconnect. */
 static void test_device_lost(void) {
         static const char want[] = "Adapter lp0 stopped working (was it disabled or removed?); left the room.";
-        uint8_t f[128];
-        size_t len;
         Net n;
         TestClient *c;
         TestRelayPeer *peer;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         peer = (TestRelayPeer *) test_relay_find_mac(n.relay, &c->mac);
         CHECK(peer);
         c->tap->read_error = -ENODEV;
@@ -815,12 +833,9 @@ static void test_device_lost(void) {
         net_done(&n);
 
         /* A frame from the party finds the adapter gone. */
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         c->tap->write_error = -ENODEV;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         CHECK(net_run(&n, 10 * SEC, cond_done, c));
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
         CHECK_EQ_STR(c->last_end.message, want);
@@ -967,9 +982,7 @@ static void test_reconnect_relay_restart(void) {
         TestClient *c;
         ClientDiagnostics d;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         len = frame_eth(f, &mac_broadcast, &c->mac, LP_ETHERTYPE_ARP, 60);
         CHECK(client_core_send_frame(c->core, f, len, n.now) == 0);
         net_settle(&n);
@@ -1068,9 +1081,7 @@ static void test_stop_twice(void) {
         Net n;
         TestClient *c;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         n.wire.blackhole = true; /* the relay never confirms */
         CHECK(client_core_stop(c->core, n.now) == 0);
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_LEAVING);
@@ -1088,11 +1099,7 @@ static void test_auth_failed(void) {
         TestRelayCounters rc;
         ClientDiagnostics d;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { .key = wrong_key });
-        CHECK(client_core_start(c->core, n.now) == 0);
-        CHECK(net_run(&n, 30 * SEC, cond_done, c));
-        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        c = net_init_one_failed(&n, &(ClientOpts) { .key = wrong_key });
         CHECK(c->last_end.kind == SESSION_END_REJECTED);
         CHECK(c->last_end.reject == REJECT_REASON_AUTH_FAILED);
         CHECK(!c->last_end.retry);
@@ -1116,11 +1123,7 @@ static void test_pin_mismatch(void) {
         Net n;
         TestClient *c;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { .pin = wrong_pin });
-        CHECK(client_core_start(c->core, n.now) == 0);
-        CHECK(net_run(&n, 30 * SEC, cond_done, c));
-        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        c = net_init_one_failed(&n, &(ClientOpts) { .pin = wrong_pin });
         CHECK(c->last_end.kind == SESSION_END_PIN_MISMATCH);
         CHECK(strstr(c->last_line, "does not match the pin"));
         CHECK_EQ_INT(c->n_connects, 1);
@@ -1161,9 +1164,7 @@ static void test_relay_disconnects(void) {
         TestClient *c;
 
         /* Shutdown: worth coming back. */
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         CHECK(test_relay_disconnect(n.relay, 2, LEAVE_REASON_SHUTDOWN, "maintenance", n.now) == 0);
         CHECK(net_run(&n, 10 * SEC, cond_waiting, c));
         CHECK(c->last_end.kind == SESSION_END_RELAY_DISCONNECT);
