@@ -76,6 +76,18 @@ static void media(HANDLE h, ULONG on) {
         CloseHandle(ev);
 }
 
+/* The adapter of setup() opened, media connected; `burst` is what the
+ * model sends at connect ("": nothing). */
+static HANDLE open_connected(const char *burst) {
+        HANDLE h;
+
+        setup("021122334455", -1);
+        CHECK_EQ_INT(win_model_config_set("connect_burst", burst), 0);
+        h = dev_open();
+        media(h, 1);
+        return h;
+}
+
 /* One read with a bounded wait: the frame's length, or -1 (with *ret_err)
  * when it failed, or -2 when nothing came (the read is cancelled). */
 static int read_frame(HANDLE h, uint8_t *buf, DWORD size, unsigned timeout_ms, DWORD *ret_err) {
@@ -314,10 +326,7 @@ static void test_frame_too_big(void) {
         DWORD e;
         int n = 0;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", "dhcp"), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("dhcp");
         /* The DISCOVER is 342 bytes: the read fails, the frame is gone. */
         n = read_frame(h, small, sizeof(small), 2000, &e);
         CHECK_EQ_INT(n, -1);
@@ -333,10 +342,7 @@ static void test_media_off_keeps_reads_cancel(void) {
         HANDLE h;
         DWORD n;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("");
         CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
         CHECK_EQ_INT(GetLastError(), ERROR_IO_PENDING);
         /* tapSetMediaConnectStatus touches no queued read. */
@@ -365,10 +371,7 @@ static void test_close_cleans_up(void) {
         HANDLE h;
         DWORD n;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("");
         CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
         CHECK(win_sys->CloseHandle(h));
         CHECK(HasOverlappedIoCompleted(&ov));
@@ -388,10 +391,7 @@ static void test_write_path(void) {
         HANDLE h;
         DWORD n = 0;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("");
         /* For another MAC: the packet filter drops it, the write succeeds at once. */
         memcpy(f, "\x02\x99\x99\x99\x99\x99", 6);
         memcpy(f + 6, server_mac, 6);
@@ -423,10 +423,7 @@ static void test_halt_while_open(void) {
         HANDLE h, h2, ev = CreateEventW(NULL, TRUE, FALSE, NULL);
         DWORD n, e;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("");
         CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
         CHECK_EQ_INT(win_model_adapter_set_enabled(GUID_A, false), 0);
         CHECK(!win_sys->GetOverlappedResult(h, &ov, &n, TRUE));
