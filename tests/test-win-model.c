@@ -88,6 +88,17 @@ static HANDLE open_connected(const char *burst) {
         return h;
 }
 
+/* open_connected("") with one read queued on it, into `buf` (which must
+ * outlive it). */
+static HANDLE open_read_pending(OVERLAPPED *ov, uint8_t *buf, DWORD size) {
+        HANDLE h = open_connected("");
+        DWORD n;
+
+        CHECK(!win_sys->ReadFile(h, buf, size, &n, ov));
+        CHECK_EQ_INT(GetLastError(), ERROR_IO_PENDING);
+        return h;
+}
+
 /* One read with a bounded wait: the frame's length, or -1 (with *ret_err)
  * when it failed, or -2 when nothing came (the read is cancelled). */
 static int read_frame(HANDLE h, uint8_t *buf, DWORD size, unsigned timeout_ms, DWORD *ret_err) {
@@ -342,9 +353,7 @@ static void test_media_off_keeps_reads_cancel(void) {
         HANDLE h;
         DWORD n;
 
-        h = open_connected("");
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
-        CHECK_EQ_INT(GetLastError(), ERROR_IO_PENDING);
+        h = open_read_pending(&ov, buf, sizeof(buf));
         /* tapSetMediaConnectStatus touches no queued read. */
         media(h, 0);
         CHECK(!HasOverlappedIoCompleted(&ov));
@@ -369,10 +378,8 @@ static void test_close_cleans_up(void) {
         uint8_t buf[2048];
         WinModelAdapterState s;
         HANDLE h;
-        DWORD n;
 
-        h = open_connected("");
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
+        h = open_read_pending(&ov, buf, sizeof(buf));
         CHECK(win_sys->CloseHandle(h));
         CHECK(HasOverlappedIoCompleted(&ov));
         CHECK_EQ_INT(ov.Internal, 0xC0000120); /* STATUS_CANCELLED */
@@ -423,8 +430,7 @@ static void test_halt_while_open(void) {
         HANDLE h, h2, ev = CreateEventW(NULL, TRUE, FALSE, NULL);
         DWORD n, e;
 
-        h = open_connected("");
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
+        h = open_read_pending(&ov, buf, sizeof(buf));
         CHECK_EQ_INT(win_model_adapter_set_enabled(GUID_A, false), 0);
         CHECK(!win_sys->GetOverlappedResult(h, &ov, &n, TRUE));
         CHECK_EQ_INT(GetLastError(), ERROR_OPERATION_ABORTED);
