@@ -146,13 +146,3 @@ void test_log_level_from_env(int fallback) {
         if (level >= 0)
                 log_set_max_level(level);
 }
-
-void test_server_expire(QuicServer *s, uint64_t now) {
-        if (quic_server_get_expiry(s) <= now)
-                CHECK(quic_server_handle_expiry(s, now) >= 0);
-}
-
-void test_conn_expire(QuicConn *c, uint64_t now) {
-        if (quic_conn_get_expiry(c) <= now)
-                CHECK(quic_conn_handle_expiry(c, now) >= 0);
-}
