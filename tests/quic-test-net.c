@@ -56,6 +56,19 @@ int test_net_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, 
         return 0;
 }
 
+void test_net_attach(TestNet *w, TestNetPort *port, const QuicAddr *addr, void *owner) {
+        CHECK(w->n_attached < TEST_NET_PORTS_MAX);
+        *port = (TestNetPort) { w, addr };
+        w->attached[w->n_attached++] = (TestNetAttached) { port, owner };
+}
+
+void *test_net_owner_at(const TestNet *w, const QuicAddr *addr) {
+        for (size_t i = 0; i < w->n_attached; i++)
+                if (quic_addr_equal(w->attached[i].port->addr, addr))
+                        return w->attached[i].owner;
+        return NULL;
+}
+
 TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to) {
         for (size_t i = 0; i < w->count; i++) {
                 TestPacket *p = &w->q[(w->head + i) % w->capacity];

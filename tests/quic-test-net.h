@@ -32,6 +32,16 @@ typedef struct TestPacket {
         uint8_t data[QUIC_MAX_UDP_PAYLOAD];
 } TestPacket;
 
+#define TEST_NET_PORTS_MAX 32
+
+typedef struct TestNetPort TestNetPort;
+
+/* An endpoint test_net_owner_at() finds by its port's address. */
+typedef struct TestNetAttached {
+        const TestNetPort *port;
+        void *owner;
+} TestNetAttached;
+
 typedef struct TestNet {
         uint64_t *now; /* the owner's virtual clock */
         TestPacket *q;
@@ -39,6 +49,8 @@ typedef struct TestNet {
         bool blackhole; /* drop what is sent (it is still counted) */
         size_t max_udp_sent;
         uint64_t n_sent;
+        TestNetAttached attached[TEST_NET_PORTS_MAX];
+        size_t n_attached;
 } TestNet;
 
 /* What the loop needs of the endpoints; `net` is the test's own state. */
@@ -61,12 +73,18 @@ void test_net_push(TestNet *w, const QuicAddr *from, const ngtcp2_sockaddr *to, 
  * (send_userdata: the TestNetPort) that puts what it sends on the wire.
  * addr NULL: a host with several addresses, whose packets leave from
  * whatever the path's local address says. */
-typedef struct TestNetPort {
+struct TestNetPort {
         TestNet *wire;
         const QuicAddr *addr;
-} TestNetPort;
+};
 
 int test_net_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len);
+
+/* Sets up `port` for the endpoint `owner` at *addr (which may change
+ * later: a client that migrates) and lets test_net_owner_at() find it. */
+void test_net_attach(TestNet *w, TestNetPort *port, const QuicAddr *addr, void *owner);
+/* The owner of the first port attached at `addr`, or NULL. */
+void *test_net_owner_at(const TestNet *w, const QuicAddr *addr);
 
 /* The first queued packet to `to`, or NULL. */
 TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to);

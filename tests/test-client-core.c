@@ -300,13 +300,6 @@ static void net_done(Net *n) {
         test_net_done(&n->wire);
 }
 
-static TestClient *client_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_clients; i++)
-                if (quic_addr_equal(&n->clients[i]->addr, a))
-                        return n->clients[i];
-        return NULL;
-}
-
 static uint64_t net_get_expiry(void *net) {
         Net *n = net;
         uint64_t next = UINT64_MAX;
@@ -327,7 +320,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                         CHECK(test_relay_read_packet(n->relay, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        c = client_by_addr(n, &p->to);
+        c = test_net_owner_at(&n->wire, &p->to);
         if (!c)
                 return;
         CHECK(client_core_read_packet(c->core, &p->from, p->data, p->len, n->now) >= 0);
@@ -412,7 +405,7 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
         c->net = n;
         snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
         test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
-        c->port = (TestNetPort) { &n->wire, &c->addr };
+        test_net_attach(&n->wire, &c->port, &c->addr, c);
         c->mac = (MacAddr) { { 0x02, 0x00, 0x00, 0x00, 0x00, o->mac_last ? o->mac_last : (uint8_t) (n->n_clients + 1) } };
         snprintf(tap, sizeof tap, "lp%zu", n->n_clients);
         CHECK(frame_device_open(FRAME_DEVICE_TAP, tap, &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device) == 0);

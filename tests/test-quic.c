@@ -298,7 +298,7 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
         if (!o->ip)
                 snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
         test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
-        c->port = (TestNetPort) { &n->wire, &c->addr };
+        test_net_attach(&n->wire, &c->port, &c->addr, c);
 
         QuicClientConfig cfg = {
                 .settings = o->settings ? *o->settings : test_settings(),
@@ -320,13 +320,6 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
         return c;
 }
 
-static Client *net_client_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_clients; i++)
-                if (quic_addr_equal(&n->clients[i]->addr, a))
-                        return n->clients[i];
-        return NULL;
-}
-
 static void net_deliver(void *net, const TestPacket *p) {
         Net *n = net;
 
@@ -334,7 +327,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        Client *c = net_client_by_addr(n, &p->to);
+        Client *c = test_net_owner_at(&n->wire, &p->to);
         if (!c || !c->conn)
                 return;
         CHECK(quic_conn_read_packet(c->conn, &p->from, p->data, p->len, n->now) == 0);
@@ -2324,7 +2317,7 @@ static void multihomed_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, &p->to, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        Client *c = net_client_by_addr(n, &p->to);
+        Client *c = test_net_owner_at(&n->wire, &p->to);
         if (!c || !c->conn)
                 return;
         /* What a connected socket enforces. */

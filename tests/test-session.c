@@ -334,7 +334,7 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         sd->net = n;
         snprintf(ip, sizeof ip, "198.51.100.%zu", n->n_sides + 10);
         test_addr4(&sd->addr, ip, (uint16_t) (50000 + n->n_sides));
-        sd->port = (TestNetPort) { &n->wire, &sd->addr };
+        test_net_attach(&n->wire, &sd->port, &sd->addr, sd);
 
         SessionConfig cfg = {
                 .role = o->role,
@@ -368,13 +368,6 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         return sd;
 }
 
-static Side *net_side_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_sides; i++)
-                if (quic_addr_equal(&n->sides[i]->addr, a))
-                        return n->sides[i];
-        return NULL;
-}
-
 static uint64_t net_get_expiry(void *net) {
         Net *n = net;
         uint64_t next = quic_server_get_expiry(n->server);
@@ -393,7 +386,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        sd = net_side_by_addr(n, &p->to);
+        sd = test_net_owner_at(&n->wire, &p->to);
         if (!sd || sd->ended)
                 return;
         CHECK(session_read_packet(sd->s, &p->from, p->data, p->len, n->now) == 0);
