@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "macro.h"
 #include "test-util.h"
 
@@ -53,6 +54,19 @@ int test_net_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, 
                 CHECK(quic_addr_set(&from, path->local.addr, path->local.addrlen) == 0);
         test_net_push(port->wire, &from, path->remote.addr, path->remote.addrlen, data, len);
         return 0;
+}
+
+void test_net_attach(TestNet *w, TestNetPort *port, const QuicAddr *addr, void *owner) {
+        CHECK(w->n_attached < TEST_NET_PORTS_MAX);
+        *port = (TestNetPort) { w, addr };
+        w->attached[w->n_attached++] = (TestNetAttached) { port, owner };
+}
+
+void *test_net_owner_at(const TestNet *w, const QuicAddr *addr) {
+        for (size_t i = 0; i < w->n_attached; i++)
+                if (quic_addr_equal(w->attached[i].port->addr, addr))
+                        return w->attached[i].owner;
+        return NULL;
 }
 
 TestPacket *test_net_find_to(TestNet *w, const QuicAddr *to) {
@@ -104,24 +118,44 @@ void test_addr4(QuicAddr *a, const char *ip, uint16_t port) {
         CHECK(quic_addr_set(a, (const ngtcp2_sockaddr *) &sin, sizeof sin) == 0);
 }
 
-void test_cert_make(const char *dir, const char *hostname, char cert_path[static TEST_CERT_PATH_MAX],
-                    char key_path[static TEST_CERT_PATH_MAX], uint8_t pin[static CERT_PIN_SIZE]) {
-        CHECK(snprintf(cert_path, TEST_CERT_PATH_MAX, "%s/" CERT_FILE_NAME, dir) < TEST_CERT_PATH_MAX);
-        CHECK(snprintf(key_path, TEST_CERT_PATH_MAX, "%s/" KEY_FILE_NAME, dir) < TEST_CERT_PATH_MAX);
-        CHECK_EQ_INT(cert_ensure_self_signed(dir, hostname, pin), 1);
+const uint8_t test_room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
+
+void test_cert_make(TestCert *c, const char *dir, const char *hostname) {
+        CHECK(snprintf(c->dir, sizeof c->dir, "%s", dir) < (int) sizeof c->dir);
+        CHECK(snprintf(c->cert_path, sizeof c->cert_path, "%s/" CERT_FILE_NAME, dir) < (int) sizeof c->cert_path);
+        CHECK(snprintf(c->key_path, sizeof c->key_path, "%s/" KEY_FILE_NAME, dir) < (int) sizeof c->key_path);
+        CHECK_EQ_INT(cert_ensure_self_signed(dir, hostname, c->pin), 1);
 }
 
-void test_cert_remove(const char *dir, const char *const *extra) {
+void test_cert_make_temp(TestCert *c, const char *name, const char *hostname) {
+        char dir[TEST_CERT_DIR_MAX];
+
+        CHECK(snprintf(dir, sizeof dir, "/tmp/%s-XXXXXX", name) < (int) sizeof dir);
+        CHECK(mkdtemp(dir));
+        test_cert_make(c, dir, hostname);
+}
+
+void test_cert_remove(const TestCert *c, const char *const *extra) {
         const char *files[] = { CERT_FILE_NAME, KEY_FILE_NAME };
         char p[TEST_CERT_PATH_MAX];
 
         for (size_t i = 0; extra && extra[i]; i++) {
-                snprintf(p, sizeof p, "%s/%s", dir, extra[i]);
+                snprintf(p, sizeof p, "%s/%s", c->dir, extra[i]);
                 (void) unlink(p);
         }
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+                snprintf(p, sizeof p, "%s/%s", c->dir, files[i]);
                 (void) unlink(p);
         }
-        (void) rmdir(dir);
+        (void) rmdir(c->dir);
+}
+
+void test_log_level_from_env(int fallback) {
+        const char *s = getenv("LANPARTY_LOG_LEVEL");
+        int level = s ? log_level_from_string(s) : -1;
+
+        if (level < 0)
+                level = fallback;
+        if (level >= 0)
+                log_set_max_level(level);
 }

@@ -32,10 +32,7 @@
 #define MAX_CLIENTS 4
 #define ROOM_MTU 1300
 
-static char state_dir[] = "/tmp/test-client-core-XXXXXX";
-static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
-static uint8_t pin[CERT_PIN_SIZE];
-static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
+static TestCert relay_cert; /* made in main */
 static const uint8_t reset_secret[QUIC_SERVER_RESET_SECRET_SIZE] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
 
 /* ---- fake TAP backend: stands in for tap-linux.c ------------------------------------ */
@@ -257,10 +254,10 @@ static void on_gateway_frame(TestRelay *r, uint16_t from, const uint8_t *frame, 
 
 static void relay_start(Net *n, bool virtual_gateway) {
         TestRelayConfig cfg = {
-                .cert_path = cert_path,
-                .key_path = key_path,
+                .cert_path = relay_cert.cert_path,
+                .key_path = relay_cert.key_path,
                 .local = n->relay_addr,
-                .pin = pin,
+                .pin = relay_cert.pin,
                 .room = "party",
                 .room_mtu = ROOM_MTU,
                 .virtual_gateway = virtual_gateway,
@@ -271,7 +268,7 @@ static void relay_start(Net *n, bool virtual_gateway) {
                 .userdata = n,
         };
 
-        memcpy(cfg.room_key, room_key, sizeof(room_key));
+        memcpy(cfg.room_key, test_room_key, LP_ROOM_KEY_SIZE);
         CHECK(!n->relay);
         CHECK(test_relay_new(&n->relay, &cfg) == 0);
 }
@@ -303,13 +300,6 @@ static void net_done(Net *n) {
         test_net_done(&n->wire);
 }
 
-static TestClient *client_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_clients; i++)
-                if (quic_addr_equal(&n->clients[i]->addr, a))
-                        return n->clients[i];
-        return NULL;
-}
-
 static uint64_t net_get_expiry(void *net) {
         Net *n = net;
         uint64_t next = UINT64_MAX;
@@ -330,7 +320,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                         CHECK(test_relay_read_packet(n->relay, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        c = client_by_addr(n, &p->to);
+        c = test_net_owner_at(&n->wire, &p->to);
         if (!c)
                 return;
         CHECK(client_core_read_packet(c->core, &p->from, p->data, p->len, n->now) >= 0);
@@ -415,7 +405,7 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
         c->net = n;
         snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
         test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
-        c->port = (TestNetPort) { &n->wire, &c->addr };
+        test_net_attach(&n->wire, &c->port, &c->addr, c);
         c->mac = (MacAddr) { { 0x02, 0x00, 0x00, 0x00, 0x00, o->mac_last ? o->mac_last : (uint8_t) (n->n_clients + 1) } };
         snprintf(tap, sizeof tap, "lp%zu", n->n_clients);
         CHECK(frame_device_open(FRAME_DEVICE_TAP, tap, &c->mac, CLIENT_CORE_MTU_INITIAL, &c->device) == 0);
@@ -435,8 +425,8 @@ static TestClient *client_add(Net *n, const ClientOpts *o) {
                 .send_userdata = &c->port,
                 .accept_party_gateway = o->accept_party_gateway,
         };
-        memcpy(cfg.invite.room_key, o->key ? o->key : room_key, LP_ROOM_KEY_SIZE);
-        memcpy(cfg.invite.pin, o->pin ? o->pin : pin, LP_SPKI_PIN_SIZE);
+        memcpy(cfg.invite.room_key, o->key ? o->key : test_room_key, LP_ROOM_KEY_SIZE);
+        memcpy(cfg.invite.pin, o->pin ? o->pin : relay_cert.pin, LP_SPKI_PIN_SIZE);
         snprintf(cfg.name, sizeof cfg.name, "%s", o->name ? o->name : "player");
         CHECK(client_core_new(&c->core, &cfg) == 0);
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_IDLE);
@@ -460,6 +450,37 @@ static void client_join(Net *n, TestClient *c) {
         CHECK(client_core_start(c->core, n->now) >= 0);
         CHECK(net_run(n, 10 * SEC, cond_phase_joined, c));
         net_settle(n); /* PEER_JOINED after WELCOME */
+}
+
+/* The relay's virtual gateway sends a frame_eth() frame into the room. */
+static void gateway_send_eth(Net *n, const MacAddr *dst, const MacAddr *src, uint16_t type, size_t len) {
+        uint8_t f[2048];
+
+        CHECK(len <= sizeof f);
+        CHECK(test_relay_gateway_send(n->relay, 0, f, frame_eth(f, dst, src, type, len), n->now) == 0);
+}
+
+/* A network whose room has the relay's virtual gateway, and one client
+ * joined to it. */
+static TestClient *net_init_one_joined(Net *n) {
+        TestClient *c;
+
+        net_init(n, true);
+        c = client_add(n, &(ClientOpts) { 0 });
+        client_join(n, c);
+        return c;
+}
+
+/* A network as above and a client that starts and ends FAILED. */
+static TestClient *net_init_one_failed(Net *n, const ClientOpts *o) {
+        TestClient *c;
+
+        net_init(n, true);
+        c = client_add(n, o);
+        CHECK(client_core_start(c->core, n->now) == 0);
+        CHECK(net_run(n, 30 * SEC, cond_done, c));
+        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        return c;
 }
 
 static ClientDiagnostics diag(TestClient *c) {
@@ -683,8 +704,7 @@ static void test_join_frames_filters(void) {
 
         /* Relay → device. */
         unsigned written = c->tap->n_written;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         len = frame_eth(f, &c->mac, &mac_gateway, LP_ETHERTYPE_IPV4, 100);
         f[14] = 0x45; /* make it a plausible IPv4 header */
         be16_store(f + 16, 86);
@@ -702,22 +722,16 @@ static void test_join_frames_filters(void) {
 
         /* Incoming drops: misdirected, switch control, tagged, jumbo,
          * invalid source, an undecodable datagram, a full device queue. */
-        len = frame_eth(f, &mac_stranger, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_stp, &mac_gateway, 0x0026, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_QINQ, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, ROOM_MTU + 15);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
-        len = frame_eth(f, &mac_broadcast, &mac_broadcast, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_stranger, &mac_gateway, LP_ETHERTYPE_ARP, 60);
+        gateway_send_eth(&n, &mac_stp, &mac_gateway, 0x0026, 60);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_QINQ, 60);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, ROOM_MTU + 15);
+        gateway_send_eth(&n, &mac_broadcast, &mac_broadcast, LP_ETHERTYPE_ARP, 60);
         uint8_t bad[8] = { 2, 0, 0, 0, 1, 2, 3, 4 }; /* overlay version 2 */
         CHECK(test_relay_send_raw(n.relay, 2, bad, sizeof bad, n.now) == 0);
         net_settle(&n);
         c->tap->write_error = -EAGAIN;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         net_settle(&n);
         c->tap->write_error = 0;
         CHECK_EQ_INT(c->tap->n_written, written + 2);
@@ -777,9 +791,7 @@ static void test_quit_reason(void) {
         TestClient *c;
         TestRelayPeer *peer;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         peer = (TestRelayPeer *) test_relay_find_mac(n.relay, &c->mac);
         CHECK(peer);
         CHECK(client_core_stop(c->core, n.now) == 0);
@@ -795,15 +807,11 @@ static void test_quit_reason(void) {
  * write that finds it gone, and while waiting to reconnect. */
 static void test_device_lost(void) {
         static const char want[] = "Adapter lp0 stopped working (was it disabled or removed?); left the room.";
-        uint8_t f[128];
-        size_t len;
         Net n;
         TestClient *c;
         TestRelayPeer *peer;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         peer = (TestRelayPeer *) test_relay_find_mac(n.relay, &c->mac);
         CHECK(peer);
         c->tap->read_error = -ENODEV;
@@ -818,12 +826,9 @@ static void test_device_lost(void) {
         net_done(&n);
 
         /* A frame from the party finds the adapter gone. */
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         c->tap->write_error = -ENODEV;
-        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
-        CHECK(test_relay_gateway_send(n.relay, 0, f, len, n.now) == 0);
+        gateway_send_eth(&n, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
         CHECK(net_run(&n, 10 * SEC, cond_done, c));
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
         CHECK_EQ_STR(c->last_end.message, want);
@@ -970,9 +975,7 @@ static void test_reconnect_relay_restart(void) {
         TestClient *c;
         ClientDiagnostics d;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         len = frame_eth(f, &mac_broadcast, &c->mac, LP_ETHERTYPE_ARP, 60);
         CHECK(client_core_send_frame(c->core, f, len, n.now) == 0);
         net_settle(&n);
@@ -1071,9 +1074,7 @@ static void test_stop_twice(void) {
         Net n;
         TestClient *c;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         n.wire.blackhole = true; /* the relay never confirms */
         CHECK(client_core_stop(c->core, n.now) == 0);
         CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_LEAVING);
@@ -1091,11 +1092,7 @@ static void test_auth_failed(void) {
         TestRelayCounters rc;
         ClientDiagnostics d;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { .key = wrong_key });
-        CHECK(client_core_start(c->core, n.now) == 0);
-        CHECK(net_run(&n, 30 * SEC, cond_done, c));
-        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        c = net_init_one_failed(&n, &(ClientOpts) { .key = wrong_key });
         CHECK(c->last_end.kind == SESSION_END_REJECTED);
         CHECK(c->last_end.reject == REJECT_REASON_AUTH_FAILED);
         CHECK(!c->last_end.retry);
@@ -1119,11 +1116,7 @@ static void test_pin_mismatch(void) {
         Net n;
         TestClient *c;
 
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { .pin = wrong_pin });
-        CHECK(client_core_start(c->core, n.now) == 0);
-        CHECK(net_run(&n, 30 * SEC, cond_done, c));
-        CHECK(client_core_get_phase(c->core) == CLIENT_PHASE_FAILED);
+        c = net_init_one_failed(&n, &(ClientOpts) { .pin = wrong_pin });
         CHECK(c->last_end.kind == SESSION_END_PIN_MISMATCH);
         CHECK(strstr(c->last_line, "does not match the pin"));
         CHECK_EQ_INT(c->n_connects, 1);
@@ -1164,9 +1157,7 @@ static void test_relay_disconnects(void) {
         TestClient *c;
 
         /* Shutdown: worth coming back. */
-        net_init(&n, true);
-        c = client_add(&n, &(ClientOpts) { 0 });
-        client_join(&n, c);
+        c = net_init_one_joined(&n);
         CHECK(test_relay_disconnect(n.relay, 2, LEAVE_REASON_SHUTDOWN, "maintenance", n.now) == 0);
         CHECK(net_run(&n, 10 * SEC, cond_waiting, c));
         CHECK(c->last_end.kind == SESSION_END_RELAY_DISCONNECT);
@@ -1185,11 +1176,8 @@ static void test_relay_disconnects(void) {
 }
 
 int main(void) {
-        const char *level = getenv("LANPARTY_LOG_LEVEL");
-
-        log_set_max_level(level && log_level_from_string(level) >= 0 ? log_level_from_string(level) : LOG_WARNING);
-        CHECK(mkdtemp(state_dir));
-        test_cert_make(state_dir, "10.0.0.1", cert_path, key_path, pin);
+        test_log_level_from_env(LOG_WARNING);
+        test_cert_make_temp(&relay_cert, "test-client-core", "10.0.0.1");
 
         RUN(test_new_invalid);
         RUN(test_names);
@@ -1207,6 +1195,6 @@ int main(void) {
         RUN(test_waiting_for_gateway);
         RUN(test_relay_disconnects);
 
-        test_cert_remove(state_dir, NULL);
+        test_cert_remove(&relay_cert, NULL);
         return 0;
 }

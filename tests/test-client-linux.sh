@@ -47,6 +47,19 @@ step() {
         echo "== $*"
 }
 
+# client_exits SECONDS STATUS WHAT: the client ($client_pid) ends within
+# SECONDS with exit status STATUS; WHAT names the case in a failure.
+client_gone() { ! kill -0 "$client_pid" 2>/dev/null; }
+client_exits() {
+        local rc
+
+        wait_for "$1" client_gone || fail "$3: client still running $1 s later"
+        wait "$client_pid"
+        rc=$?
+        client_pid=
+        [ "$rc" -eq "$2" ] || fail "$3: exit status $rc, expected $2"
+}
+
 step "CLI errors need no privileges"
 out=$("$client" --version) || fail "--version failed"
 [[ $out == "lanparty-client "* ]] || fail "--version printed '$out'"
@@ -161,12 +174,7 @@ grep -qF '"mtu":1300,' <<<"$(cx ip -j link show dev lp0)" || fail "MTU lost over
 
 step "SIGTERM: goodbye, exit 0, routes and TAP gone"
 kill -TERM "$client_pid"
-for _ in $(seq 50); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$client_pid" 2>/dev/null && fail "client still running 5 s after SIGTERM"
-wait "$client_pid"
-rc=$?
-client_pid=
-[ $rc -eq 0 ] || fail "exit status $rc after SIGTERM"
+client_exits 5 0 "SIGTERM"
 [ "$(tail -n 1 "$tmp/client.out")" = "Left the room." ] || fail "last line: $(tail -n 1 "$tmp/client.out")"
 cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 still exists"
 [ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind: $(cx ip -4 route show proto 76)"
@@ -177,22 +185,14 @@ client_pid=$!
 expect_lines 15 "$tmp/client2.out" '^Connected to relay '
 grep -qF "\"address\":\"$mac\"" <<<"$(cx ip -j link show dev lp0)" || fail "the MAC changed between runs: want $mac, lp0: $(cx ip -j link show dev lp0 2>&1)"
 kill -INT "$client_pid"
-wait "$client_pid"
-rc=$?
-client_pid=
-[ $rc -eq 0 ] || fail "exit status $rc after SIGINT"
+client_exits 5 0 "SIGINT"
 
 step "the TAP deleted under a joined client: it leaves the room and fails, once, without spinning"
 ip netns exec "$ns_client" "$client" --tap lp0 --state-dir "$tmp/state" "$invite" >"$tmp/gone.out" 2>"$tmp/gone.err" </dev/null &
 client_pid=$!
 expect_lines 15 "$tmp/gone.out" '^Connected to relay '
 cx ip link del dev lp0
-for _ in $(seq 100); do kill -0 "$client_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$client_pid" 2>/dev/null && fail "client still running 10 s after its TAP was deleted"
-wait "$client_pid"
-rc=$?
-client_pid=
-[ $rc -eq 1 ] || fail "TAP deleted: exit status $rc, expected 1"
+client_exits 10 1 "TAP deleted"
 grep -q 'Adapter lp0 stopped working (was it disabled or removed?); left the room\.' "$tmp/gone.out" "$tmp/gone.err" ||
         fail "TAP deleted: no clear line ($(tail -n 3 "$tmp/gone.out" "$tmp/gone.err"))"
 n=$(grep -c 'stopped working' "$tmp/gone.err") || true
@@ -224,10 +224,7 @@ joined_privately() {
         grep -qaF -- "$key" "/proc/$client_pid/environ" && fail "$1: the room key is in /proc/$client_pid/environ"
         grep -q "Warning: the invite link" "$tmp/$1.err" && fail "$1: warned about the command line"
         kill -TERM "$client_pid"
-        wait "$client_pid"
-        rc=$?
-        client_pid=
-        [ $rc -eq 0 ] || fail "$1: exit status $rc"
+        client_exits 5 0 "$1"
 }
 
 step "the invite link from a private file, from stdin and from \$LANPARTY_INVITE"
@@ -255,8 +252,7 @@ grep -q "Warning: the invite link, room key included, was given on the command l
         "$tmp/from-argv.err" || fail "no warning for a link on the command line: $(cat "$tmp/from-argv.err")"
 grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "the room key is still in /proc/$client_pid/cmdline"
 kill -TERM "$client_pid"
-wait "$client_pid"
-client_pid=
+client_exits 5 0 "invite link as an argument"
 
 step "the null frame device joins without a TAP"
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" >"$tmp/null.out" 2>"$tmp/null.err" </dev/null &
@@ -264,9 +260,6 @@ client_pid=$!
 expect_lines 15 "$tmp/null.out" '^Connected to relay '
 [ -z "$(cx ip -4 route show proto 76)" ] || fail "the null device pinned routes"
 kill -TERM "$client_pid"
-wait "$client_pid"
-rc=$?
-client_pid=
-[ $rc -eq 0 ] || fail "null device: exit status $rc"
+client_exits 5 0 "null device"
 
 echo "OK"

@@ -142,18 +142,27 @@ frames_at_least() { [ "$(grep -c " frame from=2 dst=$GW src=$mac type=0800 " "$t
 wait_for frames_at_least 10 || fail "no pings reach the gateway"
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
+# gateway_frames_since T0: ten frames from the client reached the gateway
+# after T0 (µs).
+gateway_frames_since() {
+        awk -v t0="$1" -v mac="$mac" '$1 > t0 && $2 == "frame" && $5 == "src=" mac { n++ } END { exit !(n >= 10) }' \
+                "$tmp/gw.out"
+}
+# gateway_gap_ms T0: the longest silence (ms) between two frames from the
+# client at the gateway, from half a second before T0 on.
+gateway_gap_ms() {
+        awk -v t0="$1" -v mac="$mac" '$2 == "frame" && $5 == "src=" mac && $1 > t0 - 500000 {
+                        if (last && $1 - last > max) max = $1 - last; last = $1 }
+                END { printf "%d", max / 1000 }' "$tmp/gw.out"
+}
 # check_survived WHAT T0 RX0: frames flow again within MAX_GAP_MS of T0,
 # both ways, and nobody saw a rejoin; prints the measured gap.
 check_survived() {
         local what=$1 t0=$2 rx0=$3 gap rx1
         # Ten frames after the change, then the longest silence between two
         # frames from half a second before it on: the outage.
-        WAIT=5 wait_for awk -v t0="$t0" -v mac="$mac" \
-                '$1 > t0 && $2 == "frame" && $5 == "src=" mac { n++ } END { exit !(n >= 10) }' "$tmp/gw.out" ||
-                fail "$what: frames did not flow again within 5 s"
-        gap=$(awk -v t0="$t0" -v mac="$mac" '$2 == "frame" && $5 == "src=" mac && $1 > t0 - 500000 {
-                        if (last && $1 - last > max) max = $1 - last; last = $1 }
-                END { printf "%d", max / 1000 }' "$tmp/gw.out")
+        WAIT=5 wait_for gateway_frames_since "$t0" || fail "$what: frames did not flow again within 5 s"
+        gap=$(gateway_gap_ms "$t0")
         echo "$what: the longest time without frames at the gateway was $gap ms (a ping every 50 ms)"
         [ "$gap" -le $MAX_GAP_MS ] || fail "$what: $gap ms without frames, more than $MAX_GAP_MS"
 
@@ -232,11 +241,8 @@ t0=$(now_us)
 cx ip addr del 10.0.3.2/24 dev cable0
 cx ip addr add 10.0.3.3/24 dev cable0
 cx ip route replace default via 10.0.3.1
-WAIT=5 wait_for awk -v t0="$t0" -v mac="$mac" '$1 > t0 && $2 == "frame" && $5 == "src=" mac { n++ }
-        END { exit !(n >= 10) }' "$tmp/gw.out" || fail "quick succession: frames did not flow again within 5 s"
-gap=$(awk -v t0="$t0" -v mac="$mac" '$2 == "frame" && $5 == "src=" mac && $1 > t0 - 500000 {
-                if (last && $1 - last > max) max = $1 - last; last = $1 }
-        END { printf "%d", max / 1000 }' "$tmp/gw.out")
+WAIT=5 wait_for gateway_frames_since "$t0" || fail "quick succession: frames did not flow again within 5 s"
+gap=$(gateway_gap_ms "$t0")
 if [ "$(grep -c '^Joined room party' "$tmp/client.out")" -gt 1 ]; then
         how="the relay's ngtcp2 ended the connection (the bug above) and the client rejoined"
 else

@@ -113,6 +113,22 @@ static bool wait_frame(PacketSocket *p, uint8_t *buf, size_t size, uint32_t seq,
         }
 }
 
+/* One packet_socket_recv_batch() after waiting up to 100 ms for input
+ * (its batch may be empty); CHECKs that test_now_ms() is still before
+ * `end`. */
+static PacketBatch *recv_batch_before(PacketSocket *p, uint64_t end) {
+        struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
+        PacketBatch *batch;
+        int r;
+
+        CHECK(test_now_ms() < end);
+        (void) poll(&pfd, 1, 100);
+        r = packet_socket_recv_batch(p, &batch);
+        CHECK(r >= 0);
+        CHECK_EQ_INT(batch->n, (size_t) r);
+        return batch;
+}
+
 static void test_open_errors(void) {
         PacketSocket p = PACKET_SOCKET_NULL;
 
@@ -469,15 +485,8 @@ static void test_batches(void) {
 
         end = test_now_ms() + WAIT_MS;
         while (got < want) {
-                struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
-                PacketBatch *batch;
-                int r;
+                PacketBatch *batch = recv_batch_before(&b, end);
 
-                CHECK(test_now_ms() < end);
-                (void) poll(&pfd, 1, 100);
-                r = packet_socket_recv_batch(&b, &batch);
-                CHECK(r >= 0);
-                CHECK_EQ_INT(batch->n, (size_t) r);
                 for (size_t i = 0; i < batch->n; i++) {
                         uint8_t f[1600];
 
@@ -647,14 +656,8 @@ static void test_gso_receive(void) {
         close(sender);
 
         while (!seen) {
-                struct pollfd pfd = {.fd = b.fd, .events = POLLIN};
-                PacketBatch *batch;
-                int r;
+                PacketBatch *batch = recv_batch_before(&b, end);
 
-                CHECK(test_now_ms() < end);
-                (void) poll(&pfd, 1, 100);
-                r = packet_socket_recv_batch(&b, &batch);
-                CHECK(r >= 0);
                 for (size_t i = 0; i < batch->n; i++) {
                         const PacketInfo *info = &batch->info[i];
 

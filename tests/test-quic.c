@@ -31,11 +31,13 @@
 #define DLOG_MAX 256
 #define SPEER_MAGIC UINT32_C(0x53504552)
 
-static char state_dir[] = "/tmp/test-quic-XXXXXX";
-static char state_dir2[64];
-static uint8_t pin[CERT_PIN_SIZE], pin2[CERT_PIN_SIZE];
-static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
-static char cert2_path[TEST_CERT_PATH_MAX], key2_path[TEST_CERT_PATH_MAX];
+/* The relay's certificate (made in main) and a second one of another
+ * name; the tests below call their parts by these short names. */
+static TestCert relay_cert, other_cert;
+static const char *const state_dir = relay_cert.dir;
+static const uint8_t *const pin = relay_cert.pin, *const pin2 = other_cert.pin;
+static const char *const cert_path = relay_cert.cert_path, *const key_path = relay_cert.key_path;
+static const char *const cert2_path = other_cert.cert_path, *const key2_path = other_cert.key_path;
 
 typedef struct Net Net;
 
@@ -296,7 +298,7 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
         if (!o->ip)
                 snprintf(ip, sizeof ip, "10.0.1.%zu", n->n_clients + 1);
         test_addr4(&c->addr, ip, (uint16_t) (40000 + n->n_clients));
-        c->port = (TestNetPort) { &n->wire, &c->addr };
+        test_net_attach(&n->wire, &c->port, &c->addr, c);
 
         QuicClientConfig cfg = {
                 .settings = o->settings ? *o->settings : test_settings(),
@@ -318,13 +320,6 @@ static Client *net_add_client(Net *n, const ClientOpts *o) {
         return c;
 }
 
-static Client *net_client_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_clients; i++)
-                if (quic_addr_equal(&n->clients[i]->addr, a))
-                        return n->clients[i];
-        return NULL;
-}
-
 static void net_deliver(void *net, const TestPacket *p) {
         Net *n = net;
 
@@ -332,7 +327,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        Client *c = net_client_by_addr(n, &p->to);
+        Client *c = test_net_owner_at(&n->wire, &p->to);
         if (!c || !c->conn)
                 return;
         CHECK(quic_conn_read_packet(c->conn, &p->from, p->data, p->len, n->now) == 0);
@@ -353,13 +348,10 @@ static uint64_t net_get_expiry(void *net) {
 static void net_handle_expiry(void *net) {
         Net *n = net;
 
-        if (quic_server_get_expiry(n->server) <= n->now)
-                CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
-        for (size_t i = 0; i < n->n_clients; i++) {
-                Client *c = n->clients[i];
-                if (c->conn && quic_conn_get_expiry(c->conn) <= n->now)
-                        CHECK(quic_conn_handle_expiry(c->conn, n->now) >= 0);
-        }
+        test_server_expire(n->server, n->now);
+        for (size_t i = 0; i < n->n_clients; i++)
+                if (n->clients[i]->conn)
+                        test_conn_expire(n->clients[i]->conn, n->now);
 }
 
 static const TestNetOps net_ops = {
@@ -2223,10 +2215,8 @@ static void test_udp(void) {
                         }
                 }
                 CHECK(quic_conn_write(c->conn, now) >= 0);
-                if (quic_server_get_expiry(server) <= now)
-                        CHECK(quic_server_handle_expiry(server, now) >= 0);
-                if (quic_conn_get_expiry(c->conn) <= now)
-                        CHECK(quic_conn_handle_expiry(c->conn, now) >= 0);
+                test_server_expire(server, now);
+                test_conn_expire(c->conn, now);
 
                 switch (phase) {
                 case PHASE_HANDSHAKE:
@@ -2327,7 +2317,7 @@ static void multihomed_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, &p->to, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        Client *c = net_client_by_addr(n, &p->to);
+        Client *c = test_net_owner_at(&n->wire, &p->to);
         if (!c || !c->conn)
                 return;
         /* What a connected socket enforces. */
@@ -2431,16 +2421,12 @@ static void test_to_string(void) {
 }
 
 int main(void) {
-        const char *lvl = getenv("LANPARTY_LOG_LEVEL");
-        int r;
+        char other_dir[TEST_CERT_PATH_MAX];
 
-        if (lvl && (r = log_level_from_string(lvl)) >= 0)
-                log_set_max_level(r);
-
-        CHECK(mkdtemp(state_dir));
-        snprintf(state_dir2, sizeof state_dir2, "%s/second", state_dir);
-        test_cert_make(state_dir, "127.0.0.1", cert_path, key_path, pin);
-        test_cert_make(state_dir2, "relay.example.org", cert2_path, key2_path, pin2);
+        test_log_level_from_env(-1);
+        test_cert_make_temp(&relay_cert, "test-quic", "127.0.0.1");
+        snprintf(other_dir, sizeof other_dir, "%s/second", relay_cert.dir);
+        test_cert_make(&other_cert, other_dir, "relay.example.org");
 
         RUN(test_to_string);
         RUN(test_cert);
@@ -2479,7 +2465,7 @@ int main(void) {
         RUN(test_free_in_callback);
         RUN(test_udp);
 
-        test_cert_remove(state_dir2, NULL);
-        test_cert_remove(state_dir, (const char *const[]) { "garbage.pem", NULL });
+        test_cert_remove(&other_cert, NULL);
+        test_cert_remove(&relay_cert, (const char *const[]) { "garbage.pem", NULL });
         return 0;
 }

@@ -27,10 +27,7 @@
 #define PKT_MAX 1500
 #define MAX_PEERS 4
 
-static char state_dir[] = "/tmp/test-session-XXXXXX";
-static char cert_path[TEST_CERT_PATH_MAX], key_path[TEST_CERT_PATH_MAX];
-static uint8_t relay_pin[CERT_PIN_SIZE];
-static const uint8_t room_key[LP_ROOM_KEY_SIZE] = { 7, 7, 7, 7, 1, 2, 3, 4 };
+static TestCert relay_cert; /* made in main */
 static const char gateway_token[] = "test-gateway-token-0123456789";
 
 typedef struct Net Net;
@@ -290,7 +287,7 @@ static void net_init(Net *n) {
         test_net_init(&n->wire, &n->now, QUEUE_MAX);
         test_addr4(&n->server_addr, "192.0.2.1", 443);
         n->server_port = (TestNetPort) { &n->wire, &n->server_addr };
-        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred, relay_cert.cert_path, relay_cert.key_path) == 0);
         QuicServerConfig cfg = {
                 .credentials = cred,
                 .local = n->server_addr,
@@ -337,14 +334,14 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         sd->net = n;
         snprintf(ip, sizeof ip, "198.51.100.%zu", n->n_sides + 10);
         test_addr4(&sd->addr, ip, (uint16_t) (50000 + n->n_sides));
-        sd->port = (TestNetPort) { &n->wire, &sd->addr };
+        test_net_attach(&n->wire, &sd->port, &sd->addr, sd);
 
         SessionConfig cfg = {
                 .role = o->role,
                 .mac = { { o->role == PEER_ROLE_GATEWAY ? 0x00 : 0x02, 0, 0, 0, 0, o->mac_last } },
-                .tls = o->by_name ? (QuicTlsClientConfig) { .hostname = "relay.test", .ca_file = cert_path }
+                .tls = o->by_name ? (QuicTlsClientConfig) { .hostname = "relay.test", .ca_file = relay_cert.cert_path }
                                   : (QuicTlsClientConfig) { .hostname = "relay.test",
-                                                            .pin = o->pin ? o->pin : relay_pin },
+                                                            .pin = o->pin ? o->pin : relay_cert.pin },
                 .pmtu_wait = o->pmtu_wait,
                 .callbacks = {
                         .send = test_net_send,
@@ -359,7 +356,7 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         };
         strcpy(cfg.room, "party");
         snprintf(cfg.name, sizeof cfg.name, "%s %u", peer_role_to_string(o->role), o->mac_last);
-        memcpy(cfg.room_key, o->room_key ? o->room_key : room_key, LP_ROOM_KEY_SIZE);
+        memcpy(cfg.room_key, o->room_key ? o->room_key : test_room_key, LP_ROOM_KEY_SIZE);
         if (o->role == PEER_ROLE_GATEWAY) {
                 cfg.gateway_token_len = strlen(gateway_token);
                 memcpy(cfg.gateway_token, gateway_token, cfg.gateway_token_len);
@@ -369,13 +366,6 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
         CHECK(session_write(sd->s, n->now) > 0);
         n->sides[n->n_sides++] = sd;
         return sd;
-}
-
-static Side *net_side_by_addr(Net *n, const QuicAddr *a) {
-        for (size_t i = 0; i < n->n_sides; i++)
-                if (quic_addr_equal(&n->sides[i]->addr, a))
-                        return n->sides[i];
-        return NULL;
 }
 
 static uint64_t net_get_expiry(void *net) {
@@ -396,7 +386,7 @@ static void net_deliver(void *net, const TestPacket *p) {
                 CHECK(quic_server_read_packet(n->server, NULL, &p->from, p->data, p->len, n->now) == 0);
                 return;
         }
-        sd = net_side_by_addr(n, &p->to);
+        sd = test_net_owner_at(&n->wire, &p->to);
         if (!sd || sd->ended)
                 return;
         CHECK(session_read_packet(sd->s, &p->from, p->data, p->len, n->now) == 0);
@@ -412,8 +402,7 @@ static void net_handle_expiry(void *net) {
         for (size_t i = 0; i < n->n_rpeers; i++)
                 if (n->rpeers[i]->conn)
                         CHECK(quic_conn_write(n->rpeers[i]->conn, n->now) >= 0);
-        if (quic_server_get_expiry(n->server) <= n->now)
-                CHECK(quic_server_handle_expiry(n->server, n->now) >= 0);
+        test_server_expire(n->server, n->now);
         for (size_t i = 0; i < n->n_sides; i++) {
                 Side *sd = n->sides[i];
                 if (!sd->ended && session_get_expiry(sd->s) <= n->now)
@@ -461,7 +450,7 @@ static void test_config_refused(void) {
         Session *s = NULL;
         QuicAddr a;
         test_addr4(&a, "192.0.2.1", 443);
-        SessionConfig cfg = { .role = PEER_ROLE_CLIENT, .callbacks.send = test_net_send, .tls.pin = relay_pin };
+        SessionConfig cfg = { .role = PEER_ROLE_CLIENT, .callbacks.send = test_net_send, .tls.pin = relay_cert.pin };
         strcpy(cfg.room, "party");
         /* A client MAC must be locally administered. */
         cfg.mac = (MacAddr) { { 0x00, 1, 2, 3, 4, 5 } };
@@ -488,7 +477,7 @@ static void test_join_and_frames(void) {
         CHECK(session_get_state(gw->s) == SESSION_STATE_JOINED);
         /* The relay got auth_key for its own pin, not the room key. */
         uint8_t auth_key[LP_AUTH_KEY_SIZE], e2e[LP_E2E_KEY_SIZE];
-        CHECK(auth_derive_keys(room_key, relay_pin, NULL, auth_key, e2e) == 0);
+        CHECK(auth_derive_keys(test_room_key, relay_cert.pin, NULL, auth_key, e2e) == 0);
         CHECK_MEM(n.auth_key, auth_key, LP_AUTH_KEY_SIZE);
         /* The session waited for PMTUD's first probe before HELLO. */
         CHECK(n.last_hello_budget >= LP_SESSION_PMTU_TARGET);
@@ -683,7 +672,7 @@ static void test_relay_named_otherwise(void) {
         net_init(&n);
         gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .by_name = true, .mac_last = 1 });
         CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
-        CHECK(auth_derive_keys(room_key, NULL, "relay.test", auth_key, e2e) == 0);
+        CHECK(auth_derive_keys(test_room_key, NULL, "relay.test", auth_key, e2e) == 0);
         CHECK_MEM(n.auth_key, auth_key, LP_AUTH_KEY_SIZE);
         cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .by_name = true, .mac_last = 3 });
         CHECK(net_run(&n, 10 * SEC, cond_joined, cl));
@@ -705,7 +694,7 @@ static void test_no_room_is_retryable(void) {
 static void test_pin_mismatch(void) {
         Net n;
         uint8_t bad_pin[CERT_PIN_SIZE];
-        memcpy(bad_pin, relay_pin, sizeof bad_pin);
+        memcpy(bad_pin, relay_cert.pin, sizeof bad_pin);
         bad_pin[0] ^= 1;
         net_init(&n);
         Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .pin = bad_pin, .mac_last = 1 });
@@ -761,13 +750,8 @@ static void test_names(void) {
 }
 
 int main(void) {
-        char *s;
-
-        CHECK(mkdtemp(state_dir));
-        test_cert_make(state_dir, "relay.test", cert_path, key_path, relay_pin);
-        s = getenv("LANPARTY_LOG_LEVEL");
-        if (s && log_level_from_string(s) >= 0)
-                log_set_max_level(log_level_from_string(s));
+        test_cert_make_temp(&relay_cert, "test-session", "relay.test");
+        test_log_level_from_env(-1);
 
         RUN(test_names);
         RUN(test_config_refused);
@@ -780,6 +764,6 @@ int main(void) {
         RUN(test_pmtu_wait_times_out);
         RUN(test_forced_rejects);
 
-        test_cert_remove(state_dir, NULL);
+        test_cert_remove(&relay_cert, NULL);
         return 0;
 }

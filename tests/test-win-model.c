@@ -76,6 +76,29 @@ static void media(HANDLE h, ULONG on) {
         CloseHandle(ev);
 }
 
+/* The adapter of setup() opened, media connected; `burst` is what the
+ * model sends at connect ("": nothing). */
+static HANDLE open_connected(const char *burst) {
+        HANDLE h;
+
+        setup("021122334455", -1);
+        CHECK_EQ_INT(win_model_config_set("connect_burst", burst), 0);
+        h = dev_open();
+        media(h, 1);
+        return h;
+}
+
+/* open_connected("") with one read queued on it, into `buf` (which must
+ * outlive it). */
+static HANDLE open_read_pending(OVERLAPPED *ov, uint8_t *buf, DWORD size) {
+        HANDLE h = open_connected("");
+        DWORD n;
+
+        CHECK(!win_sys->ReadFile(h, buf, size, &n, ov));
+        CHECK_EQ_INT(GetLastError(), ERROR_IO_PENDING);
+        return h;
+}
+
 /* One read with a bounded wait: the frame's length, or -1 (with *ret_err)
  * when it failed, or -2 when nothing came (the read is cancelled). */
 static int read_frame(HANDLE h, uint8_t *buf, DWORD size, unsigned timeout_ms, DWORD *ret_err) {
@@ -314,10 +337,7 @@ static void test_frame_too_big(void) {
         DWORD e;
         int n = 0;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", "dhcp"), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("dhcp");
         /* The DISCOVER is 342 bytes: the read fails, the frame is gone. */
         n = read_frame(h, small, sizeof(small), 2000, &e);
         CHECK_EQ_INT(n, -1);
@@ -333,12 +353,7 @@ static void test_media_off_keeps_reads_cancel(void) {
         HANDLE h;
         DWORD n;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
-        CHECK_EQ_INT(GetLastError(), ERROR_IO_PENDING);
+        h = open_read_pending(&ov, buf, sizeof(buf));
         /* tapSetMediaConnectStatus touches no queued read. */
         media(h, 0);
         CHECK(!HasOverlappedIoCompleted(&ov));
@@ -363,13 +378,8 @@ static void test_close_cleans_up(void) {
         uint8_t buf[2048];
         WinModelAdapterState s;
         HANDLE h;
-        DWORD n;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
+        h = open_read_pending(&ov, buf, sizeof(buf));
         CHECK(win_sys->CloseHandle(h));
         CHECK(HasOverlappedIoCompleted(&ov));
         CHECK_EQ_INT(ov.Internal, 0xC0000120); /* STATUS_CANCELLED */
@@ -388,10 +398,7 @@ static void test_write_path(void) {
         HANDLE h;
         DWORD n = 0;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
+        h = open_connected("");
         /* For another MAC: the packet filter drops it, the write succeeds at once. */
         memcpy(f, "\x02\x99\x99\x99\x99\x99", 6);
         memcpy(f + 6, server_mac, 6);
@@ -423,11 +430,7 @@ static void test_halt_while_open(void) {
         HANDLE h, h2, ev = CreateEventW(NULL, TRUE, FALSE, NULL);
         DWORD n, e;
 
-        setup("021122334455", -1);
-        CHECK_EQ_INT(win_model_config_set("connect_burst", ""), 0);
-        h = dev_open();
-        media(h, 1);
-        CHECK(!win_sys->ReadFile(h, buf, sizeof(buf), &n, &ov));
+        h = open_read_pending(&ov, buf, sizeof(buf));
         CHECK_EQ_INT(win_model_adapter_set_enabled(GUID_A, false), 0);
         CHECK(!win_sys->GetOverlappedResult(h, &ov, &n, TRUE));
         CHECK_EQ_INT(GetLastError(), ERROR_OPERATION_ABORTED);

@@ -271,6 +271,90 @@ static void check_options(const uint8_t *in, const Layout *lin, const uint8_t *o
 
 /* ---- building templates ------------------------------------------------------------- */
 
+/* Puts as much of `data` after the template's first `head` bytes as a
+ * frame holds; returns the frame's length. */
+static size_t template_fill(uint8_t *f, size_t head, const uint8_t *data, size_t size) {
+        size_t len = head + MIN(size, (size_t) (FRAME_MAX - head));
+
+        memcpy(f + head, data, len - head);
+        return len;
+}
+
+/* A DHCPv4 reply from 192.0.2.1 to everyone; with MODE_OVERLOAD_AREAS
+ * the first 192 bytes of data fill sname and file. */
+static size_t template_dhcpv4(uint8_t *f, uint8_t mode, const uint8_t *data, size_t size) {
+        size_t len;
+
+        be16_store(f + 12, 0x0800);
+        f[14] = 0x45;
+        f[14 + 8] = 64;
+        f[14 + 9] = 17;
+        be32_store(f + 14 + 12, 0xc0000201);
+        be32_store(f + 14 + 16, 0xffffffff);
+        be16_store(f + 34, 67);
+        be16_store(f + 36, 68);
+        f[42] = 2;
+        f[43] = 1;
+        f[44] = 6;
+        memcpy(f + 42 + 236, (const uint8_t[]) {99, 130, 83, 99}, 4);
+        if (mode & MODE_OVERLOAD_AREAS) {
+                size_t n = MIN(size, (size_t) 192);
+                memcpy(f + 42 + 44, data, n);
+                data += n;
+                size -= n;
+        }
+        len = template_fill(f, 14 + 20 + 8 + 240, data, size);
+        be16_store(f + 14 + 2, (uint16_t) (len - 14));
+        be16_store(f + 34 + 4, (uint16_t) (len - 34));
+        return len;
+}
+
+/* An IPv6 header from the router's fe80::1 to <dst_prefix>::<dst_last>. */
+static void template_ipv6_header(uint8_t *f, uint8_t next_header, uint16_t dst_prefix, uint8_t dst_last) {
+        be16_store(f + 12, 0x86dd);
+        f[14] = 0x60;
+        f[14 + 6] = next_header;
+        f[14 + 7] = 255;
+        f[14 + 8] = 0xfe;
+        f[14 + 9] = 0x80;
+        f[14 + 23] = 1;
+        be16_store(f + 14 + 24, dst_prefix);
+        f[14 + 39] = dst_last;
+}
+
+/* A router advertisement to ff02::1; the first 3 bytes of data are its
+ * flags and router lifetime, the rest its options. */
+static size_t template_ra(uint8_t *f, const uint8_t *data, size_t size) {
+        size_t len;
+
+        template_ipv6_header(f, 58, 0xff02, 1);
+        f[54] = 134;
+        f[54 + 4] = 64;
+        if (size >= 3) {
+                f[54 + 5] = data[0];
+                f[54 + 6] = data[1];
+                f[54 + 7] = data[2];
+                data += 3;
+                size -= 3;
+        }
+        len = template_fill(f, 14 + 40 + 16, data, size);
+        be16_store(f + 18, (uint16_t) (len - 54));
+        return len;
+}
+
+/* A DHCPv6 message from the router to fe80::2. */
+static size_t template_dhcpv6(uint8_t *f, const uint8_t *data, size_t size) {
+        size_t len;
+
+        template_ipv6_header(f, 17, 0xfe80, 2);
+        be16_store(f + 54, 547);
+        be16_store(f + 56, 546);
+        len = template_fill(f, 14 + 40 + 8, data, size);
+        be16_store(f + 18, (uint16_t) (len - 54));
+        be16_store(f + 54 + 4, (uint16_t) (len - 54));
+        return len;
+}
+
 static size_t build_template(uint8_t *f, uint8_t mode, const uint8_t *data, size_t size) {
         unsigned kind = (mode >> MODE_KIND_SHIFT) & 3;
         size_t len;
@@ -278,76 +362,12 @@ static size_t build_template(uint8_t *f, uint8_t mode, const uint8_t *data, size
 
         memset(f, 0, 14 + 40 + 8 + 240);
         memcpy(f, (const uint8_t[]) {0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc}, 12);
-        if (kind == 0) {
-                size_t head = 14 + 20 + 8 + 240;
-
-                be16_store(f + 12, 0x0800);
-                f[14] = 0x45;
-                f[14 + 8] = 64;
-                f[14 + 9] = 17;
-                be32_store(f + 14 + 12, 0xc0000201);
-                be32_store(f + 14 + 16, 0xffffffff);
-                be16_store(f + 34, 67);
-                be16_store(f + 36, 68);
-                f[42] = 2;
-                f[43] = 1;
-                f[44] = 6;
-                memcpy(f + 42 + 236, (const uint8_t[]) {99, 130, 83, 99}, 4);
-                if (mode & MODE_OVERLOAD_AREAS) {
-                        size_t n = MIN(size, (size_t) 192);
-                        memcpy(f + 42 + 44, data, n);
-                        data += n;
-                        size -= n;
-                }
-                len = head + MIN(size, (size_t) (FRAME_MAX - head));
-                memcpy(f + head, data, len - head);
-                be16_store(f + 14 + 2, (uint16_t) (len - 14));
-                be16_store(f + 34 + 4, (uint16_t) (len - 34));
-        } else if (kind == 1) {
-                size_t head = 14 + 40 + 16;
-
-                be16_store(f + 12, 0x86dd);
-                f[14] = 0x60;
-                f[14 + 6] = 58;
-                f[14 + 7] = 255;
-                f[14 + 8] = 0xfe;
-                f[14 + 9] = 0x80;
-                f[14 + 23] = 1;
-                f[14 + 24] = 0xff;
-                f[14 + 25] = 0x02;
-                f[14 + 39] = 1;
-                f[54] = 134;
-                f[54 + 4] = 64;
-                if (size >= 3) {
-                        f[54 + 5] = data[0];
-                        f[54 + 6] = data[1];
-                        f[54 + 7] = data[2];
-                        data += 3;
-                        size -= 3;
-                }
-                len = head + MIN(size, (size_t) (FRAME_MAX - head));
-                memcpy(f + head, data, len - head);
-                be16_store(f + 18, (uint16_t) (len - 54));
-        } else {
-                size_t head = 14 + 40 + 8;
-
-                be16_store(f + 12, 0x86dd);
-                f[14] = 0x60;
-                f[14 + 6] = 17;
-                f[14 + 7] = 255;
-                f[14 + 8] = 0xfe;
-                f[14 + 9] = 0x80;
-                f[14 + 23] = 1;
-                f[14 + 24] = 0xfe;
-                f[14 + 25] = 0x80;
-                f[14 + 39] = 2;
-                be16_store(f + 54, 547);
-                be16_store(f + 56, 546);
-                len = head + MIN(size, (size_t) (FRAME_MAX - head));
-                memcpy(f + head, data, len - head);
-                be16_store(f + 18, (uint16_t) (len - 54));
-                be16_store(f + 54 + 4, (uint16_t) (len - 54));
-        }
+        if (kind == 0)
+                len = template_dhcpv4(f, mode, data, size);
+        else if (kind == 1)
+                len = template_ra(f, data, size);
+        else
+                len = template_dhcpv6(f, data, size);
 
         if (!(mode & MODE_KEEP_CHECKSUM) && layout_find(f, len, &l)) {
                 checksum_fix(f, &l);

@@ -13,8 +13,10 @@ static int fam_index(ADDRESS_FAMILY f) {
         return f == AF_INET ? 0 : 1;
 }
 
-static ModelIf *find(const NET_LUID *luid, NET_IFINDEX index) {
-        ModelIf *i = luid->Value ? model_if_by_luid(luid) : model_if_by_index(index);
+/* The present interface a row's key names, or NULL. */
+static ModelIf *find(const MIB_IPINTERFACE_ROW *row) {
+        ModelIf *i = row->InterfaceLuid.Value ? model_if_by_luid(&row->InterfaceLuid)
+                                              : model_if_by_index(row->InterfaceIndex);
 
         return i && i->present ? i : NULL;
 }
@@ -36,18 +38,15 @@ static void row_out(const ModelIf *i, ADDRESS_FAMILY f, MIB_IPINTERFACE_ROW *out
 
 DWORD WINAPI model_GetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row) {
         ModelIf *i;
-        DWORD e = NO_ERROR;
 
         if (!row_key_ok(row))
                 return ERROR_INVALID_PARAMETER;
         model_lock();
-        i = find(&row->InterfaceLuid, row->InterfaceIndex);
-        if (!i)
-                e = ERROR_NOT_FOUND;
-        else
+        i = find(row);
+        if (i)
                 row_out(i, row->Family, row);
         model_unlock();
-        return e;
+        return i ? NO_ERROR : ERROR_NOT_FOUND;
 }
 
 /* The settings SetIpInterfaceEntry takes from the row. Windows keeps
@@ -64,7 +63,7 @@ DWORD WINAPI model_SetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row) {
         if (!row_key_ok(row))
                 return ERROR_INVALID_PARAMETER;
         model_lock();
-        i = find(&row->InterfaceLuid, row->InterfaceIndex);
+        i = find(row);
         if (!model.settings.elevated)
                 e = ERROR_ACCESS_DENIED;
         else if (!i)

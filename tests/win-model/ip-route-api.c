@@ -102,20 +102,27 @@ DWORD WINAPI model_GetIpForwardTable2(ADDRESS_FAMILY family, PMIB_IPFORWARD_TABL
         return NO_ERROR;
 }
 
+/* The route a Get or Delete row names (the model locked):
+ * ERROR_FILE_NOT_FOUND without its interface, ERROR_NOT_FOUND without
+ * the route. */
+static DWORD route_lookup(const MIB_IPFORWARD_ROW2 *row, ModelRoute **ret) {
+        ModelIf *i = row_if(&row->InterfaceLuid, row->InterfaceIndex);
+
+        if (!i)
+                return ERROR_FILE_NOT_FOUND;
+        *ret = route_find(row, i);
+        return *ret ? NO_ERROR : ERROR_NOT_FOUND;
+}
+
 DWORD WINAPI model_GetIpForwardEntry2(PMIB_IPFORWARD_ROW2 row) {
-        ModelIf *i;
         ModelRoute *r;
-        DWORD e = NO_ERROR;
+        DWORD e;
 
         if (!row || !family_ok(row->DestinationPrefix.Prefix.si_family))
                 return ERROR_INVALID_PARAMETER;
         model_lock();
-        i = row_if(&row->InterfaceLuid, row->InterfaceIndex);
-        if (!i)
-                e = ERROR_FILE_NOT_FOUND;
-        else if (!(r = route_find(row, i)))
-                e = ERROR_NOT_FOUND;
-        else
+        e = route_lookup(row, &r);
+        if (e == NO_ERROR)
                 row_out(r, row);
         model_unlock();
         return e;
@@ -167,21 +174,14 @@ DWORD WINAPI model_CreateIpForwardEntry2(const MIB_IPFORWARD_ROW2 *row) {
 }
 
 DWORD WINAPI model_DeleteIpForwardEntry2(const MIB_IPFORWARD_ROW2 *row) {
-        ModelIf *i;
         ModelRoute *r;
-        DWORD e = NO_ERROR;
+        DWORD e;
 
         if (!row || !family_ok(row->DestinationPrefix.Prefix.si_family))
                 return ERROR_INVALID_PARAMETER;
         model_lock();
-        i = row_if(&row->InterfaceLuid, row->InterfaceIndex);
-        if (!model.settings.elevated)
-                e = ERROR_ACCESS_DENIED;
-        else if (!i)
-                e = ERROR_FILE_NOT_FOUND;
-        else if (!(r = route_find(row, i)))
-                e = ERROR_NOT_FOUND;
-        else {
+        e = model.settings.elevated ? route_lookup(row, &r) : ERROR_ACCESS_DENIED;
+        if (e == NO_ERROR) {
                 bool persisted = r->who == MODEL_BY_CLIENT;
 
                 model_route_remove(r, MODEL_BY_CLIENT);

@@ -6,9 +6,10 @@
 # exe_wrapper, uses; under wine-private.sh, the private one).
 #
 # The caller sets: wrapper (lanparty-wine), client (client.exe) for run,
-# and for the relay parts native (a native build directory with
-# src/relayd/lanparty-relayd and tests/relay-test-peer;
-# tools/build-windows.sh passes it as $LANPARTY_NATIVE_BUILD).
+# and for the relay parts calls native_build, which takes native (a
+# native build directory with src/relayd/lanparty-relayd and
+# tests/relay-test-peer) from $LANPARTY_NATIVE_BUILD, as
+# tools/build-windows.sh passes it.
 
 source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib-test.sh"
 
@@ -32,7 +33,21 @@ test_tmp lanparty-wine-test
 # What wine runs is slow to start: expect waits 20 s unless told otherwise.
 WAIT=20
 
+# The native build directory ($LANPARTY_NATIVE_BUILD) the relay parts
+# take their programs from, in $native; skips without one.
+native_build() {
+        [ -n "${LANPARTY_NATIVE_BUILD:-}" ] || skip "set LANPARTY_NATIVE_BUILD to a native build directory"
+        native=$(realpath "$LANPARTY_NATIVE_BUILD")
+}
+
 # ---- wine ----------------------------------------------------------------------
+
+# The wrapper's own prefix made ready, for the tests that need nothing
+# else of wine.
+wine_wrapper_init() {
+        [ -x "$wrapper" ] || skip "no wine wrapper at $wrapper"
+        "$wrapper" --init || fail "lanparty-wine --init failed"
+}
 
 # The wrapper carries the prefix it was made for ("${LANPARTY_WINEPREFIX:-/path}");
 # read it rather than guess, so these tests share that prefix.

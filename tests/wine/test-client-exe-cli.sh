@@ -13,8 +13,7 @@ wrapper=$(realpath "$1")
 client=$(realpath "$2")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
 
-[ -x "$wrapper" ] || skip "no wine wrapper at $wrapper"
-"$wrapper" --init || fail "lanparty-wine --init failed"
+wine_wrapper_init
 
 link='lanparty://192.0.2.1:4433/party?k=QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI'
 

@@ -21,10 +21,8 @@ wrapper=$(realpath "$1")
 client=$(realpath "$2")
 shot=$(realpath -m "$3")
 taskbar_restart=$(realpath "$4")
-native=${LANPARTY_NATIVE_BUILD:-}
-[ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
-native=$(realpath "$native")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+native_build
 
 command -v import >/dev/null && command -v convert >/dev/null || skip "ImageMagick is not installed"
 command -v xdotool >/dev/null || skip "xdotool is not installed"

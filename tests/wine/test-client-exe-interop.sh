@@ -19,10 +19,8 @@ set -euo pipefail
 
 wrapper=$(realpath "$1")
 client=$(realpath "$2")
-native=${LANPARTY_NATIVE_BUILD:-}
-[ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
-native=$(realpath "$native")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+native_build
 
 wine_setup_x11
 relay_setup

@@ -33,10 +33,8 @@ set -euo pipefail
 
 wrapper=$(realpath "$1")
 client=$(realpath "$2")
-native=${LANPARTY_NATIVE_BUILD:-}
-[ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
-native=$(realpath "$native")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+native_build
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 command -v ip >/dev/null || skip "needs iproute2"

@@ -44,10 +44,8 @@ set -euo pipefail
 wrapper=$(realpath "$1")
 client=$(realpath "$2")
 shift 2
-native=${LANPARTY_NATIVE_BUILD:-}
-[ -n "$native" ] || { echo "SKIP: set LANPARTY_NATIVE_BUILD to a native build directory"; exit 77; }
-native=$(realpath "$native")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
+native_build
 
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"

@@ -20,8 +20,7 @@ wrapper=$(realpath "$1")
 client=$(realpath "$2")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
 
-[ -x "$wrapper" ] || skip "no wine wrapper at $wrapper"
-"$wrapper" --init || fail "lanparty-wine --init failed"
+wine_wrapper_init
 
 route='route 4 cb007107/32 c6336401 4000000000 0 0'
 

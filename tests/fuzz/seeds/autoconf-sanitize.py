@@ -8,38 +8,21 @@
 import os
 import struct
 
+from frames import eth, ipv4, ipv6, udp
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "autoconf-sanitize")
 
 ROUTER_MAC = bytes.fromhex("001b21aabbcc")
 CLIENT_MAC = bytes.fromhex("021122334455")
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def ipv4_udp(src, dst, sport, dport, payload):
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0x10, 20 + len(udp), 0, 0, 64, 17, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    c = csum(src + dst + struct.pack("!BBH", 0, 17, len(udp)) + udp) or 0xFFFF
-    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
-    return bytes(CLIENT_MAC + ROUTER_MAC + b"\x08\x00" + ip + udp)
+    return eth(CLIENT_MAC, ROUTER_MAC, 0x0800,
+               ipv4(src, dst, 17, udp(sport, dport, payload), 6, ident=0, flags=0, tos=0x10))
 
 
-def ipv6(src, dst, dmac, nh, l4, csum_at):
-    pseudo = src + dst + struct.pack("!IxxxB", len(l4), nh)
-    c = csum(pseudo + l4)
-    if nh == 17 and c == 0:
-        c = 0xFFFF
-    l4 = l4[:csum_at] + struct.pack("!H", c) + l4[csum_at + 2:]
-    ip = struct.pack("!IHBB", 0x60000000, len(l4), nh, 255) + src + dst
-    return bytes(dmac + ROUTER_MAC + b"\x86\xdd" + ip + l4)
+def ipv6_from_router(src, dst, dmac, nh, l4, csum_at):
+    return eth(dmac, ROUTER_MAC, 0x86DD, ipv6(src, dst, nh, l4, csum_at, hop_limit=255))
 
 
 def opt(code, data):
@@ -97,14 +80,14 @@ RA_HEADER_FIELDS = bytes([0x48]) + struct.pack("!H", 1800)  # flags, router life
 
 def ra_frame():
     l4 = bytes([134, 0, 0, 0, 64]) + RA_HEADER_FIELDS + struct.pack("!II", 0, 0) + RA_OPTIONS
-    return ipv6(bytes.fromhex("fe800000000000000000000000000001"), bytes.fromhex("ff020000000000000000000000000001"),
+    return ipv6_from_router(bytes.fromhex("fe800000000000000000000000000001"), bytes.fromhex("ff020000000000000000000000000001"),
                 bytes.fromhex("333300000001"), 58, l4, 2)
 
 
 def dhcpv6_frame():
     msg = bytes([7, 0x12, 0x34, 0x56]) + DHCPV6_OPTIONS
     l4 = struct.pack("!HHHH", 547, 546, 8 + len(msg), 0) + msg
-    return ipv6(bytes.fromhex("fe800000000000000000000000000001"), bytes.fromhex("fe80000000000000001122fffe334455"),
+    return ipv6_from_router(bytes.fromhex("fe800000000000000000000000000001"), bytes.fromhex("fe80000000000000001122fffe334455"),
                 CLIENT_MAC, 17, l4, 6)
 
 

@@ -11,6 +11,8 @@ import base64
 import os
 import struct
 
+from frames import eth, ipv4, ipv6, udp
+
 TOP = os.path.dirname(os.path.abspath(__file__))
 
 LAN_MAC = bytes.fromhex("001b21aabbcc")
@@ -31,53 +33,9 @@ def write(target, name, data):
         f.write(data)
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def eth(dst, src, ethertype, payload):
-    return dst + src + struct.pack("!H", ethertype) + payload
-
-
-def ipv4(src, dst, proto, l4, csum_at=None, ident=0x1234, flags=0x4000):
-    """An IPv4 packet; the L4 checksum at csum_at (None: none) is made right."""
-    if csum_at is not None:
-        c = csum(src + dst + struct.pack("!BBH", 0, proto, len(l4)) + l4)
-        if proto == 17 and c == 0:
-            c = 0xFFFF
-        l4 = l4[:csum_at] + struct.pack("!H", c) + l4[csum_at + 2:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), ident, flags, 64, proto, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return ip + l4
-
-
-def ipv6(src, dst, nh, l4, csum_at=None, ext=b"", ext_nh=None):
-    """An IPv6 packet; `ext` goes between the header and l4 (its first byte
-    is patched to nh, the header's next header is ext_nh)."""
-    if csum_at is not None:
-        c = csum(src + dst + struct.pack("!IxxxB", len(l4), nh) + l4)
-        if nh == 17 and c == 0:
-            c = 0xFFFF
-        l4 = l4[:csum_at] + struct.pack("!H", c) + l4[csum_at + 2:]
-    first = nh
-    if ext:
-        ext = bytes([nh]) + ext[1:]
-        first = ext_nh
-    return struct.pack("!IHBB", 0x60000000, len(ext) + len(l4), first, 64) + src + dst + ext + l4
-
-
 def tcp(sport, dport, seq, ack, flags, options=b"", payload=b""):
     doff = (20 + len(options)) // 4
     return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags, 64240, 0, 0) + options + payload
-
-
-def udp(sport, dport, payload):
-    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
 
 
 SYN, ACK, PSH, FIN, CWR = 0x02, 0x10, 0x08, 0x01, 0x80
@@ -102,11 +60,9 @@ def dhcp(op, msg_type, client_mac):
 
 
 def icmp6(src, dst, dmac, smac, body):
-    l4 = body[:2] + b"\0\0" + body[4:]
-    c = csum(src + dst + struct.pack("!IxxxB", len(l4), 58) + l4)
-    l4 = l4[:2] + struct.pack("!H", c) + l4[4:]
-    ip = struct.pack("!IHBB", 0x60000000, len(l4), 58, 255) + src + dst
-    return eth(dmac, smac, 0x86DD, ip)
+    """The IPv6 header of an ICMPv6 packet alone: these seeds have always
+    left the body out (kept so that regenerating changes nothing)."""
+    return eth(dmac, smac, 0x86DD, ipv6(src, dst, 58, body, hop_limit=255)[:40])
 
 
 # ---- frames the LAN and the players send ----
