@@ -60,9 +60,11 @@ def dhcp(op, msg_type, client_mac):
 
 
 def icmp6(src, dst, dmac, smac, body):
-    """The IPv6 header of an ICMPv6 packet alone: these seeds have always
-    left the body out (kept so that regenerating changes nothing)."""
-    return eth(dmac, smac, 0x86DD, ipv6(src, dst, 58, body, hop_limit=255)[:40])
+    """A whole ICMPv6 packet with its checksum (at offset 2 of the body).
+    Until 2026-12-07 these seeds held the IPv6 header alone, which sent
+    the fuzzer's start into the truncated-packet path instead of the RA
+    and redirect checks."""
+    return eth(dmac, smac, 0x86DD, ipv6(src, dst, 58, body, csum_at=2, hop_limit=255))
 
 
 # ---- frames the LAN and the players send ----
