@@ -7,6 +7,7 @@
 
 #include "datagram.h"
 #include "ether.h"
+#include "flow-hash.h"
 #include "log.h"
 #include "mtu.h"
 
@@ -519,6 +520,8 @@ int session_new(Session **ret, const SessionConfig *config, const QuicAddr *loca
                 .userdata = s,
                 .send_userdata = config->send_userdata,
         };
+        /* What we send are overlay datagrams: queue them fairly per flow. */
+        qc.settings.datagram_flow = datagram_flow_hash;
         QuicAddr local_any = { .len = 0 };
         if (!local) {
                 /* Unconnected socket: the family of the remote is enough. */
@@ -687,7 +690,7 @@ int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t n
                 s->counters.dropped_not_joined++;
                 return -ENOTCONN;
         }
-        r = quic_conn_queue_datagram(s->conn, buf, (size_t) n);
+        r = quic_conn_queue_datagram(s->conn, buf, (size_t) n, now);
         if (r == 0)
                 s->n_queued++;
         return session_count_sent(s, len, r);
