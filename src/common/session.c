@@ -750,7 +750,12 @@ void session_get_rtt(Session *s, uint64_t *ret_smoothed, uint64_t *ret_min) {
 }
 
 void session_get_counters(Session *s, SessionCounters *ret) {
+        QuicConnCounters qc;
+
         *ret = s->counters;
+        quic_conn_get_counters(s->conn, &qc);
+        ret->dropped_queue_evicted = qc.datagrams_dropped_evicted;
+        ret->dropped_queue_codel = qc.datagrams_dropped_codel;
 }
 
 const SessionPeer *session_get_peer(Session *s, uint16_t id) {

@@ -109,6 +109,7 @@ static int property_get_rtt(sd_bus *bus, const char *path, const char *interface
 static int property_get_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        Session *s = m->relay ? relay_link_get_session(m->relay) : NULL;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{st}");
@@ -118,6 +119,19 @@ static int property_get_drops(sd_bus *bus, const char *path, const char *interfa
                 if (!bridge_verdict_is_drop(v) || m->counters.drops[v] == 0)
                         continue;
                 r = sd_bus_message_append(reply, "{st}", bridge_verdict_to_string(v), m->counters.drops[v]);
+                if (r < 0)
+                        return r;
+        }
+        /* Frames its fair queue towards the relay dropped after taking
+         * them (fair-queue.h), on the current connection. */
+        if (s) {
+                SessionCounters sc;
+
+                session_get_counters(s, &sc);
+                if (sc.dropped_queue_evicted > 0)
+                        r = sd_bus_message_append(reply, "{st}", "queue_evicted", sc.dropped_queue_evicted);
+                if (r >= 0 && sc.dropped_queue_codel > 0)
+                        r = sd_bus_message_append(reply, "{st}", "queue_codel", sc.dropped_queue_codel);
                 if (r < 0)
                         return r;
         }
