@@ -7,6 +7,7 @@
 
 #include "autoconf-sanitize.h"
 #include "ether.h"
+#include "fair-queue.h"
 #include "log.h"
 #include "reconnect.h"
 #include "room-name.h"
@@ -62,8 +63,8 @@ static const char *const client_drop_table[_CLIENT_DROP_MAX] = {
         [CLIENT_DROP_DEVICE_ERROR] = "device_error",
         [CLIENT_DROP_MALFORMED] = "malformed_datagram",
         [CLIENT_DROP_AUTOCONF_UNSAFE] = "unsafe_dhcp_or_ra",
-        [CLIENT_DROP_QUEUE_EVICTED] = "queue_evicted",
-        [CLIENT_DROP_QUEUE_CODEL] = "queue_codel",
+        [CLIENT_DROP_QUEUE_EVICTED] = FAIR_QUEUE_DROP_EVICTED,
+        [CLIENT_DROP_QUEUE_CODEL] = FAIR_QUEUE_DROP_CODEL,
 };
 
 const char *client_drop_to_string(ClientDrop d) {

@@ -36,6 +36,10 @@
 #define FAIR_QUEUE_INTERVAL_NS (100U * 1000U * 1000U)
 #define FAIR_QUEUE_DATAGRAM_MAX 65535U
 
+/* The drop reasons' names, wherever drops are shown (D-Bus, status). */
+#define FAIR_QUEUE_DROP_EVICTED "queue_evicted"
+#define FAIR_QUEUE_DROP_CODEL "queue_codel"
+
 typedef struct FairQueueCounters {
         uint64_t dropped_overflow; /* evicted: the fattest flow's oldest, to make room */
         uint64_t dropped_codel;    /* waited too long (CoDel) */

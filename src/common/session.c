@@ -681,8 +681,9 @@ int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t n
         n = session_encode_frame(s, buf, sizeof(buf), frame, len);
         if (n < 0)
                 return n;
-        /* QUIC's queue takes QUIC_DATAGRAM_QUEUE_LEN: write a full batch's
-         * worth before it refuses, so a refusal below means congestion. */
+        /* Write a batch's worth at a time: it shares packets, and the
+         * queue holds only what the window holds back, so a refusal below
+         * means congestion. */
         if (s->n_queued >= QUIC_DATAGRAM_QUEUE_LEN)
                 (void) session_write(s, now);
         if (s->state != SESSION_STATE_JOINED) {

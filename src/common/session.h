@@ -144,7 +144,8 @@ uint64_t session_get_expiry(Session *s);
 int session_handle_expiry(Session *s, uint64_t now);
 
 /* Sends one Ethernet frame to the room. 0 when sent or queued; -EMSGSIZE
- * when it exceeds the current budget, -ENOBUFS when QUIC's queue is full,
+ * when it exceeds the current budget, -ENOBUFS when QUIC's queue is full
+ * and the frame's flow has the most queued (fair-queue.h),
  * -ENOTCONN before WELCOME — each counted as a drop. */
 int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now);
 /* Like session_send_frame(), but only queues the frame: the owner calls

@@ -13,6 +13,7 @@
 
 #include "bus-polkit.h"
 #include "bus-util.h"
+#include "fair-queue.h"
 #include "gatewayd-manager.h"
 
 int remote_client_bus_path(uint16_t id, char **ret) {
@@ -128,10 +129,9 @@ static int property_get_drops(sd_bus *bus, const char *path, const char *interfa
                 SessionCounters sc;
 
                 session_get_counters(s, &sc);
-                if (sc.dropped_queue_evicted > 0)
-                        r = sd_bus_message_append(reply, "{st}", "queue_evicted", sc.dropped_queue_evicted);
-                if (r >= 0 && sc.dropped_queue_codel > 0)
-                        r = sd_bus_message_append(reply, "{st}", "queue_codel", sc.dropped_queue_codel);
+                r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_EVICTED, sc.dropped_queue_evicted);
+                if (r >= 0)
+                        r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_CODEL, sc.dropped_queue_codel);
                 if (r < 0)
                         return r;
         }

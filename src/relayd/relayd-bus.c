@@ -13,6 +13,7 @@
 
 #include "bus-polkit.h"
 #include "bus-util.h"
+#include "fair-queue.h"
 #include "relayd-conn.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
@@ -298,10 +299,9 @@ static int property_get_drops(sd_bus *bus, const char *path, const char *interfa
                 QuicConnCounters qc;
 
                 quic_conn_get_counters(peer->conn->quic_conn, &qc);
-                if (qc.datagrams_dropped_evicted > 0)
-                        r = sd_bus_message_append(reply, "{st}", "queue_evicted", qc.datagrams_dropped_evicted);
-                if (r >= 0 && qc.datagrams_dropped_codel > 0)
-                        r = sd_bus_message_append(reply, "{st}", "queue_codel", qc.datagrams_dropped_codel);
+                r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_EVICTED, qc.datagrams_dropped_evicted);
+                if (r >= 0)
+                        r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_CODEL, qc.datagrams_dropped_codel);
                 if (r < 0)
                         return r;
         }
