@@ -5,10 +5,16 @@
 
 #include "fair-queue.h"
 
+/* Datagrams sent are kept for reuse, this many per queue: a busy
+ * connection then allocates nothing per datagram (glibc's per-thread
+ * cache stops below full-size frames), an idle one keeps a few KiB. */
+#define SPARE_PACKETS 8
+
 typedef struct Packet {
         struct Packet *next;
         uint64_t enqueued;
         uint16_t len;
+        uint16_t capacity; /* of data[] */
         uint8_t data[];
 } Packet;
 
@@ -38,6 +44,8 @@ struct FairQueue {
         Flow flows[FAIR_QUEUE_FLOWS];
         FlowQueue new_flows, old_flows;
         Flow *selected; /* what fair_queue_peek() returned, until popped */
+        Packet *spare[SPARE_PACKETS];
+        size_t n_spare;
         size_t packets, bytes;
         FairQueueCounters counters;
 };
@@ -49,9 +57,33 @@ FairQueue *fair_queue_new(void) {
 FairQueue *fair_queue_free(FairQueue *q) {
         if (q) {
                 fair_queue_clear(q);
+                while (q->n_spare > 0)
+                        free(q->spare[--q->n_spare]);
                 free(q);
         }
         return NULL;
+}
+
+static Packet *packet_new(FairQueue *q, size_t len) {
+        Packet *p;
+
+        for (size_t i = 0; i < q->n_spare; i++)
+                if (q->spare[i]->capacity >= len) {
+                        p = q->spare[i];
+                        q->spare[i] = q->spare[--q->n_spare];
+                        return p;
+                }
+        p = malloc(sizeof(Packet) + len);
+        if (p)
+                p->capacity = (uint16_t) len;
+        return p;
+}
+
+static void packet_free(FairQueue *q, Packet *p) {
+        if (q->n_spare < SPARE_PACKETS)
+                q->spare[q->n_spare++] = p;
+        else
+                free(p);
 }
 
 static void list_append(FlowQueue *l, Flow *f) {
@@ -120,10 +152,10 @@ int fair_queue_push(FairQueue *q, uint32_t flow_hash, const void *data, size_t l
                         return -ENOBUFS;
                 if (q->selected == fat && fat->head)
                         q->selected = NULL; /* its peeked datagram goes */
-                free(flow_take_head(q, fat));
+                packet_free(q, flow_take_head(q, fat));
                 q->counters.dropped_overflow++;
         }
-        p = malloc(sizeof(Packet) + len);
+        p = packet_new(q, len);
         if (!p)
                 return -ENOMEM;
         p->next = NULL;
@@ -180,7 +212,7 @@ static bool codel_ok_to_drop(FairQueue *q, Flow *f, uint64_t now) {
 }
 
 static void codel_drop_head(FairQueue *q, Flow *f) {
-        free(flow_take_head(q, f));
+        packet_free(q, flow_take_head(q, f));
         q->counters.dropped_codel++;
 }
 
@@ -265,7 +297,7 @@ void fair_queue_pop(FairQueue *q) {
         q->selected = NULL;
         p = flow_take_head(q, f);
         f->deficit -= (int32_t) p->len;
-        free(p);
+        packet_free(q, p);
 }
 
 void fair_queue_clear(FairQueue *q) {
@@ -275,7 +307,7 @@ void fair_queue_clear(FairQueue *q) {
                 Flow *f = &q->flows[i];
 
                 while (f->head)
-                        free(flow_take_head(q, f));
+                        packet_free(q, flow_take_head(q, f));
                 memset(f, 0, sizeof(*f));
         }
         memset(&q->new_flows, 0, sizeof(q->new_flows));
