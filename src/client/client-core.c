@@ -7,6 +7,7 @@
 
 #include "autoconf-sanitize.h"
 #include "ether.h"
+#include "fair-queue.h"
 #include "log.h"
 #include "reconnect.h"
 #include "room-name.h"
@@ -34,7 +35,7 @@ struct ClientCore {
 
         ClientCounters counters;
         /* Counted inside the session; folded into `counters` when it ends. */
-        uint64_t done_malformed, done_not_joined_rx;
+        uint64_t done_malformed, done_not_joined_rx, done_queue_evicted, done_queue_codel;
 
         uint8_t frame[LP_ETHER_FRAME_MAX];
         /* A frame from the relay as rewritten for the device. */
@@ -62,6 +63,8 @@ static const char *const client_drop_table[_CLIENT_DROP_MAX] = {
         [CLIENT_DROP_DEVICE_ERROR] = "device_error",
         [CLIENT_DROP_MALFORMED] = "malformed_datagram",
         [CLIENT_DROP_AUTOCONF_UNSAFE] = "unsafe_dhcp_or_ra",
+        [CLIENT_DROP_QUEUE_EVICTED] = FAIR_QUEUE_DROP_EVICTED,
+        [CLIENT_DROP_QUEUE_CODEL] = FAIR_QUEUE_DROP_CODEL,
 };
 
 const char *client_drop_to_string(ClientDrop d) {
@@ -317,6 +320,8 @@ static void client_fold_session_counters(ClientCore *c) {
         session_get_counters(c->session, &sc);
         c->done_malformed += sc.dropped_malformed;
         c->done_not_joined_rx += sc.dropped_not_joined;
+        c->done_queue_evicted += sc.dropped_queue_evicted;
+        c->done_queue_codel += sc.dropped_queue_codel;
 }
 
 /* The end after the frame device went away for good. */
@@ -686,12 +691,16 @@ void client_core_get_diagnostics(ClientCore *c, uint64_t now, ClientDiagnostics 
 
         d.counters.drop[CLIENT_DROP_MALFORMED] += c->done_malformed;
         d.counters.drop[CLIENT_DROP_NOT_JOINED] += c->done_not_joined_rx;
+        d.counters.drop[CLIENT_DROP_QUEUE_EVICTED] += c->done_queue_evicted;
+        d.counters.drop[CLIENT_DROP_QUEUE_CODEL] += c->done_queue_codel;
         if (c->session) {
                 SessionCounters sc;
 
                 session_get_counters(c->session, &sc);
                 d.counters.drop[CLIENT_DROP_MALFORMED] += sc.dropped_malformed;
                 d.counters.drop[CLIENT_DROP_NOT_JOINED] += sc.dropped_not_joined;
+                d.counters.drop[CLIENT_DROP_QUEUE_EVICTED] += sc.dropped_queue_evicted;
+                d.counters.drop[CLIENT_DROP_QUEUE_CODEL] += sc.dropped_queue_codel;
         }
 
         if (c->session && c->phase == CLIENT_PHASE_JOINED) {

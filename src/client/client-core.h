@@ -72,11 +72,13 @@ typedef enum ClientDrop {
         CLIENT_DROP_FOREIGN_SOURCE, /* device frame whose source is not our virtual MAC */
         CLIENT_DROP_OVERSIZED,      /* device frame larger than the overlay ever carries */
         CLIENT_DROP_TOO_BIG,        /* larger than the connection's datagram budget now */
-        CLIENT_DROP_CONGESTION,     /* QUIC's datagram queue was full */
+        CLIENT_DROP_CONGESTION,     /* QUIC's datagram queue was full, the frame's flow the fattest */
         CLIENT_DROP_MISDIRECTED,    /* unicast from the relay for another MAC */
         CLIENT_DROP_DEVICE_ERROR,   /* the OS refused to take a frame */
         CLIENT_DROP_MALFORMED,      /* a datagram from the relay did not decode */
         CLIENT_DROP_AUTOCONF_UNSAFE, /* a DHCP reply or RA from the relay we could not sanitise safely */
+        CLIENT_DROP_QUEUE_EVICTED,  /* queued for the relay, evicted for another flow's frame */
+        CLIENT_DROP_QUEUE_CODEL,    /* queued for the relay too long (CoDel) */
         _CLIENT_DROP_MAX,
         _CLIENT_DROP_INVALID = -EINVAL,
 } ClientDrop;

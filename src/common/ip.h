@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #define IP_PROTO_HOPOPTS 0
+#define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17
 #define IP_PROTO_ROUTING 43
 #define IP_PROTO_FRAGMENT 44

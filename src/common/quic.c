@@ -9,6 +9,7 @@
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 
+#include "fair-queue.h"
 #include "log.h"
 #include "quic-compat.h"
 #include "quic.h"
@@ -36,7 +37,7 @@
  * we carry are datagrams, never retransmitted, mostly other flows' packets
  * (TCP inside, with congestion control of its own): the outer controller
  * should pass them at the path's rate and not hold them back, since what it
- * holds waits in our QUIC_DATAGRAM_QUEUE_LEN queue or is dropped. CUBIC
+ * holds waits in our fair queue or is dropped. CUBIC
  * (ngtcp2's default, the most exercised) does that; ngtcp2 0.12's BBR lost
  * two to three times as many frames in bench/relay-micro.sh: its
  * delivery-rate model reads a busy CPU as a slow path and paces below the
@@ -44,7 +45,6 @@
  * Reno behaves like CUBIC at LAN-party RTTs. docs/PERFORMANCE.md has the
  * figures. */
 #define QUIC_CC_ALGO NGTCP2_CC_ALGO_CUBIC
-_Static_assert(QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD <= UINT16_MAX, "dq_off is 16 bits");
 /* TLS alert no_application_protocol (RFC 8446). */
 #define TLS_ALERT_NO_APPLICATION_PROTOCOL 120
 
@@ -77,16 +77,10 @@ struct QuicConn {
         uint64_t s_base, s_acked, s_sent, s_end;
         bool stream_blocked;
 
-        /* Datagrams held back by congestion control or pacing. */
-        /* QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD bytes, but packed
-         * from the start and rewound whenever the queue empties: small
-         * frames only ever touch its first page, which keeps a relay with
-         * many peers small. */
-        uint8_t *dq_buf;
-        uint16_t dq_len[QUIC_DATAGRAM_QUEUE_LEN];
-        uint16_t dq_off[QUIC_DATAGRAM_QUEUE_LEN];
-        unsigned dq_head, dq_count;
-        size_t dq_end; /* bytes of dq_buf in use up to the newest datagram */
+        /* Datagrams held back by congestion control or pacing, fairly
+         * per flow; allocated with the first one, so a relay's idle peers
+         * cost nothing. */
+        FairQueue *dq;
         /* Server connections: on the endpoint's list of connections with
          * datagrams to write (quic_conn_queue_datagram()). */
         bool flush_listed;
@@ -235,7 +229,7 @@ static void conn_set_closed(QuicConn *c, QuicState state, const QuicCloseInfo *i
                 c->notify_closed = true;
         }
         /* Nothing queued can go anywhere now. */
-        c->dq_count = 0;
+        fair_queue_clear(c->dq);
 }
 
 /* Writes CONNECTION_CLOSE with ccerr, keeps the packet for the closing
@@ -959,7 +953,7 @@ static void conn_free_now(QuicConn *c) {
                 ngtcp2_conn_del(c->conn);
         quic_tls_done(&c->tls);
         free(c->sbuf);
-        free(c->dq_buf);
+        fair_queue_free(c->dq);
         free(c->close_pkt);
         free(c);
 }
@@ -1121,45 +1115,28 @@ static int conn_write_datagram(QuicConn *c, const uint8_t *data, size_t len, uin
         return 0;
 }
 
-static int dq_push(QuicConn *c, const uint8_t *data, size_t len) {
-        unsigned slot;
+static size_t dq_count(const QuicConn *c) {
+        return fair_queue_packets(c->dq);
+}
 
-        if (c->dq_count >= QUIC_DATAGRAM_QUEUE_LEN || len > QUIC_MAX_UDP_PAYLOAD) {
-                c->counters.datagrams_dropped_full++;
-                return -ENOBUFS;
-        }
-        if (!c->dq_buf) {
-                c->dq_buf = malloc((size_t) QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD);
-                if (!c->dq_buf) {
+static int dq_push(QuicConn *c, const uint8_t *data, size_t len, uint64_t now) {
+        uint32_t flow;
+        int r;
+
+        if (!c->dq) {
+                c->dq = fair_queue_new();
+                if (!c->dq) {
                         c->counters.datagrams_dropped_full++;
                         return -ENOBUFS;
                 }
         }
-        if (c->dq_count == 0)
-                c->dq_end = 0;
-        if (c->dq_end + len > (size_t) QUIC_DATAGRAM_QUEUE_LEN * QUIC_MAX_UDP_PAYLOAD) {
-                /* Move what is queued to the front. At most LEN-1 datagrams
-                 * of at most QUIC_MAX_UDP_PAYLOAD each: room for this one. */
-                size_t first = c->dq_off[c->dq_head];
-
-                memmove(c->dq_buf, c->dq_buf + first, c->dq_end - first);
-                for (unsigned i = 0; i < c->dq_count; i++)
-                        c->dq_off[(c->dq_head + i) % QUIC_DATAGRAM_QUEUE_LEN] -= (uint16_t) first;
-                c->dq_end -= first;
+        flow = c->settings.datagram_flow ? c->settings.datagram_flow(data, len) : 0;
+        r = fair_queue_push(c->dq, flow, data, len, now);
+        if (r < 0) {
+                c->counters.datagrams_dropped_full++;
+                return -ENOBUFS;
         }
-        slot = (c->dq_head + c->dq_count) % QUIC_DATAGRAM_QUEUE_LEN;
-        if (len > 0) /* data may be NULL then */
-                memcpy(c->dq_buf + c->dq_end, data, len);
-        c->dq_off[slot] = (uint16_t) c->dq_end;
-        c->dq_len[slot] = (uint16_t) len;
-        c->dq_end += len;
-        c->dq_count++;
         return 0;
-}
-
-static void dq_pop(QuicConn *c) {
-        c->dq_head = (c->dq_head + 1) % QUIC_DATAGRAM_QUEUE_LEN;
-        c->dq_count--;
 }
 
 /* Writes the queued datagrams, as many to a packet as fit: a relay that
@@ -1173,11 +1150,13 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
         bool open = false; /* ngtcp2 holds a packet we may add to */
         unsigned tries = 0;
 
+        const uint8_t *d;
+        size_t dlen;
+
         ngtcp2_path_storage_zero(&ps);
-        while (c->dq_count > 0) {
-                const uint8_t *d = c->dq_buf + c->dq_off[c->dq_head];
-                ngtcp2_vec v = {.base = (uint8_t *) (uintptr_t) d, .len = c->dq_len[c->dq_head]};
-                uint32_t flags = c->dq_count > 1 ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : NGTCP2_WRITE_DATAGRAM_FLAG_NONE;
+        while (fair_queue_peek(c->dq, now, &d, &dlen)) {
+                ngtcp2_vec v = {.base = (uint8_t *) (uintptr_t) d, .len = dlen};
+                uint32_t flags = dq_count(c) > 1 ? NGTCP2_WRITE_DATAGRAM_FLAG_MORE : NGTCP2_WRITE_DATAGRAM_FLAG_NONE;
                 ngtcp2_ssize n;
                 int accepted = 0;
 
@@ -1186,7 +1165,7 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
                 if (n == NGTCP2_ERR_WRITE_MORE) {
                         open = true;
                         c->counters.datagrams_tx++;
-                        dq_pop(c);
+                        fair_queue_pop(c->dq);
                         tries = 0;
                         continue;
                 }
@@ -1195,7 +1174,7 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
                          * it, after closing the packet we added to. */
                         if (!open) {
                                 c->counters.datagrams_dropped_size++;
-                                dq_pop(c);
+                                fair_queue_pop(c->dq);
                                 continue;
                         }
                         n = 0;
@@ -1213,7 +1192,7 @@ static int conn_write_queued_datagrams(QuicConn *c, uint64_t now, unsigned *n_se
                 (*n_sent)++;
                 if (accepted) {
                         c->counters.datagrams_tx++;
-                        dq_pop(c);
+                        fair_queue_pop(c->dq);
                         tries = 0;
                 } else if (++tries >= QUIC_DATAGRAM_WRITE_TRIES)
                         return 0; /* packets full of other frames; the expiry brings us back */
@@ -1232,7 +1211,7 @@ static unsigned conn_write(QuicConn *c, uint64_t now) {
         /* With the window full, ngtcp2 would build and refuse a packet per
          * try: in a relay flood that was most of its CPU. ACKs and probes
          * do not need the window; the loop below writes them. */
-        if (c->dq_count > 0 && c->state == QUIC_STATE_ESTABLISHED && ngtcp2_conn_get_cwnd_left(c->conn) > 0) {
+        if (dq_count(c) > 0 && c->state == QUIC_STATE_ESTABLISHED && ngtcp2_conn_get_cwnd_left(c->conn) > 0) {
                 rv = conn_write_queued_datagrams(c, now, &n_sent);
                 if (rv < 0) {
                         conn_handle_liberr(c, rv, now);
@@ -1302,7 +1281,7 @@ uint64_t quic_conn_get_expiry(QuicConn *c) {
                 e = ngtcp2_conn_get_expiry(c->conn);
                 if (c->close_requested)
                         e = MIN(e, c->close_linger_deadline);
-                else if (c->state == QUIC_STATE_ESTABLISHED && c->dq_count == 0 && c->s_sent == c->s_end &&
+                else if (c->state == QUIC_STATE_ESTABLISHED && dq_count(c) == 0 && c->s_sent == c->s_end &&
                          e < c->last_now + QUIC_TIMER_FLOOR_NS)
                         e = c->last_now + QUIC_TIMER_FLOOR_NS;
                 return e;
@@ -1384,10 +1363,10 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
         }
 
         now = conn_enter(c, now);
-        if (c->busy > 1 || c->dq_count > 0)
+        if (c->busy > 1 || dq_count(c) > 0)
                 /* Inside one of our callbacks ngtcp2 must not be re-entered,
                  * and queued datagrams go first. */
-                r = dq_push(c, data, len);
+                r = dq_push(c, data, len, now);
         else {
                 rv = conn_write_datagram(c, data, len, now, &accepted, &n_sent);
                 if (rv < 0) {
@@ -1395,7 +1374,7 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
                         r = -ENOTCONN;
                 } else {
                         if (!accepted)
-                                r = dq_push(c, data, len);
+                                r = dq_push(c, data, len, now);
                         ngtcp2_conn_update_pkt_tx_time(c->conn, now);
                 }
         }
@@ -1405,7 +1384,7 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
 
 static size_t conn_datagram_floor(QuicConn *c);
 
-int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len) {
+int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len, uint64_t now) {
         int r;
 
         if (!c || (!data && len > 0))
@@ -1416,7 +1395,7 @@ int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len) {
                 c->counters.datagrams_dropped_size++;
                 return -EMSGSIZE;
         }
-        r = dq_push(c, data, len);
+        r = dq_push(c, data, len, now);
         if (r < 0)
                 return r;
         quic_conn_want_flush(c);
@@ -1625,5 +1604,10 @@ void quic_conn_get_counters(QuicConn *c, QuicConnCounters *ret) {
                 *ret = (QuicConnCounters){0};
                 return;
         }
+        FairQueueCounters fq;
+
         *ret = c->counters;
+        fair_queue_get_counters(c->dq, &fq);
+        ret->datagrams_dropped_evicted = fq.dropped_overflow;
+        ret->datagrams_dropped_codel = fq.dropped_codel;
 }

@@ -57,7 +57,8 @@
 /* What we advertise as max_datagram_frame_size. The usable payload is far
  * smaller: see quic_conn_max_datagram_payload(). */
 #define QUIC_MAX_DATAGRAM_FRAME_SIZE 65535
-/* Datagrams waiting for congestion window or pacing; more are dropped. */
+/* Datagrams one sender queues before it writes them: a batch that shares
+ * packets. The queue itself (fair-queue.h) holds more, fairly per flow. */
 #define QUIC_DATAGRAM_QUEUE_LEN 16
 /* Every connection ID we issue, client and server, has this length; the
  * server needs a fixed length to find the DCID of short-header packets, and
@@ -155,6 +156,10 @@ typedef struct QuicSettings {
         uint64_t handshake_timeout; /* ns; 0: QUIC_HANDSHAKE_TIMEOUT_DEFAULT */
         size_t control_send_buffer; /* bytes; 0: QUIC_CONTROL_SEND_BUFFER_DEFAULT */
         bool trace;                 /* ngtcp2's packet log at debug level */
+        /* Which flow a datagram belongs to, for the fair queue in front of
+         * the congestion window (fair-queue.h); NULL: all datagrams are
+         * one flow. lanparty's senders pass datagram_flow_hash(). */
+        uint32_t (*datagram_flow)(const uint8_t *data, size_t len);
 } QuicSettings;
 
 typedef struct QuicClientConfig {
@@ -229,10 +234,12 @@ size_t quic_conn_control_send_space(QuicConn *c);
 /* Returns flow-control credit for n processed control bytes. */
 void quic_conn_consume_control(QuicConn *c, size_t n);
 
-/* Sends one unreliable datagram now, or queues it (QUIC_DATAGRAM_QUEUE_LEN)
+/* Sends one unreliable datagram now, or queues it (fair-queue.h)
  * while congestion control or pacing holds packets back; never blocks and
  * is never retransmitted. -EMSGSIZE above quic_conn_max_datagram_payload(),
- * -ENOBUFS when the queue is full (the datagram is dropped and counted),
+ * -ENOBUFS when the queue is full and this datagram's flow is the one with
+ * the most queued (the datagram is dropped and counted; a datagram of
+ * another flow evicts that flow's oldest instead),
  * -ENOTCONN before the handshake or when closing. */
 int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t now);
 
@@ -240,10 +247,10 @@ int quic_conn_send_datagram(QuicConn *c, const void *data, size_t len, uint64_t 
  * connection once it has queued what it has (quic_conn_write(); for server
  * connections quic_server_flush() knows which), and datagrams queued
  * together share packets as far as they fit. Same errors as
- * quic_conn_send_datagram(); -ENOBUFS when QUIC_DATAGRAM_QUEUE_LEN are
- * already waiting (write, then try again). Never from inside a callback of
- * this same connection. */
-int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len);
+ * quic_conn_send_datagram(); after -ENOBUFS, write and try again. `now`
+ * stamps it for CoDel. Never from inside a callback of this same
+ * connection. */
+int quic_conn_queue_datagram(QuicConn *c, const void *data, size_t len, uint64_t now);
 
 /* The largest datagram payload D that fits one packet right now:
  *   min(peer's max_datagram_frame_size - 1 - varint(D),
@@ -286,8 +293,10 @@ typedef struct QuicConnCounters {
         uint64_t packets_tx, bytes_tx;
         uint64_t send_errors;             /* send callback failures */
         uint64_t datagrams_rx, datagrams_tx;
-        uint64_t datagrams_dropped_full;  /* queue full (congestion) */
+        uint64_t datagrams_dropped_full;  /* refused: queue full, its flow the fattest (-ENOBUFS) */
         uint64_t datagrams_dropped_size;  /* -EMSGSIZE */
+        uint64_t datagrams_dropped_evicted; /* queued, then evicted for another flow's (queue full) */
+        uint64_t datagrams_dropped_codel; /* queued too long (CoDel) */
         uint64_t control_bytes_rx, control_bytes_tx;
 } QuicConnCounters;
 

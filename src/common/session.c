@@ -7,6 +7,7 @@
 
 #include "datagram.h"
 #include "ether.h"
+#include "flow-hash.h"
 #include "log.h"
 #include "mtu.h"
 
@@ -519,6 +520,8 @@ int session_new(Session **ret, const SessionConfig *config, const QuicAddr *loca
                 .userdata = s,
                 .send_userdata = config->send_userdata,
         };
+        /* What we send are overlay datagrams: queue them fairly per flow. */
+        qc.settings.datagram_flow = datagram_flow_hash;
         QuicAddr local_any = { .len = 0 };
         if (!local) {
                 /* Unconnected socket: the family of the remote is enough. */
@@ -678,8 +681,9 @@ int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t n
         n = session_encode_frame(s, buf, sizeof(buf), frame, len);
         if (n < 0)
                 return n;
-        /* QUIC's queue takes QUIC_DATAGRAM_QUEUE_LEN: write a full batch's
-         * worth before it refuses, so a refusal below means congestion. */
+        /* Write a batch's worth at a time: it shares packets, and the
+         * queue holds only what the window holds back, so a refusal below
+         * means congestion. */
         if (s->n_queued >= QUIC_DATAGRAM_QUEUE_LEN)
                 (void) session_write(s, now);
         if (s->state != SESSION_STATE_JOINED) {
@@ -687,7 +691,7 @@ int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t n
                 s->counters.dropped_not_joined++;
                 return -ENOTCONN;
         }
-        r = quic_conn_queue_datagram(s->conn, buf, (size_t) n);
+        r = quic_conn_queue_datagram(s->conn, buf, (size_t) n, now);
         if (r == 0)
                 s->n_queued++;
         return session_count_sent(s, len, r);
@@ -747,7 +751,12 @@ void session_get_rtt(Session *s, uint64_t *ret_smoothed, uint64_t *ret_min) {
 }
 
 void session_get_counters(Session *s, SessionCounters *ret) {
+        QuicConnCounters qc;
+
         *ret = s->counters;
+        quic_conn_get_counters(s->conn, &qc);
+        ret->dropped_queue_evicted = qc.datagrams_dropped_evicted;
+        ret->dropped_queue_codel = qc.datagrams_dropped_codel;
 }
 
 const SessionPeer *session_get_peer(Session *s, uint16_t id) {

@@ -120,7 +120,9 @@ typedef struct SessionCounters {
         uint64_t rx_frames, rx_bytes;   /* delivered to the owner */
         uint64_t tx_frames, tx_bytes;   /* handed to QUIC */
         uint64_t dropped_too_big;       /* did not fit the datagram budget */
-        uint64_t dropped_congestion;    /* QUIC's datagram queue was full */
+        uint64_t dropped_congestion;    /* refused by QUIC's queue: full, the frame's flow the fattest */
+        uint64_t dropped_queue_evicted; /* queued, then evicted for another flow's frame (queue full) */
+        uint64_t dropped_queue_codel;   /* queued longer than CoDel allows (fair-queue.h) */
         uint64_t dropped_malformed;     /* undecodable datagrams from the relay */
         uint64_t dropped_not_joined;    /* frames before WELCOME or after the end */
         uint64_t dropped_by_owner;      /* session_count_drop() */
@@ -142,7 +144,8 @@ uint64_t session_get_expiry(Session *s);
 int session_handle_expiry(Session *s, uint64_t now);
 
 /* Sends one Ethernet frame to the room. 0 when sent or queued; -EMSGSIZE
- * when it exceeds the current budget, -ENOBUFS when QUIC's queue is full,
+ * when it exceeds the current budget, -ENOBUFS when QUIC's queue is full
+ * and the frame's flow has the most queued (fair-queue.h),
  * -ENOTCONN before WELCOME — each counted as a drop. */
 int session_send_frame(Session *s, const uint8_t *frame, size_t len, uint64_t now);
 /* Like session_send_frame(), but only queues the frame: the owner calls

@@ -13,6 +13,7 @@
 
 #include "bus-polkit.h"
 #include "bus-util.h"
+#include "fair-queue.h"
 #include "gatewayd-manager.h"
 
 int remote_client_bus_path(uint16_t id, char **ret) {
@@ -109,6 +110,7 @@ static int property_get_rtt(sd_bus *bus, const char *path, const char *interface
 static int property_get_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        Session *s = m->relay ? relay_link_get_session(m->relay) : NULL;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "{st}");
@@ -118,6 +120,18 @@ static int property_get_drops(sd_bus *bus, const char *path, const char *interfa
                 if (!bridge_verdict_is_drop(v) || m->counters.drops[v] == 0)
                         continue;
                 r = sd_bus_message_append(reply, "{st}", bridge_verdict_to_string(v), m->counters.drops[v]);
+                if (r < 0)
+                        return r;
+        }
+        /* Frames its fair queue towards the relay dropped after taking
+         * them (fair-queue.h), on the current connection. */
+        if (s) {
+                SessionCounters sc;
+
+                session_get_counters(s, &sc);
+                r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_EVICTED, sc.dropped_queue_evicted);
+                if (r >= 0)
+                        r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_CODEL, sc.dropped_queue_codel);
                 if (r < 0)
                         return r;
         }

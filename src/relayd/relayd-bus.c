@@ -13,6 +13,8 @@
 
 #include "bus-polkit.h"
 #include "bus-util.h"
+#include "fair-queue.h"
+#include "relayd-conn.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
 
@@ -288,6 +290,18 @@ static int property_get_drops(sd_bus *bus, const char *path, const char *interfa
                 return r;
         for (size_t i = 0; i < peer->n_drops; i++) {
                 r = sd_bus_message_append(reply, "{st}", peer->drops[i].reason, peer->drops[i].count);
+                if (r < 0)
+                        return r;
+        }
+        /* Frames to this peer its fair queue dropped after taking them,
+         * counted by QUIC (fair-queue.h), not per frame here. */
+        if (peer->conn && peer->conn->quic_conn) {
+                QuicConnCounters qc;
+
+                quic_conn_get_counters(peer->conn->quic_conn, &qc);
+                r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_EVICTED, qc.datagrams_dropped_evicted);
+                if (r >= 0)
+                        r = bus_append_nonzero_counter(reply, FAIR_QUEUE_DROP_CODEL, qc.datagrams_dropped_codel);
                 if (r < 0)
                         return r;
         }

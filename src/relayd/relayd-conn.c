@@ -519,11 +519,12 @@ static void deliver(RelayConn *from, Peer *to, const uint8_t *buf, size_t len) {
 
         if (!c)
                 return;
-        r = quic_conn_queue_datagram(c, buf, len);
+        r = quic_conn_queue_datagram(c, buf, len, from->quic->now);
         if (r == -ENOBUFS) {
-                /* A batch's worth for this peer already: send those first. */
+                /* Its flow has the most queued for this peer: send what the
+                 * window takes first. */
                 (void) quic_conn_write(c, from->quic->now);
-                r = quic_conn_queue_datagram(c, buf, len);
+                r = quic_conn_queue_datagram(c, buf, len, from->quic->now);
         }
         if (r == -EMSGSIZE) {
                 peer_drop(to, DROP_BUDGET, now_usec(from));

@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "fileio.h"
+#include "flow-hash.h"
 #include "log.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
@@ -538,6 +539,8 @@ static int relay_quic_new_server(RelayQuic *q, const QuicAddr *local) {
         r = quic_server_new(&q->server, &(QuicServerConfig) {
                 .settings = {
                         .handshake_timeout = RELAY_QUIC_HANDSHAKE_TIMEOUT_NSEC,
+                        /* Forwarded overlay datagrams, queued fairly per flow. */
+                        .datagram_flow = datagram_flow_hash,
                 },
                 .credentials = q->credentials,
                 .local = *local,

@@ -116,3 +116,7 @@ int bus_open_daemon(sd_event *event, const char *address, const char *descriptio
         *ret = TAKE_PTR(bus);
         return 0;
 }
+
+int bus_append_nonzero_counter(sd_bus_message *m, const char *name, uint64_t count) {
+        return count > 0 ? sd_bus_message_append(m, "{st}", name, count) : 0;
+}

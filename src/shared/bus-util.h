@@ -34,6 +34,10 @@ int bus_property_get_version(sd_bus *bus, const char *path, const char *interfac
  * no leading zeros. Returns 0 or -EINVAL. */
 int bus_path_parse_peer_id(const char *s, uint16_t *ret);
 
+/* Appends {name, count} to an open a{st} container when count > 0: drop
+ * counters list only the reasons that happened. */
+int bus_append_nonzero_counter(sd_bus_message *m, const char *name, uint64_t count);
+
 /* InterfacesAdded/InterfacesRemoved for one object and interface; 0 and
  * nothing sent when there is no bus. The caller logs a failure with its
  * object's context. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Writes the seed inputs of the fuzz targets that take frames or config
-# text: l2filter, mss, gso, gatewayd-config and relayd-config, each in its
+# text: l2filter, flow-hash, mss, gso, gatewayd-config and relayd-config, each in its
 # target's input format (see the header comment of tests/fuzz/fuzz-NAME.c).
 # Frames are what the party LAN carries, with right lengths and checksums,
 # so the fuzzer starts deep inside the parsers. generate-seeds.c writes
@@ -97,6 +97,11 @@ FRAMES = {
 for name, frame in FRAMES.items():
     write("l2filter", name, bytes([3]) + struct.pack("!H", 1344) + CLIENT_MAC + frame)
 write("l2filter", "spoofed-source-checked", bytes([1]) + struct.pack("!H", 1344) + CLIENT_MAC + FRAMES["spoofed-source"])
+
+# flow-hash: an overlay datagram as a player sends it (version 1, no flags,
+# peer id 0), then the frame.
+for name, frame in FRAMES.items():
+    write("flow-hash", name, bytes([1, 0, 0, 0]) + frame)
 
 # ---- mss: [mode][room MTU u16][frame, or a TCP segment in template mode] ----
 MSS_TEMPLATE, MSS_IPV6, MSS_KEEP_CHECKSUM = 1, 2, 4
