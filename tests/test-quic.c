@@ -35,10 +35,6 @@
 /* The relay's certificate (made in main) and a second one of another
  * name; the tests below call their parts by these short names. */
 static TestCert relay_cert, other_cert;
-static const char *const state_dir = relay_cert.dir;
-static const uint8_t *const pin = relay_cert.pin, *const pin2 = other_cert.pin;
-static const char *const cert_path = relay_cert.cert_path, *const key_path = relay_cert.key_path;
-static const char *const cert2_path = other_cert.cert_path, *const key2_path = other_cert.key_path;
 
 typedef struct Net Net;
 
@@ -235,7 +231,7 @@ static void net_init_limits(Net *n, const QuicServerLimits *limits, const QuicSe
         test_addr4(&n->server_addr, "10.0.0.1", 443);
         n->server_port = (TestNetPort) { &n->wire, &n->server_addr };
 
-        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred, relay_cert.cert_path, relay_cert.key_path) == 0);
         QuicServerConfig cfg = {
                 .settings = settings ? *settings : test_settings(),
                 .credentials = cred,
@@ -411,7 +407,7 @@ static SPeer *speer_for(Net *n, Client *c) {
 }
 
 static Client *connect_one(Net *n) {
-        Client *c = net_add_client(n, &(ClientOpts){.pin = pin});
+        Client *c = net_add_client(n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(n, 5 * SEC, cond_client_handshake, c));
         return c;
 }
@@ -456,7 +452,7 @@ static void test_handshake(void) {
         CHECK(srtt >= min_rtt);
 
         /* Not before the handshake: a brand-new connection has no budget. */
-        Client *c2 = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c2 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK_EQ_INT(quic_conn_max_datagram_payload(c2->conn), 0);
         CHECK_EQ_INT(quic_conn_send_datagram(c2->conn, "x", 1, n.now), -ENOTCONN);
         uint8_t out[32];
@@ -815,7 +811,7 @@ static void test_queue_datagram_hostile(void) {
 
         /* Before the handshake: -ENOTCONN, and nothing counted as a drop
          * (the budget is not known yet). */
-        Client *early = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *early = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK_EQ_INT(quic_conn_get_state(early->conn), QUIC_STATE_HANDSHAKE);
         CHECK_EQ_INT(quic_conn_queue_datagram(early->conn, "x", 1, n.now), -ENOTCONN);
         CHECK_EQ_INT(quic_conn_queue_datagram(early->conn, buf, sizeof buf, n.now), -ENOTCONN);
@@ -1137,7 +1133,7 @@ static void test_queue_datagram_clients(void) {
 
         net_init(&n, 0, NULL);
         for (unsigned i = 0; i < 3; i++)
-                net_add_client(&n, &(ClientOpts){.pin = pin});
+                net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_all_handshakes, NULL));
         net_settle(&n);
         for (unsigned i = 0; i < 3; i++)
@@ -1344,7 +1340,7 @@ static void test_pin_mismatch(void) {
         Net n;
         uint8_t wrong[CERT_PIN_SIZE];
 
-        memcpy(wrong, pin, sizeof wrong);
+        memcpy(wrong, relay_cert.pin, sizeof wrong);
         wrong[7] ^= 0x01;
 
         net_init(&n, 0, NULL);
@@ -1382,12 +1378,12 @@ static void test_trust_store(void) {
         CHECK(strstr(c->info.reason, "not trusted"));
 
         /* The same certificate as a private trust anchor, right name: ok. */
-        Client *c2 = net_add_client(&n, &(ClientOpts){.hostname = "127.0.0.1", .ca_file = cert_path});
+        Client *c2 = net_add_client(&n, &(ClientOpts){.hostname = "127.0.0.1", .ca_file = relay_cert.cert_path});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c2));
         CHECK(!c2->closed);
 
         /* Trusted anchor, wrong name. */
-        Client *c3 = net_add_client(&n, &(ClientOpts){.hostname = "relay.example.org", .ca_file = cert_path});
+        Client *c3 = net_add_client(&n, &(ClientOpts){.hostname = "relay.example.org", .ca_file = relay_cert.cert_path});
         CHECK(net_run(&n, 5 * SEC, cond_client_closed, c3));
         CHECK_EQ_INT(c3->info.kind, QUIC_CLOSE_CERT_UNTRUSTED);
         CHECK(strstr(c3->info.reason, "different host name"));
@@ -1412,7 +1408,7 @@ static void test_many_clients(void) {
         n.server_echo_control = true;
         n.server_echo_dgram = true;
         for (unsigned i = 0; i < 6; i++)
-                net_add_client(&n, &(ClientOpts){.pin = pin});
+                net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_all_handshakes, NULL));
         CHECK_EQ_INT(quic_server_get_n_connections(n.server), 6);
         /* Every connection: the client's initial DCID, our first SCID and
@@ -1542,7 +1538,7 @@ static void test_idle_timeout(void) {
         st.keepalive = UINT64_MAX;
         st.idle_timeout = 30 * SEC;
         net_init(&n, 0, &st);
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin, .settings = &st});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .settings = &st});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
         SPeer *p = speer_for(&n, c);
         t0 = n.now;
@@ -1568,7 +1564,7 @@ static void test_keepalive(void) {
         server_st.idle_timeout = client_st.idle_timeout = 30 * SEC;
         client_st.keepalive = 10 * SEC;
         net_init(&n, 0, &server_st);
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin, .settings = &client_st});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .settings = &client_st});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
         SPeer *p = speer_for(&n, c);
         quic_conn_get_counters(c->conn, &before);
@@ -1682,7 +1678,7 @@ static void test_garbage(void) {
         test_net_flush(&n.wire);
 
         /* Every truncation of a real client Initial: no connection, no crash. */
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         TestPacket *init = test_net_find_to(&n.wire, &n.server_addr);
         CHECK(init && init->len >= 1200);
         TestPacket initial = *init;
@@ -1719,7 +1715,7 @@ static void test_handshake_timeout(void) {
         net_init(&n, 0, NULL);
         n.wire.blackhole = true;
         t0 = n.now;
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 60 * SEC, cond_client_closed, c));
         CHECK_EQ_INT(c->info.kind, QUIC_CLOSE_HANDSHAKE_FAILED);
         CHECK_EQ_STR(c->info.reason, "handshake timed out");
@@ -1730,7 +1726,7 @@ static void test_handshake_timeout(void) {
 
         /* The ALPN check refuses a session that negotiated nothing. */
         QuicTls tls;
-        CHECK_EQ_INT(quic_tls_client_init(&tls, &(QuicTlsClientConfig){.hostname = "x", .pin = pin}), 0);
+        CHECK_EQ_INT(quic_tls_client_init(&tls, &(QuicTlsClientConfig){.hostname = "x", .pin = relay_cert.pin}), 0);
         CHECK_EQ_INT(quic_tls_check_alpn(&tls), -EPROTO);
         CHECK_EQ_INT(quic_tls_export(&tls, "x", (uint8_t[4]){0}, 4), -ENOTCONN);
         quic_tls_done(&tls);
@@ -1757,7 +1753,7 @@ static void test_stateless_reset(void) {
                 .send_userdata = &n.server_port,
                 .reset_secret = test_reset_secret,
         };
-        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred, relay_cert.cert_path, relay_cert.key_path) == 0);
         cfg.credentials = cred;
         quic_server_free(n.server);
         for (size_t i = 0; i < n.n_speers; i++)
@@ -1780,7 +1776,7 @@ static void test_max_connections(void) {
         net_init(&n, 2, NULL);
         connect_one(&n);
         connect_one(&n);
-        Client *c3 = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c3 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_client_closed, c3));
         CHECK(!c3->handshake);
         CHECK(c3->info.remote);
@@ -1802,7 +1798,7 @@ static uint64_t handshake_time(const QuicServerLimits *limits, QuicServerCounter
 
         net_init_limits(&n, limits, NULL);
         t0 = n.now;
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
         t0 = n.now - t0;
         quic_server_get_counters(n.server, ret);
@@ -1860,7 +1856,7 @@ static void test_retry_token_other_address(void) {
         QuicAddr other;
 
         net_init_limits(&n, &(QuicServerLimits) { .max_connections = 8, .retry = true, .retry_threshold = 0 }, NULL);
-        Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_token_initial, c));
         copy = *wire_token_initial(&n, c);
         test_addr4(&other, "10.0.7.7", 40000);
@@ -1901,12 +1897,12 @@ static void test_admission_limits(void) {
                         NULL);
 
         /* Two from one address are let in, the third is refused. */
-        Client *a1 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        Client *a1 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .ip = "10.0.2.1"});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a1));
-        Client *a2 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        Client *a2 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .ip = "10.0.2.1"});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a2));
         CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 2);
-        Client *a3 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        Client *a3 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .ip = "10.0.2.1"});
         CHECK(net_run(&n, 5 * SEC, cond_client_closed, a3));
         CHECK(!a3->handshake);
         CHECK_EQ_INT(a3->info.error_code, NGTCP2_CONNECTION_REFUSED);
@@ -1917,7 +1913,7 @@ static void test_admission_limits(void) {
         /* Once one is admitted, the address may start another. */
         quic_server_admit(n.server, speer_for(&n, a1)->conn);
         CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 1);
-        Client *a4 = net_add_client(&n, &(ClientOpts){.pin = pin, .ip = "10.0.2.1"});
+        Client *a4 = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin, .ip = "10.0.2.1"});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, a4));
         quic_server_admit(n.server, speer_for(&n, a4)->conn);
 
@@ -1925,11 +1921,11 @@ static void test_admission_limits(void) {
          * is a2; five more from other addresses fill the share, with slots
          * to spare. */
         for (int i = 0; i < 5; i++) {
-                Client *c = net_add_client(&n, &(ClientOpts){.pin = pin});
+                Client *c = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
                 CHECK(net_run(&n, 5 * SEC, cond_client_handshake, c));
         }
         CHECK_EQ_INT(quic_server_get_n_unadmitted(n.server), 6);
-        Client *busy = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *busy = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_client_closed, busy));
         CHECK_EQ_STR(busy->info.reason, "relay is busy with new connections, try again");
         quic_server_get_counters(n.server, &sc);
@@ -2041,14 +2037,14 @@ static void test_reload(void) {
         n.server_echo_dgram = true;
         Client *old = connect_one(&n);
 
-        CHECK(quic_tls_credentials_load(&cred2, cert2_path, key2_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred2, other_cert.cert_path, other_cert.key_path) == 0);
         CHECK_EQ_INT(quic_server_set_credentials(n.server, cred2), 0);
 
         /* New connections see the new certificate... */
-        Client *stale = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *stale = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_client_closed, stale));
         CHECK_EQ_INT(stale->info.kind, QUIC_CLOSE_PIN_MISMATCH);
-        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = pin2});
+        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = other_cert.pin});
         CHECK(net_run(&n, 5 * SEC, cond_client_handshake, fresh));
 
         /* ...the running one keeps working on the old. */
@@ -2057,8 +2053,8 @@ static void test_reload(void) {
 
         /* Missing files are reported, not crashed on. */
         QuicTlsCredentials *bad = NULL;
-        CHECK(quic_tls_credentials_load(&bad, "/nonexistent/cert.pem", key_path) < 0);
-        CHECK(quic_tls_credentials_load(&bad, cert_path, key2_path) < 0); /* key of another cert */
+        CHECK(quic_tls_credentials_load(&bad, "/nonexistent/cert.pem", relay_cert.key_path) < 0);
+        CHECK(quic_tls_credentials_load(&bad, relay_cert.cert_path, other_cert.key_path) < 0); /* key of another cert */
         CHECK(!bad);
 
         net_done(&n);
@@ -2091,9 +2087,9 @@ static void test_cert(void) {
 
         /* Hostile first. */
         CHECK_EQ_INT(cert_ensure_self_signed(NULL, "x", again), -EINVAL);
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "", again), -EINVAL);
+        CHECK_EQ_INT(cert_ensure_self_signed(relay_cert.dir, "", again), -EINVAL);
         CHECK(cert_pin_from_pem_file("/nonexistent", again) == -ENOENT);
-        snprintf(path, sizeof path, "%s/garbage.pem", state_dir);
+        snprintf(path, sizeof path, "%s/garbage.pem", relay_cert.dir);
         FILE *f = fopen(path, "w");
         CHECK(f);
         fputs("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", f);
@@ -2101,18 +2097,18 @@ static void test_cert(void) {
         CHECK(cert_pin_from_pem_file(path, again) < 0);
 
         /* Generated once (in main), then reused with the same pin. */
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", again), 0);
-        CHECK_MEM(again, pin, CERT_PIN_SIZE);
-        CHECK_EQ_INT(cert_pin_from_pem_file(cert_path, from_file), 0);
-        CHECK_MEM(from_file, pin, CERT_PIN_SIZE);
-        CHECK(stat(key_path, &st) == 0);
+        CHECK_EQ_INT(cert_ensure_self_signed(relay_cert.dir, "127.0.0.1", again), 0);
+        CHECK_MEM(again, relay_cert.pin, CERT_PIN_SIZE);
+        CHECK_EQ_INT(cert_pin_from_pem_file(relay_cert.cert_path, from_file), 0);
+        CHECK_MEM(from_file, relay_cert.pin, CERT_PIN_SIZE);
+        CHECK(stat(relay_cert.key_path, &st) == 0);
         CHECK_EQ_INT(st.st_mode & 0777, 0600);
-        CHECK(memcmp(pin, pin2, CERT_PIN_SIZE) != 0);
+        CHECK(memcmp(relay_cert.pin, other_cert.pin, CERT_PIN_SIZE) != 0);
 
         /* A lost certificate is re-issued from the kept key: same pin. */
-        CHECK(unlink(cert_path) == 0);
-        CHECK_EQ_INT(cert_ensure_self_signed(state_dir, "127.0.0.1", again), 1);
-        CHECK_MEM(again, pin, CERT_PIN_SIZE);
+        CHECK(unlink(relay_cert.cert_path) == 0);
+        CHECK_EQ_INT(cert_ensure_self_signed(relay_cert.dir, "127.0.0.1", again), 1);
+        CHECK_MEM(again, relay_cert.pin, CERT_PIN_SIZE);
 }
 
 /* ---- real UDP on 127.0.0.1 ---- */
@@ -2160,7 +2156,7 @@ static void test_udp(void) {
         fake.server_echo_dgram = true;
         fake.now = mono_now();
 
-        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred, relay_cert.cert_path, relay_cert.key_path) == 0);
         QuicServerConfig scfg = {
                 .settings = test_settings(),
                 .credentials = cred,
@@ -2176,7 +2172,7 @@ static void test_udp(void) {
         c->addr = caddr;
         QuicClientConfig ccfg = {
                 .settings = test_settings(),
-                .tls = {.hostname = "127.0.0.1", .pin = pin},
+                .tls = {.hostname = "127.0.0.1", .pin = relay_cert.pin},
                 .callbacks = {.send = udp_send, .handshake_completed = client_handshake,
                               .control_received = client_control, .datagram_received = client_dgram,
                               .closed = client_closed},
@@ -2278,7 +2274,7 @@ static void test_migrate(void) {
         CHECK_EQ_INT(quic_conn_migrate(c->conn, &(QuicAddr) {.len = 0}, n.now), -EINVAL);
         CHECK_EQ_INT(quic_conn_migrate(c->conn, &old, n.now), -EINVAL); /* where it is already */
         CHECK_EQ_INT(quic_conn_migrate(p->conn, &old, n.now), -EOPNOTSUPP);
-        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = pin});
+        Client *fresh = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         test_addr4(&moved, "10.0.9.9", 50000);
         CHECK_EQ_INT(quic_conn_migrate(fresh->conn, &moved, n.now), -ENOTCONN); /* no handshake yet */
 
@@ -2351,7 +2347,7 @@ static void test_multihomed(void) {
         test_addr4(&multihomed_b, "10.0.0.2", 443);
         test_addr4(&any, "0.0.0.0", 443);
         n.server_port = (TestNetPort) {&n.wire, NULL}; /* from path->local */
-        CHECK(quic_tls_credentials_load(&cred, cert_path, key_path) == 0);
+        CHECK(quic_tls_credentials_load(&cred, relay_cert.cert_path, relay_cert.key_path) == 0);
         QuicServerConfig cfg = {
                 .settings = test_settings(),
                 .credentials = cred,
@@ -2374,9 +2370,9 @@ static void test_multihomed(void) {
 
         /* net_add_client() talks to n.server_addr: point it at each. */
         n.server_addr = multihomed_a;
-        ca = net_add_client(&n, &(ClientOpts){.pin = pin});
+        ca = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         n.server_addr = multihomed_b;
-        cb = net_add_client(&n, &(ClientOpts){.pin = pin});
+        cb = net_add_client(&n, &(ClientOpts){.pin = relay_cert.pin});
         CHECK(test_net_run(&n.wire, 5 * SEC, &multihomed_ops, &n, cond_all_handshakes, NULL));
         CHECK(quic_addr_equal(quic_conn_get_local(speer_for(&n, ca)->conn), &multihomed_a));
         CHECK(quic_addr_equal(quic_conn_get_local(speer_for(&n, cb)->conn), &multihomed_b));
