@@ -8,7 +8,10 @@
 # download then; a FIFO in front of the congestion window dropped whatever
 # arrived, ~30% of the pings. Fair queueing drops from the bulk flow instead.
 #
-# Checked: ping loss during the download <= the bound. With fair queueing
+# The same with an upload (client -> LAN host): the client's and the
+# relay's queues towards the gateway fill instead.
+#
+# Checked: ping loss during the download and during the upload <= the bound. With fair queueing
 # no sender's queue drops the ping (it is never the fattest flow); what may
 # still lose it is what drops indiscriminately outside the queues: the
 # kernel's socket buffers in front of a CPU-bound daemon (relay, gateway,
@@ -53,7 +56,7 @@ relay_drops() { # what the relay counted per peer, what the gateway counted
 }
 fail_hook() {
         relay_drops
-        for f in relayd gatewayd client iperf3-server; do
+        for f in relayd gatewayd client iperf3-server-download iperf3-server-upload; do
                 [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 15 "$E2E_TMP/$f.log"; }
         done
 }
@@ -87,35 +90,50 @@ wait_for 20 "the client's TAP" tap_up || fail "client did not come up"
 nsx "$NS_C1" ip addr add "$CLIENT_TAP_IP/24" dev lp0
 wait_for 10 "a ping through the tunnel" nsx "$NS_C1" ping -c 1 -W 1 "$LAN_HOST" || fail "no path through the tunnel"
 
-bg iperf3-server "$NS_LANHOST" iperf3 -s -1
-wait_for 5 "iperf3 server" nsx "$NS_LANHOST" sh -c 'ss -ltn | grep -q :5201'
+bound=$(awk -v n="$PING_COUNT" 'BEGIN { p = 0.02; printf "%.2f", 100 * (p + 3 * sqrt(p * (1 - p) / n)) }')
+log "bound: ${bound}% (2% outside the queues + 3 sigma of $PING_COUNT pings)"
 
-log "download for ${DURATION}s, $PING_COUNT pings every ${PING_INTERVAL}s meanwhile"
-nsx "$NS_C1" iperf3 -c "$LAN_HOST" -R -t "$DURATION" -J >"$E2E_TMP/iperf3.json" 2>&1 &
-iperf_pid=$!
-E2E_PIDS+=("$iperf_pid")
-sleep 1
-nsx "$NS_C1" ping -q -i "$PING_INTERVAL" -c "$PING_COUNT" -W 1 "$LAN_HOST" >"$E2E_TMP/ping.txt" 2>&1
-wait "$iperf_pid"
+# One bulk TCP transfer through the tunnel, the pings meanwhile, and the
+# check. download: LAN host -> client (the gateway's and the relay's queues
+# towards the client fill); upload: client -> LAN host (the client's and
+# the relay's queues towards the gateway).
+bulk_with_ping() {
+        local direction=$1 reverse=() loss rtt mbit retrans segs iperf_pid
+        [ "$direction" = download ] && reverse=(-R)
+        bg "iperf3-server-$direction" "$NS_LANHOST" iperf3 -s -1
+        wait_for 5 "iperf3 server" nsx "$NS_LANHOST" sh -c 'ss -ltn | grep -q :5201'
 
-loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$E2E_TMP/ping.txt")
-rtt=$(sed -n 's/^rtt .* = \(.*\) ms.*/\1/p' "$E2E_TMP/ping.txt")
-read -r mbit retrans segs < <(python3 - "$E2E_TMP/iperf3.json" <<'EOF'
+        log "$direction for ${DURATION}s, $PING_COUNT pings every ${PING_INTERVAL}s meanwhile"
+        nsx "$NS_C1" iperf3 -c "$LAN_HOST" "${reverse[@]}" -t "$DURATION" -J >"$E2E_TMP/iperf3-$direction.json" 2>&1 &
+        iperf_pid=$!
+        E2E_PIDS+=("$iperf_pid")
+        sleep 1
+        nsx "$NS_C1" ping -q -i "$PING_INTERVAL" -c "$PING_COUNT" -W 1 "$LAN_HOST" >"$E2E_TMP/ping-$direction.txt" 2>&1
+        wait "$iperf_pid"
+        # iperf3 -s -1 ends after its one test; the next direction binds
+        # the same port.
+        wait_for 10 "the iperf3 server to end" nsx "$NS_LANHOST" sh -c '! ss -ltn | grep -q :5201' ||
+                fail "the iperf3 server of the $direction did not end"
+
+        loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$E2E_TMP/ping-$direction.txt")
+        rtt=$(sed -n 's/^rtt .* = \(.*\) ms.*/\1/p' "$E2E_TMP/ping-$direction.txt")
+        read -r mbit retrans segs < <(python3 - "$E2E_TMP/iperf3-$direction.json" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["end"]["sum_sent"]
-# Segments the sender sent: bytes / MSS (the receiver is the client).
+# Segments the sender sent: bytes / MSS.
 mss = j["start"].get("tcp_mss_default", 1448) or 1448
 print("%.0f %d %d" % (j["end"]["sum_received"]["bits_per_second"] / 1e6, s.get("retransmits", 0), s["bytes"] / mss))
 EOF
-) || { cat "$E2E_TMP/iperf3.json"; fail "iperf3 gave no result"; }
+        ) || { cat "$E2E_TMP/iperf3-$direction.json"; fail "iperf3 gave no result ($direction)"; }
 
-log "ping during the download: loss ${loss}%, rtt min/avg/max/mdev ${rtt} ms"
-log "download: ${mbit} Mbit/s, ${retrans} retransmissions of ${segs} segments"
-relay_drops
+        log "ping during the $direction: loss ${loss}%, rtt min/avg/max/mdev ${rtt} ms"
+        log "$direction: ${mbit} Mbit/s, ${retrans} retransmissions of ${segs} segments"
+        relay_drops
+        awk -v l="$loss" -v b="$bound" 'BEGIN { exit !(l <= b) }' ||
+                fail "the sparse flow lost ${loss}% during the $direction (bound ${bound}%): the bulk flow's queue drops it"
+        ok "ping loss during the $direction ${loss}% <= ${bound}%"
+}
 
-bound=$(awk -v n="$PING_COUNT" 'BEGIN { p = 0.02; printf "%.2f", 100 * (p + 3 * sqrt(p * (1 - p) / n)) }')
-log "bound: ${bound}% (2% outside the queues + 3 sigma of $PING_COUNT pings)"
-awk -v l="$loss" -v b="$bound" 'BEGIN { exit !(l <= b) }' ||
-        fail "the sparse flow lost ${loss}% during the download (bound ${bound}%): the bulk flow's queue drops it"
-ok "ping loss during a download ${loss}% <= ${bound}%"
+bulk_with_ping download
+bulk_with_ping upload
