@@ -238,13 +238,7 @@ static const ConfParser option_parser = {
         .set = option_set_value,
 };
 
-const char *relay_option_to_string(RelayOption o) {
-        return conf_option_flag(&option_parser, o);
-}
-
-const char *relay_option_to_key(RelayOption o) {
-        return conf_option_key(&option_parser, o);
-}
+DEFINE_CONF_OPTION_NAMES(relay_option, RelayOption, option_parser)
 
 int relay_config_parse_argv(int argc, char *const *argv, RelayConfig **ret, char **ret_error) {
         _cleanup_(relay_config_freep) RelayConfig *c = NULL;
@@ -280,17 +274,16 @@ int relay_config_parse_file(const char *filename, const char *data, size_t size,
         char where[PATH_MAX + 3];
         int r;
 
-        if (!filename || (!data && size > 0) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = relay_config_new();
         if (!c)
                 return -ENOMEM;
-        r = free_and_strdup(&c->config_file, filename);
-        if (r < 0)
-                return r;
 
-        r = conf_parse_file(&option_parser, filename, data, size, RELAYD_CONFIG_FILE_MAX, &c->set, c, ret_error);
+        /* conf_parse_named_file() checks filename, data and size. */
+        r = conf_parse_named_file(&option_parser, filename, data, size, RELAYD_CONFIG_FILE_MAX, &c->config_file,
+                                  &c->set, c, ret_error);
         if (r < 0)
                 return r;
 
