@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "conf-parse.h"
 
 #define CONFIG_GROUP "Relay"
@@ -72,24 +74,6 @@ RelayConfig *relay_config_free(RelayConfig *c) {
 
 static RelayConfig *relay_config_new(void) {
         return calloc(1, sizeof(RelayConfig));
-}
-
-static int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        uint64_t v = 0;
-
-        if (!*s)
-                return -EINVAL;
-        for (const char *p = s; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint64_t) (*p - '0');
-                if (v > max)
-                        return -ERANGE;
-        }
-        if (v < min)
-                return -ERANGE;
-        *ret = (unsigned) v;
-        return 0;
 }
 
 static int parse_bool(const char *s, bool *ret) {
@@ -197,13 +181,14 @@ static int option_set_value(void *userdata, unsigned option, const char *value, 
                 return 0;
 
         case OPTION_KIND_UINT: {
-                unsigned v;
+                guint64 v;
 
-                if (parse_uint_range(value, info->min, info->max, &v) < 0) {
+                /* Decimal digits only: no sign, no blanks, no 0x. */
+                if (!g_ascii_string_to_unsigned(value, 10, info->min, info->max, &v, NULL)) {
                         snprintf(reason, reason_size, "expected an integer %u..%u", info->min, info->max);
                         return -EINVAL;
                 }
-                *option_uint_field(c, o) = v;
+                *option_uint_field(c, o) = (unsigned) v;
                 return 0;
         }
         }
