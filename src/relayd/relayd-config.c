@@ -229,13 +229,14 @@ int relay_config_parse_argv(int argc, char *const *argv, RelayConfig **ret, char
         _cleanup_(relay_config_freep) RelayConfig *c = NULL;
         int r;
 
-        if (argc < 0 || (argc > 0 && !argv) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = relay_config_new();
         if (!c)
                 return -ENOMEM;
 
+        /* conf_parse_argv() checks argc and argv. */
         r = conf_parse_argv(&option_parser, argc, argv, &c->set, c, ret_error);
         if (r < 0)
                 return r;
