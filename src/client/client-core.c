@@ -11,6 +11,7 @@
 #include "log.h"
 #include "reconnect.h"
 #include "room-name.h"
+#include "string-table.h"
 
 struct ClientCore {
         ClientCoreConfig config;
@@ -49,9 +50,7 @@ static const char *const client_phase_table[_CLIENT_PHASE_MAX] = {
         [CLIENT_PHASE_FAILED] = "failed",
 };
 
-const char *client_phase_to_string(ClientPhase p) {
-        return p >= 0 && p < _CLIENT_PHASE_MAX ? client_phase_table[p] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_phase, ClientPhase)
 
 static const char *const client_drop_table[_CLIENT_DROP_MAX] = {
         [CLIENT_DROP_NOT_JOINED] = "not_joined",
@@ -67,9 +66,7 @@ static const char *const client_drop_table[_CLIENT_DROP_MAX] = {
         [CLIENT_DROP_QUEUE_CODEL] = FAIR_QUEUE_DROP_CODEL,
 };
 
-const char *client_drop_to_string(ClientDrop d) {
-        return d >= 0 && d < _CLIENT_DROP_MAX ? client_drop_table[d] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_drop, ClientDrop)
 
 static const char *const client_event_type_table[_CLIENT_EVENT_TYPE_MAX] = {
         [CLIENT_EVENT_CONNECTING] = "connecting",
@@ -81,9 +78,7 @@ static const char *const client_event_type_table[_CLIENT_EVENT_TYPE_MAX] = {
         [CLIENT_EVENT_STOPPED] = "stopped",
 };
 
-const char *client_event_type_to_string(ClientEventType t) {
-        return t >= 0 && t < _CLIENT_EVENT_TYPE_MAX ? client_event_type_table[t] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_event_type, ClientEventType)
 
 uint64_t client_counters_dropped(const ClientCounters *c) {
         uint64_t n = 0;

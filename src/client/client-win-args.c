@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "string-table.h"
 
 static const char *const client_win_mode_table[_CLIENT_WIN_MODE_MAX] = {
         [CLIENT_WIN_MODE_GUI] = "gui",
@@ -16,9 +17,7 @@ static const char *const client_win_mode_table[_CLIENT_WIN_MODE_MAX] = {
         [CLIENT_WIN_MODE_RESTORE] = "restore",
 };
 
-const char *client_win_mode_to_string(ClientWinMode m) {
-        return m >= 0 && m < _CLIENT_WIN_MODE_MAX ? client_win_mode_table[m] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(client_win_mode, ClientWinMode)
 
 static int arg_error(char *error, size_t size, const char *format, ...) _printf_(3, 4);
 static int arg_error(char *error, size_t size, const char *format, ...) {

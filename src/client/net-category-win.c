@@ -7,6 +7,8 @@
 
 #include "platform-win.h"
 
+/* A switch, not a string table: it falls back to "unknown" for whatever
+ * category Windows reports that this build does not know. */
 const char *win_network_category_to_string(WinNetworkCategory c) {
         switch (c) {
         case WIN_NETWORK_CATEGORY_PUBLIC:

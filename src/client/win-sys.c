@@ -59,8 +59,10 @@ out:
         return hr;
 }
 
-static HRESULT network_category_get(const GUID *adapter_id, WinNetworkCategory *ret_category) {
-        NLM_NETWORK_CATEGORY category;
+/* Reads (set false) or writes (set true) *category, the category of the
+ * network on adapter `adapter_id`: one COM walk for both directions. */
+static HRESULT network_category_access(const GUID *adapter_id, bool set, WinNetworkCategory *category) {
+        NLM_NETWORK_CATEGORY current;
         INetwork *network = NULL;
         bool leave;
         HRESULT hr;
@@ -70,9 +72,13 @@ static HRESULT network_category_get(const GUID *adapter_id, WinNetworkCategory *
                 return hr;
         hr = network_find(adapter_id, &network);
         if (SUCCEEDED(hr)) {
-                hr = INetwork_GetCategory(network, &category);
-                if (SUCCEEDED(hr))
-                        *ret_category = (WinNetworkCategory) category;
+                if (set)
+                        hr = INetwork_SetCategory(network, (NLM_NETWORK_CATEGORY) *category);
+                else {
+                        hr = INetwork_GetCategory(network, &current);
+                        if (SUCCEEDED(hr))
+                                *category = (WinNetworkCategory) current;
+                }
                 INetwork_Release(network);
         }
         if (leave)
@@ -80,22 +86,12 @@ static HRESULT network_category_get(const GUID *adapter_id, WinNetworkCategory *
         return hr;
 }
 
-static HRESULT network_category_set(const GUID *adapter_id, WinNetworkCategory category) {
-        INetwork *network = NULL;
-        bool leave;
-        HRESULT hr;
+static HRESULT network_category_get(const GUID *adapter_id, WinNetworkCategory *ret_category) {
+        return network_category_access(adapter_id, false, ret_category);
+}
 
-        hr = com_enter(&leave);
-        if (FAILED(hr))
-                return hr;
-        hr = network_find(adapter_id, &network);
-        if (SUCCEEDED(hr)) {
-                hr = INetwork_SetCategory(network, (NLM_NETWORK_CATEGORY) category);
-                INetwork_Release(network);
-        }
-        if (leave)
-                CoUninitialize();
-        return hr;
+static HRESULT network_category_set(const GUID *adapter_id, WinNetworkCategory category) {
+        return network_category_access(adapter_id, true, &category);
 }
 
 static const WinSys win_sys_windows = {

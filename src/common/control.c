@@ -75,6 +75,9 @@ DEFINE_STRING_TABLE_LOOKUP(peer_role, PeerRole)
 
 DEFINE_STRING_TABLE_LOOKUP(reject_reason, RejectReason)
 
+/* Not the plain table lookup: a PEER_LEFT or DISCONNECT may carry any reason
+ * code that fits a byte, one this build has no name for, and the log still
+ * wants a word for it: "unspecified". */
 const char *leave_reason_to_string(LeaveReason r) {
         const char *s = string_table_lookup_to_string(leave_reason_table, ELEMENTSOF(leave_reason_table), r);
         return s ? s : leave_reason_table[LEAVE_REASON_UNSPECIFIED];

@@ -27,6 +27,8 @@ int log_get_max_level(void) {
         return log_max_level;
 }
 
+/* Not a string-table lookup: also takes the digits 0-7 and "error", as
+ * systemd's log levels do. */
 int log_level_from_string(const char *s) {
         if (!s)
                 return -EINVAL;

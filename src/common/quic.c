@@ -13,6 +13,7 @@
 #include "log.h"
 #include "quic-compat.h"
 #include "quic.h"
+#include "string-table.h"
 
 /* Packets one quic_conn_write() emits at most before it lets the event loop
  * breathe; ngtcp2's expiry brings us back for the rest. */
@@ -127,11 +128,7 @@ static const char *const quic_state_table[_QUIC_STATE_MAX] = {
         [QUIC_STATE_DEAD] = "dead",
 };
 
-const char *quic_state_to_string(QuicState s) {
-        if (s < 0 || s >= _QUIC_STATE_MAX)
-                return NULL;
-        return quic_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(quic_state, QuicState)
 
 static const char *const quic_close_kind_table[_QUIC_CLOSE_KIND_MAX] = {
         [QUIC_CLOSE_APPLICATION] = "application",
@@ -144,11 +141,7 @@ static const char *const quic_close_kind_table[_QUIC_CLOSE_KIND_MAX] = {
         [QUIC_CLOSE_VERSION_NEGOTIATION] = "version-negotiation",
 };
 
-const char *quic_close_kind_to_string(QuicCloseKind k) {
-        if (k < 0 || k >= _QUIC_CLOSE_KIND_MAX)
-                return NULL;
-        return quic_close_kind_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(quic_close_kind, QuicCloseKind)
 
 int quic_addr_set(QuicAddr *a, const ngtcp2_sockaddr *sa, ngtcp2_socklen len) {
         if (!a || !sa)

@@ -5,6 +5,8 @@
 
 #include <gnutls/crypto.h>
 
+#include "string-table.h"
+
 #define NS_PER_MSEC UINT64_C(1000000)
 
 struct Reconnect {
@@ -20,9 +22,7 @@ static const char *const reconnect_state_table[_RECONNECT_STATE_MAX] = {
         [RECONNECT_WAITING] = "waiting",
 };
 
-const char *reconnect_state_to_string(ReconnectState s) {
-        return s >= 0 && s < _RECONNECT_STATE_MAX ? reconnect_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(reconnect_state, ReconnectState)
 
 /* Steps of reconnect_backoff_delay(), in ms. */
 static const uint64_t backoff_steps_ms[] = { 500, 1000, 2000, 4000, 8000, 15000 };

@@ -10,6 +10,7 @@
 #include "flow-hash.h"
 #include "log.h"
 #include "mtu.h"
+#include "string-table.h"
 
 #define SESSION_PEERS_INITIAL 16 /* power of two */
 
@@ -56,9 +57,7 @@ static const char *const session_state_table[_SESSION_STATE_MAX] = {
         [SESSION_STATE_CLOSING] = "closing",       [SESSION_STATE_ENDED] = "ended",
 };
 
-const char *session_state_to_string(SessionState s) {
-        return s >= 0 && s < _SESSION_STATE_MAX ? session_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(session_state, SessionState)
 
 static const char *const session_end_kind_table[_SESSION_END_KIND_MAX] = {
         [SESSION_END_LOCAL] = "local",
@@ -70,9 +69,7 @@ static const char *const session_end_kind_table[_SESSION_END_KIND_MAX] = {
         [SESSION_END_PROTOCOL_ERROR] = "protocol_error",
 };
 
-const char *session_end_kind_to_string(SessionEndKind k) {
-        return k >= 0 && k < _SESSION_END_KIND_MAX ? session_end_kind_table[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(session_end_kind, SessionEndKind)
 
 /* ---- peer table ---------------------------------------------------------- */
 

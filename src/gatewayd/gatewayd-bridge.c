@@ -20,6 +20,8 @@ static const char *const bridge_verdict_table[_BRIDGE_VERDICT_MAX - _L2_VERDICT_
         [BRIDGE_DROP_UNSEGMENTABLE - _L2_VERDICT_MAX] = "unsegmentable",
 };
 
+/* Not a plain table lookup: BridgeVerdict extends L2Verdict, whose names
+ * l2_verdict_to_string() owns; the table holds only the values after it. */
 const char *bridge_verdict_to_string(BridgeVerdict v) {
         if (v == BRIDGE_FORWARD)
                 return "forward";

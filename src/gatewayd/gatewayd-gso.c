@@ -26,6 +26,7 @@ static const char *const gso_type_table[_GSO_TYPE_MAX] = {
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gso_type, GsoType)
 
+/* A switch, not a string table: the keys are negative errno values. */
 const char *gso_error_to_string(int error) {
         switch (error) {
         case -EPROTONOSUPPORT:

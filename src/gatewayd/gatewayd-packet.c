@@ -321,10 +321,8 @@ static void vnet_hdr_parse(const struct virtio_net_hdr *h, PacketInfo *info) {
         }
 }
 
-/* One recvmmsg() into bufs[0..n), each `size` bytes, until at least one
- * frame is not an outgoing one. Those kept are moved to the front, bufs[]
- * pointers included, and described in infos[]. Returns how many. */
-static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size, PacketInfo *infos, size_t n) {
+/* The headers one recvmmsg() fills besides the frames themselves. */
+typedef struct PacketRecvBatch {
         union {
                 struct cmsghdr align;
                 uint8_t buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
@@ -333,33 +331,80 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
         struct sockaddr_ll sll[PACKET_BATCH_SIZE];
         struct iovec iov[PACKET_BATCH_SIZE][2];
         struct mmsghdr msgs[PACKET_BATCH_SIZE];
-        size_t vnet_size = p->vnet_hdr ? sizeof(struct virtio_net_hdr) : 0;
+        size_t vnet_size; /* 0 without a vnet header */
+} PacketRecvBatch;
+
+static void recv_batch_prepare(PacketRecvBatch *b, uint8_t **bufs, size_t size, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                b->sll[i] = (struct sockaddr_ll) {};
+                b->iov[i][0] = (struct iovec) {.iov_base = &b->vnet[i], .iov_len = b->vnet_size};
+                b->iov[i][1] = (struct iovec) {.iov_base = bufs[i], .iov_len = size};
+                b->msgs[i] = (struct mmsghdr) {
+                        .msg_hdr = {
+                                .msg_name = &b->sll[i],
+                                .msg_namelen = sizeof(b->sll[i]),
+                                .msg_iov = b->vnet_size > 0 ? b->iov[i] : b->iov[i] + 1,
+                                .msg_iovlen = b->vnet_size > 0 ? 2 : 1,
+                                .msg_control = &b->control[i],
+                                .msg_controllen = sizeof(b->control[i]),
+                        },
+                };
+        }
+}
+
+/* Of the `got` frames received, keeps those not outgoing: moves them to
+ * the front of bufs[] and describes them in infos[]. Returns how many. */
+static size_t recv_batch_keep(PacketRecvBatch *b, size_t got, uint8_t **bufs, size_t size, PacketInfo *infos) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < got; i++) {
+                size_t len = b->msgs[i].msg_len;
+                PacketInfo info = {};
+                uint8_t *t;
+
+                /* Frames leaving through this NIC: ours (if the kernel
+                 * lacks PACKET_IGNORE_OUTGOING) and the host's own
+                 * traffic, which is not LAN traffic to bridge. */
+                if (b->sll[i].sll_pkttype == PACKET_OUTGOING)
+                        continue;
+                /* The returned length counts the vnet header. */
+                if (len < b->vnet_size)
+                        continue;
+                len -= b->vnet_size;
+
+                info.wire_len = len;
+                info.len = MIN(len, size);
+                info.truncated = (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len > size;
+                auxdata_parse(&b->msgs[i].msg_hdr, &info);
+                if (b->vnet_size > 0)
+                        vnet_hdr_parse(&b->vnet[i], &info);
+                infos[kept] = info;
+                t = bufs[kept];
+                bufs[kept] = bufs[i];
+                bufs[i] = t;
+                kept++;
+        }
+        return kept;
+}
+
+/* One recvmmsg() into bufs[0..n), each `size` bytes, until at least one
+ * frame is not an outgoing one. Those kept are moved to the front, bufs[]
+ * pointers included, and described in infos[]. Returns how many. */
+static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size, PacketInfo *infos, size_t n) {
+        PacketRecvBatch b;
 
         assert(n > 0 && n <= PACKET_BATCH_SIZE);
+        b.vnet_size = p->vnet_hdr ? sizeof(struct virtio_net_hdr) : 0;
 
         for (;;) {
-                size_t kept = 0;
+                size_t kept;
                 int got;
 
-                for (size_t i = 0; i < n; i++) {
-                        sll[i] = (struct sockaddr_ll) {};
-                        iov[i][0] = (struct iovec) {.iov_base = &vnet[i], .iov_len = vnet_size};
-                        iov[i][1] = (struct iovec) {.iov_base = bufs[i], .iov_len = size};
-                        msgs[i] = (struct mmsghdr) {
-                                .msg_hdr = {
-                                        .msg_name = &sll[i],
-                                        .msg_namelen = sizeof(sll[i]),
-                                        .msg_iov = vnet_size > 0 ? iov[i] : iov[i] + 1,
-                                        .msg_iovlen = vnet_size > 0 ? 2 : 1,
-                                        .msg_control = &control[i],
-                                        .msg_controllen = sizeof(control[i]),
-                                },
-                        };
-                }
+                recv_batch_prepare(&b, bufs, size, n);
 
                 /* With MSG_TRUNC, packet sockets return the frame's real
                  * length even when the buffer took less. */
-                got = recvmmsg(p->fd, msgs, (unsigned) n, MSG_TRUNC | MSG_DONTWAIT, NULL);
+                got = recvmmsg(p->fd, b.msgs, (unsigned) n, MSG_TRUNC | MSG_DONTWAIT, NULL);
                 if (got < 0) {
                         if (errno == EAGAIN || errno == EWOULDBLOCK)
                                 return 0;
@@ -369,7 +414,7 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
                          * vnet header (a type virtio has no name for, say
                          * a tunnel's) and dropped it: one frame lost, not
                          * a broken socket. */
-                        if (errno == EINVAL && vnet_size > 0) {
+                        if (errno == EINVAL && b.vnet_size > 0) {
                                 infos[0] = (PacketInfo) {.gso.type = GSO_UNSUPPORTED};
                                 return 1;
                         }
@@ -379,34 +424,7 @@ static int packet_socket_recv_many(PacketSocket *p, uint8_t **bufs, size_t size,
                                                 "Failed to receive frame on %s: %m", p->ifname);
                 }
 
-                for (size_t i = 0; i < (size_t) got; i++) {
-                        size_t len = msgs[i].msg_len;
-                        PacketInfo info = {};
-                        uint8_t *t;
-
-                        /* Frames leaving through this NIC: ours (if the
-                         * kernel lacks PACKET_IGNORE_OUTGOING) and the
-                         * host's own traffic, which is not LAN traffic to
-                         * bridge. */
-                        if (sll[i].sll_pkttype == PACKET_OUTGOING)
-                                continue;
-                        /* The returned length counts the vnet header. */
-                        if (len < vnet_size)
-                                continue;
-                        len -= vnet_size;
-
-                        info.wire_len = len;
-                        info.len = MIN(len, size);
-                        info.truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) || len > size;
-                        auxdata_parse(&msgs[i].msg_hdr, &info);
-                        if (vnet_size > 0)
-                                vnet_hdr_parse(&vnet[i], &info);
-                        infos[kept] = info;
-                        t = bufs[kept];
-                        bufs[kept] = bufs[i];
-                        bufs[i] = t;
-                        kept++;
-                }
+                kept = recv_batch_keep(&b, (size_t) got, bufs, size, infos);
                 if (kept > 0)
                         return (int) kept;
         }

@@ -19,6 +19,7 @@
 #include "event-timer.h"
 #include "log.h"
 #include "reconnect.h"
+#include "string-table.h"
 #include "udp-send.h"
 
 /* Packets read with one recvmmsg(), and rounds of them per wakeup before
@@ -92,9 +93,7 @@ static const char *const relay_state_table[_RELAY_STATE_MAX] = {
         [RELAY_STATE_STOPPED] = "stopped",
 };
 
-const char *relay_state_to_string(RelayState s) {
-        return s >= 0 && s < _RELAY_STATE_MAX ? relay_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(relay_state, RelayState)
 
 static uint64_t now_nsec(void) {
         struct timespec ts;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
+
 #include "conf-parse.h"
 
 #define CONFIG_GROUP "Relay"
@@ -72,24 +74,6 @@ RelayConfig *relay_config_free(RelayConfig *c) {
 
 static RelayConfig *relay_config_new(void) {
         return calloc(1, sizeof(RelayConfig));
-}
-
-static int parse_uint_range(const char *s, unsigned min, unsigned max, unsigned *ret) {
-        uint64_t v = 0;
-
-        if (!*s)
-                return -EINVAL;
-        for (const char *p = s; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint64_t) (*p - '0');
-                if (v > max)
-                        return -ERANGE;
-        }
-        if (v < min)
-                return -ERANGE;
-        *ret = (unsigned) v;
-        return 0;
 }
 
 static int parse_bool(const char *s, bool *ret) {
@@ -197,13 +181,14 @@ static int option_set_value(void *userdata, unsigned option, const char *value, 
                 return 0;
 
         case OPTION_KIND_UINT: {
-                unsigned v;
+                guint64 v;
 
-                if (parse_uint_range(value, info->min, info->max, &v) < 0) {
+                /* Decimal digits only: no sign, no blanks, no 0x. */
+                if (!g_ascii_string_to_unsigned(value, 10, info->min, info->max, &v, NULL)) {
                         snprintf(reason, reason_size, "expected an integer %u..%u", info->min, info->max);
                         return -EINVAL;
                 }
-                *option_uint_field(c, o) = v;
+                *option_uint_field(c, o) = (unsigned) v;
                 return 0;
         }
         }
@@ -238,25 +223,20 @@ static const ConfParser option_parser = {
         .set = option_set_value,
 };
 
-const char *relay_option_to_string(RelayOption o) {
-        return conf_option_flag(&option_parser, o);
-}
-
-const char *relay_option_to_key(RelayOption o) {
-        return conf_option_key(&option_parser, o);
-}
+DEFINE_CONF_OPTION_NAMES(relay_option, RelayOption, option_parser)
 
 int relay_config_parse_argv(int argc, char *const *argv, RelayConfig **ret, char **ret_error) {
         _cleanup_(relay_config_freep) RelayConfig *c = NULL;
         int r;
 
-        if (argc < 0 || (argc > 0 && !argv) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = relay_config_new();
         if (!c)
                 return -ENOMEM;
 
+        /* conf_parse_argv() checks argc and argv. */
         r = conf_parse_argv(&option_parser, argc, argv, &c->set, c, ret_error);
         if (r < 0)
                 return r;
@@ -280,17 +260,16 @@ int relay_config_parse_file(const char *filename, const char *data, size_t size,
         char where[PATH_MAX + 3];
         int r;
 
-        if (!filename || (!data && size > 0) || !ret)
+        if (!ret)
                 return -EINVAL;
 
         c = relay_config_new();
         if (!c)
                 return -ENOMEM;
-        r = free_and_strdup(&c->config_file, filename);
-        if (r < 0)
-                return r;
 
-        r = conf_parse_file(&option_parser, filename, data, size, RELAYD_CONFIG_FILE_MAX, &c->set, c, ret_error);
+        /* conf_parse_named_file() checks filename, data and size. */
+        r = conf_parse_named_file(&option_parser, filename, data, size, RELAYD_CONFIG_FILE_MAX, &c->config_file,
+                                  &c->set, c, ret_error);
         if (r < 0)
                 return r;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ether.h"
+#include "string-table.h"
 
 static const char *const forward_drop_table[_FORWARD_DROP_MAX] = {
         [FORWARD_DROP_NONE] = "none",
@@ -12,11 +13,7 @@ static const char *const forward_drop_table[_FORWARD_DROP_MAX] = {
         [FORWARD_DROP_LOOP] = "loop",
 };
 
-const char *forward_drop_to_string(ForwardDrop d) {
-        if (d < 0 || d >= _FORWARD_DROP_MAX)
-                return NULL;
-        return forward_drop_table[d];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(forward_drop, ForwardDrop)
 
 static const char *const forward_class_table[_FORWARD_CLASS_MAX] = {
         [FORWARD_CLASS_KNOWN_UNICAST] = "known_unicast",
@@ -24,11 +21,7 @@ static const char *const forward_class_table[_FORWARD_CLASS_MAX] = {
         [FORWARD_CLASS_FLOOD] = "flood",
 };
 
-const char *forward_class_to_string(ForwardClass c) {
-        if (c < 0 || c >= _FORWARD_CLASS_MAX)
-                return NULL;
-        return forward_class_table[c];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(forward_class, ForwardClass)
 
 static ForwardDecision forward_drop(ForwardDrop reason) {
         return (ForwardDecision) {

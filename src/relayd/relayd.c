@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "daemon-util.h"
 #include "log.h"
 #include "platform-journal.h"
 #include "relayd-config.h"
@@ -24,12 +25,8 @@ static int run(int argc, char *argv[]) {
         log_setup_linux();
 
         r = relay_config_load(argc, argv, RELAYD_CONFIG_FILE, getenv("STATE_DIRECTORY"), &config, &error);
-        if (r < 0) {
-                /* Usage errors go to stderr as one line, not through the
-                 * journal machinery: a person is looking at them. */
-                fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
-                return r;
-        }
+        if (r < 0)
+                return daemon_usage_error(PROGRAM_NAME, r, error);
         if (config->action == RELAY_ACTION_HELP) {
                 relay_config_help(stdout);
                 return 0;
@@ -41,10 +38,8 @@ static int run(int argc, char *argv[]) {
 
         if (config->gateway_token_file) {
                 r = gateway_tokens_load(config->gateway_token_file, &tokens, &error);
-                if (r < 0) {
-                        fprintf(stderr, "%s: %s\n", PROGRAM_NAME, error ? error : "out of memory");
-                        return r;
-                }
+                if (r < 0)
+                        return daemon_usage_error(PROGRAM_NAME, r, error);
         }
 
         r = manager_new(&m, config, tokens);
@@ -71,6 +66,4 @@ static int run(int argc, char *argv[]) {
         return manager_run(m);
 }
 
-int main(int argc, char *argv[]) {
-        return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+DEFINE_MAIN_FUNCTION(run)
