@@ -216,10 +216,23 @@ ok "IPv6: client 1 has an address from the party's prefix, reaches the router, h
 # On each TAP, as the OS got them: player one's DHCP replies without those
 # options and RAs with lifetime 0 and no RDNSS/DNSSL, checksums right;
 # player two's as the party sent them.
-kill "${autoconf_captures[@]}" 2>/dev/null
-wait "${autoconf_captures[@]}" 2>/dev/null || true
 decoded() { tcpdump -r "$E2E_TMP/autoconf-$1.pcap" -n -vv 2>/dev/null; }
 removed_options='\((3|6|15|33|119|121|249|252)\), length [0-9]+:'
+captured() { # ns, ERE...: the capture so far holds a line matching each
+        local text p
+        text=$(decoded "$1") && shift
+        for p in "$@"; do grep -Eq "$p" <<<"$text" || return 1; done
+}
+# A TAP may have had its first RA before its capture listened (the kernel
+# solicits one when lp0 comes up); the party's router sends one every 4 s
+# (--ra-param), so wait for one inside the capture instead of stopping it
+# at once.
+wait_for 15 "a DHCP reply and an RA in client 1's capture" \
+        captured "$NS_C1" 'BOOTP/DHCP, Reply' 'router advertisement' || true
+wait_for 15 "the party's options and an RA in client 2's capture" \
+        captured "$NS_C2" "$removed_options" 'rdnss option' || true
+kill "${autoconf_captures[@]}" 2>/dev/null
+wait "${autoconf_captures[@]}" 2>/dev/null || true
 decoded "$NS_C1" >"$E2E_TMP/autoconf-c1.txt"
 decoded "$NS_C2" >"$E2E_TMP/autoconf-c2.txt"
 grep -q 'BOOTP/DHCP, Reply' "$E2E_TMP/autoconf-c1.txt" && grep -q 'router advertisement' "$E2E_TMP/autoconf-c1.txt" ||
