@@ -802,6 +802,14 @@ measure_hops() { # path dir
         [ "$wan" = lan ] || echo "wan_args=$(wan_profile_args "$wan")"
         echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
         echo "iperf3=$(iperf3 --version 2>&1 | head -1)"
+        if [ -f "$build/meson-info/intro-dependencies.json" ]; then
+                # Which ngtcp2 and QUIC congestion controller lanparty was built with.
+                "$PY" -c 'import json,sys
+d={x["name"]:x["version"] for x in json.load(open(sys.argv[1]))}
+o={x["name"]:x["value"] for x in json.load(open(sys.argv[2]))}
+print("ngtcp2=" + d.get("libngtcp2", "unknown")); print("quic_cc=" + str(o.get("quic_cc", "cubic")))' \
+                        "$build/meson-info/intro-dependencies.json" "$build/meson-info/intro-buildoptions.json" || :
+        fi
 } >"$out/run.txt"
 
 log "benchmark: paths ${paths[*]}; WAN profile $wan${E2E_WAN:+ ($(wan_profile_args "$wan"))}; ${reps}x ${duration}s iperf3, ${reps}x $pings pings, ${reps}x 3x ${game_seconds}s game stream; results in $out"

@@ -52,6 +52,8 @@ typedef ngtcp2_encryption_level QuicCryptoLevel;
 typedef ngtcp2_conn_info QuicConnInfo;
 #define quic_compat_get_conn_info ngtcp2_conn_get_conn_info
 
+#define QUIC_COMPAT_CC_ALGO_BBR NGTCP2_CC_ALGO_BBR /* "BBR v2" in 1.x's header */
+
 #else
 _Static_assert(NGTCP2_VERSION_NUM >= 0x000c00 && NGTCP2_VERSION_NUM < 0x000d00,
                "meson found ngtcp2 0.12, but the compiler sees other headers");
@@ -71,6 +73,9 @@ typedef ngtcp2_crypto_level QuicCryptoLevel;
  * flight), and more. */
 typedef ngtcp2_conn_stat QuicConnInfo;
 #define quic_compat_get_conn_info ngtcp2_conn_get_conn_stat
+
+/* 0.12's NGTCP2_CC_ALGO_BBR is BBR v1; 1.x kept only v2, under that name. */
+#define QUIC_COMPAT_CC_ALGO_BBR NGTCP2_CC_ALGO_BBR2
 #endif
 
 /* What the peer's CONNECTION_CLOSE said (reason points into conn). */

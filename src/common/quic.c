@@ -44,8 +44,14 @@
  * delivery-rate model reads a busy CPU as a slow path and paces below the
  * real rate, and ProbeRTT drops the window to four packets every 10 s.
  * Reno behaves like CUBIC at LAN-party RTTs. docs/PERFORMANCE.md has the
- * figures. */
+ * figures. The meson option quic_cc builds the others, to measure them. */
+#if LANPARTY_QUIC_CC_RENO
+#define QUIC_CC_ALGO NGTCP2_CC_ALGO_RENO
+#elif LANPARTY_QUIC_CC_BBR
+#define QUIC_CC_ALGO QUIC_COMPAT_CC_ALGO_BBR
+#else
 #define QUIC_CC_ALGO NGTCP2_CC_ALGO_CUBIC
+#endif
 /* TLS alert no_application_protocol (RFC 8446). */
 #define TLS_ALERT_NO_APPLICATION_PROTOCOL 120
 
