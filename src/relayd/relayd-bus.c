@@ -280,6 +280,16 @@ static int property_get_role(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "s", peer_role_to_string(peer->role));
 }
 
+/* With what the peer's fair queue dropped (peer_get_counters()), so that
+ * DroppedFrames is the sum of Drops. */
+static int property_get_peer_counter(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        RelayCounters c;
+
+        peer_get_counters(userdata, &c);
+        return counters_append(reply, &c, property);
+}
+
 static int property_get_drops(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Peer *peer = userdata;
@@ -388,7 +398,7 @@ static const sd_bus_vtable peer_vtable[] = {
         SD_BUS_PROPERTY("RxBytes", "t", bus_property_get_uint64, offsetof(Peer, counters.rx_bytes), 0),
         SD_BUS_PROPERTY("TxFrames", "t", bus_property_get_uint64, offsetof(Peer, counters.tx_frames), 0),
         SD_BUS_PROPERTY("TxBytes", "t", bus_property_get_uint64, offsetof(Peer, counters.tx_bytes), 0),
-        SD_BUS_PROPERTY("DroppedFrames", "t", bus_property_get_uint64, offsetof(Peer, counters.dropped_frames), 0),
+        SD_BUS_PROPERTY("DroppedFrames", "t", property_get_peer_counter, 0, 0),
         SD_BUS_PROPERTY("Drops", "a{st}", property_get_drops, 0, 0),
         SD_BUS_PROPERTY("ReportedStats", "a{st}", property_get_reported_stats, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("GetRemoteAddress", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", address),

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* relayd-conn.h: struct mmsghdr */
 #include "relayd-peer.h"
 
 /* Only after macro.h: it defines MIN/MAX unconditionally, glib #undefs first. */
@@ -11,6 +12,7 @@
 #include "ether.h"
 #include "relayd-bus.h"
 #include "relayd-config.h"
+#include "relayd-conn.h"
 #include "relayd-manager.h"
 #include "relayd-room.h"
 
@@ -20,6 +22,16 @@ void relay_counters_add(RelayCounters *sum, const RelayCounters *c) {
         sum->tx_frames += c->tx_frames;
         sum->tx_bytes += c->tx_bytes;
         sum->dropped_frames += c->dropped_frames;
+}
+
+void peer_get_counters(Peer *peer, RelayCounters *ret) {
+        *ret = peer->counters;
+        if (peer->conn && peer->conn->quic_conn) {
+                QuicConnCounters qc;
+
+                quic_conn_get_counters(peer->conn->quic_conn, &qc);
+                ret->dropped_frames += qc.datagrams_dropped_evicted + qc.datagrams_dropped_codel;
+        }
 }
 
 static int room_allocate_peer_id(Room *room, uint16_t *ret) {
@@ -123,6 +135,7 @@ static Peer *peer_free_with_reason(Peer *peer, LeaveReason reason) {
         room = peer->room;
         if (room) {
                 Manager *m = room->manager;
+                RelayCounters counters;
 
                 log_fields_errno(LOG_INFO, 0,
                                  LOG_FIELDS({ "ROOM", room->name }, { "PEER", peer->id_str }, { "MAC", peer->mac_str },
@@ -134,7 +147,8 @@ static Peer *peer_free_with_reason(Peer *peer, LeaveReason reason) {
 
                 g_hash_table_remove(room->peers_by_id, GUINT_TO_POINTER(peer->id));
                 g_hash_table_remove(room->peers_by_mac, &peer->mac);
-                relay_counters_add(&room->closed, &peer->counters);
+                peer_get_counters(peer, &counters);
+                relay_counters_add(&room->closed, &counters);
                 room->n_peers--;
                 m->n_peers--;
                 if (room->gateway == peer) {

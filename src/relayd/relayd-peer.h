@@ -109,6 +109,10 @@ void peer_kick(Peer *peer, const char *text);
 
 /* Counts one dropped frame under reason, which must outlive the peer (use
  * the _to_string() names). */
+/* The peer's counters, with the frames its connection's fair queue
+ * dropped (fair-queue.h) in dropped_frames: those are counted by QUIC, not
+ * per frame in peer->counters. */
+void peer_get_counters(Peer *peer, RelayCounters *ret);
 void peer_count_drop(Peer *peer, const char *reason);
 /* Counts like peer_count_drop() and logs it, rate limited per reason
  * (PEER_DROP_LOG_INTERVAL_USEC) with REASON= and MESSAGE_ID= fields.

@@ -173,8 +173,12 @@ void room_get_counters(Room *room, RelayCounters *ret) {
 
         *ret = room->closed;
         g_hash_table_iter_init(&i, room->peers_by_id);
-        while (g_hash_table_iter_next(&i, NULL, &value))
-                relay_counters_add(ret, &((Peer *) value)->counters);
+        while (g_hash_table_iter_next(&i, NULL, &value)) {
+                RelayCounters c;
+
+                peer_get_counters(value, &c);
+                relay_counters_add(ret, &c);
+        }
 }
 
 void room_mark_dirty(Room *room) {
