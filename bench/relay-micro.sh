@@ -197,8 +197,8 @@ import json, sys
 target_fps, target_rss, target_flat = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print()
-print("%6s %5s %7s %10s %10s %8s %10s %12s %9s %8s %8s %9s %9s %9s" % ("peers", "rooms", "rate", "sent/s", "fwd/s", "loss%",
-      "relay-cpu", "fwd/cpu-s", "us/frame", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
+print("%6s %5s %7s %10s %10s %8s %10s %12s %9s %7s %7s %8s %8s %9s %9s %9s" % ("peers", "rooms", "rate", "sent/s", "fwd/s",
+      "loss%", "relay-cpu", "fwd/cpu-s", "us/frame", "pkt-in", "pkt-out", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
 for r in rows:
     # Frames in flight at the window edges can make it slightly negative.
     loss = max(0.0, 100.0 * (1 - r["forwarded"] / r["expected"])) if r["expected"] else 0.0
@@ -206,10 +206,16 @@ for r in rows:
     r["rss_kib_per_peer"] = round(r["relay_vmrss_kib"] / r["peers"], 1)
     r["target_fps"] = "PASS" if r["frames_per_relay_cpu_sec"] >= target_fps else "MISS"
     r["relay_us_per_frame"] = 1e6 / r["frames_per_relay_cpu_sec"] if r["frames_per_relay_cpu_sec"] > 0 else None
-    print("%6d %5d %7s %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"], r["rooms"],
-          r["rate"] or "flood",
+    # UDP datagrams the relay read and wrote per frame it forwarded: QUIC
+    # packets, ACKs among them, are what a frame costs beyond its bytes.
+    fwd = max(r["forwarded"], 1)
+    r["relay_packets_in_per_frame"] = round(r["packets_to_relay"] / fwd, 3)
+    r["relay_packets_out_per_frame"] = round(r["packets_from_relay"] / fwd, 3)
+    print("%6d %5d %7s %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.2f %7.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"],
+          r["rooms"], r["rate"] or "flood",
           r["sent"] / r["seconds"], r["forwarded_per_sec"], loss, 100 * r["relay_cpu_share"],
-          r["frames_per_relay_cpu_sec"], r["relay_us_per_frame"] or 0, 100 * r["generator_cpu_share"],
+          r["frames_per_relay_cpu_sec"], r["relay_us_per_frame"] or 0, r["relay_packets_in_per_frame"],
+          r["relay_packets_out_per_frame"], 100 * r["generator_cpu_share"],
           r["relay_vmrss_kib"] / 1024,
           r["relay_vmhwm_kib"] / 1024, r["rss_kib_per_peer"], r["target_fps"]))
 best = max(r["frames_per_relay_cpu_sec"] for r in rows)
