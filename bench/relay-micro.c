@@ -10,8 +10,9 @@
  *
  * After everyone has joined and a warm-up, it measures a window: frames
  * received by all peers (what the relay forwarded and delivered), the
- * relay's CPU time from /proc/PID/stat over the same window, and its VmRSS
- * and VmHWM afterwards. One JSON object on stdout; progress on stderr. */
+ * relay's CPU time from /proc/PID/stat over the same window, the UDP
+ * datagrams sent to and received from the relay in it, and its VmRSS and
+ * VmHWM afterwards. One JSON object on stdout; progress on stderr. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

@@ -15,6 +15,9 @@
 # frames/s shared by all peers, so that 100 and 1000 peers are compared at
 # the same work: flooding with 1000 peers measures the generator and the
 # socket buffers as much as the relay.
+# pkt-in and pkt-out are the UDP datagrams the relay read and wrote per
+# frame it forwarded (counted by the generator): a frame's cost is mostly
+# its share of a QUIC packet (docs/PERFORMANCE.md, "Relay with 1000 peers").
 # A benchmark, not a test: a MISS does not fail the script.
 #
 # Usage: bench/relay-micro.sh [PEERS[/ROOMS]...]  (default: 2 16 100 100/5 1000/50)
@@ -229,6 +232,7 @@ if small and large and small["relay_us_per_frame"] and large["relay_us_per_frame
     flat = {"us_per_frame_100": small["relay_us_per_frame"], "us_per_frame_1000": large["relay_us_per_frame"],
             "ratio": ratio, "target_pct": target_flat,
             "kib_per_peer": (large["relay_vmrss_kib"] - small["relay_vmrss_kib"]) / 900,
+            "kib_per_peer_hwm": (large["relay_vmhwm_kib"] - small["relay_vmhwm_kib"]) / 900,
             "result": "PASS" if abs(ratio - 1) * 100 <= target_flat else "MISS"}
 summary = {
     "targets": {
@@ -249,8 +253,9 @@ if big:
           summary["targets"]["rss_100_peers_kib"]["result"], big[0]["relay_vmhwm_kib"] / 1024))
 if flat:
     print("target cost per frame flat (+-%d%%) from 100 peers/5 rooms to 1000/50: %s (%.2f -> %.2f us, %.2fx); "
-          "relay memory per added peer %.1f KiB (VmRSS)" % (target_flat, flat["result"], flat["us_per_frame_100"],
-          flat["us_per_frame_1000"], flat["ratio"], flat["kib_per_peer"]))
+          "relay memory per added peer %.1f KiB (VmRSS), %.1f KiB (VmHWM)" % (target_flat, flat["result"],
+          flat["us_per_frame_100"], flat["us_per_frame_1000"], flat["ratio"], flat["kib_per_peer"],
+          flat["kib_per_peer_hwm"]))
 print()
 print(json.dumps(summary, indent=1))
 ' "$TARGET_FPS" "$TARGET_RSS_KIB" "$TARGET_FLAT_PCT" | tee ${JSON_OUT:+"$tmp/out"}
