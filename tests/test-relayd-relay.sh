@@ -4,9 +4,10 @@
 # certificate, a gateway token file and a private dbus-daemon; clients and
 # gateways are relay-test-peer processes (real QUIC, real control and
 # datagram codecs) driven line by line through FIFOs. Covers admission and
-# the REJECT reasons, the forwarding matrix, every L2 filter reason, rate
-# limits, the malformed-datagram kick, the order of PEER_JOINED/WELCOME,
-# DISCONNECT reasons, KickPeer/CloseRoom over D-Bus, the gateway grace,
+# the REJECT reasons, the forwarding matrix, the frames of one wakeup packed
+# per destination, every L2 filter reason, rate limits, the
+# malformed-datagram kick, the order of PEER_JOINED/WELCOME, DISCONNECT
+# reasons, KickPeer/CloseRoom over D-Bus, the gateway grace,
 # certificate pins and SIGHUP reloads.
 #
 # Usage: test-relayd-relay.sh RELAYD TEST_PEER SOURCE_ROOT
