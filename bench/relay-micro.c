@@ -10,8 +10,9 @@
  *
  * After everyone has joined and a warm-up, it measures a window: frames
  * received by all peers (what the relay forwarded and delivered), the
- * relay's CPU time from /proc/PID/stat over the same window, and its VmRSS
- * and VmHWM afterwards. One JSON object on stdout; progress on stderr. */
+ * relay's CPU time from /proc/PID/stat over the same window, the UDP
+ * datagrams sent to and received from the relay in it, and its VmRSS and
+ * VmHWM afterwards. One JSON object on stdout; progress on stderr. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +68,8 @@ typedef struct BenchPeer {
         uint64_t tx_blocked;     /* QUIC's queue was full; not sent */
         uint64_t tx_expected;    /* deliveries the accepted frames should cause */
         uint64_t send_errors;    /* send() failures (full socket buffer) */
+        uint64_t tx_packets;     /* UDP datagrams to the relay */
+        uint64_t rx_packets;     /* UDP datagrams from the relay */
 } BenchPeer;
 
 static struct {
@@ -161,8 +164,10 @@ static double self_cpu_seconds(void) {
 static int on_send(void *userdata, const ngtcp2_path *path, const uint8_t *data, size_t len) {
         BenchPeer *p = userdata;
 
-        if (send(p->fd, data, len, MSG_DONTWAIT) >= 0)
+        if (send(p->fd, data, len, MSG_DONTWAIT) >= 0) {
+                p->tx_packets++;
                 return 0;
+        }
         p->send_errors++;
         return -errno;
 }
@@ -257,6 +262,7 @@ static void peer_receive(BenchPeer *p, uint64_t now) {
                 n = recvmmsg(p->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
                 if (n <= 0)
                         return;
+                p->rx_packets += (uint64_t) n;
                 for (int i = 0; i < n; i++)
                         (void) session_read_packet(p->session, &relay_addr, rx_bufs[i], msgs[i].msg_len, now);
                 if (n < RECV_BATCH)
@@ -324,7 +330,7 @@ static void peer_send(BenchPeer *p, uint64_t now) {
 /* ---- the run ---------------------------------------------------------------- */
 
 typedef struct Totals {
-        uint64_t rx, tx, blocked, expected, send_errors;
+        uint64_t rx, tx, blocked, expected, send_errors, tx_packets, rx_packets;
 } Totals;
 
 static void totals_get(Totals *t) {
@@ -335,6 +341,8 @@ static void totals_get(Totals *t) {
                 t->blocked += peers[i].tx_blocked;
                 t->expected += peers[i].tx_expected;
                 t->send_errors += peers[i].send_errors;
+                t->tx_packets += peers[i].tx_packets;
+                t->rx_packets += peers[i].rx_packets;
         }
 }
 
@@ -572,11 +580,12 @@ int main(int argc, char **argv) {
 
                 printf("{\"peers\":%u,\"rooms\":%u,\"frame_size\":%u,\"broadcast_percent\":%u,\"rate\":%u,\"seconds\":%.3f,"
                        "\"sent\":%" PRIu64 ",\"blocked\":%" PRIu64 ",\"expected\":%" PRIu64 ",\"forwarded\":%" PRIu64
-                       ",\"send_errors\":%" PRIu64 ",\"forwarded_per_sec\":%.0f,\"relay_cpu_seconds\":%.3f,"
+                       ",\"send_errors\":%" PRIu64 ",\"packets_to_relay\":%" PRIu64 ",\"packets_from_relay\":%" PRIu64 ",\"forwarded_per_sec\":%.0f,\"relay_cpu_seconds\":%.3f,"
                        "\"relay_cpu_share\":%.3f,\"frames_per_relay_cpu_sec\":%.0f,\"generator_cpu_share\":%.3f,"
                        "\"relay_vmrss_kib\":%ld,\"relay_vmhwm_kib\":%ld}\n",
                        arg.n_peers, arg.n_rooms, arg.frame_size, arg.broadcast_percent, arg.rate, secs, tx, b.blocked - a.blocked,
-                       expected, rx, b.send_errors - a.send_errors, (double) rx / secs, relay_cpu,
+                       expected, rx, b.send_errors - a.send_errors, b.tx_packets - a.tx_packets, b.rx_packets - a.rx_packets,
+                       (double) rx / secs, relay_cpu,
                        relay_cpu >= 0 ? relay_cpu / secs : -1, relay_cpu > 0 ? (double) rx / relay_cpu : -1,
                        (self1 - self0) / secs, arg.relay_pid > 0 ? proc_status_kib(arg.relay_pid, "VmRSS") : -1,
                        arg.relay_pid > 0 ? proc_status_kib(arg.relay_pid, "VmHWM") : -1);

@@ -15,6 +15,9 @@
 # frames/s shared by all peers, so that 100 and 1000 peers are compared at
 # the same work: flooding with 1000 peers measures the generator and the
 # socket buffers as much as the relay.
+# pkt-in and pkt-out are the UDP datagrams the relay read and wrote per
+# frame it forwarded (counted by the generator): a frame's cost is mostly
+# its share of a QUIC packet (docs/PERFORMANCE.md, "Relay with 1000 peers").
 # A benchmark, not a test: a MISS does not fail the script.
 #
 # Usage: bench/relay-micro.sh [PEERS[/ROOMS]...]  (default: 2 16 100 100/5 1000/50)
@@ -197,8 +200,8 @@ import json, sys
 target_fps, target_rss, target_flat = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print()
-print("%6s %5s %7s %10s %10s %8s %10s %12s %9s %8s %8s %9s %9s %9s" % ("peers", "rooms", "rate", "sent/s", "fwd/s", "loss%",
-      "relay-cpu", "fwd/cpu-s", "us/frame", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
+print("%6s %5s %7s %10s %10s %8s %10s %12s %9s %7s %7s %8s %8s %9s %9s %9s" % ("peers", "rooms", "rate", "sent/s", "fwd/s",
+      "loss%", "relay-cpu", "fwd/cpu-s", "us/frame", "pkt-in", "pkt-out", "gen-cpu", "RSS-MiB", "HWM-MiB", "KiB/peer", "fps"))
 for r in rows:
     # Frames in flight at the window edges can make it slightly negative.
     loss = max(0.0, 100.0 * (1 - r["forwarded"] / r["expected"])) if r["expected"] else 0.0
@@ -206,10 +209,16 @@ for r in rows:
     r["rss_kib_per_peer"] = round(r["relay_vmrss_kib"] / r["peers"], 1)
     r["target_fps"] = "PASS" if r["frames_per_relay_cpu_sec"] >= target_fps else "MISS"
     r["relay_us_per_frame"] = 1e6 / r["frames_per_relay_cpu_sec"] if r["frames_per_relay_cpu_sec"] > 0 else None
-    print("%6d %5d %7s %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"], r["rooms"],
-          r["rate"] or "flood",
+    # UDP datagrams the relay read and wrote per frame it forwarded: QUIC
+    # packets, ACKs among them, are what a frame costs beyond its bytes.
+    fwd = max(r["forwarded"], 1)
+    r["relay_packets_in_per_frame"] = round(r["packets_to_relay"] / fwd, 3)
+    r["relay_packets_out_per_frame"] = round(r["packets_from_relay"] / fwd, 3)
+    print("%6d %5d %7s %10.0f %10.0f %8.2f %9.0f%% %12.0f %9.2f %7.2f %7.2f %7.0f%% %8.1f %9.1f %9.1f %9s" % (r["peers"],
+          r["rooms"], r["rate"] or "flood",
           r["sent"] / r["seconds"], r["forwarded_per_sec"], loss, 100 * r["relay_cpu_share"],
-          r["frames_per_relay_cpu_sec"], r["relay_us_per_frame"] or 0, 100 * r["generator_cpu_share"],
+          r["frames_per_relay_cpu_sec"], r["relay_us_per_frame"] or 0, r["relay_packets_in_per_frame"],
+          r["relay_packets_out_per_frame"], 100 * r["generator_cpu_share"],
           r["relay_vmrss_kib"] / 1024,
           r["relay_vmhwm_kib"] / 1024, r["rss_kib_per_peer"], r["target_fps"]))
 best = max(r["frames_per_relay_cpu_sec"] for r in rows)
@@ -223,6 +232,7 @@ if small and large and small["relay_us_per_frame"] and large["relay_us_per_frame
     flat = {"us_per_frame_100": small["relay_us_per_frame"], "us_per_frame_1000": large["relay_us_per_frame"],
             "ratio": ratio, "target_pct": target_flat,
             "kib_per_peer": (large["relay_vmrss_kib"] - small["relay_vmrss_kib"]) / 900,
+            "kib_per_peer_hwm": (large["relay_vmhwm_kib"] - small["relay_vmhwm_kib"]) / 900,
             "result": "PASS" if abs(ratio - 1) * 100 <= target_flat else "MISS"}
 summary = {
     "targets": {
@@ -243,8 +253,9 @@ if big:
           summary["targets"]["rss_100_peers_kib"]["result"], big[0]["relay_vmhwm_kib"] / 1024))
 if flat:
     print("target cost per frame flat (+-%d%%) from 100 peers/5 rooms to 1000/50: %s (%.2f -> %.2f us, %.2fx); "
-          "relay memory per added peer %.1f KiB (VmRSS)" % (target_flat, flat["result"], flat["us_per_frame_100"],
-          flat["us_per_frame_1000"], flat["ratio"], flat["kib_per_peer"]))
+          "relay memory per added peer %.1f KiB (VmRSS), %.1f KiB (VmHWM)" % (target_flat, flat["result"],
+          flat["us_per_frame_100"], flat["us_per_frame_1000"], flat["ratio"], flat["kib_per_peer"],
+          flat["kib_per_peer_hwm"]))
 print()
 print(json.dumps(summary, indent=1))
 ' "$TARGET_FPS" "$TARGET_RSS_KIB" "$TARGET_FLAT_PCT" | tee ${JSON_OUT:+"$tmp/out"}

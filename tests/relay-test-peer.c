@@ -64,6 +64,7 @@ static QuicConn *conn;
 static QuicAddr local, remote;
 static bool established, hello_sent, done;
 static uint64_t established_at;
+static uint64_t rx_packets; /* UDP datagrams from the relay: how frames were packed */
 static ControlReader reader;
 
 static uint64_t now_ns(void) {
@@ -466,6 +467,7 @@ static void pump(int ms) {
                         ssize_t n = recv(fd, rxbuf, sizeof rxbuf, 0);
                         if (n < 0)
                                 break;
+                        rx_packets++;
                         if (arg.drop_rx_above && (size_t) n > arg.drop_rx_above)
                                 continue;
                         quic_conn_read_packet(conn, &remote, rxbuf, (size_t) n, now);
@@ -587,6 +589,8 @@ static void handle_command(char *line) {
                 quic_conn_close(conn, QUIC_APP_ERROR_NONE, "bye", now_ns());
         } else if (strcmp(line, "status") == 0) {
                 event("status d=%zu u=%zu", quic_conn_max_datagram_payload(conn), quic_conn_get_path_udp_payload(conn));
+        } else if (strcmp(line, "rx-packets") == 0) {
+                event("rx-packets %" PRIu64, rx_packets);
         } else if (strcmp(line, "close") == 0) {
                 quic_conn_close(conn, QUIC_APP_ERROR_NONE, "bye", now_ns());
         } else if (strcmp(line, "quit") == 0) {
@@ -604,11 +608,13 @@ static void usage(void) {
                 " [--dhcp-server IPv4/LEN]\n"
                 "stdin:  hello | frame DST SRC|self TYPEHEX [LEN] | flood N DST SRC TYPEHEX [LEN] |\n"
                 "        dhcp-offer DST SRC | dhcp-discover DST SRC | ra SRC | bpdu SRC | vlan DST SRC |\n"
-                "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | disconnect REASON [TEXT] | close | quit\n"
+                "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | rx-packets | disconnect REASON [TEXT] |\n"
+                "        close | quit\n"
                 "--auth-key: send this auth_key (gateway) or prove with it (client) instead of the one\n"
                 "        derived from the room key and the pin, as the operator of the relay that saw it could\n"
                 "stdout: connected, hello d=D [auth-key=HEX], welcome ID MTU GW, reject REASON TEXT, joined/left ..., \n"
                 "        disconnect REASON TEXT, frame from=ID dst= src= type= len=, closed KIND ...,\n"
+                "        rx-packets N (UDP datagrams received so far),\n"
                 "        dhcp TYPE xid= chaddr= for each DHCP client message, and with --dhcp-server\n"
                 "        (the address to hand out; the router is the network's first) its answers:\n"
                 "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=\n");
@@ -789,6 +795,7 @@ int main(int argc, char **argv) {
                                 ssize_t n = recv(fd, buf, sizeof buf, 0);
                                 if (n < 0)
                                         break;
+                                rx_packets++;
                                 if (arg.drop_rx_above && (size_t) n > arg.drop_rx_above)
                                         continue;
                                 quic_conn_read_packet(conn, &remote, buf, (size_t) n, now);

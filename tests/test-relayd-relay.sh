@@ -4,9 +4,10 @@
 # certificate, a gateway token file and a private dbus-daemon; clients and
 # gateways are relay-test-peer processes (real QUIC, real control and
 # datagram codecs) driven line by line through FIFOs. Covers admission and
-# the REJECT reasons, the forwarding matrix, every L2 filter reason, rate
-# limits, the malformed-datagram kick, the order of PEER_JOINED/WELCOME,
-# DISCONNECT reasons, KickPeer/CloseRoom over D-Bus, the gateway grace,
+# the REJECT reasons, the forwarding matrix, the frames of one wakeup packed
+# per destination, every L2 filter reason, rate limits, the
+# malformed-datagram kick, the order of PEER_JOINED/WELCOME, DISCONNECT
+# reasons, KickPeer/CloseRoom over D-Bus, the gateway grace,
 # certificate pins and SIGHUP reloads.
 #
 # Usage: test-relayd-relay.sh RELAYD TEST_PEER SOURCE_ROOT
@@ -67,6 +68,14 @@ peer() {
 }
 count() { grep -cF -- "$2" "$tmp/$1.out" || true; }
 line_of() { grep -nF -- "$2" "$tmp/$1.out" | head -1 | cut -d: -f1; }
+# rx_packets NAME: the UDP datagrams peer NAME has received so far.
+rx_packets() {
+        local name=$1 asked
+        asked=$(count "$name" "rx-packets ")
+        cmd "$name" rx-packets
+        wait_for eval '[ "$(count "$name" "rx-packets ")" -gt "$asked" ]' || fail "$name did not count its packets"
+        grep '^rx-packets ' "$tmp/$name.out" | tail -1 | cut -d' ' -f2
+}
 # settle: a round trip through every peer named, so what the relay sent
 # before has arrived.
 GW=00:11:22:33:44:01
@@ -201,6 +210,22 @@ expect_not alice "len=38"
 [ "$(count bob "dst=00:aa:bb:cc:dd:ee")" = 0 ] || fail "unknown unicast from the gateway was flooded"
 rx=$(prop $R/room/party/peer/2 $PEER RxFrames)
 [ "${rx#t }" -ge 4 ] || fail "alice RxFrames: $rx"
+
+echo "== frames read in one wakeup leave together, packed per destination"
+# 30 one-frame packets from the gateway wait in the stopped relay's socket
+# (and the gateway's probes while its packets go unacknowledged); woken, it
+# reads them in recvmmsg() batches of 16. Writing after every batch sent
+# alice 2 or more packets; writing once after the wakeup's reads, one
+# (30 frames of 24 bytes fit in one).
+before=$(rx_packets alice)
+kill -STOP "$relayd_pid"
+cmd gw "flood 30 $ALICE self 88b7 10"
+wait_for has gw "flooded 30 of 30" || { kill -CONT "$relayd_pid"; fail "the gateway could not send: $(cat "$tmp/gw.out")"; }
+sleep 0.2
+kill -CONT "$relayd_pid"
+wait_for eval '[ "$(count alice "type=88b7")" -ge 30 ]' || fail "alice got $(count alice "type=88b7") of 30 frames"
+after=$(rx_packets alice)
+[ $((after - before)) -le 1 ] || fail "30 frames of one wakeup reached alice in $((after - before)) packets"
 
 echo "== L2 filter, every reason, counted per peer"
 cmd alice "frame $BCAST 02:00:00:00:00:99 88b5 10"
