@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/* The party check's verdicts and hints (client-check.c): each failure the
+ * issue names gets its own cause and fix, and a clean run passes. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "client-check.h"
+#include "test-util.h"
+
+static ClientCheckFacts all_good(void) {
+        ClientCheckFacts f = {
+                .tap_name = "lp0",
+                .tap_address = 0xC0000265, /* 192.0.2.101 */
+                .lan_host = 0xC0000201,
+                .arp_answered = true,
+                .broadcast_ifname = "lp0",
+                .multicast_ifname = "lp0",
+                .have_report = true,
+                .report = { .probes = _CHECK_PROBE_ALL, .largest_probe = 1344 },
+                .got_gateway_probe = true,
+                .got_full_size_answer = true,
+                .room_mtu = 1344,
+                .frame_budget = 1358,
+        };
+        return f;
+}
+
+static void expect(const ClientCheckFacts *f, ClientCheckStep step, const char *needle) {
+        ClientCheckOutcome o;
+
+        client_check_judge(f, &o);
+        CHECK_EQ_INT(o.verdicts[step], CHECK_VERDICT_FAIL);
+        if (!strstr(o.hints[step], needle)) {
+                fprintf(stderr, "hint of step %d: \"%s\" lacks \"%s\"\n", step + 1, o.hints[step], needle);
+                CHECK(false);
+        }
+        CHECK(!client_check_passed(&o));
+}
+
+static void test_pass(void) {
+        ClientCheckFacts f = all_good();
+        ClientCheckOutcome o;
+
+        client_check_judge(&f, &o);
+        CHECK(client_check_passed(&o));
+        for (int i = 0; i < _CLIENT_CHECK_STEP_MAX; i++)
+                CHECK_EQ_STR(o.hints[i], "");
+        CHECK_EQ_STR(o.multicast_note, "");
+}
+
+static void test_broadcast_out(void) {
+        ClientCheckFacts f = all_good();
+
+        f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "eth0");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "broadcasts to 255.255.255.255 leave through eth0, not the TAP lp0");
+        f.broadcast_ifname[0] = '\0';
+        f.send_error_limited = -ENETUNREACH;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "refused to send to 255.255.255.255");
+        f.send_error_limited = 0;
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "lp0");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "did not reach the party's gateway");
+
+        f = all_good();
+        f.report.probes &= ~CHECK_PROBE_DIRECTED_BROADCAST;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "netmask");
+}
+
+static void test_broadcast_in(void) {
+        ClientCheckFacts f = all_good();
+
+        f.got_gateway_probe = false;
+        expect(&f, CLIENT_CHECK_BROADCAST_IN, "inbound broadcasts on the TAP lp0 are dropped: check the firewall");
+}
+
+static void test_full_size(void) {
+        ClientCheckFacts f = all_good();
+
+        f.report.largest_probe = 1280;
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above about 1280 bytes are lost");
+        f.frame_budget = 1200;
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above about 1186 bytes are lost");
+        f.send_error_full_size = -EMSGSIZE;
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "MTU is below the room's 1344");
+
+        f = all_good();
+        f.got_full_size_answer = false;
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "answer was lost on the way back");
+
+        /* Both of the gateway's broadcasts missing: step 2's cause, and
+         * step 3 could not measure the way back. */
+        {
+                ClientCheckOutcome o;
+
+                f.got_gateway_probe = false;
+                client_check_judge(&f, &o);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_BROADCAST_IN], CHECK_VERDICT_FAIL);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_FULL_SIZE], CHECK_VERDICT_NOT_RUN);
+                CHECK(strstr(o.hints[CLIENT_CHECK_FULL_SIZE], "could not be measured"));
+        }
+
+        /* No limited broadcast got out: neither did the full-size probes. */
+        {
+                ClientCheckOutcome o;
+
+                f = all_good();
+                f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+                f.report.largest_probe = 92;
+                client_check_judge(&f, &o);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_FULL_SIZE], CHECK_VERDICT_NOT_RUN);
+                CHECK(strstr(o.hints[CLIENT_CHECK_FULL_SIZE], "(step 1)"));
+        }
+}
+
+static void test_lan_address(void) {
+        ClientCheckFacts f = all_good();
+
+        f.tap_address = 0;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "no DHCP answer from the party yet");
+        f.tap_address = 0xA9FE0102;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "169.254.x.x address: no DHCP answer from the party yet");
+        f = all_good();
+        f.arp_answered = false;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "192.0.2.1 on the party's LAN did not answer ARP");
+        f.lan_host = 0;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "nobody to ask");
+}
+
+static void test_no_report(void) {
+        ClientCheckFacts f = all_good();
+        ClientCheckOutcome o;
+
+        f.have_report = false;
+        f.got_gateway_probe = false;
+        f.got_full_size_answer = false;
+        client_check_judge(&f, &o);
+        for (int i = 0; i < CLIENT_CHECK_LAN_ADDRESS; i++) {
+                CHECK_EQ_INT(o.verdicts[i], CHECK_VERDICT_FAIL);
+                CHECK(strstr(o.hints[i], "did not answer the check"));
+        }
+        CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_LAN_ADDRESS], CHECK_VERDICT_PASS);
+}
+
+static void test_multicast_note(void) {
+        ClientCheckFacts f = all_good();
+        ClientCheckOutcome o;
+
+        f.report.probes &= ~CHECK_PROBE_MULTICAST;
+        snprintf(f.multicast_ifname, sizeof(f.multicast_ifname), "wan0");
+        client_check_judge(&f, &o);
+        /* A note, not a failed step. */
+        CHECK(client_check_passed(&o));
+        CHECK(strstr(o.multicast_note, "leaves through wan0, not the TAP lp0"));
+}
+
+int main(void) {
+        RUN(test_pass);
+        RUN(test_broadcast_out);
+        RUN(test_broadcast_in);
+        RUN(test_full_size);
+        RUN(test_lan_address);
+        RUN(test_no_report);
+        RUN(test_multicast_note);
+        return 0;
+}
