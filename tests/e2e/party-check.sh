@@ -23,16 +23,8 @@ build=$(cd "$build" && pwd)
 [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
 command -v nft >/dev/null || skip "needs nft"
 command -v dhclient >/dev/null || skip "needs dhclient"
+e2e_programs "$build"
 
-relayd=$build/src/relayd/lanparty-relayd
-gatewayd=$build/src/gatewayd/lanparty-gatewayd
-client=$build/src/client/lanparty-client
-for b in "$relayd" "$gatewayd" "$client"; do
-        [ -x "$b" ] || { echo "party-check.sh: not built: $b" >&2; exit 1; }
-done
-
-RELAY_PORT=4433
-BUS=unix:path=$E2E_TMP/bus
 GW_BUS_NAME=org.lanparty.Gateway1.eth0
 ok() { log "ok: $*"; }
 bus() { timeout 10 busctl --address="$BUS" "$@"; }
@@ -47,24 +39,7 @@ fail_hook() {
 trap topo_down EXIT
 topo_up
 start_dnsmasq
-bus_conf_write "$E2E_TMP/bus.conf" "$BUS" eavesdrop
-bg dbus "$NS_RELAY" dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
-wait_for 10 "the test bus" test -S "$E2E_TMP/bus"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$E2E_TMP/gateway-tokens"
-chmod 600 "$E2E_TMP/gateway-tokens"
-bg relayd "$NS_RELAY" env LANPARTY_LOG_LEVEL=debug "$relayd" --listen "$RELAY_IP:$RELAY_PORT" \
-        --dev-cert-dir "$E2E_TMP/relay-cert" --state-dir "$E2E_TMP/relay-state" \
-        --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS"
-wait_for 15 "the relay on D-Bus" bus introspect org.lanparty.Relay1 /org/lanparty/Relay1 || fail "relay did not start"
-pin=$(openssl x509 -in "$E2E_TMP/relay-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
-        openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
-gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room check --pin "$pin"
-        --gateway-token-file "$E2E_TMP/gateway-tokens" --state-dir "$E2E_TMP/gw-state" --name check)
-invite=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}") || fail "no invite"
-bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=info "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
-gw_in_room() { bus_prop org.lanparty.Relay1 /org/lanparty/Relay1/room/check org.lanparty.Relay1.Room GatewayPresent | grep -q true; }
-wait_for 20 "the gateway to open the room" gw_in_room || fail "gateway did not join"
-(umask 077 && printf '%s\n' "$invite" >"$E2E_TMP/invite.lanparty")
+e2e_start_party check info
 
 # A LAN capture on the party side: no probe may reach the party's LAN.
 bg lan-capture "$NS_LANHOST" tcpdump -i eth0 -n -U -w "$E2E_TMP/lan.pcap" udp port 47617
