@@ -90,6 +90,7 @@ typedef struct Client {
         bool check_done;      /* the automatic one ran */
         bool check_requested; /* SIGUSR1 */
         uint64_t joined_at;   /* when --check's wait for an address began; 0: not joined */
+        uint64_t check_give_up_at;
         bool check_failed;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
@@ -355,6 +356,9 @@ static void process_udp(Client *c, uint64_t now) {
 /* --check waits this long after joining for the TAP's address, then checks
  * anyway (step 4 then says there is no DHCP answer). */
 #define CHECK_ADDRESS_WAIT (30 * QUIC_NS_PER_SEC)
+/* --check gives up when no check has run this long after the start (the
+ * relay unreachable, the room not there yet): a one-shot must end. */
+#define CHECK_GIVE_UP (90 * QUIC_NS_PER_SEC)
 
 static void check_print(Client *c, const ClientCheckOutcome *o) {
         status("Party check:");
@@ -380,6 +384,13 @@ static void check_maybe_start(Client *c, uint64_t now) {
         if (party_check_is_running(c->check) || frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP ||
             c->loop.stopping)
                 return;
+        if (c->args.check_only && !c->check_done && now > c->check_give_up_at) {
+                status("Party check: not joined to the room with an address after %u s, giving up.",
+                       (unsigned) (CHECK_GIVE_UP / QUIC_NS_PER_SEC));
+                c->check_failed = true;
+                client_loop_stop(&c->loop, now);
+                return;
+        }
         client_core_get_diagnostics(c->setup.core, now, &d);
         if (d.phase != CLIENT_PHASE_JOINED)
                 return;
@@ -393,9 +404,12 @@ static void check_maybe_start(Client *c, uint64_t now) {
         c->check_requested = false;
         c->check_done = true;
         r = party_check_start(c->check, c->setup.core, frame_device_get_name(c->setup.device), now);
-        if (r < 0)
+        if (r < 0) {
                 status("Party check could not start: %s.", strerror(-r));
-        else
+                c->check_failed = true;
+                if (c->args.check_only)
+                        client_loop_stop(&c->loop, now);
+        } else
                 status("Running the party check on %s (%s)...", frame_device_get_name(c->setup.device),
                        d.device_ipv4[0] ? d.device_ipv4 : "no IPv4 address");
 }
@@ -427,6 +441,7 @@ static void process_signals(Client *c, uint64_t now) {
 
 static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
+        c->check_give_up_at = now_ns() + CHECK_GIVE_UP;
 
         while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[4];
@@ -533,7 +548,8 @@ static void help(void) {
                "                          are removed so your own internet keeps working\n"
                "     --check              Join, run the party check once the TAP has an address\n"
                "                          (or 30 s after joining), print it, and leave; exit\n"
-               "                          status 0 only if every step passed\n"
+               "                          status 0 only if every step passed (1 also when no\n"
+               "                          check could run within 90 s)\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "The party check: once the TAP has an IPv4 address, the client checks that games\n"
                "on this computer will find the party, through the OS's network stack as games\n"
