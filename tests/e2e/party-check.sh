@@ -100,6 +100,10 @@ log "gateway D-Bus: verdicts $verdicts; probes $probes; largest $largest"
 [[ "$probes" == *limited_broadcast*directed_broadcast* ]] || fail "D-Bus probes: $probes"
 [ "${largest% }" = 1344 ] || fail "D-Bus largest probe: $largest"
 ok "the gateway's D-Bus object shows the check: $verdicts"
+# Its journal lines name the room and the player (stderr shows the fields).
+grep -q "^Party check of 'player one' on the player's PC: broadcasts out ok.*ROOM=check PEER=2 " \
+        "$E2E_TMP/gatewayd.log" || fail "the gateway logged no check line with ROOM= and PEER="
+ok "the gateway logged the player's verdicts with ROOM=check PEER=2"
 
 # 2. The route that steers 255.255.255.255 into the TAP is gone: the OS
 # sends game broadcasts out of the player's own interface.
