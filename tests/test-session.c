@@ -778,6 +778,18 @@ static bool cond_checks(void *net, void *userdata) {
         return ((Side *) userdata)->n_checks > 0;
 }
 
+/* Sends m from one side and returns what the other's `check` callback got. */
+static const ControlMessage *check_deliver(Net *n, Side *from, const ControlMessage *m, Side *to) {
+        unsigned before = to->n_checks;
+
+        CHECK_EQ_INT(session_send_check(from->s, m), 0);
+        CHECK(session_write(from->s, n->now) >= 0);
+        CHECK(net_run(n, SEC, cond_checks, to));
+        CHECK_EQ_INT(to->n_checks, before + 1);
+        CHECK_EQ_INT(to->last_check.type, m->type);
+        return &to->last_check;
+}
+
 /* session_send_check() and the `check` callback: a client's CHECK_BEGIN
  * reaches the gateway, the gateway's CHECK_REPORT the client; other types,
  * messages the codec refuses and sending before WELCOME are refused. */
@@ -800,24 +812,17 @@ static void test_check_messages(void) {
         begin.check_begin.udp_port = 0;
         CHECK_EQ_INT(session_send_check(cl->s, &begin), -EINVAL);
         begin.check_begin.udp_port = 4000;
-        CHECK_EQ_INT(session_send_check(cl->s, &begin), 0);
-        CHECK(session_write(cl->s, n.now) >= 0);
-        CHECK(net_run(&n, SEC, cond_checks, gw));
-        CHECK_EQ_INT(gw->last_check.type, CONTROL_TYPE_CHECK_BEGIN);
-        CHECK_EQ_INT(gw->last_check.check_begin.peer_id, 2);
-        CHECK_EQ_INT(gw->last_check.check_begin.udp_port, 4000);
+        const ControlMessage *got = check_deliver(&n, cl, &begin, gw);
+        CHECK_EQ_INT(got->check_begin.peer_id, 2);
+        CHECK_EQ_INT(got->check_begin.udp_port, 4000);
 
         report.check_report.peer_id = 2;
         memcpy(report.check_report.nonce, begin.check_begin.nonce, LP_CHECK_NONCE_SIZE);
         report.check_report.probes = CHECK_PROBE_LIMITED_BROADCAST | CHECK_PROBE_GATEWAY_SENT;
         report.check_report.largest_probe = 1344;
-        CHECK_EQ_INT(session_send_check(gw->s, &report), 0);
-        CHECK(session_write(gw->s, n.now) >= 0);
-        CHECK(net_run(&n, SEC, cond_checks, cl));
-        CHECK_EQ_INT(cl->last_check.type, CONTROL_TYPE_CHECK_REPORT);
-        CHECK_EQ_INT(cl->last_check.check_report.peer_id, 1);
-        CHECK_EQ_INT(cl->last_check.check_report.largest_probe, 1344);
-        CHECK_EQ_INT(cl->n_checks, 1);
+        got = check_deliver(&n, gw, &report, cl);
+        CHECK_EQ_INT(got->check_report.peer_id, 1);
+        CHECK_EQ_INT(got->check_report.largest_probe, 1344);
         CHECK(session_get_state(cl->s) == SESSION_STATE_JOINED);
         net_done(&n);
 }

@@ -26,11 +26,8 @@ set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-bus.sh"
 
-build=${1:?usage: fair-queue.sh BUILD_DIR}
-build=$(cd "$build" && pwd)
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+e2e_programs "${1:?usage: fair-queue.sh BUILD_DIR}"
 command -v iperf3 >/dev/null || skip "needs iperf3"
-e2e_programs "$build"
 
 DURATION=${FQ_DURATION:-10}   # seconds of download
 PING_INTERVAL=0.02

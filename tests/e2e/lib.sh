@@ -200,13 +200,16 @@ trap 'exit 141' PIPE
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# The programs under test in BUILD_DIR: sets relayd, gatewayd and client;
-# exits 1 naming the first that is not built.
+# The programs under test in BUILD_DIR: skips (77) unless root, sets build
+# (absolute), relayd, gatewayd and client; exits 1 naming the first that
+# is not built.
 e2e_programs() { # build_dir
         local b
-        relayd=$1/src/relayd/lanparty-relayd
-        gatewayd=$1/src/gatewayd/lanparty-gatewayd
-        client=$1/src/client/lanparty-client
+        build=$(cd "$1" && pwd)
+        [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+        relayd=$build/src/relayd/lanparty-relayd
+        gatewayd=$build/src/gatewayd/lanparty-gatewayd
+        client=$build/src/client/lanparty-client
         for b in "$relayd" "$gatewayd" "$client"; do
                 [ -x "$b" ] || { echo "$(basename "$0"): not built: $b" >&2; exit 1; }
         done

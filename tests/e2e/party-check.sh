@@ -18,12 +18,9 @@ set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-bus.sh"
 
-build=${1:?usage: party-check.sh BUILD_DIR}
-build=$(cd "$build" && pwd)
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+e2e_programs "${1:?usage: party-check.sh BUILD_DIR}"
 command -v nft >/dev/null || skip "needs nft"
 command -v dhclient >/dev/null || skip "needs dhclient"
-e2e_programs "$build"
 
 GW_BUS_NAME=org.lanparty.Gateway1.eth0
 ok() { log "ok: $*"; }
