@@ -276,12 +276,15 @@ static const sd_bus_vtable client_vtable[] = {
         SD_BUS_PROPERTY("RelayTxFrames", "t", bus_property_get_uint64, offsetof(RemoteClient, relay_tx_frames), 0),
         /* The last party check (PROTOCOL.md): when the gateway reported
          * (CLOCK_REALTIME µs, 0: never), which probes arrived, the largest,
-         * and what the player's PC concluded. Polled, like the counters. */
-        SD_BUS_PROPERTY("LastCheckUSec", "t", bus_property_get_uint64, offsetof(RemoteClient, check.last_usec), 0),
-        SD_BUS_PROPERTY("LastCheckProbes", "as", property_get_check_probes, 0, 0),
+         * and what the player's PC concluded; changes are signalled when the
+         * report goes out and when the verdicts come. */
+        SD_BUS_PROPERTY("LastCheckUSec", "t", bus_property_get_uint64, offsetof(RemoteClient, check.last_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCheckProbes", "as", property_get_check_probes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastCheckLargestProbe", "q", bus_property_get_uint16,
-                        offsetof(RemoteClient, check.last_largest_probe), 0),
-        SD_BUS_PROPERTY("LastCheckVerdicts", "a{ss}", property_get_check_verdicts, 0, 0),
+                        offsetof(RemoteClient, check.last_largest_probe), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCheckVerdicts", "a{ss}", property_get_check_verdicts, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
@@ -345,6 +348,18 @@ void remote_client_bus_emit_removed(RemoteClient *c) {
         r = bus_emit_object_removed(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE);
         if (r < 0)
                 log_client_errno(c, LOG_DEBUG, r, "Failed to emit InterfacesRemoved, ignoring: %m");
+}
+
+void remote_client_bus_emit_check(RemoteClient *c) {
+        int r;
+
+        if (!c->manager->bus)
+                return;
+        r = sd_bus_emit_properties_changed(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE,
+                                           "LastCheckUSec", "LastCheckProbes", "LastCheckLargestProbe",
+                                           "LastCheckVerdicts", NULL);
+        if (r < 0)
+                log_client_errno(c, LOG_DEBUG, r, "Failed to emit PropertiesChanged, ignoring: %m");
 }
 
 void manager_bus_emit_changes(Manager *m) {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ether.h"
+#include "gatewayd-bus.h"
 #include "party-check.h"
 
 /* Our probe: headers and the minimal payload, padded to 64 bytes of UDP
@@ -61,6 +62,7 @@ static int on_check_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         probes_to_string(msg.check_report.probes, probes, sizeof(probes));
         log_client_errno(c, LOG_INFO, 0, "Party check of '%s': probes that arrived: %s; largest %u bytes.", c->name,
                          probes, msg.check_report.largest_probe);
+        remote_client_bus_emit_check(c);
         r = relay_link_send_check(c->manager->relay, &msg);
         if (r < 0)
                 log_client_errno(c, LOG_WARNING, r, "Failed to send the party check report, ignoring: %m");
@@ -127,6 +129,7 @@ static void check_result(Manager *m, const ControlCheckResult *result) {
                 off += (size_t) n;
         }
         log_client_errno(c, LOG_INFO, 0, "Party check of '%s' on the player's PC: %s.", c->name, text);
+        remote_client_bus_emit_check(c);
 }
 
 void manager_on_check(Manager *m, const ControlMessage *msg) {

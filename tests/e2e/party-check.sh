@@ -103,9 +103,20 @@ grep -q "^Party check of 'player one' on the player's PC: broadcasts out ok.*ROO
 ok "the gateway logged the player's verdicts with ROOM=check PEER=2"
 
 # 2. The route that steers 255.255.255.255 into the TAP is gone: the OS
-# sends game broadcasts out of the player's own interface.
+# sends game broadcasts out of the player's own interface. Meanwhile the
+# party host's busctl hears the new verdicts without asking.
+bg monitor "$NS_RELAY" busctl --address="$BUS" monitor --match \
+        "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='$client_path'"
+MONITOR_PID=$BG_PID
+sleep 0.5
 nsx "$NS_C1" ip route del 255.255.255.255 dev lp0 table main || fail "no broadcast route to remove"
 run_check "no broadcast route"
+wait_for 10 "PropertiesChanged with the new verdicts" grep -q '"broadcast_out"' "$E2E_TMP/monitor.log" ||
+        fail "no PropertiesChanged for the verdicts on $client_path"
+grep -A30 '"broadcast_out"' "$E2E_TMP/monitor.log" | grep -m1 -A1 'STRING "broadcast_out"' | grep -q '"fail"' ||
+        fail "PropertiesChanged did not carry step 1's fail: $(grep -A3 broadcast_out "$E2E_TMP/monitor.log" | head -8)"
+kill "$MONITOR_PID"
+ok "PropertiesChanged told the bus of the new verdicts"
 expect_step 2 1 fail "broadcasts to 255.255.255.255 leave through wan0, not the TAP lp0"
 expect_step 2 2 pass
 nsx "$NS_C1" ip route add 255.255.255.255/32 dev lp0 table main
