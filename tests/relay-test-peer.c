@@ -187,6 +187,18 @@ static void print_message(const ControlMessage *m) {
         case CONTROL_TYPE_DISCONNECT:
                 event("disconnect %s %s", leave_reason_to_string(m->disconnect.reason), m->disconnect.text);
                 break;
+        case CONTROL_TYPE_CHECK_BEGIN:
+                event("check_begin peer=%u port=%u mtu=%u", m->check_begin.peer_id, m->check_begin.udp_port,
+                      m->check_begin.room_mtu);
+                break;
+        case CONTROL_TYPE_CHECK_REPORT:
+                event("check_report peer=%u probes=%u largest=%u", m->check_report.peer_id, m->check_report.probes,
+                      m->check_report.largest_probe);
+                break;
+        case CONTROL_TYPE_CHECK_RESULT:
+                event("check_result peer=%u %u%u%u%u", m->check_result.peer_id, m->check_result.verdicts[0],
+                      m->check_result.verdicts[1], m->check_result.verdicts[2], m->check_result.verdicts[3]);
+                break;
         default:
                 event("control %s", control_type_to_string(m->type));
         }

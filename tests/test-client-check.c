@@ -2,6 +2,7 @@
 /* The party check's verdicts and hints (client-check.c): each failure the
  * issue names gets its own cause and fix, and a clean run passes. */
 #include <errno.h>
+#include <stdio.h>
 
 #include "client-check.h"
 #include "test-util.h"
@@ -76,15 +77,39 @@ static void test_full_size(void) {
         ClientCheckFacts f = all_good();
 
         f.report.largest_probe = 1280;
-        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above 1280 bytes are lost");
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above about 1280 bytes are lost");
         f.frame_budget = 1200;
-        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above 1186 bytes are lost");
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "frames above about 1186 bytes are lost");
         f.send_error_full_size = -EMSGSIZE;
         expect(&f, CLIENT_CHECK_FULL_SIZE, "MTU is below the room's 1344");
 
         f = all_good();
         f.got_full_size_answer = false;
         expect(&f, CLIENT_CHECK_FULL_SIZE, "answer was lost on the way back");
+
+        /* Both of the gateway's broadcasts missing: step 2's cause, and
+         * step 3 could not measure the way back. */
+        {
+                ClientCheckOutcome o;
+
+                f.got_gateway_probe = false;
+                client_check_judge(&f, &o);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_BROADCAST_IN], CHECK_VERDICT_FAIL);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_FULL_SIZE], CHECK_VERDICT_NOT_RUN);
+                CHECK(strstr(o.hints[CLIENT_CHECK_FULL_SIZE], "could not be measured"));
+        }
+
+        /* No limited broadcast got out: neither did the full-size probes. */
+        {
+                ClientCheckOutcome o;
+
+                f = all_good();
+                f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+                f.report.largest_probe = 92;
+                client_check_judge(&f, &o);
+                CHECK_EQ_INT(o.verdicts[CLIENT_CHECK_FULL_SIZE], CHECK_VERDICT_NOT_RUN);
+                CHECK(strstr(o.hints[CLIENT_CHECK_FULL_SIZE], "(step 1)"));
+        }
 }
 
 static void test_lan_address(void) {

@@ -101,6 +101,34 @@ static void disconnect(ControlMessage *m, LeaveReason reason, const char *text) 
         set_text(m->disconnect.text, &m->disconnect.text_len, text);
 }
 
+static void check_begin(ControlMessage *m, uint16_t peer, uint8_t nonce_byte, uint16_t port, uint16_t mtu) {
+        msg_init(m, CONTROL_TYPE_CHECK_BEGIN);
+        m->check_begin.peer_id = peer;
+        memset(m->check_begin.nonce, nonce_byte, LP_CHECK_NONCE_SIZE);
+        m->check_begin.udp_port = port;
+        m->check_begin.room_mtu = mtu;
+}
+
+static void check_report(ControlMessage *m, uint16_t peer, uint8_t probes, uint16_t largest) {
+        msg_init(m, CONTROL_TYPE_CHECK_REPORT);
+        m->check_report.peer_id = peer;
+        for (size_t i = 0; i < LP_CHECK_NONCE_SIZE; i++)
+                m->check_report.nonce[i] = (uint8_t) i;
+        m->check_report.probes = probes;
+        m->check_report.largest_probe = largest;
+}
+
+static void check_result(ControlMessage *m, uint16_t peer, CheckVerdict a, CheckVerdict b, CheckVerdict c,
+                         CheckVerdict d) {
+        msg_init(m, CONTROL_TYPE_CHECK_RESULT);
+        m->check_result.peer_id = peer;
+        memset(m->check_result.nonce, 0xEE, LP_CHECK_NONCE_SIZE);
+        m->check_result.verdicts[0] = a;
+        m->check_result.verdicts[1] = b;
+        m->check_result.verdicts[2] = c;
+        m->check_result.verdicts[3] = d;
+}
+
 static char text_max[LP_CONTROL_TEXT_MAX + 1];  /* 50 x U+1D11E, 200 bytes */
 static char name_max[LP_CONTROL_NAME_MAX + 1];  /* 64 x 'n' */
 
@@ -113,7 +141,7 @@ static void texts_init(void) {
 }
 
 /* Every type, each with its smallest and largest fields. */
-static ControlMessage samples[16];
+static ControlMessage samples[24];
 static size_t n_samples;
 
 static void samples_build(void) {
@@ -135,6 +163,13 @@ static void samples_build(void) {
         stats(s++, UINT64_MAX);
         disconnect(s++, LEAVE_REASON_UNSPECIFIED, "");
         disconnect(s++, 255, text_max);
+        check_begin(s++, 0, 0, 1, LP_CONTROL_MTU_MIN);
+        check_begin(s++, UINT16_MAX, 0xFF, UINT16_MAX, LP_CONTROL_MTU_MAX);
+        check_report(s++, 0, 0, 0);
+        check_report(s++, UINT16_MAX, _CHECK_PROBE_ALL, LP_CONTROL_MTU_MAX);
+        check_result(s++, 0, CHECK_VERDICT_NOT_RUN, CHECK_VERDICT_NOT_RUN, CHECK_VERDICT_NOT_RUN,
+                     CHECK_VERDICT_NOT_RUN);
+        check_result(s++, 9, CHECK_VERDICT_PASS, CHECK_VERDICT_FAIL, CHECK_VERDICT_PASS, CHECK_VERDICT_FAIL);
         n_samples = (size_t) (s - samples);
         CHECK(n_samples <= ELEMENTSOF(samples));
 }
@@ -757,6 +792,27 @@ static void test_golden_bytes(void) {
         n = encode_ok(&m, buf, sizeof(buf));
         CHECK_EQ_INT(n, 8);
         CHECK_MEM(buf, ((const uint8_t[]){ 0x00, 0x06, 0x07, 0x01, 0x03, 'b', 'y', 'e' }), n);
+
+        check_begin(&m, 0x0102, 0xAB, 47474, 1344);
+        n = encode_ok(&m, buf, sizeof(buf));
+        CHECK_EQ_INT(n, 3 + 22);
+        CHECK_MEM(buf, ((const uint8_t[]){ 0x00, 0x17, 0x08, 0x01, 0x02, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB,
+                                           0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xB9, 0x72, 0x05,
+                                           0x40 }),
+                  n);
+
+        check_report(&m, 3, CHECK_PROBE_LIMITED_BROADCAST | CHECK_PROBE_GATEWAY_SENT, 1344);
+        n = encode_ok(&m, buf, sizeof(buf));
+        CHECK_EQ_INT(n, 3 + 21);
+        CHECK_MEM(buf, ((const uint8_t[]){ 0x00, 0x16, 0x09, 0x00, 0x03, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                           12, 13, 14, 15, 0x09, 0x05, 0x40 }),
+                  n);
+
+        check_result(&m, 0, CHECK_VERDICT_PASS, CHECK_VERDICT_FAIL, CHECK_VERDICT_NOT_RUN, CHECK_VERDICT_PASS);
+        n = encode_ok(&m, buf, sizeof(buf));
+        CHECK_EQ_INT(n, 3 + 22);
+        CHECK_MEM(buf + 21, ((const uint8_t[]){ 1, 2, 0, 1 }), 4);
+        CHECK_MEM(buf, ((const uint8_t[]){ 0x00, 0x17, 0x0A, 0x00, 0x00 }), 5);
 }
 
 static void test_newer_peer_extensions(void) {
@@ -786,12 +842,72 @@ static void test_newer_peer_extensions(void) {
         n = FRAME(buf, 0, 0xFF);
         CHECK_EQ_INT(control_decode(buf, n, &m, NULL), 0);
         CHECK_EQ_INT(m.type, _CONTROL_TYPE_INVALID);
-        n = frame(buf, 8, NULL, 0);
+        n = frame(buf, _CONTROL_TYPE_MAX, NULL, 0);
         CHECK_EQ_INT(control_decode(buf, n, &m, NULL), 0);
         n = FRAME(buf, 255, 1, 2, 3);
         CHECK_EQ_INT(control_decode(buf, n, &m, NULL), 0);
         /* ... but still framed: a bad length or a short buffer is not. */
         expect_decode_error(buf, n - 1, CONTROL_ERROR_TRUNCATED);
+}
+
+static void test_check_hostile(void) {
+        uint8_t buf[LP_CONTROL_MESSAGE_MAX];
+        uint8_t body[32] = {};
+        ControlMessage m;
+        size_t n;
+
+        /* CHECK_BEGIN: peer id, nonce, port, MTU; port 0 and MTUs out of range. */
+        memcpy(body + 18, (const uint8_t[]){ 0x00, 0x00, 0x05, 0x40 }, 4);
+        n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, 22);
+        expect_decode_error(buf, n, CONTROL_ERROR_BAD_PORT);
+        memcpy(body + 18, (const uint8_t[]){ 0xB9, 0x72, 0x02, 0x3F }, 4); /* MTU 575 */
+        n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, 22);
+        expect_decode_error(buf, n, CONTROL_ERROR_BAD_MTU);
+        memcpy(body + 18, (const uint8_t[]){ 0xB9, 0x72, 0x05, 0xDD }, 4); /* MTU 1501 */
+        n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, 22);
+        expect_decode_error(buf, n, CONTROL_ERROR_BAD_MTU);
+        memcpy(body + 18, (const uint8_t[]){ 0xB9, 0x72, 0x05, 0x40 }, 4);
+        n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, 22);
+        CHECK_EQ_INT(control_decode(buf, n, &m, NULL), 1);
+        CHECK_EQ_INT(m.check_begin.udp_port, 0xB972);
+        /* Oversize: a byte more is trailing, not ignored. */
+        n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, 23);
+        expect_decode_error(buf, n, CONTROL_ERROR_TRAILING_BYTES);
+        for (size_t len = 0; len < 22; len++) {
+                n = frame(buf, CONTROL_TYPE_CHECK_BEGIN, body, len);
+                expect_decode_error(buf, n, CONTROL_ERROR_TRUNCATED);
+        }
+        check_begin(&m, 1, 1, 0, 1344);
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
+        check_begin(&m, 1, 1, 9, 575);
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
+
+        /* CHECK_REPORT: unknown flag bits, probe sizes outside 0 or 28..1500. */
+        check_report(&m, 1, 0, 0);
+        expect_wire_error(&m, 3 + 18, 0x10, CONTROL_ERROR_BAD_FLAG);
+        expect_wire_error(&m, 3 + 18, 0x80, CONTROL_ERROR_BAD_FLAG);
+        expect_wire_error(&m, 3 + 20, 27, CONTROL_ERROR_BAD_SIZE);
+        expect_wire_error(&m, 3 + 19, 0x06, CONTROL_ERROR_BAD_SIZE); /* 1536 */
+        check_report(&m, 1, 0, 1500);
+        expect_wire_error(&m, 3 + 20, 0xDD, CONTROL_ERROR_BAD_SIZE); /* 1501 */
+        expect_wire_error(&m, 3 + 19, 0xFF, CONTROL_ERROR_BAD_SIZE);
+        check_report(&m, 1, 0x10, 0);
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
+        check_report(&m, 1, 0, 27);
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
+        check_report(&m, 1, 0, 28);
+        CHECK(encode_ok(&m, buf, sizeof(buf)) == 3 + 21);
+
+        /* CHECK_RESULT: verdicts outside the table, in every position. */
+        check_result(&m, 1, CHECK_VERDICT_PASS, CHECK_VERDICT_PASS, CHECK_VERDICT_PASS, CHECK_VERDICT_PASS);
+        for (size_t i = 0; i < LP_CHECK_STEPS; i++) {
+                expect_wire_error(&m, 3 + 18 + i, 3, CONTROL_ERROR_BAD_VERDICT);
+                expect_wire_error(&m, 3 + 18 + i, 0xFF, CONTROL_ERROR_BAD_VERDICT);
+        }
+        m.check_result.verdicts[2] = _CHECK_VERDICT_MAX;
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
+        m.check_result.verdicts[2] = -1;
+        CHECK_EQ_INT(control_encode(&m, buf, sizeof(buf)), -EINVAL);
 }
 
 /* ---- stream reader ---- */
@@ -842,7 +958,7 @@ static void test_reader_unknown_between_known(void) {
 
         off += encode_ok(&expected[0], stream + off, sizeof(stream) - off);
         off += FRAME(stream + off, 0, 1, 2);
-        off += frame(stream + off, 8, NULL, 0);
+        off += frame(stream + off, _CONTROL_TYPE_MAX, NULL, 0);
         /* The largest message there can be, of a type from the future whose
          * body looks like a HELLO length field, to make sure nothing in it is
          * interpreted. */
@@ -1075,6 +1191,7 @@ int main(void) {
         RUN(test_lying_string_lengths);
         RUN(test_hello_hostile);
         RUN(test_other_types_hostile);
+        RUN(test_check_hostile);
         RUN(test_trailing_bytes);
         RUN(test_utf8);
         RUN(test_encode_buffer_too_small);

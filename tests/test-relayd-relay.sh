@@ -357,6 +357,49 @@ bus call org.lanparty.Relay1 $R $M CloseRoom ss second "party is over" || fail "
 expect gwB "disconnect room_closed party is over"
 wait_for eval '! bus tree --list org.lanparty.Relay1 | grep -q room/second' || fail "room second still there"
 
+echo "== party check messages: a client and its room's gateway only, the sender's id written, rate-limited"
+peer gwc --role gateway --mac 00:11:22:33:44:0d --token $token --room check --name gwc
+expect gwc "welcome 1 1344 1"
+peer ca --mac 02:00:00:00:00:0a --room check --name ca
+expect ca "welcome 2 1344 1"
+peer cb --mac 02:00:00:00:00:0b --room check --name cb
+expect cb "welcome 3 1344 1"
+expect gwc "joined 3 client"
+nonce=$(printf 'aa%.0s' {1..16})
+check_begin() { echo "ctrl 001708$1${nonce}b9720540"; }   # PEER-ID-HEX: what the sender claims
+check_report() { echo "ctrl 001609$1${nonce}090540"; }    # PEER-ID-HEX: the client it is for
+check_result="ctrl 00170a0000${nonce}01020101"
+# ca claims to be cb: the relay writes ca's id.
+cmd ca "$(check_begin 0003)"
+expect gwc "check_begin peer=2 port=47474 mtu=1344"
+# Again at once: one check per 5 s, dropped.
+cmd ca "$(check_begin 0000)"
+# A report for cb, who asked for nothing: dropped. One for ca: to ca only,
+# with the gateway's id.
+cmd gwc "$(check_report 0003)"
+cmd gwc "$(check_report 0002)"
+expect ca "check_report peer=1 probes=9 largest=1344"
+# One result per report.
+cmd ca "$check_result"
+cmd ca "$check_result"
+expect gwc "check_result peer=2 1211"
+# 5 s on, a new check goes through; ca's stream is ordered, so its second
+# BEGIN and RESULT were handled before this one.
+sleep 5.2
+cmd ca "$(check_begin 0000)"
+wait_for eval '[ "$(count gwc check_begin)" = 2 ]' || fail "gwc: $(count gwc check_begin) CHECK_BEGINs, expected 2"
+[ "$(count gwc check_result)" = 1 ] || fail "a second CHECK_RESULT for one report got through"
+cmd cb "$(check_begin 0000)"
+expect gwc "check_begin peer=3"
+expect_not cb "check_"
+expect_not gwc "check_begin peer=0"
+# A client may not report, a gateway not begin: protocol errors.
+cmd cb "$(check_report 0002)"
+expect cb "disconnect malformed party check report from a client"
+cmd gwc "$(check_begin 0000)"
+expect gwc "disconnect malformed party check message from a gateway"
+[ "$(count ca check_report)" = 1 ] || fail "ca got a report from a client"
+
 echo "== journal fields"
 for id in 6eb55fb37d6f4e6ba289ed605693fd14 9ba1667d0dc24044bed3215ca9d933b7 1e75f70f8b574aeca26a84114c8e2c8c; do
         grep -q "MESSAGE_ID=$id" "$tmp/relayd.err" || fail "no MESSAGE_ID=$id in the log"

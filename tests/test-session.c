@@ -61,6 +61,8 @@ typedef struct Side {
         size_t last_frame_len;
         bool ended;
         SessionEnd end;
+        unsigned n_checks;
+        ControlMessage last_check;
 } Side;
 
 struct Net {
@@ -164,6 +166,28 @@ static void relay_peer_left(RPeer *p, LeaveReason reason) {
                         relay_send_msg(n->rpeers[i], &m);
 }
 
+/* The party check as the relay passes it on (PROTOCOL.md): BEGIN to the
+ * gateway with the sender's id, REPORT to the client named with the
+ * gateway's. */
+static void relay_check(RPeer *p, const ControlMessage *m) {
+        Net *n = p->net;
+        ControlMessage out = *m;
+
+        for (size_t i = 0; i < n->n_rpeers; i++) {
+                RPeer *to = n->rpeers[i];
+
+                if (to == p || !to->joined)
+                        continue;
+                if (m->type == CONTROL_TYPE_CHECK_BEGIN && to->hello.role == PEER_ROLE_GATEWAY) {
+                        out.check_begin.peer_id = p->id;
+                        relay_send_msg(to, &out);
+                } else if (m->type == CONTROL_TYPE_CHECK_REPORT && to->id == m->check_report.peer_id) {
+                        out.check_report.peer_id = p->id;
+                        relay_send_msg(to, &out);
+                }
+        }
+}
+
 static void relay_handshake(QuicConn *c, void *userdata) {
         Net *n = userdata;
         RPeer *p = calloc(1, sizeof *p);
@@ -194,6 +218,8 @@ static void relay_control(QuicConn *c, const uint8_t *data, size_t len, void *us
                 while ((k = control_reader_next(&p->reader, &m)) > 0) {
                         if (m.type == CONTROL_TYPE_HELLO)
                                 relay_hello(p, &m.hello);
+                        else if (m.type == CONTROL_TYPE_CHECK_BEGIN || m.type == CONTROL_TYPE_CHECK_REPORT)
+                                relay_check(p, &m);
                         else if (m.type == CONTROL_TYPE_DISCONNECT) {
                                 p->got_disconnect = true;
                                 p->disconnect_reason = m.disconnect.reason;
@@ -269,6 +295,13 @@ static void on_frame(Session *s, uint16_t from, const uint8_t *frame, size_t len
         sd->last_frame_from = from;
         memcpy(sd->last_frame, frame, len);
         sd->last_frame_len = len;
+}
+
+static void on_check(Session *s, const ControlMessage *m, void *userdata) {
+        Side *sd = userdata;
+        (void) s;
+        sd->n_checks++;
+        sd->last_check = *m;
 }
 
 static void on_ended(Session *s, const SessionEnd *end, void *userdata) {
@@ -350,6 +383,7 @@ static Side *net_add_side(Net *n, const SideOpts *o) {
                         .peer_left = on_peer_left,
                         .frame_received = on_frame,
                         .ended = on_ended,
+                        .check = on_check,
                 },
                 .userdata = sd,
                 .send_userdata = &sd->port,
@@ -740,6 +774,59 @@ static void test_forced_rejects(void) {
         }
 }
 
+static bool cond_checks(void *net, void *userdata) {
+        return ((Side *) userdata)->n_checks > 0;
+}
+
+/* Sends m from one side and returns what the other's `check` callback got. */
+static const ControlMessage *check_deliver(Net *n, Side *from, const ControlMessage *m, Side *to) {
+        unsigned before = to->n_checks;
+
+        CHECK_EQ_INT(session_send_check(from->s, m), 0);
+        CHECK(session_write(from->s, n->now) >= 0);
+        CHECK(net_run(n, SEC, cond_checks, to));
+        CHECK_EQ_INT(to->n_checks, before + 1);
+        CHECK_EQ_INT(to->last_check.type, m->type);
+        return &to->last_check;
+}
+
+/* session_send_check() and the `check` callback: a client's CHECK_BEGIN
+ * reaches the gateway, the gateway's CHECK_REPORT the client; other types,
+ * messages the codec refuses and sending before WELCOME are refused. */
+static void test_check_messages(void) {
+        ControlMessage begin = { .type = CONTROL_TYPE_CHECK_BEGIN }, report = { .type = CONTROL_TYPE_CHECK_REPORT };
+        ControlMessage stats = { .type = CONTROL_TYPE_STATS };
+        Net n;
+
+        net_init(&n);
+        Side *gw = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_GATEWAY, .mac_last = 1 });
+        memset(begin.check_begin.nonce, 0x5A, LP_CHECK_NONCE_SIZE);
+        begin.check_begin.udp_port = 4000;
+        begin.check_begin.room_mtu = 1344;
+        CHECK_EQ_INT(session_send_check(gw->s, &begin), -ENOTCONN);
+        CHECK(net_run(&n, 10 * SEC, cond_joined, gw));
+        Side *cl = net_add_side(&n, &(SideOpts) { .role = PEER_ROLE_CLIENT, .mac_last = 2 });
+        CHECK(net_run(&n, 10 * SEC, cond_joined, cl));
+
+        CHECK_EQ_INT(session_send_check(cl->s, &stats), -EINVAL);
+        begin.check_begin.udp_port = 0;
+        CHECK_EQ_INT(session_send_check(cl->s, &begin), -EINVAL);
+        begin.check_begin.udp_port = 4000;
+        const ControlMessage *got = check_deliver(&n, cl, &begin, gw);
+        CHECK_EQ_INT(got->check_begin.peer_id, 2);
+        CHECK_EQ_INT(got->check_begin.udp_port, 4000);
+
+        report.check_report.peer_id = 2;
+        memcpy(report.check_report.nonce, begin.check_begin.nonce, LP_CHECK_NONCE_SIZE);
+        report.check_report.probes = CHECK_PROBE_LIMITED_BROADCAST | CHECK_PROBE_GATEWAY_SENT;
+        report.check_report.largest_probe = 1344;
+        got = check_deliver(&n, gw, &report, cl);
+        CHECK_EQ_INT(got->check_report.peer_id, 1);
+        CHECK_EQ_INT(got->check_report.largest_probe, 1344);
+        CHECK(session_get_state(cl->s) == SESSION_STATE_JOINED);
+        net_done(&n);
+}
+
 static void test_names(void) {
         for (int i = 0; i < _SESSION_STATE_MAX; i++)
                 CHECK(session_state_to_string(i));
@@ -757,6 +844,7 @@ int main(void) {
         RUN(test_config_refused);
         RUN(test_join_and_frames);
         RUN(test_queue_frames);
+        RUN(test_check_messages);
         RUN(test_wrong_room_key);
         RUN(test_relay_named_otherwise);
         RUN(test_no_room_is_retryable);

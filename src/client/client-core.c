@@ -33,6 +33,7 @@ struct ClientCore {
         char relay_address[CLIENT_ADDRESS_TEXT_MAX];
         bool device_ipv4_known;
         char device_ipv4[CLIENT_ADDRESS_TEXT_MAX];
+        uint32_t lan_host; /* client_core_get_lan_host() */
 
         ClientCounters counters;
         /* Counted inside the session; folded into `counters` when it ends. */
@@ -167,6 +168,25 @@ static void count_in_drop(ClientCore *c, Session *s) {
         session_count_drop(s);
 }
 
+/* Remembers a LAN host's IPv4 address from what the gateway sent (the
+ * sender of an ARP packet, or the source of an IPv4 packet), for the party
+ * check's ARP step. */
+static void lan_host_note(ClientCore *c, Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len) {
+        const SessionPeer *p = session_get_peer(s, source_peer_id);
+        uint32_t ip = 0;
+        uint16_t type;
+
+        if (!p || p->role != PEER_ROLE_GATEWAY || len < LP_ETHER_HEADER_LEN + 28)
+                return;
+        type = be16_load(frame + 12);
+        if (type == LP_ETHERTYPE_ARP)
+                ip = be32_load(frame + LP_ETHER_HEADER_LEN + 14); /* sender protocol address */
+        else if (type == LP_ETHERTYPE_IPV4 && (frame[LP_ETHER_HEADER_LEN] >> 4) == 4)
+                ip = be32_load(frame + LP_ETHER_HEADER_LEN + 12);
+        if (ip != 0 && ip != UINT32_MAX)
+                c->lan_host = ip;
+}
+
 static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len, void *userdata) {
         ClientCore *c = userdata;
         L2FilterContext ctx = { .mtu = session_get_room_mtu(s) };
@@ -225,8 +245,16 @@ static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, 
         c->counters.rx_bytes += len;
         if (mac_is_multicast(&dst))
                 c->counters.rx_broadcast++;
+        lan_host_note(c, s, source_peer_id, frame, len);
         if (sanitized)
                 c->counters.rx_autoconf_sanitized++;
+}
+
+static void on_check(Session *s, const ControlMessage *m, void *userdata) {
+        ClientCore *c = userdata;
+
+        if (c->config.callbacks.check)
+                c->config.callbacks.check(c, m, c->config.userdata);
 }
 
 static void on_ended(Session *s, const SessionEnd *end, void *userdata) {
@@ -277,6 +305,7 @@ static int client_connect(ClientCore *c) {
                                 .peer_left = on_peer_left,
                                 .frame_received = on_frame,
                                 .ended = on_ended,
+                                .check = on_check,
                         },
                         .userdata = c,
                         .send_userdata = c->config.send_userdata,
@@ -715,6 +744,22 @@ void client_core_get_diagnostics(ClientCore *c, uint64_t now, ClientDiagnostics 
                 }
         }
         *ret = d;
+}
+
+int client_core_send_check(ClientCore *c, const ControlMessage *m) {
+        if (!c->session || c->phase != CLIENT_PHASE_JOINED)
+                return -ENOTCONN;
+        return session_send_check(c->session, m);
+}
+
+uint32_t client_core_get_lan_host(ClientCore *c) {
+        return c->lan_host;
+}
+
+size_t client_core_get_frame_budget(ClientCore *c) {
+        if (!c->session || c->phase != CLIENT_PHASE_JOINED)
+                return 0;
+        return session_get_frame_budget(c->session);
 }
 
 Session *client_core_get_session(ClientCore *c) {

@@ -139,6 +139,9 @@ typedef struct ClientCoreCallbacks {
         int (*connect)(ClientCore *c, QuicAddr *ret_local, QuicAddr *ret_remote, void *userdata);
         /* Something a person may want to hear about; see client-status.h. */
         void (*event)(ClientCore *c, const ClientEvent *event, void *userdata);
+        /* A party check message the relay passed on (CHECK_REPORT); NULL:
+         * ignored. */
+        void (*check)(ClientCore *c, const ControlMessage *m, void *userdata);
 } ClientCoreCallbacks;
 
 typedef struct ClientCoreConfig {
@@ -239,5 +242,16 @@ typedef struct ClientDiagnostics {
 } ClientDiagnostics;
 
 void client_core_get_diagnostics(ClientCore *c, uint64_t now, ClientDiagnostics *ret);
+
+/* Sends a party check message (session_send_check()); the caller writes
+ * (client_core_write()) after. -ENOTCONN unless joined. */
+int client_core_send_check(ClientCore *c, const ControlMessage *m);
+/* The IPv4 source address (host order) of the latest IPv4 or ARP frame
+ * from the party's LAN (sent by the gateway) that reached the device; 0
+ * before any. A host to ask ARP for in the party check. */
+uint32_t client_core_get_lan_host(ClientCore *c);
+/* Largest Ethernet frame the tunnel carries right now (the session's
+ * datagram budget); 0 unless joined. */
+size_t client_core_get_frame_budget(ClientCore *c);
 /* The running session, NULL between attempts (tests, expert views). */
 Session *client_core_get_session(ClientCore *c);

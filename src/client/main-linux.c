@@ -35,10 +35,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-linux.h"
 #include "client-core.h"
 #include "client-loop.h"
 #include "client-setup.h"
 #include "client-status.h"
+#include "ipv4-autoconf.h"
 #include "control.h"
 #include "ether.h"
 #include "frame-device.h"
@@ -66,6 +68,7 @@ typedef struct Args {
         FrameDeviceType device_type;
         bool verbose;
         bool accept_party_gateway;
+        bool check_only;         /* --check: join, run the party check once, leave */
         char *link;              /* the argument: a link, or "-" for stdin */
         const char *invite_file; /* --invite-file: a path, or "-" */
 } Args;
@@ -80,6 +83,15 @@ typedef struct Client {
         int signal_fd;
         ClientLoop loop;
         uint64_t send_drops_seen;
+
+        /* The party check: once automatically when the TAP has an IPv4
+         * address while joined, again on SIGUSR1; with --check, then leave. */
+        PartyCheck *check;
+        bool check_done;      /* the automatic one ran */
+        bool check_requested; /* SIGUSR1 */
+        uint64_t joined_at;   /* when --check's wait for an address began; 0: not joined */
+        uint64_t check_give_up_at;
+        bool check_failed;
 
         struct iovec recv_iovs[UDP_RECV_BATCH];
         struct mmsghdr recv_msgs[UDP_RECV_BATCH];
@@ -246,9 +258,21 @@ static void path_drop(void *userdata) {
         c->candidate_fd = -EBADF;
 }
 
+static void on_check_message(ClientCore *core, const ControlMessage *m, void *userdata) {
+        Client *c = userdata;
+
+        if (m->type == CONTROL_TYPE_CHECK_REPORT)
+                party_check_on_report(c->check, &m->check_report);
+}
+
 static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
         Client *c = userdata;
         char line[CLIENT_STATUS_LINE_MAX + 64];
+
+        if (e->type == CLIENT_EVENT_JOINED)
+                c->joined_at = now_ns();
+        else if (e->type == CLIENT_EVENT_DISCONNECTED || e->type == CLIENT_EVENT_STOPPED)
+                c->joined_at = 0;
 
         if (client_status_event(e, line, sizeof(line)) > 0)
                 status("%s", line);
@@ -327,10 +351,88 @@ static void process_udp(Client *c, uint64_t now) {
         (void) client_core_write(c->setup.core, now);
 }
 
+/* ---- the party check ----------------------------------------------------------- */
+
+/* --check waits this long after joining for the TAP's address, then checks
+ * anyway (step 4 then says there is no DHCP answer). */
+#define CHECK_ADDRESS_WAIT (30 * QUIC_NS_PER_SEC)
+/* --check gives up when no check has run this long after the start (the
+ * relay unreachable, the room not there yet): a one-shot must end. */
+#define CHECK_GIVE_UP (90 * QUIC_NS_PER_SEC)
+
+static void check_print(Client *c, const ClientCheckOutcome *o) {
+        status("Party check:");
+        for (ClientCheckStep s = 0; s < _CLIENT_CHECK_STEP_MAX; s++) {
+                if (o->verdicts[s] == CHECK_VERDICT_PASS)
+                        status("  \u2713 %u. %s", (unsigned) s + 1, client_check_step_to_string(s));
+                else if (o->verdicts[s] == CHECK_VERDICT_NOT_RUN)
+                        status("  - %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
+                else
+                        status("  \u2717 %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
+        }
+        if (o->multicast_note[0])
+                status("  ! %s", o->multicast_note);
+        status(client_check_passed(o) ? "Party check passed: games on this PC will find the party."
+                                      : "Party check failed: games on this PC may not find the party.");
+}
+
+static void check_maybe_start(Client *c, uint64_t now) {
+        ClientDiagnostics d;
+        bool due;
+        int r;
+
+        if (party_check_is_running(c->check) || frame_device_get_type(c->setup.device) != FRAME_DEVICE_TAP ||
+            c->loop.stopping)
+                return;
+        if (c->args.check_only && !c->check_done && now > c->check_give_up_at) {
+                status("Party check: not joined to the room with an address after %u s, giving up.",
+                       (unsigned) (CHECK_GIVE_UP / QUIC_NS_PER_SEC));
+                c->check_failed = true;
+                client_loop_stop(&c->loop, now);
+                return;
+        }
+        client_core_get_diagnostics(c->setup.core, now, &d);
+        if (d.phase != CLIENT_PHASE_JOINED)
+                return;
+        due = c->check_requested ||
+              (!c->check_done && ((d.device_ipv4[0] != '\0' && strcmp(d.device_ipv4, "0.0.0.0") != 0 &&
+                                   !ipv4_text_is_autoconf(d.device_ipv4)) ||
+                                  (c->args.check_only && c->joined_at > 0 && now > c->joined_at &&
+                                   now - c->joined_at > CHECK_ADDRESS_WAIT)));
+        if (!due)
+                return;
+        c->check_requested = false;
+        c->check_done = true;
+        r = party_check_start(c->check, c->setup.core, frame_device_get_name(c->setup.device), now);
+        if (r < 0) {
+                status("Party check could not start: %s.", strerror(-r));
+                c->check_failed = true;
+                if (c->args.check_only)
+                        client_loop_stop(&c->loop, now);
+        } else
+                status("Running the party check on %s (%s)...", frame_device_get_name(c->setup.device),
+                       d.device_ipv4[0] ? d.device_ipv4 : "no IPv4 address");
+}
+
+static void check_tick(Client *c, uint64_t now) {
+        ClientCheckOutcome o;
+
+        if (party_check_tick(c->check, c->setup.core, now, &o) <= 0)
+                return;
+        check_print(c, &o);
+        c->check_failed = !client_check_passed(&o);
+        if (c->args.check_only)
+                client_loop_stop(&c->loop, now);
+}
+
 static void process_signals(Client *c, uint64_t now) {
         struct signalfd_siginfo si;
 
         while (read(c->signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                if (si.ssi_signo == SIGUSR1) {
+                        c->check_requested = true;
+                        continue;
+                }
                 if (!c->loop.stopping)
                         log_info("Received %s, leaving the room.", strsignal((int) si.ssi_signo));
                 client_loop_stop(&c->loop, now);
@@ -339,13 +441,21 @@ static void process_signals(Client *c, uint64_t now) {
 
 static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
+        c->check_give_up_at = now_ns() + CHECK_GIVE_UP;
 
         while (!client_core_is_done(c->setup.core)) {
-                struct pollfd fds[3];
-                uint64_t now;
+                struct pollfd fds[4];
+                uint64_t now, check_at;
                 int timeout, r;
 
-                timeout = (int) client_loop_timeout_ms(&c->loop, now_ns());
+                now = now_ns();
+                timeout = (int) client_loop_timeout_ms(&c->loop, now);
+                check_at = party_check_get_deadline(c->check);
+                if (check_at != UINT64_MAX)
+                        timeout = (int) MIN((uint64_t) timeout,
+                                            check_at > now ? (check_at - now + QUIC_NS_PER_SEC / 1000 - 1) /
+                                                                     (QUIC_NS_PER_SEC / 1000)
+                                                           : 0);
                 /* What the last round wrote, before we sleep. */
                 flush_sends(c);
                 /* Refused sends: our source address may be gone. */
@@ -360,6 +470,7 @@ static int run_loop(Client *c) {
                 fds[0] = (struct pollfd) { .fd = c->signal_fd, .events = POLLIN };
                 fds[1] = (struct pollfd) { .fd = c->udp_fd, .events = POLLIN };
                 fds[2] = (struct pollfd) { .fd = frame_device_get_waitable(c->setup.device).fd, .events = POLLIN };
+                fds[3] = (struct pollfd) { .fd = party_check_get_fd(c->check), .events = POLLIN };
                 r = poll(fds, ELEMENTSOF(fds), timeout);
                 if (r < 0) {
                         if (errno == EINTR)
@@ -374,7 +485,11 @@ static int run_loop(Client *c) {
                         process_udp(c, now);
                 if (fds[2].fd >= 0 && (fds[2].revents & POLLIN))
                         (void) client_core_process_device(c->setup.core, now);
+                if (fds[3].fd >= 0 && (fds[3].revents & POLLIN))
+                        party_check_process(c->check);
                 client_loop_after_wait(&c->loop, now);
+                check_tick(c, now);
+                check_maybe_start(c, now);
         }
         flush_sends(c);
         return 0;
@@ -431,7 +546,19 @@ static void help(void) {
                "                          Let the party's DHCP and router advertisements set this\n"
                "                          computer's default route and DNS servers; normally they\n"
                "                          are removed so your own internet keeps working\n"
+               "     --check              Join, run the party check once the TAP has an address\n"
+               "                          (or 30 s after joining), print it, and leave; exit\n"
+               "                          status 0 only if every step passed (1 also when no\n"
+               "                          check could run within 90 s)\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
+               "The party check: once the TAP has an IPv4 address, the client checks that games\n"
+               "on this computer will find the party, through the OS's network stack as games\n"
+               "use it: 1. broadcasts (255.255.255.255, the LAN's broadcast address) reach the\n"
+               "party's gateway; 2. a broadcast from the gateway reaches a socket here (the\n"
+               "firewall lets it in); 3. frames of the room's MTU make the round trip; 4. the\n"
+               "TAP has an address from the party and a LAN host answers ARP. Each step prints\n"
+               "a check mark or a cross with the cause and the fix. Send SIGUSR1 to run it\n"
+               "again while joined (kill -USR1 PID).\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
                "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n"
                "When this computer's own address changes (another network, Wi-Fi to cable), the\n"
@@ -454,7 +581,7 @@ static int usage_error(const char *format, ...) {
 
 /* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
 static int parse_argv(int argc, char *argv[], Args *args) {
-        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE };
+        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE, ARG_CHECK };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -465,6 +592,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 { "accept-party-gateway", no_argument, NULL, ARG_ACCEPT_PARTY_GATEWAY },
                 { "verbose", no_argument, NULL, 'v' },
                 { "invite-file", required_argument, NULL, ARG_INVITE_FILE },
+                { "check", no_argument, NULL, ARG_CHECK },
                 {}
         };
         int c;
@@ -506,6 +634,9 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                                 return usage_error("--invite-file: needs a file name, or \"-\" for standard input.");
                         args->invite_file = optarg;
                         break;
+                case ARG_CHECK:
+                        args->check_only = true;
+                        break;
                 case 'v':
                         args->verbose = true;
                         break;
@@ -520,6 +651,8 @@ static int parse_argv(int argc, char *argv[], Args *args) {
         if (optind < argc && args->invite_file)
                 return usage_error("Give the invite link once: as an argument or with --invite-file, not both.");
         args->link = optind < argc ? argv[optind] : NULL;
+        if (args->check_only && args->device_type != FRAME_DEVICE_TAP)
+                return usage_error("--check needs the TAP: games and the check use the OS's network stack.");
         return 1;
 }
 
@@ -573,6 +706,7 @@ static void host_name(char *buf, size_t size) {
 static Client *client_free(Client *c) {
         if (!c)
                 return NULL;
+        party_check_free(c->check);
         client_core_free(c->setup.core);
         if (c->udp_fd >= 0)
                 close(c->udp_fd);
@@ -637,6 +771,7 @@ static int signals_setup(Client *c) {
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1); /* run the party check again */
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
         c->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -662,7 +797,7 @@ static int client_setup_linux(Client *c) {
                 .route_instance = instance,
                 .name = c->args.name,
                 .accept_party_gateway = c->args.accept_party_gateway,
-                .callbacks = { .send = on_send, .connect = on_connect, .event = on_event },
+                .callbacks = { .send = on_send, .connect = on_connect, .event = on_event, .check = on_check_message },
                 .userdata = c,
                 .loop = &c->loop,
         };
@@ -692,6 +827,9 @@ static int run(int argc, char *argv[]) {
         c->udp_fd = c->candidate_fd = c->signal_fd = -EBADF;
         udp_send_batch_init(&c->send);
         client_loop_init(&c->loop, &loop_ops, c);
+        r = party_check_new(&c->check);
+        if (r < 0)
+                return log_oom();
 
         r = parse_argv(argc, argv, &c->args);
         if (r <= 0)
@@ -726,6 +864,8 @@ static int run(int argc, char *argv[]) {
                 log_debug_errno(r, "First write failed, ignoring: %m");
         r = run_loop(c);
         if (r < 0)
+                return EXIT_FAILURE;
+        if (c->args.check_only && (!c->check_done || c->check_failed))
                 return EXIT_FAILURE;
         return client_core_get_phase(c->setup.core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
 }

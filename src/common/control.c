@@ -15,6 +15,9 @@ static const char *const control_type_table[_CONTROL_TYPE_MAX] = {
         [CONTROL_TYPE_PEER_LEFT] = "peer_left",
         [CONTROL_TYPE_STATS] = "stats",
         [CONTROL_TYPE_DISCONNECT] = "disconnect",
+        [CONTROL_TYPE_CHECK_BEGIN] = "check_begin",
+        [CONTROL_TYPE_CHECK_REPORT] = "check_report",
+        [CONTROL_TYPE_CHECK_RESULT] = "check_result",
 };
 
 static const char *const peer_role_table[_PEER_ROLE_MAX] = {
@@ -67,6 +70,15 @@ static const char *const control_error_table[_CONTROL_ERROR_MAX] = {
         [CONTROL_ERROR_BAD_FLAG] = "bad_flag",
         [CONTROL_ERROR_BAD_REASON] = "bad_reason",
         [CONTROL_ERROR_BAD_STATS_COUNT] = "bad_stats_count",
+        [CONTROL_ERROR_BAD_PORT] = "bad_port",
+        [CONTROL_ERROR_BAD_SIZE] = "bad_size",
+        [CONTROL_ERROR_BAD_VERDICT] = "bad_verdict",
+};
+
+static const char *const check_verdict_table[_CHECK_VERDICT_MAX] = {
+        [CHECK_VERDICT_NOT_RUN] = "not_run",
+        [CHECK_VERDICT_PASS] = "pass",
+        [CHECK_VERDICT_FAIL] = "fail",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(control_type, ControlType)
@@ -84,6 +96,8 @@ const char *leave_reason_to_string(LeaveReason r) {
 }
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(control_error, ControlError)
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(check_verdict, CheckVerdict)
 
 RejectReason control_error_to_reject_reason(ControlError e) {
         switch (e) {
@@ -277,6 +291,28 @@ static int message_validate(const ControlMessage *m, ControlError *ret_error) {
                 return text_validate(m->disconnect.text, m->disconnect.text_len, LP_CONTROL_TEXT_MAX,
                                      ret_error);
 
+        case CONTROL_TYPE_CHECK_BEGIN:
+                if (m->check_begin.udp_port == 0)
+                        return control_fail(CONTROL_ERROR_BAD_PORT, ret_error);
+                if (m->check_begin.room_mtu < LP_CONTROL_MTU_MIN || m->check_begin.room_mtu > LP_CONTROL_MTU_MAX)
+                        return control_fail(CONTROL_ERROR_BAD_MTU, ret_error);
+                return 0;
+
+        case CONTROL_TYPE_CHECK_REPORT:
+                if (m->check_report.probes & ~_CHECK_PROBE_ALL)
+                        return control_fail(CONTROL_ERROR_BAD_FLAG, ret_error);
+                /* 0: none seen; else at least an empty UDP datagram (IPv4 20 + UDP 8). */
+                if (m->check_report.largest_probe != 0 &&
+                    (m->check_report.largest_probe < 28 || m->check_report.largest_probe > LP_CONTROL_MTU_MAX))
+                        return control_fail(CONTROL_ERROR_BAD_SIZE, ret_error);
+                return 0;
+
+        case CONTROL_TYPE_CHECK_RESULT:
+                for (size_t i = 0; i < LP_CHECK_STEPS; i++)
+                        if (!check_verdict_to_string(m->check_result.verdicts[i]))
+                                return control_fail(CONTROL_ERROR_BAD_VERDICT, ret_error);
+                return 0;
+
         default:
                 return -EINVAL;
         }
@@ -395,6 +431,24 @@ int control_encode(const ControlMessage *m, uint8_t *buf, size_t size) {
                 writer_u8(&w, (uint8_t) m->disconnect.reason);
                 writer_string(&w, m->disconnect.text, m->disconnect.text_len);
                 break;
+        case CONTROL_TYPE_CHECK_BEGIN:
+                writer_u16(&w, m->check_begin.peer_id);
+                writer_bytes(&w, m->check_begin.nonce, LP_CHECK_NONCE_SIZE);
+                writer_u16(&w, m->check_begin.udp_port);
+                writer_u16(&w, m->check_begin.room_mtu);
+                break;
+        case CONTROL_TYPE_CHECK_REPORT:
+                writer_u16(&w, m->check_report.peer_id);
+                writer_bytes(&w, m->check_report.nonce, LP_CHECK_NONCE_SIZE);
+                writer_u8(&w, m->check_report.probes);
+                writer_u16(&w, m->check_report.largest_probe);
+                break;
+        case CONTROL_TYPE_CHECK_RESULT:
+                writer_u16(&w, m->check_result.peer_id);
+                writer_bytes(&w, m->check_result.nonce, LP_CHECK_NONCE_SIZE);
+                for (size_t i = 0; i < LP_CHECK_STEPS; i++)
+                        writer_u8(&w, (uint8_t) m->check_result.verdicts[i]);
+                break;
         default:
                 return -EINVAL;
         }
@@ -454,6 +508,14 @@ static bool cursor_mac(Cursor *c, MacAddr *ret) {
         if (!p)
                 return false;
         memcpy(ret->bytes, p, LP_MAC_LEN);
+        return true;
+}
+
+static bool cursor_nonce(Cursor *c, uint8_t ret[static LP_CHECK_NONCE_SIZE]) {
+        const uint8_t *p = cursor_take(c, LP_CHECK_NONCE_SIZE);
+        if (!p)
+                return false;
+        memcpy(ret, p, LP_CHECK_NONCE_SIZE);
         return true;
 }
 
@@ -580,6 +642,29 @@ static int body_read(Cursor *c, ControlMessage *m, ControlError *ret_error) {
                 m->disconnect.reason = (LeaveReason) u8;
                 return cursor_string(c, m->disconnect.text, LP_CONTROL_TEXT_MAX, true,
                                      &m->disconnect.text_len, CONTROL_ERROR_TEXT_TOO_LONG, ret_error);
+
+        case CONTROL_TYPE_CHECK_BEGIN:
+                if (!cursor_u16(c, &m->check_begin.peer_id) ||
+                    !cursor_nonce(c, m->check_begin.nonce) || !cursor_u16(c, &m->check_begin.udp_port) ||
+                    !cursor_u16(c, &m->check_begin.room_mtu))
+                        return control_fail(CONTROL_ERROR_TRUNCATED, ret_error);
+                return 0;
+
+        case CONTROL_TYPE_CHECK_REPORT:
+                if (!cursor_u16(c, &m->check_report.peer_id) || !cursor_nonce(c, m->check_report.nonce) ||
+                    !cursor_u8(c, &m->check_report.probes) || !cursor_u16(c, &m->check_report.largest_probe))
+                        return control_fail(CONTROL_ERROR_TRUNCATED, ret_error);
+                return 0;
+
+        case CONTROL_TYPE_CHECK_RESULT:
+                if (!cursor_u16(c, &m->check_result.peer_id) || !cursor_nonce(c, m->check_result.nonce))
+                        return control_fail(CONTROL_ERROR_TRUNCATED, ret_error);
+                for (size_t i = 0; i < LP_CHECK_STEPS; i++) {
+                        if (!cursor_u8(c, &u8))
+                                return control_fail(CONTROL_ERROR_TRUNCATED, ret_error);
+                        m->check_result.verdicts[i] = (CheckVerdict) u8;
+                }
+                return 0;
 
         default:
                 return -EINVAL;

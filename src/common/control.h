@@ -30,6 +30,9 @@
  * LP_DATAGRAM_MIN_BUDGET, so never below 576. */
 #define LP_CONTROL_MTU_MIN 576
 #define LP_CONTROL_MTU_MAX 1500
+/* The party check (PROTOCOL.md, "Party check"). */
+#define LP_CHECK_NONCE_SIZE 16
+#define LP_CHECK_STEPS 4               /* CHECK_RESULT verdicts */
 
 typedef enum ControlType {
         CONTROL_TYPE_HELLO = 1,
@@ -39,6 +42,9 @@ typedef enum ControlType {
         CONTROL_TYPE_PEER_LEFT = 5,
         CONTROL_TYPE_STATS = 6,
         CONTROL_TYPE_DISCONNECT = 7,
+        CONTROL_TYPE_CHECK_BEGIN = 8,
+        CONTROL_TYPE_CHECK_REPORT = 9,
+        CONTROL_TYPE_CHECK_RESULT = 10,
         _CONTROL_TYPE_MAX,
         _CONTROL_TYPE_INVALID = -EINVAL,
 } ControlType;
@@ -102,6 +108,9 @@ typedef enum ControlError {
         CONTROL_ERROR_BAD_FLAG,           /* WELCOME gateway present not 0/1 */
         CONTROL_ERROR_BAD_REASON,         /* REJECT code not in the table */
         CONTROL_ERROR_BAD_STATS_COUNT,
+        CONTROL_ERROR_BAD_PORT,           /* CHECK_BEGIN UDP port 0 */
+        CONTROL_ERROR_BAD_SIZE,           /* CHECK_REPORT probe size out of range */
+        CONTROL_ERROR_BAD_VERDICT,        /* CHECK_RESULT verdict not in the table */
         _CONTROL_ERROR_MAX,
         _CONTROL_ERROR_INVALID = -EINVAL,
 } ControlError;
@@ -162,6 +171,51 @@ typedef struct ControlDisconnect {
         size_t text_len;
 } ControlDisconnect;
 
+/* The party check. `peer_id` is 0 from a client (the relay does not read
+ * it: it writes the sender's id before passing CHECK_BEGIN and CHECK_RESULT
+ * on to the gateway); in a gateway's CHECK_REPORT it names the client the
+ * report is for, and the relay writes the gateway's id there before passing
+ * it on. */
+typedef struct ControlCheckBegin {
+        uint16_t peer_id;
+        uint8_t nonce[LP_CHECK_NONCE_SIZE];
+        uint16_t udp_port; /* where the client listens for the gateway's probes, 1..65535 */
+        uint16_t room_mtu; /* as the client's WELCOME said */
+} ControlCheckBegin;
+
+/* CHECK_REPORT probe flags: which of the client's probes the gateway saw,
+ * and whether it sent its own. Other bits are malformed. */
+enum {
+        CHECK_PROBE_LIMITED_BROADCAST = 1 << 0,  /* to 255.255.255.255 */
+        CHECK_PROBE_DIRECTED_BROADCAST = 1 << 1, /* to the LAN's x.y.z.255 (broadcast MAC, not limited) */
+        CHECK_PROBE_MULTICAST = 1 << 2,          /* to 239.255.255.250 */
+        CHECK_PROBE_GATEWAY_SENT = 1 << 3,       /* the gateway sent its probe and full-size answer */
+        _CHECK_PROBE_ALL = (1 << 4) - 1,
+};
+
+typedef struct ControlCheckReport {
+        uint16_t peer_id;
+        uint8_t nonce[LP_CHECK_NONCE_SIZE];
+        uint8_t probes;          /* CHECK_PROBE_* */
+        uint16_t largest_probe;  /* IPv4 total length of the largest probe seen; 0 none, else 28..1500 */
+} ControlCheckReport;
+
+typedef enum CheckVerdict {
+        CHECK_VERDICT_NOT_RUN = 0,
+        CHECK_VERDICT_PASS = 1,
+        CHECK_VERDICT_FAIL = 2,
+        _CHECK_VERDICT_MAX,
+        _CHECK_VERDICT_INVALID = -EINVAL,
+} CheckVerdict;
+
+typedef struct ControlCheckResult {
+        uint16_t peer_id;
+        uint8_t nonce[LP_CHECK_NONCE_SIZE];
+        /* Steps 1-4 of the check: broadcasts out, broadcast in, full-size
+         * round trip, LAN address and ARP. */
+        CheckVerdict verdicts[LP_CHECK_STEPS];
+} ControlCheckResult;
+
 /* Strings are NUL-terminated after decoding; encoding uses the *_len fields
  * and refuses a string with a NUL inside, so len = strlen() is always right. */
 typedef struct ControlMessage {
@@ -174,6 +228,9 @@ typedef struct ControlMessage {
                 ControlPeerLeft peer_left;
                 ControlStats stats;
                 ControlDisconnect disconnect;
+                ControlCheckBegin check_begin;
+                ControlCheckReport check_report;
+                ControlCheckResult check_result;
         };
 } ControlMessage;
 
@@ -185,6 +242,7 @@ RejectReason reject_reason_from_string(const char *s);
 /* Never NULL: codes outside the table are "unspecified". */
 const char *leave_reason_to_string(LeaveReason r);
 const char *control_error_to_string(ControlError e);
+const char *check_verdict_to_string(CheckVerdict v);
 
 /* What the relay answers a HELLO that failed to decode with: bad_version,
  * bad_room and datagram_too_small have their own codes, the rest is

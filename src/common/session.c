@@ -247,6 +247,17 @@ static int session_send_hello(Session *s) {
         return 0;
 }
 
+int session_send_check(Session *s, const ControlMessage *m) {
+        if (!s || !m)
+                return -EINVAL;
+        if (m->type != CONTROL_TYPE_CHECK_BEGIN && m->type != CONTROL_TYPE_CHECK_REPORT &&
+            m->type != CONTROL_TYPE_CHECK_RESULT)
+                return -EINVAL;
+        if (s->state != SESSION_STATE_JOINED)
+                return -ENOTCONN;
+        return session_send_control(s, m);
+}
+
 static void session_send_stats(Session *s) {
         ControlMessage m = { .type = CONTROL_TYPE_STATS };
 
@@ -364,6 +375,15 @@ static void session_handle_message(Session *s, const ControlMessage *m) {
 
         case CONTROL_TYPE_STATS:
                 return; /* the relay has nothing to report to us (yet) */
+
+        case CONTROL_TYPE_CHECK_BEGIN:
+        case CONTROL_TYPE_CHECK_REPORT:
+        case CONTROL_TYPE_CHECK_RESULT:
+                if (s->state != SESSION_STATE_JOINED)
+                        return session_protocol_error(s, "party check message before WELCOME");
+                if (s->config.callbacks.check)
+                        s->config.callbacks.check(s, m, s->config.userdata);
+                return;
 
         case CONTROL_TYPE_HELLO:
         default:

@@ -91,6 +91,9 @@ typedef struct SessionCallbacks {
         void (*frame_received)(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len,
                                void *userdata);
         void (*ended)(Session *s, const SessionEnd *end, void *userdata);
+        /* A party check message (CHECK_BEGIN, CHECK_REPORT or CHECK_RESULT)
+         * the relay passed on; NULL: ignored. */
+        void (*check)(Session *s, const ControlMessage *m, void *userdata);
 } SessionCallbacks;
 
 typedef struct SessionConfig {
@@ -159,6 +162,10 @@ int session_queue_frame(Session *s, const uint8_t *frame, size_t len, uint64_t n
  * SESSION_END_LOCAL once the close is done. */
 int session_disconnect(Session *s, LeaveReason reason, const char *text, uint64_t now);
 
+/* Sends a party check message (CHECK_BEGIN, CHECK_REPORT, CHECK_RESULT)
+ * on the control stream. -ENOTCONN before WELCOME, -EINVAL for any other
+ * type or a message that breaks PROTOCOL.md's rules. */
+int session_send_check(Session *s, const ControlMessage *m);
 /* Counts a frame the owner dropped (filters) so STATS report it. */
 void session_count_drop(Session *s);
 

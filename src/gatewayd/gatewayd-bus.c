@@ -197,6 +197,7 @@ static const sd_bus_vtable manager_vtable[] = {
         COUNTER("GSOFrames", gso_frames),
         COUNTER("GSOSegments", gso_segments),
         COUNTER("CAMRefreshes", cam_frames),
+        COUNTER("CheckProbes", check_probes),
         COUNTER("DroppedFrames", dropped_frames),
         SD_BUS_PROPERTY("Drops", "a{st}", property_get_drops, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("GetInvite", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", link), method_get_invite,
@@ -223,6 +224,46 @@ static int client_object_find(sd_bus *bus, const char *path, const char *interfa
         return 1;
 }
 
+static int property_get_check_probes(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        RemoteClient *c = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        if (r < 0)
+                return r;
+        for (unsigned bit = 0; bit < 8 && c->check.last_usec > 0; bit++) {
+                const char *name = check_probe_flag_to_string((uint8_t) (1u << bit));
+
+                if (!name || !(c->check.last_probes & (1u << bit)))
+                        continue;
+                r = sd_bus_message_append(reply, "s", name);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+/* The client's verdicts per step, empty until its CHECK_RESULT came. */
+static int property_get_check_verdicts(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        static const char *const steps[LP_CHECK_STEPS] = {
+                "broadcast_out", "broadcast_in", "full_size", "lan_address",
+        };
+        RemoteClient *c = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < LP_CHECK_STEPS && c->check.have_verdicts; i++) {
+                r = sd_bus_message_append(reply, "{ss}", steps[i], check_verdict_to_string(c->check.verdicts[i]));
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static const sd_bus_vtable client_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Id", "q", bus_property_get_uint16, offsetof(RemoteClient, id), SD_BUS_VTABLE_PROPERTY_CONST),
@@ -233,6 +274,17 @@ static const sd_bus_vtable client_vtable[] = {
         SD_BUS_PROPERTY("LanTxFrames", "t", bus_property_get_uint64, offsetof(RemoteClient, lan_tx_frames), 0),
         SD_BUS_PROPERTY("LanTxBytes", "t", bus_property_get_uint64, offsetof(RemoteClient, lan_tx_bytes), 0),
         SD_BUS_PROPERTY("RelayTxFrames", "t", bus_property_get_uint64, offsetof(RemoteClient, relay_tx_frames), 0),
+        /* The last party check (PROTOCOL.md): when the gateway reported
+         * (CLOCK_REALTIME µs, 0: never), which probes arrived, the largest,
+         * and what the player's PC concluded; changes are signalled when the
+         * report goes out and when the verdicts come. */
+        SD_BUS_PROPERTY("LastCheckUSec", "t", bus_property_get_uint64, offsetof(RemoteClient, check.last_usec),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCheckProbes", "as", property_get_check_probes, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCheckLargestProbe", "q", bus_property_get_uint16,
+                        offsetof(RemoteClient, check.last_largest_probe), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastCheckVerdicts", "a{ss}", property_get_check_verdicts, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
@@ -296,6 +348,18 @@ void remote_client_bus_emit_removed(RemoteClient *c) {
         r = bus_emit_object_removed(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE);
         if (r < 0)
                 log_client_errno(c, LOG_DEBUG, r, "Failed to emit InterfacesRemoved, ignoring: %m");
+}
+
+void remote_client_bus_emit_check(RemoteClient *c) {
+        int r;
+
+        if (!c->manager->bus)
+                return;
+        r = sd_bus_emit_properties_changed(c->manager->bus, c->object_path, GATEWAY_BUS_CLIENT_INTERFACE,
+                                           "LastCheckUSec", "LastCheckProbes", "LastCheckLargestProbe",
+                                           "LastCheckVerdicts", NULL);
+        if (r < 0)
+                log_client_errno(c, LOG_DEBUG, r, "Failed to emit PropertiesChanged, ignoring: %m");
 }
 
 void manager_bus_emit_changes(Manager *m) {

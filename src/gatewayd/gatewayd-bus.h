@@ -27,5 +27,9 @@ int remote_client_bus_path(uint16_t id, char **ret);
 void remote_client_bus_emit_added(RemoteClient *c);
 void remote_client_bus_emit_removed(RemoteClient *c);
 
+/* PropertiesChanged for a client's LastCheck* properties, at once: a
+ * check ends at most once per 5 s per client. No-op without a bus. */
+void remote_client_bus_emit_check(RemoteClient *c);
+
 /* PropertiesChanged for the manager's state properties when it is dirty. */
 void manager_bus_emit_changes(Manager *m);

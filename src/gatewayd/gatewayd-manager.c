@@ -47,6 +47,7 @@ static int manager_on_flush(sd_event_source *s, void *userdata);
 static RemoteClient *remote_client_free(RemoteClient *c) {
         if (!c)
                 return NULL;
+        sd_event_source_disable_unref(c->check_timer);
         free(c->object_path);
         free(c);
         return NULL;
@@ -247,6 +248,8 @@ static void manager_inject(Manager *m, uint16_t peer_id, const uint8_t *frame, s
         BridgeVerdict v;
         uint8_t *slot;
 
+        if (manager_check_consume(m, peer_id, frame, len))
+                return;
         if (s)
                 peer = session_get_peer(s, peer_id);
         v = bridge_remote_to_lan(frame, len, peer ? &peer->mac : NULL, m->room_mtu);
@@ -294,6 +297,7 @@ static void on_relay_batch_done(RelayLink *l, void *userdata) {
                                m->deferred.items[i].len);
         m->deferred.n = 0;
         manager_flush_injected(m);
+        manager_check_flush(m);
 }
 
 /* ---- LAN -> relay ---- */
@@ -632,6 +636,10 @@ static void on_relay_peer_left(RelayLink *l, const SessionPeer *peer, LeaveReaso
         manager_cam_schedule(m);
 }
 
+static void on_relay_check(RelayLink *l, const ControlMessage *msg, void *userdata) {
+        manager_on_check(userdata, msg);
+}
+
 static void on_relay_ended(RelayLink *l, const SessionEnd *end, void *userdata) {
         Manager *m = userdata;
 
@@ -959,6 +967,7 @@ static int manager_new_relay_link(Manager *m) {
                                    .batch_done = on_relay_batch_done,
                                    .ended = on_relay_ended,
                                    .stopped = on_relay_stopped,
+                                   .check = on_relay_check,
                            },
                            m);
         explicit_bzero(&rc, sizeof(rc));

@@ -13,6 +13,7 @@
 #include "bus-polkit.h"
 #include "gatewayd-bridge.h"
 #include "gatewayd-cam.h"
+#include "gatewayd-check.h"
 #include "gatewayd-config.h"
 #include "gatewayd-link.h"
 #include "gatewayd-packet.h"
@@ -40,6 +41,10 @@ typedef struct RemoteClient {
         CamRefresh cam;
         uint64_t lan_tx_frames, lan_tx_bytes; /* its frames we put on the LAN */
         uint64_t relay_tx_frames;             /* LAN frames addressed to it */
+        GatewayCheck check;                   /* its party check */
+        sd_event_source *check_timer;         /* the report is due */
+        bool check_probe_due;                 /* our probe, after CHECK_BEGIN */
+        bool check_answer_due;                /* our full-size answer */
 } RemoteClient;
 
 typedef struct GatewayCounters {
@@ -52,6 +57,7 @@ typedef struct GatewayCounters {
         uint64_t gso_frames;                      /* super-frames cut into segments */
         uint64_t gso_segments;                    /* the segments they became */
         uint64_t cam_frames;
+        uint64_t check_probes;                    /* party check probes from clients, consumed */
         uint64_t dropped_frames;                  /* sum of drops[] */
         uint64_t drops[_BRIDGE_VERDICT_MAX];
 } GatewayCounters;
@@ -105,6 +111,8 @@ struct Manager {
         bool dirty;
         char status[640]; /* last STATUS= sent */
 
+        bool check_flush_due; /* some client has check_probe_due or check_answer_due */
+
         PolkitRegistry *polkit_registry;
         bool stopping;
 };
@@ -119,6 +127,15 @@ struct Manager {
                                     {"ROOM", (c)->manager->config->room}, {"PEER", (c)->id_str},          \
                                     {"MAC", (c)->mac_str}),                                               \
                          __VA_ARGS__)
+
+/* The party check (gatewayd-manager-check.c). */
+void manager_on_check(Manager *m, const ControlMessage *msg);
+/* Whether a client's frame was a party check probe; it is consumed then,
+ * never put on the LAN. */
+bool manager_check_consume(Manager *m, uint16_t peer_id, const uint8_t *frame, size_t len);
+/* Sends the probes the two above decided on: frames may not be queued
+ * from inside the session's callbacks, so this runs after each batch. */
+void manager_check_flush(Manager *m);
 
 /* Takes config on success. Does no I/O. */
 int manager_new(Manager **ret, GatewayConfig *config);

@@ -263,6 +263,13 @@ static void on_session_frame(Session *s, uint16_t source_peer_id, const uint8_t 
                 l->callbacks.frame_received(l, source_peer_id, frame, len, l->userdata);
 }
 
+static void on_session_check(Session *s, const ControlMessage *m, void *userdata) {
+        RelayLink *l = userdata;
+
+        if (l->callbacks.check)
+                l->callbacks.check(l, m, l->userdata);
+}
+
 static void on_session_ended(Session *s, const SessionEnd *end, void *userdata) {
         RelayLink *l = userdata;
 
@@ -414,6 +421,7 @@ static int relay_link_start_session(RelayLink *l, const QuicAddr *local) {
                         .peer_left = on_session_peer_left,
                         .frame_received = on_session_frame,
                         .ended = on_session_ended,
+                        .check = on_session_check,
                 },
                 .userdata = l,
                 .send_userdata = l,
@@ -673,6 +681,18 @@ void relay_link_flush(RelayLink *l) {
         if (!l->session_ended)
                 (void) session_write(l->session, now_nsec());
         relay_link_settle(l);
+}
+
+int relay_link_send_check(RelayLink *l, const ControlMessage *m) {
+        int r;
+
+        if (!l || !l->session || l->session_ended)
+                return -ENOTCONN;
+        r = session_send_check(l->session, m);
+        if (r < 0)
+                return r;
+        relay_link_flush(l);
+        return 0;
 }
 
 Session *relay_link_get_session(RelayLink *l) {

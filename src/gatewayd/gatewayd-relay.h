@@ -50,6 +50,8 @@ typedef struct RelayCallbacks {
         void (*batch_done)(RelayLink *l, void *userdata);
         /* The session is gone (freed already); the peer table with it. */
         void (*ended)(RelayLink *l, const SessionEnd *end, void *userdata);
+        /* A party check message from a client, passed on by the relay. */
+        void (*check)(RelayLink *l, const ControlMessage *m, void *userdata);
         /* relay_link_stop() is complete. */
         void (*stopped)(RelayLink *l, void *userdata);
 } RelayCallbacks;
@@ -88,6 +90,10 @@ int relay_link_queue_frame(RelayLink *l, const uint8_t *frame, size_t len);
  * with one sendmmsg() and re-arms the timer; for after a batch of
  * relay_link_queue_frame() calls. */
 void relay_link_flush(RelayLink *l);
+
+/* Sends a party check message (session_send_check()) and writes it out.
+ * -ENOTCONN without a session. */
+int relay_link_send_check(RelayLink *l, const ControlMessage *m);
 
 /* NULL between sessions. */
 Session *relay_link_get_session(RelayLink *l);

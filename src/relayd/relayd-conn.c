@@ -354,6 +354,7 @@ static void relay_conn_attach(RelayConn *rc, Peer *p) {
         ratelimit_init(&p->rate_broadcast, config->rate_broadcast, config->rate_broadcast);
         ratelimit_init(&p->rate_unknown_unicast, config->rate_unknown_unicast, config->rate_unknown_unicast);
         ratelimit_init(&p->rate_bandwidth, config->rate_bandwidth, config->rate_bandwidth);
+        ratelimit_init(&p->rate_check, 1, PEER_CHECK_INTERVAL_SEC);
 }
 
 /* PROTOCOL.md "Order": the room hears of the newcomer first, then the
@@ -437,6 +438,68 @@ static void relay_conn_admit(RelayConn *rc, const ControlHello *h) {
         relay_conn_welcome(rc, p);
 }
 
+/* ---- the party check ------------------------------------------------------------ */
+
+/* CHECK_BEGIN and CHECK_RESULT go from a client to its room's gateway only,
+ * CHECK_REPORT from the gateway to the one client that asked, each with the
+ * sender's peer id written in: nobody can address a check to another client
+ * or make it look as if it came from someone else. What does not fit is
+ * dropped (the check then times out on the client), never forwarded. */
+static void relay_conn_handle_check(RelayConn *rc, const ControlMessage *msg) {
+        Peer *p = rc->peer, *to;
+        ControlMessage out = *msg;
+
+        switch (msg->type) {
+        case CONTROL_TYPE_CHECK_BEGIN:
+        case CONTROL_TYPE_CHECK_RESULT:
+                if (p->role != PEER_ROLE_CLIENT)
+                        return relay_conn_protocol_error(rc, "party check message from a gateway");
+                to = p->room->gateway;
+                if (!to || !to->conn) {
+                        log_peer_debug(p, "Party check %s without a gateway, dropped.",
+                                       control_type_to_string(msg->type));
+                        return;
+                }
+                if (msg->type == CONTROL_TYPE_CHECK_BEGIN) {
+                        if (!ratelimit_consume(&p->rate_check, rc->quic->now, PEER_CHECK_INTERVAL_SEC)) {
+                                log_peer_debug(p, "Party check asked for again within %us, dropped.",
+                                               PEER_CHECK_INTERVAL_SEC);
+                                return;
+                        }
+                        p->check_pending = true;
+                        p->check_result_allowed = false;
+                        out.check_begin.peer_id = p->id;
+                } else {
+                        if (!p->check_result_allowed) {
+                                log_peer_debug(p, "Party check result without a report, dropped.");
+                                return;
+                        }
+                        p->check_result_allowed = false;
+                        out.check_result.peer_id = p->id;
+                }
+                (void) relay_conn_send(to->conn, &out);
+                return;
+
+        case CONTROL_TYPE_CHECK_REPORT:
+                if (p->role != PEER_ROLE_GATEWAY)
+                        return relay_conn_protocol_error(rc, "party check report from a client");
+                to = room_get_peer(p->room, msg->check_report.peer_id);
+                if (!to || to->role != PEER_ROLE_CLIENT || !to->conn || !to->check_pending) {
+                        log_peer_debug(p, "Party check report for peer %u, who is not waiting for one, dropped.",
+                                       msg->check_report.peer_id);
+                        return;
+                }
+                to->check_pending = false;
+                to->check_result_allowed = true;
+                out.check_report.peer_id = p->id;
+                (void) relay_conn_send(to->conn, &out);
+                return;
+
+        default:
+                return;
+        }
+}
+
 /* ---- control messages in ------------------------------------------------------ */
 
 static void relay_conn_handle_message(RelayConn *rc, const ControlMessage *msg) {
@@ -463,6 +526,11 @@ static void relay_conn_handle_message(RelayConn *rc, const ControlMessage *msg) 
                 relay_conn_leave(rc, msg->disconnect.reason);
                 relay_conn_close(rc, QUIC_APP_ERROR_NONE, "goodbye");
                 return;
+
+        case CONTROL_TYPE_CHECK_BEGIN:
+        case CONTROL_TYPE_CHECK_REPORT:
+        case CONTROL_TYPE_CHECK_RESULT:
+                return relay_conn_handle_check(rc, msg);
 
         default: {
                 char why[64];

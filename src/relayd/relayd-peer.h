@@ -32,6 +32,11 @@ typedef struct RelayConn RelayConn;
  * with the count of what was not logged. */
 #define PEER_DROP_LOG_INTERVAL_USEC (10U * 1000000U)
 
+/* A client may start a party check this often (PROTOCOL.md, "Party check"):
+ * a token bucket of PEER_CHECK_INTERVAL_SEC tokens refilled at one a
+ * second, each CHECK_BEGIN costing all of them. */
+#define PEER_CHECK_INTERVAL_SEC 5U
+
 #define PEER_ID_STR_MAX 6          /* "65535" + NUL */
 #define PEER_DROP_REASONS_MAX 24   /* distinct drop reasons kept per peer */
 #define PEER_DROP_REASON_OTHER "other"
@@ -83,6 +88,9 @@ struct Peer {
         RateLimit rate_broadcast;       /* frames/s, broadcast and multicast */
         RateLimit rate_unknown_unicast; /* frames/s, to MACs not known in the room */
         RateLimit rate_bandwidth;       /* bytes/s, everything */
+        RateLimit rate_check;           /* CHECK_BEGIN: one per PEER_CHECK_INTERVAL_SEC */
+        bool check_pending;             /* client: a CHECK_BEGIN went to the gateway, no REPORT yet */
+        bool check_result_allowed;      /* client: a REPORT came, one CHECK_RESULT may follow */
         unsigned n_malformed;
 
         /* The peer's own view, from its latest STATS. */

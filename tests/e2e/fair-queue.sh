@@ -26,17 +26,8 @@ set -u
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib-bus.sh"
 
-build=${1:?usage: fair-queue.sh BUILD_DIR}
-build=$(cd "$build" && pwd)
-[ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+e2e_programs "${1:?usage: fair-queue.sh BUILD_DIR}"
 command -v iperf3 >/dev/null || skip "needs iperf3"
-
-relayd=$build/src/relayd/lanparty-relayd
-gatewayd=$build/src/gatewayd/lanparty-gatewayd
-client=$build/src/client/lanparty-client
-for b in "$relayd" "$gatewayd" "$client"; do
-        [ -x "$b" ] || { echo "fair-queue.sh: not built: $b" >&2; exit 1; }
-done
 
 DURATION=${FQ_DURATION:-10}   # seconds of download
 PING_INTERVAL=0.02
@@ -64,25 +55,8 @@ fail_hook() {
 trap topo_down EXIT
 topo_up
 
-bus_conf_write "$E2E_TMP/bus.conf" "$BUS" eavesdrop
-bg dbus "$NS_RELAY" dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
-wait_for 10 "the test bus" test -S "$E2E_TMP/bus"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$E2E_TMP/gateway-tokens"
-chmod 600 "$E2E_TMP/gateway-tokens"
 # No bandwidth policy: the download must fill the tunnel, not a token bucket.
-bg relayd "$NS_RELAY" env LANPARTY_LOG_LEVEL=notice "$relayd" --listen "$RELAY_IP:$RELAY_PORT" \
-        --dev-cert-dir "$E2E_TMP/relay-cert" --state-dir "$E2E_TMP/relay-state" \
-        --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS" --rate-bandwidth 0
-wait_for 15 "the relay on D-Bus" bus introspect org.lanparty.Relay1 /org/lanparty/Relay1 || fail "relay did not start"
-pin=$(openssl x509 -in "$E2E_TMP/relay-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
-        openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
-gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room fq --pin "$pin"
-        --gateway-token-file "$E2E_TMP/gateway-tokens" --state-dir "$E2E_TMP/gw-state" --name fq)
-invite=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}") || fail "no invite"
-bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL=notice "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
-gw_in_room() { bus_prop org.lanparty.Relay1 /org/lanparty/Relay1/room/fq org.lanparty.Relay1.Room GatewayPresent | grep -q true; }
-wait_for 20 "the gateway to open the room" gw_in_room || fail "gateway did not join"
-(umask 077 && printf '%s\n' "$invite" >"$E2E_TMP/invite.lanparty")
+e2e_start_party fq notice --rate-bandwidth 0
 bg client "$NS_C1" env LANPARTY_LOG_LEVEL=notice "$client" --tap lp0 --state-dir "$E2E_TMP/c1-state" --name fq \
         --invite-file "$E2E_TMP/invite.lanparty"
 tap_up() { nsx "$NS_C1" ip link show lp0 | grep -q LOWER_UP; }

@@ -199,3 +199,51 @@ trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# The programs under test in BUILD_DIR: skips (77) unless root, sets build
+# (absolute), relayd, gatewayd and client; exits 1 naming the first that
+# is not built.
+e2e_programs() { # build_dir
+        local b
+        build=$(cd "$1" && pwd)
+        [ "$(id -u)" -eq 0 ] || skip "needs root for network namespaces and TAP devices"
+        relayd=$build/src/relayd/lanparty-relayd
+        gatewayd=$build/src/gatewayd/lanparty-gatewayd
+        client=$build/src/client/lanparty-client
+        for b in "$relayd" "$gatewayd" "$client"; do
+                [ -x "$b" ] || { echo "$(basename "$0"): not built: $b" >&2; exit 1; }
+        done
+}
+
+# The party most tests want, after topo_up: a private bus ($BUS, a socket
+# path every namespace reaches), lanparty-relayd on $RELAY_IP:$RELAY_PORT
+# with a gateway token, lanparty-gatewayd on eth0 of $NS_GW opening ROOM,
+# and its invite link in $E2E_TMP/invite.lanparty (readable by its owner
+# only, as README tells players). Both daemons log at LEVEL; arguments
+# after it go to the relay. Needs e2e_programs and ../lib-bus.sh.
+e2e_start_party() { # room, level, relay args...
+        local room=$1 level=$2 pin invite
+        shift 2
+        BUS=${BUS:-unix:path=$E2E_TMP/bus}
+        RELAY_PORT=${RELAY_PORT:-4433}
+        bus_conf_write "$E2E_TMP/bus.conf" "$BUS" eavesdrop
+        bg dbus "$NS_RELAY" dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
+        wait_for 10 "the test bus" test -S "$E2E_TMP/bus" || fail "the test bus did not start"
+        head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$E2E_TMP/gateway-tokens"
+        chmod 600 "$E2E_TMP/gateway-tokens"
+        bg relayd "$NS_RELAY" env LANPARTY_LOG_LEVEL="$level" "$relayd" --listen "$RELAY_IP:$RELAY_PORT" \
+                --dev-cert-dir "$E2E_TMP/relay-cert" --state-dir "$E2E_TMP/relay-state" \
+                --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS" "$@"
+        wait_for 15 "the relay on D-Bus" timeout 10 busctl --address="$BUS" introspect org.lanparty.Relay1 \
+                /org/lanparty/Relay1 || fail "relay did not start"
+        pin=$(openssl x509 -in "$E2E_TMP/relay-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+                openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
+        local gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room "$room" --pin "$pin"
+                --gateway-token-file "$E2E_TMP/gateway-tokens" --state-dir "$E2E_TMP/gw-state" --name "$room")
+        invite=$(nsx "$NS_GW" "$gatewayd" --print-invite "${gw_args[@]}") || fail "no invite"
+        bg gatewayd "$NS_GW" env LANPARTY_LOG_LEVEL="$level" "$gatewayd" "${gw_args[@]}" --bus-address "$BUS"
+        wait_for 20 "the gateway to open the room" sh -c "timeout 10 busctl --address='$BUS' get-property \
+                org.lanparty.Relay1 /org/lanparty/Relay1/room/$room org.lanparty.Relay1.Room GatewayPresent \
+                2>/dev/null | grep -q true" || fail "gateway did not join"
+        (umask 077 && printf '%s\n' "$invite" >"$E2E_TMP/invite.lanparty")
+}

@@ -62,10 +62,11 @@ static const MacAddr gateway_mac = {{0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc}};
 /* ---- control ---- */
 
 static void gen_control(void) {
-        ControlMessage m[8] = {};
-        const char *names[8] = {"hello-client", "hello-gateway", "welcome", "reject", "peer-joined", "peer-left",
-                                "stats", "disconnect"};
-        uint8_t stream[1 + 8 * LP_CONTROL_MESSAGE_MAX];
+        ControlMessage m[11] = {};
+        const char *names[11] = {"hello-client", "hello-gateway", "welcome",      "reject",
+                                 "peer-joined",  "peer-left",     "stats",        "disconnect",
+                                 "check-begin",  "check-report",  "check-result"};
+        uint8_t stream[1 + 11 * LP_CONTROL_MESSAGE_MAX];
         size_t stream_len = 1;
 
         m[0].type = CONTROL_TYPE_HELLO;
@@ -110,6 +111,23 @@ static void gen_control(void) {
         m[7].disconnect.reason = LEAVE_REASON_SHUTDOWN;
         strcpy(m[7].disconnect.text, "relay shutting down");
         m[7].disconnect.text_len = strlen(m[7].disconnect.text);
+
+        m[8].type = CONTROL_TYPE_CHECK_BEGIN;
+        m[8].check_begin = (ControlCheckBegin) {.peer_id = 3, .udp_port = 47474, .room_mtu = 1344};
+        fill(m[8].check_begin.nonce, LP_CHECK_NONCE_SIZE, 2);
+
+        m[9].type = CONTROL_TYPE_CHECK_REPORT;
+        m[9].check_report = (ControlCheckReport) {.peer_id = 3,
+                                                  .probes = CHECK_PROBE_LIMITED_BROADCAST | CHECK_PROBE_MULTICAST |
+                                                            CHECK_PROBE_GATEWAY_SENT,
+                                                  .largest_probe = 1344};
+        fill(m[9].check_report.nonce, LP_CHECK_NONCE_SIZE, 2);
+
+        m[10].type = CONTROL_TYPE_CHECK_RESULT;
+        m[10].check_result = (ControlCheckResult) {
+                .peer_id = 3,
+                .verdicts = {CHECK_VERDICT_PASS, CHECK_VERDICT_FAIL, CHECK_VERDICT_PASS, CHECK_VERDICT_NOT_RUN}};
+        fill(m[10].check_result.nonce, LP_CHECK_NONCE_SIZE, 2);
 
         stream[0] = 7; /* the reader is fed in chunks of this many bytes */
         for (size_t i = 0; i < ELEMENTSOF(m); i++) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Writes the seed inputs of the fuzz targets that take frames or config
-# text: l2filter, flow-hash, mss, gso, gatewayd-config and relayd-config, each in its
+# text: l2filter, flow-hash, mss, gso, party-check, gatewayd-config and relayd-config, each in its
 # target's input format (see the header comment of tests/fuzz/fuzz-NAME.c).
 # Frames are what the party LAN carries, with right lengths and checksums,
 # so the fuzzer starts deep inside the parsers. generate-seeds.c writes
@@ -134,6 +134,27 @@ write("gso", "tcpv4-small-buffer", bytes([8]) + struct.pack("!H", 500)
       + eth(CLIENT_MAC, LAN_MAC, 0x0800, tcp4(IP_LAN, IP_CLIENT, ACK, b"", payload[:1500])))
 write("gso", "unsupported", bytes([3]) + struct.pack("!H", 1448)
       + eth(CLIENT_MAC, LAN_MAC, 0x0800, tcp4(IP_LAN, IP_CLIENT, ACK, b"", payload[:100])))
+
+# ---- party-check: a frame as a player's OS sends a probe (PROTOCOL.md,
+# "Party check"): magic, nonce, kind, padding; UDP to port 47617.
+CHECK_PORT = 47617
+NONCE = bytes(range(0xA0, 0xB0))
+
+
+def probe(kind, size):
+    return b"LANPARTY-CHECK" + NONCE + bytes([kind]) + b"\0" * (size - 31)
+
+
+write("party-check", "limited-broadcast",
+      eth(BCAST, CLIENT_MAC, 0x0800, ipv4(IP_CLIENT, b"\xff" * 4, 17, udp(40000, CHECK_PORT, probe(1, 64)), 6)))
+write("party-check", "directed-broadcast",
+      eth(BCAST, CLIENT_MAC, 0x0800, ipv4(IP_CLIENT, bytes([192, 0, 2, 255]), 17,
+                                          udp(40000, CHECK_PORT, probe(2, 64)), 6)))
+write("party-check", "multicast",
+      eth(bytes.fromhex("01005e7ffffa"), CLIENT_MAC, 0x0800,
+          ipv4(IP_CLIENT, bytes([239, 255, 255, 250]), 17, udp(40000, CHECK_PORT, probe(3, 64)), 6)))
+write("party-check", "full-size",
+      eth(BCAST, CLIENT_MAC, 0x0800, ipv4(IP_CLIENT, b"\xff" * 4, 17, udp(40000, CHECK_PORT, probe(4, 1344 - 28)), 6)))
 
 # ---- gatewayd-config: [selector][text]; selector % 4: 0 argv, an empty
 # argument, then a config file; 1 argv; 2 a token file; 3 a relay endpoint.

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+#include "client-check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+
+static const char *const step_names[_CLIENT_CHECK_STEP_MAX] = {
+        [CLIENT_CHECK_BROADCAST_OUT] = "Broadcasts from this PC reach the party",
+        [CLIENT_CHECK_BROADCAST_IN] = "Broadcasts from the party reach games on this PC",
+        [CLIENT_CHECK_FULL_SIZE] = "Full-size frames make the round trip",
+        [CLIENT_CHECK_LAN_ADDRESS] = "The TAP has a party address and a LAN host answers",
+};
+
+const char *client_check_step_to_string(ClientCheckStep s) {
+        return s >= 0 && s < _CLIENT_CHECK_STEP_MAX ? step_names[s] : NULL;
+}
+
+static void ip_text(uint32_t ip, char buf[static 16]) {
+        snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xFF, (ip >> 8) & 0xFF, ip & 0xFF);
+}
+
+_printf_(3, 4) static void fail(ClientCheckOutcome *o, ClientCheckStep s, const char *format, ...) {
+        va_list ap;
+
+        o->verdicts[s] = CHECK_VERDICT_FAIL;
+        va_start(ap, format);
+        vsnprintf(o->hints[s], sizeof(o->hints[s]), format, ap);
+        va_end(ap);
+}
+
+static const char *no_report_hint(void) {
+        return "the party's gateway did not answer the check: the room has no gateway right now, or its "
+               "lanparty-gatewayd (or the relay) is older than the party check";
+}
+
+static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        bool limited = f->have_report && (f->report.probes & CHECK_PROBE_LIMITED_BROADCAST);
+        bool directed = f->have_report && (f->report.probes & CHECK_PROBE_DIRECTED_BROADCAST);
+
+        if (!f->have_report)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT, "%s.", no_report_hint());
+        if (limited && directed) {
+                o->verdicts[CLIENT_CHECK_BROADCAST_OUT] = CHECK_VERDICT_PASS;
+                return;
+        }
+        if (!limited) {
+                if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0)
+                        return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                                    "broadcasts to 255.255.255.255 leave through %s, not the TAP %s: the route that "
+                                    "steers them into the party is gone (lanparty-client adds "
+                                    "'255.255.255.255 dev %s'; see 'ip route get 255.255.255.255'). Restart "
+                                    "lanparty-client, or add it back: ip route add 255.255.255.255/32 dev %s",
+                                    f->broadcast_ifname, f->tap_name, f->tap_name, f->tap_name);
+                if (f->send_error_limited < 0)
+                        return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                                    "this PC refused to send to 255.255.255.255 (%s): no route takes broadcasts "
+                                    "to the TAP %s; restart lanparty-client",
+                                    strerror(-f->send_error_limited), f->tap_name);
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "broadcasts to 255.255.255.255 left through the TAP %s but did not reach the party's "
+                            "gateway: a firewall on this PC (nft, iptables) may drop outgoing broadcasts, or the "
+                            "relay rate-limits this PC's broadcasts",
+                            f->tap_name);
+        }
+        if (f->send_error_directed < 0)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "this PC refused to send to the party network's broadcast address (%s)",
+                            strerror(-f->send_error_directed));
+        return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                    "broadcasts to the party network's own broadcast address did not reach the gateway: the TAP's "
+                    "address or netmask does not match the party's network");
+}
+
+static void judge_broadcast_in(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        if (f->got_gateway_probe) {
+                o->verdicts[CLIENT_CHECK_BROADCAST_IN] = CHECK_VERDICT_PASS;
+                return;
+        }
+        if (!f->have_report)
+                return fail(o, CLIENT_CHECK_BROADCAST_IN, "%s.", no_report_hint());
+        fail(o, CLIENT_CHECK_BROADCAST_IN,
+             "the gateway sent a broadcast to this PC, but no socket here received it: inbound broadcasts on the "
+             "TAP %s are dropped: check the firewall (nft list ruleset; allow UDP to 255.255.255.255 on %s)",
+             f->tap_name, f->tap_name);
+}
+
+static void judge_full_size(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        bool out_ok = f->have_report && f->room_mtu > 0 && f->report.largest_probe >= f->room_mtu;
+
+        if (out_ok && f->got_full_size_answer) {
+                o->verdicts[CLIENT_CHECK_FULL_SIZE] = CHECK_VERDICT_PASS;
+                return;
+        }
+        if (!f->have_report)
+                return fail(o, CLIENT_CHECK_FULL_SIZE, "%s.", no_report_hint());
+        if (f->send_error_full_size == -EMSGSIZE)
+                return fail(o, CLIENT_CHECK_FULL_SIZE,
+                            "this PC will not send %u-byte packets on the TAP %s: its MTU is below the room's %u "
+                            "(ip link set %s mtu %u)",
+                            f->room_mtu, f->tap_name, f->room_mtu, f->tap_name, f->room_mtu);
+        if (!out_ok && !(f->report.probes & CHECK_PROBE_LIMITED_BROADCAST)) {
+                /* Full-size probes go to 255.255.255.255 like step 1's. */
+                o->verdicts[CLIENT_CHECK_FULL_SIZE] = CHECK_VERDICT_NOT_RUN;
+                snprintf(o->hints[CLIENT_CHECK_FULL_SIZE], sizeof(o->hints[CLIENT_CHECK_FULL_SIZE]),
+                         "could not be measured: the full-size probes are broadcasts to 255.255.255.255, which "
+                         "do not reach the party (step 1)");
+                return;
+        }
+        if (!out_ok) {
+                unsigned through = f->report.largest_probe;
+
+                if (f->frame_budget > 0 && f->frame_budget < (size_t) f->room_mtu + 14)
+                        through = (unsigned) (f->frame_budget - 14);
+                return fail(o, CLIENT_CHECK_FULL_SIZE,
+                            "frames above about %u bytes are lost on the way to the party (the room needs %u): the "
+                            "network path between this PC and the relay carries less (a VPN, PPPoE or a tunnel on "
+                            "the way, or a router dropping ICMP 'fragmentation needed'); games sending large "
+                            "packets will stall",
+                            through, f->room_mtu);
+        }
+        if (!f->got_gateway_probe) {
+                /* The answer is a broadcast like the gateway's probe: what
+                 * dropped that one (step 2) dropped this one too. */
+                o->verdicts[CLIENT_CHECK_FULL_SIZE] = CHECK_VERDICT_NOT_RUN;
+                snprintf(o->hints[CLIENT_CHECK_FULL_SIZE], sizeof(o->hints[CLIENT_CHECK_FULL_SIZE]),
+                         "%u-byte frames reach the party; the way back could not be measured, since the "
+                         "gateway's answer is a broadcast as well and those do not get in (step 2)",
+                         f->room_mtu);
+                return;
+        }
+        fail(o, CLIENT_CHECK_FULL_SIZE,
+             "%u-byte frames reach the party but the gateway's %u-byte answer was lost on the way back: the path "
+             "from the relay to this PC carries less (a VPN, PPPoE or a tunnel on the way?)",
+             f->room_mtu, f->room_mtu);
+}
+
+static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        char host[16];
+
+        if (f->tap_address == 0)
+                return fail(o, CLIENT_CHECK_LAN_ADDRESS,
+                            "the TAP %s has no IPv4 address: no DHCP answer from the party yet (is a DHCP client "
+                            "running on %s? does the party's router hand out addresses?)",
+                            f->tap_name, f->tap_name);
+        if ((f->tap_address >> 16) == 0xA9FE)
+                return fail(o, CLIENT_CHECK_LAN_ADDRESS,
+                            "the TAP %s has only a self-assigned 169.254.x.x address: no DHCP answer from the party "
+                            "yet",
+                            f->tap_name);
+        if (f->lan_host == 0)
+                return fail(o, CLIENT_CHECK_LAN_ADDRESS,
+                            "no host of the party's LAN has sent anything to this PC yet, so there is nobody to "
+                            "ask: is anything besides the gateway on the party's network?");
+        ip_text(f->lan_host, host);
+        if (!f->arp_answered)
+                return fail(o, CLIENT_CHECK_LAN_ADDRESS,
+                            "%s on the party's LAN did not answer ARP through the TAP %s: the TAP's address may "
+                            "not be on the party's network, or a firewall drops ARP",
+                            host, f->tap_name);
+        o->verdicts[CLIENT_CHECK_LAN_ADDRESS] = CHECK_VERDICT_PASS;
+}
+
+static void judge_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        if (!f->have_report || (f->report.probes & CHECK_PROBE_MULTICAST))
+                return;
+        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "multicast to 239.255.255.250 leaves through %s, not the TAP %s: games that discover "
+                         "servers by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
+                         f->multicast_ifname, f->tap_name, f->tap_name);
+        else if (f->send_error_multicast < 0)
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
+                         "by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
+                         strerror(-f->send_error_multicast), f->tap_name);
+        else
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "multicast to 239.255.255.250 did not reach the party: games that discover servers by "
+                         "multicast will not see it");
+}
+
+void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret) {
+        *ret = (ClientCheckOutcome) {};
+        judge_broadcast_out(f, ret);
+        judge_broadcast_in(f, ret);
+        judge_full_size(f, ret);
+        judge_lan_address(f, ret);
+        judge_multicast(f, ret);
+}
+
+bool client_check_passed(const ClientCheckOutcome *o) {
+        for (size_t i = 0; i < _CLIENT_CHECK_STEP_MAX; i++)
+                if (o->verdicts[i] != CHECK_VERDICT_PASS)
+                        return false;
+        return true;
+}

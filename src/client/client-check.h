@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The party check's verdicts (PROTOCOL.md, "Party check"; issue 18): from
+ * what the platform observed — which of its probes the gateway saw, whether
+ * its sockets got the gateway's, which interface the OS picks for a
+ * broadcast, the TAP's address, ARP — to ✓/✗ per step and, for each ✗, the
+ * cause and the fix in words a player can act on. Pure, so both clients
+ * word it alike and tests pin each hint. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.h"
+
+#define CLIENT_CHECK_HINT_MAX 768
+#define CLIENT_CHECK_IFNAME_MAX 64
+
+typedef enum ClientCheckStep {
+        CLIENT_CHECK_BROADCAST_OUT, /* 1: games' broadcasts reach the party */
+        CLIENT_CHECK_BROADCAST_IN,  /* 2: the party's broadcasts reach games */
+        CLIENT_CHECK_FULL_SIZE,     /* 3: room-MTU frames make the round trip */
+        CLIENT_CHECK_LAN_ADDRESS,   /* 4: DHCP address on the TAP, a LAN host answers ARP */
+        _CLIENT_CHECK_STEP_MAX,
+} ClientCheckStep;
+
+typedef struct ClientCheckFacts {
+        char tap_name[CLIENT_CHECK_IFNAME_MAX];
+        /* Step 4. The TAP's IPv4 address in host order, 0: none. */
+        uint32_t tap_address;
+        uint32_t lan_host;       /* the host asked by ARP; 0: none known */
+        bool arp_answered;
+
+        /* Step 1. Which interface the OS sends 255.255.255.255 through
+         * ("" unknown); send errors per client probe kind (negative errno). */
+        char broadcast_ifname[CLIENT_CHECK_IFNAME_MAX];
+        char multicast_ifname[CLIENT_CHECK_IFNAME_MAX];
+        int send_error_limited, send_error_directed, send_error_multicast, send_error_full_size;
+
+        bool have_report;
+        ControlCheckReport report;
+
+        /* Step 2. */
+        bool got_gateway_probe;
+
+        /* Step 3. */
+        bool got_full_size_answer;
+        uint16_t room_mtu;
+        size_t frame_budget;     /* largest Ethernet frame the tunnel carries now */
+} ClientCheckFacts;
+
+typedef struct ClientCheckOutcome {
+        CheckVerdict verdicts[_CLIENT_CHECK_STEP_MAX];
+        /* "" for a pass; for a fail the cause and fix; for not_run why. */
+        char hints[_CLIENT_CHECK_STEP_MAX][CLIENT_CHECK_HINT_MAX];
+        /* Not a step of its own: multicast discovery (SSDP and the games
+         * that use its group), "" when the multicast probe arrived. */
+        char multicast_note[CLIENT_CHECK_HINT_MAX];
+} ClientCheckOutcome;
+
+const char *client_check_step_to_string(ClientCheckStep s);
+void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret);
+/* Whether every step passed. */
+bool client_check_passed(const ClientCheckOutcome *o);
