@@ -29,7 +29,7 @@ DEFINE_STRING_TABLE_LOOKUP_TO_STRING(check_probe_kind, CheckProbeKind)
 
 int check_probe_payload(uint8_t *buf, size_t size, size_t len, const uint8_t nonce[static LP_CHECK_NONCE_SIZE],
                         CheckProbeKind kind) {
-        if (!buf || !nonce || !check_probe_kind_to_string(kind) || len < LP_CHECK_PAYLOAD_MIN || len > INT32_MAX)
+        if (!buf || !check_probe_kind_to_string(kind) || len < LP_CHECK_PAYLOAD_MIN || len > INT32_MAX)
                 return -EINVAL;
         if (size < len)
                 return -ENOBUFS;
@@ -101,7 +101,7 @@ int check_probe_frame_build(uint8_t *buf, size_t size, const MacAddr *src_mac, c
         uint16_t csum;
         int r;
 
-        if (!buf || !src_mac || !dst_mac || !nonce || dst_port == 0)
+        if (!buf || !src_mac || !dst_mac || dst_port == 0)
                 return -EINVAL;
         if (kind != CHECK_PROBE_KIND_GATEWAY && kind != CHECK_PROBE_KIND_GATEWAY_FULL_SIZE)
                 return -EINVAL;
