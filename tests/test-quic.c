@@ -579,7 +579,10 @@ static void test_datagram(void) {
         CHECK_EQ_INT(quic_conn_send_datagram(c->conn, buf, max + 1, n.now), -EMSGSIZE);
 
         /* A burst: what the window does not take is queued, what the queue
-         * does not take is dropped and counted; nothing is lost silently. */
+         * does not take is dropped and counted; nothing is lost silently.
+         * What waited in the queue too long may be dropped by CoDel, and
+         * counted: BBR (ngtcp2 1.x's) paces the burst out over more than
+         * CoDel's 100 ms interval on this path. */
         unsigned sent = 0, dropped = 0;
         p->n_dgrams = 0;
         for (unsigned i = 0; i < 200; i++) {
@@ -592,8 +595,10 @@ static void test_datagram(void) {
         }
         CHECK(dropped > 0);
         CHECK(net_run(&n, 2 * SEC, NULL, NULL));
-        CHECK_EQ_INT(p->n_dgrams, sent);
         quic_conn_get_counters(c->conn, &cc);
+        CHECK_EQ_INT(cc.datagrams_dropped_evicted, 0);
+        CHECK(cc.datagrams_dropped_codel <= sent / 10);
+        CHECK_EQ_INT(p->n_dgrams + cc.datagrams_dropped_codel, sent);
         CHECK_EQ_INT(cc.datagrams_dropped_full, dropped);
 
         /* Echo from inside the server's own receive callback (queued there,
