@@ -303,6 +303,42 @@ static bool reject_is_retryable(RejectReason r) {
                r == REJECT_REASON_SERVER_ERROR || r == REJECT_REASON_TOO_MANY_ROOMS;
 }
 
+static void session_handle_peer_joined(Session *s, const ControlMessage *m) {
+        SessionPeer p = {
+                .id = m->peer_joined.peer_id,
+                .role = m->peer_joined.role,
+                .mac = m->peer_joined.mac,
+        };
+
+        memcpy(p.name, m->peer_joined.name, m->peer_joined.name_len + 1);
+        if (p.id == 0)
+                return session_protocol_error(s, "PEER_JOINED with peer id 0");
+        if (peer_put(s, &p) < 0)
+                return session_protocol_error(s, "out of memory for the peer table");
+        if (p.role == PEER_ROLE_GATEWAY)
+                s->gateway_present = true;
+        if (s->config.callbacks.peer_joined)
+                s->config.callbacks.peer_joined(s, &p, s->config.userdata);
+}
+
+static void session_handle_peer_left(Session *s, const ControlMessage *m) {
+        SessionPeer *p = peer_find(s, m->peer_left.peer_id);
+        SessionPeer copy;
+
+        if (!p) {
+                /* Tell the owner anyway, with what the relay said. */
+                copy = (SessionPeer) { .id = m->peer_left.peer_id, .role = m->peer_left.role,
+                                       .mac = m->peer_left.mac };
+        } else {
+                copy = *p;
+                peer_remove(s, p);
+        }
+        if (copy.role == PEER_ROLE_GATEWAY)
+                s->gateway_present = false;
+        if (s->config.callbacks.peer_left)
+                s->config.callbacks.peer_left(s, &copy, m->peer_left.reason, s->config.userdata);
+}
+
 static void session_handle_message(Session *s, const ControlMessage *m) {
         switch (m->type) {
         case CONTROL_TYPE_WELCOME:
@@ -326,42 +362,11 @@ static void session_handle_message(Session *s, const ControlMessage *m) {
                 session_close(s, QUIC_APP_ERROR_NONE, "rejected");
                 return;
 
-        case CONTROL_TYPE_PEER_JOINED: {
-                SessionPeer p = {
-                        .id = m->peer_joined.peer_id,
-                        .role = m->peer_joined.role,
-                        .mac = m->peer_joined.mac,
-                };
-                memcpy(p.name, m->peer_joined.name, m->peer_joined.name_len + 1);
-                if (p.id == 0)
-                        return session_protocol_error(s, "PEER_JOINED with peer id 0");
-                if (peer_put(s, &p) < 0)
-                        return session_protocol_error(s, "out of memory for the peer table");
-                if (p.role == PEER_ROLE_GATEWAY)
-                        s->gateway_present = true;
-                if (s->config.callbacks.peer_joined)
-                        s->config.callbacks.peer_joined(s, &p, s->config.userdata);
-                return;
-        }
+        case CONTROL_TYPE_PEER_JOINED:
+                return session_handle_peer_joined(s, m);
 
-        case CONTROL_TYPE_PEER_LEFT: {
-                SessionPeer *p = peer_find(s, m->peer_left.peer_id);
-                SessionPeer copy;
-
-                if (!p) {
-                        /* Tell the owner anyway, with what the relay said. */
-                        copy = (SessionPeer) { .id = m->peer_left.peer_id, .role = m->peer_left.role,
-                                               .mac = m->peer_left.mac };
-                } else {
-                        copy = *p;
-                        peer_remove(s, p);
-                }
-                if (copy.role == PEER_ROLE_GATEWAY)
-                        s->gateway_present = false;
-                if (s->config.callbacks.peer_left)
-                        s->config.callbacks.peer_left(s, &copy, m->peer_left.reason, s->config.userdata);
-                return;
-        }
+        case CONTROL_TYPE_PEER_LEFT:
+                return session_handle_peer_left(s, m);
 
         case CONTROL_TYPE_DISCONNECT:
                 s->end.leave = m->disconnect.reason;
