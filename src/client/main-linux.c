@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check-linux.h"
+#include "check-run.h"
 #include "client-core.h"
 #include "client-loop.h"
 #include "client-setup.h"
@@ -360,20 +360,8 @@ static void process_udp(Client *c, uint64_t now) {
  * relay unreachable, the room not there yet): a one-shot must end. */
 #define CHECK_GIVE_UP (90 * QUIC_NS_PER_SEC)
 
-static void check_print(Client *c, const ClientCheckOutcome *o) {
-        status("Party check:");
-        for (ClientCheckStep s = 0; s < _CLIENT_CHECK_STEP_MAX; s++) {
-                if (o->verdicts[s] == CHECK_VERDICT_PASS)
-                        status("  \u2713 %u. %s", (unsigned) s + 1, client_check_step_to_string(s));
-                else if (o->verdicts[s] == CHECK_VERDICT_NOT_RUN)
-                        status("  - %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
-                else
-                        status("  \u2717 %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
-        }
-        if (o->multicast_note[0])
-                status("  ! %s", o->multicast_note);
-        status(client_check_passed(o) ? "Party check passed: games on this PC will find the party."
-                                      : "Party check failed: games on this PC may not find the party.");
+static void check_say(void *userdata, const char *line) {
+        status("%s", line);
 }
 
 static void check_maybe_start(Client *c, uint64_t now) {
@@ -395,15 +383,14 @@ static void check_maybe_start(Client *c, uint64_t now) {
         if (d.phase != CLIENT_PHASE_JOINED)
                 return;
         due = c->check_requested ||
-              (!c->check_done && ((d.device_ipv4[0] != '\0' && strcmp(d.device_ipv4, "0.0.0.0") != 0 &&
-                                   !ipv4_text_is_autoconf(d.device_ipv4)) ||
+              (!c->check_done && (client_check_address_ready(d.device_ipv4) ||
                                   (c->args.check_only && c->joined_at > 0 && now > c->joined_at &&
                                    now - c->joined_at > CHECK_ADDRESS_WAIT)));
         if (!due)
                 return;
         c->check_requested = false;
         c->check_done = true;
-        r = party_check_start(c->check, c->setup.core, frame_device_get_name(c->setup.device), now);
+        r = party_check_start(c->check, c->setup.core, c->setup.device, now);
         if (r < 0) {
                 status("Party check could not start: %s.", strerror(-r));
                 c->check_failed = true;
@@ -419,7 +406,7 @@ static void check_tick(Client *c, uint64_t now) {
 
         if (party_check_tick(c->check, c->setup.core, now, &o) <= 0)
                 return;
-        check_print(c, &o);
+        client_check_describe(&o, check_say, c);
         c->check_failed = !client_check_passed(&o);
         if (c->args.check_only)
                 client_loop_stop(&c->loop, now);

@@ -1,30 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The Linux client's party check (PROTOCOL.md, "Party check"): probes
- * sent and received through the OS stack exactly as games do it — an
- * unbound UDP socket with SO_BROADCAST to 255.255.255.255, the TAP
- * network's directed broadcast and 239.255.255.250, full-size probes with
- * DF, a socket listening for the gateway's probe — plus the TAP's address
- * and an ARP answer from a LAN host. client-check.c judges what this
- * observed. Driven by main-linux.c's poll() loop: one fd, one deadline. */
+/* The party check as both clients run it (PROTOCOL.md, "Party check"):
+ * CHECK_BEGIN through the core, four rounds of probes sent through the OS
+ * stack exactly as games do it — 255.255.255.255, the TAP network's
+ * directed broadcast and 239.255.255.250, a DF ladder up to the room MTU —
+ * a socket listening for the gateway's probe, the TAP's address and an
+ * ARP answer from a LAN host; then client-check.c's verdicts and
+ * CHECK_RESULT. The sockets and what the OS says are check-os.h's (one
+ * per platform). Driven by the main loop: one fd (Linux), one deadline. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "client-check.h"
 #include "client-core.h"
+#include "frame-device.h"
 
 typedef struct PartyCheck PartyCheck;
 
 int party_check_new(PartyCheck **ret);
 PartyCheck *party_check_free(PartyCheck *pc);
 
-/* Starts a check on `tap_name` (restarting one in progress): opens the
- * sockets and sends CHECK_BEGIN through the core. -ENOTCONN unless joined. */
-int party_check_start(PartyCheck *pc, ClientCore *core, const char *tap_name, uint64_t now);
+/* Starts a check on the TAP `device` (restarting one in progress): opens
+ * the sockets and sends CHECK_BEGIN through the core. -ENOTCONN unless
+ * joined. `device` must outlive the check. */
+int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *device, uint64_t now);
 bool party_check_is_running(const PartyCheck *pc);
-/* The listening socket while running, else -EBADF. */
+/* The listening socket while running, else -EBADF; -EBADF on Windows,
+ * where party_check_tick() reads it at the end. */
 int party_check_get_fd(const PartyCheck *pc);
 /* When party_check_tick() wants to run next (CLOCK_MONOTONIC ns); UINT64_MAX
  * when idle. */
