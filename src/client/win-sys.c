@@ -132,6 +132,8 @@ static const WinSys win_sys_windows = {
         .GetAdaptersAddresses = GetAdaptersAddresses,
         .NotifyUnicastIpAddressChange = NotifyUnicastIpAddressChange,
 
+        .GetIpNetEntry2 = GetIpNetEntry2,
+
         .GetInterfaceInfo = GetInterfaceInfo,
         .IpRenewAddress = IpRenewAddress,
 

@@ -94,6 +94,10 @@ typedef struct WinSys {
                                                     PUNICAST_IPADDRESS_CHANGE_CALLBACK callback, PVOID context,
                                                     BOOLEAN initial_notification, HANDLE *ret_handle);
 
+        /* The neighbour (ARP) table (iphlpapi): looks an entry up,
+         * resolves nothing. */
+        DWORD(WINAPI *GetIpNetEntry2)(PMIB_IPNET_ROW2 row);
+
         /* DHCP (iphlpapi): the adapter index map IpRenewAddress() wants. */
         DWORD(WINAPI *GetInterfaceInfo)(PIP_INTERFACE_INFO table, PULONG size);
         DWORD(WINAPI *IpRenewAddress)(PIP_ADAPTER_INDEX_MAP adapter);

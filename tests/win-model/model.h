@@ -393,6 +393,7 @@ DWORD WINAPI model_NotifyRouteChange2(ADDRESS_FAMILY family, PIPFORWARD_CHANGE_C
 DWORD WINAPI model_CancelMibChangeNotify2(HANDLE handle);
 void WINAPI model_FreeMibTable(PVOID table);
 DWORD WINAPI model_GetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row);
+DWORD WINAPI model_GetIpNetEntry2(PMIB_IPNET_ROW2 row);
 DWORD WINAPI model_SetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row);
 DWORD WINAPI model_GetIpInterfaceTable(ADDRESS_FAMILY family, PMIB_IPINTERFACE_TABLE *ret_table);
 DWORD WINAPI model_ConvertInterfaceGuidToLuid(const GUID *guid, PNET_LUID ret_luid);

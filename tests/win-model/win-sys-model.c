@@ -39,6 +39,7 @@ static const WinSys model_table = {
         .ConvertInterfaceLuidToGuid = model_ConvertInterfaceLuidToGuid,
         .GetAdaptersAddresses = model_GetAdaptersAddresses,
         .NotifyUnicastIpAddressChange = model_NotifyUnicastIpAddressChange,
+        .GetIpNetEntry2 = model_GetIpNetEntry2,
         .GetInterfaceInfo = model_GetInterfaceInfo,
         .IpRenewAddress = model_IpRenewAddress,
         .network_category_get = model_network_category_get,
