@@ -53,15 +53,15 @@ int check_os_listen(CheckListener **ret, uint16_t *ret_port) {
         l = calloc(1, sizeof(CheckListener));
         if (!l)
                 return -ENOMEM;
-        l->socket = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        l->socket = win_sys->socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
         if (l->socket == INVALID_SOCKET) {
                 r = last_wsa_error();
                 free(l);
                 return r;
         }
-        if (ioctlsocket(l->socket, FIONBIO, &nonblocking) == SOCKET_ERROR ||
-            bind(l->socket, (struct sockaddr *) &sa, sizeof(sa)) == SOCKET_ERROR ||
-            getsockname(l->socket, (struct sockaddr *) &sa, &len) == SOCKET_ERROR) {
+        if (win_sys->ioctlsocket(l->socket, FIONBIO, &nonblocking) == SOCKET_ERROR ||
+            win_sys->bind(l->socket, (struct sockaddr *) &sa, sizeof(sa)) == SOCKET_ERROR ||
+            win_sys->getsockname(l->socket, (struct sockaddr *) &sa, &len) == SOCKET_ERROR) {
                 r = last_wsa_error();
                 check_os_listener_free(l);
                 return r;
@@ -74,7 +74,7 @@ int check_os_listen(CheckListener **ret, uint16_t *ret_port) {
 CheckListener *check_os_listener_free(CheckListener *l) {
         if (!l)
                 return NULL;
-        closesocket(l->socket);
+        win_sys->closesocket(l->socket);
         free(l);
         return NULL;
 }
@@ -84,7 +84,7 @@ int check_os_listener_fd(const CheckListener *l) {
 }
 
 int check_os_receive(CheckListener *l, uint8_t *buf, size_t size) {
-        int n = recv(l->socket, (char *) buf, (int) MIN(size, (size_t) INT32_MAX), 0);
+        int n = win_sys->recv(l->socket, (char *) buf, (int) MIN(size, (size_t) INT32_MAX), 0);
 
         /* A datagram larger than buf is WSAEMSGSIZE: not a probe of ours,
          * and it is gone; the next one may be. */
@@ -101,13 +101,13 @@ int check_os_sender_open(CheckSender **ret) {
         s = calloc(1, sizeof(CheckSender));
         if (!s)
                 return -ENOMEM;
-        s->socket = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        s->socket = win_sys->socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
         if (s->socket == INVALID_SOCKET) {
                 r = last_wsa_error();
                 free(s);
                 return r;
         }
-        (void) setsockopt(s->socket, SOL_SOCKET, SO_BROADCAST, (const char *) &on, sizeof(on));
+        (void) win_sys->setsockopt(s->socket, SOL_SOCKET, SO_BROADCAST, (const char *) &on, sizeof(on));
         *ret = s;
         return 0;
 }
@@ -115,7 +115,7 @@ int check_os_sender_open(CheckSender **ret) {
 CheckSender *check_os_sender_free(CheckSender *s) {
         if (!s)
                 return NULL;
-        closesocket(s->socket);
+        win_sys->closesocket(s->socket);
         free(s);
         return NULL;
 }
@@ -125,7 +125,7 @@ void check_os_sender_dont_fragment(CheckSender *s) {
 
         /* IP_DONTFRAGMENT: DF set; a datagram larger than the interface
          * MTU fails with WSAEMSGSIZE instead of going out in fragments. */
-        if (setsockopt(s->socket, IPPROTO_IP, IP_DONTFRAGMENT, (const char *) &on, sizeof(on)) == SOCKET_ERROR)
+        if (win_sys->setsockopt(s->socket, IPPROTO_IP, IP_DONTFRAGMENT, (const char *) &on, sizeof(on)) == SOCKET_ERROR)
                 log_debug_errno(last_wsa_error(), "Party check: IP_DONTFRAGMENT failed, ignoring: %m");
 }
 
@@ -133,7 +133,7 @@ int check_os_send(CheckSender *s, uint32_t dst, const uint8_t *buf, size_t len) 
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(LP_CHECK_PORT),
                                   .sin_addr.s_addr = htonl(dst) };
 
-        if (sendto(s->socket, (const char *) buf, (int) len, 0, (struct sockaddr *) &sa, sizeof(sa)) == SOCKET_ERROR)
+        if (win_sys->sendto(s->socket, (const char *) buf, (int) len, 0, (struct sockaddr *) &sa, sizeof(sa)) == SOCKET_ERROR)
                 return last_wsa_error();
         return 0;
 }
@@ -232,14 +232,14 @@ void check_os_observe(const FrameDevice *device, ClientCheckFacts *f, uint32_t *
 void check_os_arp_ask(const FrameDevice *device, uint32_t host) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(DISCARD_PORT),
                                   .sin_addr.s_addr = htonl(host) };
-        SOCKET s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        SOCKET s = win_sys->socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
         u_long nonblocking = 1;
 
         if (s == INVALID_SOCKET)
                 return;
-        (void) ioctlsocket(s, FIONBIO, &nonblocking);
-        (void) sendto(s, "", 0, 0, (struct sockaddr *) &sa, sizeof(sa));
-        closesocket(s);
+        (void) win_sys->ioctlsocket(s, FIONBIO, &nonblocking);
+        (void) win_sys->sendto(s, "", 0, 0, (struct sockaddr *) &sa, sizeof(sa));
+        win_sys->closesocket(s);
 }
 
 /* Whether Windows' neighbour table holds the host's MAC on the TAP:
