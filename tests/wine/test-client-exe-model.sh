@@ -18,7 +18,10 @@
 #             (4) Windows files the network as Public, client.exe makes it
 #             Private (a game allowed on private networks gets in) and puts
 #             it back on leaving; (8) a clean leave restores the TAP's MTU
-#             and metric.
+#             and metric; issue 18: the party check runs once the lease is
+#             there, its probes reach the gateway through the model's
+#             stack and the tunnel, and with a gateway that does not
+#             answer checks it says so.
 #   accept    (3) with --accept-party-gateway the options do reach Windows
 #             (so the check above can fail), and so does the default route
 #             they bring: the player asked for the party's way out.
@@ -202,7 +205,7 @@ network_private() {
 # ---- scenarios -----------------------------------------------------------------
 
 scenario_join() {
-        local ifindex opt kind
+        local ifindex opt kind room_mtu
         machine_new join
         gateway_start gw-join --dhcp-server $LEASE/24
         say "join: client.exe joins; Windows' DHCP client meets the party's DHCP server"
@@ -255,6 +258,28 @@ scenario_join() {
         expect_log "^network if=$ifindex name=unidentified category=public"
         client_expect join "Windows treats the party network on adapter \"$ALIAS\" as Private now (it was Public)" 15
         network_private
+
+        # Issue 18: with the lease the party check runs by itself, its
+        # probes sent through the model's stack as a game's: the limited
+        # and the directed broadcast (Ethernet broadcast, 64-byte payload:
+        # 106 bytes), SSDP's group (01:00:5e:7f:ff:fa) and the DF ladder
+        # up to the room MTU reach the gateway through the tunnel. The
+        # gateway here is relay-test-peer, which sends no CHECK_REPORT, so
+        # the check must say so rather than pass.
+        client_expect join "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 20
+        expect gw-join "check_begin peer=2 port="
+        room_mtu=$(sed -n 's/.*check_begin peer=2 port=[0-9]* mtu=\([0-9]*\)$/\1/p' "$tmp/gw-join.out" | head -1)
+        [ -n "$room_mtu" ] || fail "no room MTU in the gateway's check_begin"
+        expect gw-join "frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=106"
+        expect gw-join "frame from=2 dst=01:00:5e:7f:ff:fa src=$mac type=0800 len=106"
+        expect gw-join "frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=$((room_mtu + 14))"
+        client_expect join "Party check:" 20
+        # Two rounds of the limited and the directed broadcast.
+        [ "$(grep -c "^frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=106$" "$tmp/gw-join.out")" -ge 4 ] ||
+                fail "not all broadcast probes reached the gateway: $(grep -c "len=106$" "$tmp/gw-join.out") of 4"
+        client_expect join "1. Broadcasts from this PC reach the party: the party's gateway did not answer the check"
+        client_expect join "Party check failed: games on this PC may not find the party."
+        sed -n '/Party check:/,/Party check failed/p' "$tmp/join.out" | sed 's/^/  client: /'
 
         # Item 8, the clean half: leaving puts back category, MTU and metric.
         [ "$(cat "$tmp/$m.iface-before")" != "$(iface_now)" ] || fail "client.exe changed none of the TAP's settings"
