@@ -207,7 +207,7 @@ network_private() {
 scenario_join() {
         local ifindex opt kind room_mtu
         machine_new join
-        gateway_start gw-join --dhcp-server $LEASE/24
+        gateway_start gw-join --dhcp-server $LEASE/24 --answer-checks
         say "join: client.exe joins; Windows' DHCP client meets the party's DHCP server"
         client_start join
         client_expect join "Joined room join as peer 2 (room MTU "
@@ -263,23 +263,32 @@ scenario_join() {
         # probes sent through the model's stack as a game's: the limited
         # and the directed broadcast (Ethernet broadcast, 64-byte payload:
         # 106 bytes), SSDP's group (01:00:5e:7f:ff:fa) and the DF ladder
-        # up to the room MTU reach the gateway through the tunnel. The
-        # gateway here is relay-test-peer, which sends no CHECK_REPORT, so
-        # the check must say so rather than pass.
+        # up to the room MTU reach the gateway through the tunnel, which
+        # answers as lanparty-gatewayd does (relay-test-peer
+        # --answer-checks: the gateway's own GatewayCheck); its probe and
+        # full-size answer reach client.exe's socket through the model's
+        # stack. Step 4 fails: the model keeps no neighbour table, so no
+        # LAN host ever answers ARP there.
         client_expect join "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 20
         expect gw-join "check_begin peer=2 port="
         room_mtu=$(sed -n 's/.*check_begin peer=2 port=[0-9]* mtu=\([0-9]*\)$/\1/p' "$tmp/gw-join.out" | head -1)
         [ -n "$room_mtu" ] || fail "no room MTU in the gateway's check_begin"
         expect gw-join "frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=106"
+        expect gw-join "check-probe limited_broadcast len=106"
+        expect gw-join "check-probe directed_broadcast len=106"
+        expect gw-join "check-probe multicast len=106"
         expect gw-join "frame from=2 dst=01:00:5e:7f:ff:fa src=$mac type=0800 len=106"
-        expect gw-join "frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=$((room_mtu + 14))"
+        expect gw-join "check-probe full_size len=$((room_mtu + 14))"
+        expect gw-join "check-sent gateway_full_size len=$((room_mtu + 14))"
         client_expect join "Party check:" 20
-        # Two rounds of the limited and the directed broadcast.
-        [ "$(grep -c "^frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=106$" "$tmp/gw-join.out")" -ge 4 ] ||
-                fail "not all broadcast probes reached the gateway: $(grep -c "len=106$" "$tmp/gw-join.out") of 4"
-        client_expect join "1. Broadcasts from this PC reach the party: the party's gateway did not answer the check"
+        sed -n '/Party check:/,/Party check \(passed\|failed\)/p' "$tmp/join.out" | sed 's/^/  client: /'
+        expect gw-join "check-reported peer=2 probes=15 largest=$room_mtu"
+        client_expect join "✓ 1. Broadcasts from this PC reach the party"
+        client_expect join "✓ 2. Broadcasts from the party reach games on this PC"
+        client_expect join "✓ 3. Full-size frames make the round trip"
+        client_expect join "✗ 4. The TAP has a party address and a LAN host answers: 10.99.0.1 on the party's LAN did not answer ARP"
         client_expect join "Party check failed: games on this PC may not find the party."
-        sed -n '/Party check:/,/Party check failed/p' "$tmp/join.out" | sed 's/^/  client: /'
+        expect gw-join "check_result peer=2 1112"
 
         # Item 8, the clean half: leaving puts back category, MTU and metric.
         [ "$(cat "$tmp/$m.iface-before")" != "$(iface_now)" ] || fail "client.exe changed none of the TAP's settings"
