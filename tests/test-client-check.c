@@ -188,6 +188,7 @@ static void test_windows(void) {
         f = all_good_windows();
         f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
         f.send_error_limited = -ENETUNREACH;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "refused to send to 255.255.255.255 (network unreachable)");
         expect(&f, CLIENT_CHECK_BROADCAST_OUT, "restart client.exe");
         f.send_error_limited = 0;
         expect(&f, CLIENT_CHECK_BROADCAST_OUT, "Windows Firewall or another security program");
@@ -213,6 +214,9 @@ static void test_windows(void) {
         expect(&f, CLIENT_CHECK_LAN_ADDRESS, "client.exe asks Windows to renew the lease");
         f.tap_address = 0xA9FE0102;
         expect(&f, CLIENT_CHECK_LAN_ADDRESS, "169.254.x.x address (Windows' APIPA)");
+        f = all_good_windows();
+        f.arp_answered = false;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "did not answer ARP through the TAP \"Ethernet 3\":");
 
         f = all_good_windows();
         f.report.probes &= ~CHECK_PROBE_MULTICAST;

@@ -20,6 +20,29 @@ const char *client_check_step_to_string(ClientCheckStep s) {
         return s >= 0 && s < _CLIENT_CHECK_STEP_MAX ? step_names[s] : NULL;
 }
 
+/* What a refused send says, in the same words on both platforms: mingw's
+ * strerror() predates the network errno values ("Unknown error"). */
+static const char *send_error_text(int e) {
+        switch (-e) {
+        case ENETUNREACH:
+                return "network unreachable";
+        case EHOSTUNREACH:
+                return "host unreachable";
+        case ENETDOWN:
+                return "network down";
+        case EACCES:
+                return "permission denied";
+        case EADDRNOTAVAIL:
+                return "address not available";
+        case EMSGSIZE:
+                return "message too long";
+        case ENOBUFS:
+                return "no buffer space";
+        default:
+                return strerror(-e);
+        }
+}
+
 static void ip_text(uint32_t ip, char buf[static 16]) {
         snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xFF, (ip >> 8) & 0xFF, ip & 0xFF);
 }
@@ -87,7 +110,7 @@ static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o
                         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                                     "this PC refused to send to 255.255.255.255 (%s): no route takes broadcasts "
                                     "to the TAP %s; restart %s",
-                                    strerror(-f->send_error_limited), f->tap_name, program(f));
+                                    send_error_text(f->send_error_limited), f->tap_name, program(f));
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "broadcasts to 255.255.255.255 left through the TAP %s but did not reach the party's "
                             "gateway: a firewall on this PC (%s) may drop outgoing broadcasts, or the "
@@ -97,7 +120,7 @@ static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o
         if (f->send_error_directed < 0)
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "this PC refused to send to the party network's broadcast address (%s)",
-                            strerror(-f->send_error_directed));
+                            send_error_text(f->send_error_directed));
         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                     "broadcasts to the party network's own broadcast address did not reach the gateway: the TAP's "
                     "address or netmask does not match the party's network");
@@ -210,9 +233,9 @@ static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) 
         ip_text(f->lan_host, host);
         if (!f->arp_answered)
                 return fail(o, CLIENT_CHECK_LAN_ADDRESS,
-                            "%s on the party's LAN did not answer ARP through the TAP %s: the TAP's address may "
+                            "%s on the party's LAN did not answer ARP through the TAP %s%s%s: the TAP's address may "
                             "not be on the party's network, or a firewall drops ARP",
-                            host, f->tap_name);
+                            host, on_windows(f) ? "\"" : "", f->tap_name, on_windows(f) ? "\"" : "");
         o->verdicts[CLIENT_CHECK_LAN_ADDRESS] = CHECK_VERDICT_PASS;
 }
 
@@ -230,11 +253,16 @@ static void judge_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
                          "multicast to 239.255.255.250 leaves through %s, not the TAP %s: games that discover "
                          "servers by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
                          f->multicast_ifname, f->tap_name, f->tap_name);
+        else if (f->send_error_multicast < 0 && on_windows(f))
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
+                         "by multicast will not see the party",
+                         send_error_text(f->send_error_multicast));
         else if (f->send_error_multicast < 0)
                 snprintf(o->multicast_note, sizeof(o->multicast_note),
                          "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
                          "by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
-                         strerror(-f->send_error_multicast), f->tap_name);
+                         send_error_text(f->send_error_multicast), f->tap_name);
         else
                 snprintf(o->multicast_note, sizeof(o->multicast_note),
                          "multicast to 239.255.255.250 did not reach the party: games that discover servers by "

@@ -286,7 +286,7 @@ scenario_join() {
         client_expect join "✓ 1. Broadcasts from this PC reach the party"
         client_expect join "✓ 2. Broadcasts from the party reach games on this PC"
         client_expect join "✓ 3. Full-size frames make the round trip"
-        client_expect join "✗ 4. The TAP has a party address and a LAN host answers: 10.99.0.1 on the party's LAN did not answer ARP"
+        client_expect join "✗ 4. The TAP has a party address and a LAN host answers: 10.99.0.1 on the party's LAN did not answer ARP through the TAP \"$ALIAS\""
         client_expect join "Party check failed: games on this PC may not find the party."
         expect gw-join "check_result peer=2 1112"
 
