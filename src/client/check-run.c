@@ -83,6 +83,14 @@ uint64_t party_check_get_deadline(const PartyCheck *pc) {
         return pc->started + REPORT_TIMEOUT;
 }
 
+uint64_t party_check_timeout_ms(const PartyCheck *pc, uint64_t now, uint64_t timeout_ms) {
+        uint64_t at = party_check_get_deadline(pc);
+
+        if (at == UINT64_MAX)
+                return timeout_ms;
+        return MIN(timeout_ms, at > now ? (at - now + MS - 1) / MS : 0);
+}
+
 static int send_probe(CheckSender *s, uint32_t dst, const uint8_t *nonce, CheckProbeKind kind, size_t payload_len) {
         uint8_t payload[LP_CHECK_IPV4_UDP_HEADERS + LP_CONTROL_MTU_MAX];
         int n;

@@ -27,6 +27,9 @@ PartyCheck *party_check_free(PartyCheck *pc);
  * joined. `device` must outlive the check. */
 int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *device, uint64_t now);
 bool party_check_is_running(const PartyCheck *pc);
+/* `timeout_ms`, or less when the check wants to run sooner: what the
+ * main loop's wait may take. */
+uint64_t party_check_timeout_ms(const PartyCheck *pc, uint64_t now, uint64_t timeout_ms);
 /* The listening socket while running, else -EBADF; -EBADF on Windows,
  * where party_check_tick() reads it at the end. */
 int party_check_get_fd(const PartyCheck *pc);

@@ -302,7 +302,7 @@ int client_run_loop(Client *c) {
         while (!client_core_is_done(c->setup.core)) {
                 HANDLE handles[5], tap;
                 DWORD n = 0, timeout, w;
-                uint64_t now, check_at;
+                uint64_t now;
 
                 handles[n++] = c->stop_event;
                 handles[n++] = c->check_event;
@@ -315,13 +315,7 @@ int client_run_loop(Client *c) {
                         handles[n++] = tap;
 
                 now = client_now_ns();
-                timeout = (DWORD) client_loop_timeout_ms(&c->loop, now);
-                check_at = party_check_get_deadline(c->check);
-                if (check_at != UINT64_MAX)
-                        timeout = (DWORD) MIN((uint64_t) timeout,
-                                              check_at > now ? (check_at - now + QUIC_NS_PER_SEC / 1000 - 1) /
-                                                                       (QUIC_NS_PER_SEC / 1000)
-                                                             : 0);
+                timeout = (DWORD) party_check_timeout_ms(c->check, now, client_loop_timeout_ms(&c->loop, now));
 
                 w = WaitForMultipleObjects(n, handles, FALSE, timeout);
                 if (w == WAIT_FAILED)

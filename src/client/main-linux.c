@@ -432,17 +432,11 @@ static int run_loop(Client *c) {
 
         while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[4];
-                uint64_t now, check_at;
+                uint64_t now;
                 int timeout, r;
 
                 now = now_ns();
-                timeout = (int) client_loop_timeout_ms(&c->loop, now);
-                check_at = party_check_get_deadline(c->check);
-                if (check_at != UINT64_MAX)
-                        timeout = (int) MIN((uint64_t) timeout,
-                                            check_at > now ? (check_at - now + QUIC_NS_PER_SEC / 1000 - 1) /
-                                                                     (QUIC_NS_PER_SEC / 1000)
-                                                           : 0);
+                timeout = (int) party_check_timeout_ms(c->check, now, client_loop_timeout_ms(&c->loop, now));
                 /* What the last round wrote, before we sleep. */
                 flush_sends(c);
                 /* Refused sends: our source address may be gone. */
