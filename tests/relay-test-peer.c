@@ -249,6 +249,7 @@ static void on_control(QuicConn *c, const uint8_t *data, size_t len, void *userd
 }
 
 static void dhcp_handle(const uint8_t *f, size_t len);
+static bool arp_handle(const uint8_t *f, size_t len);
 
 static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
         char dst[LP_MAC_STR_MAX], src[LP_MAC_STR_MAX];
@@ -263,7 +264,7 @@ static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *user
               mac_to_string(&(MacAddr) { { d.frame[0], d.frame[1], d.frame[2], d.frame[3], d.frame[4], d.frame[5] } }, dst),
               mac_to_string(&(MacAddr) { { d.frame[6], d.frame[7], d.frame[8], d.frame[9], d.frame[10], d.frame[11] } }, src),
               be16_load(d.frame + 12), d.frame_len);
-        if (check_frame(d.frame, d.frame_len))
+        if (check_frame(d.frame, d.frame_len) || arp_handle(d.frame, d.frame_len))
                 return;
         dhcp_handle(d.frame, d.frame_len);
 }
@@ -449,6 +450,27 @@ static size_t dhcp_reply_build(uint8_t *f, const uint8_t *req, uint8_t type) {
 
 /* Says which DHCP client message came from whom; with --dhcp-server,
  * answers a DISCOVER with an OFFER and a REQUEST with an ACK. */
+/* With --dhcp-server the router address is ours: ARP requests for it
+ * get our MAC (RFC 826), as the party's router would answer. */
+static bool arp_handle(const uint8_t *f, size_t len) {
+        static const uint8_t arp_eth_ipv4[6] = { 0, 1, 8, 0, 6, 4 };
+        uint8_t out[14 + 28];
+        const uint8_t *a = f + 14;
+
+        if (!arg.dhcp_server || len < 14 + 28 || be16_load(f + 12) != 0x0806 ||
+            memcmp(a, arp_eth_ipv4, 6) != 0 || be16_load(a + 6) != 1 || memcmp(a + 24, arg.dhcp_router, 4) != 0)
+                return false;
+        frame_header(out, &(MacAddr) { { a[8], a[9], a[10], a[11], a[12], a[13] } }, &arg.mac, 0x0806);
+        memcpy(out + 14, arp_eth_ipv4, 6);
+        be16_store(out + 20, 2);
+        memcpy(out + 22, arg.mac.bytes, 6);
+        memcpy(out + 28, arg.dhcp_router, 4);
+        memcpy(out + 32, a + 8, 10); /* the asker's MAC and IPv4 */
+        send_frame(out, sizeof(out));
+        event("arp-reply to=%u.%u.%u.%u", a[14], a[15], a[16], a[17]);
+        return true;
+}
+
 static void dhcp_handle(const uint8_t *f, size_t len) {
         uint8_t out[FRAME_BUF], reply;
         const uint8_t *m = NULL;
@@ -732,7 +754,7 @@ static void usage(void) {
                 "        rx-packets N (UDP datagrams received so far),\n"
                 "        dhcp TYPE xid= chaddr= for each DHCP client message, and with --dhcp-server\n"
                 "        (the address to hand out; the router is the network's first) its answers:\n"
-                "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=\n"
+                "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=, arp-reply to= (ARP for the router)\n"
                 "--answer-checks: answer a client's party check as lanparty-gatewayd does (our probe,\n"
                 "        the full-size answer, the report after 2 s): check-sent KIND len=, check-probe KIND len=,\n"
                 "        check-reported peer= probes= largest=\n");

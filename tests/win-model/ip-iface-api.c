@@ -193,10 +193,3 @@ DWORD WINAPI model_ConvertInterfaceLuidToAlias(const NET_LUID *luid, PWSTR alias
         model_unlock();
         return e;
 }
-
-/* GetIpNetEntry2: the model keeps no neighbour table (its stack answers
- * no ARP of its own), so it has no entry for any address: ERROR_NOT_FOUND,
- * what Windows returns for an address it holds no entry for. */
-DWORD WINAPI model_GetIpNetEntry2(PMIB_IPNET_ROW2 row) {
-        return row ? ERROR_NOT_FOUND : ERROR_INVALID_PARAMETER;
-}

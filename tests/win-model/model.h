@@ -406,6 +406,11 @@ int WSAAPI model_sendto(SOCKET s, const char *buf, int len, int flags, const str
 int WSAAPI model_recv(SOCKET s, char *buf, int len, int flags);
 /* An IPv4 UDP frame written to the TAP: to a socket bound to its port. */
 void model_udp_receive(ModelIf *i, const uint8_t *frame, size_t len);
+
+/* arp-model.c: the IPv4 neighbour table. True with the MAC when `dst` is
+ * known; else asks (an ARP request from `src`) and returns false. */
+bool model_arp_resolve(ModelIf *i, const uint8_t src[4], const uint8_t dst[4], uint8_t ret_mac[6]);
+void model_arp_receive(ModelIf *i, const uint8_t *frame, size_t len);
 DWORD WINAPI model_SetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row);
 DWORD WINAPI model_GetIpInterfaceTable(ADDRESS_FAMILY family, PMIB_IPINTERFACE_TABLE *ret_table);
 DWORD WINAPI model_ConvertInterfaceGuidToLuid(const GUID *guid, PNET_LUID ret_luid);

@@ -4,7 +4,8 @@
  * game's discovery as the party check does it: a datagram goes where the
  * model's routes take it (GetBestRoute2's pick). Through a TAP with an
  * IPv4 address it becomes a frame the application reads; through another
- * interface it leaves the machine, which the log records. IPv4 UDP frames
+ * interface it leaves the machine, which the log records; a unicast one
+ * to a neighbour ARP has not resolved yet asks (arp-model.c). IPv4 UDP frames
  * the application writes to a TAP reach a socket bound to their port when
  * they are for the TAP's address, its network's broadcast or
  * 255.255.255.255. Errors as Winsock has them: SOCKET_ERROR or
@@ -228,14 +229,15 @@ int WSAAPI model_sendto(SOCKET s, const char *buf, int len, int flags, const str
                 (void) WideCharToMultiByte(CP_UTF8, 0, i->alias, -1, alias, sizeof(alias), NULL, NULL);
                 model_log("udp-out", "if=\"%s\" dst=%s port=%u len=%d", alias, model_addr_str(AF_INET, d, ab, sizeof(ab)),
                           ntohs(sin->sin_port), len);
-        } else if (!is_broadcast_for(d, src, plen) && (d[0] & 0xF0) != 0xE0)
-                /* No neighbour table in the model: the datagram waits for
-                 * an ARP answer that never comes. */
+        } else if (!is_broadcast_for(d, src, plen) && (d[0] & 0xF0) != 0xE0 && !model_arp_resolve(i, src, d, dmac))
+                /* Windows holds it until ARP answers; the model drops it. */
                 model_log("udp-unresolved", "dst=%s", model_addr_str(AF_INET, d, ab, sizeof(ab)));
         else {
                 size_t n;
 
-                if ((d[0] & 0xF0) == 0xE0) { /* RFC 1112 6.4: 01:00:5e + the group's low 23 bits */
+                if (!is_broadcast_for(d, src, plen) && (d[0] & 0xF0) != 0xE0)
+                        ; /* dmac: the neighbour's */
+                else if ((d[0] & 0xF0) == 0xE0) { /* RFC 1112 6.4: 01:00:5e + the group's low 23 bits */
                         const uint8_t mc[6] = { 0x01, 0x00, 0x5e, d[1] & 0x7f, d[2], d[3] };
 
                         memcpy(dmac, mc, 6);
