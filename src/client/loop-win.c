@@ -97,6 +97,8 @@ static void check_maybe_start(Client *c, uint64_t now) {
         if (party_check_is_running(c->check) || c->loop.stopping)
                 return;
         requested = InterlockedExchange(&c->check_requested, 0) != 0;
+        if (requested)
+                log_debug("Party check asked for (the window's Check button).");
         if (!client_device_is_tap(c)) {
                 if (requested)
                         client_say(c, "Party check: not with --frame-device null; it needs the TAP adapter, "
