@@ -36,6 +36,7 @@ struct PartyCheck {
         CheckListener *listener;
         uint16_t port;
         uint64_t started;
+        uint64_t last_begin; /* when the last CHECK_BEGIN went; 0: never */
         unsigned rounds_sent;
         bool report_in;
         const FrameDevice *device;
@@ -157,6 +158,10 @@ int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *devic
         client_core_get_diagnostics(core, now, &d);
         if (d.phase != CLIENT_PHASE_JOINED || d.room_mtu == 0)
                 return -ENOTCONN;
+        /* The relay would drop this BEGIN, and the check would end
+         * saying the gateway did not answer. */
+        if (pc->last_begin != 0 && now - pc->last_begin < LP_CHECK_BEGIN_INTERVAL_SEC * QUIC_NS_PER_SEC)
+                return -EAGAIN;
 
         party_check_stop(pc);
         *pc = (PartyCheck) { .started = now, .device = device };
@@ -185,6 +190,7 @@ int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *devic
         }
         (void) client_core_write(core, now);
         pc->running = true;
+        pc->last_begin = now;
         return 0;
 }
 

@@ -24,7 +24,8 @@ PartyCheck *party_check_free(PartyCheck *pc);
 
 /* Starts a check on the TAP `device` (restarting one in progress): opens
  * the sockets and sends CHECK_BEGIN through the core. -ENOTCONN unless
- * joined. `device` must outlive the check. */
+ * joined, -EAGAIN within LP_CHECK_BEGIN_INTERVAL_SEC of the last start
+ * (ask again later). `device` must outlive the check. */
 int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *device, uint64_t now);
 bool party_check_is_running(const PartyCheck *pc);
 /* `timeout_ms`, or less when the check wants to run sooner: what the

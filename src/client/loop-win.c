@@ -117,6 +117,11 @@ static void check_maybe_start(Client *c, uint64_t now) {
                 return;
         c->check_done = true;
         r = party_check_start(c->check, c->setup.core, c->setup.device, now);
+        if (r == -EAGAIN) {
+                /* Too soon after the last one: it starts when it may. */
+                InterlockedExchange(&c->check_requested, 1);
+                return;
+        }
         if (r < 0)
                 client_say(c, "Party check could not start: %s.", client_error_text(r));
         else

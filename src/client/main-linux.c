@@ -391,6 +391,11 @@ static void check_maybe_start(Client *c, uint64_t now) {
         c->check_requested = false;
         c->check_done = true;
         r = party_check_start(c->check, c->setup.core, c->setup.device, now);
+        if (r == -EAGAIN) {
+                /* Too soon after the last one: it starts when it may. */
+                c->check_requested = true;
+                return;
+        }
         if (r < 0) {
                 status("Party check could not start: %s.", strerror(-r));
                 c->check_failed = true;
