@@ -3,7 +3,8 @@
  * quic.c and the control and datagram codecs so it can also misbehave:
  * wrong proofs, spoofed sources, DHCP offers, RAs, BPDUs, VLAN tags,
  * malformed datagrams, floods. As a gateway it can also be the party's
- * DHCP server (--dhcp-server). Driven by commands on stdin, one per line;
+ * DHCP server (--dhcp-server) and answer one client's party checks as
+ * lanparty-gatewayd does, with its GatewayCheck (--answer-checks). Driven by commands on stdin, one per line;
  * reports events on stdout, one per line (see usage()). Used by
  * test-relayd-relay.sh and the client.exe tests under wine. */
 #define _GNU_SOURCE
@@ -26,9 +27,11 @@
 #include "control.h"
 #include "datagram.h"
 #include "ether.h"
+#include "gatewayd-check.h"
 #include "inet-checksum.h"
 #include "ip.h"
 #include "log.h"
+#include "party-check.h"
 #include "quic.h"
 
 #define PMTUD_WAIT_NSEC (2 * QUIC_NS_PER_SEC)
@@ -53,6 +56,7 @@ static struct {
         size_t drop_rx_above; /* drop received UDP payloads above this size (0: none) */
         bool dhcp_server;     /* answer DISCOVER and REQUEST (--dhcp-server) */
         uint8_t dhcp_lease[4], dhcp_router[4], dhcp_mask[4];
+        bool answer_checks;   /* --answer-checks */
 } arg = {
         .role = PEER_ROLE_CLIENT,
         .room = "party",
@@ -66,6 +70,20 @@ static bool established, hello_sent, done;
 static uint64_t established_at;
 static uint64_t rx_packets; /* UDP datagrams from the relay: how frames were packed */
 static ControlReader reader;
+static uint16_t room_mtu; /* from WELCOME */
+
+/* --answer-checks: the peers' MACs (from PEER_JOINED) and the one check
+ * in progress, in lanparty-gatewayd's own state (gatewayd-check.c); the
+ * I/O is gatewayd-manager-check.c's, on this loop. */
+#define CHECK_PEERS_MAX 16
+static struct {
+        uint16_t peer_id;
+        MacAddr mac;
+} check_peers[CHECK_PEERS_MAX];
+static GatewayCheck check;
+static uint16_t check_peer;
+static MacAddr check_mac;
+static uint64_t check_report_at; /* 0: none due */
 
 static uint64_t now_ns(void) {
         struct timespec ts;
@@ -166,17 +184,23 @@ static void on_handshake(QuicConn *c, void *userdata) {
         event("connected d=%zu", quic_conn_max_datagram_payload(c));
 }
 
+static void check_peer_add(uint16_t peer_id, const MacAddr *mac);
+static void check_begin(const ControlCheckBegin *begin);
+static bool check_frame(const uint8_t *frame, size_t len);
+
 static void print_message(const ControlMessage *m) {
         char mac[LP_MAC_STR_MAX];
 
         switch (m->type) {
         case CONTROL_TYPE_WELCOME:
+                room_mtu = m->welcome.room_mtu;
                 event("welcome %u %u %u", m->welcome.peer_id, m->welcome.room_mtu, m->welcome.gateway_present);
                 break;
         case CONTROL_TYPE_REJECT:
                 event("reject %s %s", reject_reason_to_string(m->reject.reason), m->reject.text);
                 break;
         case CONTROL_TYPE_PEER_JOINED:
+                check_peer_add(m->peer_joined.peer_id, &m->peer_joined.mac);
                 event("joined %u %s %s %s", m->peer_joined.peer_id, peer_role_to_string(m->peer_joined.role),
                       mac_to_string(&m->peer_joined.mac, mac), m->peer_joined.name);
                 break;
@@ -188,6 +212,7 @@ static void print_message(const ControlMessage *m) {
                 event("disconnect %s %s", leave_reason_to_string(m->disconnect.reason), m->disconnect.text);
                 break;
         case CONTROL_TYPE_CHECK_BEGIN:
+                check_begin(&m->check_begin);
                 event("check_begin peer=%u port=%u mtu=%u", m->check_begin.peer_id, m->check_begin.udp_port,
                       m->check_begin.room_mtu);
                 break;
@@ -224,6 +249,7 @@ static void on_control(QuicConn *c, const uint8_t *data, size_t len, void *userd
 }
 
 static void dhcp_handle(const uint8_t *f, size_t len);
+static bool arp_handle(const uint8_t *f, size_t len);
 
 static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *userdata) {
         char dst[LP_MAC_STR_MAX], src[LP_MAC_STR_MAX];
@@ -238,6 +264,8 @@ static void on_datagram(QuicConn *c, const uint8_t *data, size_t len, void *user
               mac_to_string(&(MacAddr) { { d.frame[0], d.frame[1], d.frame[2], d.frame[3], d.frame[4], d.frame[5] } }, dst),
               mac_to_string(&(MacAddr) { { d.frame[6], d.frame[7], d.frame[8], d.frame[9], d.frame[10], d.frame[11] } }, src),
               be16_load(d.frame + 12), d.frame_len);
+        if (check_frame(d.frame, d.frame_len) || arp_handle(d.frame, d.frame_len))
+                return;
         dhcp_handle(d.frame, d.frame_len);
 }
 
@@ -422,6 +450,27 @@ static size_t dhcp_reply_build(uint8_t *f, const uint8_t *req, uint8_t type) {
 
 /* Says which DHCP client message came from whom; with --dhcp-server,
  * answers a DISCOVER with an OFFER and a REQUEST with an ACK. */
+/* With --dhcp-server the router address is ours: ARP requests for it
+ * get our MAC (RFC 826), as the party's router would answer. */
+static bool arp_handle(const uint8_t *f, size_t len) {
+        static const uint8_t arp_eth_ipv4[6] = { 0, 1, 8, 0, 6, 4 };
+        uint8_t out[14 + 28];
+        const uint8_t *a = f + 14;
+
+        if (!arg.dhcp_server || len < 14 + 28 || be16_load(f + 12) != 0x0806 ||
+            memcmp(a, arp_eth_ipv4, 6) != 0 || be16_load(a + 6) != 1 || memcmp(a + 24, arg.dhcp_router, 4) != 0)
+                return false;
+        frame_header(out, &(MacAddr) { { a[8], a[9], a[10], a[11], a[12], a[13] } }, &arg.mac, 0x0806);
+        memcpy(out + 14, arp_eth_ipv4, 6);
+        be16_store(out + 20, 2);
+        memcpy(out + 22, arg.mac.bytes, 6);
+        memcpy(out + 28, arg.dhcp_router, 4);
+        memcpy(out + 32, a + 8, 10); /* the asker's MAC and IPv4 */
+        send_frame(out, sizeof(out));
+        event("arp-reply to=%u.%u.%u.%u", a[14], a[15], a[16], a[17]);
+        return true;
+}
+
 static void dhcp_handle(const uint8_t *f, size_t len) {
         uint8_t out[FRAME_BUF], reply;
         const uint8_t *m = NULL;
@@ -611,13 +660,89 @@ static void handle_command(char *line) {
                 event("error unknown command '%s'", line);
 }
 
+/* ---- the party check, the gateway's half (--answer-checks) ---- */
+
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void check_peer_add(uint16_t peer_id, const MacAddr *mac) {
+        for (size_t k = 0; k < CHECK_PEERS_MAX; k++)
+                if (check_peers[k].peer_id == 0 || check_peers[k].peer_id == peer_id) {
+                        check_peers[k].peer_id = peer_id;
+                        check_peers[k].mac = *mac;
+                        return;
+                }
+}
+
+static void check_send_probe(CheckProbeKind kind, uint16_t ip_len) {
+        uint8_t frame[LP_ETHER_FRAME_MAX];
+        int n;
+
+        n = check_probe_frame_build(frame, sizeof(frame), &arg.mac, &check_mac, check.udp_port, check.nonce, kind,
+                                    ip_len);
+        if (n < 0) {
+                event("error check-probe %s", strerror(-n));
+                return;
+        }
+        send_frame(frame, (size_t) n);
+        event("check-sent %s len=%d", check_probe_kind_to_string(kind), n);
+}
+
+static void check_begin(const ControlCheckBegin *begin) {
+        size_t k;
+
+        if (!arg.answer_checks || room_mtu == 0)
+                return;
+        for (k = 0; k < CHECK_PEERS_MAX && check_peers[k].peer_id != begin->peer_id; k++)
+                ;
+        if (k == CHECK_PEERS_MAX)
+                return;
+        check_peer = begin->peer_id;
+        check_mac = check_peers[k].mac;
+        gateway_check_begin(&check, begin, room_mtu);
+        check_report_at = now_ns() + LP_CHECK_REPORT_DELAY_USEC * 1000;
+        /* Like lanparty-gatewayd: a small broadcast probe towards it. */
+        check_send_probe(CHECK_PROBE_KIND_GATEWAY, LP_CHECK_IPV4_UDP_HEADERS + 64);
+}
+
+/* A probe in a frame: consumed (never a DHCP message), answered when it
+ * is the full-size one. */
+static bool check_frame(const uint8_t *frame, size_t len) {
+        CheckProbeFrame probe;
+
+        if (!arg.answer_checks || check_probe_frame_parse(frame, len, &probe) <= 0)
+                return false;
+        event("check-probe %s len=%zu", check_probe_kind_to_string((CheckProbeKind) probe.kind), len);
+        if (check.pending && mac_equal(&probe.src_mac, &check_mac) &&
+            gateway_check_probe(&check, &probe) == GATEWAY_CHECK_ANSWER_FULL_SIZE)
+                check_send_probe(CHECK_PROBE_KIND_GATEWAY_FULL_SIZE, check.room_mtu);
+        return true;
+}
+
+static void check_report_if_due(uint64_t now) {
+        ControlMessage m = { .type = CONTROL_TYPE_CHECK_REPORT };
+
+        if (check_report_at == 0 || now < check_report_at)
+                return;
+        check_report_at = 0;
+        if (!gateway_check_finish(&check, check_peer, realtime_usec(), &m.check_report))
+                return;
+        send_control(&m);
+        event("check-reported peer=%u probes=%u largest=%u", check_peer, m.check_report.probes,
+              m.check_report.largest_probe);
+}
+
 static void usage(void) {
         fprintf(stderr,
                 "relay-test-peer --relay IPv4:PORT|[IPv6]:PORT --pin PIN [--role client|gateway] [--room NAME]\n"
                 "                --mac MAC [--name NAME] [--room-key HEX] [--auth-key HEX] [--token T]\n"
                 "                [--wrong-proof] [--announce D] [--no-pmtud-wait] [--no-hello]\n"
                 "                [--drop-rx-above N]"
-                " [--dhcp-server IPv4/LEN]\n"
+                " [--dhcp-server IPv4/LEN] [--answer-checks]\n"
                 "stdin:  hello | frame DST SRC|self TYPEHEX [LEN] | flood N DST SRC TYPEHEX [LEN] |\n"
                 "        dhcp-offer DST SRC | dhcp-discover DST SRC | ra SRC | bpdu SRC | vlan DST SRC |\n"
                 "        raw HEX | rawflood N HEX | ctrl HEX | stats A B C D E | rx-packets | disconnect REASON [TEXT] |\n"
@@ -629,7 +754,10 @@ static void usage(void) {
                 "        rx-packets N (UDP datagrams received so far),\n"
                 "        dhcp TYPE xid= chaddr= for each DHCP client message, and with --dhcp-server\n"
                 "        (the address to hand out; the router is the network's first) its answers:\n"
-                "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=\n");
+                "        dhcp-sent offer|ack xid= chaddr= yiaddr= options=, arp-reply to= (ARP for the router)\n"
+                "--answer-checks: answer a client's party check as lanparty-gatewayd does (our probe,\n"
+                "        the full-size answer, the report after 2 s): check-sent KIND len=, check-probe KIND len=,\n"
+                "        check-reported peer= probes= largest=\n");
         exit(2);
 }
 
@@ -650,6 +778,7 @@ static void parse_args(int argc, char **argv) {
                 { "no-hello", no_argument, NULL, 'H' },
                 { "drop-rx-above", required_argument, NULL, 'D' },
                 { "dhcp-server", required_argument, NULL, 'S' },
+                { "answer-checks", no_argument, NULL, 'C' },
                 {}
         };
         size_t size;
@@ -711,6 +840,9 @@ static void parse_args(int argc, char **argv) {
                 case 'S':
                         if (dhcp_server_parse(optarg) < 0)
                                 usage();
+                        break;
+                case 'C':
+                        arg.answer_checks = true;
                         break;
                 default:
                         usage();
@@ -843,6 +975,7 @@ int main(int argc, char **argv) {
                 }
                 if (quic_conn_get_expiry(conn) <= now)
                         quic_conn_handle_expiry(conn, now);
+                check_report_if_due(now);
 
                 if (established && !hello_sent && !arg.no_hello &&
                     (arg.no_pmtud_wait || quic_conn_max_datagram_payload(conn) >= PMTUD_TARGET_D ||

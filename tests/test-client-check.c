@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "client-check.h"
+#include "macro.h"
 #include "test-util.h"
 
 static ClientCheckFacts all_good(void) {
@@ -153,6 +154,118 @@ static void test_multicast_note(void) {
         CHECK(strstr(o.multicast_note, "leaves through wan0, not the TAP lp0"));
 }
 
+/* client.exe's facts: Windows' names for things and Windows' fixes. */
+static ClientCheckFacts all_good_windows(void) {
+        ClientCheckFacts f = all_good();
+
+        f.platform = CLIENT_CHECK_PLATFORM_WINDOWS;
+        snprintf(f.tap_name, sizeof(f.tap_name), "Ethernet 3");
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "Ethernet 3");
+        snprintf(f.multicast_ifname, sizeof(f.multicast_ifname), "Ethernet 3");
+        f.tap_metric = 5;
+        f.broadcast_metric = 5;
+        return f;
+}
+
+static void test_windows(void) {
+        ClientCheckFacts f = all_good_windows();
+        ClientCheckOutcome o;
+
+        client_check_judge(&f, &o);
+        CHECK(client_check_passed(&o));
+
+        /* Broadcasts through Wi-Fi: named with both metrics, and the fix
+         * is Windows' (no ip route). */
+        f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "Wi-Fi");
+        f.broadcast_metric = 2;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "leave through \"Wi-Fi\", not the TAP \"Ethernet 3\" (interface metric 2 against the TAP's 5)");
+        client_check_judge(&f, &o);
+        CHECK(!strstr(o.hints[CLIENT_CHECK_BROADCAST_OUT], "ip route"));
+        f.tap_metric = 0;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "not the TAP \"Ethernet 3\": Windows sends them");
+        f = all_good_windows();
+        f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+        f.send_error_limited = -ENETUNREACH;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "refused to send to 255.255.255.255 (network unreachable)");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "restart client.exe");
+        f.send_error_limited = 0;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "Windows Firewall or another security program");
+
+        /* Inbound broadcasts dropped: on a Public network that is the
+         * firewall profile. */
+        f = all_good_windows();
+        f.got_gateway_probe = false;
+        f.tap_network_public = true;
+        expect(&f, CLIENT_CHECK_BROADCAST_IN, "files the party network on \"Ethernet 3\" as Public");
+        f.tap_network_public = false;
+        expect(&f, CLIENT_CHECK_BROADCAST_IN, "Windows Firewall (or another security program) drops incoming");
+        client_check_judge(&f, &o);
+        CHECK(!strstr(o.hints[CLIENT_CHECK_BROADCAST_IN], "nft"));
+
+        f = all_good_windows();
+        f.report.largest_probe = 1280;
+        f.send_error_full_size = -EMSGSIZE;
+        expect(&f, CLIENT_CHECK_FULL_SIZE, "netsh interface ipv4 set subinterface \"Ethernet 3\" mtu=1344");
+
+        f = all_good_windows();
+        f.tap_address = 0;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "client.exe asks Windows to renew the lease");
+        f.tap_address = 0xA9FE0102;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "169.254.x.x address (Windows' APIPA)");
+        f = all_good_windows();
+        f.arp_answered = false;
+        expect(&f, CLIENT_CHECK_LAN_ADDRESS, "did not answer ARP through the TAP \"Ethernet 3\":");
+
+        f = all_good_windows();
+        f.report.probes &= ~CHECK_PROBE_MULTICAST;
+        snprintf(f.multicast_ifname, sizeof(f.multicast_ifname), "Wi-Fi");
+        client_check_judge(&f, &o);
+        CHECK(strstr(o.multicast_note, "leaves through \"Wi-Fi\", not the TAP \"Ethernet 3\""));
+        CHECK(!strstr(o.multicast_note, "ip route"));
+}
+
+static void test_address_ready(void) {
+        CHECK(client_check_address_ready("192.0.2.101"));
+        CHECK(!client_check_address_ready(""));
+        CHECK(!client_check_address_ready(NULL));
+        CHECK(!client_check_address_ready("0.0.0.0"));
+        CHECK(!client_check_address_ready("169.254.7.9"));
+}
+
+typedef struct Lines {
+        char text[8][CLIENT_CHECK_HINT_MAX + 128];
+        unsigned n;
+} Lines;
+
+static void collect(void *userdata, const char *line) {
+        Lines *l = userdata;
+
+        CHECK(l->n < ELEMENTSOF(l->text));
+        snprintf(l->text[l->n++], sizeof(l->text[0]), "%s", line);
+}
+
+static void test_describe(void) {
+        ClientCheckFacts f = all_good();
+        ClientCheckOutcome o;
+        Lines l = {};
+
+        f.got_gateway_probe = false;
+        f.got_full_size_answer = false;
+        f.report.probes &= ~CHECK_PROBE_MULTICAST;
+        client_check_judge(&f, &o);
+        client_check_describe(&o, collect, &l);
+        CHECK_EQ_INT(l.n, 7);
+        CHECK_EQ_STR(l.text[0], "Party check:");
+        CHECK_EQ_STR(l.text[1], "  \u2713 1. Broadcasts from this PC reach the party");
+        CHECK(strncmp(l.text[2], "  \u2717 2. Broadcasts from the party reach games on this PC: the gateway", 70) == 0);
+        CHECK(strncmp(l.text[3], "  - 3. Full-size frames make the round trip: ", 45) == 0);
+        CHECK_EQ_STR(l.text[4], "  \u2713 4. The TAP has a party address and a LAN host answers");
+        CHECK(strncmp(l.text[5], "  ! multicast to 239.255.255.250", 32) == 0);
+        CHECK_EQ_STR(l.text[6], "Party check failed: games on this PC may not find the party.");
+}
+
 int main(void) {
         RUN(test_pass);
         RUN(test_broadcast_out);
@@ -161,5 +274,8 @@ int main(void) {
         RUN(test_lan_address);
         RUN(test_no_report);
         RUN(test_multicast_note);
+        RUN(test_windows);
+        RUN(test_address_ready);
+        RUN(test_describe);
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ipv4-autoconf.h"
 #include "macro.h"
 
 static const char *const step_names[_CLIENT_CHECK_STEP_MAX] = {
@@ -17,6 +18,29 @@ static const char *const step_names[_CLIENT_CHECK_STEP_MAX] = {
 
 const char *client_check_step_to_string(ClientCheckStep s) {
         return s >= 0 && s < _CLIENT_CHECK_STEP_MAX ? step_names[s] : NULL;
+}
+
+/* What a refused send says, in the same words on both platforms: mingw's
+ * strerror() predates the network errno values ("Unknown error"). */
+static const char *send_error_text(int e) {
+        switch (-e) {
+        case ENETUNREACH:
+                return "network unreachable";
+        case EHOSTUNREACH:
+                return "host unreachable";
+        case ENETDOWN:
+                return "network down";
+        case EACCES:
+                return "permission denied";
+        case EADDRNOTAVAIL:
+                return "address not available";
+        case EMSGSIZE:
+                return "message too long";
+        case ENOBUFS:
+                return "no buffer space";
+        default:
+                return strerror(-e);
+        }
 }
 
 static void ip_text(uint32_t ip, char buf[static 16]) {
@@ -37,6 +61,31 @@ static const char *no_report_hint(void) {
                "lanparty-gatewayd (or the relay) is older than the party check";
 }
 
+static bool on_windows(const ClientCheckFacts *f) {
+        return f->platform == CLIENT_CHECK_PLATFORM_WINDOWS;
+}
+
+static const char *program(const ClientCheckFacts *f) {
+        return on_windows(f) ? "client.exe" : "lanparty-client";
+}
+
+/* Windows sends a limited broadcast through the interface with the
+ * lowest metric (every interface has its own 255.255.255.255/32 route);
+ * client.exe gives the TAP a low fixed one when it starts. */
+static void fail_broadcast_elsewhere_windows(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        char metrics[64] = "";
+
+        if (f->broadcast_metric > 0 && f->tap_metric > 0)
+                snprintf(metrics, sizeof(metrics), " (interface metric %u against the TAP's %u)",
+                         (unsigned) f->broadcast_metric, (unsigned) f->tap_metric);
+        fail(o, CLIENT_CHECK_BROADCAST_OUT,
+             "broadcasts to 255.255.255.255 leave through \"%s\", not the TAP \"%s\"%s: Windows sends them "
+             "through the interface with the lowest metric. Restart client.exe, which gives the TAP a low metric, "
+             "or give \"%s\" a higher one (Control Panel > Network Connections > \"%s\" > Properties > IPv4 > "
+             "Advanced > Interface metric)",
+             f->broadcast_ifname, f->tap_name, metrics, f->broadcast_ifname, f->broadcast_ifname);
+}
+
 static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o) {
         bool limited = f->have_report && (f->report.probes & CHECK_PROBE_LIMITED_BROADCAST);
         bool directed = f->have_report && (f->report.probes & CHECK_PROBE_DIRECTED_BROADCAST);
@@ -48,6 +97,8 @@ static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o
                 return;
         }
         if (!limited) {
+                if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0 && on_windows(f))
+                        return fail_broadcast_elsewhere_windows(f, o);
                 if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0)
                         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                                     "broadcasts to 255.255.255.255 leave through %s, not the TAP %s: the route that "
@@ -58,18 +109,18 @@ static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o
                 if (f->send_error_limited < 0)
                         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                                     "this PC refused to send to 255.255.255.255 (%s): no route takes broadcasts "
-                                    "to the TAP %s; restart lanparty-client",
-                                    strerror(-f->send_error_limited), f->tap_name);
+                                    "to the TAP %s; restart %s",
+                                    send_error_text(f->send_error_limited), f->tap_name, program(f));
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "broadcasts to 255.255.255.255 left through the TAP %s but did not reach the party's "
-                            "gateway: a firewall on this PC (nft, iptables) may drop outgoing broadcasts, or the "
+                            "gateway: a firewall on this PC (%s) may drop outgoing broadcasts, or the "
                             "relay rate-limits this PC's broadcasts",
-                            f->tap_name);
+                            f->tap_name, on_windows(f) ? "Windows Firewall or another security program" : "nft, iptables");
         }
         if (f->send_error_directed < 0)
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "this PC refused to send to the party network's broadcast address (%s)",
-                            strerror(-f->send_error_directed));
+                            send_error_text(f->send_error_directed));
         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                     "broadcasts to the party network's own broadcast address did not reach the gateway: the TAP's "
                     "address or netmask does not match the party's network");
@@ -82,6 +133,20 @@ static void judge_broadcast_in(const ClientCheckFacts *f, ClientCheckOutcome *o)
         }
         if (!f->have_report)
                 return fail(o, CLIENT_CHECK_BROADCAST_IN, "%s.", no_report_hint());
+        if (on_windows(f) && f->tap_network_public)
+                return fail(o, CLIENT_CHECK_BROADCAST_IN,
+                            "the gateway sent a broadcast to this PC, but no socket here received it: Windows files "
+                            "the party network on \"%s\" as Public, and Windows Firewall drops incoming traffic on "
+                            "Public networks for programs allowed on Private ones only. Set the network to Private "
+                            "(Settings > Network & Internet > \"%s\" > Private network), or allow client.exe and "
+                            "your games on Public networks in Windows Firewall",
+                            f->tap_name, f->tap_name);
+        if (on_windows(f))
+                return fail(o, CLIENT_CHECK_BROADCAST_IN,
+                            "the gateway sent a broadcast to this PC, but no socket here received it: Windows "
+                            "Firewall (or another security program) drops incoming broadcasts on the TAP \"%s\": "
+                            "allow client.exe and your games through it",
+                            f->tap_name);
         fail(o, CLIENT_CHECK_BROADCAST_IN,
              "the gateway sent a broadcast to this PC, but no socket here received it: inbound broadcasts on the "
              "TAP %s are dropped: check the firewall (nft list ruleset; allow UDP to 255.255.255.255 on %s)",
@@ -97,6 +162,11 @@ static void judge_full_size(const ClientCheckFacts *f, ClientCheckOutcome *o) {
         }
         if (!f->have_report)
                 return fail(o, CLIENT_CHECK_FULL_SIZE, "%s.", no_report_hint());
+        if (f->send_error_full_size == -EMSGSIZE && on_windows(f))
+                return fail(o, CLIENT_CHECK_FULL_SIZE,
+                            "this PC will not send %u-byte packets on the TAP \"%s\": its MTU is below the room's %u "
+                            "(netsh interface ipv4 set subinterface \"%s\" mtu=%u)",
+                            f->room_mtu, f->tap_name, f->room_mtu, f->tap_name, f->room_mtu);
         if (f->send_error_full_size == -EMSGSIZE)
                 return fail(o, CLIENT_CHECK_FULL_SIZE,
                             "this PC will not send %u-byte packets on the TAP %s: its MTU is below the room's %u "
@@ -141,6 +211,11 @@ static void judge_full_size(const ClientCheckFacts *f, ClientCheckOutcome *o) {
 static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) {
         char host[16];
 
+        if (f->tap_address == 0 && on_windows(f))
+                return fail(o, CLIENT_CHECK_LAN_ADDRESS,
+                            "the TAP \"%s\" has no IPv4 address: no DHCP answer from the party yet (client.exe asks "
+                            "Windows to renew the lease; does the party's router hand out addresses?)",
+                            f->tap_name);
         if (f->tap_address == 0)
                 return fail(o, CLIENT_CHECK_LAN_ADDRESS,
                             "the TAP %s has no IPv4 address: no DHCP answer from the party yet (is a DHCP client "
@@ -148,9 +223,9 @@ static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) 
                             f->tap_name, f->tap_name);
         if ((f->tap_address >> 16) == 0xA9FE)
                 return fail(o, CLIENT_CHECK_LAN_ADDRESS,
-                            "the TAP %s has only a self-assigned 169.254.x.x address: no DHCP answer from the party "
-                            "yet",
-                            f->tap_name);
+                            "the TAP %s has only a self-assigned 169.254.x.x address%s: no DHCP answer from the "
+                            "party yet",
+                            f->tap_name, on_windows(f) ? " (Windows' APIPA)" : "");
         if (f->lan_host == 0)
                 return fail(o, CLIENT_CHECK_LAN_ADDRESS,
                             "no host of the party's LAN has sent anything to this PC yet, so there is nobody to "
@@ -158,25 +233,36 @@ static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) 
         ip_text(f->lan_host, host);
         if (!f->arp_answered)
                 return fail(o, CLIENT_CHECK_LAN_ADDRESS,
-                            "%s on the party's LAN did not answer ARP through the TAP %s: the TAP's address may "
+                            "%s on the party's LAN did not answer ARP through the TAP %s%s%s: the TAP's address may "
                             "not be on the party's network, or a firewall drops ARP",
-                            host, f->tap_name);
+                            host, on_windows(f) ? "\"" : "", f->tap_name, on_windows(f) ? "\"" : "");
         o->verdicts[CLIENT_CHECK_LAN_ADDRESS] = CHECK_VERDICT_PASS;
 }
 
 static void judge_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
         if (!f->have_report || (f->report.probes & CHECK_PROBE_MULTICAST))
                 return;
-        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
+        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0 && on_windows(f))
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "multicast to 239.255.255.250 leaves through \"%s\", not the TAP \"%s\" (Windows picks "
+                         "the interface with the lowest metric): games that discover servers by multicast will not "
+                         "see the party",
+                         f->multicast_ifname, f->tap_name);
+        else if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
                 snprintf(o->multicast_note, sizeof(o->multicast_note),
                          "multicast to 239.255.255.250 leaves through %s, not the TAP %s: games that discover "
                          "servers by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
                          f->multicast_ifname, f->tap_name, f->tap_name);
+        else if (f->send_error_multicast < 0 && on_windows(f))
+                snprintf(o->multicast_note, sizeof(o->multicast_note),
+                         "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
+                         "by multicast will not see the party",
+                         send_error_text(f->send_error_multicast));
         else if (f->send_error_multicast < 0)
                 snprintf(o->multicast_note, sizeof(o->multicast_note),
                          "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
                          "by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
-                         strerror(-f->send_error_multicast), f->tap_name);
+                         send_error_text(f->send_error_multicast), f->tap_name);
         else
                 snprintf(o->multicast_note, sizeof(o->multicast_note),
                          "multicast to 239.255.255.250 did not reach the party: games that discover servers by "
@@ -190,6 +276,32 @@ void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret) {
         judge_full_size(f, ret);
         judge_lan_address(f, ret);
         judge_multicast(f, ret);
+}
+
+bool client_check_address_ready(const char *ipv4) {
+        return ipv4 && ipv4[0] != '\0' && strcmp(ipv4, "0.0.0.0") != 0 && !ipv4_text_is_autoconf(ipv4);
+}
+
+void client_check_describe(const ClientCheckOutcome *o, void (*say)(void *userdata, const char *line),
+                           void *userdata) {
+        char line[CLIENT_CHECK_HINT_MAX + 128];
+
+        say(userdata, "Party check:");
+        for (ClientCheckStep s = 0; s < _CLIENT_CHECK_STEP_MAX; s++) {
+                if (o->verdicts[s] == CHECK_VERDICT_PASS)
+                        snprintf(line, sizeof(line), "  \u2713 %u. %s", (unsigned) s + 1, client_check_step_to_string(s));
+                else
+                        snprintf(line, sizeof(line), "  %s %u. %s: %s",
+                                 o->verdicts[s] == CHECK_VERDICT_NOT_RUN ? "-" : "\u2717", (unsigned) s + 1,
+                                 client_check_step_to_string(s), o->hints[s]);
+                say(userdata, line);
+        }
+        if (o->multicast_note[0]) {
+                snprintf(line, sizeof(line), "  ! %s", o->multicast_note);
+                say(userdata, line);
+        }
+        say(userdata, client_check_passed(o) ? "Party check passed: games on this PC will find the party."
+                                             : "Party check failed: games on this PC may not find the party.");
 }
 
 bool client_check_passed(const ClientCheckOutcome *o) {

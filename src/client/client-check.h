@@ -25,7 +25,14 @@ typedef enum ClientCheckStep {
         _CLIENT_CHECK_STEP_MAX,
 } ClientCheckStep;
 
+/* Whose fixes the hints name: ip/nft commands, or Windows' settings. */
+typedef enum ClientCheckPlatform {
+        CLIENT_CHECK_PLATFORM_LINUX,
+        CLIENT_CHECK_PLATFORM_WINDOWS,
+} ClientCheckPlatform;
+
 typedef struct ClientCheckFacts {
+        ClientCheckPlatform platform;
         char tap_name[CLIENT_CHECK_IFNAME_MAX];
         /* Step 4. The TAP's IPv4 address in host order, 0: none. */
         uint32_t tap_address;
@@ -37,12 +44,18 @@ typedef struct ClientCheckFacts {
         char broadcast_ifname[CLIENT_CHECK_IFNAME_MAX];
         char multicast_ifname[CLIENT_CHECK_IFNAME_MAX];
         int send_error_limited, send_error_directed, send_error_multicast, send_error_full_size;
+        /* Windows: the interface metrics of the TAP and of the interface
+         * broadcasts leave by (0: unknown); the lowest metric wins. */
+        uint32_t tap_metric, broadcast_metric;
 
         bool have_report;
         ControlCheckReport report;
 
         /* Step 2. */
         bool got_gateway_probe;
+        /* Windows: the party network is filed as Public, whose firewall
+         * profile drops discovery for games allowed on Private only. */
+        bool tap_network_public;
 
         /* Step 3. */
         bool got_full_size_answer;
@@ -61,5 +74,13 @@ typedef struct ClientCheckOutcome {
 
 const char *client_check_step_to_string(ClientCheckStep s);
 void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret);
+/* Whether the TAP's address (text, "" for none) is one the party's DHCP
+ * handed out, so the automatic check is worth running: not none, not
+ * 0.0.0.0, not a self-assigned 169.254.x.x. */
+bool client_check_address_ready(const char *ipv4);
+/* The outcome as both clients print it: a heading, ✓/✗/- per step with
+ * its hint, the multicast note, the summary; one say() per line. */
+void client_check_describe(const ClientCheckOutcome *o, void (*say)(void *userdata, const char *line),
+                           void *userdata);
 /* Whether every step passed. */
 bool client_check_passed(const ClientCheckOutcome *o);

@@ -16,6 +16,7 @@
 #define IDC_LIGHT_ADDRESS 1004
 #define IDC_LOG 1005
 #define IDC_LEAVE 1006
+#define IDC_CHECK 1007
 
 #define IDC_LINK 1101
 #define IDC_PASTE_HINT 1102

@@ -119,6 +119,9 @@ Client *client_free(Client *c) {
                 CloseHandle(c->address_event);
         if (c->done_event)
                 CloseHandle(c->done_event);
+        if (c->check_event)
+                CloseHandle(c->check_event);
+        party_check_free(c->check);
         free(c);
         return NULL;
 }
@@ -134,8 +137,12 @@ int client_new(Client **ret) {
         c->stop_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         c->address_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         c->done_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-        if (c->udp_event == WSA_INVALID_EVENT || !c->stop_event || !c->address_event || !c->done_event)
+        c->check_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+        if (c->udp_event == WSA_INVALID_EVENT || !c->stop_event || !c->address_event || !c->done_event ||
+            !c->check_event)
                 return log_error_errno(errno_from_win32(GetLastError()), "Failed to create events: %m");
+        if (party_check_new(&c->check) < 0)
+                return log_oom();
         client_loop_init(&c->loop, &client_loop_ops_win, c);
         *ret = TAKE_PTR(c);
         return 0;

@@ -20,6 +20,7 @@
 #include <winsock2.h>
 #include <windows.h>
 
+#include "check-run.h"
 #include "client-core.h"
 #include "client-lights.h"
 #include "client-loop.h"
@@ -78,6 +79,14 @@ typedef struct Client {
         bool gateway_new;  /* it came after us: renew at once if need be */
         uint64_t joined_at; /* when the media last connected */
 
+        /* The party check: once automatically when the TAP has a lease
+         * from the party while joined, again when the window's Check
+         * button asks (check_event wakes the loop). */
+        PartyCheck *check;
+        bool check_done;
+        volatile LONG check_requested;
+        HANDLE check_event;
+
         ClientLights lights;
         bool lights_posted;
         size_t budget_shown;
@@ -132,6 +141,9 @@ void relay_socket_process(Client *c, uint64_t now);
 /* loop-win.c */
 extern const ClientLoopOps client_loop_ops_win;
 void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata);
+void client_on_check_message(ClientCore *core, const ControlMessage *m, void *userdata);
+/* Runs the party check again (from any thread: the window's Check button). */
+void client_request_check(Client *c);
 void client_address_watch(void *userdata, FrameDevice *device);
 int client_run_loop(Client *c);
 

@@ -41,6 +41,7 @@ static const struct {
         { IDC_ROOM, GUI_ANCHOR_TOP_STRETCH },          { IDC_LIGHT_RELAY, GUI_ANCHOR_TOP_STRETCH },
         { IDC_LIGHT_GATEWAY, GUI_ANCHOR_TOP_STRETCH }, { IDC_LIGHT_ADDRESS, GUI_ANCHOR_TOP_STRETCH },
         { IDC_LOG, GUI_ANCHOR_FILL },                  { IDC_LEAVE, GUI_ANCHOR_BOTTOM_RIGHT },
+        { IDC_CHECK, GUI_ANCHOR_BOTTOM_RIGHT },
 };
 
 /* Explorer broadcasts it when it (re)creates the taskbar, after a crash or
@@ -437,6 +438,8 @@ static void gui_done(Gui *g, bool failed, char *text) {
                 return;
         }
         leave_button_set(g, L"&Close", true);
+        /* Nothing left to check. */
+        EnableWindow(GetDlgItem(g->hwnd, IDC_CHECK), FALSE);
         if (failed && text) {
                 ShowWindow(g->hwnd, SW_SHOWNORMAL);
                 SetForegroundWindow(g->hwnd);
@@ -582,6 +585,12 @@ static INT_PTR CALLBACK main_proc(HWND hwnd, UINT msg, WPARAM wparam, LPARAM lpa
         case GUI_MSG_REFONT:
                 return main_layout_message(g, hwnd, msg, wparam, lparam);
         case WM_COMMAND:
+                if (LOWORD(wparam) == IDC_CHECK) {
+                        if (g && !g->done && g->callbacks.check)
+                                g->callbacks.check(g->callbacks.userdata);
+                        return TRUE;
+                }
+                return main_leave_message(g, hwnd, msg, wparam);
         case WM_CLOSE:
         case WM_QUERYENDSESSION:
         case WM_ENDSESSION:

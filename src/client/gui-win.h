@@ -2,7 +2,7 @@
 #pragma once
 
 /* client.exe's window: the room's name, three status lights (relay,
- * gateway, LAN address), a Leave button and a read-only log of the status
+ * gateway, LAN address), Check and Leave buttons and a read-only log of the status
  * lines, plus a tray icon while it runs. The window lives on the main
  * thread; the network loop runs on a worker and talks to it only through
  * the gui_post_*() calls, which copy what they are given onto the heap and
@@ -25,6 +25,9 @@ typedef struct GuiCallbacks {
         /* The player pressed Leave or closed the window; a second call
          * means "now, without waiting for the relay". Main thread. */
         void (*leave)(void *userdata);
+        /* The player pressed Check: run the party check again. Main
+         * thread; must not block. */
+        void (*check)(void *userdata);
         /* Windows is logging off or shutting down and ends the process
          * once this returns: leave at once and wait (briefly) until the
          * routes are restored. Main thread. */

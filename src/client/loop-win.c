@@ -71,6 +71,71 @@ void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
         c->loop.status_dirty = true;
 }
 
+void client_on_check_message(ClientCore *core, const ControlMessage *m, void *userdata) {
+        Client *c = userdata;
+
+        if (m->type == CONTROL_TYPE_CHECK_REPORT)
+                party_check_on_report(c->check, &m->check_report);
+}
+
+/* ---- the party check ------------------------------------------------------------ */
+
+void client_request_check(Client *c) {
+        InterlockedExchange(&c->check_requested, 1);
+        SetEvent(c->check_event);
+}
+
+static void check_say(void *userdata, const char *line) {
+        client_say(userdata, "%s", line);
+}
+
+static void check_maybe_start(Client *c, uint64_t now) {
+        ClientDiagnostics d;
+        bool requested;
+        int r;
+
+        if (party_check_is_running(c->check) || c->loop.stopping)
+                return;
+        requested = InterlockedExchange(&c->check_requested, 0) != 0;
+        if (requested)
+                log_debug("Party check asked for (the window's Check button).");
+        if (!client_device_is_tap(c)) {
+                if (requested)
+                        client_say(c, "Party check: not with --frame-device null; it needs the TAP adapter, "
+                                      "whose traffic games see.");
+                return;
+        }
+        client_core_get_diagnostics(c->setup.core, now, &d);
+        if (d.phase != CLIENT_PHASE_JOINED) {
+                if (requested) {
+                        client_say(c, "Party check: not in the room right now; it runs once we are back.");
+                        c->check_done = false;
+                }
+                return;
+        }
+        if (!requested && (c->check_done || !client_check_address_ready(d.device_ipv4)))
+                return;
+        c->check_done = true;
+        r = party_check_start(c->check, c->setup.core, c->setup.device, now);
+        if (r == -EAGAIN) {
+                /* Too soon after the last one: it starts when it may. */
+                InterlockedExchange(&c->check_requested, 1);
+                return;
+        }
+        if (r < 0)
+                client_say(c, "Party check could not start: %s.", client_error_text(r));
+        else
+                client_say(c, "Running the party check on adapter \"%s\" (%s)...",
+                    frame_device_get_name(c->setup.device), d.device_ipv4[0] ? d.device_ipv4 : "no IPv4 address");
+}
+
+static void check_tick(Client *c, uint64_t now) {
+        ClientCheckOutcome o;
+
+        if (party_check_tick(c->check, c->setup.core, now, &o) > 0)
+                client_check_describe(&o, check_say, c);
+}
+
 /* ---- callbacks from the loop ---------------------------------------------------- */
 
 static void loop_say(void *userdata, const char *line) {
@@ -242,11 +307,12 @@ int client_run_loop(Client *c) {
         client_loop_start(&c->loop, client_now_ns());
 
         while (!client_core_is_done(c->setup.core)) {
-                HANDLE handles[4], tap;
+                HANDLE handles[5], tap;
                 DWORD n = 0, timeout, w;
                 uint64_t now;
 
                 handles[n++] = c->stop_event;
+                handles[n++] = c->check_event;
                 if (c->address_notify)
                         handles[n++] = c->address_event;
                 if (c->udp != INVALID_SOCKET)
@@ -255,7 +321,8 @@ int client_run_loop(Client *c) {
                 if (tap)
                         handles[n++] = tap;
 
-                timeout = (DWORD) client_loop_timeout_ms(&c->loop, client_now_ns());
+                now = client_now_ns();
+                timeout = (DWORD) party_check_timeout_ms(c->check, now, client_loop_timeout_ms(&c->loop, now));
 
                 w = WaitForMultipleObjects(n, handles, FALSE, timeout);
                 if (w == WAIT_FAILED)
@@ -276,6 +343,9 @@ int client_run_loop(Client *c) {
                 if (c->address_notify && WaitForSingleObject(c->address_event, 0) == WAIT_OBJECT_0)
                         device_address_update(c);
                 client_loop_after_wait(&c->loop, now);
+                /* The check_event only wakes us: check_requested says. */
+                check_tick(c, now);
+                check_maybe_start(c, now);
                 /* Refused sends: our source address may be gone. */
                 if (c->send_refused) {
                         uint64_t t = client_now_ns();

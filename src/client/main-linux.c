@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check-linux.h"
+#include "check-run.h"
 #include "client-core.h"
 #include "client-loop.h"
 #include "client-setup.h"
@@ -360,20 +360,8 @@ static void process_udp(Client *c, uint64_t now) {
  * relay unreachable, the room not there yet): a one-shot must end. */
 #define CHECK_GIVE_UP (90 * QUIC_NS_PER_SEC)
 
-static void check_print(Client *c, const ClientCheckOutcome *o) {
-        status("Party check:");
-        for (ClientCheckStep s = 0; s < _CLIENT_CHECK_STEP_MAX; s++) {
-                if (o->verdicts[s] == CHECK_VERDICT_PASS)
-                        status("  \u2713 %u. %s", (unsigned) s + 1, client_check_step_to_string(s));
-                else if (o->verdicts[s] == CHECK_VERDICT_NOT_RUN)
-                        status("  - %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
-                else
-                        status("  \u2717 %u. %s: %s", (unsigned) s + 1, client_check_step_to_string(s), o->hints[s]);
-        }
-        if (o->multicast_note[0])
-                status("  ! %s", o->multicast_note);
-        status(client_check_passed(o) ? "Party check passed: games on this PC will find the party."
-                                      : "Party check failed: games on this PC may not find the party.");
+static void check_say(void *userdata, const char *line) {
+        status("%s", line);
 }
 
 static void check_maybe_start(Client *c, uint64_t now) {
@@ -395,15 +383,19 @@ static void check_maybe_start(Client *c, uint64_t now) {
         if (d.phase != CLIENT_PHASE_JOINED)
                 return;
         due = c->check_requested ||
-              (!c->check_done && ((d.device_ipv4[0] != '\0' && strcmp(d.device_ipv4, "0.0.0.0") != 0 &&
-                                   !ipv4_text_is_autoconf(d.device_ipv4)) ||
+              (!c->check_done && (client_check_address_ready(d.device_ipv4) ||
                                   (c->args.check_only && c->joined_at > 0 && now > c->joined_at &&
                                    now - c->joined_at > CHECK_ADDRESS_WAIT)));
         if (!due)
                 return;
         c->check_requested = false;
         c->check_done = true;
-        r = party_check_start(c->check, c->setup.core, frame_device_get_name(c->setup.device), now);
+        r = party_check_start(c->check, c->setup.core, c->setup.device, now);
+        if (r == -EAGAIN) {
+                /* Too soon after the last one: it starts when it may. */
+                c->check_requested = true;
+                return;
+        }
         if (r < 0) {
                 status("Party check could not start: %s.", strerror(-r));
                 c->check_failed = true;
@@ -419,7 +411,7 @@ static void check_tick(Client *c, uint64_t now) {
 
         if (party_check_tick(c->check, c->setup.core, now, &o) <= 0)
                 return;
-        check_print(c, &o);
+        client_check_describe(&o, check_say, c);
         c->check_failed = !client_check_passed(&o);
         if (c->args.check_only)
                 client_loop_stop(&c->loop, now);
@@ -445,17 +437,11 @@ static int run_loop(Client *c) {
 
         while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[4];
-                uint64_t now, check_at;
+                uint64_t now;
                 int timeout, r;
 
                 now = now_ns();
-                timeout = (int) client_loop_timeout_ms(&c->loop, now);
-                check_at = party_check_get_deadline(c->check);
-                if (check_at != UINT64_MAX)
-                        timeout = (int) MIN((uint64_t) timeout,
-                                            check_at > now ? (check_at - now + QUIC_NS_PER_SEC / 1000 - 1) /
-                                                                     (QUIC_NS_PER_SEC / 1000)
-                                                           : 0);
+                timeout = (int) party_check_timeout_ms(c->check, now, client_loop_timeout_ms(&c->loop, now));
                 /* What the last round wrote, before we sleep. */
                 flush_sends(c);
                 /* Refused sends: our source address may be gone. */

@@ -60,7 +60,11 @@ static const char *help_text(void) {
                "                              keeps working\n"
                "  -v --verbose                Log debug messages\n\n"
                "In the console, status lines go to standard output and log messages to\n"
-               "standard error; Ctrl-C leaves the room.\n";
+               "standard error; Ctrl-C leaves the room.\n\n"
+               "The party check: once the adapter has an address from the party, the client\n"
+               "checks that games will find the party (broadcasts both ways, full-size frames,\n"
+               "the address and a LAN host) and prints each step with what to do when it\n"
+               "failed; the window's Check button runs it again.\n";
 }
 
 static int list_adapters(void) {

@@ -182,7 +182,8 @@ int client_setup_win(Client *c) {
                 .route_instance = instance,
                 .name = c->args.name,
                 .accept_party_gateway = c->args.accept_party_gateway,
-                .callbacks = { .send = relay_on_send, .connect = relay_on_connect, .event = client_on_event },
+                .callbacks = { .send = relay_on_send, .connect = relay_on_connect, .event = client_on_event,
+                               .check = client_on_check_message },
                 .userdata = c,
                 .loop = &c->loop,
         };

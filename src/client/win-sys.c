@@ -132,6 +132,16 @@ static const WinSys win_sys_windows = {
         .GetAdaptersAddresses = GetAdaptersAddresses,
         .NotifyUnicastIpAddressChange = NotifyUnicastIpAddressChange,
 
+        .socket = socket,
+        .closesocket = closesocket,
+        .bind = bind,
+        .getsockname = getsockname,
+        .setsockopt = setsockopt,
+        .ioctlsocket = ioctlsocket,
+        .sendto = sendto,
+        .recv = recv,
+        .GetIpNetEntry2 = GetIpNetEntry2,
+
         .GetInterfaceInfo = GetInterfaceInfo,
         .IpRenewAddress = IpRenewAddress,
 

@@ -94,6 +94,24 @@ typedef struct WinSys {
                                                     PUNICAST_IPADDRESS_CHANGE_CALLBACK callback, PVOID context,
                                                     BOOLEAN initial_notification, HANDLE *ret_handle);
 
+        /* UDP sockets as a game opens them (ws2_32), for the party
+         * check's probes: what they send must go where Windows' routes
+         * take it, which in the model is its TAP. Errors: SOCKET_ERROR or
+         * INVALID_SOCKET with the code in WSAGetLastError(). The relay's
+         * socket is not among them: it talks to a real relay. */
+        SOCKET(WSAAPI *socket)(int af, int type, int protocol);
+        int(WSAAPI *closesocket)(SOCKET s);
+        int(WSAAPI *bind)(SOCKET s, const struct sockaddr *name, int namelen);
+        int(WSAAPI *getsockname)(SOCKET s, struct sockaddr *name, int *namelen);
+        int(WSAAPI *setsockopt)(SOCKET s, int level, int optname, const char *optval, int optlen);
+        int(WSAAPI *ioctlsocket)(SOCKET s, long cmd, u_long *argp);
+        int(WSAAPI *sendto)(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to, int tolen);
+        int(WSAAPI *recv)(SOCKET s, char *buf, int len, int flags);
+
+        /* The neighbour (ARP) table (iphlpapi): looks an entry up,
+         * resolves nothing. */
+        DWORD(WINAPI *GetIpNetEntry2)(PMIB_IPNET_ROW2 row);
+
         /* DHCP (iphlpapi): the adapter index map IpRenewAddress() wants. */
         DWORD(WINAPI *GetInterfaceInfo)(PIP_INTERFACE_INFO table, PULONG size);
         DWORD(WINAPI *IpRenewAddress)(PIP_ADAPTER_INDEX_MAP adapter);

@@ -32,6 +32,10 @@ static void gui_on_leave(void *userdata) {
         SetEvent(c->stop_event);
 }
 
+static void gui_on_check(void *userdata) {
+        client_request_check(userdata);
+}
+
 static void gui_on_shutdown(void *userdata) {
         client_leave_now(userdata);
 }
@@ -58,7 +62,8 @@ static DWORD WINAPI gui_worker(void *userdata) {
 
 int run_gui(Client *c, HINSTANCE instance) {
         _cleanup_(gui_freep) Gui *g = NULL;
-        GuiCallbacks cb = { .leave = gui_on_leave, .shutdown = gui_on_shutdown, .userdata = c };
+        GuiCallbacks cb = { .leave = gui_on_leave, .check = gui_on_check, .shutdown = gui_on_shutdown,
+                            .userdata = c };
         HANDLE thread;
         DWORD code = EXIT_FAILURE;
         int r;

@@ -24,6 +24,9 @@
 #define LP_CHECK_MULTICAST_ADDR UINT32_C(0xEFFFFFFA)
 /* How long the gateway collects probes after CHECK_BEGIN before it reports. */
 #define LP_CHECK_REPORT_DELAY_USEC (2 * UINT64_C(1000000))
+/* The relay passes one CHECK_BEGIN per client this often and drops the
+ * rest; a client does not ask sooner. */
+#define LP_CHECK_BEGIN_INTERVAL_SEC 5U
 
 typedef enum CheckProbeKind {
         CHECK_PROBE_KIND_LIMITED_BROADCAST = 1,  /* client -> 255.255.255.255 */

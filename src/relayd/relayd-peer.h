@@ -11,6 +11,7 @@
 #include "control.h"
 #include "log.h"
 #include "mac.h"
+#include "party-check.h"
 #include "ratelimit.h"
 #include "socket-address.h"
 
@@ -35,7 +36,7 @@ typedef struct RelayConn RelayConn;
 /* A client may start a party check this often (PROTOCOL.md, "Party check"):
  * a token bucket of PEER_CHECK_INTERVAL_SEC tokens refilled at one a
  * second, each CHECK_BEGIN costing all of them. */
-#define PEER_CHECK_INTERVAL_SEC 5U
+#define PEER_CHECK_INTERVAL_SEC LP_CHECK_BEGIN_INTERVAL_SEC
 
 #define PEER_ID_STR_MAX 6          /* "65535" + NUL */
 #define PEER_DROP_REASONS_MAX 24   /* distinct drop reasons kept per peer */

@@ -393,6 +393,24 @@ DWORD WINAPI model_NotifyRouteChange2(ADDRESS_FAMILY family, PIPFORWARD_CHANGE_C
 DWORD WINAPI model_CancelMibChangeNotify2(HANDLE handle);
 void WINAPI model_FreeMibTable(PVOID table);
 DWORD WINAPI model_GetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row);
+DWORD WINAPI model_GetIpNetEntry2(PMIB_IPNET_ROW2 row);
+
+/* udp-socket-model.c: UDP sockets on the model's stack. */
+SOCKET WSAAPI model_socket(int af, int type, int protocol);
+int WSAAPI model_closesocket(SOCKET s);
+int WSAAPI model_bind(SOCKET s, const struct sockaddr *name, int namelen);
+int WSAAPI model_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
+int WSAAPI model_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
+int WSAAPI model_ioctlsocket(SOCKET s, long cmd, u_long *argp);
+int WSAAPI model_sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to, int tolen);
+int WSAAPI model_recv(SOCKET s, char *buf, int len, int flags);
+/* An IPv4 UDP frame written to the TAP: to a socket bound to its port. */
+void model_udp_receive(ModelIf *i, const uint8_t *frame, size_t len);
+
+/* arp-model.c: the IPv4 neighbour table. True with the MAC when `dst` is
+ * known; else asks (an ARP request from `src`) and returns false. */
+bool model_arp_resolve(ModelIf *i, const uint8_t src[4], const uint8_t dst[4], uint8_t ret_mac[6]);
+void model_arp_receive(ModelIf *i, const uint8_t *frame, size_t len);
 DWORD WINAPI model_SetIpInterfaceEntry(PMIB_IPINTERFACE_ROW row);
 DWORD WINAPI model_GetIpInterfaceTable(ADDRESS_FAMILY family, PMIB_IPINTERFACE_TABLE *ret_table);
 DWORD WINAPI model_ConvertInterfaceGuidToLuid(const GUID *guid, PNET_LUID ret_luid);

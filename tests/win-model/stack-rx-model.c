@@ -33,4 +33,8 @@ void model_stack_receive(ModelAdapter *a, const uint8_t *frame, size_t len, bool
                 model_dhcp_receive(a->iface, frame, len, &info);
         else if (strcmp(info.kind, "ra") == 0)
                 model_ndp_receive(a->iface, frame, len, &info);
+        else if (strcmp(info.kind, "arp") == 0)
+                model_arp_receive(a->iface, frame, len);
+        else
+                model_udp_receive(a->iface, frame, len);
 }

@@ -3,8 +3,9 @@
 # client.exe's window under wine on a private Xvfb: started the way the
 # lanparty:// URL handler starts it (the invite as the only argument, plus
 # --frame-device null), it must join lanparty-relayd (relay-test-peer is
-# the gateway), paint its lights, and leave the room cleanly when the
-# Leave button is pressed (xdotool sends the key press through X).
+# the gateway), paint its lights, pass a press of Check to its loop, and
+# leave the room cleanly when the Leave button is pressed (xdotool sends
+# the key presses through X).
 # The screenshot is kept as SCREENSHOT (a test artifact) and checked: not
 # blank, showing the relay and gateway lights in green, and client.exe's
 # own icon in the tray (wine, with no tray of the window manager's, shows
@@ -79,12 +80,20 @@ wait_for 10 icon_shown || fail "the tray icon did not come back after TaskbarCre
 grep -q "The taskbar was created anew (Explorer restarted?): added the tray icon again." "$tmp/client.err" ||
         fail "client.exe did not log re-adding the tray icon"
 
-say "pressing Leave leaves the room"
-# The Leave button has the keyboard focus; space presses it, as a player
-# tabbing to it would. (wine's taskkill does not deliver WM_CLOSE here.)
 win=$(xdotool search --sync --onlyvisible --name "lanparty - party" | head -1)
 [ -n "$win" ] || fail "cannot find the window on the display"
-xdotool windowfocus --sync "$win" key --window "$win" space
+
+say "pressing Check asks the loop for the party check"
+# Alt+C, the button's mnemonic. With --frame-device null there is no TAP
+# to check: the loop gets the request and says so in the window.
+xdotool windowfocus --sync "$win" key --window "$win" alt+c
+wait_for 10 grep -q "Party check asked for (the window's Check button)." "$tmp/client.err" ||
+        fail "the Check button did not reach client.exe's loop"
+
+say "pressing Leave leaves the room"
+# Alt+L presses Leave, as a player's keyboard would. (wine's taskkill
+# does not deliver WM_CLOSE here.)
+xdotool windowfocus --sync "$win" key --window "$win" alt+l
 expect gw "left 2 client" 20
 grep -q "left 2 client .* quit" "$tmp/gw.out" || fail "the gateway saw the player leave for another reason: $(grep left "$tmp/gw.out")"
 rc=0

@@ -18,7 +18,10 @@
 #             (4) Windows files the network as Public, client.exe makes it
 #             Private (a game allowed on private networks gets in) and puts
 #             it back on leaving; (8) a clean leave restores the TAP's MTU
-#             and metric.
+#             and metric; issue 18: the party check runs once the lease is
+#             there, its probes reach the gateway through the model's
+#             stack and the tunnel to a gateway that answers as
+#             lanparty-gatewayd does, and it passes.
 #   accept    (3) with --accept-party-gateway the options do reach Windows
 #             (so the check above can fail), and so does the default route
 #             they bring: the player asked for the party's way out.
@@ -202,9 +205,9 @@ network_private() {
 # ---- scenarios -----------------------------------------------------------------
 
 scenario_join() {
-        local ifindex opt kind
+        local ifindex opt kind room_mtu
         machine_new join
-        gateway_start gw-join --dhcp-server $LEASE/24
+        gateway_start gw-join --dhcp-server $LEASE/24 --answer-checks
         say "join: client.exe joins; Windows' DHCP client meets the party's DHCP server"
         client_start join
         client_expect join "Joined room join as peer 2 (room MTU "
@@ -255,6 +258,39 @@ scenario_join() {
         expect_log "^network if=$ifindex name=unidentified category=public"
         client_expect join "Windows treats the party network on adapter \"$ALIAS\" as Private now (it was Public)" 15
         network_private
+
+        # Issue 18: with the lease the party check runs by itself, its
+        # probes sent through the model's stack as a game's: the limited
+        # and the directed broadcast (Ethernet broadcast, 64-byte payload:
+        # 106 bytes), SSDP's group (01:00:5e:7f:ff:fa) and the DF ladder
+        # up to the room MTU reach the gateway through the tunnel, which
+        # answers as lanparty-gatewayd does (relay-test-peer
+        # --answer-checks: the gateway's own GatewayCheck); its probe and
+        # full-size answer reach client.exe's socket through the model's
+        # stack; the model's ARP request for the party's router (the LAN
+        # host client.exe saw: the DHCP server) is answered through the
+        # tunnel.
+        client_expect join "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 20
+        expect gw-join "check_begin peer=2 port="
+        room_mtu=$(sed -n 's/.*check_begin peer=2 port=[0-9]* mtu=\([0-9]*\)$/\1/p' "$tmp/gw-join.out" | head -1)
+        [ -n "$room_mtu" ] || fail "no room MTU in the gateway's check_begin"
+        expect gw-join "frame from=2 dst=ff:ff:ff:ff:ff:ff src=$mac type=0800 len=106"
+        expect gw-join "check-probe limited_broadcast len=106"
+        expect gw-join "check-probe directed_broadcast len=106"
+        expect gw-join "check-probe multicast len=106"
+        expect gw-join "frame from=2 dst=01:00:5e:7f:ff:fa src=$mac type=0800 len=106"
+        expect gw-join "check-probe full_size len=$((room_mtu + 14))"
+        expect gw-join "check-sent gateway_full_size len=$((room_mtu + 14))"
+        client_expect join "Party check:" 20
+        sed -n '/Party check:/,/Party check \(passed\|failed\)/p' "$tmp/join.out" | sed 's/^/  client: /'
+        expect gw-join "arp-reply to=$LEASE"
+        expect gw-join "check-reported peer=2 probes=15 largest=$room_mtu"
+        client_expect join "✓ 1. Broadcasts from this PC reach the party"
+        client_expect join "✓ 2. Broadcasts from the party reach games on this PC"
+        client_expect join "✓ 3. Full-size frames make the round trip"
+        client_expect join "✓ 4. The TAP has a party address and a LAN host answers"
+        client_expect join "Party check passed: games on this PC will find the party."
+        expect gw-join "check_result peer=2 1111"
 
         # Item 8, the clean half: leaving puts back category, MTU and metric.
         [ "$(cat "$tmp/$m.iface-before")" != "$(iface_now)" ] || fail "client.exe changed none of the TAP's settings"
