@@ -10,9 +10,10 @@
  *   tap-wait TYPE MS           -> frame ... [ipv4-dst A.B.C.D] | timeout
  *   tap-write DST TYPE LEN     -> ok
  *   tap-mtu N | tap-link up|down | tap-close
- *   route-new INSTANCE [DIR] | route-pin ADDR | route-broadcast [IFINDEX]
+ *   route-new INSTANCE [DIR] | route-pin ADDR | route-discovery [IFINDEX]
  *   route-check | route-undo | route-free
  *   udp-broadcast PORT         -> ok (to 255.255.255.255, no interface chosen)
+ *   udp-multicast PORT         -> ok (to 239.255.255.250, no interface chosen)
  *   pid | exit
  * Failures answer "error ENAME". */
 #define _GNU_SOURCE
@@ -104,11 +105,13 @@ static void cmd_tap_wait(unsigned type, unsigned timeout_ms) {
         }
 }
 
-static int cmd_udp_broadcast(unsigned port) {
+/* One datagram to dst (host order), from an unbound socket as games send
+ * it: the kernel picks the interface. */
+static int cmd_udp_send(uint32_t dst, unsigned port) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) port) };
         int one = 1, fd, r = 0;
 
-        sa.sin_addr.s_addr = htonl(INADDR_BROADCAST);
+        sa.sin_addr.s_addr = htonl(dst);
         fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
@@ -199,9 +202,9 @@ static int handle(char *line) {
                 if (r < 0)
                         return reply_error(r);
                 reply("ok %s", route_plan_to_string(r));
-        } else if (strcmp(argv[0], "route-broadcast") == 0 && argc <= 2) {
+        } else if (strcmp(argv[0], "route-discovery") == 0 && argc <= 2) {
                 uint32_t idx = argc == 2 ? (uint32_t) strtoul(argv[1], NULL, 10) : frame_device_get_index(tap);
-                r = route_manager_add_broadcast(routes, idx);
+                r = route_manager_add_discovery_routes(routes, idx);
                 if (r < 0)
                         return reply_error(r);
                 reply("ok %s", route_plan_to_string(r));
@@ -219,8 +222,10 @@ static int handle(char *line) {
         } else if (strcmp(argv[0], "route-free") == 0) {
                 routes = route_manager_free(routes);
                 reply("ok");
-        } else if (strcmp(argv[0], "udp-broadcast") == 0 && argc == 2) {
-                r = cmd_udp_broadcast((unsigned) strtoul(argv[1], NULL, 10));
+        } else if ((strcmp(argv[0], "udp-broadcast") == 0 || strcmp(argv[0], "udp-multicast") == 0) && argc == 2) {
+                /* 239.255.255.250: SSDP's group, which games use too. */
+                r = cmd_udp_send(argv[0][4] == 'b' ? INADDR_BROADCAST : 0xEFFFFFFAu,
+                                 (unsigned) strtoul(argv[1], NULL, 10));
                 if (r < 0)
                         return reply_error(r);
                 reply("ok");

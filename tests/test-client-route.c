@@ -541,15 +541,15 @@ static void test_plan_relay_existing(void) {
         CHECK_EQ_INT(pin.metric, 7);
 }
 
-static void test_plan_broadcast(void) {
+static void test_plan_steer(void) {
         Route r, ex[3];
-        const RouteAddress bcast = v4(255, 255, 255, 255);
+        const RouteAddress bcast = v4(255, 255, 255, 255), mcast = v4(224, 0, 0, 0);
 
-        CHECK_EQ_INT(route_plan_broadcast(0, NULL, 0, 254, 0, &r), -EINVAL);
-        CHECK_EQ_INT(route_plan_broadcast(5, NULL, 0, 254, 0, NULL), -EINVAL);
-        CHECK_EQ_INT(route_plan_broadcast(5, NULL, 2, 254, 0, &r), -EINVAL);
+        CHECK_EQ_INT(route_plan_steer(0, &bcast, 32, NULL, 0, 254, 0, &r), -EINVAL);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, NULL, 0, 254, 0, NULL), -EINVAL);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, NULL, 2, 254, 0, &r), -EINVAL);
 
-        CHECK_EQ_INT(route_plan_broadcast(5, NULL, 0, 254, 0, &r), ROUTE_PLAN_ADD);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, NULL, 0, 254, 0, &r), ROUTE_PLAN_ADD);
         CHECK(route_address_equal(&r.dst, &bcast));
         CHECK_EQ_INT(r.prefixlen, 32);
         CHECK(!r.has_gateway);
@@ -559,31 +559,48 @@ static void test_plan_broadcast(void) {
 
         ex[0] = r;
         ex[0].metric = 3;
-        CHECK_EQ_INT(route_plan_broadcast(5, ex, 1, 254, 0, &r), ROUTE_PLAN_REUSE);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, ex, 1, 254, 0, &r), ROUTE_PLAN_REUSE);
         CHECK_EQ_INT(r.metric, 3);
 
         /* On another interface: someone wants broadcasts there. */
         ex[0].ifindex = 2;
-        CHECK_EQ_INT(route_plan_broadcast(5, ex, 1, 254, 0, &r), ROUTE_PLAN_CONFLICT);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, ex, 1, 254, 0, &r), ROUTE_PLAN_CONFLICT);
         CHECK_EQ_INT(r.ifindex, 2);
         /* On the TAP but via a gateway is not what we would add either. */
         ex[0].ifindex = 5;
         ex[0].has_gateway = true;
         ex[0].gateway = v4(192, 0, 2, 1);
-        CHECK_EQ_INT(route_plan_broadcast(5, ex, 1, 254, 0, &r), ROUTE_PLAN_CONFLICT);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, ex, 1, 254, 0, &r), ROUTE_PLAN_CONFLICT);
 
         /* Other tables, other prefixes and a stray IPv6 entry are ignored. */
-        CHECK_EQ_INT(route_plan_broadcast(5, NULL, 0, 254, 0, &ex[0]), ROUTE_PLAN_ADD);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, NULL, 0, 254, 0, &ex[0]), ROUTE_PLAN_ADD);
         ex[0].table = 100;
         ex[0].ifindex = 2;
-        CHECK_EQ_INT(route_plan_broadcast(5, NULL, 0, 254, 0, &ex[1]), ROUTE_PLAN_ADD);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, NULL, 0, 254, 0, &ex[1]), ROUTE_PLAN_ADD);
         ex[1].prefixlen = 31;
         ex[1].ifindex = 2;
         ex[2] = ex[1];
         ex[2].prefixlen = 32;
         ex[2].dst.family = ROUTE_FAMILY_IPV6;
         memset(ex[2].dst.bytes, 0xff, 16);
-        CHECK_EQ_INT(route_plan_broadcast(5, ex, 3, 254, 0, &r), ROUTE_PLAN_ADD);
+        CHECK_EQ_INT(route_plan_steer(5, &bcast, 32, ex, 3, 254, 0, &r), ROUTE_PLAN_ADD);
+
+        /* 224.0.0.0/4: the same decisions; 255.255.255.255/32 on another
+         * interface is no conflict for it, and IPv6 or a prefix longer than
+         * 32 is refused. */
+        ex[0] = r;
+        ex[0].ifindex = 2;
+        CHECK_EQ_INT(route_plan_steer(5, &mcast, 4, ex, 1, 254, 0, &r), ROUTE_PLAN_ADD);
+        CHECK(route_address_equal(&r.dst, &mcast));
+        CHECK_EQ_INT(r.prefixlen, 4);
+        CHECK_EQ_INT(r.ifindex, 5);
+        ex[1] = r;
+        ex[1].ifindex = 2;
+        CHECK_EQ_INT(route_plan_steer(5, &mcast, 4, ex, 2, 254, 0, &r), ROUTE_PLAN_CONFLICT);
+        CHECK_EQ_INT(r.ifindex, 2);
+        CHECK_EQ_INT(route_plan_steer(5, &ex[2].dst, 32, NULL, 0, 254, 0, &r), -EINVAL);
+        CHECK_EQ_INT(route_plan_steer(5, &mcast, 33, NULL, 0, 254, 0, &r), -EINVAL);
+        CHECK_EQ_INT(route_plan_steer(5, NULL, 4, NULL, 0, 254, 0, &r), -EINVAL);
 }
 
 static void test_check_decide(void) {
@@ -852,7 +869,7 @@ int main(void) {
         RUN(test_plan_relay_hostile);
         RUN(test_plan_relay);
         RUN(test_plan_relay_existing);
-        RUN(test_plan_broadcast);
+        RUN(test_plan_steer);
         RUN(test_check_decide);
         RUN(test_same_next_hop);
         RUN(test_to_string);

@@ -4,7 +4,7 @@
 # its own: a client namespace with an uplink veth to a "router" namespace
 # that holds the relay's addresses. Checks that the pin keeps the relay on
 # the uplink after the TAP gets a better default route, that games'
-# 255.255.255.255 broadcasts go into the TAP, that an orderly exit and a
+# 255.255.255.255 broadcasts and multicast go into the TAP, that an orderly exit and a
 # crash (kill -9) both end with no route of ours left, and that routes
 # that existed before are left alone. Needs root; skips (77) without it.
 #
@@ -72,12 +72,14 @@ json_has "$j" "\"gateway\":\"$gw\"" && json_has "$j" '"dev":"veth0"' || fail "pi
 [ "$(state_routes)" -eq 1 ] || fail "the pin is not in $state"
 [ "$(stat -c %a "$state")" = 600 ] || fail "$state is not 0600"
 
-step "TAP, then the limited-broadcast route on it"
+step "TAP, then the broadcast and multicast routes on it"
 ok tap-open lp0 $mac 1400
-expect "ok add" route-broadcast
+expect "ok add" route-discovery
 j=$(nsx ip -j route show 255.255.255.255/32)
 json_has "$j" '"dev":"lp0"' && json_has "$j" '"protocol":"76"' || fail "no broadcast route on lp0: $j"
-[ "$(state_routes)" -eq 2 ] || fail "state file does not list both routes"
+j=$(nsx ip -j route show 224.0.0.0/4)
+json_has "$j" '"dev":"lp0"' && json_has "$j" '"protocol":"76"' || fail "no multicast route on lp0: $j"
+[ "$(state_routes)" -eq 3 ] || fail "state file does not list all three routes"
 
 step "the party hands the TAP a better default route; the relay stays on the uplink"
 nsx ip addr add 192.0.2.10/24 dev lp0
@@ -99,6 +101,13 @@ ok udp-broadcast 27015
 call tap-wait 0800 3000
 [[ $ans == "frame "*" ff:ff:ff:ff:ff:ff $mac 0800 ipv4-dst 255.255.255.255" ]] || fail "broadcast frame: '$ans'"
 
+step "a game's multicast to 239.255.255.250 goes into the TAP"
+j=$(route_get 239.255.255.250)
+json_has "$j" '"dev":"lp0"' || fail "multicast not routed into the TAP: $j"
+ok udp-multicast 1900
+call tap-wait 0800 3000
+[[ $ans == "frame "*" 01:00:5e:7f:ff:fa $mac 0800 ipv4-dst 239.255.255.250" ]] || fail "multicast frame: '$ans'"
+
 step "a loop is refused: pinning a relay that already goes into the TAP"
 expect "error ELOOP" route-pin $unpinned
 grep -q "leads into lp0" "$tmp/helper.log" || fail "no loop message"
@@ -114,11 +123,11 @@ expect "ok add" route-pin $relay
 j=$(route_get $relay)
 json_has "$j" '"dev":"veth0"' || fail "pin not restored: $j"
 expect "ok ok" route-check
-[ "$(state_routes)" -eq 2 ] || fail "state file lost track: $(cat "$state")"
+[ "$(state_routes)" -eq 3 ] || fail "state file lost track: $(cat "$state")"
 
 step "a relay on this host needs no pin; switching drops the old pin"
 expect "ok none" route-pin 198.51.100.2
-[ "$(state_routes)" -eq 1 ] || fail "switching relays did not drop the old pin"
+[ "$(state_routes)" -eq 2 ] || fail "switching relays did not drop the old pin"
 nsx ip -j route show $relay/32 proto 76 | grep -q '"dst"' && fail "old pin left after switching relays"
 # Back to the first relay: with the TAP's default route in place the
 # lookup now leads into the TAP, and pinning that is refused.
@@ -152,10 +161,11 @@ start_helper RUNTIME_DIRECTORY="$run"
 ok route-new lp0
 expect "ok add" route-pin $relay
 ok tap-open lp0 $mac 1400
-expect "ok add" route-broadcast
+expect "ok add" route-discovery
 stop_helper
 no_routes_of_ours
 nsx ip -j route show 255.255.255.255/32 | grep -q '"dst"' && fail "broadcast route left after exit"
+nsx ip -j route show 224.0.0.0/4 | grep -q '"dst"' && fail "multicast route left after exit"
 [ -e "$state" ] && fail "state file left after exit"
 
 step "crash (kill -9) after pinning: the next start cleans up"
@@ -163,12 +173,12 @@ start_helper RUNTIME_DIRECTORY="$run"
 ok route-new lp0
 expect "ok add" route-pin $relay6
 ok tap-open lp0 $mac 1400
-expect "ok add" route-broadcast
+expect "ok add" route-discovery
 crash_helper
-# The TAP died with the process and took its broadcast route along; the
-# pin on the uplink stays until someone removes it.
+# The TAP died with the process and took its broadcast and multicast
+# routes along; the pin on the uplink stays until someone removes it.
 nsx ip -j -6 route show $relay6/128 proto 76 | grep -q '"dst"' || fail "crash test is meaningless: pin already gone"
-[ "$(state_routes)" -eq 2 ] || fail "the crashed run's state file is missing routes"
+[ "$(state_routes)" -eq 3 ] || fail "the crashed run's state file is missing routes"
 start_helper RUNTIME_DIRECTORY="$run"
 ok route-new lp0
 no_routes_of_ours
@@ -197,12 +207,27 @@ nsx ip route add 255.255.255.255/32 dev veth0
 start_helper RUNTIME_DIRECTORY="$run"
 ok route-new lp0
 ok tap-open lp0 $mac 1400
-expect "ok conflict" route-broadcast
-grep -q "will not reach the party" "$tmp/helper.log" || fail "no warning about the broadcast route"
+expect "ok conflict" route-discovery
+grep -q "broadcast to 255.255.255.255 will not reach the party" "$tmp/helper.log" ||
+        fail "no warning about the broadcast route"
+nsx ip -j route show 224.0.0.0/4 | grep -q '"dev":"lp0"' || fail "the multicast route was not added beside a conflict"
 stop_helper
 j=$(nsx ip -j route show 255.255.255.255/32)
 json_has "$j" '"dev":"veth0"' || fail "someone else's broadcast route was touched: $j"
 nsx ip route del 255.255.255.255/32 dev veth0
+
+step "someone else's multicast route on another interface is left alone"
+nsx ip route add 224.0.0.0/4 dev veth0
+start_helper RUNTIME_DIRECTORY="$run"
+ok route-new lp0
+ok tap-open lp0 $mac 1400
+expect "ok conflict" route-discovery
+grep -q "send to or join multicast groups will not reach the party" "$tmp/helper.log" ||
+        fail "no warning about the multicast route"
+stop_helper
+j=$(nsx ip -j route show 224.0.0.0/4)
+json_has "$j" '"dev":"veth0"' || fail "someone else's multicast route was touched: $j"
+nsx ip route del 224.0.0.0/4 dev veth0
 
 step "a corrupt state file is reported and removed"
 printf 'lanparty-client-routes 1\nroute 4 nonsense\n' >"$state"

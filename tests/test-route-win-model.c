@@ -150,7 +150,7 @@ static void test_mtu_restored(void) {
 
         /* Leaving normally. */
         CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
-        CHECK(route_manager_add_broadcast(m, ifindex) >= 0);
+        CHECK(route_manager_add_discovery_routes(m, ifindex) >= 0);
         file_read("routes-tap.interfaces", text, sizeof(text));
         snprintf(want, sizeof(want), " mtu %lu\n", (unsigned long) mtu4);
         CHECK(strstr(text, want) != NULL);
@@ -164,7 +164,7 @@ static void test_mtu_restored(void) {
         /* A crash: what the killed run left on the machine (a fixed metric,
          * the room's MTU) and on disk (its record), found by the next run. */
         CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
-        CHECK(route_manager_add_broadcast(m, ifindex) >= 0);
+        CHECK(route_manager_add_discovery_routes(m, ifindex) >= 0);
         file_read("routes-tap.interfaces", saved, sizeof(saved));
         iface_set_mtu(AF_INET, 1300);
         m = route_manager_free(m);
@@ -196,7 +196,7 @@ static void test_default_route_removed(void) {
         machine();
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), 0);
         CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
-        CHECK(route_manager_add_broadcast(m, frame_device_get_index(d)) >= 0);
+        CHECK(route_manager_add_discovery_routes(m, frame_device_get_index(d)) >= 0);
         CHECK_EQ_INT(frame_device_set_link(d, true), 0);
         for (size_t i = 0; i < ELEMENTSOF(families); i++) {
                 MIB_IPFORWARD_ROW2 route;
@@ -225,7 +225,7 @@ static void test_default_route_kept(void) {
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), 0);
         CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
         route_manager_keep_tap_default_routes(m);
-        CHECK(route_manager_add_broadcast(m, frame_device_get_index(d)) >= 0);
+        CHECK(route_manager_add_discovery_routes(m, frame_device_get_index(d)) >= 0);
         CHECK(!iface(AF_INET).DisableDefaultRoutes);
         CHECK_EQ_INT(frame_device_set_link(d, true), 0);
         default_route_on_tap(AF_INET, &route);
@@ -248,7 +248,7 @@ static void test_limited_broadcast(void) {
         CHECK_EQ_INT(frame_device_open(FRAME_DEVICE_TAP, NULL, &mac, 1400, &d), 0);
         CHECK_EQ_INT(frame_device_set_link(d, true), 0);
         CHECK_EQ_INT(route_manager_new("tap", dir, &m), 0);
-        CHECK_EQ_INT(route_manager_add_broadcast(m, frame_device_get_index(d)), ROUTE_PLAN_ADD);
+        CHECK_EQ_INT(route_manager_add_discovery_routes(m, frame_device_get_index(d)), ROUTE_PLAN_ADD);
         CHECK_EQ_INT(win_model_limited_broadcast_interface(&out, &tie), 0);
         CHECK_EQ_INT(out, frame_device_get_index(d));
         CHECK(!tie);

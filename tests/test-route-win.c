@@ -40,7 +40,7 @@ static void test_args(void) {
         CHECK(route_manager_free(NULL) == NULL);
         CHECK_EQ_INT(route_manager_undo(NULL), 0);
         CHECK_EQ_INT(route_manager_pin_relay(NULL, NULL), -EINVAL);
-        CHECK_EQ_INT(route_manager_add_broadcast(NULL, 1), -EINVAL);
+        CHECK_EQ_INT(route_manager_add_discovery_routes(NULL, 1), -EINVAL);
 }
 
 static void test_lock(void) {
@@ -51,7 +51,7 @@ static void test_lock(void) {
         CHECK(b == NULL);
         /* Another instance is independent. */
         CHECK_EQ_INT(route_manager_new("lanparty1", dir, &b), 0);
-        CHECK_EQ_INT(route_manager_add_broadcast(a, 0), -EINVAL);
+        CHECK_EQ_INT(route_manager_add_discovery_routes(a, 0), -EINVAL);
         {
                 RouteCheck c;
 

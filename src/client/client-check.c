@@ -10,7 +10,7 @@
 #include "macro.h"
 
 static const char *const step_names[_CLIENT_CHECK_STEP_MAX] = {
-        [CLIENT_CHECK_BROADCAST_OUT] = "Broadcasts from this PC reach the party",
+        [CLIENT_CHECK_BROADCAST_OUT] = "Broadcasts and multicast from this PC reach the party",
         [CLIENT_CHECK_BROADCAST_IN] = "Broadcasts from the party reach games on this PC",
         [CLIENT_CHECK_FULL_SIZE] = "Full-size frames make the round trip",
         [CLIENT_CHECK_LAN_ADDRESS] = "The TAP has a party address and a LAN host answers",
@@ -86,16 +86,49 @@ static void fail_broadcast_elsewhere_windows(const ClientCheckFacts *f, ClientCh
              f->broadcast_ifname, f->tap_name, metrics, f->broadcast_ifname, f->broadcast_ifname);
 }
 
+/* Multicast (SSDP's group, which games use too) follows the same
+ * interface choice as 255.255.255.255 on Windows (each interface's
+ * 224.0.0.0/4, lowest metric) and its own route on Linux. */
+static void fail_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0 && on_windows(f))
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "multicast to 239.255.255.250 leaves through \"%s\", not the TAP \"%s\": Windows sends "
+                            "it through the interface with the lowest metric. Restart client.exe, which gives the TAP "
+                            "a low metric, or give \"%s\" a higher one",
+                            f->multicast_ifname, f->tap_name, f->multicast_ifname);
+        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "multicast to 239.255.255.250 leaves through %s, not the TAP %s: the route that steers "
+                            "it into the party is gone or another one wins (lanparty-client adds '224.0.0.0/4 dev "
+                            "%s'; see 'ip route get 239.255.255.250'). Restart lanparty-client, or add it back: ip "
+                            "route add 224.0.0.0/4 dev %s",
+                            f->multicast_ifname, f->tap_name, f->tap_name, f->tap_name);
+        if (f->send_error_multicast < 0)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
+                            "by multicast will not see the party; restart %s",
+                            send_error_text(f->send_error_multicast), program(f));
+        fail(o, CLIENT_CHECK_BROADCAST_OUT,
+             "broadcasts reach the party but multicast to 239.255.255.250 through the TAP %s%s%s does not: a "
+             "firewall on this PC (%s) may drop outgoing multicast; games that discover servers by multicast "
+             "will not see the party",
+             on_windows(f) ? "\"" : "", f->tap_name, on_windows(f) ? "\"" : "",
+             on_windows(f) ? "Windows Firewall or another security program" : "nft, iptables");
+}
+
 static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o) {
         bool limited = f->have_report && (f->report.probes & CHECK_PROBE_LIMITED_BROADCAST);
         bool directed = f->have_report && (f->report.probes & CHECK_PROBE_DIRECTED_BROADCAST);
+        bool multicast = f->have_report && (f->report.probes & CHECK_PROBE_MULTICAST);
 
         if (!f->have_report)
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT, "%s.", no_report_hint());
-        if (limited && directed) {
+        if (limited && directed && multicast) {
                 o->verdicts[CLIENT_CHECK_BROADCAST_OUT] = CHECK_VERDICT_PASS;
                 return;
         }
+        if (limited && directed)
+                return fail_multicast(f, o);
         if (!limited) {
                 if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0 && on_windows(f))
                         return fail_broadcast_elsewhere_windows(f, o);
@@ -239,43 +272,12 @@ static void judge_lan_address(const ClientCheckFacts *f, ClientCheckOutcome *o) 
         o->verdicts[CLIENT_CHECK_LAN_ADDRESS] = CHECK_VERDICT_PASS;
 }
 
-static void judge_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
-        if (!f->have_report || (f->report.probes & CHECK_PROBE_MULTICAST))
-                return;
-        if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0 && on_windows(f))
-                snprintf(o->multicast_note, sizeof(o->multicast_note),
-                         "multicast to 239.255.255.250 leaves through \"%s\", not the TAP \"%s\" (Windows picks "
-                         "the interface with the lowest metric): games that discover servers by multicast will not "
-                         "see the party",
-                         f->multicast_ifname, f->tap_name);
-        else if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
-                snprintf(o->multicast_note, sizeof(o->multicast_note),
-                         "multicast to 239.255.255.250 leaves through %s, not the TAP %s: games that discover "
-                         "servers by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
-                         f->multicast_ifname, f->tap_name, f->tap_name);
-        else if (f->send_error_multicast < 0 && on_windows(f))
-                snprintf(o->multicast_note, sizeof(o->multicast_note),
-                         "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
-                         "by multicast will not see the party",
-                         send_error_text(f->send_error_multicast));
-        else if (f->send_error_multicast < 0)
-                snprintf(o->multicast_note, sizeof(o->multicast_note),
-                         "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
-                         "by multicast will not see the party (ip route add 239.255.255.250/32 dev %s)",
-                         send_error_text(f->send_error_multicast), f->tap_name);
-        else
-                snprintf(o->multicast_note, sizeof(o->multicast_note),
-                         "multicast to 239.255.255.250 did not reach the party: games that discover servers by "
-                         "multicast will not see it");
-}
-
 void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret) {
         *ret = (ClientCheckOutcome) {};
         judge_broadcast_out(f, ret);
         judge_broadcast_in(f, ret);
         judge_full_size(f, ret);
         judge_lan_address(f, ret);
-        judge_multicast(f, ret);
 }
 
 bool client_check_address_ready(const char *ipv4) {
@@ -294,10 +296,6 @@ void client_check_describe(const ClientCheckOutcome *o, void (*say)(void *userda
                         snprintf(line, sizeof(line), "  %s %u. %s: %s",
                                  o->verdicts[s] == CHECK_VERDICT_NOT_RUN ? "-" : "\u2717", (unsigned) s + 1,
                                  client_check_step_to_string(s), o->hints[s]);
-                say(userdata, line);
-        }
-        if (o->multicast_note[0]) {
-                snprintf(line, sizeof(line), "  ! %s", o->multicast_note);
                 say(userdata, line);
         }
         say(userdata, client_check_passed(o) ? "Party check passed: games on this PC will find the party."

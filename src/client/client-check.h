@@ -67,9 +67,6 @@ typedef struct ClientCheckOutcome {
         CheckVerdict verdicts[_CLIENT_CHECK_STEP_MAX];
         /* "" for a pass; for a fail the cause and fix; for not_run why. */
         char hints[_CLIENT_CHECK_STEP_MAX][CLIENT_CHECK_HINT_MAX];
-        /* Not a step of its own: multicast discovery (SSDP and the games
-         * that use its group), "" when the multicast probe arrived. */
-        char multicast_note[CLIENT_CHECK_HINT_MAX];
 } ClientCheckOutcome;
 
 const char *client_check_step_to_string(ClientCheckStep s);
@@ -79,7 +76,7 @@ void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret);
  * 0.0.0.0, not a self-assigned 169.254.x.x. */
 bool client_check_address_ready(const char *ipv4);
 /* The outcome as both clients print it: a heading, ✓/✗/- per step with
- * its hint, the multicast note, the summary; one say() per line. */
+ * its hint, the summary; one say() per line. */
 void client_check_describe(const ClientCheckOutcome *o, void (*say)(void *userdata, const char *line),
                            void *userdata);
 /* Whether every step passed. */

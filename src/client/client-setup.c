@@ -76,9 +76,9 @@ static int setup_device(ClientSetup *s, const ClientSetupOps *ops) {
         if (s->routes) {
                 if (s->accept_party_gateway)
                         route_manager_keep_tap_default_routes(s->routes);
-                r = route_manager_add_broadcast(s->routes, frame_device_get_index(s->device));
+                r = route_manager_add_discovery_routes(s->routes, frame_device_get_index(s->device));
                 if (ops->report)
-                        ops->report(s->userdata, s, CLIENT_SETUP_BROADCAST, r);
+                        ops->report(s->userdata, s, CLIENT_SETUP_DISCOVERY_ROUTES, r);
         }
         return 0;
 }

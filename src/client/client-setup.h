@@ -32,7 +32,7 @@ typedef enum ClientSetupStep {
         CLIENT_SETUP_PIN,           /* route_manager_pin_relay(); reported with its RoutePlan */
         CLIENT_SETUP_DEVICE,        /* frame_device_open() */
         CLIENT_SETUP_CARRIER,       /* frame_device_set_link(false) failed, not fatal */
-        CLIENT_SETUP_BROADCAST,     /* route_manager_add_broadcast(), not fatal */
+        CLIENT_SETUP_DISCOVERY_ROUTES,     /* route_manager_add_discovery_routes(), not fatal */
         CLIENT_SETUP_CORE,          /* client_core_new() */
         _CLIENT_SETUP_STEP_MAX,
         _CLIENT_SETUP_STEP_INVALID = -EINVAL,

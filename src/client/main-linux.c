@@ -539,14 +539,17 @@ static void help(void) {
                "  -v --verbose            Log debug messages to stderr\n\n"
                "The party check: once the TAP has an IPv4 address, the client checks that games\n"
                "on this computer will find the party, through the OS's network stack as games\n"
-               "use it: 1. broadcasts (255.255.255.255, the LAN's broadcast address) reach the\n"
-               "party's gateway; 2. a broadcast from the gateway reaches a socket here (the\n"
+               "use it: 1. broadcasts (255.255.255.255, the LAN's broadcast address) and\n"
+               "multicast (239.255.255.250) reach the party's gateway; 2. a broadcast from the gateway reaches a socket here (the\n"
                "firewall lets it in); 3. frames of the room's MTU make the round trip; 4. the\n"
                "TAP has an address from the party and a LAN host answers ARP. Each step prints\n"
                "a check mark or a cross with the cause and the fix. Send SIGUSR1 to run it\n"
                "again while joined (kill -USR1 PID).\n\n"
                "Status lines go to stdout, log messages to stderr. Ctrl-C leaves the room.\n"
                "Once connected, get an address on the TAP from the party, e.g. `dhclient lanparty0`.\n"
+               "While it runs, what this computer sends to 255.255.255.255 or to a multicast group\n"
+               "without choosing an interface goes to the party, as games expect (routes\n"
+               "255.255.255.255/32 and 224.0.0.0/4 on the TAP, removed on exit).\n"
                "When this computer's own address changes (another network, Wi-Fi to cable), the\n"
                "connection moves along within about a second and the game goes on.\n",
                PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV, PROGRAM_NAME, PROGRAM_NAME, INVITE_INPUT_ENV,
@@ -698,8 +701,8 @@ static Client *client_free(Client *c) {
                 close(c->udp_fd);
         if (c->signal_fd >= 0)
                 close(c->signal_fd);
-        /* Routes first: the pin must not outlive us; the broadcast route
-         * goes with the TAP anyway. */
+        /* Routes first: the pin must not outlive us; the broadcast and
+         * multicast routes go with the TAP anyway. */
         route_manager_free(c->setup.routes);
         frame_device_close(c->setup.device);
         free(c);
@@ -735,9 +738,10 @@ static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep s
         if (step == CLIENT_SETUP_CARRIER)
                 log_warning_errno(result, "Failed to turn the carrier of %s off, ignoring: %m",
                                   frame_device_get_name(s->device));
-        else if (step == CLIENT_SETUP_BROADCAST)
-                log_warning_errno(result, "Cannot route 255.255.255.255 into %s, continuing: %m. Games that "
-                                          "broadcast without choosing an interface may not find the party.",
+        else if (step == CLIENT_SETUP_DISCOVERY_ROUTES)
+                log_warning_errno(result, "Cannot route 255.255.255.255 and 224.0.0.0/4 into %s, continuing: %m. "
+                                          "Games that broadcast or multicast without choosing an interface may "
+                                          "not find the party.",
                                   frame_device_get_name(s->device));
 }
 

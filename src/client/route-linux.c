@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* route.h on Linux: the RouteBackend of route-manager.h with rtnetlink
  * through libnl's socket and message layer, the state file, and the
- * limited-broadcast route. Requests are built by hand so the kernel's own
+ * routes that steer games' broadcasts and multicast onto the TAP. Requests are built by hand so the kernel's own
  * errno comes back (libnl's route objects translate errors into their
  * NLE_* codes). */
 #define _GNU_SOURCE
@@ -46,7 +46,10 @@ struct RouteBackend {
         struct nl_sock *nl;
         char state_path[PATH_MAX];
         int lock_fd;
-        Route broadcast; /* the limited-broadcast route added or relied on */
+        /* The routes that steer games' broadcasts and multicast onto the
+         * TAP, added or relied on (route_manager_add_discovery_routes()). */
+        Route steering[_ROUTE_STEER_MAX];
+        RoutePlan steering_plan[_ROUTE_STEER_MAX];
 };
 
 const RouteBackendInfo route_backend_info = {
@@ -627,29 +630,30 @@ RouteManager *route_manager_free(RouteManager *m) {
         return NULL;
 }
 
-int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
-        static const RouteAddress limited_broadcast = { .family = ROUTE_FAMILY_IPV4, .bytes = {255, 255, 255, 255} };
+/* What each steering route is for, in the warning when someone else's
+ * route holds its prefix. */
+static const struct {
+        RouteAddress dst;
+        uint8_t prefixlen;
+        const char *what;
+} steering_routes[_ROUTE_STEER_MAX] = {
+        [ROUTE_STEER_BROADCAST] = { { ROUTE_FAMILY_IPV4, {255, 255, 255, 255} }, 32, "broadcast to 255.255.255.255" },
+        [ROUTE_STEER_MULTICAST] = { { ROUTE_FAMILY_IPV4, {224, 0, 0, 0} }, 4, "send to or join multicast groups" },
+};
+
+static int add_steering_route(RouteManager *m, RouteSteer which, uint32_t tap_ifindex) {
         Route existing[ROUTE_DUMP_MAX], route;
         char desc[ROUTE_DESCRIPTION_MAX], dev[ROUTE_IFNAME_MAX];
         size_t n = 0;
         int r, plan;
 
-        if (!m || tap_ifindex == 0)
-                return -EINVAL;
-        if (m->have_broadcast) {
-                if (m->tap_ifindex == tap_ifindex)
-                        return m->broadcast_plan;
-                if (m->broadcast_plan == ROUTE_PLAN_ADD)
-                        (void) route_manager_remove_recorded(m, &m->backend->broadcast);
-                m->have_broadcast = false;
-        }
-        m->tap_ifindex = tap_ifindex;
-
-        r = netlink_route_dump(m, &limited_broadcast, 32, ROUTE_TABLE, existing, ELEMENTSOF(existing), &n);
+        r = netlink_route_dump(m, &steering_routes[which].dst, steering_routes[which].prefixlen, ROUTE_TABLE, existing,
+                               ELEMENTSOF(existing), &n);
         if (r < 0)
-                return log_error_errno(r, "Failed to list limited-broadcast routes: %m");
+                return log_error_errno(r, "Failed to list the routes games %s follow: %m", steering_routes[which].what);
 
-        plan = route_plan_broadcast(tap_ifindex, existing, n, ROUTE_TABLE, ROUTE_METRIC_IPV4, &route);
+        plan = route_plan_steer(tap_ifindex, &steering_routes[which].dst, steering_routes[which].prefixlen, existing,
+                                n, ROUTE_TABLE, ROUTE_METRIC_IPV4, &route);
         switch (plan) {
         case ROUTE_PLAN_ADD:
                 r = route_manager_add_recorded(m, &route);
@@ -662,16 +666,59 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
                 break;
         case ROUTE_PLAN_CONFLICT:
                 log_route_errno(LOG_WARNING, 0, &route,
-                                "Route %s exists already; leaving it alone. Games that broadcast to "
-                                "255.255.255.255 will not reach the party through %s.",
-                                route_manager_describe(&route, desc), route_backend_ifname(tap_ifindex, dev));
+                                "Route %s exists already; leaving it alone. Games that %s will not reach the party "
+                                "through %s.",
+                                route_manager_describe(&route, desc), steering_routes[which].what,
+                                route_backend_ifname(tap_ifindex, dev));
                 break;
         default:
-                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot plan the limited-broadcast route: %m");
+                return log_error_errno(plan < 0 ? plan : EINVAL, "Cannot plan the route for games that %s: %m",
+                                       steering_routes[which].what);
+        }
+        m->backend->steering[which] = route;
+        m->backend->steering_plan[which] = plan;
+        return plan;
+}
+
+/* The TAP gets 255.255.255.255/32 and 224.0.0.0/4, so what games send
+ * without choosing an interface goes to the party, as it does on Windows,
+ * where the TAP's low interface metric wins both. For the party's length
+ * this takes the player's own multicast discovery (SSDP, say) from
+ * programs that choose no interface, as on Windows; mDNS daemons and the
+ * like pick their interfaces themselves. */
+int route_manager_add_discovery_routes(RouteManager *m, uint32_t tap_ifindex) {
+        int plans[_ROUTE_STEER_MAX];
+
+        if (!m || tap_ifindex == 0)
+                return -EINVAL;
+        if (m->have_discovery_routes) {
+                if (m->tap_ifindex == tap_ifindex)
+                        return m->discovery_plan;
+                for (RouteSteer i = 0; i < _ROUTE_STEER_MAX; i++)
+                        if (m->backend->steering_plan[i] == ROUTE_PLAN_ADD)
+                                (void) route_manager_remove_recorded(m, &m->backend->steering[i]);
+                m->have_discovery_routes = false;
+        }
+        m->tap_ifindex = tap_ifindex;
+
+        for (RouteSteer i = 0; i < _ROUTE_STEER_MAX; i++) {
+                plans[i] = add_steering_route(m, i, tap_ifindex);
+                if (plans[i] < 0) {
+                        for (RouteSteer j = 0; j < i; j++)
+                                if (plans[j] == ROUTE_PLAN_ADD)
+                                        (void) route_manager_remove_recorded(m, &m->backend->steering[j]);
+                        return plans[i];
+                }
         }
 
-        m->have_broadcast = true;
-        m->broadcast_plan = plan;
-        m->backend->broadcast = route;
-        return plan;
+        /* One plan for the caller: CONFLICT when any prefix is someone
+         * else's (it warns), else ADD when we added any. */
+        m->have_discovery_routes = true;
+        m->discovery_plan = ROUTE_PLAN_REUSE;
+        for (RouteSteer i = 0; i < _ROUTE_STEER_MAX; i++)
+                if (plans[i] == ROUTE_PLAN_CONFLICT)
+                        m->discovery_plan = ROUTE_PLAN_CONFLICT;
+                else if (plans[i] == ROUTE_PLAN_ADD && m->discovery_plan == ROUTE_PLAN_REUSE)
+                        m->discovery_plan = ROUTE_PLAN_ADD;
+        return m->discovery_plan;
 }

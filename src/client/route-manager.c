@@ -74,7 +74,7 @@ int route_manager_undo(RouteManager *m) {
         if (r < 0 && ret == 0)
                 ret = r;
         m->have_relay = false;
-        m->have_broadcast = false;
+        m->have_discovery_routes = false;
         return ret;
 }
 

@@ -21,6 +21,13 @@
  * "someone else's". */
 #define ROUTE_DUMP_MAX 16
 
+/* The routes Linux needs where Windows has the TAP's interface metric. */
+typedef enum RouteSteer {
+        ROUTE_STEER_BROADCAST, /* 255.255.255.255/32 */
+        ROUTE_STEER_MULTICAST, /* 224.0.0.0/4 */
+        _ROUTE_STEER_MAX,
+} RouteSteer;
+
 /* The platform's own state: the rtnetlink socket, the lock, the paths. */
 typedef struct RouteBackend RouteBackend;
 
@@ -38,8 +45,8 @@ struct RouteManager {
 
         uint32_t tap_ifindex;
         bool keep_tap_default_routes;
-        bool have_broadcast;
-        RoutePlan broadcast_plan;
+        bool have_discovery_routes;
+        RoutePlan discovery_plan;
 };
 
 /* Words and numbers in which the platforms differ, not logic. */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* route.h on Windows: the RouteBackend of route-manager.h with the IP
  * Helper API (through win-sys.h). The relay's host route is pinned the
- * same way as on Linux (route-manager.c). Limited broadcasts need no route
- * of ours: every Windows interface has its own 255.255.255.255/32 and the
- * lowest interface metric wins, so route_manager_add_broadcast() gives the
- * TAP a fixed low metric instead, and switches off default routes learned
+ * same way as on Linux (route-manager.c). Limited broadcasts and multicast
+ * need no route of ours: every Windows interface has its own
+ * 255.255.255.255/32 and 224.0.0.0/4 and the lowest interface metric wins,
+ * so route_manager_add_discovery_routes() gives the TAP a fixed low metric
+ * instead, and switches off default routes learned
  * over it, which that metric would otherwise make everyone's way out. A
  * default route that still appears on the TAP is removed the moment
  * Windows adds it (NotifyRouteChange2), not at the next poll: until then
@@ -649,7 +650,7 @@ static int tap_interface_apply(RouteManager *m, RouteFamily family, uint64_t lui
         return contested ? -EADDRINUSE : changed;
 }
 
-int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
+int route_manager_add_discovery_routes(RouteManager *m, uint32_t tap_ifindex) {
         static const RouteFamily families[] = { ROUTE_FAMILY_IPV4, ROUTE_FAMILY_IPV6 };
         NET_LUID luid;
         bool changed = false, contested = false;
@@ -657,8 +658,8 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
 
         if (!m || tap_ifindex == 0)
                 return -EINVAL;
-        if (m->have_broadcast && m->tap_ifindex == tap_ifindex)
-                return m->broadcast_plan;
+        if (m->have_discovery_routes && m->tap_ifindex == tap_ifindex)
+                return m->discovery_plan;
         m->tap_ifindex = tap_ifindex;
 
         r = errno_from_win32(win_sys->ConvertInterfaceIndexToLuid(tap_ifindex, &luid));
@@ -685,9 +686,9 @@ int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex) {
 
         route_notify_start(m);
 
-        m->have_broadcast = true;
-        m->broadcast_plan = contested ? ROUTE_PLAN_CONFLICT : changed ? ROUTE_PLAN_ADD : ROUTE_PLAN_REUSE;
-        return m->broadcast_plan;
+        m->have_discovery_routes = true;
+        m->discovery_plan = contested ? ROUTE_PLAN_CONFLICT : changed ? ROUTE_PLAN_ADD : ROUTE_PLAN_REUSE;
+        return m->discovery_plan;
 }
 
 /* Only when Windows would not tell us: a renewed DHCP lease may have

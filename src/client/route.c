@@ -239,18 +239,19 @@ int route_plan_relay_pin(const RouteAddress *relay, const Route *lookup, const R
         return ROUTE_PLAN_ADD;
 }
 
-int route_plan_broadcast(uint32_t tap_ifindex, const Route *existing, size_t n_existing, uint32_t table,
-                         uint32_t metric, Route *ret) {
+int route_plan_steer(uint32_t tap_ifindex, const RouteAddress *dst, uint8_t prefixlen, const Route *existing,
+                     size_t n_existing, uint32_t table, uint32_t metric, Route *ret) {
         const Route *conflict = NULL;
         Route want;
 
-        if (tap_ifindex == 0 || !ret || (n_existing > 0 && !existing))
+        if (tap_ifindex == 0 || !dst || dst->family != ROUTE_FAMILY_IPV4 || prefixlen > 32 || !ret ||
+            (n_existing > 0 && !existing))
                 return -EINVAL;
 
         want = (Route) {
                 .type = ROUTE_TYPE_UNICAST,
-                .dst = { .family = ROUTE_FAMILY_IPV4, .bytes = {255, 255, 255, 255} },
-                .prefixlen = 32,
+                .dst = *dst,
+                .prefixlen = prefixlen,
                 .ifindex = tap_ifindex,
                 .table = table,
                 .metric = metric,

@@ -5,9 +5,10 @@
  * may hand the TAP a default route; if it wins, packets for the relay
  * would go into the tunnel they are meant to carry. So before the TAP
  * exists we look up how the relay is reached and pin a host route (/32 or
- * /128) along that path. Games that broadcast to 255.255.255.255 without
- * picking an interface would leave through the default route, so the TAP
- * also gets a limited-broadcast route.
+ * /128) along that path. Games that broadcast to 255.255.255.255 or send
+ * to a multicast group without picking an interface would leave through
+ * the default route, so the TAP also gets the routes that steer them
+ * (Windows: the lowest interface metric).
  *
  * Every route we add is written to a small state file first, so a start
  * after a crash removes what the crashed run left. A route that already
@@ -105,11 +106,14 @@ const char *route_plan_to_string(RoutePlan p);
 int route_plan_relay_pin(const RouteAddress *relay, const Route *lookup, const Route *existing, size_t n_existing,
                          uint32_t tap_ifindex, uint32_t table, uint32_t metric, Route *ret_pin);
 
-/* Decides the 255.255.255.255/32 route on the TAP. Another interface
- * already holding that prefix in `table` is a CONFLICT: someone set it up
- * on purpose. Returns a RoutePlan or -EINVAL. */
-int route_plan_broadcast(uint32_t tap_ifindex, const Route *existing, size_t n_existing, uint32_t table,
-                         uint32_t metric, Route *ret);
+/* Decides a route that steers traffic games send without choosing an
+ * interface onto the TAP: 255.255.255.255/32 (limited broadcasts) or
+ * 224.0.0.0/4 (multicast, and the interface an IP_ADD_MEMBERSHIP for
+ * INADDR_ANY joins on). Another interface already holding that prefix in
+ * `table` is a CONFLICT: someone set it up on purpose. Returns a
+ * RoutePlan or -EINVAL (IPv4 only). */
+int route_plan_steer(uint32_t tap_ifindex, const RouteAddress *dst, uint8_t prefixlen, const Route *existing,
+                     size_t n_existing, uint32_t table, uint32_t metric, Route *ret);
 
 typedef enum RouteCheck {
         ROUTE_CHECK_OK,          /* the relay still goes the way it went when pinned */
@@ -225,13 +229,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(RouteManager *, route_manager_free);
  * -ENETUNREACH (no usable route), -ELOOP (the path leads into the TAP),
  * or the kernel's error when adding the route. */
 int route_manager_pin_relay(RouteManager *m, const RouteAddress *relay);
-/* Tells the manager which interface is the TAP and adds the
- * limited-broadcast route to it. Returns the RoutePlan carried out. */
-int route_manager_add_broadcast(RouteManager *m, uint32_t tap_ifindex);
+/* Tells the manager which interface is the TAP and steers onto it what
+ * games send without choosing an interface: limited broadcasts and
+ * multicast (Linux: routes for 255.255.255.255/32 and 224.0.0.0/4;
+ * Windows: a low TAP interface metric). Returns the RoutePlan carried out:
+ * CONFLICT when someone else's route or metric is in the way, ADD when
+ * anything was added or changed, else REUSE. */
+int route_manager_add_discovery_routes(RouteManager *m, uint32_t tap_ifindex);
 /* The player asked to let the party's DHCP and RAs set the way to the
  * internet (--accept-party-gateway): default routes on the TAP are then
  * neither switched off nor removed. Call before
- * route_manager_add_broadcast(). Only Windows has anything to keep: on
+ * route_manager_add_discovery_routes(). Only Windows has anything to keep: on
  * Linux the manager never touches the TAP's default routes. */
 void route_manager_keep_tap_default_routes(RouteManager *m);
 /* Looks the relay up again and compares. Logs changes; does not repair. */

@@ -137,11 +137,11 @@ static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep s
                 pin_report(c, s, (RoutePlan) r);
         else if (step == CLIENT_SETUP_CARRIER)
                 log_warning_errno(r, "Failed to disconnect the media of %s, ignoring: %m", name);
-        else if (step == CLIENT_SETUP_BROADCAST && r == ROUTE_PLAN_ADD)
+        else if (step == CLIENT_SETUP_DISCOVERY_ROUTES && r == ROUTE_PLAN_ADD)
                 client_say(c, "Adapter \"%s\": low metric so games' broadcasts reach the party; %s.", name,
                            s->accept_party_gateway ? "the party's gateway is kept as you asked"
                                                    : "default routes on it are ignored");
-        else if (step == CLIENT_SETUP_BROADCAST && r < 0)
+        else if (step == CLIENT_SETUP_DISCOVERY_ROUTES && r < 0)
                 client_say(c, "Warning: cannot give adapter \"%s\" a low metric (%s). Games that broadcast without "
                               "choosing an adapter may not find the party.",
                            name, client_error_text(r));

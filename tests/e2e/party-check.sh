@@ -9,6 +9,8 @@
 #   - the client's 255.255.255.255 route removed: step 1, "leave through wan0";
 #   - nft drops inbound UDP broadcasts on the TAP: step 2, "firewall";
 #   - the path to the relay clamped to MTU 1300: step 3, "frames above N bytes";
+#   - the client's 224.0.0.0/4 route removed: step 1, multicast "leaves
+#     through wan0";
 # then player two runs `lanparty-client --check`, which joins, checks, leaves
 # and exits 0. The gateway's D-Bus object for the player shows the last check.
 #
@@ -95,7 +97,7 @@ probes=$(bus_prop "$GW_BUS_NAME" "$client_path" org.lanparty.Gateway1.Client Las
 largest=$(bus_prop "$GW_BUS_NAME" "$client_path" org.lanparty.Gateway1.Client LastCheckLargestProbe)
 log "gateway D-Bus: verdicts $verdicts; probes $probes; largest $largest"
 [[ "$verdicts" == *'"broadcast_out" "pass"'*'"lan_address" "pass"'* ]] || fail "D-Bus verdicts: $verdicts"
-[[ "$probes" == *limited_broadcast*directed_broadcast* ]] || fail "D-Bus probes: $probes"
+[[ "$probes" == *limited_broadcast*directed_broadcast*multicast* ]] || fail "D-Bus probes: $probes"
 [ "${largest% }" = 1344 ] || fail "D-Bus largest probe: $largest"
 ok "the gateway's D-Bus object shows the check: $verdicts"
 # Its journal lines name the room and the player (stderr shows the fields).
@@ -155,6 +157,15 @@ nsx "$NS_C1" ip link set wan0 mtu 1500
 nsx "$NS_RELAY" ip link set inet-c1 mtu 1500
 ok "with the path clamped step 3 fails: frames above about $through bytes are lost (the path carries 1210)"
 
+# 5. The route that steers multicast into the TAP is gone: a game's
+# discovery to 239.255.255.250 leaves through the player's own interface.
+nsx "$NS_C1" ip route del 224.0.0.0/4 dev lp0 table main || fail "no multicast route to remove"
+run_check "no multicast route"
+expect_step 5 1 fail "multicast to 239.255.255.250 leaves through wan0, not the TAP lp0"
+for s in 2 3 4; do expect_step 5 $s pass; done
+nsx "$NS_C1" ip route add 224.0.0.0/4 dev lp0 table main
+ok "without the multicast route step 1 fails and says where multicast goes"
+
 # No probe ever reached the party's LAN: the gateway consumed them all.
 sleep 1
 kill "$LAN_CAPTURE_PID"
@@ -166,7 +177,7 @@ log "the gateway consumed ${consumed% } probes; the LAN saw none"
 [ "${consumed% }" -gt 0 ] || fail "the gateway counted no probes"
 ok "no probe reached the party's LAN (${consumed% } consumed by the gateway)"
 
-# 5. lanparty-client --check: player two joins, gets a lease, checks, leaves.
+# 6. lanparty-client --check: player two joins, gets a lease, checks, leaves.
 bg client2 "$NS_C2" "$client" --check --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
         --invite-file "$E2E_TMP/invite.lanparty"
 CLIENT2_PID=$BG_PID

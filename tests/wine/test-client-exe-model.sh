@@ -285,7 +285,7 @@ scenario_join() {
         sed -n '/Party check:/,/Party check \(passed\|failed\)/p' "$tmp/join.out" | sed 's/^/  client: /'
         expect gw-join "arp-reply to=$LEASE"
         expect gw-join "check-reported peer=2 probes=15 largest=$room_mtu"
-        client_expect join "✓ 1. Broadcasts from this PC reach the party"
+        client_expect join "✓ 1. Broadcasts and multicast from this PC reach the party"
         client_expect join "✓ 2. Broadcasts from the party reach games on this PC"
         client_expect join "✓ 3. Full-size frames make the round trip"
         client_expect join "✓ 4. The TAP has a party address and a LAN host answers"
