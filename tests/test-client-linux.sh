@@ -153,6 +153,7 @@ grep -q "^joined [0-9]* $mac tester$" "$tmp/relay1.out" || fail "the relay did n
 routes=$(cx ip -4 route show proto 76)
 grep -q '^198\.51\.100\.1 dev lpc-c' <<<"$routes" || fail "relay route not pinned: $routes"
 grep -q '^255\.255\.255\.255 dev lp0' <<<"$routes" || fail "no broadcast route: $routes"
+grep -q '^224\.0\.0\.0/4 dev lp0' <<<"$routes" || fail "no multicast route: $routes"
 
 step "a broadcast to 255.255.255.255 reaches the gateway; the gateway's broadcasts arrive"
 cx ip addr add 192.0.2.50/24 dev lp0
