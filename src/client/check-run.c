@@ -70,6 +70,13 @@ bool party_check_is_running(const PartyCheck *pc) {
         return pc->running;
 }
 
+bool party_check_cancel(PartyCheck *pc) {
+        bool was_running = pc->running;
+
+        party_check_stop(pc);
+        return was_running;
+}
+
 int party_check_get_fd(const PartyCheck *pc) {
         return pc->running ? check_os_listener_fd(pc->listener) : -EBADF;
 }

@@ -28,6 +28,10 @@ PartyCheck *party_check_free(PartyCheck *pc);
  * (ask again later). `device` must outlive the check. */
 int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *device, uint64_t now);
 bool party_check_is_running(const PartyCheck *pc);
+/* Abandons a running check without an outcome: the session it asked
+ * through is gone (the gateway's report cannot come), and judging would
+ * blame the party for the dropped connection. Returns whether one ran. */
+bool party_check_cancel(PartyCheck *pc);
 /* `timeout_ms`, or less when the check wants to run sooner: what the
  * main loop's wait may take. */
 uint64_t party_check_timeout_ms(const PartyCheck *pc, uint64_t now, uint64_t timeout_ms);

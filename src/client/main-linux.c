@@ -269,10 +269,22 @@ static void on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
         Client *c = userdata;
         char line[CLIENT_STATUS_LINE_MAX + 64];
 
-        if (e->type == CLIENT_EVENT_JOINED)
+        if (e->type == CLIENT_EVENT_JOINED) {
                 c->joined_at = now_ns();
-        else if (e->type == CLIENT_EVENT_DISCONNECTED || e->type == CLIENT_EVENT_STOPPED)
+                /* One automatic check per join: after a reconnect the
+                 * way to the party may have changed (another relay
+                 * address, a gateway that came back). */
+                c->check_done = false;
+        } else if (e->type == CLIENT_EVENT_DISCONNECTED || e->type == CLIENT_EVENT_STOPPED) {
                 c->joined_at = 0;
+                if (c->check && party_check_cancel(c->check)) {
+                        /* Not done: --check waits for the rejoin (or its give-up). */
+                        c->check_done = false;
+                        if (e->type == CLIENT_EVENT_DISCONNECTED)
+                                status("Party check interrupted: the connection to the relay dropped; it runs "
+                                       "again after the rejoin.");
+                }
+        }
 
         if (client_status_event(e, line, sizeof(line)) > 0)
                 status("%s", line);

@@ -215,6 +215,25 @@ e2e_programs() { # build_dir
         done
 }
 
+# lanparty-relayd as e2e_start_party started it, logging to
+# $E2E_TMP/NAME.log; sets RELAY_PID.
+e2e_start_relay() { # name
+        bg "$1" "$NS_RELAY" env LANPARTY_LOG_LEVEL="$E2E_RELAY_LEVEL" "$relayd" --listen "$RELAY_IP:$RELAY_PORT" \
+                --dev-cert-dir "$E2E_TMP/relay-cert" --state-dir "$E2E_TMP/relay-state" \
+                --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS" "${E2E_RELAY_ARGS[@]}"
+        RELAY_PID=$BG_PID
+        wait_for 15 "the relay on D-Bus" timeout 10 busctl --address="$BUS" introspect org.lanparty.Relay1 \
+                /org/lanparty/Relay1 || fail "relay did not start"
+}
+
+# The relay crashes (kill -9) and comes back with the same certificate,
+# state and address; its new log is $E2E_TMP/NAME.log.
+e2e_crash_relay() { # name of the new log
+        kill -9 "$RELAY_PID"
+        wait "$RELAY_PID" 2>/dev/null
+        e2e_start_relay "$1"
+}
+
 # The party most tests want, after topo_up: a private bus ($BUS, a socket
 # path every namespace reaches), lanparty-relayd on $RELAY_IP:$RELAY_PORT
 # with a gateway token, lanparty-gatewayd on eth0 of $NS_GW opening ROOM,
@@ -231,11 +250,9 @@ e2e_start_party() { # room, level, relay args...
         wait_for 10 "the test bus" test -S "$E2E_TMP/bus" || fail "the test bus did not start"
         head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$E2E_TMP/gateway-tokens"
         chmod 600 "$E2E_TMP/gateway-tokens"
-        bg relayd "$NS_RELAY" env LANPARTY_LOG_LEVEL="$level" "$relayd" --listen "$RELAY_IP:$RELAY_PORT" \
-                --dev-cert-dir "$E2E_TMP/relay-cert" --state-dir "$E2E_TMP/relay-state" \
-                --gateway-token-file "$E2E_TMP/gateway-tokens" --bus-address "$BUS" "$@"
-        wait_for 15 "the relay on D-Bus" timeout 10 busctl --address="$BUS" introspect org.lanparty.Relay1 \
-                /org/lanparty/Relay1 || fail "relay did not start"
+        E2E_RELAY_LEVEL=$level
+        E2E_RELAY_ARGS=("$@")
+        e2e_start_relay relayd
         pin=$(openssl x509 -in "$E2E_TMP/relay-cert/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
                 openssl dgst -sha256 -binary | basenc --base64url | tr -d '=')
         local gw_args=(--interface eth0 --relay "$RELAY_IP:$RELAY_PORT" --room "$room" --pin "$pin"

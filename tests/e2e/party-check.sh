@@ -11,6 +11,7 @@
 #   - the path to the relay clamped to MTU 1300: step 3, "frames above N bytes";
 #   - the client's 224.0.0.0/4 route removed: step 1, multicast "leaves
 #     through wan0";
+#   - the relay crashes and comes back: the client rejoins and checks again;
 # then player two runs `lanparty-client --check`, which joins, checks, leaves
 # and exits 0. The gateway's D-Bus object for the player shows the last check.
 #
@@ -29,7 +30,7 @@ ok() { log "ok: $*"; }
 bus() { timeout 10 busctl --address="$BUS" "$@"; }
 bus_prop() { bus get-property "$@" 2>/dev/null | cut -d' ' -f2- | tr '\n' ' '; }
 fail_hook() {
-        for f in relayd gatewayd client1 client2; do
+        for f in relayd relayd-restarted gatewayd client1 client2; do
                 [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 25 "$E2E_TMP/$f.log"; }
         done
         nsx "$NS_C1" ip route show table all | grep -v '^local\|^fe80\|^multicast' | head -20
@@ -166,6 +167,18 @@ for s in 2 3 4; do expect_step 5 $s pass; done
 nsx "$NS_C1" ip route add 224.0.0.0/4 dev lp0 table main
 ok "without the multicast route step 1 fails and says where multicast goes"
 
+# 6. The relay crashes and comes back: the client rejoins and runs the
+# automatic check again by itself (its way to the party may have changed).
+checks_before=$(check_count)
+e2e_crash_relay relayd-restarted
+n=$((n + 1))
+wait_for 40 "the automatic check after the rejoin" check_done "$n" ||
+        fail "no party check after the rejoin (checks before the crash: $checks_before)"
+last_report >"$E2E_TMP/report-$n.txt"
+sed 's/^/    /' "$E2E_TMP/report-$n.txt"
+for s in 1 2 3 4; do expect_step $n $s pass; done
+ok "after a relay crash the client rejoined and checked again by itself"
+
 # No probe ever reached the party's LAN: the gateway consumed them all.
 sleep 1
 kill "$LAN_CAPTURE_PID"
@@ -177,7 +190,7 @@ log "the gateway consumed ${consumed% } probes; the LAN saw none"
 [ "${consumed% }" -gt 0 ] || fail "the gateway counted no probes"
 ok "no probe reached the party's LAN (${consumed% } consumed by the gateway)"
 
-# 6. lanparty-client --check: player two joins, gets a lease, checks, leaves.
+# 7. lanparty-client --check: player two joins, gets a lease, checks, leaves.
 bg client2 "$NS_C2" "$client" --check --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
         --invite-file "$E2E_TMP/invite.lanparty"
 CLIENT2_PID=$BG_PID
