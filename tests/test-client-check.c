@@ -53,7 +53,7 @@ static void test_broadcast_out(void) {
 
         f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
         snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "eth0");
-        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "broadcasts to 255.255.255.255 leave through eth0, not the TAP lp0");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "a broadcast to 255.255.255.255 leaves through eth0, not the TAP lp0");
         f.broadcast_ifname[0] = '\0';
         f.send_error_limited = -ENETUNREACH;
         expect(&f, CLIENT_CHECK_BROADCAST_OUT, "refused to send to 255.255.255.255");
@@ -156,6 +156,44 @@ static void test_multicast(void) {
         expect(&f, CLIENT_CHECK_BROADCAST_OUT, "refused to send multicast to 239.255.255.250 (network unreachable)");
         f.send_error_multicast = 0;
         expect(&f, CLIENT_CHECK_BROADCAST_OUT, "multicast to 239.255.255.250 through the TAP lp0 does not");
+}
+
+/* Why the steering failed, when start-up knew (the issue's "lanparty
+ * could not lower the TAP metric: ..."). */
+static void test_steering_cause(void) {
+        ClientCheckFacts f = all_good();
+        ClientCheckOutcome o;
+
+        f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "eth0");
+        client_check_judge(&f, &o);
+        CHECK(!strstr(o.hints[CLIENT_CHECK_BROADCAST_OUT], "could not"));
+        f.discovery_routes_error = -EACCES;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "lanparty-client could not add its route '255.255.255.255/32 dev lp0' (permission denied). Add it: "
+               "ip route add 255.255.255.255/32 dev lp0");
+        f.discovery_routes_error = 0;
+        f.discovery_routes_contested = true;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "a route for 255.255.255.255/32 that was there before lanparty-client wins, and lanparty-client leaves "
+               "other programs' routes alone (see 'ip route show 255.255.255.255/32'). If nothing here needs it: ip "
+               "route del 255.255.255.255/32 dev eth0, then restart lanparty-client");
+
+        f = all_good();
+        f.platform = CLIENT_CHECK_PLATFORM_WINDOWS;
+        f.report.probes &= ~CHECK_PROBE_LIMITED_BROADCAST;
+        snprintf(f.broadcast_ifname, sizeof(f.broadcast_ifname), "Ethernet 2");
+        f.broadcast_metric = 5;
+        f.tap_metric = 25;
+        f.discovery_routes_error = -EACCES;
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "leave through \"Ethernet 2\", not the TAP \"lp0\" (interface metric 5 against the TAP's 25)");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "lanparty could not lower the TAP metric: permission denied.");
+        f.discovery_routes_error = 0;
+        f.discovery_routes_contested = true;
+        f.report.probes = _CHECK_PROBE_ALL & ~CHECK_PROBE_MULTICAST;
+        snprintf(f.multicast_ifname, sizeof(f.multicast_ifname), "Ethernet 2");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "Another adapter already had the low metric lanparty gives the TAP.");
 }
 
 /* client.exe's facts: Windows' names for things and Windows' fixes. */
@@ -276,6 +314,7 @@ int main(void) {
         RUN(test_lan_address);
         RUN(test_no_report);
         RUN(test_multicast);
+        RUN(test_steering_cause);
         RUN(test_windows);
         RUN(test_address_ready);
         RUN(test_describe);

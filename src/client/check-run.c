@@ -12,6 +12,7 @@
 #include "log.h"
 #include "macro.h"
 #include "party-check.h"
+#include "route.h"
 
 #define MS (QUIC_NS_PER_SEC / 1000)
 /* Probes go out in four rounds, the first a little after CHECK_BEGIN (so
@@ -42,6 +43,7 @@ struct PartyCheck {
         const FrameDevice *device;
         ClientCheckFacts facts;
         uint32_t directed_broadcast; /* host order; 0: unknown */
+        int discovery_routes;        /* party_check_set_discovery_routes(); kept across checks */
 };
 
 int party_check_new(PartyCheck **ret) {
@@ -68,6 +70,10 @@ PartyCheck *party_check_free(PartyCheck *pc) {
 
 bool party_check_is_running(const PartyCheck *pc) {
         return pc->running;
+}
+
+void party_check_set_discovery_routes(PartyCheck *pc, int result) {
+        pc->discovery_routes = result;
 }
 
 bool party_check_cancel(PartyCheck *pc) {
@@ -171,7 +177,9 @@ int party_check_start(PartyCheck *pc, ClientCore *core, const FrameDevice *devic
                 return -EAGAIN;
 
         party_check_stop(pc);
-        *pc = (PartyCheck) { .started = now, .device = device };
+        *pc = (PartyCheck) { .started = now, .device = device, .discovery_routes = pc->discovery_routes };
+        pc->facts.discovery_routes_error = MIN(pc->discovery_routes, 0);
+        pc->facts.discovery_routes_contested = pc->discovery_routes == ROUTE_PLAN_CONFLICT;
         snprintf(pc->facts.tap_name, sizeof(pc->facts.tap_name), "%s", frame_device_get_name(device));
         pc->facts.room_mtu = d.room_mtu;
         if (gnutls_rnd(GNUTLS_RND_NONCE, pc->nonce, sizeof(pc->nonce)) < 0)

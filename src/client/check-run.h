@@ -22,6 +22,10 @@ typedef struct PartyCheck PartyCheck;
 int party_check_new(PartyCheck **ret);
 PartyCheck *party_check_free(PartyCheck *pc);
 
+/* What route_manager_add_discovery_routes() returned at start-up (a
+ * RoutePlan or negative errno), so step 1 can say why broadcasts or
+ * multicast leave through another interface. */
+void party_check_set_discovery_routes(PartyCheck *pc, int result);
 /* Starts a check on the TAP `device` (restarting one in progress): opens
  * the sockets and sends CHECK_BEGIN through the core. -ENOTCONN unless
  * joined, -EAGAIN within LP_CHECK_BEGIN_INTERVAL_SEC of the last start

@@ -69,40 +69,76 @@ static const char *program(const ClientCheckFacts *f) {
         return on_windows(f) ? "client.exe" : "lanparty-client";
 }
 
+/* Why Windows did not steer broadcasts and multicast onto the TAP, as far
+ * as start-up knew: "" or a sentence ending in ". ". */
+static const char *metric_cause(const ClientCheckFacts *f, char buf[static 160]) {
+        if (f->discovery_routes_error < 0)
+                snprintf(buf, 160, "lanparty could not lower the TAP metric: %s. ",
+                         send_error_text(f->discovery_routes_error));
+        else if (f->discovery_routes_contested)
+                snprintf(buf, 160, "Another adapter already had the low metric lanparty gives the TAP. ");
+        else
+                buf[0] = '\0';
+        return buf;
+}
+
+/* Linux: what games send to `dst` without choosing an interface leaves
+ * through f's `ifname` because lanparty-client's route for `prefix` on the
+ * TAP is missing: why, as far as start-up knew, and the fix for that. */
+static void fail_elsewhere_linux(const ClientCheckFacts *f, ClientCheckOutcome *o, const char *what, const char *dst,
+                                 const char *prefix, const char *ifname) {
+        if (f->discovery_routes_contested)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "%s leaves through %s, not the TAP %s: a route for %s that was there before "
+                            "lanparty-client wins, and lanparty-client leaves other programs' routes alone (see "
+                            "'ip route show %s'). If nothing here needs it: ip route del %s dev %s, then restart "
+                            "lanparty-client",
+                            what, ifname, f->tap_name, prefix, prefix, prefix, ifname);
+        if (f->discovery_routes_error < 0)
+                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
+                            "%s leaves through %s, not the TAP %s: lanparty-client could not add its route '%s dev "
+                            "%s' (%s). Add it: ip route add %s dev %s",
+                            what, ifname, f->tap_name, prefix, f->tap_name, send_error_text(f->discovery_routes_error),
+                            prefix, f->tap_name);
+        fail(o, CLIENT_CHECK_BROADCAST_OUT,
+             "%s leaves through %s, not the TAP %s: the route that steers it into the party is gone (lanparty-client "
+             "adds '%s dev %s'; see 'ip route get %s'). Restart lanparty-client, or add it back: ip route add %s dev %s",
+             what, ifname, f->tap_name, prefix, f->tap_name, dst, prefix, f->tap_name);
+}
+
 /* Windows sends a limited broadcast through the interface with the
  * lowest metric (every interface has its own 255.255.255.255/32 route);
  * client.exe gives the TAP a low fixed one when it starts. */
 static void fail_broadcast_elsewhere_windows(const ClientCheckFacts *f, ClientCheckOutcome *o) {
-        char metrics[64] = "";
+        char metrics[64] = "", cause[160];
 
         if (f->broadcast_metric > 0 && f->tap_metric > 0)
                 snprintf(metrics, sizeof(metrics), " (interface metric %u against the TAP's %u)",
                          (unsigned) f->broadcast_metric, (unsigned) f->tap_metric);
         fail(o, CLIENT_CHECK_BROADCAST_OUT,
              "broadcasts to 255.255.255.255 leave through \"%s\", not the TAP \"%s\"%s: Windows sends them "
-             "through the interface with the lowest metric. Restart client.exe, which gives the TAP a low metric, "
-             "or give \"%s\" a higher one (Control Panel > Network Connections > \"%s\" > Properties > IPv4 > "
-             "Advanced > Interface metric)",
-             f->broadcast_ifname, f->tap_name, metrics, f->broadcast_ifname, f->broadcast_ifname);
+             "through the interface with the lowest metric. %sRestart client.exe, which gives the TAP a low "
+             "metric, or give \"%s\" a higher one (Control Panel > Network Connections > \"%s\" > Properties > "
+             "IPv4 > Advanced > Interface metric)",
+             f->broadcast_ifname, f->tap_name, metrics, metric_cause(f, cause), f->broadcast_ifname,
+             f->broadcast_ifname);
 }
 
 /* Multicast (SSDP's group, which games use too) follows the same
  * interface choice as 255.255.255.255 on Windows (each interface's
  * 224.0.0.0/4, lowest metric) and its own route on Linux. */
 static void fail_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
+        char cause[160];
+
         if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0 && on_windows(f))
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "multicast to 239.255.255.250 leaves through \"%s\", not the TAP \"%s\": Windows sends "
-                            "it through the interface with the lowest metric. Restart client.exe, which gives the TAP "
-                            "a low metric, or give \"%s\" a higher one",
-                            f->multicast_ifname, f->tap_name, f->multicast_ifname);
+                            "it through the interface with the lowest metric. %sRestart client.exe, which gives the "
+                            "TAP a low metric, or give \"%s\" a higher one",
+                            f->multicast_ifname, f->tap_name, metric_cause(f, cause), f->multicast_ifname);
         if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
-                return fail(o, CLIENT_CHECK_BROADCAST_OUT,
-                            "multicast to 239.255.255.250 leaves through %s, not the TAP %s: the route that steers "
-                            "it into the party is gone or another one wins (lanparty-client adds '224.0.0.0/4 dev "
-                            "%s'; see 'ip route get 239.255.255.250'). Restart lanparty-client, or add it back: ip "
-                            "route add 224.0.0.0/4 dev %s",
-                            f->multicast_ifname, f->tap_name, f->tap_name, f->tap_name);
+                return fail_elsewhere_linux(f, o, "multicast to 239.255.255.250", "239.255.255.250", "224.0.0.0/4",
+                                            f->multicast_ifname);
         if (f->send_error_multicast < 0)
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "this PC refused to send multicast to 239.255.255.250 (%s): games that discover servers "
@@ -133,12 +169,8 @@ static void judge_broadcast_out(const ClientCheckFacts *f, ClientCheckOutcome *o
                 if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0 && on_windows(f))
                         return fail_broadcast_elsewhere_windows(f, o);
                 if (f->broadcast_ifname[0] && strcmp(f->broadcast_ifname, f->tap_name) != 0)
-                        return fail(o, CLIENT_CHECK_BROADCAST_OUT,
-                                    "broadcasts to 255.255.255.255 leave through %s, not the TAP %s: the route that "
-                                    "steers them into the party is gone (lanparty-client adds "
-                                    "'255.255.255.255 dev %s'; see 'ip route get 255.255.255.255'). Restart "
-                                    "lanparty-client, or add it back: ip route add 255.255.255.255/32 dev %s",
-                                    f->broadcast_ifname, f->tap_name, f->tap_name, f->tap_name);
+                        return fail_elsewhere_linux(f, o, "a broadcast to 255.255.255.255", "255.255.255.255",
+                                                    "255.255.255.255/32", f->broadcast_ifname);
                 if (f->send_error_limited < 0)
                         return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                                     "this PC refused to send to 255.255.255.255 (%s): no route takes broadcasts "

@@ -47,6 +47,12 @@ typedef struct ClientCheckFacts {
         /* Windows: the interface metrics of the TAP and of the interface
          * broadcasts leave by (0: unknown); the lowest metric wins. */
         uint32_t tap_metric, broadcast_metric;
+        /* How steering them onto the TAP went at start-up (Linux: the
+         * 255.255.255.255/32 and 224.0.0.0/4 routes, Windows: the TAP's low
+         * metric): a negative errno when it failed, or someone else's route
+         * or metric was in the way. */
+        int discovery_routes_error;
+        bool discovery_routes_contested;
 
         bool have_report;
         ControlCheckReport report;

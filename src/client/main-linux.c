@@ -745,6 +745,10 @@ static int setup_fail(void *userdata, const ClientSetup *s, ClientSetupStep step
 }
 
 static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep step, int result) {
+        Client *c = userdata;
+
+        if (step == CLIENT_SETUP_DISCOVERY_ROUTES)
+                party_check_set_discovery_routes(c->check, result);
         if (result >= 0)
                 return;
         if (step == CLIENT_SETUP_CARRIER)

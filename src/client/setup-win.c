@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check-run.h"
 #include "client-setup.h"
 #include "log.h"
 #include "platform-win.h"
@@ -133,6 +134,8 @@ static void setup_report(void *userdata, const ClientSetup *s, ClientSetupStep s
         Client *c = userdata;
         const char *name = s->device ? frame_device_get_name(s->device) : "";
 
+        if (step == CLIENT_SETUP_DISCOVERY_ROUTES)
+                party_check_set_discovery_routes(c->check, r);
         if (step == CLIENT_SETUP_PIN)
                 pin_report(c, s, (RoutePlan) r);
         else if (step == CLIENT_SETUP_CARRIER)

@@ -6,14 +6,15 @@
 # address, and again on SIGUSR1; the test breaks one thing at a time on the
 # player's PC and expects exactly that step to fail with its hint:
 #   - normal party: every step passes;
-#   - the client's 255.255.255.255 route removed: step 1, "leave through wan0";
+#   - the client's 255.255.255.255 route removed: step 1, "leaves through wan0";
 #   - nft drops inbound UDP broadcasts on the TAP: step 2, "firewall";
 #   - the path to the relay clamped to MTU 1300: step 3, "frames above N bytes";
 #   - the client's 224.0.0.0/4 route removed: step 1, multicast "leaves
 #     through wan0";
 #   - the relay crashes and comes back: the client rejoins and checks again;
 # then player two runs `lanparty-client --check`, which joins, checks, leaves
-# and exits 0. The gateway's D-Bus object for the player shows the last check.
+# and exits 1 while someone else's 224.0.0.0/4 is in the way (step 1 says
+# so), 0 without it. The gateway's D-Bus object for the player shows the last check.
 #
 # Usage: party-check.sh BUILD_DIR
 # Exit: 0 all checks passed, 1 a check failed, 77 not root (skipped).
@@ -30,7 +31,7 @@ ok() { log "ok: $*"; }
 bus() { timeout 10 busctl --address="$BUS" "$@"; }
 bus_prop() { bus get-property "$@" 2>/dev/null | cut -d' ' -f2- | tr '\n' ' '; }
 fail_hook() {
-        for f in relayd relayd-restarted gatewayd client1 client2; do
+        for f in relayd relayd-restarted gatewayd client1 client2-contested client2-clean; do
                 [ -f "$E2E_TMP/$f.log" ] && { echo "== $f.log (tail)"; tail -n 25 "$E2E_TMP/$f.log"; }
         done
         nsx "$NS_C1" ip route show table all | grep -v '^local\|^fe80\|^multicast' | head -20
@@ -121,7 +122,7 @@ grep -A30 '"broadcast_out"' "$E2E_TMP/monitor.log" | grep -m1 -A1 'STRING "broad
         fail "PropertiesChanged did not carry step 1's fail: $(grep -A3 broadcast_out "$E2E_TMP/monitor.log" | head -8)"
 kill "$MONITOR_PID"
 ok "PropertiesChanged told the bus of the new verdicts"
-expect_step 2 1 fail "broadcasts to 255.255.255.255 leave through wan0, not the TAP lp0"
+expect_step 2 1 fail "a broadcast to 255.255.255.255 leaves through wan0, not the TAP lp0"
 expect_step 2 2 pass
 nsx "$NS_C1" ip route add 255.255.255.255/32 dev lp0 table main
 ok "without the broadcast route step 1 fails and says where broadcasts go"
@@ -190,18 +191,36 @@ log "the gateway consumed ${consumed% } probes; the LAN saw none"
 [ "${consumed% }" -gt 0 ] || fail "the gateway counted no probes"
 ok "no probe reached the party's LAN (${consumed% } consumed by the gateway)"
 
-# 7. lanparty-client --check: player two joins, gets a lease, checks, leaves.
-bg client2 "$NS_C2" "$client" --check --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
-        --invite-file "$E2E_TMP/invite.lanparty"
-CLIENT2_PID=$BG_PID
+# 7. lanparty-client --check: player two joins, gets a lease, checks,
+# leaves. First with someone else's 224.0.0.0/4 on the player's own
+# interface, which lanparty-client leaves alone: step 1 fails and says
+# why, and --check exits 1; then without it: it passes and exits 0.
 tap2_up() { nsx "$NS_C2" ip link show lp0 2>/dev/null | grep -q LOWER_UP; }
-wait_for 20 "client 2's TAP" tap2_up || fail "client 2 did not come up"
-dhcp_lease "$NS_C2" lp0 30 >/dev/null || fail "client 2 got no DHCP lease through the tunnel"
-for _ in $(seq 1 100); do kill -0 "$CLIENT2_PID" 2>/dev/null || break; sleep 0.2; done
-kill -0 "$CLIENT2_PID" 2>/dev/null && fail "lanparty-client --check did not exit after its check"
-wait "$CLIENT2_PID"
-rc=$?
-grep -q "^Party check passed" "$E2E_TMP/client2.log" || fail "--check did not pass (exit $rc)"
+check_only() { # run (log name suffix)
+        bg "client2-$1" "$NS_C2" "$client" --check --tap lp0 --state-dir "$E2E_TMP/c2-state" --name "player two" \
+                --invite-file "$E2E_TMP/invite.lanparty"
+        CLIENT2_PID=$BG_PID
+        wait_for 20 "client 2's TAP" tap2_up || fail "client 2 did not come up ($1)"
+        dhcp_lease "$NS_C2" lp0 30 >/dev/null || fail "client 2 got no DHCP lease through the tunnel ($1)"
+        for _ in $(seq 1 100); do kill -0 "$CLIENT2_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -0 "$CLIENT2_PID" 2>/dev/null && fail "lanparty-client --check did not exit after its check ($1)"
+        rc=0
+        wait "$CLIENT2_PID" || rc=$?
+}
+nsx "$NS_C2" ip route add 224.0.0.0/4 dev wan0
+check_only contested
+line=$(grep "^  . 1\. " "$E2E_TMP/client2-contested.log") || fail "--check printed no step 1"
+log "--check with someone else's multicast route: $line"
+[[ "$line" == "  ✗ 1. "* ]] || fail "step 1 passed with multicast leaving through wan0"
+grep -qF "a route for 224.0.0.0/4 that was there before lanparty-client wins" <<<"$line" &&
+        grep -qF "ip route del 224.0.0.0/4 dev wan0, then restart lanparty-client" <<<"$line" ||
+        fail "step 1 does not say someone else's route is in the way: $line"
+[ "$rc" -eq 1 ] || fail "--check failed a step but exited $rc"
+nsx "$NS_C2" ip route show 224.0.0.0/4 | grep -q "dev wan0" || fail "lanparty-client touched someone else's route"
+nsx "$NS_C2" ip route del 224.0.0.0/4 dev wan0
+ok "--check with someone else's 224.0.0.0/4 in the way: step 1 says so, exit 1"
+check_only clean
+grep -q "^Party check passed" "$E2E_TMP/client2-clean.log" || fail "--check did not pass (exit $rc)"
 [ "$rc" -eq 0 ] || fail "--check passed but exited $rc"
 ok "lanparty-client --check joined, passed, left and exited 0"
 
