@@ -68,7 +68,8 @@ peer() {
 }
 count() { grep -cF -- "$2" "$tmp/$1.out" || true; }
 line_of() { grep -nF -- "$2" "$tmp/$1.out" | head -1 | cut -d: -f1; }
-# rx_packets NAME: the UDP datagrams peer NAME has received so far.
+# rx_packets NAME: the UDP datagrams with frames in them peer NAME has
+# received so far (ACK-only packets a timer sends do not count).
 rx_packets() {
         local name=$1 asked
         asked=$(count "$name" "rx-packets ")
