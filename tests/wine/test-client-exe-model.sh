@@ -35,6 +35,9 @@
 #             them ("left behind").
 #   disable   (1) the adapter disabled while in the room: client.exe ends
 #             once, with status 1 and the reason, no busy loop.
+#   window    issue 18: client.exe's window (not --cli) shows the party
+#             check's steps in its log pane (read with window-text.exe,
+#             $WINDOW_TEXT), and pressing Check runs it again there.
 #
 # Usage: wine-private.sh LANPARTY-WINE bash test-client-exe-model.sh LANPARTY-WINE CLIENT-MODEL.EXE [SCENARIO...]
 # (all scenarios without any). Needs $LANPARTY_NATIVE_BUILD (a native build
@@ -53,7 +56,8 @@ native_build
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"
 
-SCENARIOS=(join accept apipa crash disable)
+ALL_SCENARIOS=(join accept apipa crash disable window)
+SCENARIOS=("${ALL_SCENARIOS[@]}")
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 GUID='{C0FFEE00-1234-4321-ABCD-0123456789AB}'
@@ -435,8 +439,58 @@ scenario_disable() {
         echo "disable: ok"
 }
 
+# What client-model.exe's window shows in its log pane (IDC_LOG, 1005 in
+# src/client/client-win-rc.h), read from another process.
+pane() { timeout 30 wine "$WINDOW_TEXT" "lanparty - $m" 1005 </dev/null 2>/dev/null | tr -d '\r'; }
+pane_has() { pane >"$tmp/$m.pane" && grep -qF -- "$1" "$tmp/$m.pane"; }
+pane_count() { grep -cF -- "$1" "$tmp/$m.pane" || true; }
+
+scenario_window() {
+        local win
+        command -v xdotool >/dev/null || skip "xdotool is not installed"
+        [ -n "${WINDOW_TEXT:-}" ] || fail "WINDOW_TEXT (window-text.exe) is not set"
+        machine_new window
+        gateway_start gw-window --dhcp-server $LEASE/24 --answer-checks
+        say "window: client.exe's window shows the party check, and its Check button runs it again"
+        wine_bg window "$client" --name winplayer --state-dir "$(winpath "$tmp/$m-win")" "$invite"
+        client_pid=$WINE_PID
+        expect gw-window "client" 60
+        # The check runs by itself once the lease is there; its lines go to
+        # the window's log pane (gui-win.c), which is what the player sees.
+        wait_for 60 pane_has "Party check passed: games on this PC will find the party." ||
+                fail "the window's log shows no passed party check: $(tail -n 12 "$tmp/$m.pane")"
+        sed -n '/Party check:/,/Party check \(passed\|failed\)/p' "$tmp/$m.pane" | sed 's/^/  window: /'
+        for step in "✓ 1. Broadcasts and multicast from this PC reach the party" \
+                "✓ 2. Broadcasts from the party reach games on this PC" \
+                "✓ 3. Full-size frames make the round trip" \
+                "✓ 4. The TAP has a party address and a LAN host answers"; do
+                grep -qF -- "$step" "$tmp/$m.pane" || fail "the window's log lacks '$step'"
+        done
+        expect gw-window "check_result peer=2 1111"
+
+        # The Check button (Alt+C, its mnemonic), as a player presses it:
+        # a second check, shown in the window as well.
+        win=$(xdotool search --sync --onlyvisible --name "lanparty - $m" | head -1)
+        [ -n "$win" ] || fail "cannot find client.exe's window on the display"
+        xdotool windowfocus --sync "$win" key --window "$win" alt+c
+        wait_for 40 eval 'pane_has "Party check passed" && [ "$(pane_count "Party check passed")" -ge 2 ]' ||
+                fail "pressing Check showed no second check in the window: $(tail -n 12 "$tmp/$m.pane")"
+        [ "$(grep -c "^check_result peer=2 1111" "$tmp/gw-window.out")" -ge 2 ] ||
+                fail "the gateway got no second CHECK_RESULT"
+
+        # Leave (Alt+L), as in test-client-exe-gui.sh.
+        xdotool windowfocus --sync "$win" key --window "$win" alt+l
+        expect gw-window "left 2 client" 20
+        client_wait 30
+        [ "$client_rc" = 0 ] || fail "client.exe exited with $client_rc after leaving"
+        iface_restored
+        ! grep "^violation" "$(mlog)" || fail "the model saw client.exe break a rule"
+        cmd gw-window "disconnect quit"
+        echo "window: ok"
+}
+
 for s in "${SCENARIOS[@]}"; do
-        declare -F "scenario_$s" >/dev/null || fail "no scenario '$s' (there are: join accept apipa crash disable)"
+        declare -F "scenario_$s" >/dev/null || fail "no scenario '$s' (there are: ${ALL_SCENARIOS[*]})"
 done
 for s in "${SCENARIOS[@]}"; do
         t=$SECONDS
