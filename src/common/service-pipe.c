@@ -183,9 +183,10 @@ static bool take_u16(Cursor *c, uint16_t *ret) {
         return true;
 }
 
-/* Copies n bytes into dst (which has room for n + 1) and terminates it. */
-static bool take_string(Cursor *c, size_t n, char *dst, size_t *ret_len) {
-        if (c->left < n)
+/* Copies n bytes into dst[dst_size] and terminates it. The callers check
+ * each field's bound first and say which; dst_size is the last line. */
+static bool take_string(Cursor *c, size_t n, char *dst, size_t dst_size, size_t *ret_len) {
+        if (c->left < n || n >= dst_size)
                 return false;
         memcpy(dst, c->p, n);
         dst[n] = '\0';
@@ -195,14 +196,16 @@ static bool take_string(Cursor *c, size_t n, char *dst, size_t *ret_len) {
 }
 
 /* A text that fills the rest of the body: 0..max bytes (min..max). */
-static ServicePipeError take_rest_text(Cursor *c, size_t min, size_t max, char *dst, size_t *ret_len) {
+static ServicePipeError take_rest_text(Cursor *c, size_t min, size_t max, char *dst, size_t dst_size,
+                                       size_t *ret_len) {
         if (c->left > max)
                 return SERVICE_PIPE_ERROR_TEXT_TOO_LONG;
         if (c->left < min)
                 return SERVICE_PIPE_ERROR_TRUNCATED;
         if (!control_text_is_valid((const char *) c->p, c->left))
                 return SERVICE_PIPE_ERROR_BAD_TEXT;
-        (void) take_string(c, c->left, dst, ret_len);
+        if (!take_string(c, c->left, dst, dst_size, ret_len))
+                return SERVICE_PIPE_ERROR_TEXT_TOO_LONG;
         return DECODE_OK;
 }
 
@@ -221,7 +224,8 @@ static ServicePipeError decode_version(Cursor *c, ServicePipeVersion *v) {
 static ServicePipeError decode_join(Cursor *c, ServicePipeJoin *j) {
         if (!printable_ascii_is_valid((const char *) c->p, c->left, LP_SERVICE_PIPE_LINK_MAX))
                 return SERVICE_PIPE_ERROR_BAD_LINK;
-        (void) take_string(c, c->left, j->link, &j->link_len);
+        if (!take_string(c, c->left, j->link, sizeof(j->link), &j->link_len))
+                return SERVICE_PIPE_ERROR_BAD_LINK;
         return DECODE_OK;
 }
 
@@ -237,7 +241,7 @@ static ServicePipeError decode_refused(Cursor *c, ServicePipeRefused *r) {
         r->code = (ServicePipeRefusal) code;
         if (r->version == 0)
                 return SERVICE_PIPE_ERROR_BAD_VERSION;
-        return take_rest_text(c, 0, LP_SERVICE_PIPE_REFUSED_TEXT_MAX, r->text, &r->text_len);
+        return take_rest_text(c, 0, LP_SERVICE_PIPE_REFUSED_TEXT_MAX, r->text, sizeof(r->text), &r->text_len);
 }
 
 static ServicePipeError decode_accepted(Cursor *c, ServicePipeAccepted *a) {
@@ -258,11 +262,11 @@ static ServicePipeError decode_session(Cursor *c, ServicePipeSession *s) {
                 return SERVICE_PIPE_ERROR_TRUNCATED;
         if (room_len > LP_ROOM_NAME_MAX)
                 return SERVICE_PIPE_ERROR_BAD_ROOM;
-        if (!take_string(c, room_len, s->room, &s->room_len) || !take_u8(c, &relay_len))
+        if (!take_string(c, room_len, s->room, sizeof(s->room), &s->room_len) || !take_u8(c, &relay_len))
                 return SERVICE_PIPE_ERROR_TRUNCATED;
         if (relay_len > LP_SERVICE_PIPE_RELAY_MAX)
                 return SERVICE_PIPE_ERROR_BAD_RELAY;
-        if (!take_string(c, relay_len, s->relay, &s->relay_len))
+        if (!take_string(c, relay_len, s->relay, sizeof(s->relay), &s->relay_len))
                 return SERVICE_PIPE_ERROR_TRUNCATED;
         s->state = (ServicePipeSessionState) state;
         if (s->state == SERVICE_PIPE_SESSION_IDLE)
@@ -288,7 +292,7 @@ static ServicePipeError decode_lights(Cursor *c, ServicePipeLights *l) {
                         return SERVICE_PIPE_ERROR_BAD_COLOR;
                 if (len > LP_SERVICE_PIPE_LIGHT_TEXT_MAX)
                         return SERVICE_PIPE_ERROR_TEXT_TOO_LONG;
-                if (!take_string(c, len, light->text, &light->text_len))
+                if (!take_string(c, len, light->text, sizeof(light->text), &light->text_len))
                         return SERVICE_PIPE_ERROR_TRUNCATED;
                 if (!control_text_is_valid(light->text, light->text_len))
                         return SERVICE_PIPE_ERROR_BAD_TEXT;
@@ -304,7 +308,7 @@ static ServicePipeError decode_ended(Cursor *c, ServicePipeEnded *e) {
         e->outcome = (ServicePipeOutcome) outcome;
         if (e->outcome != SERVICE_PIPE_OUTCOME_LEFT && e->outcome != SERVICE_PIPE_OUTCOME_FAILED)
                 return SERVICE_PIPE_ERROR_BAD_OUTCOME;
-        return take_rest_text(c, 0, LP_SERVICE_PIPE_TEXT_MAX, e->text, &e->text_len);
+        return take_rest_text(c, 0, LP_SERVICE_PIPE_TEXT_MAX, e->text, sizeof(e->text), &e->text_len);
 }
 
 /* The body of a known type; DECODE_OK or why not. */
@@ -327,7 +331,8 @@ static ServicePipeError decode_body(Cursor *c, ServicePipeMessage *m) {
         case SERVICE_PIPE_SESSION:
                 return decode_session(c, &m->session);
         case SERVICE_PIPE_LINE:
-                return take_rest_text(c, 1, LP_SERVICE_PIPE_TEXT_MAX, m->line.text, &m->line.text_len);
+                return take_rest_text(c, 1, LP_SERVICE_PIPE_TEXT_MAX, m->line.text, sizeof(m->line.text),
+                                      &m->line.text_len);
         case SERVICE_PIPE_LIGHTS:
                 return decode_lights(c, &m->lights);
         case SERVICE_PIPE_ENDED:
