@@ -248,7 +248,7 @@ int service_pipe_encode(const ServicePipeMessage *m, uint8_t *buf, size_t size);
  * first, so equal messages compare equal with memcmp), 0 for a
  * well-formed frame of a type `from` may send that this version does not
  * know (ret->type is its byte), or -EBADMSG with the reason in *ret_error
- * (may be NULL). */
+ * (may be NULL); -EINVAL for a NULL ret or a sender that is neither. */
 int service_pipe_decode(ServicePipeSender from, const uint8_t *buf, size_t len, ServicePipeMessage *ret,
                         ServicePipeError *ret_error);
 
@@ -265,6 +265,7 @@ typedef struct ServicePipeReader {
         ServicePipeError error; /* why, once broken */
 } ServicePipeReader;
 
+/* `from`: whose bytes this reader takes (the service reads the client's). */
 void service_pipe_reader_init(ServicePipeReader *r, ServicePipeSender from);
 /* Copies up to `size` bytes in and returns how many it took. Once the
  * stream is broken everything is taken and dropped. */
