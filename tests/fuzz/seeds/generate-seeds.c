@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Writes the seed inputs of the fuzz targets whose formats our own encoders
  * produce, with those encoders, so the seeds are valid by construction:
- * control messages (each type, and a stream of all), datagrams, invite
+ * control messages (each type, and a stream of all), the service pipe's
+ * messages (each type, and each side's stream), datagrams, invite
  * links and .lanparty files, the client's MAC file, its route state file,
  * the Windows client's interface state file, and real QUIC client
  * Initials for the relay's endpoint. generate.py writes the rest (frames,
@@ -30,6 +31,7 @@
 #include "invite.h"
 #include "macro.h"
 #include "quic.h"
+#include "service-pipe.h"
 #include "../../quic-test-net.h"
 
 static const char *top;
@@ -145,6 +147,109 @@ static void gen_control(void) {
         write_seed("control", "stream-all", stream, stream_len);
         stream[0] = 1;
         write_seed("control", "stream-all-bytewise", stream, stream_len);
+}
+
+/* ---- service-pipe ---- */
+
+static void pipe_text(char *dst, size_t *len, const char *s) {
+        *len = strlen(s);
+        memcpy(dst, s, *len + 1);
+}
+
+/* Writes each message as a seed of its own and appends it to the stream
+ * of its side. */
+static void pipe_seed(const char *name, const ServicePipeMessage *m, uint8_t *stream, size_t *stream_len) {
+        uint8_t buf[LP_SERVICE_PIPE_FRAME_MAX];
+        int n = service_pipe_encode(m, buf, sizeof(buf));
+
+        if (n < 0) {
+                fprintf(stderr, "service_pipe_encode(%s): %s\n", name, strerror(-n));
+                exit(1);
+        }
+        write_seed("service-pipe", name, buf, (size_t) n);
+        memcpy(stream + *stream_len, buf, (size_t) n);
+        *stream_len += (size_t) n;
+}
+
+static void gen_service_pipe_client(void) {
+        static uint8_t stream[8 * LP_SERVICE_PIPE_FRAME_MAX];
+        size_t len = 1;
+        ServicePipeMessage m;
+
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_HELLO;
+        m.hello.version = LP_SERVICE_PIPE_VERSION;
+        pipe_seed("hello", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_STATUS;
+        pipe_seed("status", &m, stream, &len);
+        m.type = SERVICE_PIPE_JOIN;
+        pipe_text(m.join.link, &m.join.link_len,
+                  "lanparty://relay.example.org:4433/lan-party?k=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+                  "&pin=ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8");
+        if (invite_parse(m.join.link, NULL, NULL) < 0) {
+                fprintf(stderr, "service-pipe: the JOIN seed's link does not parse\n");
+                exit(1);
+        }
+        pipe_seed("join", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_CHECK;
+        pipe_seed("check", &m, stream, &len);
+        m.type = SERVICE_PIPE_LEAVE;
+        pipe_seed("leave", &m, stream, &len);
+
+        stream[0] = 5; /* the reader is fed in chunks of this many bytes */
+        write_seed("service-pipe", "stream-client", stream, len);
+        stream[0] = 0xff;
+        write_seed("service-pipe", "stream-client-whole", stream, len);
+}
+
+static void gen_service_pipe_service(void) {
+        static uint8_t stream[16 * LP_SERVICE_PIPE_FRAME_MAX];
+        static const char *const light_text[LP_SERVICE_PIPE_LIGHTS] = {
+                "Relay: in the room (RTT 23 ms)", "Gateway: present (party-gw)", "LAN address: 192.168.77.23",
+        };
+        size_t len = 1;
+        ServicePipeMessage m;
+
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_WELCOME;
+        m.welcome.version = LP_SERVICE_PIPE_VERSION;
+        pipe_seed("welcome", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_ACCEPTED;
+        m.accepted.request = SERVICE_PIPE_STATUS;
+        pipe_seed("accepted", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_SESSION;
+        pipe_seed("session-idle", &m, stream, &len);
+        m.session.state = SERVICE_PIPE_SESSION_IN_ROOM;
+        pipe_text(m.session.room, &m.session.room_len, "lan-party");
+        pipe_text(m.session.relay, &m.session.relay_len, "relay.example.org");
+        pipe_seed("session-in-room", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_LIGHTS;
+        for (size_t i = 0; i < LP_SERVICE_PIPE_LIGHTS; i++) {
+                m.lights.light[i].color = (ServicePipeLightColor) (i + 1);
+                pipe_text(m.lights.light[i].text, &m.lights.light[i].text_len, light_text[i]);
+        }
+        pipe_seed("lights", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_LINE;
+        pipe_text(m.line.text, &m.line.text_len, "Player \xc3\x89lodie joined (02:11:22:33:44:55).");
+        pipe_seed("line", &m, stream, &len);
+        memset(&m, 0, sizeof(m));
+        m.type = SERVICE_PIPE_ENDED;
+        m.ended.outcome = SERVICE_PIPE_OUTCOME_FAILED;
+        pipe_text(m.ended.text, &m.ended.text_len, "no TAP-Windows6 adapter found.");
+        pipe_seed("ended", &m, stream, &len);
+        service_pipe_refuse(SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_BAD_INVITE, "the link has no room key (k=...)", &m);
+        pipe_seed("refused", &m, stream, &len);
+
+        stream[0] = 3;
+        write_seed("service-pipe", "stream-service", stream, len);
+        stream[0] = 0xff;
+        write_seed("service-pipe", "stream-service-whole", stream, len);
 }
 
 /* ---- datagram ---- */
@@ -348,6 +453,8 @@ int main(int argc, char *argv[]) {
         }
         top = argv[1];
         gen_control();
+        gen_service_pipe_client();
+        gen_service_pipe_service();
         gen_datagram();
         gen_invites();
         gen_identity();
