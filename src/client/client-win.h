@@ -81,11 +81,14 @@ typedef struct Client {
 
         /* The party check: once automatically when the TAP has a lease
          * from the party while joined, again when the window's Check
-         * button asks (check_event wakes the loop). */
+         * button asks (check_event wakes the loop); with --check once,
+         * then leave. */
         PartyCheck *check;
         bool check_done;
         volatile LONG check_requested;
         HANDLE check_event;
+        uint64_t check_give_up_at; /* --check: no check by then, no check at all */
+        bool check_failed;
 
         ClientLights lights;
         bool lights_posted;
