@@ -56,6 +56,10 @@ void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
                 if (e->type == CLIENT_EVENT_JOINED) {
                         c->gateway_here = e->welcome && e->welcome->gateway_present;
                         c->joined_at = client_now_ns();
+                        /* A new join, maybe through another relay address
+                         * or to a gateway that came back: the automatic
+                         * check runs again once the TAP has its address. */
+                        c->check_done = false;
                 }
                 if (e->peer && e->peer->role == PEER_ROLE_GATEWAY) {
                         if (e->type == CLIENT_EVENT_PEER_LEFT)
@@ -119,8 +123,8 @@ static bool check_give_up(Client *c, uint64_t now) {
         return true;
 }
 
-/* The automatic check: once, when the TAP has the party's address;
- * --check's also CLIENT_CHECK_ADDRESS_WAIT_SEC after joining
+/* The automatic check: once per join, when the TAP has the party's
+ * address; --check's also CLIENT_CHECK_ADDRESS_WAIT_SEC after joining
  * without one (step 4 then says there is no DHCP answer). */
 static bool check_due(Client *c, const ClientDiagnostics *d, uint64_t now) {
         if (c->check_done)

@@ -41,6 +41,9 @@
 #             the "did not answer" hint, status 1.
 #   check-timeout  --check --check-timeout 8 in a room without the party's
 #             DHCP (APIPA only): gives up after 8 s, status 1, no check.
+#   rejoin    the relay restarts under a joined client.exe: it rejoins,
+#             and the automatic check runs again once the address is
+#             back; one check per join.
 #
 # Usage: wine-private.sh LANPARTY-WINE bash test-client-exe-model.sh LANPARTY-WINE CLIENT-MODEL.EXE [SCENARIO...]
 # (all scenarios without any). Needs $LANPARTY_NATIVE_BUILD (a native build
@@ -59,7 +62,7 @@ native_build
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"
 
-SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout)
+SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout rejoin)
 
 GUID='{C0FFEE00-1234-4321-ABCD-0123456789AB}'
 ALIAS='LAN Party'
@@ -515,6 +518,39 @@ scenario_check_timeout() {
         iface_restored
         cmd gw-timeout "disconnect quit"
         echo "check-timeout: ok"
+}
+
+# The session drops (the relay restarts) and client.exe rejoins: the
+# automatic check runs again once the TAP has its address back, once.
+scenario_rejoin() {
+        local n
+        machine_new rejoin
+        gateway_start gw-rejoin --dhcp-server $LEASE/24 --answer-checks
+        say "rejoin: the party check runs once per join"
+        client_start rejoin
+        client_expect rejoin "Party check passed: games on this PC will find the party." 40
+        say "rejoin: the relay restarts; client.exe comes back"
+        log_mark
+        relayd_restart
+        gateway_start gw-rejoin2 --dhcp-server $LEASE/24 --answer-checks
+        client_expect rejoin "Adapter \"$ALIAS\" is unplugged until we are back (media disconnected)." 20
+        wait_for 40 file_has "$tmp/rejoin.out" "^Joined room rejoin as peer" 2 ||
+                fail "client.exe did not rejoin after the relay restarted"
+        expect_log "^dhcp-bound if=[0-9]+ addr=$LEASE/24 " 30
+        wait_for 40 file_has "$tmp/rejoin.out" "^Party check passed" 2 ||
+                fail "no second party check after the rejoin: $(grep -E '^(Running the party check|Party check)' "$tmp/rejoin.out" | tr '\n' ';')"
+        expect gw-rejoin2 "check_result peer=2 1111"
+        grep -E '^(Joined room|Adapter .* is (plugged|unplugged)|Got address|Running the party check|Party check (passed|failed))' \
+                "$tmp/rejoin.out" | sed 's/^/  client: /'
+        # One per join: the address settling (notifications, the 3 s poll)
+        # starts no third.
+        sleep 8
+        n=$(grep -c "^Running the party check" "$tmp/rejoin.out")
+        [ "$n" = 2 ] || fail "$n automatic party checks for two joins"
+        client_leave rejoin
+        iface_restored
+        cmd gw-rejoin2 "disconnect quit"
+        echo "rejoin: ok"
 }
 
 all_scenarios="${SCENARIOS[*]}"
