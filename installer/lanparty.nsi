@@ -9,8 +9,8 @@
 ; Installs client.exe into Program Files\lanparty with a Start-menu
 ; shortcut and an uninstaller (listed in Add/Remove Programs), registers
 ; the lanparty:// URL scheme and the .lanparty file type so a click on an
-; invite opens client.exe, and makes sure a TAP-Windows6 adapter (driver
-; tap0901) exists: an installer for it placed beside this setup program
+; invite opens client.exe, lets client.exe through Windows Firewall, and
+; makes sure a TAP-Windows6 adapter (driver tap0901) exists: an installer for it placed beside this setup program
 ; (tap-windows-*.exe, run with /S) is used, otherwise the player is told
 ; where to get it.
 
@@ -74,6 +74,12 @@ VIAddVersionKey "LegalCopyright" "MIT License"
 
 Var TapAdapter
 Var TapDriver
+
+; The inbound Windows Firewall rule for client.exe (see FirewallAllow).
+!define FIREWALL_RULE "lanparty"
+; netsh of the system itself: this installer is 64-bit, so $SYSDIR is
+; System32, not SysWOW64.
+!define NETSH '"$SYSDIR\netsh.exe" advfirewall firewall'
 
 ; A silent install (setup.exe /S) shows no message box; what it would have
 ; said also goes to the standard output, when the installer has one
@@ -171,11 +177,43 @@ Function DetectTap
   Pop $0
 FunctionEnd
 
+; Windows Firewall drops what arrives for a program it has no inbound
+; rule for, and asks the player about it the first time the program
+; listens (a prompt that is easy to dismiss, and whose default allows
+; Private networks only). client.exe's party check listens for the
+; gateway's broadcast on a UDP socket, as games do (step 2), and the party
+; network may be Public: one rule allows client.exe in on every profile,
+; as Microsoft's "Netsh AdvFirewall Firewall Commands" describe add rule.
+; netsh adds a second rule of the same name rather than replace the first:
+; a reinstall deletes ours first, by its name alone, so one left by an
+; install elsewhere goes too.
+Function FirewallAllow
+  Push $0
+  Push $1
+  nsExec::ExecToStack '${NETSH} delete rule name="${FIREWALL_RULE}" dir=in'
+  Pop $0
+  Pop $1
+  nsExec::ExecToStack '${NETSH} add rule name="${FIREWALL_RULE}" dir=in action=allow \
+    program="$INSTDIR\client.exe" enable=yes profile=any'
+  Pop $0
+  Pop $1
+  ${If} $0 == 0
+    ${Note} "Windows Firewall lets client.exe in on all networks (inbound rule $\"${FIREWALL_RULE}$\")."
+  ${Else}
+    ${Tell} MB_OK|MB_ICONEXCLAMATION "lanparty could not add its Windows Firewall rule (netsh: $0):$\r$\n$1$\r$\n\
+      Windows may ask whether client.exe may use the network: allow it on private and public networks, or the \
+      party check and games may not see the party's broadcasts."
+  ${EndIf}
+  Pop $1
+  Pop $0
+FunctionEnd
+
 Section "lanparty" SecMain
   SectionIn RO
   SetOutPath "$INSTDIR"
   File "/oname=client.exe" "${CLIENT_EXE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
+  Call FirewallAllow
 
   SetShellVarContext all
   CreateShortCut "$SMPROGRAMS\lanparty.lnk" "$INSTDIR\client.exe" "" "$INSTDIR\client.exe" 0 \
@@ -353,6 +391,13 @@ Section "Uninstall"
       DetailPrint "${STATE_DIR} holds files lanparty did not write; left it there."
     ${EndIf}
   ${EndIf}
+
+  ; Our firewall rule, by its name: $INSTDIR may be another spelling of
+  ; the path the rule holds (a short name), which netsh would not match.
+  nsExec::ExecToStack '${NETSH} delete rule name="${FIREWALL_RULE}" dir=in'
+  Pop $0
+  Pop $1
+  DetailPrint "Windows Firewall rule $\"${FIREWALL_RULE}$\" removed (netsh: $0)."
 
   Delete "$SMPROGRAMS\lanparty.lnk"
   Delete "$INSTDIR\client.exe"

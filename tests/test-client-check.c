@@ -243,6 +243,11 @@ static void test_windows(void) {
         expect(&f, CLIENT_CHECK_BROADCAST_IN, "files the party network on \"Ethernet 3\" as Public");
         f.tap_network_public = false;
         expect(&f, CLIENT_CHECK_BROADCAST_IN, "Windows Firewall (or another security program) drops incoming");
+        /* The rule the installer adds, and how to add it back. */
+        expect(&f, CLIENT_CHECK_BROADCAST_IN, "lanparty's installer adds the inbound rule \"lanparty\" for client.exe");
+        expect(&f, CLIENT_CHECK_BROADCAST_IN,
+               "netsh advfirewall firewall add rule name=lanparty dir=in action=allow "
+               "program=\"C:\\Program Files\\lanparty\\client.exe\" enable=yes profile=any");
         client_check_judge(&f, &o);
         CHECK(!strstr(o.hints[CLIENT_CHECK_BROADCAST_IN], "nft"));
 

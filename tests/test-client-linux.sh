@@ -12,7 +12,8 @@
 # leaves with exit status 0 and takes routes and TAP along, and the ways
 # the invite link (a secret) comes in: a private file, stdin, the
 # environment, and the command line with its warning; none of them leaves
-# the room key in /proc/PID/cmdline or /proc/PID/environ once joined.
+# the room key in /proc/PID/cmdline or /proc/PID/environ once joined; and
+# --check giving up after --check-timeout when the relay does not answer.
 # Needs root; skips (77) without it.
 #
 # Usage: test-client-linux.sh LANPARTY-CLIENT CLIENT-TEST-RELAYD
@@ -75,6 +76,14 @@ err=$("$client" --frame-device bogus 'lanparty://x/y?k=z' 2>&1)
 [[ $err == *"--frame-device"* ]] || fail "bad --frame-device message: $err"
 err=$("$client" --name $'bad\tname' 'lanparty://x/y?k=z' 2>&1)
 [ $? -eq 2 ] || fail "bad --name: expected exit 2"
+"$client" --help | grep -q -- "--check-timeout SECONDS" || fail "--help does not mention --check-timeout"
+err=$("$client" --check-timeout 5 'lanparty://x/y?k=z' 2>&1)
+[ $? -eq 2 ] || fail "--check-timeout without --check: expected exit 2"
+[[ $err == *"--check-timeout goes with --check."* ]] || fail "--check-timeout without --check: message '$err'"
+err=$("$client" --check --check-timeout 0 'lanparty://x/y?k=z' 2>&1)
+[ $? -eq 2 ] || fail "--check-timeout 0: expected exit 2"
+[[ $err == *"--check-timeout: expected whole seconds from 1 to 3600, got \"0\""* ]] ||
+        fail "--check-timeout 0: message '$err'"
 
 step "invite files others may read are refused; --help says where links come from"
 help=$("$client" --help) || fail "--help failed"
@@ -254,6 +263,19 @@ grep -q "Warning: the invite link, room key included, was given on the command l
 grep -qaF -- "$key" "/proc/$client_pid/cmdline" && fail "the room key is still in /proc/$client_pid/cmdline"
 kill -TERM "$client_pid"
 client_exits 5 0 "invite link as an argument"
+
+step "--check gives up after --check-timeout when no check can run (the relay does not answer)"
+unreachable=${invite/:4433\//:4434\/}
+t0=$SECONDS
+cx timeout 30 "$client" --check --check-timeout 3 --tap lp0 --state-dir "$tmp/state" "$unreachable" \
+        >"$tmp/giveup.out" 2>"$tmp/giveup.err" </dev/null
+rc=$?
+[ $rc -eq 1 ] || fail "--check --check-timeout 3: exit status $rc, expected 1"
+grep -q '^Party check: not joined to the room with an address after 3 s, giving up\.$' "$tmp/giveup.out" ||
+        fail "--check --check-timeout 3: no giving-up line"
+[ $((SECONDS - t0)) -lt 15 ] || fail "--check --check-timeout 3 took $((SECONDS - t0)) s"
+cx ip link show dev lp0 >/dev/null 2>&1 && fail "lp0 left behind after --check gave up"
+[ -z "$(cx ip -4 route show proto 76)" ] || fail "routes left behind after --check gave up"
 
 step "the null frame device joins without a TAP"
 ip netns exec "$ns_client" "$client" --frame-device null --state-dir "$tmp/state" "$invite" >"$tmp/null.out" 2>"$tmp/null.err" </dev/null &

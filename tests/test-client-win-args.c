@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "client-check.h"
 #include "client-win-args.h"
 #include "test-util.h"
 
@@ -191,6 +192,53 @@ static void test_args_modes(void) {
         CHECK(!client_win_mode_to_string(_CLIENT_WIN_MODE_INVALID));
 }
 
+/* --check: a console mode like --cli, for the TAP only, and its timeout,
+ * which both clients parse with check_timeout_parse(). */
+static void test_args_check(void) {
+        ClientWinArgs a;
+        char err[256];
+        unsigned t = 7;
+
+        expect_error(PARSE(&a, err, "--check"), err, "--check: missing the invite link");
+        expect_error(PARSE(&a, err, "--check=yes", "link"), err, "--check takes no value");
+        expect_error(PARSE(&a, err, "--check", "--frame-device", "null", "link"), err, "--check needs the TAP");
+        expect_error(PARSE(&a, err, "--check-timeout", "5", "link"), err, "--check-timeout goes with --check");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout"), err, "--check-timeout needs a value");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout", "0", "link"), err, "from 1 to 3600");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout=3601", "link"), err, "got \"3601\"");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout", "-5", "link"), err, "--check-timeout");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout", "5s", "link"), err, "--check-timeout");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout", "", "link"), err, "--check-timeout");
+        expect_error(PARSE(&a, err, "--check", "--check-timeout", "99999999999999999999", "link"), err,
+                     "--check-timeout");
+
+        CHECK_EQ_INT(check_timeout_parse(NULL, &t), -EINVAL);
+        CHECK_EQ_INT(check_timeout_parse("1", NULL), -EINVAL);
+        CHECK_EQ_INT(check_timeout_parse(" 5", &t), -EINVAL);
+        CHECK_EQ_INT(check_timeout_parse("+5", &t), -EINVAL);
+        CHECK_EQ_INT(t, 7);
+        CHECK_EQ_INT(check_timeout_parse("1", &t), 0);
+        CHECK_EQ_INT(t, 1);
+        CHECK_EQ_INT(check_timeout_parse("3600", &t), 0);
+        CHECK_EQ_INT(t, 3600);
+        CHECK_EQ_INT(check_timeout_parse("0090", &t), 0);
+        CHECK_EQ_INT(t, 90);
+
+        CHECK_EQ_INT(PARSE(&a, err, "--cli", "link"), 0);
+        CHECK(!a.check_only);
+        CHECK_EQ_INT(PARSE(&a, err, "--check", "link"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_CLI);
+        CHECK(a.check_only);
+        CHECK_EQ_INT(a.check_timeout_sec, CLIENT_CHECK_GIVE_UP_SEC_DEFAULT);
+        CHECK_EQ_INT(a.check_timeout_sec, 90);
+        CHECK_EQ_INT(PARSE(&a, err, "--check-timeout=5", "--cli", "--check", "link"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_CLI);
+        CHECK_EQ_INT(a.check_timeout_sec, 5);
+        /* Like --cli, it yields to the modes that print and exit. */
+        CHECK_EQ_INT(PARSE(&a, err, "--check", "--help"), 0);
+        CHECK_EQ_INT(a.mode, CLIENT_WIN_MODE_HELP);
+}
+
 static void test_source(void) {
         CHECK_EQ_INT(invite_source_classify(NULL), _INVITE_SOURCE_INVALID);
         CHECK_EQ_INT(invite_source_classify(""), INVITE_SOURCE_FILE);
@@ -295,6 +343,7 @@ int main(void) {
         RUN(test_args_hostile_links);
         RUN(test_file_hostile);
         RUN(test_args_modes);
+        RUN(test_args_check);
         RUN(test_source);
         RUN(test_clean);
         RUN(test_file);

@@ -206,11 +206,18 @@ static void judge_broadcast_in(const ClientCheckFacts *f, ClientCheckOutcome *o)
                             "(Settings > Network & Internet > \"%s\" > Private network), or allow client.exe and "
                             "your games on Public networks in Windows Firewall",
                             f->tap_name, f->tap_name);
+        /* The check's socket is client.exe's: without the installer's
+         * rule (a copy run from elsewhere, the rule deleted, the prompt
+         * answered "no") Windows drops what comes for it. */
         if (on_windows(f))
                 return fail(o, CLIENT_CHECK_BROADCAST_IN,
                             "the gateway sent a broadcast to this PC, but no socket here received it: Windows "
                             "Firewall (or another security program) drops incoming broadcasts on the TAP \"%s\": "
-                            "allow client.exe and your games through it",
+                            "allow client.exe and your games through it. lanparty's installer adds the inbound "
+                            "rule \"lanparty\" for client.exe; to add it by hand, in an administrator Command "
+                            "Prompt: netsh advfirewall firewall add rule name=lanparty dir=in action=allow "
+                            "program=\"C:\\Program Files\\lanparty\\client.exe\" enable=yes profile=any (with the "
+                            "path of your client.exe)",
                             f->tap_name);
         fail(o, CLIENT_CHECK_BROADCAST_IN,
              "the gateway sent a broadcast to this PC, but no socket here received it: inbound broadcasts on the "

@@ -75,6 +75,15 @@ typedef struct ClientCheckOutcome {
         char hints[_CLIENT_CHECK_STEP_MAX][CLIENT_CHECK_HINT_MAX];
 } ClientCheckOutcome;
 
+/* The one-shot (lanparty-client --check, client.exe --check): it checks
+ * once the TAP has an address, or this long after joining without one
+ * (step 4 then says there is no DHCP answer) ... */
+#define CLIENT_CHECK_ADDRESS_WAIT_SEC 30
+/* ... and gives up when no check could run within --check-timeout
+ * seconds (the relay unreachable, the room not there): a one-shot must end. */
+#define CLIENT_CHECK_GIVE_UP_SEC_DEFAULT 90
+#define CLIENT_CHECK_GIVE_UP_SEC_MAX 3600
+
 const char *client_check_step_to_string(ClientCheckStep s);
 void client_check_judge(const ClientCheckFacts *f, ClientCheckOutcome *ret);
 /* Whether the TAP's address (text, "" for none) is one the party's DHCP

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client-check.h"
 #include "control.h"
 #include "string-table.h"
 
@@ -58,6 +59,8 @@ typedef enum ArgOption {
         ARG_LIST,
         ARG_RESTORE,
         ARG_CLI,
+        ARG_CHECK,
+        ARG_CHECK_TIMEOUT,
         ARG_VERBOSE,
         ARG_FRAME_DEVICE,
         ARG_TAP_INSTANCE_ID,
@@ -77,6 +80,8 @@ static const struct {
         [ARG_LIST] = { "list-tap-adapters", 0, false },
         [ARG_RESTORE] = { "restore", 0, false },
         [ARG_CLI] = { "cli", 0, false },
+        [ARG_CHECK] = { "check", 0, false },
+        [ARG_CHECK_TIMEOUT] = { "check-timeout", 0, true },
         [ARG_VERBOSE] = { "verbose", 'v', false },
         [ARG_FRAME_DEVICE] = { "frame-device", 0, true },
         [ARG_TAP_INSTANCE_ID] = { "tap-instance-id", 0, true },
@@ -111,6 +116,7 @@ typedef struct ArgState {
         ClientWinArgs a;
         bool have_exit_mode;
         bool cli;
+        bool check_timeout_given;
         const char *invite;
 } ArgState;
 
@@ -191,6 +197,16 @@ static int arg_apply(ArgState *st, ArgOption o, const char *value, char *error, 
         case ARG_CLI:
                 st->cli = true;
                 return 0;
+        case ARG_CHECK:
+                st->a.check_only = true;
+                return 0;
+        case ARG_CHECK_TIMEOUT:
+                if (check_timeout_parse(value, &st->a.check_timeout_sec) < 0)
+                        return arg_error(error, error_size,
+                                         "--check-timeout: expected whole seconds from 1 to %d, got \"%.64s\".",
+                                         CLIENT_CHECK_GIVE_UP_SEC_MAX, value);
+                st->check_timeout_given = true;
+                return 0;
         case ARG_VERBOSE:
                 st->a.verbose = true;
                 return 0;
@@ -248,6 +264,42 @@ static int arg_one(ArgState *st, int argc, char *const *argv, int *i, char *erro
         return arg_apply(st, (ArgOption) o, value, error, error_size);
 }
 
+/* --check is a console mode like --cli, for the TAP only. */
+static int args_check_across(ArgState *st, char *error, size_t error_size) {
+        if (st->check_timeout_given && !st->a.check_only)
+                return arg_error(error, error_size, "--check-timeout goes with --check.");
+        if (st->a.check_only && st->a.check_timeout_sec == 0)
+                st->a.check_timeout_sec = CLIENT_CHECK_GIVE_UP_SEC_DEFAULT;
+        if (st->have_exit_mode || !(st->cli || st->a.check_only))
+                return 0;
+        st->a.mode = CLIENT_WIN_MODE_CLI;
+        if (!st->invite)
+                return arg_error(error, error_size, "--%s: missing the invite link (see --help).",
+                                 st->a.check_only ? "check" : "cli");
+        if (st->a.check_only && st->a.device_type != FRAME_DEVICE_TAP)
+                return arg_error(error, error_size,
+                                 "--check needs the TAP adapter: games and the check use Windows' network stack.");
+        return 0;
+}
+
+int check_timeout_parse(const char *s, unsigned *ret) {
+        unsigned long v = 0;
+
+        if (!s || !ret || s[0] == '\0')
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                v = v * 10 + (unsigned long) (*p - '0');
+                if (v > CLIENT_CHECK_GIVE_UP_SEC_MAX)
+                        return -EINVAL;
+        }
+        if (v == 0)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size) {
         ArgState st = { .a = { .mode = CLIENT_WIN_MODE_GUI, .device_type = FRAME_DEVICE_TAP } };
         int r;
@@ -266,11 +318,9 @@ int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char 
         /* The uninstaller runs it: a link there is a mistake, not a wish. */
         if (st.a.mode == CLIENT_WIN_MODE_RESTORE && st.invite)
                 return arg_error(error, error_size, "--restore takes no invite link.");
-        if (!st.have_exit_mode && st.cli) {
-                st.a.mode = CLIENT_WIN_MODE_CLI;
-                if (!st.invite)
-                        return arg_error(error, error_size, "--cli: missing the invite link (see --help).");
-        }
+        r = args_check_across(&st, error, error_size);
+        if (r < 0)
+                return r;
         st.a.invite = st.invite;
         *ret = st.a;
         return 0;

@@ -9,7 +9,7 @@
  *
  * Modes: with no arguments, or an invite only, client.exe opens its window
  * (asking for a link when it has none); --cli runs in a console like the
- * Linux client; --help, --version and --list-tap-adapters print and exit;
+ * Linux client, and so does --check (the one-shot party check); --help, --version and --list-tap-adapters print and exit;
  * --restore undoes what earlier runs left behind (the uninstaller runs it)
  * and exits. */
 
@@ -45,6 +45,8 @@ typedef struct ClientWinArgs {
         const char *state_dir;       /* absolute; NULL: %LOCALAPPDATA% and %ProgramData% */
         bool verbose;
         bool accept_party_gateway;   /* ClientCoreConfig.accept_party_gateway */
+        bool check_only;             /* --check: join, run the party check once, leave */
+        unsigned check_timeout_sec;  /* --check-timeout: give up after this long without a check */
         const char *invite;          /* a link or a .lanparty file; NULL: ask (GUI only) */
 } ClientWinArgs;
 
@@ -57,6 +59,10 @@ typedef struct ClientWinArgs {
  * --restore takes no invite. Returns 0, or -EINVAL with a one-line reason
  * naming the option in `error`. */
 int client_win_args_parse(int argc, char *const *argv, ClientWinArgs *ret, char *error, size_t error_size);
+
+/* --check-timeout's SECONDS, for both clients: a whole number from 1 to
+ * CLIENT_CHECK_GIVE_UP_SEC_MAX. -EINVAL for anything else. */
+int check_timeout_parse(const char *s, unsigned *ret);
 
 typedef enum InviteSource {
         INVITE_SOURCE_LINK, /* the argument is the link itself */

@@ -167,6 +167,11 @@ int client_run(Client *c) {
                 snprintf(c->failure, sizeof(c->failure), "%s", end ? end->message : "The client stopped.");
         }
         c->exit_code = r >= 0 && client_core_get_phase(c->setup.core) == CLIENT_PHASE_STOPPED ? EXIT_SUCCESS : EXIT_FAILURE;
+        /* --check: 0 only for a check that ran and passed, as lanparty-client's. */
+        if (c->exit_code == EXIT_SUCCESS && c->args.check_only && (!c->check_done || c->check_failed)) {
+                c->exit_code = EXIT_FAILURE;
+                snprintf(c->failure, sizeof(c->failure), "The party check did not pass.");
+        }
         if (c->exit_code != EXIT_SUCCESS && !c->failure[0])
                 snprintf(c->failure, sizeof(c->failure), "The client stopped: %s.", client_error_text(r < 0 ? r : -EIO));
         client_teardown(c);

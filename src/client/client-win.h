@@ -79,13 +79,16 @@ typedef struct Client {
         bool gateway_new;  /* it came after us: renew at once if need be */
         uint64_t joined_at; /* when the media last connected */
 
-        /* The party check: once automatically when the TAP has a lease
-         * from the party while joined, again when the window's Check
-         * button asks (check_event wakes the loop). */
+        /* The party check: once automatically per join when the TAP has
+         * a lease from the party, again when the window's Check button
+         * asks (check_event wakes the loop); with --check once, then
+         * leave. */
         PartyCheck *check;
-        bool check_done;
+        bool check_done; /* this join's automatic one ran */
         volatile LONG check_requested;
         HANDLE check_event;
+        uint64_t check_give_up_at; /* --check: no check by then, no check at all */
+        bool check_failed;
 
         ClientLights lights;
         bool lights_posted;

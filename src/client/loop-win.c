@@ -56,6 +56,10 @@ void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
                 if (e->type == CLIENT_EVENT_JOINED) {
                         c->gateway_here = e->welcome && e->welcome->gateway_present;
                         c->joined_at = client_now_ns();
+                        /* A new join, maybe through another relay address
+                         * or to a gateway that came back: the automatic
+                         * check runs again once the TAP has its address. */
+                        c->check_done = false;
                 }
                 if (e->peer && e->peer->role == PEER_ROLE_GATEWAY) {
                         if (e->type == CLIENT_EVENT_PEER_LEFT)
@@ -89,6 +93,48 @@ static void check_say(void *userdata, const char *line) {
         client_say(userdata, "%s", line);
 }
 
+/* Leaving: the stop event, Ctrl-C, --check when it is done. */
+static void process_stop(Client *c, uint64_t now) {
+        int r;
+
+        if (!c->loop.stopping)
+                client_say(c, "Leaving the room...");
+        /* While the media is still connected, so the network is there to
+         * be found; leaving takes the link down. */
+        r = net_category_restore(&c->category);
+        if (r < 0)
+                log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
+        client_loop_stop(&c->loop, now);
+        /* Windows ends the process soon (client_leave_now()): a second
+         * request does not wait for the relay's goodbye. */
+        if (InterlockedExchange(&c->leave_now, 0))
+                client_loop_stop(&c->loop, now);
+}
+
+/* --check: no check could run within --check-timeout (the relay
+ * unreachable, the room not there, no address): the one-shot ends, failed. */
+static bool check_give_up(Client *c, uint64_t now) {
+        if (!c->args.check_only || c->check_done || now <= c->check_give_up_at)
+                return false;
+        client_say(c, "Party check: not joined to the room with an address after %u s, giving up.",
+            c->args.check_timeout_sec);
+        c->check_failed = true;
+        process_stop(c, now);
+        return true;
+}
+
+/* The automatic check: once per join, when the TAP has the party's
+ * address; --check's also CLIENT_CHECK_ADDRESS_WAIT_SEC after joining
+ * without one (step 4 then says there is no DHCP answer). */
+static bool check_due(Client *c, const ClientDiagnostics *d, uint64_t now) {
+        if (c->check_done)
+                return false;
+        if (client_check_address_ready(d->device_ipv4))
+                return true;
+        return c->args.check_only && c->joined_at > 0 && now > c->joined_at &&
+               now - c->joined_at > CLIENT_CHECK_ADDRESS_WAIT_SEC * QUIC_NS_PER_SEC;
+}
+
 static void check_maybe_start(Client *c, uint64_t now) {
         ClientDiagnostics d;
         bool requested;
@@ -105,6 +151,8 @@ static void check_maybe_start(Client *c, uint64_t now) {
                                       "whose traffic games see.");
                 return;
         }
+        if (check_give_up(c, now))
+                return;
         client_core_get_diagnostics(c->setup.core, now, &d);
         if (d.phase != CLIENT_PHASE_JOINED) {
                 if (requested) {
@@ -113,7 +161,7 @@ static void check_maybe_start(Client *c, uint64_t now) {
                 }
                 return;
         }
-        if (!requested && (c->check_done || !client_check_address_ready(d.device_ipv4)))
+        if (!requested && !check_due(c, &d, now))
                 return;
         c->check_done = true;
         r = party_check_start(c->check, c->setup.core, c->setup.device, now);
@@ -122,9 +170,12 @@ static void check_maybe_start(Client *c, uint64_t now) {
                 InterlockedExchange(&c->check_requested, 1);
                 return;
         }
-        if (r < 0)
+        if (r < 0) {
                 client_say(c, "Party check could not start: %s.", client_error_text(r));
-        else
+                c->check_failed = true;
+                if (c->args.check_only)
+                        process_stop(c, now);
+        } else
                 client_say(c, "Running the party check on adapter \"%s\" (%s)...",
                     frame_device_get_name(c->setup.device), d.device_ipv4[0] ? d.device_ipv4 : "no IPv4 address");
 }
@@ -132,8 +183,13 @@ static void check_maybe_start(Client *c, uint64_t now) {
 static void check_tick(Client *c, uint64_t now) {
         ClientCheckOutcome o;
 
-        if (party_check_tick(c->check, c->setup.core, now, &o) > 0)
-                client_check_describe(&o, check_say, c);
+        if (party_check_tick(c->check, c->setup.core, now, &o) <= 0)
+                return;
+        client_check_describe(&o, check_say, c);
+        c->check_failed = !client_check_passed(&o);
+        /* --check: said what it found; leave. */
+        if (c->args.check_only)
+                process_stop(c, now);
 }
 
 /* ---- callbacks from the loop ---------------------------------------------------- */
@@ -286,25 +342,9 @@ void client_address_watch(void *userdata, FrameDevice *device) {
 
 /* ---- the loop ------------------------------------------------------------------- */
 
-static void process_stop(Client *c, uint64_t now) {
-        int r;
-
-        if (!c->loop.stopping)
-                client_say(c, "Leaving the room...");
-        /* While the media is still connected, so the network is there to
-         * be found; leaving takes the link down. */
-        r = net_category_restore(&c->category);
-        if (r < 0)
-                log_warning_errno(r, "Cannot put the party network's firewall category back, ignoring: %m");
-        client_loop_stop(&c->loop, now);
-        /* Windows ends the process soon (client_leave_now()): a second
-         * request does not wait for the relay's goodbye. */
-        if (InterlockedExchange(&c->leave_now, 0))
-                client_loop_stop(&c->loop, now);
-}
-
 int client_run_loop(Client *c) {
         client_loop_start(&c->loop, client_now_ns());
+        c->check_give_up_at = client_now_ns() + (uint64_t) c->args.check_timeout_sec * QUIC_NS_PER_SEC;
 
         while (!client_core_is_done(c->setup.core)) {
                 HANDLE handles[5], tap;

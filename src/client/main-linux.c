@@ -40,6 +40,7 @@
 #include "client-loop.h"
 #include "client-setup.h"
 #include "client-status.h"
+#include "client-win-args.h"
 #include "ipv4-autoconf.h"
 #include "control.h"
 #include "ether.h"
@@ -69,6 +70,7 @@ typedef struct Args {
         bool verbose;
         bool accept_party_gateway;
         bool check_only;         /* --check: join, run the party check once, leave */
+        unsigned check_timeout_sec; /* --check-timeout: give up after this long without a check */
         char *link;              /* the argument: a link, or "-" for stdin */
         const char *invite_file; /* --invite-file: a path, or "-" */
 } Args;
@@ -368,9 +370,9 @@ static void process_udp(Client *c, uint64_t now) {
 /* --check waits this long after joining for the TAP's address, then checks
  * anyway (step 4 then says there is no DHCP answer). */
 #define CHECK_ADDRESS_WAIT (30 * QUIC_NS_PER_SEC)
-/* --check gives up when no check has run this long after the start (the
- * relay unreachable, the room not there yet): a one-shot must end. */
-#define CHECK_GIVE_UP (90 * QUIC_NS_PER_SEC)
+/* --check gives up when no check has run --check-timeout seconds after
+ * the start (CLIENT_CHECK_GIVE_UP_SEC_DEFAULT; the relay unreachable, the
+ * room not there yet): a one-shot must end. */
 
 static void check_say(void *userdata, const char *line) {
         status("%s", line);
@@ -386,7 +388,7 @@ static void check_maybe_start(Client *c, uint64_t now) {
                 return;
         if (c->args.check_only && !c->check_done && now > c->check_give_up_at) {
                 status("Party check: not joined to the room with an address after %u s, giving up.",
-                       (unsigned) (CHECK_GIVE_UP / QUIC_NS_PER_SEC));
+                       c->args.check_timeout_sec);
                 c->check_failed = true;
                 client_loop_stop(&c->loop, now);
                 return;
@@ -445,7 +447,7 @@ static void process_signals(Client *c, uint64_t now) {
 
 static int run_loop(Client *c) {
         client_loop_start(&c->loop, now_ns());
-        c->check_give_up_at = now_ns() + CHECK_GIVE_UP;
+        c->check_give_up_at = now_ns() + (uint64_t) c->args.check_timeout_sec * QUIC_NS_PER_SEC;
 
         while (!client_core_is_done(c->setup.core)) {
                 struct pollfd fds[4];
@@ -547,7 +549,9 @@ static void help(void) {
                "     --check              Join, run the party check once the TAP has an address\n"
                "                          (or 30 s after joining), print it, and leave; exit\n"
                "                          status 0 only if every step passed (1 also when no\n"
-               "                          check could run within 90 s)\n"
+               "                          check could run within --check-timeout)\n"
+               "     --check-timeout SECONDS\n"
+               "                          Give --check up after this long (default 90)\n"
                "  -v --verbose            Log debug messages to stderr\n\n"
                "The party check: once the TAP has an IPv4 address, the client checks that games\n"
                "on this computer will find the party, through the OS's network stack as games\n"
@@ -582,7 +586,8 @@ static int usage_error(const char *format, ...) {
 
 /* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
 static int parse_argv(int argc, char *argv[], Args *args) {
-        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE, ARG_CHECK };
+        enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE, ARG_CHECK,
+               ARG_CHECK_TIMEOUT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -594,6 +599,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 { "verbose", no_argument, NULL, 'v' },
                 { "invite-file", required_argument, NULL, ARG_INVITE_FILE },
                 { "check", no_argument, NULL, ARG_CHECK },
+                { "check-timeout", required_argument, NULL, ARG_CHECK_TIMEOUT },
                 {}
         };
         int c;
@@ -638,6 +644,11 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                 case ARG_CHECK:
                         args->check_only = true;
                         break;
+                case ARG_CHECK_TIMEOUT:
+                        if (check_timeout_parse(optarg, &args->check_timeout_sec) < 0)
+                                return usage_error("--check-timeout: expected whole seconds from 1 to %d, got \"%s\".",
+                                                   CLIENT_CHECK_GIVE_UP_SEC_MAX, optarg);
+                        break;
                 case 'v':
                         args->verbose = true;
                         break;
@@ -654,6 +665,10 @@ static int parse_argv(int argc, char *argv[], Args *args) {
         args->link = optind < argc ? argv[optind] : NULL;
         if (args->check_only && args->device_type != FRAME_DEVICE_TAP)
                 return usage_error("--check needs the TAP: games and the check use the OS's network stack.");
+        if (args->check_timeout_sec > 0 && !args->check_only)
+                return usage_error("--check-timeout goes with --check.");
+        if (args->check_only && args->check_timeout_sec == 0)
+                args->check_timeout_sec = CLIENT_CHECK_GIVE_UP_SEC_DEFAULT;
         return 1;
 }
 

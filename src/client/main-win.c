@@ -13,11 +13,12 @@
  * and runs the loop on a worker thread that posts status lines and light
  * colours to it. With --cli it runs the loop on the main thread and
  * prints the same status lines as the Linux client to a console (the one
- * it was started from, or a new one).
+ * it was started from, or a new one); --check does the same, runs the
+ * party check once and leaves.
  *
  * Linked for the Windows subsystem (no console window flashes up for a
- * double-clicked link); --cli, --help, --version and --list-tap-adapters
- * attach to the parent's console or open one.
+ * double-clicked link); --cli, --check, --help, --version and
+ * --list-tap-adapters attach to the parent's console or open one.
  *
  * This file holds the command line, the modes and wmain(); client-win.h
  * lists the others. */
@@ -45,6 +46,12 @@ static const char *help_text(void) {
                "  -h --help                   Show this help\n"
                "     --version                Show the version\n"
                "     --cli                    Run in this console instead of a window\n"
+               "     --check                  In this console: join, run the party check once\n"
+               "                              the adapter has an address (or 30 s after\n"
+               "                              joining), print it, and leave; exit status 0 only\n"
+               "                              if every step passed (1 also when no check could\n"
+               "                              run within --check-timeout)\n"
+               "     --check-timeout SECONDS  Give --check up after this long (default 90)\n"
                "     --list-tap-adapters      List the TAP-Windows6 adapters and exit\n"
                "     --restore                Undo what earlier runs left behind (the route to\n"
                "                              the relay, the adapter's settings) and exit;\n"
@@ -61,10 +68,14 @@ static const char *help_text(void) {
                "  -v --verbose                Log debug messages\n\n"
                "In the console, status lines go to standard output and log messages to\n"
                "standard error; Ctrl-C leaves the room.\n\n"
-               "The party check: once the adapter has an address from the party, the client\n"
-               "checks that games will find the party (broadcasts both ways, full-size frames,\n"
-               "the address and a LAN host) and prints each step with what to do when it\n"
-               "failed; the window's Check button runs it again.\n";
+               "The party check: once the adapter has an address from the party (after each\n"
+               "join), the client checks that games on this computer will find the party,\n"
+               "through Windows' network stack as games use it: 1. broadcasts\n"
+               "(255.255.255.255, the LAN's broadcast address) reach the party's gateway; 2. a\n"
+               "broadcast from the gateway reaches a socket here (Windows Firewall lets it in);\n"
+               "3. frames of the room's MTU make the round trip; 4. the adapter has an address\n"
+               "from the party and a LAN host answers ARP. Each step prints a check mark or a\n"
+               "cross with the cause and the fix; the window's Check button runs it again.\n";
 }
 
 static int list_adapters(void) {

@@ -177,33 +177,41 @@ bus_start() {
 }
 prop() { timeout 10 busctl --address="$bus" get-property org.lanparty.Relay1 "$@"; }
 
+# relayd_launch PORT: lanparty-relayd on 127.0.0.1:PORT, its pid in
+# relayd_pid; fails (status 1) when it did not come up.
+relayd_launch() {
+        local bus_args=()
+        if [ -n "$bus" ]; then
+                bus_args=(--bus-address "$bus")
+        fi
+        : >"$tmp/relayd.err"
+        # Without --bus-address a missing system bus only disables
+        # D-Bus; point it at nothing so the machine's bus is left alone.
+        DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" "$relayd" --config "$tmp/relayd.conf" \
+                --listen "127.0.0.1:$1" --dev-cert-dir "$tmp/cert" --state-dir "$tmp/state" \
+                --gateway-token-file "$tmp/tokens" "${bus_args[@]}" </dev/null 2>"$tmp/relayd.err" &
+        relayd_pid=$!
+        if wait_for 10 grep -q "running" "$tmp/relayd.err"; then
+                pids+=($relayd_pid)
+                return 0
+        fi
+        kill $relayd_pid 2>/dev/null || true
+        wait $relayd_pid 2>/dev/null || true
+        relayd_pid=
+        return 1
+}
+
 relayd_start() {
-        local attempt bus_args=()
+        local attempt
         # Any room: test-client-exe-model.sh opens one per scenario, and a
         # room outlives its gateway by the relay's grace period.
         echo "tok-0123456789abcdef * max-rooms=16" >"$tmp/tokens"
         chmod 600 "$tmp/tokens"
         : >"$tmp/relayd.conf"
-        if [ -n "$bus" ]; then
-                bus_args=(--bus-address "$bus")
-        fi
         for attempt in 1 2 3 4 5; do
                 port=$((20000 + RANDOM % 40000))
-                : >"$tmp/relayd.err"
-                # Without --bus-address a missing system bus only disables
-                # D-Bus; point it at nothing so the machine's bus is left alone.
-                DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" "$relayd" --config "$tmp/relayd.conf" \
-                        --listen "127.0.0.1:$port" --dev-cert-dir "$tmp/cert" --state-dir "$tmp/state" \
-                        --gateway-token-file "$tmp/tokens" "${bus_args[@]}" </dev/null 2>"$tmp/relayd.err" &
-                relayd_pid=$!
-                if wait_for 10 grep -q "running" "$tmp/relayd.err"; then
-                        pids+=($relayd_pid)
-                        break
-                fi
-                kill $relayd_pid 2>/dev/null || true
-                wait $relayd_pid 2>/dev/null || true
+                relayd_launch $port && break
                 grep -q "Failed to bind" "$tmp/relayd.err" || fail "relayd did not start"
-                relayd_pid=
         done
         [ -n "$relayd_pid" ] || fail "no free port for relayd"
         pin=$(relay_pin)
@@ -211,6 +219,20 @@ relayd_start() {
         # relay-test-peer's default room key: 32 bytes of 0x42 ('B').
         key=$(head -c 32 /dev/zero | tr '\0' 'B' | base64 -w0 | tr '+/' '-_' | tr -d '=')
         invite="lanparty://127.0.0.1:$port/party?k=$key&pin=$pin"
+}
+
+# relayd_restart: the relay stops (SIGTERM: it tells every peer it is
+# shutting down, which they retry) and starts again on the same port,
+# with the same certificate (pin) and state; its rooms are gone until
+# their gateways come back. The old log is kept as relayd-N.err.
+relayd_restart() {
+        local n=1
+        kill "$relayd_pid"
+        wait "$relayd_pid" 2>/dev/null || true
+        while [ -e "$tmp/relayd-$n.err" ]; do n=$((n + 1)); done
+        cp "$tmp/relayd.err" "$tmp/relayd-$n.err"
+        relayd_launch "$port" || fail "relayd did not start again on port $port: $(cat "$tmp/relayd.err")"
+        [ "$(relay_pin)" = "$pin" ] || fail "the restarted relay has another pin"
 }
 
 # peer NAME ARGS...: a relay-test-peer; send it commands with cmd NAME LINE,

@@ -24,6 +24,7 @@ run 0 --help
 says "--tap-instance-id"
 says "--list-tap-adapters"
 says "--accept-party-gateway"
+says "--check-timeout SECONDS"
 
 say "usage errors name the option"
 run 2 --bogus
@@ -34,6 +35,12 @@ run 2 --cli --frame-device tun "$link"
 says "--frame-device: expected \"tap\" or \"null\""
 run 2 --cli 'lanparty://relay.example.org/party?k=short'
 says "This is not a valid invite link: room key must be"
+run 2 --check
+says "--check: missing the invite link"
+run 2 --check --frame-device null "$link"
+says "--check needs the TAP adapter"
+run 2 --check --check-timeout 0 "$link"
+says "--check-timeout: expected whole seconds from 1 to 3600"
 
 say "no TAP-Windows6 adapter: what to install"
 run 1 --cli "$link"

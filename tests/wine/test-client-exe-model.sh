@@ -35,6 +35,15 @@
 #             them ("left behind").
 #   disable   (1) the adapter disabled while in the room: client.exe ends
 #             once, with status 1 and the reason, no busy loop.
+#   check     issue 18: client.exe --check joins, checks once the lease is
+#             there, prints every step ✓, leaves and exits 0.
+#   check-unanswered  --check with a gateway that does not answer checks:
+#             the "did not answer" hint, status 1.
+#   check-timeout  --check --check-timeout 8 in a room without the party's
+#             DHCP (APIPA only): gives up after 8 s, status 1, no check.
+#   rejoin    the relay restarts under a joined client.exe: it rejoins,
+#             and the automatic check runs again once the address is
+#             back; one check per join.
 #   window    issue 18: client.exe's window (not --cli) shows the party
 #             check's steps in its log pane (read with window-text.exe,
 #             $WINDOW_TEXT), and pressing Check runs it again there.
@@ -56,7 +65,7 @@ native_build
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"
 
-ALL_SCENARIOS=(join accept apipa crash disable window)
+ALL_SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout rejoin window)
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
@@ -140,10 +149,12 @@ control() { printf '%s\n' "$1" >>"$tmp/$m.control"; }
 
 # client_start NAME ARGS...: client-model.exe's console face on the current
 # machine; its pid in client_pid, its MAC in mac once it said it.
-client_start() {
-        local name=$1
-        shift
-        wine_bg "$name" "$client" --cli --name winplayer --state-dir "$(winpath "$tmp/$m-win")" "$@" "$invite"
+# client_start_as MODE NAME ARGS...: the same with --check instead of --cli.
+client_start() { client_start_as --cli "$@"; }
+client_start_as() {
+        local mode=$1 name=$2
+        shift 2
+        wine_bg "$name" "$client" "$mode" --name winplayer --state-dir "$(winpath "$tmp/$m-win")" "$@" "$invite"
         client_pid=$WINE_PID
         client_expect "$name" "Joining room $m on relay 127.0.0.1" 60
         mac=$(sed -n 's/.* with MAC \([0-9a-f:]\{17\}\) on .*/\1/p' "$tmp/$name.out" | head -1)
@@ -439,6 +450,114 @@ scenario_disable() {
         echo "disable: ok"
 }
 
+# check_lines NAME: the party check's report in NAME's output, for the log.
+check_lines() { sed -n '/^Party check:/,/^Party check \(passed\|failed\)/p' "$tmp/$1.out" | sed 's/^/  client: /'; }
+
+scenario_check() {
+        local step
+        machine_new check
+        gateway_start gw-check --dhcp-server $LEASE/24 --answer-checks
+        say "check: client.exe --check joins, checks once the lease is there, leaves, exits 0"
+        client_start_as --check check
+        client_expect check "Joined room check as peer 2 (room MTU "
+        client_expect check "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 30
+        client_expect check "Party check passed: games on this PC will find the party." 30
+        check_lines check
+        for step in "1. Broadcasts from this PC reach the party" "2. Broadcasts from the party reach games on this PC" \
+                "3. Full-size frames make the round trip" "4. The TAP has a party address and a LAN host answers"; do
+                grep -qF "✓ $step" "$tmp/check.out" || fail "no ✓ for '$step'"
+        done
+        client_wait 30
+        [ "$client_rc" = 0 ] || fail "client.exe --check passed but exited with $client_rc"
+        grep -qF "Left the room." "$tmp/check.out" || fail "client.exe --check did not leave the room"
+        expect gw-check "check_result peer=2 1111"
+        expect gw-check "left 2 client $mac"
+        [ "$(grep -c "Running the party check" "$tmp/check.out")" = 1 ] || fail "--check ran more than one check"
+        iface_restored
+        cmd gw-check "disconnect quit"
+        echo "check: ok"
+}
+
+scenario_check_unanswered() {
+        machine_new unanswered
+        # The party's DHCP, but a gateway older than the party check: it
+        # never answers CHECK_BEGIN.
+        gateway_start gw-unanswered --dhcp-server $LEASE/24
+        say "check-unanswered: client.exe --check against a gateway that does not answer checks exits 1"
+        client_start_as --check unanswered
+        client_expect unanswered "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 30
+        client_expect unanswered "Party check failed: games on this PC may not find the party." 30
+        check_lines unanswered
+        grep -qF "✗ 1. Broadcasts from this PC reach the party: the party's gateway did not answer the check" \
+                "$tmp/unanswered.out" || fail "step 1 does not say the gateway did not answer"
+        client_wait 30
+        [ "$client_rc" = 1 ] || fail "client.exe --check exited with $client_rc after a failed check, expected 1"
+        grep -qF "client.exe: The party check did not pass." "$tmp/unanswered.err" || fail "no final reason on stderr"
+        grep -qF "Left the room." "$tmp/unanswered.out" || fail "client.exe --check did not leave the room"
+        iface_restored
+        cmd gw-unanswered "disconnect quit"
+        echo "check-unanswered: ok"
+}
+
+scenario_check_timeout() {
+        local t0 took
+        machine_new timeout
+        # A gateway without the party's DHCP: Windows falls back to APIPA,
+        # which is no party address, so no check starts; --check-timeout
+        # ends the wait long before the 30 s after which --check would
+        # check without an address.
+        gateway_start gw-timeout
+        say "check-timeout: no address from the party; client.exe --check --check-timeout 8 gives up"
+        t0=$SECONDS
+        client_start_as --check timeout --check-timeout 8
+        client_expect timeout "Joined room timeout as peer 2 (room MTU "
+        client_wait 40
+        took=$((SECONDS - t0))
+        [ "$client_rc" = 1 ] || fail "client.exe --check exited with $client_rc after giving up, expected 1"
+        grep -qF "Party check: not joined to the room with an address after 8 s, giving up." "$tmp/timeout.out" ||
+                fail "client.exe --check did not say it gave up after 8 s"
+        ! grep -q "Running the party check" "$tmp/timeout.out" || fail "a check ran without the party's address"
+        [ "$took" -lt 30 ] || fail "client.exe --check --check-timeout 8 took $took s"
+        grep -qF "Left the room." "$tmp/timeout.out" || fail "client.exe --check did not leave the room"
+        echo "check-timeout: gave up after $took s (with wine's start-up)"
+        iface_restored
+        cmd gw-timeout "disconnect quit"
+        echo "check-timeout: ok"
+}
+
+# The session drops (the relay restarts) and client.exe rejoins: the
+# automatic check runs again once the TAP has its address back, once.
+scenario_rejoin() {
+        local n
+        machine_new rejoin
+        gateway_start gw-rejoin --dhcp-server $LEASE/24 --answer-checks
+        say "rejoin: the party check runs once per join"
+        client_start rejoin
+        client_expect rejoin "Party check passed: games on this PC will find the party." 40
+        say "rejoin: the relay restarts; client.exe comes back"
+        log_mark
+        relayd_restart
+        gateway_start gw-rejoin2 --dhcp-server $LEASE/24 --answer-checks
+        client_expect rejoin "Adapter \"$ALIAS\" is unplugged until we are back (media disconnected)." 20
+        wait_for 40 file_has "$tmp/rejoin.out" "^Joined room rejoin as peer" 2 ||
+                fail "client.exe did not rejoin after the relay restarted"
+        expect_log "^dhcp-bound if=[0-9]+ addr=$LEASE/24 " 30
+        wait_for 40 file_has "$tmp/rejoin.out" "^Party check passed" 2 ||
+                fail "no second party check after the rejoin: $(grep -E '^(Running the party check|Party check)' "$tmp/rejoin.out" | tr '\n' ';')"
+        expect gw-rejoin2 "check_result peer=2 1111"
+        grep -E '^(Joined room|Adapter .* is (plugged|unplugged)|Got address|Running the party check|Party check (passed|failed))' \
+                "$tmp/rejoin.out" | sed 's/^/  client: /'
+        # One per join: the address settling (notifications, the 3 s poll)
+        # starts no third.
+        sleep 8
+        n=$(grep -c "^Running the party check" "$tmp/rejoin.out")
+        [ "$n" = 2 ] || fail "$n automatic party checks for two joins"
+        client_leave rejoin
+        iface_restored
+        cmd gw-rejoin2 "disconnect quit"
+        echo "rejoin: ok"
+}
+
 # What client-model.exe's window shows in its log pane (IDC_LOG, 1005 in
 # src/client/client-win-rc.h), read from another process.
 pane() { timeout 30 wine "$WINDOW_TEXT" "lanparty - $m" 1005 </dev/null 2>/dev/null | tr -d '\r'; }
@@ -490,11 +609,11 @@ scenario_window() {
 }
 
 for s in "${SCENARIOS[@]}"; do
-        declare -F "scenario_$s" >/dev/null || fail "no scenario '$s' (there are: ${ALL_SCENARIOS[*]})"
+        declare -F "scenario_${s//-/_}" >/dev/null || fail "no scenario '$s' (there are: ${ALL_SCENARIOS[*]})"
 done
 for s in "${SCENARIOS[@]}"; do
         t=$SECONDS
-        "scenario_$s"
+        "scenario_${s//-/_}"
         echo "($s took $((SECONDS - t)) s)"
 done
 echo "PASS: client-model.exe under wine: ${SCENARIOS[*]}"

@@ -16,6 +16,14 @@
 # An unsigned tap-windows-9.99.exe beside the setup program must not run:
 # it is tests/wine/recorder.c, which writes down that it ran.
 #
+# The Windows Firewall rule for client.exe: wine's netsh.exe is a stub
+# that changes nothing and exits 0 (wine has no Windows Firewall), so the
+# plain install only shows that the installer takes that as success. To
+# see the commands themselves, the recorder stands in for netsh.exe in the
+# prefix's System32 (wine loads it with the override netsh.exe=n): the
+# install deletes an old rule of ours and adds the new one, a failing
+# netsh is reported, and the uninstall deletes the rule.
+#
 # Usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE
 # (RECORDER.EXE: the build's tests/installer-test-recorder.exe.)
 # The installer is a 64-bit program (Target amd64-unicode), as wine64 runs.
@@ -44,7 +52,12 @@ fakes_remove() {
 # below, and gone at the end even when the test fails half-way.
 state=$(w winepath -u 'C:\ProgramData\lanparty' | tr -d '\r')
 [ -n "$state" ] || fail "no Unix path for C:\ProgramData\lanparty"
-trap 'fakes_remove || true; rm -rf "$state"; test_cleanup' EXIT
+# wine's own netsh.exe, put back after the recorder stood in for it.
+system32=$(w winepath -u 'C:\windows\system32' | tr -d '\r')
+[ -f "$system32/netsh.exe" ] || fail "no netsh.exe in $system32"
+cp "$system32/netsh.exe" "$tmp/netsh.exe.wine"
+netsh_restore() { cp "$tmp/netsh.exe.wine" "$system32/netsh.exe"; }
+trap 'netsh_restore || true; fakes_remove || true; rm -rf "$state"; test_cleanup' EXIT
 fakes_remove
 rm -rf "$state"
 # fake KEY NAME VALUE...: REG_SZ values under a class subkey or the service.
@@ -79,6 +92,8 @@ pf=$(w cmd /c 'echo %ProgramW6432%' | tr -d '\r')
 unix_pf=$(w winepath -u "$pf\\lanparty" | tr -d '\r')
 [ -f "$unix_pf/client.exe" ] || fail "no client.exe in $unix_pf"
 [ -f "$unix_pf/uninstall.exe" ] || fail "no uninstall.exe in $unix_pf"
+# wine's netsh stub said yes.
+said plain "Windows Firewall lets client.exe in on all networks (inbound rule \"lanparty\")."
 
 say "URL scheme, file type, Add/Remove Programs"
 cmdline=$(reg_value 'HKCR\lanparty\shell\open\command')
@@ -149,6 +164,31 @@ said unsigned "https://github.com/OpenVPN/tap-windows6/releases"
 [ ! -e "$unix_pf/tap-windows-setup.exe" ] || fail "the checked copy stayed in $unix_pf"
 unset LANPARTY_TEST_RECORD
 
+say "the firewall rule: netsh deletes an old one and adds ours for client.exe, on all profiles"
+cp "$recorder" "$system32/netsh.exe"
+export WINEDLLOVERRIDES="$WINEDLLOVERRIDES;netsh.exe=n"
+LANPARTY_TEST_RECORD=$(winpath "$tmp/netsh-install")
+export LANPARTY_TEST_RECORD
+install firewall
+unset LANPARTY_TEST_RECORD
+tr -d '\r' <"$tmp/netsh-install" >"$tmp/netsh-install.txt"
+sed 's/^/  netsh: /' "$tmp/netsh-install.txt"
+netsh_args=' advfirewall firewall'
+program="program=\"$pf\\lanparty\\client.exe\""
+[ "$(wc -l <"$tmp/netsh-install.txt")" = 2 ] || fail "the installer ran netsh $(wc -l <"$tmp/netsh-install.txt") times, expected 2"
+sed -n 1p "$tmp/netsh-install.txt" | grep -qixF "\"c:\\windows\\system32\\netsh.exe\"$netsh_args delete rule name=\"lanparty\" dir=in" ||
+        fail "the installer's first netsh is not the delete of an old rule: $(sed -n 1p "$tmp/netsh-install.txt")"
+sed -n 2p "$tmp/netsh-install.txt" |
+        grep -qixF "\"c:\\windows\\system32\\netsh.exe\"$netsh_args add rule name=\"lanparty\" dir=in action=allow $program enable=yes profile=any" ||
+        fail "the installer's second netsh does not add the rule: $(sed -n 2p "$tmp/netsh-install.txt")"
+said firewall "Windows Firewall lets client.exe in on all networks"
+
+say "a netsh that fails is reported"
+# Without LANPARTY_TEST_RECORD the recorder exits 3.
+install firewall-fails
+said firewall-fails "lanparty could not add its Windows Firewall rule (netsh: 3)"
+not_said firewall-fails "Windows Firewall lets client.exe in"
+
 # The uninstaller copies itself away and returns at once; _?= keeps it in
 # place. NSIS finds _?= only unquoted, and wine quotes an argument with
 # spaces: hence the short name of Program Files.
@@ -178,6 +218,14 @@ uninstall recorded
 unset LANPARTY_TEST_RECORD LANPARTY_TEST_RECORD_CHECK
 [ -s "$tmp/restore-ran" ] || fail "the uninstaller did not run client.exe"
 grep -q 'client.exe" --restore |' "$tmp/restore-ran" || fail "the uninstaller ran client.exe as $(cat "$tmp/restore-ran")"
+# The recorder is netsh.exe too: the rule went.
+tr -d '\r' <"$tmp/restore-ran" | grep -F "netsh.exe" >"$tmp/netsh-uninstall.txt" || true
+sed 's/^/  netsh: /' "$tmp/netsh-uninstall.txt"
+[ "$(wc -l <"$tmp/netsh-uninstall.txt")" = 1 ] &&
+        grep -qiF "\"c:\\windows\\system32\\netsh.exe\"$netsh_args delete rule name=\"lanparty\" dir=in |" "$tmp/netsh-uninstall.txt" ||
+        fail "the uninstaller did not delete the firewall rule: $(cat "$tmp/netsh-uninstall.txt")"
+netsh_restore
+WINEDLLOVERRIDES=${WINEDLLOVERRIDES%;netsh.exe=n}
 grep -q 'routes-planted.state exists$' "$tmp/restore-ran" ||
         fail "client.exe --restore ran after the state was gone: $(cat "$tmp/restore-ran")"
 [ ! -e "$state" ] || fail "%ProgramData%\\lanparty left behind: $(ls -la "$state")"
@@ -199,4 +247,4 @@ said real "C:\\ProgramData\\lanparty is owned by"
 [ ! -e "$unix_pf/client.exe" ] || fail "client.exe left behind"
 rmdir "$unix_pf" 2>/dev/null || true
 
-echo "PASS: the installer installs, registers lanparty:// and .lanparty, and uninstalls"
+echo "PASS: the installer installs, registers lanparty:// and .lanparty, allows client.exe through the firewall, and uninstalls"
