@@ -367,12 +367,11 @@ static void process_udp(Client *c, uint64_t now) {
 
 /* ---- the party check ----------------------------------------------------------- */
 
-/* --check waits this long after joining for the TAP's address, then checks
- * anyway (step 4 then says there is no DHCP answer). */
-#define CHECK_ADDRESS_WAIT (30 * QUIC_NS_PER_SEC)
-/* --check gives up when no check has run --check-timeout seconds after
- * the start (CLIENT_CHECK_GIVE_UP_SEC_DEFAULT; the relay unreachable, the
- * room not there yet): a one-shot must end. */
+/* --check waits CLIENT_CHECK_ADDRESS_WAIT_SEC after joining for the TAP's
+ * address, then checks anyway (step 4 then says there is no DHCP answer),
+ * and gives up when no check has run --check-timeout seconds after the
+ * start (CLIENT_CHECK_GIVE_UP_SEC_DEFAULT; the relay unreachable, the room
+ * not there yet): a one-shot must end. */
 
 static void check_say(void *userdata, const char *line) {
         status("%s", line);
@@ -399,7 +398,7 @@ static void check_maybe_start(Client *c, uint64_t now) {
         due = c->check_requested ||
               (!c->check_done && (client_check_address_ready(d.device_ipv4) ||
                                   (c->args.check_only && c->joined_at > 0 && now > c->joined_at &&
-                                   now - c->joined_at > CHECK_ADDRESS_WAIT)));
+                                   now - c->joined_at > CLIENT_CHECK_ADDRESS_WAIT_SEC * QUIC_NS_PER_SEC)));
         if (!due)
                 return;
         c->check_requested = false;
