@@ -463,7 +463,7 @@ scenario_check() {
         client_expect check "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 30
         client_expect check "Party check passed: games on this PC will find the party." 30
         check_lines check
-        for step in "1. Broadcasts from this PC reach the party" "2. Broadcasts from the party reach games on this PC" \
+        for step in "1. Broadcasts and multicast from this PC reach the party" "2. Broadcasts from the party reach games on this PC" \
                 "3. Full-size frames make the round trip" "4. The TAP has a party address and a LAN host answers"; do
                 grep -qF "✓ $step" "$tmp/check.out" || fail "no ✓ for '$step'"
         done
@@ -488,7 +488,7 @@ scenario_check_unanswered() {
         client_expect unanswered "Running the party check on adapter \"$ALIAS\" ($LEASE)..." 30
         client_expect unanswered "Party check failed: games on this PC may not find the party." 30
         check_lines unanswered
-        grep -qF "✗ 1. Broadcasts from this PC reach the party: the party's gateway did not answer the check" \
+        grep -qF "✗ 1. Broadcasts and multicast from this PC reach the party: the party's gateway did not answer the check" \
                 "$tmp/unanswered.out" || fail "step 1 does not say the gateway did not answer"
         client_wait 30
         [ "$client_rc" = 1 ] || fail "client.exe --check exited with $client_rc after a failed check, expected 1"
