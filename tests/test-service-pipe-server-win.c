@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* service-pipe-server-win.c under wine (or Windows): the pipe's security
- * descriptor as Windows reads it back, the refusal to serve on a pipe
- * somebody else made first, and a client that connects, says HELLO with
- * the codec and reads the answer. The server's side of that conversation
+ * descriptor as Windows reads it back, what it lets a standard user and
+ * a service do, the refusal to serve on a pipe somebody else made first,
+ * and a client that connects, says HELLO with the codec and reads the
+ * answer. The server's side of that conversation
  * here is a test stub (check the caller, answer WELCOME or REFUSED): the
  * lanparty service that will hold it is not written yet.
  *
  * Each run names its own pipe (\\.\pipe\lanparty-test-<pid>), so runs in
  * parallel and a real service do not meet. What wine cannot show is said
- * where it matters; docs/SERVICE-PIPE.md sums it up. */
+ * where it matters; docs/SERVICE-PIPE.md sums it up. On Windows run it
+ * elevated, as the service runs as SYSTEM: a further instance of the
+ * pipe takes FILE_CREATE_PIPE_INSTANCE, which users do not get. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
