@@ -44,7 +44,8 @@ int service_pipe_server_create(const wchar_t *path, bool first, HANDLE *ret) {
                                        "Cannot build the security descriptor of %s: %m", name);
         sa = (SECURITY_ATTRIBUTES) { .nLength = sizeof(sa), .lpSecurityDescriptor = sd, .bInheritHandle = FALSE };
 
-        h = CreateNamedPipeW(path, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
+        h = CreateNamedPipeW(path,
+                             PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0),
                              PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
                              SERVICE_PIPE_INSTANCES_MAX, SERVICE_PIPE_BUFFER_SIZE, SERVICE_PIPE_BUFFER_SIZE, 0, &sa);
         if (h == INVALID_HANDLE_VALUE)
@@ -58,8 +59,8 @@ int service_pipe_server_create(const wchar_t *path, bool first, HANDLE *ret) {
         }
 
         /* FILE_FLAG_FIRST_PIPE_INSTANCE on a name that exists is
-         * ERROR_ACCESS_DENIED; a pipe whose instances are all taken
-         * answers ERROR_PIPE_BUSY before that is looked at. */
+         * ERROR_ACCESS_DENIED, or ERROR_PIPE_BUSY when all that pipe's
+         * instances are taken: either way the pipe is somebody else's. */
         if (first && (e == ERROR_ACCESS_DENIED || e == ERROR_PIPE_BUSY))
                 return log_error_errno(EADDRINUSE,
                                        "%s exists already: another program made it before the lanparty service "
