@@ -16,13 +16,6 @@
 
 #define WIN_ACL_WHY_MAX 256
 
-static void local_freep(void *p) {
-        HLOCAL *h = p;
-
-        if (*h)
-                LocalFree(*h);
-}
-
 static PSECURITY_DESCRIPTOR sd_from_sddl(const wchar_t *sddl) {
         PSECURITY_DESCRIPTOR sd = NULL;
 
