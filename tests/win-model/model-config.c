@@ -32,6 +32,7 @@ void model_settings_default(ModelSettings *s) {
                 .uplink_plen = 24,
                 .uplink_gateway = { 192, 168, 1, 1 },
                 .elevated = true,
+                .firewall_client_profiles = 7,
                 .burst = MODEL_BURST_DHCP | MODEL_BURST_RS | MODEL_BURST_IGMP | MODEL_BURST_MLD | MODEL_BURST_LLMNR,
         };
 }
@@ -149,6 +150,8 @@ int model_config_apply(const char *key, const char *v) {
         UINT_KEY("tap_speed_mbps", tap_speed_mbps, 1000000)
         UINT_KEY("uplink_metric", uplink_metric, 9999)
         UINT_KEY("elevated", elevated, 1)
+        UINT_KEY("category_locked", category_locked, 1)
+        UINT_KEY("firewall_client_profiles", firewall_client_profiles, 7)
 #undef UINT_KEY
         if (strcmp(key, "uplink_address") == 0)
                 return parse_ipv4(v, s->uplink_address, &s->uplink_plen);

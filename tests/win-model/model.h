@@ -204,6 +204,15 @@ typedef struct ModelSettings {
         ULONG uplink_metric;
         bool veto_restart_when_open;
         bool elevated;
+        /* Group policy "users cannot change the network location" (Policy
+         * CSP NetworkListManager/AllNetworks_NetworkLocation = 1):
+         * INetwork::SetCategory refuses. */
+        bool category_locked;
+        /* The Windows Defender Firewall profiles (1 public, 2 private, 4
+         * domain) in which an inbound rule allows client.exe; the
+         * installer's rule says profile=any (7). Datagrams for client.exe's
+         * sockets arriving on a network of another profile are dropped. */
+        unsigned firewall_client_profiles;
         unsigned burst; /* MODEL_BURST_* */
 } ModelSettings;
 

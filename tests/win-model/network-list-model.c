@@ -135,7 +135,10 @@ HRESULT model_network_category_set(const GUID *adapter_id, WinNetworkCategory ca
         model_lock();
         i = tap_if(adapter_id);
         model_guid_format(adapter_id, g);
-        if (!model.settings.elevated)
+        /* Access denied for the policy too: what SetCategory answers a
+         * caller it will not obey (not documented for the policy; the
+         * client treats any failure alike). */
+        if (!model.settings.elevated || model.settings.category_locked)
                 hr = E_ACCESSDENIED;
         else if (!i || !i->net.identified)
                 hr = HRESULT_FROM_WIN32(ERROR_NOT_FOUND);

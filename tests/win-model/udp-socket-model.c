@@ -281,6 +281,7 @@ int WSAAPI model_recv(SOCKET s, char *buf, int len, int flags) {
 /* Called with the lock held (model_stack_receive()). */
 void model_udp_receive(ModelIf *i, const uint8_t *f, size_t len) {
         uint8_t addr[4], plen;
+        bool allowed;
         const uint8_t *ip, *udp;
         size_t ihl, ulen;
         uint16_t port;
@@ -298,6 +299,14 @@ void model_udp_receive(ModelIf *i, const uint8_t *f, size_t len) {
         if (ulen < 8 || 14 + ihl + ulen > len)
                 return;
         port = (uint16_t) (udp[2] << 8 | udp[3]);
+        /* Windows Defender Firewall blocks inbound traffic that no rule
+         * allows; the rule for client.exe covers some profiles only when
+         * the player answered the first-use prompt for private networks
+         * (its default) instead of the installer adding it for all. */
+        if (model_net_inbound_allowed(i, model.settings.firewall_client_profiles, &allowed) == 0 && !allowed) {
+                model_log("udp-blocked", "port=%u reason=firewall", port);
+                return;
+        }
         for (size_t k = 0; k < MODEL_SOCKETS_MAX; k++) {
                 ModelSocket *m = &sockets[k];
                 ModelDatagram *q;

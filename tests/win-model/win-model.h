@@ -66,6 +66,7 @@ typedef struct WinModelAdapterConfig {
  * renew_timeout_ms, connect_delay_ms, uplink_speed_mbps, uplink_address
  * (a.b.c.d/len), uplink_gateway, uplink_metric (0: automatic),
  * tap_speed_mbps, restart_with_open_handle (halt|veto), elevated (0|1),
+ * category_locked (0|1), firewall_client_profiles (0..7),
  * connect_burst (comma list of dhcp,rs,igmp,mld,llmnr), adapter.N.KEY for
  * the fields of WinModelAdapterConfig (guid, subkey, alias, component_id,
  * network_address, mtu, media_status, version "9.27", enabled). Returns 0,

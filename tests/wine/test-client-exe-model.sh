@@ -41,6 +41,10 @@
 #             the "did not answer" hint, status 1.
 #   check-timeout  --check --check-timeout 8 in a room without the party's
 #             DHCP (APIPA only): gives up after 8 s, status 1, no check.
+#   public    --check where group policy keeps the party network Public
+#             and client.exe's firewall rule covers private networks only:
+#             the model's firewall drops the gateway's probe, step 2 names
+#             the Public network, status 1.
 #   rejoin    the relay restarts under a joined client.exe: it rejoins,
 #             and the automatic check runs again once the address is
 #             back; one check per join.
@@ -65,7 +69,7 @@ native_build
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"
 
-ALL_SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout rejoin window)
+ALL_SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout public rejoin window)
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
@@ -476,6 +480,34 @@ scenario_check() {
         iface_restored
         cmd gw-check "disconnect quit"
         echo "check: ok"
+}
+
+# Issue 18's step 2 on a Windows that keeps the party network Public:
+# group policy forbids changing the location, and the player answered
+# Windows Firewall's first-use prompt for private networks only (no
+# installer rule): the gateway's probe is dropped before client.exe's
+# socket, and the check says the network is Public and what to do.
+scenario_public() {
+        machine_new public
+        printf 'category_locked=1\nfirewall_client_profiles=2\n' >>"$tmp/$m.conf"
+        gateway_start gw-public --dhcp-server $LEASE/24 --answer-checks
+        say "public: the party network stays Public and the firewall rule covers private networks only"
+        client_start_as --check public
+        client_expect public "Warning: cannot make the party network on adapter \"$ALIAS\" Private" 30
+        client_expect public "Party check failed: games on this PC may not find the party." 40
+        check_lines public
+        grep -qF "✓ 1. Broadcasts and multicast from this PC reach the party" "$tmp/public.out" ||
+                fail "step 1 did not pass: the way out is not what the firewall blocks"
+        grep -F "✗ 2. Broadcasts from the party reach games on this PC" "$tmp/public.out" |
+                grep -qF "Windows files the party network on \"$ALIAS\" as Public" ||
+                fail "step 2 does not name the Public network: $(grep -F ' 2. ' "$tmp/public.out")"
+        grep -qE "^udp-blocked port=[0-9]+ reason=firewall" "$(mlog)" ||
+                fail "the model's firewall dropped nothing: the test proves nothing"
+        client_wait 30
+        [ "$client_rc" = 1 ] || fail "client.exe --check failed a step but exited with $client_rc"
+        expect gw-public "left 2 client $mac"
+        cmd gw-public "disconnect quit"
+        echo "public: ok"
 }
 
 scenario_check_unanswered() {
