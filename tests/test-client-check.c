@@ -188,12 +188,18 @@ static void test_steering_cause(void) {
         f.discovery_routes_error = -EACCES;
         expect(&f, CLIENT_CHECK_BROADCAST_OUT,
                "leave through \"Ethernet 2\", not the TAP \"lp0\" (interface metric 5 against the TAP's 25)");
-        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "lanparty could not lower the TAP metric: permission denied.");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "lanparty could not lower the TAP metric: permission denied. Restart client.exe, which gives the TAP "
+               "a low metric, or give \"Ethernet 2\" a higher one (Control Panel");
         f.discovery_routes_error = 0;
         f.discovery_routes_contested = true;
         f.report.probes = _CHECK_PROBE_ALL & ~CHECK_PROBE_MULTICAST;
         snprintf(f.multicast_ifname, sizeof(f.multicast_ifname), "Ethernet 2");
-        expect(&f, CLIENT_CHECK_BROADCAST_OUT, "Another adapter already had the low metric lanparty gives the TAP.");
+        expect(&f, CLIENT_CHECK_BROADCAST_OUT,
+               "Another adapter already had the low metric lanparty gives the TAP, and it cannot go lower. Give "
+               "\"Ethernet 2\" a higher one");
+        client_check_judge(&f, &o);
+        CHECK(!strstr(o.hints[CLIENT_CHECK_BROADCAST_OUT], "Restart"));
 }
 
 /* client.exe's facts: Windows' names for things and Windows' fixes. */

@@ -70,15 +70,18 @@ static const char *program(const ClientCheckFacts *f) {
 }
 
 /* Why Windows did not steer broadcasts and multicast onto the TAP, as far
- * as start-up knew: "" or a sentence ending in ". ". */
-static const char *metric_cause(const ClientCheckFacts *f, char buf[static 160]) {
-        if (f->discovery_routes_error < 0)
-                snprintf(buf, 160, "lanparty could not lower the TAP metric: %s. ",
-                         send_error_text(f->discovery_routes_error));
-        else if (f->discovery_routes_contested)
-                snprintf(buf, 160, "Another adapter already had the low metric lanparty gives the TAP. ");
+ * as start-up knew, and the fix for that: a restart of client.exe helps
+ * unless another adapter holds the lowest metric there is already. */
+static const char *metric_cause_and_fix(const ClientCheckFacts *f, const char *ifname, char buf[static 320]) {
+        if (f->discovery_routes_contested)
+                snprintf(buf, 320, "Another adapter already had the low metric lanparty gives the TAP, and it cannot "
+                         "go lower. Give \"%s\" a higher one", ifname);
         else
-                buf[0] = '\0';
+                snprintf(buf, 320, "%s%s%sRestart client.exe, which gives the TAP a low metric, or give \"%s\" a "
+                         "higher one",
+                         f->discovery_routes_error < 0 ? "lanparty could not lower the TAP metric: " : "",
+                         f->discovery_routes_error < 0 ? send_error_text(f->discovery_routes_error) : "",
+                         f->discovery_routes_error < 0 ? ". " : "", ifname);
         return buf;
 }
 
@@ -110,17 +113,16 @@ static void fail_elsewhere_linux(const ClientCheckFacts *f, ClientCheckOutcome *
  * lowest metric (every interface has its own 255.255.255.255/32 route);
  * client.exe gives the TAP a low fixed one when it starts. */
 static void fail_broadcast_elsewhere_windows(const ClientCheckFacts *f, ClientCheckOutcome *o) {
-        char metrics[64] = "", cause[160];
+        char metrics[64] = "", fix[320];
 
         if (f->broadcast_metric > 0 && f->tap_metric > 0)
                 snprintf(metrics, sizeof(metrics), " (interface metric %u against the TAP's %u)",
                          (unsigned) f->broadcast_metric, (unsigned) f->tap_metric);
         fail(o, CLIENT_CHECK_BROADCAST_OUT,
              "broadcasts to 255.255.255.255 leave through \"%s\", not the TAP \"%s\"%s: Windows sends them "
-             "through the interface with the lowest metric. %sRestart client.exe, which gives the TAP a low "
-             "metric, or give \"%s\" a higher one (Control Panel > Network Connections > \"%s\" > Properties > "
-             "IPv4 > Advanced > Interface metric)",
-             f->broadcast_ifname, f->tap_name, metrics, metric_cause(f, cause), f->broadcast_ifname,
+             "through the interface with the lowest metric. %s (Control Panel > Network Connections > \"%s\" > "
+             "Properties > IPv4 > Advanced > Interface metric)",
+             f->broadcast_ifname, f->tap_name, metrics, metric_cause_and_fix(f, f->broadcast_ifname, fix),
              f->broadcast_ifname);
 }
 
@@ -128,14 +130,13 @@ static void fail_broadcast_elsewhere_windows(const ClientCheckFacts *f, ClientCh
  * interface choice as 255.255.255.255 on Windows (each interface's
  * 224.0.0.0/4, lowest metric) and its own route on Linux. */
 static void fail_multicast(const ClientCheckFacts *f, ClientCheckOutcome *o) {
-        char cause[160];
+        char fix[320];
 
         if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0 && on_windows(f))
                 return fail(o, CLIENT_CHECK_BROADCAST_OUT,
                             "multicast to 239.255.255.250 leaves through \"%s\", not the TAP \"%s\": Windows sends "
-                            "it through the interface with the lowest metric. %sRestart client.exe, which gives the "
-                            "TAP a low metric, or give \"%s\" a higher one",
-                            f->multicast_ifname, f->tap_name, metric_cause(f, cause), f->multicast_ifname);
+                            "it through the interface with the lowest metric. %s",
+                            f->multicast_ifname, f->tap_name, metric_cause_and_fix(f, f->multicast_ifname, fix));
         if (f->multicast_ifname[0] && strcmp(f->multicast_ifname, f->tap_name) != 0)
                 return fail_elsewhere_linux(f, o, "multicast to 239.255.255.250", "239.255.255.250", "224.0.0.0/4",
                                             f->multicast_ifname);

@@ -69,7 +69,7 @@ native_build
 [ "${LANPARTY_WINE_PRIVATE:-}" = 1 ] ||
         fail "the model writes a fake TAP adapter into the registry: run this through tests/wine/wine-private.sh"
 
-ALL_SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout public rejoin window)
+ALL_SCENARIOS=(join accept apipa crash disable check check-unanswered check-timeout public metric rejoin window)
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
@@ -97,7 +97,7 @@ echo "relay on 127.0.0.1:$port, pin $pin"
 
 # ---- the modelled machine ------------------------------------------------------
 
-# machine_new NAME: a PC of its own for scenario NAME (state file, event
+# machine_new NAME [KEY=VALUE...]: a PC of its own for scenario NAME (state file, event
 # log, control file, client.exe's --state-dir), with one TAP-Windows6
 # adapter. Windows tries DHCP for apipa_delay_ms before APIPA (a minute on
 # a PC, 1.5 s here), then again only every 5 minutes, as on a PC.
@@ -113,6 +113,8 @@ adapter.0.guid=$GUID
 adapter.0.subkey=$SUBKEY
 adapter.0.alias=$ALIAS
 EOF
+        # Settings of this machine from its start (its state file keeps them).
+        [ $# -gt 1 ] && printf '%s\n' "${@:2}" >>"$tmp/$m.conf"
         : >"$tmp/$m.control"
         mkdir -p "$tmp/$m-win"
         export LANPARTY_WIN_MODEL_CONFIG LANPARTY_WIN_MODEL_LOG LANPARTY_WIN_MODEL_STATE LANPARTY_WIN_MODEL_CONTROL
@@ -508,6 +510,29 @@ scenario_public() {
         expect gw-public "left 2 client $mac"
         cmd gw-public "disconnect quit"
         echo "public: ok"
+}
+
+# Step 1 when another adapter already has the lowest metric there is
+# (1, which client.exe cannot go below): the check names the adapter
+# broadcasts leave by, both metrics, and why client.exe could not win.
+scenario_metric() {
+        machine_new metric uplink_metric=1
+        gateway_start gw-metric --dhcp-server $LEASE/24 --answer-checks
+        say "metric: the uplink has metric 1 already; the TAP cannot get below it"
+        client_start_as --check metric
+        client_expect metric "Party check " 60
+        check_lines metric
+        grep -q "Another interface has metric 1 like the TAP" "$tmp/metric.err" "$tmp/metric.out" ||
+                fail "client.exe did not warn about the metric tie"
+        grep -F "✗ 1. Broadcasts and multicast from this PC reach the party" "$tmp/metric.out" |
+                grep -F "(interface metric 1 against the TAP's 1)" |
+                grep -qF "Another adapter already had the low metric lanparty gives the TAP, and it cannot go lower. Give \"Ethernet\" a higher one" ||
+                fail "step 1 does not name the metric tie: $(grep -F ' 1. ' "$tmp/metric.out")"
+        client_wait 30
+        [ "$client_rc" = 1 ] || fail "client.exe --check failed a step but exited with $client_rc"
+        iface_restored
+        cmd gw-metric "disconnect quit"
+        echo "metric: ok"
 }
 
 scenario_check_unanswered() {
