@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "datagram.h"
+#include "length-prefix.h"
 #include "macro.h"
 #include "string-table.h"
+
+_Static_assert(LP_CONTROL_LENGTH_SIZE == LENGTH_PREFIX_SIZE, "the stream's framing is length-prefix.h's");
 
 static const char *const control_type_table[_CONTROL_TYPE_MAX] = {
         [CONTROL_TYPE_HELLO] = "hello",
@@ -720,19 +723,9 @@ void control_reader_init(ControlReader *r) {
 }
 
 size_t control_reader_feed(ControlReader *r, const uint8_t *data, size_t size) {
-        size_t n;
-
         if (!r || !data)
                 return 0;
-        /* Nothing after a framing error can be trusted; swallowing it keeps
-         * callers' feed loops finite. */
-        if (r->broken)
-                return size;
-
-        n = MIN(size, sizeof(r->buf) - r->len);
-        memcpy(r->buf + r->len, data, n);
-        r->len += n;
-        return n;
+        return length_prefix_feed(r->buf, sizeof(r->buf), &r->len, r->broken, data, size);
 }
 
 static int control_reader_fail(ControlReader *r, ControlError e) {
@@ -748,30 +741,21 @@ int control_reader_next(ControlReader *r, ControlMessage *ret) {
 
         for (;;) {
                 ControlError e = _CONTROL_ERROR_INVALID;
-                uint16_t length;
                 size_t total;
                 int k;
 
                 if (r->broken)
                         return -EBADMSG;
-                if (r->len < LP_CONTROL_LENGTH_SIZE)
-                        return 0;
-
-                /* Checked before waiting for the body, so a bogus length
-                 * fails now instead of stalling the stream. */
-                length = be16_load(r->buf);
-                if (length == 0 || length > LP_CONTROL_MAX)
+                k = length_prefix_frame(r->buf, r->len, LP_CONTROL_MAX, &total);
+                if (k < 0)
                         return control_reader_fail(r, CONTROL_ERROR_BAD_LENGTH);
-                total = LP_CONTROL_LENGTH_SIZE + (size_t) length;
-                if (r->len < total)
+                if (k == 0)
                         return 0;
 
                 k = control_decode(r->buf, total, ret, &e);
                 if (k < 0)
                         return control_reader_fail(r, e);
-
-                memmove(r->buf, r->buf + total, r->len - total);
-                r->len -= total;
+                length_prefix_consume(r->buf, &r->len, total, false);
 
                 if (k > 0)
                         return 1;

@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "control.h"
+#include "length-prefix.h"
 #include "macro.h"
 #include "string-table.h"
+
+_Static_assert(LP_SERVICE_PIPE_LENGTH_SIZE == LENGTH_PREFIX_SIZE, "the stream's framing is length-prefix.h's");
 
 static const char *const service_pipe_type_table[_SERVICE_PIPE_TYPE_MAX] = {
         [SERVICE_PIPE_HELLO] = "hello",
@@ -584,18 +587,9 @@ void service_pipe_reader_init(ServicePipeReader *r, ServicePipeSender from) {
 }
 
 size_t service_pipe_reader_feed(ServicePipeReader *r, const uint8_t *data, size_t size) {
-        size_t n;
-
         if (!r || !data)
                 return 0;
-        /* Nothing after a framing error can be trusted; swallowing it
-         * keeps callers' feed loops finite. */
-        if (r->broken)
-                return size;
-        n = MIN(size, sizeof(r->buf) - r->len);
-        memcpy(r->buf + r->len, data, n);
-        r->len += n;
-        return n;
+        return length_prefix_feed(r->buf, sizeof(r->buf), &r->len, r->broken, data, size);
 }
 
 static int reader_fail(ServicePipeReader *r, ServicePipeError e) {
@@ -608,7 +602,6 @@ static int reader_fail(ServicePipeReader *r, ServicePipeError e) {
 
 int service_pipe_reader_next(ServicePipeReader *r, ServicePipeMessage *ret) {
         ServicePipeError e = _SERVICE_PIPE_ERROR_INVALID;
-        uint16_t length;
         size_t total;
         int k;
 
@@ -616,23 +609,16 @@ int service_pipe_reader_next(ServicePipeReader *r, ServicePipeMessage *ret) {
                 return -EINVAL;
         if (r->broken)
                 return -EBADMSG;
-        if (r->len < LP_SERVICE_PIPE_LENGTH_SIZE)
-                return 0;
-        /* Checked before waiting for the body, so a bogus length fails
-         * now instead of stalling the pipe. */
-        length = be16_load(r->buf);
-        if (length == 0 || length > LP_SERVICE_PIPE_MAX)
+        k = length_prefix_frame(r->buf, r->len, LP_SERVICE_PIPE_MAX, &total);
+        if (k < 0)
                 return reader_fail(r, SERVICE_PIPE_ERROR_BAD_LENGTH);
-        total = LP_SERVICE_PIPE_LENGTH_SIZE + (size_t) length;
-        if (r->len < total)
+        if (k == 0)
                 return 0;
 
         k = service_pipe_decode(r->from, r->buf, total, ret, &e);
         if (k < 0)
                 return reader_fail(r, e);
-        memmove(r->buf, r->buf + total, r->len - total);
-        r->len -= total;
-        memset(r->buf + r->len, 0, total);
+        length_prefix_consume(r->buf, &r->len, total, true);
         return k > 0 ? 1 : 2;
 }
 
