@@ -75,6 +75,7 @@ typedef struct Client {
         /* Windows' view of the party network on the TAP. */
         NetCategory category;
         DhcpRenew dhcp_renew;
+        bool media_connected; /* the TAP's media is on: joined, not yet disconnected since */
         bool gateway_here; /* as of WELCOME and PEER_JOINED/LEFT since */
         bool gateway_new;  /* it came after us: renew at once if need be */
         uint64_t joined_at; /* when the media last connected */

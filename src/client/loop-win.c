@@ -40,12 +40,16 @@ void client_on_event(ClientCore *core, const ClientEvent *e, void *userdata) {
                 client_say(c, "%s", line);
 
         if (client_device_is_tap(c)) {
+                /* Once per change: a rejoin that takes several attempts
+                 * ends each failed one with DISCONNECTED too. */
                 if (e->type == CLIENT_EVENT_JOINED)
                         client_say(c, "Adapter \"%s\" is plugged into the party (media connected).",
                             frame_device_get_name(c->setup.device));
-                else if (e->type == CLIENT_EVENT_DISCONNECTED)
+                else if (e->type == CLIENT_EVENT_DISCONNECTED && c->media_connected)
                         client_say(c, "Adapter \"%s\" is unplugged until we are back (media disconnected).",
                             frame_device_get_name(c->setup.device));
+                if (e->type == CLIENT_EVENT_JOINED || e->type == CLIENT_EVENT_DISCONNECTED)
+                        c->media_connected = e->type == CLIENT_EVENT_JOINED;
                 /* Either way the network Windows sees on the TAP is a new
                  * one from here on. */
                 if (e->type == CLIENT_EVENT_JOINED || e->type == CLIENT_EVENT_DISCONNECTED)

@@ -594,8 +594,12 @@ scenario_rejoin() {
         say "rejoin: the relay restarts; client.exe comes back"
         log_mark
         relayd_restart
-        gateway_start gw-rejoin2 --dhcp-server $LEASE/24 --answer-checks
+        # The room is not open on the new relay until its gateway comes:
+        # client.exe's first attempts are refused (each ends its session
+        # again) before the gateway is let in.
         client_expect rejoin "Adapter \"$ALIAS\" is unplugged until we are back (media disconnected)." 20
+        client_expect rejoin "room rejoin is not open on relay" 20
+        gateway_start gw-rejoin2 --dhcp-server $LEASE/24 --answer-checks
         wait_for 40 file_has "$tmp/rejoin.out" "^Joined room rejoin as peer" 2 ||
                 fail "client.exe did not rejoin after the relay restarted"
         expect_log "^dhcp-bound if=[0-9]+ addr=$LEASE/24 " 30
@@ -609,6 +613,9 @@ scenario_rejoin() {
         sleep 8
         n=$(grep -c "^Running the party check" "$tmp/rejoin.out")
         [ "$n" = 2 ] || fail "$n automatic party checks for two joins"
+        # The media went off once, whatever the attempts to rejoin.
+        n=$(grep -c "is unplugged until we are back" "$tmp/rejoin.out")
+        [ "$n" = 1 ] || fail "client.exe said $n times that the adapter is unplugged, for one disconnect"
         client_leave rejoin
         iface_restored
         cmd gw-rejoin2 "disconnect quit"
