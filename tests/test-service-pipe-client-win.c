@@ -42,6 +42,7 @@ typedef enum StubMode {
         STUB_SERVICE,     /* answers as the service would */
         STUB_NEWER,       /* refuses HELLO: it speaks a newer version */
         STUB_VIOLATION,   /* answers HELLO with a LINE */
+        STUB_SILENT,      /* never answers HELLO */
 } StubMode;
 
 typedef struct Stub {
@@ -149,6 +150,8 @@ static bool stub_answer_hello(Stub *s, const ServicePipeMessage *m) {
                 stub_send(s, &answer);
                 return false;
         }
+        if (s->mode == STUB_SILENT)
+                return true;
         if (s->mode == STUB_VIOLATION) {
                 stub_text(s, SERVICE_PIPE_LINE, "not an answer to HELLO");
                 return true;
@@ -366,17 +369,19 @@ static void test_join_and_stream(void) {
         CHECK_EQ_STR(seen.last_lights.light[0].text, "Relay: connected");
         /* ...the stream after it. */
         CHECK_EQ_INT(seen.lines, 0);
-        CHECK_EQ_INT(service_pipe_client_read(c), 1);
+        CHECK_EQ_INT(service_pipe_client_read(c, 5000), 1);
         CHECK_EQ_INT(seen.lines, 1);
         CHECK_EQ_STR(seen.last_line, "Joined room lan.");
+        /* A quiet stream: the wait ends, and the client still works. */
+        CHECK_EQ_INT(service_pipe_client_read(c, 200), -ETIMEDOUT);
 
         /* LEAVE: accepted, then ENDED and SESSION idle on the stream. */
         CHECK_EQ_INT(service_pipe_client_leave(c, NULL, NULL, 0), 1);
-        CHECK_EQ_INT(service_pipe_client_read(c), 1);
+        CHECK_EQ_INT(service_pipe_client_read(c, 5000), 1);
         CHECK_EQ_INT(seen.ended, 1);
         CHECK_EQ_INT(seen.last_ended.outcome, SERVICE_PIPE_OUTCOME_LEFT);
         CHECK_EQ_STR(seen.last_ended.text, "Left the room.");
-        CHECK_EQ_INT(service_pipe_client_read(c), 1);
+        CHECK_EQ_INT(service_pipe_client_read(c, 5000), 1);
         CHECK_EQ_INT(seen.sessions, 2);
         CHECK_EQ_INT(seen.last_session.state, SERVICE_PIPE_SESSION_IDLE);
 
@@ -463,6 +468,14 @@ static void test_version_and_violation(void) {
         CHECK(!c);
         stub_stop(&stub, thread);
         CHECK_EQ_INT(seen.lines, 0); /* nothing dispatched before WELCOME */
+
+        /* A service that never answers: the wait ends. */
+        thread = stub_start(&stub, STUB_SILENT, INVALID_HANDLE_VALUE);
+        o.answer_timeout_ms = 300;
+        CHECK_EQ_INT(service_pipe_client_open(&o, &c, text, sizeof(text)), -ETIMEDOUT);
+        CHECK(!c);
+        stub_stop(&stub, thread);
+        CHECK(stub.bytes_read > 0);
 
         /* No service at all. */
         CHECK_EQ_INT(service_pipe_client_open(&o, &c, text, sizeof(text)), -ENOENT);

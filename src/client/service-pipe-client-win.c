@@ -19,9 +19,12 @@
 #include "win-handle.h"
 
 #define CLIENT_TIMEOUT_DEFAULT_MS 5000
+#define ANSWER_TIMEOUT_DEFAULT_MS 10000
 
 struct ServicePipeClient {
-        HANDLE pipe;
+        HANDLE pipe;  /* overlapped, so waits can end */
+        HANDLE event; /* for its OVERLAPPED */
+        DWORD answer_timeout_ms;
         ServicePipeClientCallbacks callbacks;
         ServicePipeReader reader;
         uint8_t in[SERVICE_PIPE_BUFFER_SIZE]; /* read from the pipe, not yet fed */
@@ -109,7 +112,7 @@ static int pipe_open(const wchar_t *path, DWORD timeout_ms, HANDLE *ret) {
 
         for (;;) {
                 HANDLE h = CreateFileW(path, SERVICE_PIPE_CLIENT_ACCESS, 0, NULL, OPEN_EXISTING,
-                                       SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
+                                       FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, NULL);
                 ULONGLONG now;
                 DWORD e;
 
@@ -130,23 +133,51 @@ static int pipe_open(const wchar_t *path, DWORD timeout_ms, HANDLE *ret) {
         }
 }
 
-static int pipe_write_all(HANDLE h, const uint8_t *buf, size_t len) {
-        while (len > 0) {
-                DWORD n = 0;
+/* Finishes an overlapped ReadFile()/WriteFile() that returned `ok`:
+ * the bytes moved, or -ETIMEDOUT after timeout_ms (INFINITE: never),
+ * the I/O cancelled, or a negative errno (-EPIPE when the pipe closed). */
+static int overlapped_finish(ServicePipeClient *c, BOOL ok, OVERLAPPED *ov, DWORD timeout_ms) {
+        DWORD n = 0, e;
 
-                if (!WriteFile(h, buf, (DWORD) len, &n, NULL))
-                        return errno_from_win32(GetLastError());
-                buf += n, len -= n;
+        if (!ok && GetLastError() != ERROR_IO_PENDING) {
+                e = GetLastError();
+                return e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED ? -EPIPE : errno_from_win32(e);
+        }
+        if (WaitForSingleObject(c->event, timeout_ms) == WAIT_TIMEOUT) {
+                (void) CancelIoEx(c->pipe, ov);
+                /* Waits until the buffer is ours again; the I/O may have
+                 * completed after all, and then its bytes count. */
+                if (!GetOverlappedResult(c->pipe, ov, &n, TRUE) || n == 0)
+                        return -ETIMEDOUT;
+                return (int) n;
+        }
+        if (!GetOverlappedResult(c->pipe, ov, &n, TRUE)) {
+                e = GetLastError();
+                return e == ERROR_BROKEN_PIPE || e == ERROR_PIPE_NOT_CONNECTED ? -EPIPE : errno_from_win32(e);
+        }
+        return (int) n;
+}
+
+static int pipe_write_all(ServicePipeClient *c, const uint8_t *buf, size_t len) {
+        while (len > 0) {
+                OVERLAPPED ov = { .hEvent = c->event };
+                int n = overlapped_finish(c, WriteFile(c->pipe, buf, (DWORD) len, NULL, &ov), &ov,
+                                          c->answer_timeout_ms);
+
+                if (n < 0)
+                        return n;
+                buf += n, len -= (size_t) n;
         }
         return 0;
 }
 
-/* The next message from the service: 1 (known, or not: *ret_known), 0
- * when the service closed the pipe, negative errno. */
-static int read_message(ServicePipeClient *c, ServicePipeMessage *m, bool *ret_known) {
+/* The next message from the service, waiting at most timeout_ms for
+ * bytes: 1 (known, or not: *ret_known), 0 when the service closed the
+ * pipe, -ETIMEDOUT, negative errno. */
+static int read_message(ServicePipeClient *c, DWORD timeout_ms, ServicePipeMessage *m, bool *ret_known) {
         for (;;) {
-                int k = service_pipe_reader_next(&c->reader, m);
-                DWORD n = 0, e;
+                int k = service_pipe_reader_next(&c->reader, m), n;
+                OVERLAPPED ov = { .hEvent = c->event };
 
                 if (k < 0)
                         return log_error_errno(EPROTO, "The lanparty service sent what its protocol does not allow (%s).",
@@ -159,15 +190,15 @@ static int read_message(ServicePipeClient *c, ServicePipeMessage *m, bool *ret_k
                         c->in_off += service_pipe_reader_feed(&c->reader, c->in + c->in_off, c->in_len - c->in_off);
                         continue;
                 }
-                if (!ReadFile(c->pipe, c->in, sizeof(c->in), &n, NULL)) {
-                        e = GetLastError();
-                        if (e != ERROR_BROKEN_PIPE && e != ERROR_PIPE_NOT_CONNECTED)
-                                return errno_from_win32(e);
+                n = overlapped_finish(c, ReadFile(c->pipe, c->in, sizeof(c->in), NULL, &ov), &ov, timeout_ms);
+                if (n == -EPIPE) {
                         if (service_pipe_reader_pending(&c->reader) > 0)
                                 return log_error_errno(EPROTO, "The lanparty service closed its pipe mid-message.");
                         return 0;
                 }
-                c->in_len = n, c->in_off = 0;
+                if (n < 0)
+                        return n;
+                c->in_len = (size_t) n, c->in_off = 0;
         }
 }
 
@@ -226,7 +257,7 @@ static int transact(ServicePipeClient *c, ServicePipeMessage *request, ServicePi
         wipe(request, sizeof(*request));
         if (len < 0)
                 return len;
-        r = pipe_write_all(c->pipe, frame, (size_t) len);
+        r = pipe_write_all(c, frame, (size_t) len);
         wipe(frame, sizeof(frame));
         if (r < 0)
                 return log_error_errno(r, "Cannot write to the lanparty service's pipe: %m");
@@ -234,9 +265,13 @@ static int transact(ServicePipeClient *c, ServicePipeMessage *request, ServicePi
         for (;;) {
                 ServicePipeClientAction a;
 
-                r = read_message(c, &m, &known);
+                r = read_message(c, c->answer_timeout_ms, &m, &known);
                 if (r == 0)
                         return log_error_errno(ECONNRESET, "The lanparty service closed its pipe before it answered.");
+                if (r == -ETIMEDOUT)
+                        return log_error_errno(r, "The lanparty service did not answer %s within %lu ms.",
+                                               service_pipe_type_to_string(pending),
+                                               (unsigned long) c->answer_timeout_ms);
                 if (r < 0)
                         return r;
                 a = service_pipe_client_next_action(pending, &m, known);
@@ -295,6 +330,10 @@ int service_pipe_client_open(const ServicePipeClientOptions *options, ServicePip
                 return -ENOMEM;
         c->pipe = INVALID_HANDLE_VALUE;
         c->callbacks = options->callbacks;
+        c->answer_timeout_ms = options->answer_timeout_ms > 0 ? options->answer_timeout_ms : ANSWER_TIMEOUT_DEFAULT_MS;
+        c->event = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (!c->event)
+                return errno_from_win32(GetLastError());
         service_pipe_reader_init(&c->reader, SERVICE_PIPE_FROM_SERVICE);
 
         r = pipe_open(options->path ? options->path : SERVICE_PIPE_PATH,
@@ -359,7 +398,7 @@ int service_pipe_client_check(ServicePipeClient *c, ServicePipeRefused *ret_refu
         return request_simple(c, SERVICE_PIPE_CHECK, ret_refused, ret_text, text_size);
 }
 
-int service_pipe_client_read(ServicePipeClient *c) {
+int service_pipe_client_read(ServicePipeClient *c, DWORD timeout_ms) {
         ServicePipeMessage m;
         bool known;
         int r;
@@ -367,7 +406,7 @@ int service_pipe_client_read(ServicePipeClient *c) {
         if (!c)
                 return -EINVAL;
         for (;;) {
-                r = read_message(c, &m, &known);
+                r = read_message(c, timeout_ms, &m, &known);
                 if (r <= 0)
                         return r;
                 switch (service_pipe_client_next_action(0, &m, known)) {
@@ -393,6 +432,8 @@ ServicePipeClient *service_pipe_client_free(ServicePipeClient *c) {
                 return NULL;
         if (c->pipe != INVALID_HANDLE_VALUE)
                 CloseHandle(c->pipe);
+        if (c->event)
+                CloseHandle(c->event);
         wipe(c, sizeof(*c));
         free(c);
         return NULL;

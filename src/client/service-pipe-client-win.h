@@ -4,8 +4,9 @@
 /* client.exe's end of \\.\pipe\lanparty (issue 13, docs/SERVICE-PIPE.md
  * "The client's end"): connect, make sure the server end is the lanparty
  * service before anything secret is sent, HELLO, then JOIN, LEAVE,
- * STATUS, CHECK and the status stream. Blocking calls: the window will
- * run them on a thread of its own. Not used by client.exe yet.
+ * STATUS, CHECK and the status stream. Blocking calls with timeouts:
+ * the window will run them on a thread of its own. Not used by
+ * client.exe yet.
  *
  * - The pipe is opened with SERVICE_PIPE_CLIENT_ACCESS (GENERIC_READ |
  *   FILE_WRITE_DATA, never GENERIC_WRITE, which a standard user is
@@ -39,6 +40,7 @@ typedef struct ServicePipeClientCallbacks {
 typedef struct ServicePipeClientOptions {
         const wchar_t *path;          /* NULL: \\.\pipe\lanparty; tests name their own */
         DWORD timeout_ms;             /* waiting for a free instance; 0: 5 s */
+        DWORD answer_timeout_ms;      /* waiting for an answer (and to write); 0: 10 s */
         /* For tests only: a pipe this SID owns counts as the service's
          * too (a test's server runs as the test's user). client.exe
          * passes NULL. */
@@ -50,7 +52,8 @@ typedef struct ServicePipeClientOptions {
  * in *ret; -ENOENT when no service listens (not installed or stopped);
  * -EBUSY when all instances stayed busy; -EPERM when the server end is
  * not the service (logged: what the owner and process were), nothing
- * having been sent; for a refused HELLO its errno
+ * having been sent; -ETIMEDOUT when HELLO got no answer; for a refused
+ * HELLO its errno
  * (service_pipe_refusal_to_errno(), -EPROTONOSUPPORT for another
  * version) with the sentence to show in ret_text (may be NULL, size
  * SERVICE_PIPE_REFUSAL_MESSAGE_MAX); -EPROTO when the service broke the
@@ -66,8 +69,9 @@ void service_pipe_client_server_facts(HANDLE h, PSID also_trusted_owner, Service
  * the callbacks. Returns 1 when accepted, 0 when refused (the sentence
  * to show in ret_text, the refusal itself in *ret_refused, each may be
  * NULL), negative errno when the pipe broke or the service broke the
- * protocol (then only closing is left). The link is wiped from our
- * buffers once sent. */
+ * protocol (then only closing is left), -ETIMEDOUT when no answer came
+ * within answer_timeout_ms. The link is wiped from our buffers once
+ * sent. */
 int service_pipe_client_join(ServicePipeClient *c, const char *link, ServicePipeRefused *ret_refused,
                              char *ret_text, size_t text_size);
 int service_pipe_client_leave(ServicePipeClient *c, ServicePipeRefused *ret_refused, char *ret_text,
@@ -79,12 +83,12 @@ int service_pipe_client_status(ServicePipeClient *c, ServicePipeRefused *ret_ref
 int service_pipe_client_check(ServicePipeClient *c, ServicePipeRefused *ret_refused, char *ret_text,
                               size_t text_size);
 
-/* Waits for the next stream message and hands it to the callbacks.
- * Returns 1 after one, 0 when the service closed the pipe, negative
- * errno as above. */
-int service_pipe_client_read(ServicePipeClient *c);
+/* Waits up to timeout_ms (INFINITE: for ever) for the next stream
+ * message and hands it to the callbacks. Returns 1 after one, 0 when the
+ * service closed the pipe, -ETIMEDOUT, negative errno as above. */
+int service_pipe_client_read(ServicePipeClient *c, DWORD timeout_ms);
 
-/* The pipe handle, to wait on or to CancelIoEx() from another thread. */
+/* The pipe handle (overlapped), to CancelIoEx() from another thread. */
 HANDLE service_pipe_client_handle(ServicePipeClient *c);
 
 ServicePipeClient *service_pipe_client_free(ServicePipeClient *c);
