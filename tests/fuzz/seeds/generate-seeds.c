@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../../src/client/consent-store.h"
 #include "../../../src/client/identity.h"
 #include "../../../src/client/route-win-plan.h"
 #include "../../../src/client/route.h"
@@ -378,6 +379,32 @@ static void gen_route_win_iface_state(void) {
         write_seed("route-win-iface-state", "empty", text, (size_t) n);
 }
 
+/* client.exe's consent file: empty, one room of each pin kind, and full. */
+static void gen_consent_store(void) {
+        static ConsentStore s;
+        static char text[CONSENT_FILE_MAX];
+        uint8_t pin[LP_SPKI_PIN_SIZE];
+        int n;
+
+        consent_store_init(&s);
+        n = consent_store_format(&s, text, sizeof(text));
+        write_seed("consent-store", "empty", text, (size_t) n);
+        fill(pin, sizeof(pin), 7);
+        (void) consent_key_make("lan", "relay.example.org", true, pin, &s.entries[s.n_entries++]);
+        (void) consent_key_make("party_2", "2001:db8::1", false, NULL, &s.entries[s.n_entries++]);
+        (void) consent_key_make("lan", "192.0.2.1", true, pin, &s.entries[s.n_entries++]);
+        n = consent_store_format(&s, text, sizeof(text));
+        write_seed("consent-store", "three", text, (size_t) n);
+        while (s.n_entries < CONSENT_ENTRIES_MAX) {
+                char room[16];
+
+                snprintf(room, sizeof(room), "room%zu", s.n_entries);
+                (void) consent_key_make(room, "relay.example.org", s.n_entries % 2, pin, &s.entries[s.n_entries++]);
+        }
+        n = consent_store_format(&s, text, sizeof(text));
+        write_seed("consent-store", "full", text, (size_t) n);
+}
+
 /* ---- QUIC ---- */
 
 static uint8_t initial[QUIC_MAX_UDP_PAYLOAD];
@@ -460,6 +487,7 @@ int main(int argc, char *argv[]) {
         gen_identity();
         gen_route_state();
         gen_route_win_iface_state();
+        gen_consent_store();
         gen_quic();
         return 0;
 }
