@@ -191,7 +191,9 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv) {
         LeaveCriticalSection(&status_lock);
         service_manager_free(m);
         if (r < 0)
-                log_error_errno(r, "lanparty service failed, stopping: %m");
+                /* The code sc query shows as SERVICE_EXIT_CODE; mingw's
+                 * strerror() knows none of the socket errno values. */
+                log_error_errno(r, "lanparty service failed, stopping with service-specific exit code %d: %m", -r);
         else
                 log_info("lanparty service stopped.");
         log_file_close();

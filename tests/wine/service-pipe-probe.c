@@ -8,7 +8,9 @@
  *   service-pipe-probe absent PIPE        nobody serves PIPE
  *   service-pipe-probe wait NAME STATE S  until NAME is in STATE (RUNNING,
  *                                         STOPPED), S seconds at most
- *   service-pipe-probe query NAME         state, exit codes, process */
+ *   service-pipe-probe query NAME         state, exit codes, process
+ *   service-pipe-probe squat PIPE S       makes PIPE first, as another
+ *                                         program could, for S seconds */
 #include <windows.h>
 
 #include <stdbool.h>
@@ -232,6 +234,21 @@ static int wait_state(const wchar_t *name, const wchar_t *want, int seconds) {
         return EXIT_FAILURE;
 }
 
+/* Somebody else's pipe of that name, with the default security. */
+static int squat(const wchar_t *path, int seconds) {
+        HANDLE h = CreateNamedPipeW(path, PIPE_ACCESS_DUPLEX, PIPE_TYPE_BYTE | PIPE_WAIT, PIPE_UNLIMITED_INSTANCES,
+                                    512, 512, 0, NULL);
+
+        if (h == INVALID_HANDLE_VALUE) {
+                printf("FAIL: cannot make the pipe: error %lu\n", GetLastError());
+                return EXIT_FAILURE;
+        }
+        printf("squatting\n");
+        Sleep((DWORD) seconds * 1000);
+        CloseHandle(h);
+        return EXIT_SUCCESS;
+}
+
 int wmain(int argc, wchar_t **argv);
 int wmain(int argc, wchar_t **argv) {
         setvbuf(stdout, NULL, _IONBF, 0);
@@ -241,8 +258,11 @@ int wmain(int argc, wchar_t **argv) {
                 return absent(argv[2]);
         if (argc == 3 && wcscmp(argv[1], L"query") == 0)
                 return query(argv[2]) ? EXIT_SUCCESS : EXIT_FAILURE;
+        if (argc == 4 && wcscmp(argv[1], L"squat") == 0)
+                return squat(argv[2], _wtoi(argv[3]));
         if (argc == 5 && wcscmp(argv[1], L"wait") == 0)
                 return wait_state(argv[2], argv[3], _wtoi(argv[4]));
-        fprintf(stderr, "usage: service-pipe-probe talk|absent PIPE | query NAME | wait NAME STATE SECONDS\n");
+        fprintf(stderr, "usage: service-pipe-probe talk|absent PIPE | query NAME | wait NAME STATE SECONDS | "
+                        "squat PIPE SECONDS\n");
         return 2;
 }

@@ -24,6 +24,8 @@ probe=$(realpath "$3")
 wine_setup
 
 NAME=lanparty
+# EADDRINUSE in mingw-w64's errno.h (the service's exit code is its errno).
+EADDRINUSE_MINGW=100
 PIPE='\\.\pipe\lanparty'
 # The service's log goes to %ProgramData%\lanparty\service.log. Which
 # directory that is depends on the environment wine's service manager
@@ -84,19 +86,44 @@ grep -qF "state=STOPPED win32_exit=0 service_exit=0" "$tmp/cmd.out" ||
 wine_say "pipe after stop" "$probe" absent "$PIPE"
 [ "$rc" = 0 ] || fail "the pipe outlived the service"
 
+log=$(log_find)
+[ -n "$log" ] || fail "the service wrote no log"
+echo "== the service's log (${log#"$WINEPREFIX"/})"
+sed 's/^/   | /' "$log"
+for line in "starting (process" "running, listening on \\\\.\\pipe\\lanparty" "said HELLO; welcomed" \
+        "Refused join from pipe client in process" "internal (This lanparty service cannot join rooms yet" \
+        "not_in_room" "Refused a frame from pipe client" "Asked to stop (stop)." "lanparty service stopped."; do
+        grep -qF -- "$line" "$log" || fail "the service's log lacks '$line'"
+done
+# Again: wine makes up the owner of a directory, so a service started
+# again would refuse the one it made before (see above).
+rm -rf "$(dirname "$log")"
+
+# Somebody made the pipe before the service started: the service must not
+# serve on it, and stops with EADDRINUSE as its service-specific exit code
+# (ERROR_SERVICE_SPECIFIC_ERROR, 1066), saying why in its log.
+wine_bg squat "$probe" squat "$PIPE" 30
+wait_for 20 grep -qF squatting "$tmp/squat.out" || fail "the squatter did not make the pipe: $(cat "$tmp/squat.out")"
+# Wine's net start says "started successfully" all the same: it only
+# looks at StartService(), which returns before the service fails.
+wine_say "net start with the pipe taken" net start "$NAME"
+wine_say "wait for STOPPED" "$probe" wait "$NAME" STOPPED 20
+[ "$rc" = 0 ] || fail "the service kept running on a pipe somebody else made"
+grep -qE "state=STOPPED win32_exit=1066 service_exit=$EADDRINUSE_MINGW " "$tmp/cmd.out" ||
+        fail "the service did not stop with EADDRINUSE ($EADDRINUSE_MINGW): $(cat "$tmp/cmd.out")"
+test_kill_pids
+
 wine_say "sc delete" sc delete "$NAME"
 [ "$rc" = 0 ] || fail "wine sc delete failed"
 wine_say "query after delete" "$probe" query "$NAME"
 [ "$rc" != 0 ] || fail "the service is still registered after sc delete"
 
 log=$(log_find)
-[ -n "$log" ] || fail "the service wrote no log"
-echo "== the service's log (${log#"$WINEPREFIX"/})"
-log_new | sed 's/^/   | /'
-for line in "starting (process" "running, listening on \\\\.\\pipe\\lanparty" "said HELLO; welcomed" \
-        "Refused join from pipe client in process" "internal (This lanparty service cannot join rooms yet" \
-        "not_in_room" "Refused a frame from pipe client" \
-        "Asked to stop (stop)." "lanparty service stopped."; do
-        log_new | grep -qF -- "$line" || fail "the service's log lacks '$line'"
+[ -n "$log" ] || fail "the service wrote no log when it found the pipe taken"
+echo "== the service's log of that start"
+sed 's/^/   | /' "$log"
+for line in "exists already: another program made it" \
+        "lanparty service failed, stopping with service-specific exit code $EADDRINUSE_MINGW"; do
+        grep -qF -- "$line" "$log" || fail "the service's log lacks '$line'"
 done
 echo "PASS"
