@@ -73,6 +73,8 @@ wine_say "net start" net start "$NAME"
 wine_say "wait for RUNNING" "$probe" wait "$NAME" RUNNING 20
 [ "$rc" = 0 ] || fail "the service did not reach RUNNING: $(log_new)"
 grep -qF "accepts=0x5" "$tmp/cmd.out" || fail "a running service accepts STOP and SHUTDOWN (0x5)"
+# What wine's own sc says (printed only: its layout is wine's).
+wine_say "sc query" sc query "$NAME"
 
 wine_say "pipe conversation" "$probe" talk "$PIPE"
 [ "$rc" = 0 ] || fail "the pipe conversation went wrong"
@@ -111,6 +113,7 @@ wine_say "wait for STOPPED" "$probe" wait "$NAME" STOPPED 20
 [ "$rc" = 0 ] || fail "the service kept running on a pipe somebody else made"
 grep -qE "state=STOPPED win32_exit=1066 service_exit=$EADDRINUSE_MINGW " "$tmp/cmd.out" ||
         fail "the service did not stop with EADDRINUSE ($EADDRINUSE_MINGW): $(cat "$tmp/cmd.out")"
+wine_say "sc query" sc query "$NAME"
 test_kill_pids
 
 wine_say "sc delete" sc delete "$NAME"
