@@ -4,6 +4,7 @@
 #include "service-win.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -19,6 +20,12 @@
 /* A client that does not read its answers is dropped after this long. */
 #define SERVICE_WRITE_TIMEOUT_MS 5000
 
+typedef enum ServiceSlotAtOnce {
+        SERVICE_SLOT_PENDING,   /* ask GetOverlappedResult() */
+        SERVICE_SLOT_CONNECTED, /* the client connected before ConnectNamedPipe() */
+        SERVICE_SLOT_FAILED,    /* the client left, or the pipe broke */
+} ServiceSlotAtOnce;
+
 typedef enum ServiceSlotState {
         SERVICE_SLOT_CONNECTING, /* waiting for a client (ConnectNamedPipe) */
         SERVICE_SLOT_READING,    /* a client is there; a read is pending */
@@ -30,6 +37,9 @@ typedef struct ServiceSlot {
         OVERLAPPED ov;      /* the pending connect or read; its event is in the wait */
         HANDLE write_event; /* writes are waited for at once */
         ServiceSlotState state;
+        /* The connect or read ended at once (the client was there
+         * already, or gone): `ov` holds no result to ask for. */
+        ServiceSlotAtOnce at_once;
         unsigned long client_pid;
         ServicePipeReader reader;
         ServiceConversation conversation;
@@ -57,6 +67,7 @@ static int slot_listen(ServiceSlot *s) {
         s->ov = (OVERLAPPED) { .hEvent = s->ov.hEvent };
         ResetEvent(s->ov.hEvent);
         s->state = SERVICE_SLOT_CONNECTING;
+        s->at_once = SERVICE_SLOT_PENDING;
         s->client_pid = 0;
         s->conversation = (ServiceConversation) { 0 };
         service_pipe_reader_init(&s->reader, SERVICE_PIPE_FROM_CLIENT);
@@ -66,8 +77,15 @@ static int slot_listen(ServiceSlot *s) {
         switch (GetLastError()) {
         case ERROR_IO_PENDING:
                 return 0;
+        /* The event is not set for these, and what `ov` holds then is
+         * wine's business (it made GetOverlappedResult() fail for a
+         * client that was there: its HELLO went unanswered). */
         case ERROR_PIPE_CONNECTED:
-        case ERROR_NO_DATA: /* connected and gone already: slot_complete() sees it */
+                s->at_once = SERVICE_SLOT_CONNECTED;
+                SetEvent(s->ov.hEvent);
+                return 0;
+        case ERROR_NO_DATA: /* connected and gone already */
+                s->at_once = SERVICE_SLOT_FAILED;
                 SetEvent(s->ov.hEvent);
                 return 0;
         default:
@@ -95,10 +113,12 @@ static int slot_read(ServiceSlot *s) {
         s->ov = (OVERLAPPED) { .hEvent = s->ov.hEvent };
         ResetEvent(s->ov.hEvent);
         s->state = SERVICE_SLOT_READING;
+        s->at_once = SERVICE_SLOT_PENDING;
         if (ReadFile(s->pipe, s->buf, sizeof(s->buf), NULL, &s->ov) || GetLastError() == ERROR_IO_PENDING)
                 return 0;
-        /* The event is not set for a failure: say it ourselves, and let
-         * slot_complete() find the error. */
+        /* The client left (or the pipe broke): neither the event nor
+         * `ov` says so, so the slot does. */
+        s->at_once = SERVICE_SLOT_FAILED;
         SetEvent(s->ov.hEvent);
         return 0;
 }
@@ -187,7 +207,8 @@ static int slot_complete(ServiceManager *m, ServiceSlot *s) {
         DWORD n = 0;
         ULONG pid = 0;
 
-        if (!GetOverlappedResult(s->pipe, &s->ov, &n, FALSE)) {
+        if (s->at_once == SERVICE_SLOT_FAILED ||
+            (s->at_once == SERVICE_SLOT_PENDING && !GetOverlappedResult(s->pipe, &s->ov, &n, FALSE))) {
                 if (s->state == SERVICE_SLOT_READING)
                         log_debug("Pipe client in process %lu left.", s->client_pid);
                 return slot_renew(m, s);

@@ -121,6 +121,7 @@ static HANDLE hello(const wchar_t *path, ServicePipeReader *reader) {
 
         service_pipe_reader_init(reader, SERVICE_PIPE_FROM_SERVICE);
         if (h == INVALID_HANDLE_VALUE || !send_message(h, &m) || !receive(h, reader, &m)) {
+                printf("HELLO: no answer (error %lu)\n", GetLastError());
                 fail("HELLO");
                 return h;
         }
@@ -155,6 +156,23 @@ static void talk_malformed(const wchar_t *path) {
         CloseHandle(h);
 }
 
+/* More clients one after the other than the pipe has instances, some
+ * leaving before they say anything: each instance must be renewed. */
+static void talk_many(const wchar_t *path) {
+        ServicePipeReader reader;
+        int welcomed = 0;
+
+        for (int i = 0; i < 3 * 8; i++) {
+                HANDLE h = i % 3 == 0 ? pipe_open(path) : hello(path, &reader);
+
+                if (h == INVALID_HANDLE_VALUE)
+                        return fail("a client after others left");
+                welcomed += i % 3 != 0;
+                CloseHandle(h);
+        }
+        printf("%d clients came and went, %d of them welcomed\n", 3 * 8, welcomed);
+}
+
 static int talk(const wchar_t *path) {
         ServicePipeMessage join = { .type = SERVICE_PIPE_JOIN }, bad = { .type = SERVICE_PIPE_JOIN };
         ServicePipeMessage leave = { .type = SERVICE_PIPE_LEAVE };
@@ -175,6 +193,8 @@ static int talk(const wchar_t *path) {
         expect_refused(h, &reader, &leave, SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, "LEAVE");
         talk_malformed(path);
         expect_status_idle(h, &reader, "STATUS after the other client's bad frame");
+        talk_many(path);
+        expect_status_idle(h, &reader, "STATUS after 24 other clients");
         CloseHandle(h);
         return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

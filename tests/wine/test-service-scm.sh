@@ -77,7 +77,7 @@ grep -qF "accepts=0x5" "$tmp/cmd.out" || fail "a running service accepts STOP an
 wine_say "sc query" sc query "$NAME"
 
 wine_say "pipe conversation" "$probe" talk "$PIPE"
-[ "$rc" = 0 ] || fail "the pipe conversation went wrong"
+[ "$rc" = 0 ] || fail "the pipe conversation went wrong; the service's log ends: $(log_new | tail -n 20)"
 
 wine_say "net stop" net stop "$NAME"
 [ "$rc" = 0 ] || fail "wine net stop failed"
