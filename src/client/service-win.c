@@ -145,17 +145,23 @@ static int slot_write(ServiceSlot *s, const ServicePipeMessage *msg) {
         return n == (DWORD) len ? 0 : -EIO;
 }
 
+static const char *request_name(uint8_t request) {
+        const char *name = service_pipe_type_to_string(request);
+
+        return request == 0 ? "a frame" : name ? name : "an unknown request";
+}
+
 static void answer_log(const ServiceSlot *s, const ServicePipeMessage *answer) {
         if (answer->type == SERVICE_PIPE_WELCOME)
                 log_info("Pipe client in process %lu said HELLO; welcomed.", s->client_pid);
         else if (answer->type == SERVICE_PIPE_REFUSED)
                 log_info("Refused %s from pipe client in process %lu: %s (%s).",
-                         answer->refused.request ? service_pipe_type_to_string(answer->refused.request) : "a frame",
+                         request_name(answer->refused.request),
                          s->client_pid, service_pipe_refusal_to_string(answer->refused.code),
                          answer->refused.text);
         else if (answer->type == SERVICE_PIPE_ACCEPTED)
                 log_debug("Accepted %s from pipe client in process %lu.",
-                          service_pipe_type_to_string(answer->accepted.request), s->client_pid);
+                          request_name(answer->accepted.request), s->client_pid);
 }
 
 /* Answers one thing the reader gave. Returns 1 when the pipe is to be
