@@ -93,33 +93,41 @@ int log_emit(int level, int error, const LogField *fields, size_t n_fields, cons
         return -error;
 }
 
+void log_fields_format(const LogField *fields, size_t n_fields, char *buf, size_t size) {
+        size_t o = 0;
+
+        if (size == 0)
+                return;
+        buf[0] = '\0';
+        for (size_t i = 0; i < n_fields; i++) {
+                int n;
+
+                if (!fields[i].value)
+                        continue;
+                n = snprintf(buf + o, size - o, "%s%s=%s", o == 0 ? " (" : " ", fields[i].name, fields[i].value);
+                if (n < 0 || (size_t) n >= size - o)
+                        break;
+                o += (size_t) n;
+        }
+        if (o > 0 && o + 1 < size) {
+                buf[o++] = ')';
+                buf[o] = '\0';
+        }
+}
+
+const char *log_level_prefix(int level) {
+        return level <= LOG_WARNING ? (level <= LOG_ERR ? "error: " : "warning: ") : "";
+}
+
 void log_backend_stderr(int level, int error, const LogField *fields, size_t n_fields, const char *file,
                         int line, const char *func, const char *message) {
         char tail[512];
-        size_t o = 0;
 
         (void) error;
         (void) file;
         (void) line;
         (void) func;
 
-        tail[0] = '\0';
-        for (size_t i = 0; i < n_fields; i++) {
-                int n;
-
-                if (!fields[i].value)
-                        continue;
-                n = snprintf(tail + o, sizeof(tail) - o, "%s%s=%s", o == 0 ? " (" : " ", fields[i].name,
-                             fields[i].value);
-                if (n < 0 || (size_t) n >= sizeof(tail) - o)
-                        break;
-                o += (size_t) n;
-        }
-        if (o > 0 && o + 1 < sizeof(tail)) {
-                tail[o++] = ')';
-                tail[o] = '\0';
-        }
-
-        fprintf(stderr, "%s%s%s\n", level <= LOG_WARNING ? (level <= LOG_ERR ? "error: " : "warning: ") : "",
-                message, tail);
+        log_fields_format(fields, n_fields, tail, sizeof(tail));
+        fprintf(stderr, "%s%s%s\n", log_level_prefix(level), message, tail);
 }

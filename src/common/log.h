@@ -42,6 +42,13 @@ int log_level_from_string(const char *s);
 int log_emit(int level, int error, const LogField *fields, size_t n_fields, const char *file, int line,
              const char *func, const char *format, ...) _printf_(8, 9);
 
+/* The fields as the default backend appends them: " (ROOM=x PEER=y)", or
+ * "" without any; cut to `size`. For backends of other programs (the
+ * lanparty service's log file). */
+void log_fields_format(const LogField *fields, size_t n_fields, char *buf, size_t size);
+/* "error: ", "warning: " or "", as the default backend starts a line. */
+const char *log_level_prefix(int level);
+
 /* The default backend: "lanparty: <message> (ROOM=x PEER=y)" on stderr. */
 void log_backend_stderr(int level, int error, const LogField *fields, size_t n_fields, const char *file,
                         int line, const char *func, const char *message);
