@@ -584,6 +584,22 @@ static int usage_error(const char *format, ...) {
 }
 
 /* Returns 1 to run, 0 to exit successfully (help, version), -EINVAL. */
+/* What the options say together, and the invite link argument. */
+static int args_check(int argc, char *argv[], Args *args) {
+        if (optind + 1 < argc)
+                return usage_error("Too many arguments; expected one invite link.");
+        if (optind < argc && args->invite_file)
+                return usage_error("Give the invite link once: as an argument or with --invite-file, not both.");
+        args->link = optind < argc ? argv[optind] : NULL;
+        if (args->check_only && args->device_type != FRAME_DEVICE_TAP)
+                return usage_error("--check needs the TAP: games and the check use the OS's network stack.");
+        if (args->check_timeout_sec > 0 && !args->check_only)
+                return usage_error("--check-timeout goes with --check.");
+        if (args->check_only && args->check_timeout_sec == 0)
+                args->check_timeout_sec = CLIENT_CHECK_GIVE_UP_SEC_DEFAULT;
+        return 1;
+}
+
 static int parse_argv(int argc, char *argv[], Args *args) {
         enum { ARG_VERSION = 0x100, ARG_FRAME_DEVICE, ARG_ACCEPT_PARTY_GATEWAY, ARG_INVITE_FILE, ARG_CHECK,
                ARG_CHECK_TIMEOUT };
@@ -657,18 +673,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
                         return usage_error("Unhandled option.");
                 }
 
-        if (optind + 1 < argc)
-                return usage_error("Too many arguments; expected one invite link.");
-        if (optind < argc && args->invite_file)
-                return usage_error("Give the invite link once: as an argument or with --invite-file, not both.");
-        args->link = optind < argc ? argv[optind] : NULL;
-        if (args->check_only && args->device_type != FRAME_DEVICE_TAP)
-                return usage_error("--check needs the TAP: games and the check use the OS's network stack.");
-        if (args->check_timeout_sec > 0 && !args->check_only)
-                return usage_error("--check-timeout goes with --check.");
-        if (args->check_only && args->check_timeout_sec == 0)
-                args->check_timeout_sec = CLIENT_CHECK_GIVE_UP_SEC_DEFAULT;
-        return 1;
+        return args_check(argc, argv, args);
 }
 
 /* The invite link from wherever --help says, into `link`. $LANPARTY_INVITE
