@@ -18,6 +18,7 @@
 #                  --debs with --test-debs for the packages)
 # Environment:
 #   FUZZ_SECONDS   seconds per fuzz target (default 60)
+#   FUZZ_JOBS      fuzz targets run at a time (default 2, 1 on one core)
 #   BUILD_ROOT     where build directories go (default ./build-test)
 #   LANPARTY_CACHE_DIR  cache for slow builds (the Windows dependencies,
 #                  the Debian 13 root; default ~/.cache/lanparty)
@@ -34,12 +35,14 @@ for a in "$@"; do
                 --quick) quick=1 ;;
                 --no-windows) windows=0 ;;
                 --no-trixie) trixie=0 ;;
-                -h|--help) sed -n '2,23s/^# \{0,1\}//p' "$0"; exit 0 ;;
+                -h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
                 *) echo "test.sh: unknown argument '$a'" >&2; exit 2 ;;
         esac
 done
 
 fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_jobs=${FUZZ_JOBS:-$(($(nproc) >= 2 ? 2 : 1))}
+[[ "$fuzz_jobs" =~ ^[1-9][0-9]{0,2}$ ]] || { echo "test.sh: FUZZ_JOBS must be a number from 1 to 999" >&2; exit 2; }
 build_root=${BUILD_ROOT:-$top/build-test}
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -137,25 +140,44 @@ if [ "$quick" -eq 0 ]; then
         meson test -C "$build_root/release" --suite unit --setup valgrind --print-errorlogs
         count_meson "$build_root/release" "unit tests (valgrind)" testlog-valgrind
 
-        step "fuzz targets, ${fuzz_seconds}s each"
+        step "fuzz targets, ${fuzz_seconds}s each, ${fuzz_jobs} at a time"
+        # fuzz_start TARGET: runs it in the background ($! is its PID) on
+        # its own corpus plus the checked-in seeds, read, never written.
+        fuzz_start() {
+                local name corpus seeds=()
+                name=$(basename "$1")
+                corpus="$build_root/fuzz/corpus-$name"
+                mkdir -p "$corpus"
+                [ -d "$top/tests/fuzz/seeds/${name#fuzz-}" ] && seeds=("$top/tests/fuzz/seeds/${name#fuzz-}")
+                (cd "$build_root/fuzz" && "$1" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+                        -print_final_stats=1 "$corpus" "${seeds[@]}" >"$name.log" 2>&1) &
+        }
+        # fuzz_report NAME STATUS: its statistics, its log's end if it failed.
+        fuzz_report() {
+                echo "--- $1"
+                grep -E 'stat::number_of_executed_units|stat::new_units_added' "$build_root/fuzz/$1.log" | tr '\n' ' '
+                echo
+                [ "$2" -eq 0 ] || tail -40 "$build_root/fuzz/$1.log"
+                record "$2" "fuzz: $1 (see $build_root/fuzz/$1.log)"
+        }
         if CC=clang setup_build "$build_root/fuzz" -Dfuzz=true; then
                 mapfile -t fuzzers < <(find "$build_root/fuzz/tests/fuzz" -maxdepth 1 -type f -name 'fuzz-*' -perm -u+x | sort)
                 [ ${#fuzzers[@]} -gt 0 ] || record 1 "fuzz: no targets built"
-                for f in "${fuzzers[@]}"; do
-                        name=$(basename "$f")
-                        corpus="$build_root/fuzz/corpus-$name"
-                        mkdir -p "$corpus"
-                        # Checked-in seeds, if the target has any: read, never written.
-                        seeds=()
-                        [ -d "$top/tests/fuzz/seeds/${name#fuzz-}" ] && seeds=("$top/tests/fuzz/seeds/${name#fuzz-}")
-                        echo "--- $name"
-                        (cd "$build_root/fuzz" && "$f" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-                                -print_final_stats=1 "$corpus" "${seeds[@]}" >"$name.log" 2>&1)
-                        rc=$?
-                        grep -E 'stat::number_of_executed_units|stat::new_units_added' "$build_root/fuzz/$name.log" | tr '\n' ' '
-                        echo
-                        [ $rc -eq 0 ] || tail -40 "$build_root/fuzz/$name.log"
-                        record $rc "fuzz: $name (see $build_root/fuzz/$name.log)"
+                # Each target is one process on one core: two at a time
+                # (FUZZ_JOBS) give each the same fuzzing time in half the
+                # wall time on CI's two cores.
+                for ((i = 0; i < ${#fuzzers[@]}; i += fuzz_jobs)); do
+                        batch=("${fuzzers[@]:i:fuzz_jobs}")
+                        pids=()
+                        for f in "${batch[@]}"; do
+                                fuzz_start "$f"
+                                pids+=("$!")
+                        done
+                        for j in "${!batch[@]}"; do
+                                wait "${pids[j]}"
+                                rc=$?
+                                fuzz_report "$(basename "${batch[j]}")" "$rc"
+                        done
                 done
         else
                 record 1 "build (fuzz)"
