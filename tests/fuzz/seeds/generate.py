@@ -220,3 +220,24 @@ write("host-port", "ipv6", bytes([0]) + b"[2001:db8::1]")
 write("host-port", "ipv6-port", bytes([1]) + b"[2001:db8:0:0:1:0:0:1]:65535")
 write("host-port", "ipv6-ipv4-tail", bytes([1]) + b"[::ffff:192.0.2.1]:443")
 write("host-port", "longest-label", bytes([0]) + b"a" * 63 + b".example:1")
+
+# ---- e2e-frame: a script of records (see fuzz-e2e-frame.c): op 1 seals a
+# frame (u8 epoch, u8 size: 14 + 6 * size bytes, at most 1518, taken from
+# the input),
+# op 2 brings back an earlier one (u8 index, u8 position, u8 xor mask),
+# op 0 is raw bytes (u8 length); bit 7 of the op byte: bob, not alice.
+ARP = eth(BCAST, LAN_MAC, 0x0806, bytes(28))
+
+
+def seal(epoch, frame, bob=False):
+    size = (len(frame) - 14 + 5) // 6
+    return bytes([0x81 if bob else 1, epoch, size]) + frame.ljust(min(14 + 6 * size, 1518), b"\0")
+
+
+write("e2e-frame", "seal-arp", seal(5, ARP))
+write("e2e-frame", "seal-both-suites", seal(5, ARP) + seal(9, ARP, bob=True))
+write("e2e-frame", "replay", seal(5, ARP) + bytes([2, 0, 0, 0]))
+write("e2e-frame", "tamper-tag", seal(5, ARP) + bytes([2, 0, 70, 1]))
+write("e2e-frame", "new-then-old-epoch", seal(7, ARP) + seal(3, ARP) + seal(7, ARP))
+write("e2e-frame", "raw", bytes([0, 60]) + bytes(60))
+write("e2e-frame", "full-frame", seal(200, eth(BCAST, LAN_MAC, 0x0800, bytes(1500))))
