@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* End-to-end frames (e2e-frame.h): known answers from an independent
- * implementation (tests/e2e-frame-vectors.py: Python's HKDF and the
+ * implementation (tests/e2e-vectors.py: Python's HKDF and the
  * `cryptography` package), GnuTLS's AEAD against RFC 8439's vector, round
  * trips in both suites, and everything a relay or the network could do to a
  * datagram: alter any byte, replay, reorder, bring back an older epoch,
@@ -15,7 +15,7 @@
 #include "replay-window.h"
 #include "test-util.h"
 
-/* tests/e2e-frame-vectors.py's output. */
+/* tests/e2e-vectors.py's output. */
 static const uint8_t kat_aes_key[] = {
         0xee, 0xc5, 0x64, 0x40, 0xad, 0x82, 0x11, 0x56, 0x70, 0x3a, 0x90, 0x95,
         0x55, 0x67, 0xb2, 0x15, 0x5a, 0x46, 0x57, 0xd3, 0xe2, 0x1a, 0x59, 0x98,

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Known-answer vectors for tests/test-e2e-frame.c, computed here with
+"""Known-answer vectors for tests/test-e2e-frame.c and tests/test-join-sign.c,
+computed here with
 Python's hmac/hashlib (HKDF, RFC 5869) and the `cryptography` package's
 AESGCM and ChaCha20Poly1305, independently of GnuTLS and of our C code:
 the frame key and the sealed e2e body (a sender's first counter, 0, and
 a later one) that docs/PROTOCOL.md ("End-to-end
-frames") defines, for both suites. Prints C initialisers; the test pins
-its output. Run: python3 tests/e2e-frame-vectors.py"""
+frames") defines, for both suites; and the join key pair and a proof of
+join-sign.h, with the package's Ed25519. Prints C initialisers; the tests
+pin its output. Run: python3 tests/e2e-vectors.py"""
 import hashlib
 import hmac
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 E2E_KEY = bytes(range(0x40, 0x60))
@@ -56,3 +60,14 @@ for suite, name in ((1, "aes"), (2, "chacha")):
     print(c_bytes(f"kat_{name}_key", frame_key(suite)))
     print(c_bytes(f"kat_{name}_sealed_first", seal(suite, 0)))
     print(c_bytes(f"kat_{name}_sealed", seal(suite, COUNTER)))
+
+# join-sign.h: room key 0x42 * 32, exporter 0xe1 * 32, room "party", MAC
+# 02:11:22:33:44:55.
+ROOM_KEY = bytes([0x42] * 32)
+seed = hkdf(ROOM_KEY, b"lanparty/2 room", b"lanparty/3 join")
+key = Ed25519PrivateKey.from_private_bytes(seed)
+pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+message = b"lanparty/3 join" + bytes([0xe1] * 32) + bytes([len(ROOM)]) + ROOM + bytes.fromhex("021122334455")
+print(c_bytes("kat_join_seed", seed))
+print(c_bytes("kat_join_pub", pub))
+print(c_bytes("kat_join_proof", key.sign(message)))
