@@ -906,6 +906,66 @@ static void test_two_clients(void) {
         net_done(&n);
 }
 
+/* A datagram as the relay forwards it from peer `from` to peer `to`. */
+static void relay_forward(Net *n, uint16_t to, uint16_t from, const uint8_t *frame, size_t len) {
+        uint8_t d[LP_DATAGRAM_SIZE_MAX];
+        int dlen = datagram_encode(d, sizeof(d), from, frame, len);
+
+        CHECK(dlen > 0);
+        CHECK(test_relay_send_raw(n->relay, to, d, (size_t) dlen, n->now) == 0);
+        net_settle(n);
+}
+
+/* What another player sends reaches our TAP only under the rules for
+ * clients, the relay's today, ours alone once it is blind (issue 17): a
+ * DHCP server, a router advertisement or a spoofed source from a player
+ * is dropped here even when the relay let it through (the test relay
+ * filters nothing); the same DHCP reply from the gateway is the party's. */
+static void test_frames_from_clients_filtered(void) {
+        uint8_t f[LP_ETHER_FRAME_MAX];
+        uint16_t a_id, b_id;
+        ClientDiagnostics d;
+        TestClient *a, *b;
+        size_t len;
+        Net n;
+
+        net_init(&n, true);
+        a = client_add(&n, &(ClientOpts) { .name = "alice" });
+        b = client_add(&n, &(ClientOpts) { .name = "bob" });
+        client_join(&n, a);
+        client_join(&n, b);
+        a_id = test_relay_find_mac(n.relay, &a->mac)->id;
+        b_id = test_relay_find_mac(n.relay, &b->mac)->id;
+
+        /* alice plays DHCP server and router, and speaks as the gateway. */
+        len = frame_dhcp_ack(f);
+        memcpy(f + LP_MAC_LEN, a->mac.bytes, LP_MAC_LEN);
+        relay_forward(&n, b_id, a_id, f, len);
+        len = frame_eth(f, &mac_broadcast, &mac_gateway, LP_ETHERTYPE_ARP, 60);
+        relay_forward(&n, b_id, a_id, f, len);
+        CHECK_EQ_INT(b->tap->n_written, 0);
+        /* An ordinary broadcast of hers passes. */
+        len = frame_eth(f, &mac_broadcast, &a->mac, LP_ETHERTYPE_ARP, 60);
+        relay_forward(&n, b_id, a_id, f, len);
+        CHECK_EQ_INT(b->tap->n_written, 1);
+        /* A sender the relay never announced gets the rules for clients. */
+        len = frame_dhcp_ack(f);
+        relay_forward(&n, b_id, 999, f, len);
+        CHECK_EQ_INT(b->tap->n_written, 1);
+        d = diag(b);
+        CHECK_EQ_INT(d.counters.filtered_in[L2_DROP_DHCP_SERVER], 2);
+        CHECK_EQ_INT(d.counters.filtered_in[L2_DROP_SPOOFED_SOURCE], 1);
+        CHECK(has_line(&d, CLIENT_STATUS_TRAFFIC, "Traffic: sent 0 frames (0 B), received 1 frame (60 B), dropped 3: "
+                                                  "1 incoming spoofed_source, 2 incoming dhcp_server"));
+
+        /* The party's own DHCP server, through the gateway: taken. */
+        len = frame_dhcp_ack(f);
+        CHECK(test_relay_gateway_send(n.relay, b_id, f, len, n.now) == 0);
+        net_settle(&n);
+        CHECK_EQ_INT(b->tap->n_written, 2);
+        net_done(&n);
+}
+
 /* The party's DHCP server offers its router and DNS: a client takes them
  * out before its TAP sees the reply, unless told to accept them. A reply
  * that cannot be sanitised (the first fragment of one) is dropped. */
@@ -1185,6 +1245,7 @@ int main(void) {
         RUN(test_quit_reason);
         RUN(test_device_lost);
         RUN(test_two_clients);
+        RUN(test_frames_from_clients_filtered);
         RUN(test_party_gateway_removed);
         RUN(test_reconnect_relay_restart);
         RUN(test_connect_failures);

@@ -187,18 +187,34 @@ static void lan_host_note(ClientCore *c, Session *s, uint16_t source_peer_id, co
                 c->lan_host = ip;
 }
 
+/* The L2 policy for a frame from `source_peer_id`. The relay applies the
+ * remote → LAN rules to what clients send and the gateway the LAN → remote
+ * ones to what it captured; this is our own line of defence against a
+ * relay that does neither, and with end-to-end encryption (issue 17) the
+ * only one, as the relay no longer sees what it would judge. So a frame
+ * another client sent meets the rules for clients, with its MAC for the
+ * spoofing check: no DHCP server, router advertisement or redirect from a
+ * player. A sender we do not know (its PEER_JOINED still under way, or a
+ * relay that names nobody) gets them too, without that check. */
+static L2Verdict filter_in(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len) {
+        const SessionPeer *p = source_peer_id != 0 ? session_get_peer(s, source_peer_id) : NULL;
+        L2FilterContext ctx = { .mtu = session_get_room_mtu(s) };
+
+        if (p && p->role == PEER_ROLE_GATEWAY)
+                return l2_filter(frame, len, L2_LAN_TO_REMOTE, &ctx);
+        if (p)
+                ctx.source = &p->mac;
+        return l2_filter(frame, len, L2_REMOTE_TO_LAN, &ctx);
+}
+
 static void on_frame(Session *s, uint16_t source_peer_id, const uint8_t *frame, size_t len, void *userdata) {
         ClientCore *c = userdata;
-        L2FilterContext ctx = { .mtu = session_get_room_mtu(s) };
         bool sanitized = false;
         L2Verdict v;
         MacAddr dst;
         int r;
 
-        /* The relay applies the remote → LAN policy to what clients send and
-         * the gateway the LAN → remote one to what it captured; this is our
-         * own line of defence against a relay that does neither. */
-        v = l2_filter(frame, len, L2_LAN_TO_REMOTE, &ctx);
+        v = filter_in(s, source_peer_id, frame, len);
         if (v != L2_ALLOW) {
                 c->counters.filtered_in[v]++;
                 return count_in_drop(c, s);

@@ -97,7 +97,7 @@ typedef struct ClientCounters {
         uint64_t drop[_CLIENT_DROP_MAX];
         /* Refused by l2_filter(); index L2_ALLOW stays 0. */
         uint64_t filtered_out[_L2_VERDICT_MAX]; /* device → relay, L2_REMOTE_TO_LAN */
-        uint64_t filtered_in[_L2_VERDICT_MAX];  /* relay → device, L2_LAN_TO_REMOTE */
+        uint64_t filtered_in[_L2_VERDICT_MAX];  /* relay → device: L2_LAN_TO_REMOTE from the gateway, else L2_REMOTE_TO_LAN */
 } ClientCounters;
 
 uint64_t client_counters_dropped(const ClientCounters *c);
