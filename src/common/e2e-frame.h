@@ -84,8 +84,11 @@ uint64_t e2e_epoch_time_ms(uint64_t epoch);
  * clock has not moved past it, with fresh random bits from GnuTLS. */
 int e2e_epoch_next(uint64_t unix_ms, uint64_t previous, uint64_t *ret);
 
-/* The suite this CPU seals faster (measured once, a few milliseconds). */
-E2eSuite e2e_suite_pick(void);
+/* The suite this CPU seals faster, measured once (a few milliseconds) with
+ * the platform's monotonic clock in nanoseconds: the protocol core has no
+ * clock of its own (C11's timespec_get() is missing from mingw's CRT).
+ * NULL: AES-256-GCM. */
+E2eSuite e2e_suite_pick(uint64_t (*now_ns)(void));
 
 /* The key of one sender and epoch (exposed for the known-answer tests). */
 int e2e_frame_key(const uint8_t e2e_key[static LP_E2E_KEY_SIZE], const char *room, size_t room_len,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/abstract.h>
@@ -25,6 +26,19 @@ static const uint8_t pkcs8_ed25519_prefix[] = { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_x509_privkey_t, gnutls_x509_privkey_deinit);
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_privkey_t, gnutls_privkey_deinit);
 DEFINE_TRIVIAL_CLEANUP_FUNC(gnutls_pubkey_t, gnutls_pubkey_deinit);
+
+/* Frees what GnuTLS allocated for us. gnutls_free is declared dllimport on
+ * Windows, which our static build cannot link (see b64url.h); GnuTLS's
+ * deallocator is the C library's free() unless a program replaces it
+ * (gnutls_global_set_mem_functions(), which we never call), and the
+ * static build links one C library. */
+static void gnutls_data_free(void *p) {
+#ifdef _WIN32
+        free(p);
+#else
+        gnutls_free(p);
+#endif
+}
 
 static int errno_from_gnutls(int r) {
         return r == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EIO;
@@ -76,7 +90,7 @@ int join_sign_public_key(const uint8_t seed[static LP_JOIN_SEED_SIZE], uint8_t p
         r = curve == GNUTLS_ECC_CURVE_ED25519 && x.size == LP_JOIN_PUB_SIZE ? 0 : -EIO;
         if (r == 0)
                 memcpy(pub, x.data, LP_JOIN_PUB_SIZE);
-        gnutls_free(x.data);
+        gnutls_data_free(x.data);
         return r;
 }
 
@@ -97,7 +111,7 @@ int join_sign_raw(const uint8_t seed[static LP_JOIN_SEED_SIZE], const void *msg,
         r = s.size == LP_JOIN_PROOF_SIZE ? 0 : -EIO;
         if (r == 0)
                 memcpy(sig, s.data, LP_JOIN_PROOF_SIZE);
-        gnutls_free(s.data);
+        gnutls_data_free(s.data);
         return r;
 }
 
