@@ -13,7 +13,9 @@
  *   console-win.c      the console face (--cli)
  *   window-win.c       the window face: gui-win.c and the worker thread
  *   invite-file-win.c  the invite from the command line, a .lanparty
- *                      file or the paste dialog */
+ *                      file or the paste dialog
+ *   service-face-win.c the window and --cli through the lanparty
+ *                      service instead (service-face-win.h) */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -159,6 +161,9 @@ bool console_setup(bool allocate);
 void console_pause(void);
 /* Prints to the console when there is one, else shows a message box. */
 void print_or_show(bool error, const char *text);
+/* Ctrl-C, closing the console and WM_CLOSE (taskkill) set c->stop_event;
+ * a console close, a logoff and a shutdown call client_leave_now(c). */
+void console_signals_setup(Client *c);
 int run_cli(Client *c);
 
 /* window-win.c */

@@ -119,9 +119,8 @@ void print_or_show(bool error, const char *text) {
                 gui_message(NULL, MB_OK | (error ? MB_ICONERROR : MB_ICONINFORMATION), text);
 }
 
-int run_cli(Client *c) {
+void console_signals_setup(Client *c) {
         HANDLE thread;
-        int r;
 
         console_client = c;
         /* A process may start with Ctrl-C ignored (inherited, or a new
@@ -131,6 +130,12 @@ int run_cli(Client *c) {
         thread = CreateThread(NULL, 0, cli_window_thread, NULL, 0, NULL);
         if (thread)
                 CloseHandle(thread);
+}
+
+int run_cli(Client *c) {
+        int r;
+
+        console_signals_setup(c);
         r = client_run(c);
         if (r != EXIT_SUCCESS && c->failure[0])
                 fprintf(stderr, "%s: %s\n", PROGRAM_NAME, c->failure);
