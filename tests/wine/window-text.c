@@ -5,8 +5,12 @@
  * UTF-8. WM_GETTEXT crosses processes (the system copies the text), so
  * this sees exactly what the player's window holds.
  *
- * Usage: window-text.exe TITLE ID
- * Exit: 0 printed, 1 no such window or control. */
+ * With "click" after the ID it presses the control instead (BM_CLICK: a
+ * button, a check box), for tests/wine/test-client-exe-service.sh's
+ * dialogs; like a player's click, the button tells its dialog.
+ *
+ * Usage: window-text.exe TITLE ID [click]
+ * Exit: 0 printed (or clicked), 1 no such window or control. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
@@ -20,7 +24,7 @@ int wmain(int argc, wchar_t **argv) {
         char *utf8;
         int n;
 
-        if (argc != 3)
+        if (argc != 3 && !(argc == 4 && wcscmp(argv[3], L"click") == 0))
                 return 2;
         window = FindWindowW(NULL, argv[1]);
         if (!window) {
@@ -31,6 +35,10 @@ int wmain(int argc, wchar_t **argv) {
         if (!control) {
                 fprintf(stderr, "the window has no control %ls\n", argv[2]);
                 return 1;
+        }
+        if (argc == 4) {
+                SendMessageW(control, BM_CLICK, 0, 0);
+                return 0;
         }
         len = SendMessageW(control, WM_GETTEXTLENGTH, 0, 0);
         text = calloc((size_t) len + 1, sizeof(wchar_t));
