@@ -47,9 +47,9 @@ static char room[LP_ROOM_NAME_MAX + 1];
 static char relay[LP_SERVICE_PIPE_RELAY_MAX + 1];
 static const char *fail_after_join;
 
-static void say(const char *format, const char *a, const char *b) {
-        printf(format, a ? a : "", b ? b : "");
-        putchar('\n');
+/* One event per line: WHAT, then A and B when given. */
+static void say(const char *what, const char *a, const char *b) {
+        printf("%s%s%s%s%s\n", what, a ? " " : "", a ? a : "", b ? " " : "", b ? b : "");
         fflush(stdout);
 }
 
@@ -61,7 +61,7 @@ static void send_to(StubClient *c, const ServicePipeMessage *m) {
         int len = service_pipe_encode(m, buf, sizeof(buf));
 
         if (len <= 0) {
-                say("stub: cannot encode a message%s%s", NULL, NULL);
+                fprintf(stderr, "stub: cannot encode a message\n");
                 return;
         }
         ResetEvent(c->write_event);
@@ -145,7 +145,7 @@ static void on_join(StubClient *c, ServicePipeMessage *m) {
                 refuse(c, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_IN_ROOM, "Leave the room first.");
                 return;
         }
-        say("join %s %s", invite.room, invite.host);
+        say("join", invite.room, invite.host);
         accept_request(c, SERVICE_PIPE_JOIN);
         in_room = true;
         snprintf(room, sizeof(room), "%s", invite.room);
@@ -167,7 +167,7 @@ static void on_request(StubClient *c, ServicePipeMessage *m) {
 
         switch (m->type) {
         case SERVICE_PIPE_STATUS:
-                say("status%s%s", NULL, NULL);
+                say("status", NULL, NULL);
                 accept_request(c, SERVICE_PIPE_STATUS);
                 c->subscribed = true;
                 session_message(&out);
@@ -182,7 +182,7 @@ static void on_request(StubClient *c, ServicePipeMessage *m) {
                 break;
         case SERVICE_PIPE_LEAVE:
         case SERVICE_PIPE_CHECK:
-                say(m->type == SERVICE_PIPE_LEAVE ? "leave%s%s" : "check%s%s", NULL, NULL);
+                say(m->type == SERVICE_PIPE_LEAVE ? "leave" : "check", NULL, NULL);
                 if (!in_room) {
                         refuse(c, (uint8_t) m->type, SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, "Not in a room.");
                         break;
@@ -217,7 +217,7 @@ static bool on_message(StubClient *c, int k, ServicePipeMessage *m) {
                         refuse(c, SERVICE_PIPE_HELLO, SERVICE_PIPE_REFUSAL_NOT_ALLOWED, "Not an interactive user.");
                         return false;
                 }
-                say("hello%s%s", NULL, NULL);
+                say("hello", NULL, NULL);
                 c->welcomed = service_pipe_answer_hello(&m->hello, &out);
                 send_to(c, &out);
                 return c->welcomed;
@@ -254,7 +254,7 @@ static DWORD WINAPI client_thread(void *userdata) {
                         off += service_pipe_reader_feed(&reader, buf + off, n - off);
                         k = service_pipe_reader_next(&reader, &m);
                         if (k < 0) {
-                                say("malformed %s%s", service_pipe_error_to_string(reader.error), NULL);
+                                say("malformed", service_pipe_error_to_string(reader.error), NULL);
                                 refuse(c, 0, SERVICE_PIPE_REFUSAL_MALFORMED, service_pipe_error_to_string(reader.error));
                                 open = false;
                         } else if (k == 0 && off >= n)
@@ -269,7 +269,7 @@ static DWORD WINAPI client_thread(void *userdata) {
                 if (clients[i] == c)
                         clients[i] = NULL;
         LeaveCriticalSection(&lock);
-        say("closed%s%s", NULL, NULL);
+        say("closed", NULL, NULL);
         FlushFileBuffers(c->pipe);
         CloseHandle(c->pipe);
         CloseHandle(c->write_event);
@@ -302,7 +302,7 @@ static void serve(HANDLE next) {
                 }
                 /* The next instance before this one is handed on: the name never lapses. */
                 if (service_pipe_server_create(SERVICE_PIPE_PATH, false, &next) < 0) {
-                        say("stub: cannot make another instance%s%s", NULL, NULL);
+                        fprintf(stderr, "stub: cannot make another instance\n");
                         exit(EXIT_FAILURE);
                 }
                 if (!h)
@@ -343,7 +343,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "stub: cannot make \\\\.\\pipe\\lanparty (another service running?)\n");
                 return 1;
         }
-        say("ready%s%s", NULL, NULL);
+        say("ready", NULL, NULL);
         serve(first);
         return 0;
 }
