@@ -22,7 +22,8 @@
 #             Check reaches the service; Leave leaves and the window
 #             closes; started again, no dialog (remembered); another
 #             room's link: "Leave room party and join lan-2?", No leaves
-#             nothing, Yes leaves and joins after the consent
+#             nothing, Yes leaves and joins after the consent; the
+#             window's X (WM_CLOSE) leaves
 #
 # Usage: test-client-exe-service.sh LANPARTY-WINE CLIENT-MODEL.EXE SERVICE-PIPE-STUB.EXE WINDOW-TEXT.EXE [SCENARIO...]
 # Runs in the private prefix (wine-private.sh): it makes \\.\pipe\lanparty.
@@ -194,8 +195,10 @@ scenario_window() {
         wait_for 30 shows "lanparty - lan-2" 1005 "Joined room lan-2 (stub service)." || fail "no stream for lan-2"
         # The party window saw its room end, and stays with a Close button.
         wait_for 20 shows "lanparty - party" 1005 "Leaving the room (stub service)." || fail "party's window missed its end"
-        click "lanparty - lan-2" 1006 || fail "cannot press Leave in lan-2"
-        exits "$client_pid" 0 "lan-2 leave"
+        # The window's X (WM_CLOSE) leaves too.
+        timeout 20 wine "$window_text" "lanparty - lan-2" 0 close </dev/null || fail "cannot close lan-2's window"
+        wait_for 20 more_than stub "^leave" 2 || fail "closing lan-2's window did not leave"
+        exits "$client_pid" 0 "lan-2 closed"
         click "lanparty - party" 1006 || fail "cannot press Close in party"
         exits "$first" 0 "party close"
         echo "window: ok"
