@@ -139,6 +139,14 @@ scenario_cli() {
         echo "cli: ok"
 }
 
+lights_green() {
+        local green
+        import -display "$DISPLAY" -window root "$tmp/shot.png" 2>>"$tmp/import.err" || return 1
+        green=$(convert "$tmp/shot.png" -fill black +opaque "rgb(34,177,76)" -fill white -opaque "rgb(34,177,76)" \
+                -format '%[fx:int(mean*w*h+0.5)]' info:)
+        [ "$green" -ge 40 ]
+}
+
 consent_file() { find "$WINEPREFIX/drive_c/users" -path "*AppData/Local/lanparty/consent" 2>/dev/null | head -1; }
 
 scenario_window() {
@@ -163,6 +171,10 @@ scenario_window() {
         grep -qF "Room party on relay 192.0.2.1, through the lanparty service." <<<"$pane" || fail "no first line"
         f=$(consent_file)
         [ -n "$f" ] && grep -qx "allow party 192.0.2.1 -" "$f" || fail "\"always\" not remembered: $(cat "$f" 2>/dev/null)"
+        # The stub's LIGHTS: relay and gateway green, RGB(34,177,76) in gui-win.c.
+        if command -v import >/dev/null && command -v convert >/dev/null; then
+                wait_for 20 "green lights" lights_green || fail "the service's green lights are not in the window"
+        fi
 
         say "window: Check reaches the service, Leave leaves and closes the window"
         click "lanparty - party" 1007 || fail "cannot press Check"
