@@ -124,6 +124,7 @@ int run_cli(Client *c) {
         int r;
 
         console_client = c;
+        c->face = client_face_console;
         /* A process may start with Ctrl-C ignored (inherited, or a new
          * process group); we want it. */
         SetConsoleCtrlHandler(NULL, FALSE);
