@@ -123,6 +123,7 @@ void console_signals_setup(Client *c) {
         HANDLE thread;
 
         console_client = c;
+        c->face = client_face_console;
         /* A process may start with Ctrl-C ignored (inherited, or a new
          * process group); we want it. */
         SetConsoleCtrlHandler(NULL, FALSE);
