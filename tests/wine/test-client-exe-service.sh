@@ -24,9 +24,18 @@
 #             room's link: "Leave room party and join lan-2?", No leaves
 #             nothing, Yes leaves and joins after the consent; the
 #             window's X (WM_CLOSE) leaves
+#   service   LANPARTY_SERVICE_EXE (lanparty-service.exe) registered with
+#             wine's sc (binary path with --frame-device null), the real
+#             lanparty-relayd and a relay-test-peer gateway: --cli joins
+#             the room through it (the gateway sees the player), prints
+#             the service's lines and leaves on WM_CLOSE ("quit", exit 0);
+#             the window asks (the relay's pin in the dialog), shows the
+#             stream and leaves with Leave
 #
 # Usage: test-client-exe-service.sh LANPARTY-WINE CLIENT-MODEL.EXE SERVICE-PIPE-STUB.EXE WINDOW-TEXT.EXE [SCENARIO...]
-# Runs in the private prefix (wine-private.sh): it makes \\.\pipe\lanparty.
+# Runs in the private prefix (wine-private.sh): it makes \\.\pipe\lanparty
+# and registers a service. The service scenario needs $LANPARTY_NATIVE_BUILD
+# (a native build directory) and skips (77) without.
 set -euo pipefail
 
 wrapper=$(realpath "$1")
@@ -271,6 +280,9 @@ scenario_service() {
         wait_for 30 "the stream in the window" shows "lanparty - party" 1005 "Joining room party on relay 127.0.0.1" ||
                 fail "the window shows no stream: $(text "lanparty - party" 1005)"
         text "lanparty - party" 1005 | sed 's/^/  pane: /'
+        if command -v import >/dev/null && command -v convert >/dev/null; then
+                wait_for 20 "green lights" lights_green || fail "the service's green lights are not in the window"
+        fi
         click "lanparty - party" 1006 || fail "cannot press Leave"
         expect gw "left 3 client " 30
         grep -q "left 3 client .* quit" "$tmp/gw.out" || fail "the window's player left for another reason"
@@ -283,9 +295,9 @@ scenario_service() {
 }
 
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(cli window)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(cli window service)
 for s in "${scenarios[@]}"; do
         "scenario_$s"
 done
 stub_stop
-echo "PASS: client.exe through the lanparty service (a test stand-in): ${scenarios[*]}"
+echo "PASS: client.exe through the lanparty service (cli and window: a stand-in; service: lanparty-service.exe): ${scenarios[*]}"
