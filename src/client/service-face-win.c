@@ -504,6 +504,9 @@ static int run_cli_face(ServiceFace *f) {
                 fprintf(stderr, "%s: %s\n", PROGRAM_NAME, f->failure);
         fflush(stdout);
         fflush(stderr);
+        /* A console we opened would vanish with the reason. */
+        if (r != EXIT_SUCCESS)
+                console_pause();
         return r;
 }
 
