@@ -182,7 +182,10 @@ ServiceSession *service_session_free(ServiceSession *s) {
         if (!s)
                 return NULL;
         if (s->thread) {
-                WaitForSingleObject(s->thread, INFINITE);
+                if (WaitForSingleObject(s->thread, SERVICE_SESSION_FREE_WAIT_MS) != WAIT_OBJECT_0) {
+                        log_error("The session's thread does not end; leaving it as it is.");
+                        return NULL;
+                }
                 CloseHandle(s->thread);
         }
         if (s->client) {

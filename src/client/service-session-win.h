@@ -61,7 +61,11 @@ typedef struct ServiceSessionItem {
  * or a negative errno (logged) when it could not even start: no thread,
  * no memory. */
 int service_session_start(const ServiceSessionSettings *settings, const Invite *invite, ServiceSession **ret);
-/* Waits for the worker (ask it to leave first) and frees everything. */
+/* Waits for the worker (ask it to leave first) and frees everything.
+ * A worker that has not ended after SERVICE_SESSION_FREE_WAIT_MS is
+ * left running with what it uses (logged): only a stop that gave up
+ * on it frees a session that has not ended. */
+#define SERVICE_SESSION_FREE_WAIT_MS 5000
 ServiceSession *service_session_free(ServiceSession *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ServiceSession *, service_session_free);
 

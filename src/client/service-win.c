@@ -60,6 +60,7 @@ struct ServiceManager {
         ServiceSession *session; /* NULL while idle */
         ULONGLONG leave_now_at;  /* stopping: no more waiting for the relay's goodbye */
         ULONGLONG progress_at;   /* stopping: the next STOP_PENDING checkpoint */
+        ULONGLONG give_up_at;    /* stopping: no more waiting for the session at all */
         ServiceSlot slot[SERVICE_SLOTS];
 };
 
@@ -455,12 +456,14 @@ static bool stop_begin(ServiceManager *m) {
         service_session_leave(m->session);
         m->progress_at = GetTickCount64() + 1000;
         m->leave_now_at = m->progress_at - 1000 + SERVICE_STOP_LEAVE_MS;
+        m->give_up_at = m->progress_at - 1000 + SERVICE_STOP_GIVE_UP_MS;
         return false;
 }
 
 /* Each second of a stop: tell Windows we are getting there, and stop
- * waiting for the relay's goodbye after SERVICE_STOP_LEAVE_MS. */
-static void stop_tick(ServiceManager *m) {
+ * waiting for the relay's goodbye after SERVICE_STOP_LEAVE_MS. True
+ * when the session has not ended by SERVICE_STOP_GIVE_UP_MS. */
+static bool stop_tick(ServiceManager *m) {
         ULONGLONG now = GetTickCount64();
 
         if (now >= m->progress_at) {
@@ -473,6 +476,7 @@ static void stop_tick(ServiceManager *m) {
                 service_session_leave_now(m->session);
                 m->leave_now_at = 0;
         }
+        return now >= m->give_up_at;
 }
 
 int service_manager_run(ServiceManager *m) {
@@ -510,7 +514,9 @@ int service_manager_run(ServiceManager *m) {
                 if (m->state.stopping) {
                         if (!m->session)
                                 return 0;
-                        stop_tick(m);
+                        if (stop_tick(m))
+                                return log_error_errno(ETIMEDOUT, "The session has not ended %u ms after the stop; "
+                                                                  "stopping without it.", SERVICE_STOP_GIVE_UP_MS);
                 }
         }
 }

@@ -33,6 +33,9 @@
 /* A stop asks the session to leave with a goodbye to the relay (which
  * CLIENT_LOOP_QUIT_GRACE bounds), then, after this long, without. */
 #define SERVICE_STOP_LEAVE_MS 6000
+/* A session that has not ended this long after the stop is left behind
+ * (logged; the service stops with ETIMEDOUT), within the stop's wait hint. */
+#define SERVICE_STOP_GIVE_UP_MS 9000
 
 typedef struct ServiceManager ServiceManager;
 
