@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The lanparty service skeleton's answers on its pipe
- * (service-conversation.c): HELLO first and once, the caller check's
- * verdict, STATUS with SESSION idle, a JOIN refused (bad_invite for a
- * bad link, internal "cannot join rooms yet" for a good one), LEAVE and
- * CHECK not_in_room, unknown requests, malformed frames, stopping. Each
- * answer is encoded as the service would send it. Runs on Linux and,
- * in the cross build, under wine. */
+/* The lanparty service's answers on its pipe (service-conversation.c):
+ * HELLO first and once, the caller check's verdict, STATUS with SESSION
+ * idle or in a room (with the lights), a JOIN accepted with the parsed
+ * invite for the manager (bad_invite for a bad link, in_room in a room,
+ * busy while stopping), LEAVE and CHECK reaching the session in a room
+ * and not_in_room without one, unknown requests, malformed frames,
+ * stopping; and the status stream's messages made from the session's
+ * lines, lights and end. Each answer is encoded as the service would
+ * send it. Runs on Linux and, in the cross build, under wine. */
 #include <errno.h>
 #include <string.h>
 
@@ -142,30 +144,143 @@ static void test_status(void) {
         CHECK(c.subscribed);
 }
 
+static ServiceConversationState state_in_room(void) {
+        ServiceConversationState in_room = { 0 };
+        ClientLights l = { 0 };
+        ServicePipeMessage m;
+        Invite invite;
+
+        CHECK(invite_parse(LINK, &invite, NULL) >= 0);
+        service_conversation_session(&invite, &in_room.session);
+        l.light[CLIENT_LIGHT_RELAY] = (ClientLight) { CLIENT_LIGHT_GREEN, "Joined" };
+        service_conversation_lights(&l, &m);
+        in_room.lights = m.lights;
+        in_room.has_lights = true;
+        return in_room;
+}
+
 static void test_join_leave_check(void) {
-        ServiceConversationState in_room = { .session = { .state = SERVICE_PIPE_SESSION_IN_ROOM } };
+        ServiceConversationState in_room = state_in_room(), stopping = idle;
         ServiceConversation c;
         ServiceConversationAnswer a;
 
         greet(&c);
-        /* A valid link: refused as the skeleton cannot join yet; the pipe stays. */
-        check_refused((a = answer(&c, join(LINK)), &a), SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_INTERNAL, false);
-        CHECK_EQ_STR(a.message[0].refused.text, SERVICE_CONVERSATION_JOIN_NOT_YET);
+        /* A valid link while idle: accepted, the parsed invite for the manager. */
+        a = answer(&c, join(LINK));
+        CHECK_EQ_INT(a.n_messages, 1);
+        CHECK_EQ_INT(a.message[0].type, SERVICE_PIPE_ACCEPTED);
+        CHECK_EQ_INT(a.message[0].accepted.request, SERVICE_PIPE_JOIN);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_JOIN);
+        CHECK_EQ_STR(a.invite.room, "party");
+        CHECK_EQ_STR(a.invite.host, "relay.example.org");
+        CHECK(!a.close);
         /* A link that is no invite: bad_invite, with invite.c's reason. */
         check_refused((a = answer(&c, join("lanparty://relay.example.org/party")), &a), SERVICE_PIPE_JOIN,
                       SERVICE_PIPE_REFUSAL_BAD_INVITE, false);
         CHECK_EQ_STR(a.message[0].refused.text, invite_error_to_string(INVITE_ERROR_KEY_MISSING));
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_NONE);
         check_refused((a = answer(&c, join("http://x/y")), &a), SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_BAD_INVITE,
                       false);
-        /* In a room (not in the skeleton, but the rule stands): in_room. */
+        /* In a room: in_room, nothing started. */
         a = answer_full(&c, &in_room, 1, join(LINK), SERVICE_PIPE_CALLER_ALLOWED);
         check_refused(&a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_IN_ROOM, false);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_NONE);
+        /* Stopping: busy, and the pipe closes. */
+        stopping.stopping = true;
+        a = answer_full(&c, &stopping, 1, join(LINK), SERVICE_PIPE_CALLER_ALLOWED);
+        check_refused(&a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_BUSY, true);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_NONE);
 
+        /* LEAVE and CHECK reach the session in a room... */
+        a = answer_full(&c, &in_room, 1, request(SERVICE_PIPE_LEAVE), SERVICE_PIPE_CALLER_ALLOWED);
+        CHECK_EQ_INT(a.n_messages, 1);
+        CHECK_EQ_INT(a.message[0].type, SERVICE_PIPE_ACCEPTED);
+        CHECK_EQ_INT(a.message[0].accepted.request, SERVICE_PIPE_LEAVE);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_LEAVE);
+        a = answer_full(&c, &in_room, 1, request(SERVICE_PIPE_CHECK), SERVICE_PIPE_CALLER_ALLOWED);
+        CHECK_EQ_INT(a.message[0].type, SERVICE_PIPE_ACCEPTED);
+        CHECK_EQ_INT(a.message[0].accepted.request, SERVICE_PIPE_CHECK);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_CHECK);
+        /* ...and not without one. */
         check_refused((a = answer(&c, request(SERVICE_PIPE_LEAVE)), &a), SERVICE_PIPE_LEAVE,
                       SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, false);
+        CHECK_EQ_INT(a.action, SERVICE_CONVERSATION_NONE);
         check_refused((a = answer(&c, request(SERVICE_PIPE_CHECK)), &a), SERVICE_PIPE_CHECK,
                       SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, false);
         CHECK(c.greeted);
+}
+
+/* STATUS in a room: the room, its relay, and the lights as they are. */
+static void test_status_in_room(void) {
+        ServiceConversationState in_room = state_in_room();
+        ServiceConversation c;
+        ServiceConversationAnswer a;
+
+        greet(&c);
+        a = answer_full(&c, &in_room, 1, request(SERVICE_PIPE_STATUS), SERVICE_PIPE_CALLER_ALLOWED);
+        CHECK_EQ_INT(a.n_messages, 3);
+        CHECK_EQ_INT(a.message[0].type, SERVICE_PIPE_ACCEPTED);
+        CHECK_EQ_INT(a.message[1].type, SERVICE_PIPE_SESSION);
+        CHECK_EQ_INT(a.message[1].session.state, SERVICE_PIPE_SESSION_IN_ROOM);
+        CHECK_EQ_STR(a.message[1].session.room, "party");
+        CHECK_EQ_INT(a.message[1].session.room_len, 5);
+        CHECK_EQ_STR(a.message[1].session.relay, "relay.example.org");
+        CHECK_EQ_INT(a.message[2].type, SERVICE_PIPE_LIGHTS);
+        CHECK_EQ_INT(a.message[2].lights.light[0].color, SERVICE_PIPE_LIGHT_GREEN);
+        CHECK_EQ_STR(a.message[2].lights.light[0].text, "Joined");
+        CHECK(c.subscribed);
+        /* No lights yet (the session just started): SESSION alone. */
+        in_room.has_lights = false;
+        a = answer_full(&c, &in_room, 1, request(SERVICE_PIPE_STATUS), SERVICE_PIPE_CALLER_ALLOWED);
+        CHECK_EQ_INT(a.n_messages, 2);
+}
+
+/* The status stream's messages from what the session says: cut to the
+ * field, made valid, and encodable. */
+static void test_stream_messages(void) {
+        uint8_t frame[LP_SERVICE_PIPE_FRAME_MAX];
+        char long_line[2000];
+        ClientLights l = { 0 };
+        ServicePipeMessage m;
+        ServicePipeSession s;
+
+        service_conversation_session(NULL, &s);
+        CHECK_EQ_INT(s.state, SERVICE_PIPE_SESSION_IDLE);
+        CHECK_EQ_INT(s.room_len + s.relay_len, 0);
+
+        CHECK(service_conversation_line("Joining room party on relay ::1.", &m));
+        CHECK_EQ_INT(m.type, SERVICE_PIPE_LINE);
+        CHECK_EQ_STR(m.line.text, "Joining room party on relay ::1.");
+        CHECK(!service_conversation_line("", &m));
+        memset(long_line, 'x', sizeof(long_line) - 1);
+        long_line[sizeof(long_line) - 1] = '\0';
+        long_line[LP_SERVICE_PIPE_TEXT_MAX - 1] = '\xc3'; /* a sequence cut at the field's end */
+        CHECK(service_conversation_line(long_line, &m));
+        CHECK_EQ_INT(m.line.text_len, LP_SERVICE_PIPE_TEXT_MAX);
+        CHECK_EQ_INT(m.line.text[LP_SERVICE_PIPE_TEXT_MAX - 1], '?');
+        CHECK(service_pipe_encode(&m, frame, sizeof(frame)) > 0);
+        CHECK(service_conversation_line("tab\there", &m));
+        CHECK_EQ_STR(m.line.text, "tab?here");
+
+        for (size_t i = 0; i < _CLIENT_LIGHT_KIND_MAX; i++)
+                memset(l.light[i].text, 'y', CLIENT_LIGHT_TEXT_MAX - 1);
+        l.light[CLIENT_LIGHT_RELAY].color = CLIENT_LIGHT_GREEN;
+        l.light[CLIENT_LIGHT_GATEWAY].color = CLIENT_LIGHT_YELLOW;
+        l.light[CLIENT_LIGHT_ADDRESS].color = CLIENT_LIGHT_RED;
+        service_conversation_lights(&l, &m);
+        CHECK_EQ_INT(m.lights.light[0].color, SERVICE_PIPE_LIGHT_GREEN);
+        CHECK_EQ_INT(m.lights.light[1].color, SERVICE_PIPE_LIGHT_YELLOW);
+        CHECK_EQ_INT(m.lights.light[2].color, SERVICE_PIPE_LIGHT_RED);
+        CHECK_EQ_INT(m.lights.light[2].text_len, LP_SERVICE_PIPE_LIGHT_TEXT_MAX);
+        CHECK(service_pipe_encode(&m, frame, sizeof(frame)) > 0);
+
+        service_conversation_ended(false, NULL, &m);
+        CHECK_EQ_INT(m.ended.outcome, SERVICE_PIPE_OUTCOME_LEFT);
+        CHECK_EQ_INT(m.ended.text_len, 0);
+        CHECK(service_pipe_encode(&m, frame, sizeof(frame)) > 0);
+        service_conversation_ended(true, "Cannot find relay x.", &m);
+        CHECK_EQ_INT(m.ended.outcome, SERVICE_PIPE_OUTCOME_FAILED);
+        CHECK_EQ_STR(m.ended.text, "Cannot find relay x.");
 }
 
 static void test_unknown_and_malformed(void) {
@@ -197,6 +312,8 @@ int main(void) {
         test_hello_first();
         test_status();
         test_join_leave_check();
+        test_status_in_room();
+        test_stream_messages();
         test_unknown_and_malformed();
         return 0;
 }

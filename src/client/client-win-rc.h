@@ -21,3 +21,8 @@
 #define IDC_LINK 1101
 #define IDC_PASTE_HINT 1102
 #define IDC_PASTE_ERROR 1103
+
+/* The consent dialog (consent-dialog-win.c): "Join room X on relay Y?". */
+#define IDD_CONSENT 102
+#define IDC_CONSENT_TEXT 1201
+#define IDC_CONSENT_ALWAYS 1202

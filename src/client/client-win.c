@@ -61,6 +61,16 @@ const char *client_error_text(int e) {
 }
 
 
+static void console_line(void *userdata, const char *text) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+}
+
+/* Here rather than in console-win.c, which lanparty-service.exe does not
+ * link: a new Client talks to stdout until a face is chosen. */
+const ClientFace client_face_console = { .line = console_line };
+
 void client_say(Client *c, const char *format, ...) {
         char line[CLIENT_STATUS_LINE_MAX + 256];
         va_list ap;
@@ -68,13 +78,7 @@ void client_say(Client *c, const char *format, ...) {
         va_start(ap, format);
         vsnprintf(line, sizeof(line), format, ap);
         va_end(ap);
-        if (c->gui)
-                gui_post_line(c->gui, line);
-        else {
-                fputs(line, stdout);
-                fputc('\n', stdout);
-                fflush(stdout);
-        }
+        c->face.line(c->face.userdata, line);
 }
 
 int client_fail(Client *c, int r, const char *format, ...) {
@@ -133,6 +137,7 @@ int client_new(Client **ret) {
         if (!c)
                 return log_oom();
         c->udp = c->candidate = INVALID_SOCKET;
+        c->face = client_face_console;
         c->udp_event = WSACreateEvent();
         c->stop_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         c->address_event = CreateEventW(NULL, FALSE, FALSE, NULL);

@@ -12,8 +12,11 @@
  *                      core and client-loop.c call back
  *   console-win.c      the console face (--cli)
  *   window-win.c       the window face: gui-win.c and the worker thread
+ *                      (lanparty-service.exe's face is service-session-win.c)
  *   invite-file-win.c  the invite from the command line, a .lanparty
- *                      file or the paste dialog */
+ *                      file or the paste dialog
+ *   service-face-win.c the window and --cli through the lanparty
+ *                      service instead (service-face-win.h) */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +57,25 @@
         "the relay. Please run as administrator: right-click client.exe (or the Command Prompt you start "  \
         "it from) and choose \"Run as administrator\"."
 
+/* Where a Client's status goes: the window, the console, or the
+ * lanparty service's pipe clients. Called on the thread that runs
+ * client_run(); each face moves what it is given to its own thread. */
+typedef struct ClientFace {
+        /* A status line: the window's log pane, stdout, a LINE. */
+        void (*line)(void *userdata, const char *text);
+        /* The lights changed. NULL: this face shows none (the console). */
+        void (*lights)(void *userdata, const ClientLights *lights);
+        /* The adapter has not taken our MAC yet (`message` says what to
+         * do by hand): true to try it again. NULL: give up, the message
+         * becomes the failure. */
+        bool (*ask_retry_device)(void *userdata, const char *message);
+        void *userdata;
+} ClientFace;
+
+/* The console's face: lines on stdout, no lights, no questions. The
+ * default of a new Client (main-win.c says things before any face runs). */
+extern const ClientFace client_face_console;
+
 typedef struct Client {
         ClientWinArgs args;
         char link[LP_INVITE_TEXT_MAX + 64];
@@ -68,7 +90,7 @@ typedef struct Client {
         HANDLE address_event; /* auto-reset: an IP address changed somewhere (NotifyUnicastIpAddressChange) */
         HANDLE address_notify;
         HANDLE done_event; /* manual-reset: the loop ended and everything is restored */
-        Gui *gui;          /* NULL in the console */
+        ClientFace face;
         ClientLoop loop;
         char resolve_reason[128]; /* why the relay lookup at start-up failed */
 
@@ -116,7 +138,7 @@ void client_leave_now(Client *c);
 uint64_t client_now_ns(void);
 /* mingw's strerror() predates the network errno values. */
 const char *client_error_text(int e);
-/* A status line: the window's log pane, or stdout. */
+/* A status line, to the face: the window's log pane, stdout, the pipe. */
 void client_say(Client *c, const char *format, ...) _printf_(2, 3);
 /* Remembers why the client could not run, for the final message;
  * returns r, or -EIO when r is not an error. */
@@ -159,6 +181,9 @@ bool console_setup(bool allocate);
 void console_pause(void);
 /* Prints to the console when there is one, else shows a message box. */
 void print_or_show(bool error, const char *text);
+/* Ctrl-C, closing the console and WM_CLOSE (taskkill) set c->stop_event;
+ * a console close, a logoff and a shutdown call client_leave_now(c). */
+void console_signals_setup(Client *c);
 int run_cli(Client *c);
 
 /* window-win.c */

@@ -119,11 +119,11 @@ void print_or_show(bool error, const char *text) {
                 gui_message(NULL, MB_OK | (error ? MB_ICONERROR : MB_ICONINFORMATION), text);
 }
 
-int run_cli(Client *c) {
+void console_signals_setup(Client *c) {
         HANDLE thread;
-        int r;
 
         console_client = c;
+        c->face = client_face_console;
         /* A process may start with Ctrl-C ignored (inherited, or a new
          * process group); we want it. */
         SetConsoleCtrlHandler(NULL, FALSE);
@@ -131,6 +131,12 @@ int run_cli(Client *c) {
         thread = CreateThread(NULL, 0, cli_window_thread, NULL, 0, NULL);
         if (thread)
                 CloseHandle(thread);
+}
+
+int run_cli(Client *c) {
+        int r;
+
+        console_signals_setup(c);
         r = client_run(c);
         if (r != EXIT_SUCCESS && c->failure[0])
                 fprintf(stderr, "%s: %s\n", PROGRAM_NAME, c->failure);

@@ -456,9 +456,9 @@ static INT_PTR main_init(HWND hwnd, Gui *g) {
         room_font_update(g);
         layout_record(g);
         tray_add(g);
-        /* client.exe runs elevated, Explorer does not: User Interface
-         * Privilege Isolation drops its broadcast to us unless this window
-         * lets it through. */
+        /* Without the lanparty service client.exe runs elevated, Explorer
+         * does not: User Interface Privilege Isolation drops its
+         * broadcast to us unless this window lets it through. */
         if (taskbar_created && !ChangeWindowMessageFilterEx(hwnd, taskbar_created, MSGFLT_ALLOW, NULL))
                 log_debug_errno(errno_from_win32(GetLastError()),
                                 "Cannot let TaskbarCreated through to the window, ignoring: %m");

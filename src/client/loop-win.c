@@ -295,14 +295,14 @@ static void budget_update(Client *c, const ClientDiagnostics *d, uint64_t now) {
 static void lights_update(Client *c, const ClientDiagnostics *d) {
         ClientLights l;
 
-        if (!c->gui)
+        if (!c->face.lights)
                 return;
         client_lights_decide(d, &l);
         if (c->lights_posted && client_lights_equal(&l, &c->lights))
                 return;
         c->lights = l;
         c->lights_posted = true;
-        gui_post_lights(c->gui, &l);
+        c->face.lights(c->face.userdata, &l);
 }
 
 /* The window's lights follow every snapshot, the last one too; the

@@ -20,6 +20,12 @@
  * double-clicked link); --cli, --check, --help, --version and
  * --list-tap-adapters attach to the parent's console or open one.
  *
+ * The window and --cli go through the lanparty service when its pipe
+ * answers (issue 13; service-face-win.c shows the service's session
+ * instead of running one); the session above runs in this process only
+ * without a service, when elevated, and for --check and the tests' null
+ * device (client-path-plan.h decides).
+ *
  * This file holds the command line, the modes and wmain(); client-win.h
  * lists the others. */
 #include <winsock2.h>
@@ -33,41 +39,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client-path-plan.h"
 #include "log.h"
 #include "platform-win.h"
 #include "restore-win.h"
+#include "service-face-win.h"
+#include "service-pipe-client-plan.h"
 #include "tap-win.h"
 
 static const char *help_text(void) {
         return PROGRAM_NAME " [OPTIONS...] [INVITE-LINK | FILE.lanparty]\n\n"
                "Joins a LAN party through its relay: the TAP-Windows6 adapter becomes a port\n"
-               "of the party's LAN. Without --cli a small window shows how it goes; without\n"
-               "an invite it asks for one. Needs administrator rights.\n\n"
+               "of the party's LAN. The lanparty service (installed with lanparty, running\n"
+               "as LocalSystem) joins the room and keeps the adapter and the routes;\n"
+               "client.exe asks it to and shows how it goes, in a small window or with --cli\n"
+               "in this console, without administrator rights. Without an invite it asks for\n"
+               "one. Before it joins a room the window asks you (\"always\" is remembered per\n"
+               "user, in %LOCALAPPDATA%\\lanparty\\consent); --cli does not ask: you gave it\n"
+               "the link. If the service is in another room, the window asks whether to leave\n"
+               "it; --cli says so and exits.\n\n"
+               "Without the service (not installed or not running: sc start lanparty as\n"
+               "administrator starts it) client.exe runs the session itself, which needs\n"
+               "administrator rights (Run as administrator). --check and --restore always run\n"
+               "in this process and need them too; --frame-device null and\n"
+               "--list-tap-adapters do not.\n\n"
                "  -h --help                   Show this help\n"
                "     --version                Show the version\n"
                "     --cli                    Run in this console instead of a window\n"
-               "     --check                  In this console: join, run the party check once\n"
-               "                              the adapter has an address (or 30 s after\n"
-               "                              joining), print it, and leave; exit status 0 only\n"
-               "                              if every step passed (1 also when no check could\n"
-               "                              run within --check-timeout)\n"
+               "     --check                  In this console, as administrator: join, run the\n"
+               "                              party check once the adapter has an address (or\n"
+               "                              30 s after joining), print it, and leave; exit\n"
+               "                              status 0 only if every step passed (1 also when no\n"
+               "                              check could run within --check-timeout). Not\n"
+               "                              through the service, nor while it is in a room\n"
+               "                              (the adapter is its): use the window's Check.\n"
                "     --check-timeout SECONDS  Give --check up after this long (default 90)\n"
                "     --list-tap-adapters      List the TAP-Windows6 adapters and exit\n"
-               "     --restore                Undo what earlier runs left behind (the route to\n"
-               "                              the relay, the adapter's settings) and exit;\n"
-               "                              the uninstaller runs it\n"
+               "     --restore                As administrator: undo what earlier runs left\n"
+               "                              behind (the route to the relay, the adapter's\n"
+               "                              settings) and exit; the uninstaller runs it\n"
+               "The next five apply when client.exe runs the session itself; the service\n"
+               "uses its own settings and ignores them (no options cross its pipe):\n"
                "     --tap-instance-id ID     Adapter to use, by GUID or connection name\n"
                "                              (needed only when there are several)\n"
                "  -n --name TEXT              Name the other players see (default: computer name)\n"
                "  -s --state-dir DIR          Keep the virtual MAC and the route state in DIR\n"
-               "     --frame-device TYPE      tap (default) or null (no adapter, for tests)\n"
+               "     --frame-device TYPE      tap (default) or null (no adapter, for tests;\n"
+               "                              never through the service)\n"
                "     --accept-party-gateway   Let the party's DHCP and router advertisements set\n"
                "                              this computer's default route and DNS servers;\n"
                "                              normally they are removed so your own internet\n"
                "                              keeps working\n"
                "  -v --verbose                Log debug messages\n\n"
                "In the console, status lines go to standard output and log messages to\n"
-               "standard error; Ctrl-C leaves the room.\n\n"
+               "standard error; Ctrl-C (or closing the console) leaves the room, also one\n"
+               "the service was in already; a second Ctrl-C stops waiting for it. Exit status\n"
+               "0 when the room was left as asked, 1 when the session failed.\n\n"
                "The party check: once the adapter has an address from the party (after each\n"
                "join), the client checks that games on this computer will find the party,\n"
                "through Windows' network stack as games use it: 1. broadcasts\n"
@@ -152,6 +179,46 @@ static int run_mode(const ClientWinArgs *args) {
         }
 }
 
+static int show_error(const Client *c, const char *text) {
+        if (c->args.mode == CLIENT_WIN_MODE_CLI) {
+                fprintf(stderr, "%s: %s\n", PROGRAM_NAME, text);
+                console_pause();
+        } else
+                gui_message(NULL, MB_OK | MB_ICONERROR, text);
+        return EXIT_FAILURE;
+}
+
+/* The window and --cli: through the lanparty service when it answers,
+ * else the session in this process or why not (client-path-plan.h).
+ * Returns the exit code, or -1 to run the session here. */
+static int run_join(Client *c, HINSTANCE instance) {
+        _cleanup_(service_face_freep) ServiceFace *f = NULL;
+        char text[SERVICE_PIPE_REFUSAL_MESSAGE_MAX] = "", error[FAILURE_TEXT_MAX];
+        int service = -ENOENT, r;
+        ClientPath path;
+
+        if (client_path_tries_service(&c->args))
+                service = service_face_open(c, &f, text, sizeof(text));
+        path = client_path_decide(&c->args, service, is_elevated());
+        log_debug("Joining %s (the service's pipe: %s).", client_path_to_string(path),
+                  service >= 0 ? "welcomed" : client_error_text(service));
+        switch (path) {
+        case CLIENT_PATH_SERVICE:
+                if (!invite_obtain(c, instance, &r))
+                        return r;
+                return service_face_run(f, instance);
+        case CLIENT_PATH_NOT_ADMIN:
+                return show_error(c, NOT_ADMIN_MESSAGE);
+        case CLIENT_PATH_NO_SERVICE:
+                return show_error(c, NO_SERVICE_MESSAGE);
+        case CLIENT_PATH_SERVICE_ERROR:
+                service_face_error_text(service, text, error, sizeof(error));
+                return show_error(c, error);
+        default:
+                return -1;
+        }
+}
+
 static void log_level_setup(void) {
         const char *e;
 
@@ -183,16 +250,12 @@ static int run(int argc, char **argv, HINSTANCE instance) {
                 return r;
         setvbuf(stdout, NULL, _IOLBF, 0);
 
-        if (c->args.device_type == FRAME_DEVICE_TAP && !is_elevated()) {
-                if (c->args.mode == CLIENT_WIN_MODE_CLI) {
-                        fprintf(stderr, "%s: %s\n", PROGRAM_NAME, NOT_ADMIN_MESSAGE);
-                        console_pause();
-                } else
-                        gui_message(NULL, MB_OK | MB_ICONERROR, NOT_ADMIN_MESSAGE);
-                return EXIT_FAILURE;
-        }
+        r = run_join(c, instance);
+        if (r >= 0)
+                return r;
 
-        /* The link: from argv (a link or a .lanparty file), else asked for. */
+        /* The session in this process, as before the service. The link:
+         * from argv (a link or a .lanparty file), else asked for. */
         if (!invite_obtain(c, instance, &r))
                 return r;
 

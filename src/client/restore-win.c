@@ -3,6 +3,7 @@
 #include "restore-win.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
 #include <windows.h>
@@ -61,7 +62,23 @@ static int instances_find(const wchar_t *dir, RestoreInstances *ret) {
         return 0;
 }
 
-int restore_win_run(const char *state_dir, FILE *out) {
+typedef struct RestoreSay {
+        void (*say)(void *userdata, const char *line);
+        void *userdata;
+} RestoreSay;
+
+static void say(const RestoreSay *to, const char *format, ...) _printf_(2, 3);
+static void say(const RestoreSay *to, const char *format, ...) {
+        char line[WIN_PATH_MAX + 512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        to->say(to->userdata, line);
+}
+
+static int restore_run(const char *state_dir, const RestoreSay *out) {
         RestoreInstances found = {};
         wchar_t dir[WIN_PATH_MAX], lock[ROUTE_INSTANCE_MAX + 16];
         char where[WIN_PATH_MAX];
@@ -70,32 +87,32 @@ int restore_win_run(const char *state_dir, FILE *out) {
 
         r = route_win_state_dir(state_dir, dir, ELEMENTSOF(dir));
         if (r < 0 || wide_to_utf8(dir, where, sizeof(where)) < 0) {
-                fprintf(out, "Invalid state directory.\n");
+                say(out, "Invalid state directory.");
                 return 1;
         }
         if (GetFileAttributesW(dir) == INVALID_FILE_ATTRIBUTES) {
                 r = errno_from_win32(GetLastError());
                 if (r == -ENOENT) {
-                        fprintf(out, "Nothing to undo: %s does not exist.\n", where);
+                        say(out, "Nothing to undo: %s does not exist.", where);
                         return 0;
                 }
-                fprintf(out, "Cannot look at %s: %s.\n", where, strerror(-r));
+                say(out, "Cannot look at %s: %s.", where, strerror(-r));
                 return 1;
         }
         /* The default one: nothing is undone from a directory somebody
          * else made (route_manager_new() would say so for each instance). */
         if (!state_dir && win_acl_state_dir_prepare(dir, true) < 0) {
-                fprintf(out, "Not undoing anything from %s: see the message above.\n", where);
+                say(out, "Not undoing anything from %s: see the message above.", where);
                 return 1;
         }
 
         r = instances_find(dir, &found);
         if (r < 0) {
-                fprintf(out, "Cannot list %s: %s.\n", where, strerror(-r));
+                say(out, "Cannot list %s: %s.", where, strerror(-r));
                 return 1;
         }
         if (found.n == 0) {
-                fprintf(out, "Nothing to undo in %s.\n", where);
+                say(out, "Nothing to undo in %s.", where);
                 return 0;
         }
 
@@ -107,12 +124,12 @@ int restore_win_run(const char *state_dir, FILE *out) {
                 had = file_exists(dir, instance, "state") || file_exists(dir, instance, "interfaces");
                 r = route_manager_new(instance, state_dir, &m);
                 if (r == -EBUSY) {
-                        fprintf(out, "%s: lanparty is running; leave the party, then try again.\n", instance);
+                        say(out, "%s: lanparty is running; leave the party, then try again.", instance);
                         failed = true;
                         continue;
                 }
                 if (r < 0) {
-                        fprintf(out, "%s: cannot undo what was left behind: see the messages above.\n", instance);
+                        say(out, "%s: cannot undo what was left behind: see the messages above.", instance);
                         failed = true;
                         continue;
                 }
@@ -120,17 +137,28 @@ int restore_win_run(const char *state_dir, FILE *out) {
                  * not stays recorded. */
                 route_manager_free(m);
                 if (file_exists(dir, instance, "state") || file_exists(dir, instance, "interfaces")) {
-                        fprintf(out,
-                                "%s: some of what lanparty changed could not be undone (see the messages above); it "
-                                "stays recorded in %s.\n",
-                                instance, where);
+                        say(out,
+                            "%s: some of what lanparty changed could not be undone (see the messages above); it "
+                            "stays recorded in %s.",
+                            instance, where);
                         failed = true;
                 } else
-                        fprintf(out, "%s: %s.\n", instance,
-                                had ? "done, nothing recorded is left" : "nothing was recorded");
+                        say(out, "%s: %s.", instance, had ? "done, nothing recorded is left" : "nothing was recorded");
                 _snwprintf(lock, ELEMENTSOF(lock), L"routes-%hs.lock", instance);
                 lock[ELEMENTSOF(lock) - 1] = L'\0';
                 file_remove(dir, lock);
         }
         return failed ? 1 : 0;
+}
+
+static void say_file(void *userdata, const char *line) {
+        fprintf(userdata, "%s\n", line);
+}
+
+int restore_win_run(const char *state_dir, FILE *out) {
+        return restore_run(state_dir, &(RestoreSay) { .say = say_file, .userdata = out });
+}
+
+int restore_win_run_say(const char *state_dir, void (*say_line)(void *userdata, const char *line), void *userdata) {
+        return restore_run(state_dir, &(RestoreSay) { .say = say_line, .userdata = userdata });
 }

@@ -17,3 +17,6 @@
  * was left behind or all of it was undone, 1 otherwise (something stays
  * recorded, a client is running, or the directory is refused). */
 int restore_win_run(const char *state_dir, FILE *out);
+/* The same, each line (without its newline) handed to `say_line`: the
+ * lanparty service's start, which logs them (service-main-win.c). */
+int restore_win_run_say(const char *state_dir, void (*say_line)(void *userdata, const char *line), void *userdata);

@@ -46,51 +46,60 @@ static void answer_hello(ServiceConversation *c, const ServiceConversationState 
         c->greeted = true;
 }
 
-/* The parsed link holds the room key: through volatile, so the compiler
- * keeps the stores to a variable that dies right after. */
-static void invite_wipe(Invite *invite) {
-        volatile uint8_t *p = (volatile uint8_t *) invite;
-
-        for (size_t i = 0; i < sizeof(*invite); i++)
-                p[i] = 0;
-}
-
-/* The skeleton's JOIN: the link is checked as the service will check it,
- * then refused, since no session can start here yet. */
-static void answer_join(const ServicePipeMessage *m, ServiceConversationAnswer *a) {
+/* A valid link while idle starts the session: JOIN accepted means it
+ * started (docs/SERVICE-PIPE.md); how it goes comes on the status
+ * stream. The parsed invite goes to the manager in the answer. */
+static void answer_join(const ServiceConversationState *state, const ServicePipeMessage *m,
+                        ServiceConversationAnswer *a) {
         InviteError why;
-        Invite invite;
 
-        if (invite_parse(m->join.link, &invite, &why) < 0)
+        if (state->stopping)
+                return refuse(a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_BUSY, "the lanparty service is stopping",
+                              true);
+        if (state->session.state == SERVICE_PIPE_SESSION_IN_ROOM)
+                return refuse(a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_IN_ROOM, "leave the room first", false);
+        if (invite_parse(m->join.link, &a->invite, &why) < 0)
                 return refuse(a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_BAD_INVITE, invite_error_to_string(why),
                               false);
-        /* Not "unknown_request": the service knows JOIN, and a client
-         * would take that for an older service. internal ("the service
-         * failed; the text says how", the pipe stays open) with the
-         * reason is what a client shows as it is. */
-        invite_wipe(&invite);
-        refuse(a, SERVICE_PIPE_JOIN, SERVICE_PIPE_REFUSAL_INTERNAL, SERVICE_CONVERSATION_JOIN_NOT_YET, false);
+        accept_request(a, SERVICE_PIPE_JOIN);
+        a->action = SERVICE_CONVERSATION_JOIN;
+}
+
+/* LEAVE and CHECK reach the session; without one there is nothing to reach. */
+static void answer_session_request(const ServiceConversationState *state, ServicePipeType request,
+                                   ServiceConversationAnswer *a) {
+        if (state->session.state != SERVICE_PIPE_SESSION_IN_ROOM)
+                return refuse(a, request, SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, "not in a room", false);
+        accept_request(a, request);
+        a->action = request == SERVICE_PIPE_LEAVE ? SERVICE_CONVERSATION_LEAVE : SERVICE_CONVERSATION_CHECK;
+}
+
+static void answer_status(ServiceConversation *c, const ServiceConversationState *state,
+                          ServiceConversationAnswer *a) {
+        ServicePipeMessage *m;
+
+        accept_request(a, SERVICE_PIPE_STATUS);
+        m = answer_add(a);
+        m->type = SERVICE_PIPE_SESSION;
+        m->session = state->session;
+        if (state->session.state == SERVICE_PIPE_SESSION_IN_ROOM && state->has_lights) {
+                m = answer_add(a);
+                m->type = SERVICE_PIPE_LIGHTS;
+                m->lights = state->lights;
+        }
+        c->subscribed = true;
 }
 
 static void answer_request(ServiceConversation *c, const ServiceConversationState *state,
                            const ServicePipeMessage *m, ServiceConversationAnswer *a) {
-        ServicePipeMessage *session;
-
         switch (m->type) {
         case SERVICE_PIPE_JOIN:
-                if (state->session.state == SERVICE_PIPE_SESSION_IN_ROOM)
-                        return refuse(a, m->type, SERVICE_PIPE_REFUSAL_IN_ROOM, "leave the room first", false);
-                return answer_join(m, a);
+                return answer_join(state, m, a);
         case SERVICE_PIPE_LEAVE:
         case SERVICE_PIPE_CHECK:
-                return refuse(a, m->type, SERVICE_PIPE_REFUSAL_NOT_IN_ROOM, "not in a room", false);
+                return answer_session_request(state, m->type, a);
         case SERVICE_PIPE_STATUS:
-                accept_request(a, SERVICE_PIPE_STATUS);
-                session = answer_add(a);
-                session->type = SERVICE_PIPE_SESSION;
-                session->session = state->session;
-                c->subscribed = true;
-                return;
+                return answer_status(c, state, a);
         default:
                 return refuse(a, (uint8_t) m->type, SERVICE_PIPE_REFUSAL_UNKNOWN_REQUEST, NULL, false);
         }
@@ -119,4 +128,47 @@ int service_conversation_answer(ServiceConversation *c, const ServiceConversatio
         else
                 answer_request(c, state, m, ret);
         return 0;
+}
+
+/* Copies `text` into a text field of `max` bytes (plus NUL), valid. */
+static size_t text_copy(char *field, size_t max, const char *text) {
+        size_t len = text ? strnlen(text, max) : 0;
+
+        memcpy(field, text ? text : "", len);
+        field[len] = '\0';
+        service_pipe_text_make_valid(field, len);
+        return len;
+}
+
+void service_conversation_session(const Invite *invite, ServicePipeSession *ret) {
+        *ret = (ServicePipeSession) { .state = SERVICE_PIPE_SESSION_IDLE };
+        if (!invite)
+                return;
+        ret->state = SERVICE_PIPE_SESSION_IN_ROOM;
+        /* invite_parse() checked both: a room name, a host of printable ASCII. */
+        ret->room_len = text_copy(ret->room, LP_ROOM_NAME_MAX, invite->room);
+        ret->relay_len = text_copy(ret->relay, LP_SERVICE_PIPE_RELAY_MAX, invite->host);
+}
+
+bool service_conversation_line(const char *text, ServicePipeMessage *ret) {
+        *ret = (ServicePipeMessage) { .type = SERVICE_PIPE_LINE };
+        ret->line.text_len = text_copy(ret->line.text, LP_SERVICE_PIPE_TEXT_MAX, text);
+        return ret->line.text_len > 0;
+}
+
+void service_conversation_lights(const ClientLights *lights, ServicePipeMessage *ret) {
+        *ret = (ServicePipeMessage) { .type = SERVICE_PIPE_LIGHTS };
+        /* client-lights.h's colours and order are the wire's. */
+        for (size_t i = 0; i < LP_SERVICE_PIPE_LIGHTS; i++) {
+                ServicePipeLight *l = &ret->lights.light[i];
+
+                l->color = (ServicePipeLightColor) lights->light[i].color;
+                l->text_len = text_copy(l->text, LP_SERVICE_PIPE_LIGHT_TEXT_MAX, lights->light[i].text);
+        }
+}
+
+void service_conversation_ended(bool failed, const char *text, ServicePipeMessage *ret) {
+        *ret = (ServicePipeMessage) { .type = SERVICE_PIPE_ENDED };
+        ret->ended.outcome = failed ? SERVICE_PIPE_OUTCOME_FAILED : SERVICE_PIPE_OUTCOME_LEFT;
+        ret->ended.text_len = text_copy(ret->ended.text, LP_SERVICE_PIPE_TEXT_MAX, text);
 }

@@ -6,8 +6,18 @@
  * handler for STOP and SHUTDOWN. What runs in between is the
  * ServiceManager (service-win.h).
  *
- * THE SKELETON: the service answers on \\.\pipe\lanparty but runs no
- * session yet (JOIN is refused), and nothing installs it.
+ * It answers on \\.\pipe\lanparty and runs the session a JOIN asks for
+ * (service-session-win.h); at its start, before it serves, it undoes
+ * what a crashed session left behind (restore-win.h), and a stop leaves
+ * the room first.
+ *
+ * Its command line is the binary path an administrator wrote into the
+ * service's configuration (the installer); nothing on the pipe changes
+ * it: `lanparty-service.exe [--frame-device tap|null] [--state-dir DIR]`,
+ * for tests: null without a TAP adapter; DIR (absolute, made when
+ * missing, not checked for who may change it, as client.exe's
+ * --state-dir) instead of %ProgramData%\lanparty for the session's
+ * state and the clean-up at start. The log stays in %ProgramData%.
  *
  * A program of its own, not a mode of client.exe: client.exe is to run
  * asInvoker with a window, and LocalSystem should load none of that (no
@@ -19,6 +29,7 @@
  *
  * It logs to %ProgramData%\lanparty\service.log (the state directory,
  * which only SYSTEM and the Administrators may change, win-acl.h). */
+#include <winsock2.h>
 #include <windows.h>
 
 #include <errno.h>
@@ -30,8 +41,10 @@
 
 #include "log.h"
 #include "platform-win.h"
+#include "restore-win.h"
 #include "route-win.h"
 #include "service-pipe-server-win.h"
+#include "service-session-win.h"
 #include "service-win.h"
 #include "win-acl.h"
 
@@ -45,6 +58,11 @@
 #define EXIT_NOT_A_SERVICE 2
 
 static HANDLE log_file = INVALID_HANDLE_VALUE;
+
+/* From wmain()'s command line (the service's binary path). */
+static ServiceSessionSettings session_settings = { .device_type = FRAME_DEVICE_TAP };
+static char state_dir[WIN_PATH_MAX];
+static char args_error[128];
 
 /* SERVICE_STATUS is reported from ServiceMain's thread and from the
  * control handler's; the lock also guards `manager` for the handler. */
@@ -68,6 +86,9 @@ static void log_backend_file(int level, int error, const LogField *fields, size_
         (void) file;
         (void) line;
         (void) func;
+        /* The session's warnings reach its pipe clients too, as the
+         * window shows them in its log pane. */
+        (void) service_session_log_line(level, message);
         if (log_file == INVALID_HANDLE_VALUE)
                 return;
         if (gmtime_s(&tm, &now) != 0 || strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
@@ -106,7 +127,6 @@ static int log_file_open(void) {
                                OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
         if (log_file == INVALID_HANDLE_VALUE)
                 return errno_from_win32(GetLastError());
-        log_set_backend(log_backend_file);
         return 0;
 }
 
@@ -156,10 +176,59 @@ static DWORD WINAPI control_handler(DWORD control, DWORD event_type, void *event
         }
 }
 
+static void stop_progress(void *userdata) {
+        status_report(SERVICE_STOP_PENDING, 0, SERVICE_STOP_WAIT_HINT_MS);
+}
+
+static void restore_say(void *userdata, const char *line) {
+        log_info("At start: %s", line);
+}
+
+/* Before serving: what a session of ours (or a crashed client.exe) left
+ * behind, undone as client.exe --restore does. No session runs yet, so
+ * nothing here is ours to keep. */
+static void restore_at_start(void) {
+        if (restore_win_run_say(session_settings.state_dir, restore_say, NULL) != 0)
+                log_warning("At start: not everything a previous session left behind could be undone; see above.");
+}
+
+/* Undoes what is left, makes the pipe ours, serves until a stop (the
+ * room left first); RUNNING in between. Returns 0 or the error that
+ * ended the service. */
+static int serve(void) {
+        ServiceManager *m = NULL;
+        int r;
+
+        if (args_error[0])
+                return log_error_errno(-EINVAL, "The service's command line is wrong: %s", args_error);
+        restore_at_start();
+
+        r = service_manager_new(&(ServiceManagerConfig) { .pipe_path = SERVICE_PIPE_PATH,
+                                                          .session = session_settings,
+                                                          .stop_progress = stop_progress },
+                                &m);
+        if (r < 0)
+                return r;
+        EnterCriticalSection(&status_lock);
+        manager = m;
+        LeaveCriticalSection(&status_lock);
+        status_report(SERVICE_RUNNING, 0, 0);
+        log_info("lanparty service running, listening on \\\\.\\pipe\\lanparty (frame device %s, state "
+                 "directory %s).",
+                 frame_device_type_to_string(session_settings.device_type),
+                 session_settings.state_dir ? session_settings.state_dir : "the default");
+        r = service_manager_run(m);
+
+        EnterCriticalSection(&status_lock);
+        manager = NULL;
+        LeaveCriticalSection(&status_lock);
+        service_manager_free(m);
+        return r;
+}
+
 /* START_PENDING until the pipe is ours, RUNNING until asked to stop,
  * STOPPED with the error that ended it. */
 static void WINAPI service_main(DWORD argc, wchar_t **argv) {
-        ServiceManager *m = NULL;
         int r;
 
         (void) argc;
@@ -169,27 +238,15 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv) {
                 return;
         status_report(SERVICE_START_PENDING, 0, SERVICE_START_WAIT_HINT_MS);
 
+        /* Also without a file: the session's warnings reach its clients. */
+        log_set_backend(log_backend_file);
         r = log_file_open();
         /* Without a log the service still serves. */
         if (r < 0)
                 log_warning_errno(r, "Cannot open the service's log file: %m");
         log_info("lanparty service %s starting (process %lu).", LANPARTY_VERSION, GetCurrentProcessId());
 
-        r = service_manager_new(SERVICE_PIPE_PATH, &m);
-        if (r >= 0) {
-                EnterCriticalSection(&status_lock);
-                manager = m;
-                LeaveCriticalSection(&status_lock);
-                status_report(SERVICE_RUNNING, 0, 0);
-                log_info("lanparty service running, listening on \\\\.\\pipe\\lanparty. It cannot join rooms yet "
-                         "(the skeleton of issue 13).");
-                r = service_manager_run(m);
-        }
-
-        EnterCriticalSection(&status_lock);
-        manager = NULL;
-        LeaveCriticalSection(&status_lock);
-        service_manager_free(m);
+        r = serve();
         if (r < 0)
                 /* The code sc query shows as SERVICE_EXIT_CODE; mingw's
                  * strerror() knows none of the socket errno values. */
@@ -200,14 +257,54 @@ static void WINAPI service_main(DWORD argc, wchar_t **argv) {
         status_report(SERVICE_STOPPED, r, 0);
 }
 
+static void frame_device_parse(const wchar_t *value) {
+        if (wcscmp(value, L"tap") == 0)
+                session_settings.device_type = FRAME_DEVICE_TAP;
+        else if (wcscmp(value, L"null") == 0)
+                session_settings.device_type = FRAME_DEVICE_NULL;
+        else
+                snprintf(args_error, sizeof(args_error), "--frame-device: expected \"tap\" or \"null\", got \"%.32ls\".",
+                         value);
+}
+
+static void state_dir_parse(const wchar_t *value) {
+        if (wide_to_utf8(value, state_dir, sizeof(state_dir)) < 0 || !win_path_is_absolute(state_dir))
+                snprintf(args_error, sizeof(args_error), "--state-dir: expected an absolute path.");
+        else
+                session_settings.state_dir = state_dir;
+}
+
+/* `[--frame-device tap|null] [--state-dir DIR]`; a mistake is said in
+ * the log once the service runs (where an administrator looks), and the
+ * start fails. */
+static void args_parse(int argc, wchar_t **wargv) {
+        for (int i = 1; i < argc; i++) {
+                if (wcscmp(wargv[i], L"--frame-device") == 0 && i + 1 < argc)
+                        frame_device_parse(wargv[++i]);
+                else if (wcscmp(wargv[i], L"--state-dir") == 0 && i + 1 < argc)
+                        state_dir_parse(wargv[++i]);
+                else
+                        snprintf(args_error, sizeof(args_error),
+                                 "unknown argument \"%.32ls\" (only --frame-device tap|null, --state-dir DIR).",
+                                 wargv[i]);
+        }
+}
+
 /* mingw's CRT calls it with -municode; no header declares it. */
 int wmain(int argc, wchar_t **wargv);
 int wmain(int argc, wchar_t **wargv) {
         SERVICE_TABLE_ENTRYW table[] = { { (wchar_t *) SERVICE_NAME, service_main }, { NULL, NULL } };
+        WSADATA wsa;
 
         if (argc == 2 && wcscmp(wargv[1], L"--version") == 0) {
                 printf("lanparty-service.exe %s\n", LANPARTY_VERSION);
                 return EXIT_SUCCESS;
+        }
+        args_parse(argc, wargv);
+        /* The session's sockets. */
+        if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+                fprintf(stderr, "lanparty-service.exe: cannot start Winsock.\n");
+                return EXIT_FAILURE;
         }
         log_set_max_level(LOG_INFO);
         InitializeCriticalSection(&status_lock);

@@ -29,12 +29,12 @@ static void host_name(char *buf, size_t size) {
 }
 
 /* tap-win.c restarted the adapter once already; a player can do it by
- * hand and have us try again. */
+ * hand and have us try again, when the face can ask (the window). */
 static bool device_retry(void *userdata, int error) {
         Client *c = userdata;
 
-        if (error != -EADDRNOTAVAIL || !c->gui ||
-            gui_message(c->gui, MB_RETRYCANCEL | MB_ICONWARNING, MAC_PENDING_MESSAGE) != IDRETRY)
+        if (error != -EADDRNOTAVAIL || !c->face.ask_retry_device ||
+            !c->face.ask_retry_device(c->face.userdata, MAC_PENDING_MESSAGE))
                 return false;
         client_say(c, "Trying the adapter again...");
         return true;

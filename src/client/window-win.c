@@ -26,6 +26,20 @@ static void log_backend_gui(int level, int error, const LogField *fields, size_t
         gui_post_line(log_gui, text);
 }
 
+/* The Client's face (client-win.h): gui_post_*() copy what they are
+ * given and post it to the window's thread. */
+static void face_line(void *userdata, const char *text) {
+        gui_post_line(userdata, text);
+}
+
+static void face_lights(void *userdata, const ClientLights *lights) {
+        gui_post_lights(userdata, lights);
+}
+
+static bool face_ask_retry_device(void *userdata, const char *message) {
+        return gui_message(userdata, MB_RETRYCANCEL | MB_ICONWARNING, message) == IDRETRY;
+}
+
 static void gui_on_leave(void *userdata) {
         Client *c = userdata;
 
@@ -42,6 +56,7 @@ static void gui_on_shutdown(void *userdata) {
 
 static DWORD WINAPI gui_worker(void *userdata) {
         Client *c = userdata;
+        Gui *g = c->face.userdata;
         ClientLights l;
         int r;
 
@@ -52,11 +67,11 @@ static DWORD WINAPI gui_worker(void *userdata) {
                         client_lights_decide(&(ClientDiagnostics) { .phase = CLIENT_PHASE_FAILED }, &l);
                         snprintf(l.light[CLIENT_LIGHT_RELAY].text, sizeof(l.light[CLIENT_LIGHT_RELAY].text),
                                  "Could not start: see the message below");
-                        gui_post_lights(c->gui, &l);
+                        gui_post_lights(g, &l);
                 }
                 client_say(c, "%s", c->failure);
         }
-        gui_post_done(c->gui, r != EXIT_SUCCESS, r != EXIT_SUCCESS ? c->failure : NULL);
+        gui_post_done(g, r != EXIT_SUCCESS, r != EXIT_SUCCESS ? c->failure : NULL);
         return (DWORD) r;
 }
 
@@ -73,7 +88,9 @@ int run_gui(Client *c, HINSTANCE instance) {
                 gui_message(NULL, MB_OK | MB_ICONERROR, "Cannot open the lanparty window.");
                 return EXIT_FAILURE;
         }
-        c->gui = log_gui = g;
+        c->face = (ClientFace) { .line = face_line, .lights = face_lights,
+                                 .ask_retry_device = face_ask_retry_device, .userdata = g };
+        log_gui = g;
         log_set_backend(log_backend_gui);
 
         thread = CreateThread(NULL, 0, gui_worker, c, 0, NULL);
@@ -90,7 +107,7 @@ int run_gui(Client *c, HINSTANCE instance) {
         CloseHandle(thread);
         log_set_backend(log_backend_stderr);
         log_gui = NULL;
-        c->gui = NULL;
+        c->face = client_face_console;
         return (int) code;
 }
 

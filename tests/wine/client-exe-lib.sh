@@ -249,3 +249,29 @@ peer() {
         pids+=($!)
 }
 cmd() { printf '%s\n' "$2" >"$tmp/$1.in"; }
+
+# ---- lanparty-service.exe under wine's service manager ------------------------------
+
+# wine_say WHAT ARGS...: runs wine ARGS, prints the command, its output
+# and its status; the status is left in $rc.
+wine_say() {
+        local what=$1
+        shift
+        rc=0
+        timeout 60 wine "$@" >"$tmp/cmd.out" 2>&1 </dev/null || rc=$?
+        echo "== $what: wine $* -> status $rc"
+        sed 's/^/   | /' "$tmp/cmd.out"
+}
+
+# The service's log goes to %ProgramData%\lanparty\service.log. Which
+# directory that is depends on the environment wine's service manager
+# gives its services (wine 8.0: C:\users\Public, where `wine cmd` says
+# C:\ProgramData), so the log is looked for after the run. The directory
+# goes before each start (service_state_clean): under wine the service
+# refuses a state directory it did not make itself (win-acl.h), and then
+# logs nowhere and cannot join.
+service_state_clean() {
+        rm -rf "$WINEPREFIX/drive_c/users/Public/lanparty" "$WINEPREFIX/drive_c/ProgramData/lanparty"
+}
+service_log_find() { find "$WINEPREFIX/drive_c/" -path '*/lanparty/service.log' -print -quit 2>/dev/null; }
+service_log() { cat "$(service_log_find)" 2>/dev/null || true; }

@@ -17,6 +17,11 @@ wine_wrapper_init
 
 link='lanparty://192.0.2.1:4433/party?k=QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI'
 
+say "the manifest asks for no elevation (issue 13: the service holds the rights)"
+# client-win.rc links client.manifest in as it is: its text is in the file.
+grep -aq '<requestedExecutionLevel level="asInvoker" uiAccess="false"/>' "$client" ||
+        fail "client.exe's manifest does not say asInvoker: $(grep -ao '<requestedExecutionLevel[^>]*>' "$client")"
+
 say "--version and --help"
 run 0 --version
 tr -d "\r" <"$tmp/run.out" | grep -qx "lanparty client.exe [0-9.]*" || fail "odd version: $(cat "$tmp/run.out")"
@@ -25,6 +30,8 @@ says "--tap-instance-id"
 says "--list-tap-adapters"
 says "--accept-party-gateway"
 says "--check-timeout SECONDS"
+says "sc start lanparty"
+says "The next five apply when client.exe runs the session itself"
 
 say "usage errors name the option"
 run 2 --bogus

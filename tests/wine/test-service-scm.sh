@@ -3,8 +3,11 @@
 # lanparty-service.exe under wine's service manager (issue 13): registered
 # with `sc create`, started with `net start`, asked over \\.\pipe\lanparty
 # by service-pipe-probe.exe (HELLO -> WELCOME, STATUS -> SESSION idle,
-# JOIN refused as the skeleton cannot join yet, a second client's bad
-# frame refused and its pipe closed while the first goes on), stopped
+# JOIN accepted and its session failing to start, as the service has no
+# TAP adapter here: ENDED failed with the reason, SESSION idle; a second
+# client's bad frame refused and its pipe closed while the first goes
+# on; every instance taken by clients that say no HELLO, each dropped
+# after the HELLO timeout, and a client after them welcomed), stopped
 # with `net stop` (the pipe gone, STOPPED with exit code 0), removed with
 # `sc delete`. Its log, %ProgramData%\lanparty\service.log, must show the
 # start, the clients and the stop. Run by hand, the program says it is a
@@ -27,25 +30,8 @@ NAME=lanparty
 # EADDRINUSE in mingw-w64's errno.h (the service's exit code is its errno).
 EADDRINUSE_MINGW=100
 PIPE='\\.\pipe\lanparty'
-# The service's log goes to %ProgramData%\lanparty\service.log. Which
-# directory that is depends on the environment wine's service manager
-# gives its services (wine 8.0: C:\users\Public, where `wine cmd` says
-# C:\ProgramData), so the log is looked for after the run. The directory
-# goes first: under wine the service refuses a state directory it did not
-# make itself (win-acl.h), and then logs nowhere.
-rm -rf "$WINEPREFIX/drive_c/users/Public/lanparty" "$WINEPREFIX/drive_c/ProgramData/lanparty"
-log_find() { find "$WINEPREFIX/drive_c/" -path '*/lanparty/service.log' -print -quit 2>/dev/null; }
-
-# wine_say WHAT ARGS...: runs wine ARGS, prints the command, its output
-# and its status; the status is left in $rc.
-wine_say() {
-        local what=$1
-        shift
-        rc=0
-        timeout 60 wine "$@" >"$tmp/cmd.out" 2>&1 </dev/null || rc=$?
-        echo "== $what: wine $* -> status $rc"
-        sed 's/^/   | /' "$tmp/cmd.out"
-}
+service_state_clean
+log_find() { service_log_find; }
 
 cleanup_hook() {
         # Never leave the service registered in the prefix.
@@ -56,7 +42,12 @@ cleanup_hook() {
 
 # Left over from an interrupted run.
 timeout 30 wine sc delete "$NAME" >/dev/null 2>&1 </dev/null || true
-log_new() { cat "$(log_find)" 2>/dev/null || true; }
+log_new() { service_log; }
+
+# While no program of the user runs in the prefix, wine shuts its
+# services down (the service process is ended, exit code 1077); a program
+# that does nothing keeps them up for the test.
+wine_bg hold "$probe" hold 600
 
 # Not started by the service manager: it says so and exits 2.
 wine_say "run by hand" "$service"
@@ -78,6 +69,8 @@ wine_say "sc query" sc query "$NAME"
 
 wine_say "pipe conversation" "$probe" talk "$PIPE"
 [ "$rc" = 0 ] || fail "the pipe conversation went wrong; the service's log ends: $(log_new | tail -n 20)"
+wine_say "clients that say nothing" "$probe" hello-timeout "$PIPE"
+[ "$rc" = 0 ] || fail "idle clients were not dropped; the service's log ends: $(log_new | tail -n 20)"
 
 wine_say "net stop" net stop "$NAME"
 [ "$rc" = 0 ] || fail "wine net stop failed"
@@ -92,9 +85,10 @@ log=$(log_find)
 [ -n "$log" ] || fail "the service wrote no log"
 echo "== the service's log (${log#"$WINEPREFIX"/})"
 sed 's/^/   | /' "$log"
-for line in "starting (process" "running, listening on \\\\.\\pipe\\lanparty" "said HELLO; welcomed" \
-        "Refused join from pipe client in process" "internal (This lanparty service cannot join rooms yet" \
-        "not_in_room" "Refused a frame from pipe client" "Asked to stop (stop)." "lanparty service stopped."; do
+for line in "starting (process" "At start: " "running, listening on \\\\.\\pipe\\lanparty (frame device tap, state directory the default)" \
+        "said HELLO; welcomed" "Joining room party on relay relay.invalid." "The session ended: " \
+        "Refused join from pipe client in process" "bad_invite" "not_in_room" "Refused a frame from pipe client" \
+        "which said no HELLO within 3000 ms" "Asked to stop (stop)." "lanparty service stopped."; do
         grep -qF -- "$line" "$log" || fail "the service's log lacks '$line'"
 done
 # Again: wine makes up the owner of a directory, so a service started

@@ -5,8 +5,13 @@
  * UTF-8. WM_GETTEXT crosses processes (the system copies the text), so
  * this sees exactly what the player's window holds.
  *
- * Usage: window-text.exe TITLE ID
- * Exit: 0 printed, 1 no such window or control. */
+ * With "click" after the ID it presses the control instead (BM_CLICK: a
+ * button, a check box), for tests/wine/test-client-exe-service.sh's
+ * dialogs; like a player's click, the button tells its dialog. With
+ * "close" it posts WM_CLOSE to the window, as its X does (ID unused).
+ *
+ * Usage: window-text.exe TITLE ID [click|close]
+ * Exit: 0 printed (or clicked), 1 no such window or control. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
@@ -20,17 +25,23 @@ int wmain(int argc, wchar_t **argv) {
         char *utf8;
         int n;
 
-        if (argc != 3)
+        if (argc != 3 && !(argc == 4 && (wcscmp(argv[3], L"click") == 0 || wcscmp(argv[3], L"close") == 0)))
                 return 2;
         window = FindWindowW(NULL, argv[1]);
         if (!window) {
                 fprintf(stderr, "no window titled \"%ls\"\n", argv[1]);
                 return 1;
         }
+        if (argc == 4 && wcscmp(argv[3], L"close") == 0)
+                return PostMessageW(window, WM_CLOSE, 0, 0) ? 0 : 1;
         control = GetDlgItem(window, (int) wcstol(argv[2], NULL, 10));
         if (!control) {
                 fprintf(stderr, "the window has no control %ls\n", argv[2]);
                 return 1;
+        }
+        if (argc == 4) {
+                SendMessageW(control, BM_CLICK, 0, 0);
+                return 0;
         }
         len = SendMessageW(control, WM_GETTEXTLENGTH, 0, 0);
         text = calloc((size_t) len + 1, sizeof(wchar_t));
