@@ -401,11 +401,10 @@ uninstall real
 said real "lanparty could not put back everything it changed on this computer (client.exe --restore: 1)"
 said real "C:\\ProgramData\\lanparty is owned by"
 # In this order: the service stopped, client.exe --restore, the service deleted.
-order=$(grep -nE "^Stopped the lanparty service\.|^lanparty could not put back|^Removed the lanparty service\." \
-        "$tmp/real.txt" | cut -d: -f1 | tr '\n' ' ')
-[[ $order =~ ^([0-9]+)\ ([0-9]+)\ ([0-9]+)\ $ ]] &&
-        [ "${BASH_REMATCH[1]}" -lt "${BASH_REMATCH[2]}" ] && [ "${BASH_REMATCH[2]}" -lt "${BASH_REMATCH[3]}" ] ||
-        fail "the uninstall did not stop the service, run client.exe --restore and delete the service in this order: $(cat "$tmp/real.txt")"
+order=$(grep -oE "^(Stopped the lanparty service|lanparty could not put back|Removed the lanparty service)" \
+        "$tmp/real.txt" | tr '\n' ';')
+[ "$order" = "Stopped the lanparty service;lanparty could not put back;Removed the lanparty service;" ] ||
+        fail "the uninstall did not stop the service, run client.exe --restore and delete the service in this order: $order"
 said real "Left C:\\ProgramData\\lanparty in place"
 [ "$(ls -A "$state")" = client-mac ] || fail "%ProgramData%\\lanparty should hold client-mac alone now: $(ls -A "$state")"
 rm -rf "$state"
