@@ -3,11 +3,13 @@
 ; Linux by tools/build-windows.sh:
 ;
 ;   makensis -WX -DVERSION=0.1.0 -DCLIENT_EXE=/path/client.exe \
-;            -DICON=/path/client.ico \
+;            -DSERVICE_EXE=/path/lanparty-service.exe -DICON=/path/client.ico \
 ;            -DOUTFILE=/path/lanparty-setup-0.1.0.exe installer/lanparty.nsi
 ;
-; Installs client.exe into Program Files\lanparty with a Start-menu
-; shortcut and an uninstaller (listed in Add/Remove Programs), registers
+; Installs client.exe and lanparty-service.exe into Program Files\lanparty
+; with a Start-menu shortcut and an uninstaller (listed in Add/Remove
+; Programs), installs and starts the lanparty service (LocalSystem,
+; automatic start; see ServiceInstall), registers
 ; the lanparty:// URL scheme and the .lanparty file type so a click on an
 ; invite opens client.exe, lets client.exe through Windows Firewall, and
 ; makes sure a TAP-Windows6 adapter (driver tap0901) exists: an installer for it placed beside this setup program
@@ -28,6 +30,9 @@ ManifestSupportedOS Win10
 !endif
 !ifndef CLIENT_EXE
   !error "define CLIENT_EXE (-DCLIENT_EXE=path/to/client.exe)"
+!endif
+!ifndef SERVICE_EXE
+  !error "define SERVICE_EXE (-DSERVICE_EXE=path/to/lanparty-service.exe)"
 !endif
 !ifndef OUTFILE
   !define OUTFILE "lanparty-setup-${VERSION}.exe"
@@ -124,6 +129,7 @@ FunctionEnd
   ${EndIf}
 !macroend
 !define Note `!insertmacro NOTE ""`
+!define UnNote `!insertmacro NOTE "un."`
 
 ; Looks for a TAP-Windows6 adapter the way OpenVPN does (src/openvpn/tun.c,
 ; get_tap_reg): a subkey of the network class key with a NetCfgInstanceId
@@ -208,10 +214,329 @@ Function FirewallAllow
   Pop $0
 FunctionEnd
 
+; The lanparty service (issue 13; docs/WINDOWS.md, "The lanparty
+; service"): lanparty-service.exe, run by Windows as LocalSystem from boot
+; on, owns the TAP adapter, the routes and the session; client.exe, run
+; by the player without administrator rights, asks it over
+; \\.\pipe\lanparty. Installed, changed, started, stopped and deleted
+; through the service manager's own functions (advapi32, winsvc.h), as
+; the System plug-in calls them: the binary path goes in as one string
+; with its quotes, where sc.exe's "binPath= "\"...\""" would need a second
+; layer of quoting, and an upgrade needs ChangeServiceConfigW, which
+; wine's sc.exe does not offer ("sc config"). Only the failure actions go
+; through sc.exe (ServiceFailureActions).
+!define SERVICE_NAME "lanparty"
+!define SERVICE_FILE "lanparty-service.exe"
+!define SERVICE_DISPLAY_NAME "lanparty"
+!define SERVICE_DESCRIPTION "Joins LAN parties for lanparty's window (client.exe), so players need no administrator rights: \
+  owns the TAP-Windows6 adapter, the routes and the connection to the relay. Stopping it leaves the room."
+; What the service's log is, for the messages below.
+!define SERVICE_LOG "%ProgramData%\lanparty\service.log"
+!define SC '"$SYSDIR\sc.exe"'
+; winsvc.h and winerror.h.
+!define SC_MANAGER_CONNECT 0x0001
+!define SC_MANAGER_ALL_ACCESS 0xF003F
+!define SERVICE_QUERY_STATUS 0x0004
+!define SERVICE_START 0x0010
+!define SERVICE_STOP 0x0020
+!define SERVICE_ALL_ACCESS 0xF01FF
+!define SERVICE_DELETE_ACCESS 0x10000
+!define SERVICE_WIN32_OWN_PROCESS 0x10
+!define SERVICE_AUTO_START 2
+!define SERVICE_ERROR_NORMAL 1
+!define SERVICE_CONTROL_STOP 1
+!define SERVICE_CONFIG_DESCRIPTION 1
+!define SERVICE_STOPPED 1
+!define SERVICE_START_PENDING 2
+!define SERVICE_RUNNING 4
+!define ERROR_SERVICE_ALREADY_RUNNING 1056
+!define ERROR_SERVICE_DOES_NOT_EXIST 1060
+; Stopping leaves the room (a goodbye to the relay) and undoes what the
+; session changed; the service asks for 10 s (its stop wait hint).
+!define SERVICE_STOP_WAIT_S 30
+; Starting makes the pipe; the service asks for 10 s (its start wait hint).
+!define SERVICE_START_WAIT_S 20
+
+; The service's functions, for the installer and (un.) the uninstaller.
+!macro SERVICE_FUNCTIONS PREFIX
+; ServiceState: pushes the lanparty service's state (SERVICE_STOPPED 1 ...
+; SERVICE_RUNNING 4), 0 when there is no such service, or "error N" (a
+; Windows error number) when it cannot be read.
+Function ${PREFIX}ServiceState
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $0 0
+  System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i ${SC_MANAGER_CONNECT}) p .r1 ?e'
+  Pop $3
+  ${If} $1 == 0
+    StrCpy $0 "error $3"
+  ${Else}
+    System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE_NAME}", i ${SERVICE_QUERY_STATUS}) p .r2 ?e'
+    Pop $3
+    ${If} $2 != 0
+      ; SERVICE_STATUS: seven DWORDs, dwCurrentState the second.
+      System::Call '*(i 0, i 0, i 0, i 0, i 0, i 0, i 0) p .r3'
+      System::Call 'advapi32::QueryServiceStatus(p r2, p r3) i .r0'
+      ${If} $0 != 0
+        System::Call '*$3(&v4, i .r0)'
+      ${Else}
+        StrCpy $0 "error (QueryServiceStatus)"
+      ${EndIf}
+      System::Free $3
+      System::Call 'advapi32::CloseServiceHandle(p r2)'
+    ${ElseIf} $3 != ${ERROR_SERVICE_DOES_NOT_EXIST}
+      StrCpy $0 "error $3"
+    ${EndIf}
+    System::Call 'advapi32::CloseServiceHandle(p r1)'
+  ${EndIf}
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
+; ServiceStop: stops the lanparty service and waits, at most
+; SERVICE_STOP_WAIT_S, until it has; pushes "absent" (there is none),
+; "stopped", or the state it was left in. A service still starting cannot
+; take a stop yet: it is asked again while it is starting or running.
+Function ${PREFIX}ServiceStop
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  Push $4
+  Call ${PREFIX}ServiceState
+  Pop $0
+  ${If} $0 == 0
+    StrCpy $0 "absent"
+  ${Else}
+    System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i ${SC_MANAGER_CONNECT}) p .r1'
+    System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE_NAME}", i ${SERVICE_STOP}) p .r2'
+    System::Call '*(i 0, i 0, i 0, i 0, i 0, i 0, i 0) p .r3'
+    StrCpy $4 0
+    ${Do}
+      Call ${PREFIX}ServiceState
+      Pop $0
+      ${If} $0 == ${SERVICE_STOPPED}
+      ${OrIf} $0 == 0
+        StrCpy $0 "stopped"
+        ${ExitDo}
+      ${EndIf}
+      ${If} $4 >= ${SERVICE_STOP_WAIT_S}000
+        StrCpy $0 "still in state $0 after ${SERVICE_STOP_WAIT_S} s"
+        ${ExitDo}
+      ${EndIf}
+      ${If} $0 == ${SERVICE_RUNNING}
+      ${OrIf} $0 == ${SERVICE_START_PENDING}
+        System::Call 'advapi32::ControlService(p r2, i ${SERVICE_CONTROL_STOP}, p r3) i'
+      ${EndIf}
+      Sleep 250
+      IntOp $4 $4 + 250
+    ${Loop}
+    System::Free $3
+    System::Call 'advapi32::CloseServiceHandle(p r2)'
+    System::Call 'advapi32::CloseServiceHandle(p r1)'
+  ${EndIf}
+  Pop $4
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+!macroend
+!insertmacro SERVICE_FUNCTIONS ""
+!insertmacro SERVICE_FUNCTIONS "un."
+
+; ServiceWaitRunning: waits at most SERVICE_START_WAIT_S for the service to
+; run; pushes its state then (SERVICE_RUNNING 4 when it does).
+Function ServiceWaitRunning
+  Push $0
+  Push $1
+  StrCpy $1 0
+  ${Do}
+    Call ServiceState
+    Pop $0
+    ${If} $0 == ${SERVICE_RUNNING}
+    ${OrIf} $1 >= ${SERVICE_START_WAIT_S}000
+      ${ExitDo}
+    ${EndIf}
+    Sleep 250
+    IntOp $1 $1 + 250
+  ${Loop}
+  Pop $1
+  Exch $0
+FunctionEnd
+
+; An upgrade replaces lanparty-service.exe, which Windows keeps open while
+; the service runs: stop it first (it leaves the room). Its state
+; directory, %ProgramData%\lanparty (its MAC, route state and log), and
+; each player's %LOCALAPPDATA%\lanparty (consents) are left as they are.
+Function ServiceStopForUpgrade
+  Push $0
+  Call ServiceStop
+  Pop $0
+  ${If} $0 == "stopped"
+    ${Note} "Stopped the lanparty service to replace it."
+  ${ElseIf} $0 != "absent"
+    ${Tell} MB_OK|MB_ICONEXCLAMATION "The lanparty service did not stop ($0), so its program may not be replaced. \
+      Stop it (sc stop ${SERVICE_NAME}, or in Services), then run setup again."
+  ${EndIf}
+  Pop $0
+FunctionEnd
+
+; ServiceFailureActions: Windows starts the service again 5 s after it
+; crashed, twice; a third crash within a day (86400 s) leaves it stopped
+; rather than restarting it in a loop. Through sc.exe, as FirewallAllow
+; uses netsh: the same words an administrator would type, and a command
+; line the installer test can read (wine's service manager accepts
+; failure actions but keeps none, so there is nothing else to look at).
+Function ServiceFailureActions
+  Push $0
+  Push $1
+  nsExec::ExecToStack '${SC} failure ${SERVICE_NAME} reset= 86400 actions= restart/5000/restart/5000//'
+  Pop $0
+  Pop $1
+  ${If} $0 != 0
+    ${Note} "Windows will not restart the lanparty service after a crash (sc failure: $0): $1"
+  ${EndIf}
+  Pop $1
+  Pop $0
+FunctionEnd
+
+; ServiceConfigure: creates the lanparty service, or on an upgrade sets an
+; existing one's configuration back to ours; pushes 0, or what failed.
+;
+; The binary path is quoted. Unquoted, "C:\Program Files\lanparty\
+; lanparty-service.exe" is ambiguous: Windows tries C:\Program.exe first,
+; then C:\Program Files\lanparty\lanparty-service.exe, so whoever may
+; write such a file runs it as LocalSystem (the "unquoted service path"
+; privilege escalation, CWE-428). The quotes leave one reading.
+Function ServiceConfigure
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  Push $4
+  StrCpy $0 0
+  StrCpy $2 '"$INSTDIR\${SERVICE_FILE}"'
+  System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i ${SC_MANAGER_ALL_ACCESS}) p .r1 ?e'
+  Pop $4
+  ${If} $1 == 0
+    StrCpy $0 "OpenSCManager: error $4"
+  ${Else}
+    System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE_NAME}", i ${SERVICE_ALL_ACCESS}) p .r3 ?e'
+    Pop $4
+    ${If} $3 != 0
+      ; LocalSystem takes an empty password (CreateService's and
+      ; ChangeServiceConfig's documentation).
+      System::Call 'advapi32::ChangeServiceConfigW(p r3, i ${SERVICE_WIN32_OWN_PROCESS}, i ${SERVICE_AUTO_START}, \
+        i ${SERVICE_ERROR_NORMAL}, w r2, p 0, p 0, p 0, w "LocalSystem", w "", w "${SERVICE_DISPLAY_NAME}") i .r0 ?e'
+      Pop $4
+      ${If} $0 == 0
+        StrCpy $0 "ChangeServiceConfig: error $4"
+      ${Else}
+        StrCpy $0 0
+      ${EndIf}
+    ${ElseIf} $4 == ${ERROR_SERVICE_DOES_NOT_EXIST}
+      System::Call 'advapi32::CreateServiceW(p r1, w "${SERVICE_NAME}", w "${SERVICE_DISPLAY_NAME}", \
+        i ${SERVICE_ALL_ACCESS}, i ${SERVICE_WIN32_OWN_PROCESS}, i ${SERVICE_AUTO_START}, i ${SERVICE_ERROR_NORMAL}, \
+        w r2, p 0, p 0, p 0, w "LocalSystem", w "") p .r3 ?e'
+      Pop $4
+      ${If} $3 == 0
+        StrCpy $0 "CreateService: error $4"
+      ${EndIf}
+    ${Else}
+      StrCpy $0 "OpenService: error $4"
+    ${EndIf}
+    ${If} $3 != 0
+      ; SERVICE_DESCRIPTIONW: a pointer to the text, shown in Services.
+      ; Through a register: the text's apostrophe would end the quoted
+      ; System::Call argument.
+      StrCpy $2 "${SERVICE_DESCRIPTION}"
+      System::Call '*(&w${NSIS_MAX_STRLEN} r2) p .r2'
+      System::Call '*(p r2) p .r4'
+      System::Call 'advapi32::ChangeServiceConfig2W(p r3, i ${SERVICE_CONFIG_DESCRIPTION}, p r4) i'
+      System::Free $4
+      System::Free $2
+      System::Call 'advapi32::CloseServiceHandle(p r3)'
+    ${EndIf}
+    System::Call 'advapi32::CloseServiceHandle(p r1)'
+  ${EndIf}
+  Pop $4
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
+; ServiceStart: pushes 0 once the service runs, else what went wrong.
+Function ServiceStart
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  StrCpy $0 0
+  System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i ${SC_MANAGER_CONNECT}) p .r1'
+  System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE_NAME}", i ${SERVICE_START}) p .r2 ?e'
+  Pop $3
+  ${If} $2 == 0
+    StrCpy $0 "OpenService: error $3"
+  ${Else}
+    System::Call 'advapi32::StartServiceW(p r2, i 0, p 0) i .r0 ?e'
+    Pop $3
+    ${If} $0 != 0
+    ${OrIf} $3 == ${ERROR_SERVICE_ALREADY_RUNNING}
+      StrCpy $0 0
+    ${Else}
+      StrCpy $0 "StartService: error $3"
+    ${EndIf}
+    System::Call 'advapi32::CloseServiceHandle(p r2)'
+  ${EndIf}
+  System::Call 'advapi32::CloseServiceHandle(p r1)'
+  ${If} $0 == 0
+    Call ServiceWaitRunning
+    Pop $3
+    ${If} $3 != ${SERVICE_RUNNING}
+      StrCpy $0 "it is in state $3, not running, after ${SERVICE_START_WAIT_S} s"
+    ${EndIf}
+  ${EndIf}
+  Pop $3
+  Pop $2
+  Pop $1
+  Exch $0
+FunctionEnd
+
+; ServiceInstall: the service configured, its failure actions, started.
+Function ServiceInstall
+  Push $0
+  Call ServiceConfigure
+  Pop $0
+  ${If} $0 != 0
+    ${Tell} MB_OK|MB_ICONSTOP "lanparty could not install its service ($0). Without it lanparty cannot join a \
+      party: run setup again as an administrator."
+    Pop $0
+    Return
+  ${EndIf}
+  Call ServiceFailureActions
+  Call ServiceStart
+  Pop $0
+  ${If} $0 == 0
+    ${Note} "The lanparty service is installed and running."
+  ${Else}
+    ${Tell} MB_OK|MB_ICONEXCLAMATION "lanparty installed its service but could not start it ($0). Its log, \
+      ${SERVICE_LOG}, may say why; restarting Windows starts it again."
+  ${EndIf}
+  Pop $0
+FunctionEnd
+
 Section "lanparty" SecMain
   SectionIn RO
   SetOutPath "$INSTDIR"
+  Call ServiceStopForUpgrade
   File "/oname=client.exe" "${CLIENT_EXE}"
+  File "/oname=${SERVICE_FILE}" "${SERVICE_EXE}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   Call FirewallAllow
 
@@ -243,6 +568,9 @@ Section "lanparty" SecMain
   WriteRegStr HKLM "${UNINSTALL_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
   WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoModify" 1
   WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
+
+  ; Last, once everything it needs is in place.
+  Call ServiceInstall
 SectionEnd
 
 !define WINTRUST_ACTION_GENERIC_VERIFY_V2 "{00AAC56B-CD44-11d0-8CC2-00C04FC295EE}"
@@ -360,9 +688,52 @@ SectionEnd
 !define STATE_DIR "$APPDATA\lanparty"
 !define FILE_ATTRIBUTE_REPARSE_POINT 0x400
 
+; un.ServiceDelete: removes the lanparty service (Windows does so once
+; nobody has it open any more, e.g. the Services window); logs what
+; happened.
+Function un.ServiceDelete
+  Push $0
+  Push $1
+  Push $2
+  Push $3
+  System::Call 'advapi32::OpenSCManagerW(p 0, p 0, i ${SC_MANAGER_CONNECT}) p .r1'
+  System::Call 'advapi32::OpenServiceW(p r1, w "${SERVICE_NAME}", i ${SERVICE_DELETE_ACCESS}) p .r2 ?e'
+  Pop $3
+  ${If} $2 != 0
+    System::Call 'advapi32::DeleteService(p r2) i .r0 ?e'
+    Pop $3
+    ${If} $0 != 0
+      ${UnNote} "Removed the lanparty service."
+    ${Else}
+      ${UnTell} MB_OK|MB_ICONEXCLAMATION "lanparty could not remove its service (DeleteService: error $3). \
+        Remove it from an administrator Command Prompt: sc delete ${SERVICE_NAME}"
+    ${EndIf}
+    System::Call 'advapi32::CloseServiceHandle(p r2)'
+  ${ElseIf} $3 != ${ERROR_SERVICE_DOES_NOT_EXIST}
+    ${UnTell} MB_OK|MB_ICONEXCLAMATION "lanparty could not remove its service (OpenService: error $3). \
+      Remove it from an administrator Command Prompt: sc delete ${SERVICE_NAME}"
+  ${EndIf}
+  System::Call 'advapi32::CloseServiceHandle(p r1)'
+  Pop $3
+  Pop $2
+  Pop $1
+  Pop $0
+FunctionEnd
+
 Section "Uninstall"
   SetShellVarContext all
-  ; First, while client.exe is still there: it puts back what it changed
+  ; First the service: stopping it leaves the room and lets go of the
+  ; TAP adapter and of its files.
+  Call un.ServiceStop
+  Pop $0
+  ${If} $0 == "stopped"
+    ${UnNote} "Stopped the lanparty service."
+  ${ElseIf} $0 != "absent"
+    ${UnTell} MB_OK|MB_ICONEXCLAMATION "The lanparty service did not stop ($0); it is removed all the same and \
+      is gone after the next restart of Windows."
+  ${EndIf}
+
+  ; Then, while client.exe is still there: it puts back what it changed
   ; and recorded in ${STATE_DIR} (%ProgramData%\lanparty, as all users'
   ; $APPDATA): the route to the relay, the TAP adapter's settings.
   ${If} ${FileExists} "$INSTDIR\client.exe"
@@ -375,20 +746,29 @@ Section "Uninstall"
         (client.exe --restore: $0):$\r$\n$\r$\n$1$\r$\nCheck the TAP adapter's settings and routes by hand."
     ${EndIf}
   ${EndIf}
+  Call un.ServiceDelete
 
   ; Then its state, without ever following a link: RMDir /r would walk
   ; into a junction somebody put there, with administrator rights. Delete
   ; with a wildcard removes files only; RMDir removes the directory when
-  ; it is empty, or a link in its place.
+  ; it is empty, or a link in its place. What goes: the route state just
+  ; restored, the service's log. What stays, as on an upgrade: anything
+  ; else, such as the MAC the service keeps there (client-mac), so a
+  ; reinstall comes back with the same one, as each player's own
+  ; %LOCALAPPDATA%\lanparty (MAC of client.exe before the service,
+  ; consents) stays; docs/WINDOWS.md says how to remove them. The
+  ; directory's ACL (win-acl.h) is never touched here.
   System::Call 'kernel32::GetFileAttributesW(w "${STATE_DIR}") i .r0'
   ${If} $0 != -1
     IntOp $1 $0 & ${FILE_ATTRIBUTE_REPARSE_POINT}
     ${If} $1 == 0
       Delete "${STATE_DIR}\routes-*"
+      Delete "${STATE_DIR}\service.log"
+      Delete "${STATE_DIR}\service.log.old"
     ${EndIf}
     RMDir "${STATE_DIR}"
     ${If} ${FileExists} "${STATE_DIR}\*.*"
-      DetailPrint "${STATE_DIR} holds files lanparty did not write; left it there."
+      ${UnNote} "Left ${STATE_DIR} in place: it holds files other than the route state and the service's log."
     ${EndIf}
   ${EndIf}
 
@@ -401,6 +781,7 @@ Section "Uninstall"
 
   Delete "$SMPROGRAMS\lanparty.lnk"
   Delete "$INSTDIR\client.exe"
+  Delete "$INSTDIR\${SERVICE_FILE}"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
 

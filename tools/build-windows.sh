@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # One command for the Windows client: the static dependency prefix (cached),
-# the meson cross build, a stripped client.exe, the NSIS installer, and with
+# the meson cross build, a stripped client.exe and lanparty-service.exe, the
+# NSIS installer carrying both, and with
 # --test the unit tests and client.exe's own tests under wine. Prints where
 # the outputs are. See docs/WINDOWS-BUILD.md and docs/WINDOWS.md.
 
@@ -16,7 +17,8 @@ RUN_TESTS=0
 # What this script itself needs beyond tools/build-windows-deps.sh (which
 # installs mingw-w64 and wine) and tools/install-deps.sh (native build).
 PACKAGES=(wine wine64 nsis xvfb imagemagick xdotool dbus systemd)
-# client.exe may import these and nothing else: all ship with Windows.
+# client.exe and lanparty-service.exe may import these and nothing else:
+# all ship with Windows.
 SYSTEM_DLLS="advapi32.dll bcrypt.dll comctl32.dll crypt32.dll gdi32.dll iphlpapi.dll kernel32.dll msvcrt.dll
 ncrypt.dll ole32.dll setupapi.dll shell32.dll user32.dll ws2_32.dll"
 
@@ -24,13 +26,16 @@ usage() {
         cat <<EOF
 Usage: tools/build-windows.sh [--test] [--build-dir DIR] [--cache-dir DIR]
 
-Builds client.exe for 64-bit Windows and its installer:
+Builds client.exe and the lanparty service for 64-bit Windows and their
+installer:
 
   1. tools/build-windows-deps.sh: static GnuTLS/ngtcp2 for mingw-w64, in
      CACHE/windows-deps-KEY (built once, ~7 min; later runs take a second);
   2. meson cross build in BUILD/win (-Dwerror=true);
-  3. BUILD/dist/client.exe, stripped, checked to import system DLLs only;
-  4. BUILD/dist/lanparty-setup-VERSION.exe with makensis -WX.
+  3. BUILD/dist/client.exe and BUILD/dist/lanparty-service.exe, stripped,
+     checked to import system DLLs only;
+  4. BUILD/dist/lanparty-setup-VERSION.exe with makensis -WX, which
+     installs both and the service.
 
 With --test also:
   5. a native build in BUILD/native (lanparty-relayd, relay-test-peer);
@@ -38,7 +43,8 @@ With --test also:
      face, client.exe against lanparty-relayd, its window under Xvfb (the
      screenshot is kept as BUILD/win/tests/client-exe-gui.png);
   7. tests/wine/test-installer.sh: the 64-bit installer under wine64
-     (install, registry, uninstall); it must not skip.
+     (install, registry, the service under wine's service manager,
+     upgrade, uninstall); it must not skip.
 
 Missing Debian packages are installed with apt-get when running as root.
 
@@ -117,16 +123,20 @@ say "cross build done ($(elapsed $t))"
 version=$(meson introspect --projectinfo "$BUILD_ROOT/win" | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
 dist=$BUILD_ROOT/dist
 mkdir -p "$dist"
-x86_64-w64-mingw32-strip -o "$dist/client.exe" "$BUILD_ROOT/win/src/client/client.exe"
-bad=$(x86_64-w64-mingw32-objdump -p "$dist/client.exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr 'A-Z' 'a-z' |
-        while read -r dll; do grep -qw -- "$dll" <<<"$SYSTEM_DLLS" || echo "$dll"; done)
-[ -z "$bad" ] || die "client.exe imports DLLs that Windows does not ship: $bad"
-say "client.exe imports only system DLLs"
+# What the installer carries: each stripped, each importing system DLLs only.
+SHIPPED_EXES=(client.exe lanparty-service.exe)
+for exe in "${SHIPPED_EXES[@]}"; do
+        x86_64-w64-mingw32-strip -o "$dist/$exe" "$BUILD_ROOT/win/src/client/$exe"
+        bad=$(x86_64-w64-mingw32-objdump -p "$dist/$exe" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr 'A-Z' 'a-z' |
+                while read -r dll; do grep -qw -- "$dll" <<<"$SYSTEM_DLLS" || echo "$dll"; done)
+        [ -z "$bad" ] || die "$exe imports DLLs that Windows does not ship: $bad"
+        say "$exe imports only system DLLs"
+done
 
 t=$SECONDS
 setup="$dist/lanparty-setup-$version.exe"
 makensis -WX -V2 -DVERSION="$version" -DCLIENT_EXE="$dist/client.exe" \
-        -DICON="$BUILD_ROOT/win/src/client/client.ico" -DOUTFILE="$setup" \
+        -DSERVICE_EXE="$dist/lanparty-service.exe" -DICON="$BUILD_ROOT/win/src/client/client.ico" -DOUTFILE="$setup" \
         "$ROOT/installer/lanparty.nsi" >"$BUILD_ROOT/makensis.log" 2>&1 ||
         { cat "$BUILD_ROOT/makensis.log" >&2; die "makensis failed (warnings count as errors)"; }
 say "installer built ($(elapsed $t))"
@@ -147,7 +157,8 @@ if [ "$RUN_TESTS" = 1 ]; then
                 die "Windows tests failed (log: $BUILD_ROOT/win/meson-logs/testlog.txt)"
         rc=0
         "$ROOT/tests/wine/test-installer.sh" "$(dirname "$cross")/bin/lanparty-wine" "$setup" \
-                "$BUILD_ROOT/win/tests/installer-test-recorder.exe" || rc=$?
+                "$BUILD_ROOT/win/tests/installer-test-recorder.exe" \
+                "$BUILD_ROOT/win/tests/service-pipe-probe.exe" || rc=$?
         # wine and wine64 are installed above: nothing is missing that
         # would excuse a skip, and a skipped test would pass CI unseen.
         case $rc in
@@ -160,6 +171,7 @@ fi
 
 say "done in $(elapsed $T0)"
 echo "client.exe:  $dist/client.exe"
+echo "service:     $dist/lanparty-service.exe"
 echo "installer:   $setup"
 if [ "$RUN_TESTS" = 1 ]; then
         echo "screenshot:  $BUILD_ROOT/win/tests/client-exe-gui.png"

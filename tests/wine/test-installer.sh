@@ -24,14 +24,35 @@
 # install deletes an old rule of ours and adds the new one, a failing
 # netsh is reported, and the uninstall deletes the rule.
 #
-# Usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE
-# (RECORDER.EXE: the build's tests/installer-test-recorder.exe.)
+# The lanparty service (issue 13), under wine's own service manager: the
+# install creates it and starts it; its configuration is read from the
+# registry, where Windows' service manager and wine's keep it (wine 8's
+# sc.exe has no "qc" and no "config"): the binary path in quotes,
+# automatic start, LocalSystem, its own process; `wine sc query` says
+# RUNNING, the service's pipe is served and its log says it started. An
+# upgrade (installing again) stops it, replaces its program (changed on
+# disk by the test first) and starts it again as a new process, keeping
+# a marker and client-mac in %ProgramData%\lanparty and a player's
+# consent file in %LOCALAPPDATA%\lanparty. The failure actions (restart
+# after a crash) are set with "sc failure": wine's service manager takes
+# them and keeps nothing, so the recorder stands in for sc.exe to show
+# the command, as for netsh. The uninstall stops the service before
+# client.exe --restore, deletes it (`wine sc query`: does not exist), and
+# removes the route state and the service's log but not the MAC or the
+# consents. Wine's services run as the wine user with %ProgramData% =
+# C:\users\Public (docs/SERVICE-PIPE.md, "The service skeleton"), so the
+# service's log is looked for there too.
+#
+# Usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE PROBE.EXE
+# (RECORDER.EXE: the build's tests/installer-test-recorder.exe; PROBE.EXE:
+# its tests/service-pipe-probe.exe.)
 # The installer is a 64-bit program (Target amd64-unicode), as wine64 runs.
 set -euo pipefail
 
 wrapper=$(realpath "$1")
 setup=$(realpath "$2")
-recorder=$(realpath "${3:?usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE}")
+recorder=$(realpath "${3:?usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE PROBE.EXE}")
+probe=$(realpath "${4:?usage: test-installer.sh LANPARTY-WINE SETUP.EXE RECORDER.EXE PROBE.EXE}")
 . "$(dirname "$(realpath "$0")")/client-exe-lib.sh"
 
 wine_setup
@@ -57,9 +78,28 @@ system32=$(w winepath -u 'C:\windows\system32' | tr -d '\r')
 [ -f "$system32/netsh.exe" ] || fail "no netsh.exe in $system32"
 cp "$system32/netsh.exe" "$tmp/netsh.exe.wine"
 netsh_restore() { cp "$tmp/netsh.exe.wine" "$system32/netsh.exe"; }
-trap 'netsh_restore || true; fakes_remove || true; rm -rf "$state"; test_cleanup' EXIT
+# And its sc.exe, which the recorder stands in for once.
+[ -f "$system32/sc.exe" ] || fail "no sc.exe in $system32"
+cp "$system32/sc.exe" "$tmp/sc.exe.wine"
+sc_restore() { cp "$tmp/sc.exe.wine" "$system32/sc.exe"; }
+# The service's state directory as wine's services see it (see above),
+# and a player's %LOCALAPPDATA%\lanparty, where the consents are.
+service_state=$WINEPREFIX/drive_c/users/Public/lanparty
+local_app=$(w cmd /c 'echo %LOCALAPPDATA%' | tr -d '\r')
+consent=$(w winepath -u "$local_app\\lanparty\\consent" | tr -d '\r')
+[ -n "$consent" ] && [ -n "$local_app" ] || fail "no Unix path for %LOCALAPPDATA%\\lanparty\\consent"
+# Never leave the service registered: wine would start it with every
+# later wineserver in this prefix (automatic start).
+service_remove() {
+        timeout 30 wine sc stop lanparty >/dev/null 2>&1 </dev/null || true
+        timeout 30 wine "$probe" wait lanparty STOPPED 20 >/dev/null 2>&1 </dev/null || true
+        timeout 30 wine sc delete lanparty >/dev/null 2>&1 </dev/null || true
+}
+trap 'netsh_restore || true; sc_restore || true; service_remove; fakes_remove || true;
+        rm -rf "$state" "$service_state" "$consent"; test_cleanup' EXIT
+service_remove
 fakes_remove
-rm -rf "$state"
+rm -rf "$state" "$service_state" "$consent"
 # fake KEY NAME VALUE...: REG_SZ values under a class subkey or the service.
 fake() {
         local key=$1
@@ -83,6 +123,20 @@ reg_value() {
         [ $# -lt 2 ] || which=(/v "$2")
         w reg query "$1" "${which[@]}" 2>/dev/null | tr -d '\r' | sed -n 's/.*REG_SZ *//p' | head -1
 }
+# reg_any KEY NAME: a value of any type (REG_DWORD as 0x..), as reg prints it.
+reg_any() {
+        w reg query "$1" /v "$2" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$2 *REG_[A-Z_]* *//p" | head -1
+}
+
+# service_query: the probe's view of the service (state=... pid=N ...) in
+# $service_status, its process in $service_pid; fails when it cannot be read.
+service_query() {
+        service_status=$(w "$probe" query lanparty | tr -d '\r') ||
+                fail "cannot query the lanparty service: $service_status"
+        service_pid=$(sed -n 's/.* pid=\([0-9]*\) .*/\1/p' <<<"$service_status")
+}
+# The service's log, wherever wine's services keep %ProgramData%.
+service_log() { cat "$service_state/service.log" "$state/service.log" 2>/dev/null || true; }
 
 say "silent install, no TAP-Windows6 at all"
 install plain
@@ -94,6 +148,68 @@ unix_pf=$(w winepath -u "$pf\\lanparty" | tr -d '\r')
 [ -f "$unix_pf/uninstall.exe" ] || fail "no uninstall.exe in $unix_pf"
 # wine's netsh stub said yes.
 said plain "Windows Firewall lets client.exe in on all networks (inbound rule \"lanparty\")."
+
+say "the lanparty service: installed, configured, running"
+[ -f "$unix_pf/lanparty-service.exe" ] || fail "no lanparty-service.exe in $unix_pf"
+said plain "The lanparty service is installed and running."
+service_key='HKLM\SYSTEM\CurrentControlSet\Services\lanparty'
+w reg query "$service_key" 2>/dev/null | tr -d '\r' | sed 's/^/  /'
+# In quotes: unquoted, Windows would try C:\Program.exe first.
+image=$(reg_any "$service_key" ImagePath)
+[ "$image" = "\"$pf\\lanparty\\lanparty-service.exe\"" ] || fail "the service's binary path is not quoted: '$image'"
+[ "$(reg_any "$service_key" Start)" = 0x2 ] || fail "the service does not start automatically (Start $(reg_any "$service_key" Start), not 0x2)"
+[ "$(reg_any "$service_key" ObjectName)" = LocalSystem ] || fail "the service runs as '$(reg_any "$service_key" ObjectName)', not LocalSystem"
+[ "$(reg_any "$service_key" Type)" = 0x10 ] || fail "the service is not SERVICE_WIN32_OWN_PROCESS: $(reg_any "$service_key" Type)"
+[ "$(reg_any "$service_key" DisplayName)" = lanparty ] || fail "display name '$(reg_any "$service_key" DisplayName)'"
+[[ $(reg_any "$service_key" Description) == *"Stopping it leaves the room."* ]] ||
+        fail "no description: '$(reg_any "$service_key" Description)'"
+sc_out=$(w sc query lanparty | tr -d '\r') || fail "wine sc query lanparty failed: $sc_out"
+sed 's/^/  sc query: /' <<<"$sc_out"
+grep -qE 'STATE +: +4 +RUNNING' <<<"$sc_out" || fail "the service is not RUNNING"
+service_query
+pid1=$service_pid
+[ -n "$pid1" ] && [ "$pid1" != 0 ] || fail "no process for the service: $service_status"
+# Somebody serves \\.\pipe\lanparty: the probe's "absent" fails.
+w "$probe" absent '\\.\pipe\lanparty' >"$tmp/pipe.out" 2>&1 && fail "nobody serves the service's pipe: $(cat "$tmp/pipe.out")"
+service_log | grep -qF "starting (process $pid1)" || fail "the service's log does not say it started: $(service_log)"
+service_log | grep -qF "running, listening on \\\\.\\pipe\\lanparty" || fail "the service's log does not say it runs: $(service_log)"
+# The installer itself makes nothing in %ProgramData%\lanparty (whose
+# ACL only client.exe and the service set, win-acl.h): under wine the
+# service's %ProgramData% is elsewhere, so the directory is not there.
+if [ "$service_state" != "$state" ]; then
+        [ ! -e "$state" ] || fail "the installer made %ProgramData%\\lanparty: $(ls -la "$state")"
+fi
+
+say "an upgrade stops the service, replaces it, starts it again; the MAC, state and consents stay"
+mkdir -p "$state" "$(dirname "$consent")"
+echo "upgrade marker" >"$state/upgrade-marker"
+echo "02:4c:50:00:00:01" >"$state/client-mac"
+printf 'lanparty-consent 1\nallow party relay.example -\n' >"$consent"
+# The installed program, changed on disk (renamed over, as the running
+# one keeps its file): the upgrade must put the setup's back.
+cp "$unix_pf/lanparty-service.exe" "$tmp/service.exe.setup"
+cp "$unix_pf/lanparty-service.exe" "$tmp/service.exe.old"
+echo "an older lanparty-service.exe" >>"$tmp/service.exe.old"
+mv "$tmp/service.exe.old" "$unix_pf/lanparty-service.exe"
+# Wine makes up every file's owner, so a service started again refuses
+# the state directory its last run made (win-acl.h) and logs nowhere:
+# without it the new run's log shows the new process.
+rm -rf "$service_state"
+install upgrade
+said upgrade "Stopped the lanparty service to replace it."
+said upgrade "The lanparty service is installed and running."
+cmp -s "$tmp/service.exe.setup" "$unix_pf/lanparty-service.exe" || fail "the upgrade did not replace lanparty-service.exe"
+[ "$(cat "$state/upgrade-marker" 2>/dev/null)" = "upgrade marker" ] || fail "the upgrade lost %ProgramData%\\lanparty\\upgrade-marker"
+[ "$(cat "$state/client-mac" 2>/dev/null)" = "02:4c:50:00:00:01" ] || fail "the upgrade lost %ProgramData%\\lanparty\\client-mac"
+grep -qxF "allow party relay.example -" "$consent" 2>/dev/null || fail "the upgrade lost the consent file $consent"
+[ "$(reg_any "$service_key" ImagePath)" = "$image" ] || fail "the upgrade changed the binary path to $(reg_any "$service_key" ImagePath)"
+service_query
+pid2=$service_pid
+grep -qF "state=RUNNING" <<<"$service_status" || fail "the service does not run after the upgrade: $service_status"
+[ -n "$pid2" ] && [ "$pid2" != "$pid1" ] || fail "the service was not started again (process $pid1 before, '$pid2' after)"
+service_log | grep -qF "starting (process $pid2)" || fail "the service's log does not show the new process $pid2: $(service_log)"
+rm -f "$state/upgrade-marker" "$state/client-mac"
+rmdir "$state"
 
 say "URL scheme, file type, Add/Remove Programs"
 cmdline=$(reg_value 'HKCR\lanparty\shell\open\command')
@@ -189,6 +305,27 @@ install firewall-fails
 said firewall-fails "lanparty could not add its Windows Firewall rule (netsh: 3)"
 not_said firewall-fails "Windows Firewall lets client.exe in"
 
+say "the service's failure actions: sc failure, restart twice after a crash"
+cp "$recorder" "$system32/sc.exe"
+export WINEDLLOVERRIDES="$WINEDLLOVERRIDES;sc.exe=n"
+LANPARTY_TEST_RECORD=$(winpath "$tmp/sc-install")
+export LANPARTY_TEST_RECORD
+install failure-actions
+unset LANPARTY_TEST_RECORD
+# netsh.exe is still the recorder too: only sc.exe's lines.
+tr -d '\r' <"$tmp/sc-install" | grep -iF '\sc.exe"' >"$tmp/sc-install.txt" || true
+sed 's/^/  sc: /' "$tmp/sc-install.txt"
+grep -qixF '"c:\windows\system32\sc.exe" failure lanparty reset= 86400 actions= restart/5000/restart/5000//' \
+        "$tmp/sc-install.txt" || fail "the installer did not set the failure actions: $(cat "$tmp/sc-install.txt")"
+[ "$(wc -l <"$tmp/sc-install.txt")" = 1 ] || fail "the installer ran sc.exe $(wc -l <"$tmp/sc-install.txt") times, expected 1"
+said failure-actions "The lanparty service is installed and running."
+# Without LANPARTY_TEST_RECORD the recorder exits 3: said, not fatal.
+install failure-actions-fail
+said failure-actions-fail "Windows will not restart the lanparty service after a crash (sc failure: 3)"
+said failure-actions-fail "The lanparty service is installed and running."
+sc_restore
+WINEDLLOVERRIDES=${WINEDLLOVERRIDES%;sc.exe=n}
+
 # The uninstaller copies itself away and returns at once; _?= keeps it in
 # place. NSIS finds _?= only unquoted, and wine quotes an argument with
 # spaces: hence the short name of Program Files.
@@ -233,6 +370,21 @@ grep -q 'routes-planted.state exists$' "$tmp/restore-ran" ||
 w reg query 'HKCR\lanparty' >/dev/null 2>&1 && fail "lanparty:// still registered"
 w reg query "$uninstall_key" >/dev/null 2>&1 && fail "still in Add/Remove Programs"
 
+say "the uninstall stopped the service and deleted it"
+said recorded "Stopped the lanparty service."
+said recorded "Removed the lanparty service."
+rc=0
+sc_out=$(w sc query lanparty | tr -d '\r') || rc=$?
+sed 's/^/  sc query: /' <<<"$sc_out"
+# wine 8's sc says nothing and exits 1; the probe names the error:
+# ERROR_SERVICE_DOES_NOT_EXIST.
+[ "$rc" != 0 ] || fail "wine sc query lanparty still finds the service after the uninstall"
+w "$probe" query lanparty >"$tmp/query.out" 2>&1 && fail "the service is still there: $(cat "$tmp/query.out")"
+grep -qF "error 1060" "$tmp/query.out" || fail "the service is still there: $(cat "$tmp/query.out")"
+w "$probe" absent '\\.\pipe\lanparty' >"$tmp/pipe.out" 2>&1 || fail "the service's pipe outlived the uninstall: $(cat "$tmp/pipe.out")"
+[ ! -e "$unix_pf/lanparty-service.exe" ] || fail "lanparty-service.exe left behind"
+grep -qxF "allow party relay.example -" "$consent" 2>/dev/null || fail "the uninstall removed the consent file $consent"
+
 say "silent uninstall with the real client.exe --restore"
 # Wine makes every directory the wine user's, so client.exe refuses the
 # planted one (win-acl.h) and the uninstaller says so; it still goes.
@@ -240,11 +392,23 @@ say "silent uninstall with the real client.exe --restore"
 # DeleteIpForwardEntry2().
 install again
 state_plant
+# What the service keeps there besides: its MAC stays (a reinstall keeps
+# it), its log goes.
+echo "02:4c:50:00:00:01" >"$state/client-mac"
+echo "a log line" >"$state/service.log"
+echo "an older log line" >"$state/service.log.old"
 uninstall real
 said real "lanparty could not put back everything it changed on this computer (client.exe --restore: 1)"
 said real "C:\\ProgramData\\lanparty is owned by"
-[ ! -e "$state" ] || fail "%ProgramData%\\lanparty left behind: $(ls -la "$state")"
+# In this order: the service stopped, client.exe --restore, the service deleted.
+order=$(grep -oE "^(Stopped the lanparty service|lanparty could not put back|Removed the lanparty service)" \
+        "$tmp/real.txt" | tr '\n' ';')
+[ "$order" = "Stopped the lanparty service;lanparty could not put back;Removed the lanparty service;" ] ||
+        fail "the uninstall did not stop the service, run client.exe --restore and delete the service in this order: $order"
+said real "Left C:\\ProgramData\\lanparty in place"
+[ "$(ls -A "$state")" = client-mac ] || fail "%ProgramData%\\lanparty should hold client-mac alone now: $(ls -A "$state")"
+rm -rf "$state"
 [ ! -e "$unix_pf/client.exe" ] || fail "client.exe left behind"
 rmdir "$unix_pf" 2>/dev/null || true
 
-echo "PASS: the installer installs, registers lanparty:// and .lanparty, allows client.exe through the firewall, and uninstalls"
+echo "PASS: the installer installs, registers lanparty:// and .lanparty, allows client.exe through the firewall, installs and starts the lanparty service, upgrades, and uninstalls"
