@@ -91,6 +91,19 @@ int client_fail(Client *c, int r, const char *format, ...) {
 }
 
 
+void client_report_failure(Client *c) {
+        ClientLights l;
+
+        /* Failed before the loop told the lights: say so there too. */
+        if (!c->lights_posted && c->face.lights) {
+                client_lights_decide(&(ClientDiagnostics) { .phase = CLIENT_PHASE_FAILED }, &l);
+                snprintf(l.light[CLIENT_LIGHT_RELAY].text, sizeof(l.light[CLIENT_LIGHT_RELAY].text),
+                         "Could not start: see the message below");
+                c->face.lights(c->face.userdata, &l);
+        }
+        client_say(c, "%s", c->failure);
+}
+
 /* Everything the network side holds, undone in the right order: routes
  * first (the pin must not outlive us), then the adapter (media off). */
 static void client_teardown(Client *c) {

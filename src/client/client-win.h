@@ -140,6 +140,9 @@ uint64_t client_now_ns(void);
 const char *client_error_text(int e);
 /* A status line, to the face: the window's log pane, stdout, the pipe. */
 void client_say(Client *c, const char *format, ...) _printf_(2, 3);
+/* After client_run() failed, the window's and the service's last word:
+ * the lights say so when the loop never told them, then the reason. */
+void client_report_failure(Client *c);
 /* Remembers why the client could not run, for the final message;
  * returns r, or -EIO when r is not an error. */
 int client_fail(Client *c, int r, const char *format, ...) _printf_(3, 4);

@@ -59,24 +59,16 @@ static void face_lights(void *userdata, const ClientLights *lights) {
 }
 
 /* The last word, after client_run() restored everything: as the window
- * says it (window-win.c's gui_worker()), then ENDED. */
+ * says it, then ENDED. */
 static DWORD WINAPI session_worker(void *userdata) {
         ServiceSession *s = userdata;
         Client *c = s->client;
-        ClientLights l;
         int r;
 
         worker_session = s;
         r = client_run(c);
-        if (r != EXIT_SUCCESS) {
-                if (!c->lights_posted) {
-                        client_lights_decide(&(ClientDiagnostics) { .phase = CLIENT_PHASE_FAILED }, &l);
-                        snprintf(l.light[CLIENT_LIGHT_RELAY].text, sizeof(l.light[CLIENT_LIGHT_RELAY].text),
-                                 "Could not start: see the message below");
-                        face_lights(s, &l);
-                }
-                client_say(c, "%s", c->failure);
-        }
+        if (r != EXIT_SUCCESS)
+                client_report_failure(c);
         worker_session = NULL;
 
         EnterCriticalSection(&s->lock);

@@ -57,20 +57,11 @@ static void gui_on_shutdown(void *userdata) {
 static DWORD WINAPI gui_worker(void *userdata) {
         Client *c = userdata;
         Gui *g = c->face.userdata;
-        ClientLights l;
         int r;
 
         r = client_run(c);
-        if (r != EXIT_SUCCESS) {
-                /* Failed before the loop told the lights: say so there too. */
-                if (!c->lights_posted) {
-                        client_lights_decide(&(ClientDiagnostics) { .phase = CLIENT_PHASE_FAILED }, &l);
-                        snprintf(l.light[CLIENT_LIGHT_RELAY].text, sizeof(l.light[CLIENT_LIGHT_RELAY].text),
-                                 "Could not start: see the message below");
-                        gui_post_lights(g, &l);
-                }
-                client_say(c, "%s", c->failure);
-        }
+        if (r != EXIT_SUCCESS)
+                client_report_failure(c);
         gui_post_done(g, r != EXIT_SUCCESS, r != EXIT_SUCCESS ? c->failure : NULL);
         return (DWORD) r;
 }
