@@ -25,13 +25,14 @@ void client_route_instance(const char *hint, const char *also_allowed, char *buf
 
 /* The persistent MAC: the party's DHCP server and games know us by it. */
 static int setup_mac(ClientSetup *s, const ClientSetupOps *ops) {
+        const char *dir = s->mac_dir ? s->mac_dir : s->state_dir;
         char path[CLIENT_SETUP_PATH_MAX];
         int r;
 
-        if (s->state_dir && snprintf(path, MIN(sizeof(path), ops->path_max), "%s%cclient-mac", s->state_dir,
-                                     ops->path_separator) >= (int) MIN(sizeof(path), ops->path_max))
+        if (dir && snprintf(path, MIN(sizeof(path), ops->path_max), "%s%cclient-mac", dir, ops->path_separator) >=
+                           (int) MIN(sizeof(path), ops->path_max))
                 return ops->fail(s->userdata, s, CLIENT_SETUP_STATE_DIR, -ENAMETOOLONG);
-        r = identity_mac_load(s->state_dir ? path : NULL, &s->mac);
+        r = identity_mac_load(dir ? path : NULL, &s->mac);
         if (r < 0)
                 return ops->fail(s->userdata, s, CLIENT_SETUP_MAC, r);
         return 0;

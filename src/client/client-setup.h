@@ -66,6 +66,7 @@ struct ClientSetup {
         /* Given; read by client_setup() only. */
         const Invite *invite;
         const char *state_dir;      /* NULL: the platform's default */
+        const char *mac_dir;        /* where client-mac is kept; NULL: state_dir */
         FrameDeviceType device_type;
         const char *device_hint;    /* frame_device_open()'s name */
         const char *route_instance; /* names the route state (TAP only) */

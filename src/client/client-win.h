@@ -79,6 +79,11 @@ extern const ClientFace client_face_console;
 typedef struct Client {
         ClientWinArgs args;
         char link[LP_INVITE_TEXT_MAX + 64];
+        /* Where client-mac is kept, if not in args.state_dir or the
+         * player's %LOCALAPPDATA%: the service keeps the machine's MAC
+         * in %ProgramData%\lanparty, where the installer keeps it across
+         * upgrades and removals. */
+        const char *mac_dir;
         Invite invite;
         ClientSetup setup; /* the MAC, the routes, the device, the core */
         SOCKET udp;

@@ -11,6 +11,7 @@
 #include "client-win.h"
 #include "log.h"
 #include "platform-win.h"
+#include "route-win.h"
 
 struct ServiceSession {
         Client *client;
@@ -26,6 +27,7 @@ struct ServiceSession {
         bool lights_new;
         bool ended, ended_taken, failed;
         char failure[LP_SERVICE_PIPE_TEXT_MAX + 1];
+        char mac_dir[WIN_PATH_MAX];
 };
 
 /* The session whose worker this thread is, for the log backend. */
@@ -127,6 +129,18 @@ HANDLE service_session_event(ServiceSession *s) {
         return s ? s->event : NULL;
 }
 
+/* %ProgramData%\lanparty, as route_manager_new() makes and checks it, in
+ * UTF-8. */
+static int service_session_default_dir(char *buf, size_t size) {
+        wchar_t dir[WIN_PATH_MAX];
+        int r;
+
+        r = route_win_state_dir(NULL, dir, ELEMENTSOF(dir));
+        if (r < 0)
+                return r;
+        return wide_to_utf8(dir, buf, size);
+}
+
 static ServiceSession *session_alloc(void) {
         ServiceSession *s = calloc(1, sizeof(*s));
 
@@ -160,6 +174,16 @@ int service_session_start(const ServiceSessionSettings *settings, const Invite *
                 .device_type = settings->device_type,
                 .state_dir = settings->state_dir,
         };
+        /* Without --state-dir the MAC is the machine's, in
+         * %ProgramData%\lanparty beside the route state, not in the
+         * service account's %LOCALAPPDATA% where client.exe keeps a
+         * player's. */
+        if (!settings->state_dir) {
+                r = service_session_default_dir(s->mac_dir, sizeof(s->mac_dir));
+                if (r < 0)
+                        return log_error_errno(r, "Cannot name the service's state directory: %m");
+                s->client->mac_dir = s->mac_dir;
+        }
         s->client->invite = *invite;
         s->client->face = (ClientFace) { .line = face_line, .lights = face_lights, .userdata = s };
 

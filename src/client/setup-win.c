@@ -180,6 +180,7 @@ int client_setup_win(Client *c) {
         c->setup = (ClientSetup) {
                 .invite = &c->invite,
                 .state_dir = c->args.state_dir,
+                .mac_dir = c->mac_dir,
                 .device_type = c->args.device_type,
                 .device_hint = c->args.tap_instance_id,
                 .route_instance = instance,
