@@ -57,6 +57,7 @@ import socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((sys.argv[1], 0))
 s.settimeout(0.5)
+open(sys.argv[3], "w").close()  # capturing from now on
 end, biggest = time.time() + float(sys.argv[2]), 0
 while time.time() < end:
     try:
@@ -68,9 +69,13 @@ PY
 nsx "$NS_GW" ip addr add "$LAN_PREFIX.2/24" dev eth0
 nsx "$NS_GW" timeout 10 socat -u TCP-LISTEN:5009,reuseaddr /dev/null &
 E2E_PIDS+=($!)
-nsx "$NS_GW" python3 "$E2E_TMP/maxlen.py" eth0 3 >"$E2E_TMP/maxlen" &
+nsx "$NS_GW" python3 "$E2E_TMP/maxlen.py" eth0 5 "$E2E_TMP/maxlen.ready" >"$E2E_TMP/maxlen" &
 maxlen_pid=$!
-sleep 0.5
+# Under load the listener or the capture may take a while to start: a
+# send before them saw only the handshake's small frames ("largest 110").
+wait_for 5 "the capture on eth0" test -e "$E2E_TMP/maxlen.ready" || fail "the capture did not start"
+wait_for 5 "the listener on port 5009" sh -c "ip netns exec '$NS_GW' ss -Hltn 'sport = :5009' | grep -q ." ||
+        fail "nothing listens on port 5009"
 head -c 4M /dev/zero | nsx "$NS_LANHOST" timeout 10 socat -u - TCP:"$LAN_PREFIX.2":5009 || true
 wait $maxlen_pid
 nsx "$NS_GW" ip addr del "$LAN_PREFIX.2/24" dev eth0
