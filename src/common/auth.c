@@ -131,29 +131,36 @@ int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE], const uint
         return 0;
 }
 
-int auth_join_proof(const uint8_t auth_key[static LP_AUTH_KEY_SIZE],
-                    const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE],
-                    const char *room, size_t room_len, const MacAddr *mac,
-                    uint8_t proof[static LP_AUTH_PROOF_SIZE]) {
-        uint8_t msg[sizeof(JOIN_PROOF_LABEL) - 1 + LP_AUTH_EXPORTER_SIZE + 1 + LP_ROOM_NAME_MAX + LP_MAC_LEN];
-        size_t n = 0;
-        int r;
+int auth_join_message(const char *label, const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE], const char *room,
+                      size_t room_len, const MacAddr *mac, uint8_t *msg, size_t size) {
+        size_t n = 0, label_len = label ? strlen(label) : 0;
 
         /* Also what keeps the u8 length prefix honest and msg in bounds. */
-        if (!room_name_is_valid(room, room_len) || !mac)
+        if (!label || !msg || !room || !room_name_is_valid(room, room_len) || !mac ||
+            size < label_len + LP_AUTH_EXPORTER_SIZE + 1 + room_len + LP_MAC_LEN || size > INT_MAX)
                 return -EINVAL;
-
-        memcpy(msg + n, JOIN_PROOF_LABEL, sizeof(JOIN_PROOF_LABEL) - 1);
-        n += sizeof(JOIN_PROOF_LABEL) - 1;
+        memcpy(msg + n, label, label_len);
+        n += label_len;
         memcpy(msg + n, exporter, LP_AUTH_EXPORTER_SIZE);
         n += LP_AUTH_EXPORTER_SIZE;
         msg[n++] = (uint8_t) room_len;
         memcpy(msg + n, room, room_len);
         n += room_len;
         memcpy(msg + n, mac->bytes, LP_MAC_LEN);
-        n += LP_MAC_LEN;
+        return (int) (n + LP_MAC_LEN);
+}
 
-        r = gnutls_hmac_fast(GNUTLS_MAC_SHA256, auth_key, LP_AUTH_KEY_SIZE, msg, n, proof);
+int auth_join_proof(const uint8_t auth_key[static LP_AUTH_KEY_SIZE],
+                    const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE],
+                    const char *room, size_t room_len, const MacAddr *mac,
+                    uint8_t proof[static LP_AUTH_PROOF_SIZE]) {
+        uint8_t msg[sizeof(JOIN_PROOF_LABEL) - 1 + LP_AUTH_EXPORTER_SIZE + 1 + LP_ROOM_NAME_MAX + LP_MAC_LEN];
+        int n, r;
+
+        n = auth_join_message(JOIN_PROOF_LABEL, exporter, room, room_len, mac, msg, sizeof msg);
+        if (n < 0)
+                return n;
+        r = gnutls_hmac_fast(GNUTLS_MAC_SHA256, auth_key, LP_AUTH_KEY_SIZE, msg, (size_t) n, proof);
         gnutls_memset(msg, 0, sizeof msg);
         if (r < 0)
                 return errno_from_gnutls(r);

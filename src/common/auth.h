@@ -51,6 +51,14 @@ int auth_derive_keys(const uint8_t room_key[static LP_ROOM_KEY_SIZE], const uint
                      const char *relay_host, uint8_t auth_key[static LP_AUTH_KEY_SIZE],
                      uint8_t e2e_key[static LP_E2E_KEY_SIZE]);
 
+/* What a join proof covers: `label` (no NUL) || exporter || u8 len(room) ||
+ * room || MAC, written to msg; its length, or -EINVAL for an invalid room
+ * (room_name_is_valid()) or a `size` too small. Version 2's HMAC and
+ * version 3's signature (join-sign.h) cover the same, under their own
+ * labels. */
+int auth_join_message(const char *label, const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE], const char *room,
+                      size_t room_len, const MacAddr *mac, uint8_t *msg, size_t size);
+
 /* Computes a client's join proof. `room` must be a valid room name (1–32
  * chars, room_name_is_valid()); -EINVAL otherwise. */
 int auth_join_proof(const uint8_t auth_key[static LP_AUTH_KEY_SIZE],

@@ -115,25 +115,6 @@ int join_sign_raw(const uint8_t seed[static LP_JOIN_SEED_SIZE], const void *msg,
         return r;
 }
 
-/* "lanparty/3 join" || exporter || u8 len(room) || room || MAC; its length. */
-static int proof_message(const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE], const char *room, size_t room_len,
-                         const MacAddr *mac, uint8_t *msg, size_t size) {
-        size_t n = 0;
-
-        if (!room || !room_name_is_valid(room, room_len) || !mac ||
-            size < sizeof(PROOF_LABEL) - 1 + LP_AUTH_EXPORTER_SIZE + 1 + room_len + LP_MAC_LEN)
-                return -EINVAL;
-        memcpy(msg, PROOF_LABEL, sizeof(PROOF_LABEL) - 1);
-        n += sizeof(PROOF_LABEL) - 1;
-        memcpy(msg + n, exporter, LP_AUTH_EXPORTER_SIZE);
-        n += LP_AUTH_EXPORTER_SIZE;
-        msg[n++] = (uint8_t) room_len;
-        memcpy(msg + n, room, room_len);
-        n += room_len;
-        memcpy(msg + n, mac->bytes, LP_MAC_LEN);
-        return (int) (n + LP_MAC_LEN);
-}
-
 #define PROOF_MESSAGE_MAX (sizeof(PROOF_LABEL) - 1 + LP_AUTH_EXPORTER_SIZE + 1 + LP_ROOM_NAME_MAX + LP_MAC_LEN)
 
 int join_sign_proof(const uint8_t seed[static LP_JOIN_SEED_SIZE], const uint8_t exporter[static LP_AUTH_EXPORTER_SIZE],
@@ -141,7 +122,7 @@ int join_sign_proof(const uint8_t seed[static LP_JOIN_SEED_SIZE], const uint8_t 
         uint8_t msg[PROOF_MESSAGE_MAX];
         int n;
 
-        n = proof_message(exporter, room, room_len, mac, msg, sizeof(msg));
+        n = auth_join_message(PROOF_LABEL, exporter, room, room_len, mac, msg, sizeof(msg));
         if (n < 0)
                 return n;
         return join_sign_raw(seed, msg, (size_t) n, proof);
@@ -156,7 +137,7 @@ bool join_sign_verify(const uint8_t pub[static LP_JOIN_PUB_SIZE], const uint8_t 
                        m = { .data = msg }, s = { .data = (unsigned char *) (uintptr_t) proof, .size = LP_JOIN_PROOF_SIZE };
         int n;
 
-        n = proof_message(exporter, room, room_len, mac, msg, sizeof(msg));
+        n = auth_join_message(PROOF_LABEL, exporter, room, room_len, mac, msg, sizeof(msg));
         if (n < 0 || gnutls_pubkey_init(&key) < 0 ||
             gnutls_pubkey_import_ecc_raw(key, GNUTLS_ECC_CURVE_ED25519, &x, NULL) < 0)
                 return false;
