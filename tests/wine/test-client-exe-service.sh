@@ -94,6 +94,7 @@ shows() { text "$1" "$2" | grep -qF -- "$3"; }
 msgbox_shows() { shows lanparty 65535 "$1" || shows lanparty 100 "$1"; }
 
 scenario_cli() {
+        local rc attempt
         say "cli: joins through the service, prints its stream, leaves on WM_CLOSE"
         stub_start
         client_bg cli1 --cli "$link"
@@ -139,11 +140,21 @@ scenario_cli() {
         grep -qF "The relay refused the room key (stub)." "$tmp/cli5.err" || fail "no failure text: $(cat "$tmp/cli5.err")"
 
         say "cli: the service gone mid-session is said, exit 1"
-        stub_start
-        client_bg cli6 --cli "$link"
-        expect cli6 "Joined room party (stub service)."
-        stub_stop
-        exits "$client_pid" 1 "cli service gone"
+        # 137 is wine's loader killed from outside after client.exe ended
+        # (client-exe-lib.sh, run()); seen here once in CI, right after
+        # the stub's wine process was killed: retried, at most twice.
+        for attempt in 1 2 3; do
+                stub_start
+                client_bg cli6 --cli "$link"
+                expect cli6 "Joined room party (stub service)."
+                stub_stop
+                rc=0
+                timeout 30 tail --pid="$client_pid" -f /dev/null || fail "cli service gone: client.exe did not exit"
+                wait "$client_pid" || rc=$?
+                [ "$rc" = 137 ] || break
+                echo "note: wine killed client.exe (status 137), attempt $attempt; retrying" >&2
+        done
+        [ "$rc" = 1 ] || fail "cli service gone: client.exe exited with $rc, expected 1"
         grep -qF "The lanparty service closed the connection" "$tmp/cli6.err" || fail "no message: $(cat "$tmp/cli6.err")"
         echo "cli: ok"
 }
